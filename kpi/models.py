@@ -1,0 +1,307 @@
+"""The schema in one place: SQLAlchemy 2 typed ORM models.
+
+Reference tables (collaboratives, trusts, professions, workstreams, KPI definitions, milestones) are
+loaded from `data/reference/*.csv` by `kpi.reference`. Observations are the monthly KPI figures; every
+observation belongs to the import batch that wrote it, and the batch says whether it is synthetic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so that Alembic migrations work the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+IMPROVEMENT_DIRECTIONS = ("up", "down", "neither")
+ROLLUP_RULES = ("sum", "ratio")
+CONFLICT_RULES = ("concern", "improvement")
+GRAINS = ("trust_profession", "trust", "system")
+TRUST_ROLES = ("member", "partner", "predecessor")
+MILESTONE_STATUSES = ("not started", "on track", "at risk", "off track", "complete")
+RAG_RATINGS = ("red", "amber", "green", "blue")
+BATCH_STATUSES = ("applied", "undone")
+# Ratio KPIs are percentages: value = RATIO_SCALE * numerator / denominator.
+RATIO_SCALE = 100.0
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class Collaborative(Base):
+    __tablename__ = "collaboratives"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="collaborative")
+
+
+class Trust(Base):
+    """An NHS organisation by ODS code: a collaborative member, a system partner or a predecessor."""
+
+    __tablename__ = "trusts"
+    __table_args__ = (_one_of("role", TRUST_ROLES, "role"),)
+
+    ods_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(80))
+    trust_type: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="trust")
+
+
+class Membership(Base):
+    """A trust's membership of a collaborative over a date range (many-to-many)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("trust_code", "collaborative_code", "valid_from"),
+        CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trust_code: Mapped[str] = mapped_column(ForeignKey("trusts.ods_code"), index=True)
+    collaborative_code: Mapped[str] = mapped_column(ForeignKey("collaboratives.code"), index=True)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    trust: Mapped[Trust] = relationship(back_populates="memberships")
+    collaborative: Mapped[Collaborative] = relationship(back_populates="memberships")
+
+
+class Succession(Base):
+    """A merger: data under `old_code` belongs to `successor_code` from `effective_from` on."""
+
+    __tablename__ = "trust_successions"
+
+    old_code: Mapped[str] = mapped_column(ForeignKey("trusts.ods_code"), primary_key=True)
+    successor_code: Mapped[str] = mapped_column(ForeignKey("trusts.ods_code"), index=True)
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Profession(Base):
+    __tablename__ = "professions"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    regulator: Mapped[str] = mapped_column(String(16))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    aliases: Mapped[list[ProfessionAlias]] = relationship(back_populates="profession")
+
+
+class ProfessionAlias(Base):
+    """Another name a source uses for a profession ("Chiropodists/Podiatrists")."""
+
+    __tablename__ = "profession_aliases"
+
+    alias: Mapped[str] = mapped_column(String(100), primary_key=True)
+    profession_code: Mapped[str] = mapped_column(ForeignKey("professions.code"), index=True)
+
+    profession: Mapped[Profession] = relationship(back_populates="aliases")
+
+
+class Workstream(Base):
+    __tablename__ = "workstreams"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KPIDefinition(Base):
+    """One KPI of the catalogue, with what the statistics and the importer need to know about it."""
+
+    __tablename__ = "kpi_definitions"
+    __table_args__ = (
+        _one_of("improvement", IMPROVEMENT_DIRECTIONS, "improvement"),
+        _one_of("rollup", ROLLUP_RULES, "rollup"),
+        _one_of("conflict_rule", CONFLICT_RULES, "conflict_rule"),
+        _one_of("grain", GRAINS, "grain"),
+    )
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    workstream_code: Mapped[str] = mapped_column(ForeignKey("workstreams.code"), index=True)
+    unit: Mapped[str] = mapped_column(String(16))
+    improvement: Mapped[str] = mapped_column(String(8))
+    target: Mapped[float | None] = mapped_column(Float)
+    rollup: Mapped[str] = mapped_column(String(8))
+    numerator_definition: Mapped[str] = mapped_column(Text, default="")
+    denominator_definition: Mapped[str] = mapped_column(Text, default="")
+    definition: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    frequency: Mapped[str] = mapped_column(String(16), default="monthly")
+    conflict_rule: Mapped[str] = mapped_column(String(16), default="concern")
+    grain: Mapped[str] = mapped_column(String(20), default="trust")
+    decimals: Mapped[int] = mapped_column(Integer, default=1)
+    max_value: Mapped[float | None] = mapped_column(Float)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    rebase_points: Mapped[list[KPIRebasePoint]] = relationship(
+        back_populates="kpi", order_by="KPIRebasePoint.period"
+    )
+
+
+class KPIRebasePoint(Base):
+    """A month from which SPC limits are recalculated for a KPI (a known change in the process)."""
+
+    __tablename__ = "kpi_rebase_points"
+
+    kpi_code: Mapped[str] = mapped_column(ForeignKey("kpi_definitions.code"), primary_key=True)
+    period: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    kpi: Mapped[KPIDefinition] = relationship(back_populates="rebase_points")
+
+
+class ImportBatch(Base):
+    """One load of data: who, when, from which file, what it did. Synthetic data is marked here."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (_one_of("status", BATCH_STATUSES, "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    rows_in_file: Mapped[int] = mapped_column(Integer, default=0)
+    rows_added: Mapped[int] = mapped_column(Integer, default=0)
+    rows_changed: Mapped[int] = mapped_column(Integer, default=0)
+    rows_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("CURRENT_TIMESTAMP")
+    )
+    status: Mapped[str] = mapped_column(String(16), default="applied")
+    undone_by: Mapped[str | None] = mapped_column(String(255))
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Observation(Base):
+    """A KPI figure for one month: for a trust (or the system when trust is null) and a profession
+    (or all AHPs when profession is null). Ratio KPIs keep numerator and denominator so that every
+    roll-up can be sum(numerator) / sum(denominator)."""
+
+    __tablename__ = "observations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_code: Mapped[str] = mapped_column(ForeignKey("kpi_definitions.code"))
+    trust_code: Mapped[str | None] = mapped_column(ForeignKey("trusts.ods_code"))
+    profession_code: Mapped[str | None] = mapped_column(ForeignKey("professions.code"))
+    period: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+
+
+# One figure per (KPI, trust or system, profession or all AHPs, month). NULLs are distinct in a plain
+# unique constraint, so the key coalesces them to ''. Leading with (kpi_code, period) also serves the
+# period-range reads of every query.
+Index(
+    "uq_observations_key",
+    Observation.kpi_code,
+    Observation.period,
+    func.coalesce(Observation.trust_code, ""),
+    func.coalesce(Observation.profession_code, ""),
+    unique=True,
+)
+Index("ix_observations_trust_period", Observation.trust_code, Observation.period)
+
+
+class ReplacedObservation(Base):
+    """What an import replaced, so that undoing the import can put it back."""
+
+    __tablename__ = "replaced_observations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    kpi_code: Mapped[str] = mapped_column(String(32))
+    trust_code: Mapped[str | None] = mapped_column(String(8))
+    profession_code: Mapped[str | None] = mapped_column(String(16))
+    period: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    previous_batch_id: Mapped[int] = mapped_column(Integer)
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (
+        _one_of("status", MILESTONE_STATUSES, "status"),
+        _one_of("rag", RAG_RATINGS, "rag"),
+    )
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    workstream_code: Mapped[str] = mapped_column(ForeignKey("workstreams.code"))
+    baseline_due: Mapped[dt.date] = mapped_column(Date)
+    forecast_due: Mapped[dt.date | None] = mapped_column(Date)
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="not started")
+    rag: Mapped[str] = mapped_column(String(8), default="green")
+    owner_role: Mapped[str] = mapped_column(String(120), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(255))
+
+    updates: Mapped[list[MilestoneUpdate]] = relationship(
+        back_populates="milestone", order_by="MilestoneUpdate.id"
+    )
+
+
+class MilestoneUpdate(Base):
+    """One field changed on a milestone: who, when, old and new value."""
+
+    __tablename__ = "milestone_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    milestone_code: Mapped[str] = mapped_column(ForeignKey("milestones.code"), index=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str] = mapped_column(String(255))
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+    milestone: Mapped[Milestone] = relationship(back_populates="updates")

@@ -1,0 +1,591 @@
+"""Every read the app makes: a filter in, a tidy DataFrame out, aggregation done in SQL.
+
+The roll-up rules live here and only here:
+
+- a ratio KPI rolls up as RATIO_SCALE * sum(numerator) / sum(denominator), never as a mean of rates;
+  a sum KPI adds up;
+- for one trust and month, figures by profession win over an all-AHP figure when both exist (so a
+  trust that sends both is not counted twice); with a profession filter only the chosen professions count;
+- data under a merged trust's old code belongs to its successor from the merger date on;
+- a trust counts in every collaborative it is a member of in that month, and once in the system total;
+  system partners (NWAS) are outside collaborative and system totals and appear only when asked for;
+- a system-level figure (no trust) is used for the system total only for a KPI and month that has no
+  trust figures (some funding KPIs exist only at system level).
+
+A filter field left as None means "no restriction"; an empty tuple means "nothing selected", which
+returns an empty frame with the usual columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import pandas as pd
+from sqlalchemy import (
+    Engine,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+
+from kpi.db import get_engine
+from kpi.models import (
+    RATIO_SCALE,
+    Collaborative,
+    ImportBatch,
+    KPIDefinition,
+    Membership,
+    Milestone,
+    MilestoneUpdate,
+    Observation,
+    Profession,
+    ProfessionAlias,
+    Succession,
+    Trust,
+    Workstream,
+)
+
+Level = Literal["system", "collaborative", "trust"]
+LEVELS: tuple[Level, ...] = ("system", "collaborative", "trust")
+SYSTEM_CODE = "C&M"
+SYSTEM_NAME = "Cheshire and Merseyside"
+
+SERIES_COLUMNS = [
+    "kpi_code",
+    "level",
+    "scope_code",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "contributors",
+    "synthetic",
+]
+PROFESSION_COLUMNS = [
+    "kpi_code",
+    "profession_code",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "synthetic",
+]
+LATEST_COLUMNS = [
+    "kpi_code",
+    "level",
+    "scope_code",
+    "period",
+    "value",
+    "previous_period",
+    "previous_value",
+    "last_year_period",
+    "last_year_value",
+    "synthetic",
+]
+
+
+@dataclass(frozen=True)
+class KPIFilter:
+    """What the user selected. None = no restriction; () = nothing selected."""
+
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    collaboratives: tuple[str, ...] | None = None
+    trusts: tuple[str, ...] | None = None
+    professions: tuple[str, ...] | None = None
+    workstreams: tuple[str, ...] | None = None
+    kpis: tuple[str, ...] | None = None
+
+    def selects_nothing(self) -> bool:
+        chosen = (self.collaboratives, self.trusts, self.professions, self.workstreams, self.kpis)
+        if any(value == () for value in chosen):
+            return True
+        return bool(self.period_from and self.period_to and self.period_from > self.period_to)
+
+    def but(self, **changes) -> KPIFilter:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+
+def _engine(engine: Engine | None) -> Engine:
+    return engine or get_engine()
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame({column: pd.Series(dtype="object") for column in columns})
+    for column in ("period", "previous_period", "last_year_period"):
+        if column in frame:
+            frame[column] = pd.Series(dtype="datetime64[ns]")
+    return frame
+
+
+# --- building blocks -------------------------------------------------------------------------------
+
+_o = Observation.__table__
+_k = KPIDefinition.__table__
+_b = ImportBatch.__table__
+_s = Succession.__table__
+_m = Membership.__table__
+
+
+def _membership_at(trust_code, period, collaboratives: tuple[str, ...] | None = None):
+    """SQL condition on the memberships table: the trust is a member (of one of `collaboratives`,
+    if given) in that month."""
+    condition = and_(
+        _m.c.trust_code == trust_code,
+        _m.c.valid_from <= period,
+        or_(_m.c.valid_to.is_(None), _m.c.valid_to >= period),
+    )
+    if collaboratives is not None:
+        condition = and_(condition, _m.c.collaborative_code.in_(collaboratives))
+    return condition
+
+
+def _is_member(trust_code, period, collaboratives: tuple[str, ...] | None = None):
+    """SQL: the trust is a member of some (or one of the given) collaboratives in that month."""
+    return exists().where(_membership_at(trust_code, period, collaboratives))
+
+
+def _observations(flt: KPIFilter) -> Select:
+    """Observation rows in the filter, with the trust they count under after any merger."""
+    effective_trust = func.coalesce(_s.c.successor_code, _o.c.trust_code)
+    query = (
+        select(
+            _o.c.kpi_code,
+            _k.c.rollup,
+            effective_trust.label("trust_code"),
+            _o.c.profession_code,
+            _o.c.period,
+            _o.c.value,
+            _o.c.numerator,
+            _o.c.denominator,
+            case((_b.c.is_synthetic, 1), else_=0).label("synthetic"),
+        )
+        .join(_k, _k.c.code == _o.c.kpi_code)
+        .join(_b, _b.c.id == _o.c.batch_id)
+        .outerjoin(_s, and_(_s.c.old_code == _o.c.trust_code, _o.c.period >= _s.c.effective_from))
+    )
+    if flt.period_from:
+        query = query.where(_o.c.period >= flt.period_from)
+    if flt.period_to:
+        query = query.where(_o.c.period <= flt.period_to)
+    if flt.kpis is not None:
+        query = query.where(_o.c.kpi_code.in_(flt.kpis))
+    if flt.workstreams is not None:
+        query = query.where(_k.c.workstream_code.in_(flt.workstreams))
+    if flt.professions is not None:
+        query = query.where(_o.c.profession_code.in_(flt.professions))
+    return query
+
+
+def _profession_rule(profession_code, column):
+    """SQL aggregate: the sum over profession rows when there are any, else the all-AHP row."""
+    return case(
+        (func.count(profession_code) > 0, func.sum(case((profession_code.is_not(None), column)))),
+        else_=func.sum(column),
+    )
+
+
+def _rolled_up(rows):
+    """Sum value, numerator and denominator over `rows`, grouped; the value of a ratio KPI is
+    recomputed from the summed numerator and denominator."""
+    numerator = func.sum(rows.c.numerator)
+    denominator = func.sum(rows.c.denominator)
+    value = case(
+        (rows.c.rollup == "ratio", literal(RATIO_SCALE) * numerator / func.nullif(denominator, 0)),
+        else_=func.sum(rows.c.value),
+    )
+    return value, numerator, denominator
+
+
+def _trust_months(flt: KPIFilter):
+    """One row per KPI, trust (after mergers) and month, professions combined by the profession rule."""
+    base = _observations(flt).where(_o.c.trust_code.is_not(None)).subquery("obs")
+    pc = base.c.profession_code
+    return (
+        select(
+            base.c.kpi_code,
+            base.c.rollup,
+            base.c.trust_code,
+            base.c.period,
+            _profession_rule(pc, base.c.value).label("value"),
+            _profession_rule(pc, base.c.numerator).label("numerator"),
+            _profession_rule(pc, base.c.denominator).label("denominator"),
+            func.max(base.c.synthetic).label("synthetic"),
+        )
+        .group_by(base.c.kpi_code, base.c.rollup, base.c.trust_code, base.c.period)
+        .subquery("trust_months")
+    )
+
+
+def _system_rows(flt: KPIFilter, trust_months):
+    """System-level rows (no trust) for KPI-months that have no trust figures."""
+    base = _observations(flt).where(_o.c.trust_code.is_(None)).subquery("sys_obs")
+    pc = base.c.profession_code
+    has_trust_rows = exists().where(
+        trust_months.c.kpi_code == base.c.kpi_code, trust_months.c.period == base.c.period
+    )
+    return (
+        select(
+            base.c.kpi_code,
+            base.c.rollup,
+            base.c.period,
+            _profession_rule(pc, base.c.value).label("value"),
+            _profession_rule(pc, base.c.numerator).label("numerator"),
+            _profession_rule(pc, base.c.denominator).label("denominator"),
+            func.max(base.c.synthetic).label("synthetic"),
+            literal(0).label("contributors"),
+        )
+        .where(~has_trust_rows)
+        .group_by(base.c.kpi_code, base.c.rollup, base.c.period)
+    )
+
+
+def _series_query(flt: KPIFilter, level: Level) -> Select:
+    tm = _trust_months(flt)
+    if level == "trust":
+        value, numerator, denominator = _rolled_up(tm)
+        query = select(
+            tm.c.kpi_code,
+            tm.c.trust_code.label("scope_code"),
+            tm.c.period,
+            value.label("value"),
+            numerator.label("numerator"),
+            denominator.label("denominator"),
+            func.count().label("contributors"),
+            func.max(tm.c.synthetic).label("synthetic"),
+        ).group_by(tm.c.kpi_code, tm.c.rollup, tm.c.trust_code, tm.c.period)
+        if flt.trusts is not None:
+            query = query.where(tm.c.trust_code.in_(flt.trusts))
+        else:
+            query = query.where(_is_member(tm.c.trust_code, tm.c.period))
+        if flt.collaboratives is not None:
+            query = query.where(_is_member(tm.c.trust_code, tm.c.period, flt.collaboratives))
+        return query
+
+    if level == "collaborative":
+        joined = (
+            select(tm, _m.c.collaborative_code)
+            .join(_m, _membership_at(tm.c.trust_code, tm.c.period))
+            .subquery("collab_months")
+        )
+        value, numerator, denominator = _rolled_up(joined)
+        query = select(
+            joined.c.kpi_code,
+            joined.c.collaborative_code.label("scope_code"),
+            joined.c.period,
+            value.label("value"),
+            numerator.label("numerator"),
+            denominator.label("denominator"),
+            func.count().label("contributors"),
+            func.max(joined.c.synthetic).label("synthetic"),
+        ).group_by(joined.c.kpi_code, joined.c.rollup, joined.c.collaborative_code, joined.c.period)
+        if flt.collaboratives is not None:
+            query = query.where(joined.c.collaborative_code.in_(flt.collaboratives))
+        return query
+
+    # System: member trusts once each, plus system-only rows; rolled up together.
+    member_rows = select(
+        tm.c.kpi_code,
+        tm.c.rollup,
+        tm.c.period,
+        tm.c.value,
+        tm.c.numerator,
+        tm.c.denominator,
+        tm.c.synthetic,
+        literal(1).label("contributors"),
+    ).where(_is_member(tm.c.trust_code, tm.c.period))
+    rows = union_all(member_rows, _system_rows(flt, tm)).subquery("system_rows")
+    value, numerator, denominator = _rolled_up(rows)
+    return select(
+        rows.c.kpi_code,
+        literal(SYSTEM_CODE).label("scope_code"),
+        rows.c.period,
+        value.label("value"),
+        numerator.label("numerator"),
+        denominator.label("denominator"),
+        func.sum(rows.c.contributors).label("contributors"),
+        func.max(rows.c.synthetic).label("synthetic"),
+    ).group_by(rows.c.kpi_code, rows.c.rollup, rows.c.period)
+
+
+def _read(engine: Engine, query) -> pd.DataFrame:
+    with engine.connect() as conn:
+        result = conn.execute(query)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _tidy_series(frame: pd.DataFrame, level: Level) -> pd.DataFrame:
+    frame["level"] = level
+    frame["period"] = pd.to_datetime(frame["period"])
+    for column in ("value", "numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["contributors"] = frame["contributors"].astype(int)
+    frame["synthetic"] = frame["synthetic"].astype(bool)
+    return frame[SERIES_COLUMNS].sort_values(["kpi_code", "scope_code", "period"], ignore_index=True)
+
+
+# --- the public reads ------------------------------------------------------------------------------
+
+
+def kpi_series(flt: KPIFilter, level: Level, engine: Engine | None = None) -> pd.DataFrame:
+    """KPI time series at one level: one row per KPI, scope (trust, collaborative or the system) and
+    month, with value, numerator, denominator, how many trusts contributed, and whether any of the
+    data is synthetic."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    if flt.selects_nothing():
+        return _empty(SERIES_COLUMNS)
+    frame = _read(_engine(engine), _series_query(flt, level))
+    if frame.empty:
+        return _empty(SERIES_COLUMNS)
+    return _tidy_series(frame, level)
+
+
+def profession_breakdown(flt: KPIFilter, engine: Engine | None = None) -> pd.DataFrame:
+    """KPIs by profession and month, over the selected trusts (all member trusts if none chosen).
+    Only KPIs collected by profession appear."""
+    if flt.selects_nothing():
+        return _empty(PROFESSION_COLUMNS)
+    base = _observations(flt).where(_o.c.profession_code.is_not(None)).subquery("obs")
+    value, numerator, denominator = _rolled_up(base)
+    query = select(
+        base.c.kpi_code,
+        base.c.profession_code,
+        base.c.period,
+        value.label("value"),
+        numerator.label("numerator"),
+        denominator.label("denominator"),
+        func.max(base.c.synthetic).label("synthetic"),
+    ).group_by(base.c.kpi_code, base.c.rollup, base.c.profession_code, base.c.period)
+    if flt.trusts is not None:
+        query = query.where(base.c.trust_code.in_(flt.trusts))
+    else:
+        query = query.where(_is_member(base.c.trust_code, base.c.period))
+    if flt.collaboratives is not None:
+        query = query.where(_is_member(base.c.trust_code, base.c.period, flt.collaboratives))
+    frame = _read(_engine(engine), query)
+    if frame.empty:
+        return _empty(PROFESSION_COLUMNS)
+    frame["period"] = pd.to_datetime(frame["period"])
+    for column in ("value", "numerator", "denominator"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    frame["synthetic"] = frame["synthetic"].astype(bool)
+    return frame[PROFESSION_COLUMNS].sort_values(["kpi_code", "profession_code", "period"], ignore_index=True)
+
+
+def latest_values(flt: KPIFilter, level: Level, engine: Engine | None = None) -> pd.DataFrame:
+    """For each KPI and scope: the latest month with data in the filter's range, its value, the value
+    for the month before, and for the same month a year earlier (NaN where there is none)."""
+    if flt.selects_nothing():
+        return _empty(LATEST_COLUMNS)
+    # The comparison months may fall before the chosen range: read a year more.
+    wider = flt.but(period_from=_add_months(flt.period_from, -12) if flt.period_from else None)
+    series = kpi_series(wider, level, engine)
+    if series.empty:
+        return _empty(LATEST_COLUMNS)
+    in_range = (
+        series if flt.period_from is None else series[series["period"] >= pd.Timestamp(flt.period_from)]
+    )
+    latest = in_range.loc[in_range.groupby(["kpi_code", "scope_code"])["period"].idxmax()]
+    latest = latest.assign(
+        previous_period=latest["period"] - pd.DateOffset(months=1),
+        last_year_period=latest["period"] - pd.DateOffset(months=12),
+    )
+    values = series[["kpi_code", "scope_code", "period", "value"]]
+    for prefix in ("previous", "last_year"):
+        earlier = values.rename(columns={"period": f"{prefix}_period", "value": f"{prefix}_value"})
+        latest = latest.merge(earlier, on=["kpi_code", "scope_code", f"{prefix}_period"], how="left")
+    return latest[LATEST_COLUMNS].reset_index(drop=True)
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+# --- reference lists and programme records -----------------------------------------------------------
+
+
+def kpi_catalogue(engine: Engine | None = None) -> pd.DataFrame:
+    """The KPI definitions with their workstream name, in catalogue order."""
+    w = Workstream.__table__
+    query = (
+        select(_k, w.c.name.label("workstream_name"), w.c.sort_order.label("workstream_order"))
+        .join(w, w.c.code == _k.c.workstream_code)
+        .order_by(w.c.sort_order, _k.c.sort_order)
+    )
+    return _read(_engine(engine), query)
+
+
+def rebase_points(engine: Engine | None = None) -> pd.DataFrame:
+    from kpi.models import KPIRebasePoint
+
+    frame = _read(_engine(engine), select(KPIRebasePoint.__table__))
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
+
+
+def trusts(engine: Engine | None = None) -> pd.DataFrame:
+    """Every organisation with its collaboratives today (a list, possibly empty) and role."""
+    t = Trust.__table__
+    frame = _read(_engine(engine), select(t).order_by(t.c.role, t.c.name))
+    members = memberships(engine)
+    current = members[members["valid_to"].isna() | (members["valid_to"] >= pd.Timestamp(dt.date.today()))]
+    collabs = current.groupby("trust_code")["collaborative_code"].agg(lambda s: sorted(s))
+    frame["collaboratives"] = frame["ods_code"].map(collabs).apply(lambda v: v if isinstance(v, list) else [])
+    return frame
+
+
+def memberships(engine: Engine | None = None) -> pd.DataFrame:
+    frame = _read(_engine(engine), select(_m).order_by(_m.c.collaborative_code, _m.c.trust_code))
+    for column in ("valid_from", "valid_to"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def successions(engine: Engine | None = None) -> pd.DataFrame:
+    frame = _read(_engine(engine), select(_s).order_by(_s.c.effective_from))
+    frame["effective_from"] = pd.to_datetime(frame["effective_from"])
+    return frame
+
+
+def collaboratives(engine: Engine | None = None) -> pd.DataFrame:
+    c = Collaborative.__table__
+    return _read(_engine(engine), select(c).order_by(c.c.code))
+
+
+def professions(engine: Engine | None = None) -> pd.DataFrame:
+    p = Profession.__table__
+    return _read(_engine(engine), select(p).order_by(p.c.sort_order))
+
+
+def profession_aliases(engine: Engine | None = None) -> pd.DataFrame:
+    a = ProfessionAlias.__table__
+    return _read(_engine(engine), select(a).order_by(a.c.alias))
+
+
+def workstreams(engine: Engine | None = None) -> pd.DataFrame:
+    w = Workstream.__table__
+    return _read(_engine(engine), select(w).order_by(w.c.sort_order))
+
+
+def milestones(engine: Engine | None = None) -> pd.DataFrame:
+    """The programme milestones with workstream name, in code order."""
+    ms = Milestone.__table__
+    w = Workstream.__table__
+    query = (
+        select(ms, w.c.name.label("workstream_name"))
+        .join(w, w.c.code == ms.c.workstream_code)
+        .order_by(ms.c.code)
+    )
+    frame = _read(_engine(engine), query)
+    for column in ("baseline_due", "forecast_due", "completed_on"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def milestone_history(engine: Engine | None = None, code: str | None = None) -> pd.DataFrame:
+    u = MilestoneUpdate.__table__
+    query = select(u).order_by(u.c.changed_at.desc(), u.c.id.desc())
+    if code is not None:
+        query = query.where(u.c.milestone_code == code)
+    return _read(_engine(engine), query)
+
+
+@dataclass(frozen=True)
+class DataStatus:
+    """What the database holds, for 'data as at' lines, notices and `python -m kpi info`."""
+
+    observations: int
+    synthetic_observations: int
+    first_period: dt.date | None
+    last_period: dt.date | None
+    last_import_at: dt.datetime | None
+
+    @property
+    def any_synthetic(self) -> bool:
+        return self.synthetic_observations > 0
+
+    @property
+    def all_synthetic(self) -> bool:
+        return self.observations > 0 and self.synthetic_observations == self.observations
+
+
+def data_status(engine: Engine | None = None) -> DataStatus:
+    engine = _engine(engine)
+    query = select(
+        func.count(_o.c.id),
+        func.sum(case((_b.c.is_synthetic, 1), else_=0)),
+        func.min(_o.c.period),
+        func.max(_o.c.period),
+    ).join(_b, _b.c.id == _o.c.batch_id)
+    last_import = select(func.max(_b.c.imported_at)).where(_b.c.status == "applied")
+    with engine.connect() as conn:
+        count, synthetic, first, last = conn.execute(query).one()
+        imported_at = conn.execute(last_import).scalar()
+    return DataStatus(
+        observations=int(count or 0),
+        synthetic_observations=int(synthetic or 0),
+        first_period=_as_date(first),
+        last_period=_as_date(last),
+        last_import_at=imported_at if isinstance(imported_at, dt.datetime) or imported_at is None else None,
+    )
+
+
+def _as_date(value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def table_counts(engine: Engine | None = None) -> dict[str, int]:
+    """Row counts of every table, for `python -m kpi info`."""
+    from kpi.models import Base
+
+    engine = _engine(engine)
+    with engine.connect() as conn:
+        return {
+            name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in Base.metadata.tables.items()
+        }
+
+
+def trust_role_counts(engine: Engine | None = None) -> dict[str, int]:
+    t = Trust.__table__
+    frame = _read(_engine(engine), select(t.c.role, func.count()).group_by(t.c.role))
+    return dict(zip(frame.iloc[:, 0], frame.iloc[:, 1].astype(int), strict=True))
+
+
+__all__ = [
+    "LEVELS",
+    "SYSTEM_CODE",
+    "SYSTEM_NAME",
+    "DataStatus",
+    "KPIFilter",
+    "collaboratives",
+    "data_status",
+    "kpi_catalogue",
+    "kpi_series",
+    "latest_values",
+    "memberships",
+    "milestone_history",
+    "milestones",
+    "profession_aliases",
+    "profession_breakdown",
+    "professions",
+    "successions",
+    "table_counts",
+    "trusts",
+    "workstreams",
+]

@@ -1,0 +1,125 @@
+"""The reference data: complete, consistent with the domain reference, and idempotent to load."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from kpi import queries
+from kpi.db import session_scope
+from kpi.models import Membership, Milestone
+from kpi.reference import REFERENCE_DIR, ReferenceDataError, load_reference, read_reference_csv
+
+DUAL_MEMBERS = {"RBS", "RJR", "RBT", "RBN"}
+
+
+def test_all_sixteen_trusts_plus_nwas_and_the_predecessors():
+    trusts = {row["ods_code"]: row for row in read_reference_csv("trusts")}
+    members = {code for code, row in trusts.items() if row["role"] == "member"}
+    assert len(members) == 16
+    assert trusts["RX7"]["role"] == "partner"
+    assert {code for code, row in trusts.items() if row["role"] == "predecessor"} == {"RVY", "RTV"}
+
+
+def test_collaboratives_have_the_four_dual_members():
+    rows = read_reference_csv("memberships")
+    by_trust: dict[str, set[str]] = {}
+    for row in rows:
+        if row["valid_to"] is None:
+            by_trust.setdefault(row["trust_code"], set()).add(row["collaborative_code"])
+    assert {t for t, c in by_trust.items() if c == {"CMAST", "MHLDC"}} == DUAL_MEMBERS
+    assert sum("CMAST" in c for c in by_trust.values()) == 12
+    assert "RX7" not in by_trust
+
+
+def test_catalogue_has_the_nineteen_kpis_with_their_codes_and_rules():
+    kpis = {row["code"]: row for row in read_reference_csv("kpis")}
+    assert len(kpis) == 19
+    assert kpis["VACANCY_RATE"]["rollup"] == "ratio" and kpis["VACANCY_RATE"]["improvement"] == "down"
+    assert kpis["VACANCY_RATE"]["target"] == 7.5
+    assert kpis["SIP_FTE"]["rollup"] == "sum" and kpis["ESTAB_FTE"]["improvement"] == "neither"
+    assert {row["workstream"] for row in kpis.values()} == {
+        "LEAD",
+        "PLAN",
+        "EDU",
+        "RET",
+        "ROLE",
+        "EDI",
+        "FUND",
+    }
+    assert all(row["numerator"] and row["denominator"] for row in kpis.values() if row["rollup"] == "ratio")
+    assert all(row["max_value"] == 100 for row in kpis.values() if row["unit"] == "%")
+
+
+def test_fourteen_professions_and_old_names_as_aliases():
+    assert len(read_reference_csv("professions")) == 14
+    aliases = {row["alias"]: row["profession_code"] for row in read_reference_csv("profession_aliases")}
+    assert aliases["Chiropodists/Podiatrists"] == "POD"
+    assert aliases["Diagnostic radiographers"] == aliases["Therapeutic radiographers"] == "RAD"
+
+
+def test_loaded_database_matches_the_files(engine):
+    assert queries.trust_role_counts(engine) == {"member": 16, "partner": 1, "predecessor": 2}
+    counts = queries.table_counts(engine)
+    assert counts["collaboratives"] == 2
+    assert counts["professions"] == 14
+    assert counts["workstreams"] == 7
+    assert counts["kpi_definitions"] == 19
+    assert counts["milestones"] == 6
+    assert counts["trust_successions"] == 3
+
+
+def _snapshot(engine) -> dict[str, list[tuple]]:
+    from kpi.models import Base
+
+    with engine.connect() as conn:
+        return {
+            name: sorted(tuple(map(str, row)) for row in conn.execute(select(table)))
+            for name, table in Base.metadata.tables.items()
+        }
+
+
+def test_loading_twice_leaves_the_same_database(engine):
+    before = _snapshot(engine)
+    load_reference(engine)
+    load_reference(engine)
+    assert _snapshot(engine) == before
+
+
+def test_milestone_progress_is_never_overwritten_by_a_reload(engine):
+    with session_scope(engine) as s:
+        s.get(Milestone, "M2").status = "at risk"
+        s.get(Milestone, "M2").notes = "Typed by the lead"
+    load_reference(engine)
+    with session_scope(engine) as s:
+        m2 = s.get(Milestone, "M2")
+        assert (m2.status, m2.notes) == ("at risk", "Typed by the lead")
+
+
+def test_a_membership_removed_from_the_file_is_removed_from_the_database(engine, tmp_path: Path):
+    for path in REFERENCE_DIR.glob("*.csv"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    lines = (tmp_path / "memberships.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "memberships.csv").write_text(
+        "\n".join(line for line in lines if not line.startswith("RBS,MHLDC")) + "\n", encoding="utf-8"
+    )
+    load_reference(engine, tmp_path)
+    with session_scope(engine) as s:
+        rbs = {
+            m.collaborative_code for m in s.scalars(select(Membership).where(Membership.trust_code == "RBS"))
+        }
+    assert rbs == {"CMAST"}
+
+
+def test_a_bad_value_in_a_reference_file_names_file_row_and_column(tmp_path: Path):
+    rows = list(csv.reader((REFERENCE_DIR / "kpis.csv").open(encoding="utf-8")))
+    rows[3][rows[0].index("rollup")] = "average"
+    with (tmp_path / "kpis.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(
+        ReferenceDataError, match=r"kpis.csv row 4, column rollup: expected one of sum, ratio"
+    ):
+        read_reference_csv("kpis", tmp_path)
