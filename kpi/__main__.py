@@ -1,0 +1,185 @@
+"""Command line: `python -m kpi <command>`. Run `python -m kpi --help` for the list.
+
+Every failure a user can cause (a bad URL, an unreachable database, a bad argument) prints one line
+saying what is wrong and exits non-zero; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from kpi.db import DatabaseError, check_connection, describe_url, get_engine, schema_is_current
+from kpi.reference import ReferenceDataError
+
+PROG = "python -m kpi"
+
+
+class CommandError(Exception):
+    """A failure to report in one line; `code` is the exit status."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (and exits 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise CommandError(f"{self.prog}: {message} (see '{self.prog} --help')", code=2)
+
+
+def _month(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text, "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text!r}") from None
+
+
+def _connected_engine(*, must_exist: bool = False):
+    """The configured engine after one successful connection. With `must_exist`, a SQLite file that
+    is not there yet is reported instead of being created."""
+    engine = get_engine()
+    path = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if must_exist and path and path != ":memory:" and not Path(path).exists():
+        raise CommandError(f"There is no database at {path}; run '{PROG} init' to create it.")
+    check_connection(engine)
+    return engine
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from kpi.db import migrate
+    from kpi.reference import load_reference
+
+    started = time.perf_counter()
+    engine = _connected_engine()
+    migrate(engine)
+    counts = load_reference(engine)
+    print(f"Database {describe_url(str(engine.url))} is at the latest schema.")
+    print(
+        f"Reference data loaded: {counts.trusts} organisations, {counts.collaboratives} collaboratives, "
+        f"{counts.memberships} memberships, {counts.successions} mergers, {counts.professions} professions "
+        f"({counts.aliases} aliases), {counts.workstreams} workstreams, {counts.kpis} KPIs, "
+        f"{counts.milestones} milestones ({time.perf_counter() - started:.1f} s)."
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kpi.db import prepare_database
+    from kpi.demo import DEMO_SEED, last_complete_month, load_demo
+
+    started = time.perf_counter()
+    engine = _connected_engine()
+    prepare_database(engine, with_demo=False)
+    end = args.end or last_complete_month()
+    try:
+        result = load_demo(engine, end=end, seed=args.seed if args.seed is not None else DEMO_SEED)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    print(
+        f"Loaded {result.observations:,} SYNTHETIC demo observations "
+        f"({result.first_period:%b %Y} to {result.last_period:%b %Y}) as batch {result.batch_id} "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from kpi import queries
+
+    engine = _connected_engine(must_exist=True)
+    if not schema_is_current(engine):
+        raise CommandError(
+            f"The database {describe_url(str(engine.url))} is empty or not migrated; run '{PROG} init'."
+        )
+    counts = queries.table_counts(engine)
+    roles = queries.trust_role_counts(engine)
+    status = queries.data_status(engine)
+    synthetic = (
+        "all synthetic demo data"
+        if status.all_synthetic
+        else f"{status.synthetic_observations:,} synthetic"
+        if status.any_synthetic
+        else "no synthetic data"
+    )
+    print(f"Database:        {describe_url(str(engine.url))}")
+    print(
+        f"Trusts:          {roles.get('member', 0)} member trusts, {roles.get('partner', 0)} system partner, "
+        f"{roles.get('predecessor', 0)} predecessor (merged) trusts"
+    )
+    print(f"Collaboratives:  {counts['collaboratives']} ({counts['memberships']} memberships)")
+    print(f"Professions:     {counts['professions']} ({counts['profession_aliases']} aliases)")
+    print(f"Workstreams:     {counts['workstreams']}")
+    print(f"KPIs:            {counts['kpi_definitions']}")
+    print(f"Milestones:      {counts['milestones']} ({counts['milestone_updates']} updates in history)")
+    print(f"Observations:    {counts['observations']:,} ({synthetic})")
+    print(f"Import batches:  {counts['import_batches']}")
+    if status.last_period:
+        print(
+            f"Data as at:      {status.last_period:%b %Y} (from {status.first_period:%b %Y}); "
+            f"last import {status.last_import_at:%d/%m/%Y %H:%M}"
+            if status.last_import_at
+            else f"Data as at:      {status.last_period:%b %Y}"
+        )
+    else:
+        print("Data as at:      no observations yet")
+    return 0
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "init": (cmd_init, "create or migrate the database and load the reference data"),
+    "demo": (cmd_demo, "load a seeded SYNTHETIC demo history (replaces earlier demo data)"),
+    "info": (cmd_info, "show row counts and the data-as-at date"),
+}
+
+
+def build_parser() -> OneLineParser:
+    parser = OneLineParser(
+        prog=PROG,
+        description="C&M AHP workforce KPI dashboard: database and data tools. The database is "
+        "KPI_DATABASE_URL (default: the SQLite file data/ahp_workforce.db).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    for name, (_, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "demo":
+            command.add_argument(
+                "--end", type=_month, help="last month, YYYY-MM (default: last complete month)"
+            )
+            command.add_argument("--seed", type=int, help="random seed (default: the fixed demo seed)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
+        return COMMANDS[args.command][0](args)
+    except CommandError as exc:
+        print(f"error: {exc}" if exc.code != 2 else str(exc), file=sys.stderr)
+        return exc.code
+    except (DatabaseError, ReferenceDataError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"error: database error: {reason}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

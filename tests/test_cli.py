@@ -1,0 +1,79 @@
+"""`python -m kpi`: the commands work, and every failure is one clear line with a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ}
+    if url is not None:
+        env["KPI_DATABASE_URL"] = url
+    return subprocess.run(
+        [sys.executable, "-m", "kpi", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+def assert_one_line_failure(result: subprocess.CompletedProcess[str], code: int, *fragments: str) -> None:
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_init_demo_info_on_a_new_database(empty_database_url):
+    init = run_cli("init", url=empty_database_url)
+    assert init.returncode == 0, init.stderr
+    assert "19 KPIs" in init.stdout and "14 professions" in init.stdout
+    demo = run_cli("demo", "--end", "2025-03", url=empty_database_url)
+    assert demo.returncode == 0, demo.stderr
+    assert "SYNTHETIC" in demo.stdout and "Apr 2022 to Mar 2025" in demo.stdout
+    info = run_cli("info", url=empty_database_url)
+    assert info.returncode == 0, info.stderr
+    assert "16 member trusts, 1 system partner" in info.stdout
+    assert "Collaboratives:  2" in info.stdout
+    assert "Professions:     14" in info.stdout
+    assert "Workstreams:     7" in info.stdout
+    assert "KPIs:            19" in info.stdout
+    assert "Milestones:      6" in info.stdout
+    assert "all synthetic demo data" in info.stdout
+    assert "Data as at:      Mar 2025" in info.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["demo"], ["info"]])
+def test_help_on_each_command(command):
+    result = run_cli(*command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: python -m kpi")
+
+
+def test_unknown_command_is_one_line_and_exit_2():
+    assert_one_line_failure(run_cli("frobnicate"), 2, "invalid choice: 'frobnicate'", "--help")
+
+
+def test_bad_month_argument_is_one_line_and_exit_2():
+    assert_one_line_failure(run_cli("demo", "--end", "March"), 2, "expected a month as YYYY-MM")
+
+
+def test_malformed_database_url_is_one_line(tmp_path):
+    assert_one_line_failure(run_cli("info", url="not a url"), 1, "malformed")
+
+
+def test_unreachable_database_is_one_line():
+    result = run_cli("init", url="postgresql+psycopg://nobody@127.0.0.1:9/nowhere")
+    assert_one_line_failure(result, 1, "Cannot connect to postgresql+psycopg://nobody@127.0.0.1:9/nowhere")
+
+
+def test_info_on_a_missing_sqlite_file_says_to_run_init_and_creates_nothing(tmp_path):
+    path = tmp_path / "missing.db"
+    assert_one_line_failure(run_cli("info", url=f"sqlite:///{path}"), 1, "run 'python -m kpi init'")
+    assert not path.exists()
