@@ -1,0 +1,72 @@
+"""C&M AHP workforce KPI dashboard: the entry point. Sets up the page, opens the database, draws the
+shared filter bar (kept in the URL) and runs the chosen page."""
+
+import streamlit as st
+
+from kpi import ui
+
+st.set_page_config(
+    page_title="C&M AHP workforce KPIs",
+    page_icon=":material/monitoring:",
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+ui.start_run()
+ui.engine()
+
+pages = {
+    "Dashboard": [
+        st.Page(
+            "app_pages/overview.py",
+            title="Overview",
+            icon=":material/dashboard:",
+            default=True,
+            help="Where the KPIs stand: headline figures with their change and target, every KPI at a "
+            "glance, and the milestones that need attention.",
+        ),
+        st.Page(
+            "app_pages/workstreams.py",
+            title="Workstreams",
+            icon=":material/account_tree:",
+            help="Every KPI of one workstream over time for the system and both collaboratives, "
+            "with each definition one click away.",
+        ),
+        st.Page(
+            "app_pages/collaboratives.py",
+            title="Collaboratives",
+            icon=":material/hub:",
+            help="CMAST and MHLDC side by side for each KPI, and the member trusts of each.",
+        ),
+        st.Page(
+            "app_pages/trusts.py",
+            title="Trusts",
+            icon=":material/local_hospital:",
+            help="Chosen trusts against their collaborative and the system, by profession, and a "
+            "ranking of trusts for one KPI and month.",
+        ),
+    ],
+    "Programme": [
+        st.Page(
+            "app_pages/milestones.py",
+            title="Milestones",
+            icon=":material/flag:",
+            help="The programme milestones on a timeline (baseline against forecast) with owners, "
+            "dates, notes and history.",
+        ),
+        st.Page(
+            "app_pages/definitions.py",
+            title="KPI definitions",
+            icon=":material/menu_book:",
+            help="The data dictionary: what each KPI measures, how it is calculated and rolled up, "
+            "its target, source and frequency.",
+        ),
+    ],
+}
+page = st.navigation(pages)
+warnings_slot = st.container()
+st.session_state["selection"] = ui.sidebar_filters()
+try:
+    ui.run_page(page)
+finally:
+    ui.show_url_warnings(warnings_slot)
+    ui.finish_run()

@@ -1,0 +1,91 @@
+"""Collaboratives: CMAST and MHLDC side by side for each KPI, and who belongs to which."""
+
+import streamlit as st
+
+from kpi import charts, export, ui
+
+db = ui.db()
+sel = ui.selection()
+kpis = ui.kpis(db)
+names = ui.scope_names(db)
+streams = ui.workstreams(db)
+stream_names = dict(zip(streams["code"], streams["name"], strict=True))
+collab_frame = ui.collaboratives(db)
+
+st.title("Collaboratives", anchor=False)
+st.caption(
+    "The two provider collaboratives side by side, on the same scale. A trust in both collaboratives "
+    "counts in each; the system total counts it once. This page always shows both collaboratives."
+)
+
+st.subheader("Member trusts", anchor=False)
+trusts = ui.trusts(db)
+members = trusts[trusts["role"] == "member"].copy()
+for collab in collab_frame["code"]:
+    members[collab] = members["collaboratives"].map(lambda cs, c=collab: "Yes" if c in cs else "")
+members["Membership"] = members["collaboratives"].map(
+    lambda cs: "Both collaboratives" if len(cs) == 2 else (cs[0] if cs else "Merged")
+)
+member_table = members[
+    ["ods_code", "name", "trust_type", *collab_frame["code"], "Membership", "notes"]
+].rename(columns={"ods_code": "ODS code", "name": "Trust", "trust_type": "Type", "notes": "Notes"})
+both = members[members["Membership"] == "Both collaboratives"]["short_name"].tolist()
+st.markdown(f"In both collaboratives: **{', '.join(both)}**.")
+st.dataframe(
+    member_table.sort_values(["Membership", "Trust"]),
+    hide_index=True,
+    column_config={
+        "Trust": st.column_config.TextColumn(width="large"),
+        "Notes": st.column_config.TextColumn(width="large"),
+    },
+    alt="Member trusts of CMAST and MHLDC, with the trusts in both marked",
+    key="collab_members",
+)
+partners = trusts[trusts["role"] == "partner"]
+if not partners.empty:
+    st.caption(
+        "System partner, outside collaborative totals: "
+        + "; ".join(f"{row.name} ({row.ods_code})" for row in partners.itertuples())
+    )
+st.download_button(
+    "Download memberships (CSV)",
+    data=export.csv_bytes(member_table),
+    file_name="collaborative-memberships.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+    type="tertiary",
+)
+
+st.subheader("KPIs side by side", anchor=False)
+code = ui.page_choice(
+    "Workstream",
+    list(streams["code"]),
+    key="collab_ws",
+    url_name="workstream",
+    format_func=lambda c: stream_names[c],
+)
+flt = sel.to_kpi_filter().but(workstreams=(code,), collaboratives=None)
+collabs = ui.series(db, flt, "collaborative")
+shown = list(collab_frame["code"])
+for kpi in (k for k in kpis.values() if k.workstream_code == code):
+    with st.container(border=True, key=f"collab_card_{kpi.code}"):
+        ui.kpi_intro(kpi)
+        rows = collabs[collabs["kpi_code"] == kpi.code]
+        y_max = float(rows["value"].max()) if not rows.empty else None
+        columns = st.columns(len(shown))
+        for column, collab in zip(columns, shown, strict=True):
+            with column:
+                data = rows[rows["scope_code"] == collab]
+                ui.kpi_chart(
+                    kpi,
+                    data,
+                    names=names,
+                    scope_order=[collab],
+                    stem=charts.file_stem(kpi.code, collab, sel.period_from, "to", sel.period_to),
+                    key=f"collab_{kpi.code}_{collab}",
+                    title=f"{collab}: {kpi.title_with_unit}",
+                    height=320,
+                    y_max=y_max,
+                    profession_filter=bool(sel.professions),
+                )

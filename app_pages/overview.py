@@ -1,0 +1,134 @@
+"""Overview, for the board: where the KPIs stand, at a glance."""
+
+import datetime as dt
+
+import streamlit as st
+
+from kpi import charts, export, queries, scorecard, ui
+from kpi.formats import month_label
+
+db = ui.db()
+sel = ui.selection()
+flt = sel.to_kpi_filter()
+kpis = ui.kpis(db)
+names = ui.scope_names(db)
+status = ui.data_status(db)
+
+st.title("Overview", anchor=False)
+st.caption(
+    "Where the Cheshire and Merseyside AHP workforce KPIs stand: the latest month in the chosen period, "
+    "the change on the month before and on the same month last year, read as better or worse for each "
+    "KPI's direction, and the targets."
+)
+ui.data_notice(status)
+
+scopes = ui.scope_options(db, sel)
+scope = ui.page_choice(
+    "Show figures for",
+    scopes,
+    key="overview_scope",
+    url_name="scope",
+    format_func=lambda code: names.get(code, code),
+    widget="segmented",
+    help="The system total counts each trust once; a collaborative counts all its members.",
+)
+level = (
+    "system" if scope == queries.SYSTEM_CODE else "collaborative" if scope in ("CMAST", "MHLDC") else "trust"
+)
+scope_filter = flt if level != "trust" else flt.but(trusts=(scope,))
+latest = ui.latest(db, scope_filter, level)
+history = ui.series(db, scope_filter, level)
+workstream_names = dict(zip(ui.workstreams(db)["code"], ui.workstreams(db)["name"], strict=True))
+card = scorecard.scorecard(latest, history, kpis, scope, workstream_names)
+
+if sel.professions:
+    st.info(
+        "Profession filter on: KPIs not collected by profession show no data.", icon=":material/filter_alt:"
+    )
+
+st.subheader(f"Headline KPIs: {names.get(scope, scope)}", anchor=False)
+headline = card.set_index("kpi_code").loc[list(scorecard.HEADLINE_KPIS)]
+with st.grid(4, min_column_width=240, gap="small"):
+    for code, row in headline.iterrows():
+        kpi = kpis[code]
+        target = f"Target {row['target']}. " if row["target"] else ""
+        if row["latest"] == "No data":
+            st.metric(kpi.name, "No data", border=True, help=f"{kpi.definition}. {target}", height="stretch")
+            continue
+        reading = row["previous_reading"]
+        st.metric(
+            kpi.name,
+            row["latest"],
+            delta=row["previous_change"] if reading not in ("", "no change") else None,
+            delta_color=ui.delta_color(kpi),
+            delta_description=f"{reading} than {row['previous_month']}"
+            if reading not in ("", "no change")
+            else f"no change on {row['previous_month']}"
+            if reading
+            else "no earlier month",
+            chart_data=row["trend"] or None,
+            border=True,
+            height="stretch",
+            help=f"{kpi.definition}. {target}Latest: {row['month']}. "
+            f"Same month last year: {row['vs_last_year']}.",
+        )
+
+st.subheader(f"All KPIs: {names.get(scope, scope)}", anchor=False)
+st.caption("Sort by any column. ▲ and ▼ show the direction of a change; the words say whether it is better.")
+table = card.drop(columns=["kpi_code", "value", "unit", "previous_reading", "last_year_reading"])
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "workstream": st.column_config.TextColumn("Workstream"),
+        "kpi": st.column_config.TextColumn("KPI", width="large"),
+        "month": st.column_config.TextColumn("Month"),
+        "latest": st.column_config.TextColumn("Latest"),
+        "target": st.column_config.TextColumn("Target"),
+        "vs_previous": st.column_config.TextColumn("Change on previous month"),
+        "vs_last_year": st.column_config.TextColumn("Change on same month last year"),
+        "trend": st.column_config.LineChartColumn(f"Last {scorecard.SPARKLINE_MONTHS} months"),
+    },
+    alt=f"Every KPI for {names.get(scope, scope)}: latest value, changes and target",
+    key="overview_table",
+)
+stem = charts.file_stem("kpi-summary", scope, sel.period_from, "to", sel.period_to)
+period = f"{month_label(sel.period_from)} to {month_label(sel.period_to)}"
+st.download_button(
+    "Download this table (CSV)",
+    data=export.csv_bytes(
+        card.drop(columns=["trend"]),
+        synthetic=bool(history["synthetic"].any()),
+        title=f"KPI summary, {names.get(scope, scope)}, {period}",
+    ),
+    file_name=f"{stem}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+    type="tertiary",
+)
+
+st.subheader("Milestones", anchor=False)
+milestones = ui.milestones(db)
+counts = scorecard.milestone_status_counts(milestones)
+with st.container(horizontal=True):
+    for label, count in counts.items():
+        st.metric(label.capitalize(), count, border=True, width=150)
+attention = scorecard.milestones_needing_attention(milestones, dt.date.today())
+if attention.empty:
+    st.success("No milestone is overdue, at risk or off track.", icon=":material/check_circle:")
+else:
+    st.dataframe(
+        attention,
+        hide_index=True,
+        column_config={
+            "code": st.column_config.TextColumn("Milestone"),
+            "title": st.column_config.TextColumn("Title", width="large"),
+            "status": st.column_config.TextColumn("Status"),
+            "due": st.column_config.DateColumn("Due", format="DD/MM/YYYY"),
+            "why": st.column_config.TextColumn("Needs attention because", width="large"),
+        },
+        alt="Milestones that are overdue, at risk or off track",
+        key="overview_attention",
+    )
+st.page_link("app_pages/milestones.py", label="All milestones", icon=":material/arrow_forward:")

@@ -1,0 +1,227 @@
+"""Trusts, the lead's view: chosen trusts against their collaborative and the system, by profession,
+and a ranking of trusts for one KPI and month."""
+
+import pandas as pd
+import streamlit as st
+
+from kpi import charts, export, queries, scorecard, ui
+from kpi.formats import format_value, month_key, month_label
+
+db = ui.db()
+sel = ui.selection()
+kpis = ui.kpis(db)
+names = ui.scope_names(db)
+streams = ui.workstreams(db)
+stream_names = dict(zip(streams["code"], streams["name"], strict=True))
+trust_frame = ui.trusts(db)
+trust_collabs = dict(zip(trust_frame["ods_code"], trust_frame["collaboratives"], strict=True))
+profession_names = ui.profession_names(db)
+flt = sel.to_kpi_filter()
+
+st.title("Trusts", anchor=False)
+st.caption(
+    "Choose trusts in the sidebar to see each KPI for them against their collaborative and the system, "
+    "their figures by profession, and where each trust ranks."
+)
+
+if sel.trusts:
+    chosen = ", ".join(ui.trust_label(db, code) for code in sel.trusts)
+    st.markdown(f"Showing **{chosen}**.")
+else:
+    st.info(
+        "No trust chosen: pick one or more under **Trusts** in the sidebar. Until then the charts show the "
+        "collaboratives and the system, and the profession breakdown covers all member trusts.",
+        icon=":material/arrow_back:",
+    )
+
+SECTIONS = {
+    "kpis": "KPIs against collaborative and system",
+    "professions": "By profession",
+    "ranking": "Ranking of trusts",
+}
+section = ui.page_choice(
+    "Section",
+    list(SECTIONS),
+    key="trust_section",
+    url_name="section",
+    format_func=SECTIONS.get,
+    widget="segmented",
+)
+
+if section == "kpis":
+    code = ui.page_choice(
+        "Workstream",
+        list(streams["code"]),
+        key="trust_ws",
+        url_name="workstream",
+        default="PLAN",
+        format_func=lambda c: stream_names[c],
+    )
+    stream_flt = flt.but(workstreams=(code,))
+    their_collabs = sorted({c for t in sel.trusts for c in trust_collabs.get(t, [])})
+    if sel.collaborative:
+        their_collabs = [c for c in their_collabs if c == sel.collaborative] or [sel.collaborative]
+    if not their_collabs:
+        their_collabs = [sel.collaborative] if sel.collaborative else ["CMAST", "MHLDC"]
+    frames = [ui.series(db, stream_flt, "system")]
+    frames.append(ui.series(db, stream_flt.but(collaboratives=tuple(their_collabs)), "collaborative"))
+    if sel.trusts:
+        frames.append(ui.series(db, stream_flt, "trust"))
+    data = pd.concat(frames, ignore_index=True)
+    order = [*sel.trusts, *their_collabs, queries.SYSTEM_CODE]
+    for kpi in (k for k in kpis.values() if k.workstream_code == code):
+        with st.container(border=True, key=f"trust_card_{kpi.code}"):
+            ui.kpi_intro(kpi)
+            rows = data[data["kpi_code"] == kpi.code]
+            missing = [t for t in sel.trusts if t not in set(rows["scope_code"])]
+            if missing and not rows.empty:
+                st.caption("No data for " + ", ".join(names.get(t, t) for t in missing) + " in this period.")
+            ui.kpi_chart(
+                kpi,
+                rows,
+                names=names,
+                scope_order=order,
+                stem=charts.file_stem(kpi.code, "-".join(order), sel.period_from, "to", sel.period_to),
+                key=f"trust_{kpi.code}",
+                profession_filter=bool(sel.professions),
+            )
+
+if section == "professions":
+    profession_kpis = [k for k in kpis.values() if k.by_profession]
+    kpi_code = ui.page_choice(
+        "KPI",
+        [k.code for k in profession_kpis],
+        key="trust_prof_kpi",
+        url_name="prof_kpi",
+        default="VACANCY_RATE",
+        format_func=lambda c: kpis[c].name,
+    )
+    view = ui.page_choice(
+        "Show as",
+        ["bars", "heatmap"],
+        key="trust_prof_view",
+        url_name="prof_view",
+        format_func=lambda v: {"bars": "Bars (latest month)", "heatmap": "Heatmap (every month)"}[v],
+        widget="segmented",
+    )
+    kpi = kpis[kpi_code]
+    breakdown = ui.profession_breakdown(db, flt.but(kpis=(kpi_code,)))
+    scope = (
+        ", ".join(names.get(t, t) for t in sel.trusts) if sel.trusts else (sel.collaborative or "C&M system")
+    )
+    if breakdown.empty:
+        ui.explain_empty(f"No {kpi.name.lower()} data by profession for {scope} in this period.")
+    else:
+        last = breakdown["period"].max()
+        shown = breakdown[breakdown["period"] == last] if view == "bars" else breakdown
+        title = (
+            f"{kpi.title_with_unit} by profession, {month_label(last)}: {scope}"
+            if view == "bars"
+            else f"{kpi.title_with_unit} by profession and month: {scope}"
+        )
+        figure = (
+            charts.profession_bars(shown, kpi, profession_names, title=title)
+            if view == "bars"
+            else charts.profession_heatmap(shown, kpi, profession_names, title=title)
+        )
+        table = shown.assign(
+            profession=shown["profession_code"].map(profession_names),
+            month=shown["period"].dt.strftime("%Y-%m"),
+            kpi=kpi.name,
+            unit=kpi.unit,
+            scope=scope,
+        )[
+            [
+                "kpi",
+                "scope",
+                "profession_code",
+                "profession",
+                "month",
+                "value",
+                "unit",
+                "numerator",
+                "denominator",
+            ]
+        ]
+        ui.show_chart(
+            figure,
+            table,
+            stem=charts.file_stem(kpi_code, "by-profession", "-".join(sel.trusts) or "system", sel.period_to),
+            alt=title,
+            synthetic=bool(shown["synthetic"].any()),
+            key=f"prof_{view}",
+            title=title,
+        )
+
+if section == "ranking":
+    kpi_code = ui.page_choice(
+        "KPI to rank by",
+        list(kpis),
+        key="rank_kpi",
+        url_name="rank_kpi",
+        default="VACANCY_RATE",
+        format_func=lambda c: kpis[c].name,
+    )
+    kpi = kpis[kpi_code]
+    months = [month_key(m) for m in ui.filter_choices(db).months if sel.period_from <= m <= sel.period_to]
+    month = ui.page_choice(
+        "Month",
+        months[::-1],
+        key="rank_month",
+        url_name="rank_month",
+        format_func=lambda m: month_label(pd.Timestamp(f"{m}-01")),
+    )
+    if kpi.grain == "system":
+        ui.explain_empty(f"{kpi.name} is recorded for the system as a whole, not by trust.")
+    elif month is None:
+        ui.explain_empty("No months in the chosen period.")
+    else:
+        day = pd.Timestamp(f"{month}-01").date()
+        month_flt = flt.but(kpis=(kpi_code,), period_from=day, period_to=day, trusts=None)
+        trust_rows = ui.series(db, month_flt, "trust")
+        system_rows = ui.series(db, month_flt, "system")
+        system_value = float(system_rows["value"].iloc[0]) if not system_rows.empty else None
+        ranking = scorecard.rank_trusts(trust_rows, system_value, kpi, names, trust_collabs)
+        if ranking.empty:
+            ui.explain_empty(f"No trust has {kpi.name.lower()} data for {month_label(day)}.")
+        else:
+            better = {"up": "highest first", "down": "lowest first", "neither": "largest first"}
+            st.caption(
+                f"{kpi.name}, {month_label(day)}: {len(ranking)} trusts, best first "
+                f"({better[kpi.improvement]}). System: {format_value(system_value, kpi.unit, kpi.decimals)}."
+            )
+            highlight = set(sel.trusts)
+            st.dataframe(
+                ranking.drop(columns=["value"]).assign(
+                    trust=[
+                        f"{t} ◀ chosen" if c in highlight else t
+                        for t, c in zip(ranking["trust"], ranking["ods_code"], strict=True)
+                    ]
+                ),
+                hide_index=True,
+                column_config={
+                    "rank": st.column_config.NumberColumn("Rank", format="%d"),
+                    "trust": st.column_config.TextColumn("Trust", width="medium"),
+                    "ods_code": st.column_config.TextColumn("ODS code"),
+                    "collaboratives": st.column_config.TextColumn("Collaboratives"),
+                    "shown": st.column_config.TextColumn(kpi.name),
+                    "numerator": st.column_config.NumberColumn("Numerator", format="%.1f"),
+                    "denominator": st.column_config.NumberColumn("Denominator", format="%.1f"),
+                    "against_system": st.column_config.TextColumn("Against the system", width="medium"),
+                },
+                alt=f"Trusts ranked by {kpi.name}, {month_label(day)}",
+                key="ranking_table",
+            )
+            st.download_button(
+                "Download ranking (CSV)",
+                data=export.csv_bytes(
+                    ranking.drop(columns=["shown"]).assign(kpi=kpi.name, unit=kpi.unit, month=month),
+                    synthetic=bool(trust_rows["synthetic"].any()),
+                    title=f"Trusts ranked by {kpi.name}, {month_label(day)}",
+                ),
+                file_name=f"{charts.file_stem(kpi_code, 'ranking', month)}.csv",
+                mime="text/csv",
+                icon=":material/download:",
+                on_click="ignore",
+                type="tertiary",
+            )

@@ -1,0 +1,49 @@
+"""Workstreams: every KPI of one workstream over time, for the system and the collaboratives."""
+
+import pandas as pd
+import streamlit as st
+
+from kpi import charts, ui
+
+db = ui.db()
+sel = ui.selection()
+kpis = ui.kpis(db)
+names = ui.scope_names(db)
+streams = ui.workstreams(db)
+stream_names = dict(zip(streams["code"], streams["name"], strict=True))
+
+st.title("Workstreams", anchor=False)
+st.caption(
+    "Each KPI of the chosen workstream over time: the Cheshire and Merseyside system and both provider "
+    "collaboratives (or the one chosen in the sidebar). Hover for exact values; the camera icon on a chart "
+    "downloads it as an image."
+)
+code = ui.page_choice(
+    "Workstream",
+    list(streams["code"]),
+    key="ws_code",
+    url_name="workstream",
+    default="PLAN",
+    format_func=lambda c: stream_names[c],
+)
+st.markdown(streams.set_index("code").loc[code, "description"])
+
+flt = sel.to_kpi_filter().but(workstreams=(code,))
+system = ui.series(db, flt, "system")
+collabs = ui.series(db, flt, "collaborative")
+order = ui.scope_options(db, sel)[: 1 + (1 if sel.collaborative else 2)]
+stream_kpis = [kpi for kpi in kpis.values() if kpi.workstream_code == code]
+
+for kpi in stream_kpis:
+    with st.container(border=True, key=f"ws_card_{kpi.code}"):
+        ui.kpi_intro(kpi)
+        data = pd.concat([frame[frame["kpi_code"] == kpi.code] for frame in (system, collabs)])
+        ui.kpi_chart(
+            kpi,
+            data,
+            names=names,
+            scope_order=order,
+            stem=charts.file_stem(kpi.code, "-".join(order), sel.period_from, "to", sel.period_to),
+            key=f"ws_{kpi.code}",
+            profession_filter=bool(sel.professions),
+        )

@@ -1,0 +1,338 @@
+"""Plotly figure builders: a DataFrame in, a go.Figure out; no Streamlit here.
+
+One style for every chart: NHS identity colours, a title with the unit, UK month labels, hover
+with exact values, and line dashes and marker shapes as well as colour so no series depends on
+colour alone. Sizes are set for a laptop and readable on a projector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi.formats import KPI, format_target, format_value, month_label, uk_date
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_BRIGHT_BLUE = "#0072CE"
+NHS_LIGHT_BLUE = "#41B6E6"
+NHS_DARK_GREY = "#425563"
+NHS_MID_GREY = "#768692"
+NHS_PALE_GREY = "#E8EDEE"
+NHS_WARM_YELLOW = "#FFB81C"
+NHS_DARK_RED = "#8A1538"
+TARGET_RED = "#DE1B1B"
+FONT = "Arial, Helvetica, sans-serif"
+
+# Fixed styles for the system and the collaboratives; trusts cycle through the rest.
+SCOPE_STYLES: dict[str, dict[str, str]] = {
+    "C&M": {"color": NHS_DARK_BLUE, "dash": "solid", "symbol": "circle"},
+    "CMAST": {"color": NHS_BRIGHT_BLUE, "dash": "dash", "symbol": "square"},
+    "MHLDC": {"color": NHS_DARK_RED, "dash": "dot", "symbol": "diamond"},
+}
+TRUST_STYLES: list[dict[str, str]] = [
+    {"color": "#ED8B00", "dash": "solid", "symbol": "triangle-up"},
+    {"color": "#009639", "dash": "solid", "symbol": "x"},
+    {"color": "#330072", "dash": "solid", "symbol": "star"},
+    {"color": "#00A499", "dash": "solid", "symbol": "hexagon"},
+    {"color": "#AE2573", "dash": "solid", "symbol": "pentagon"},
+    {"color": NHS_DARK_GREY, "dash": "solid", "symbol": "cross"},
+    {"color": "#7C2855", "dash": "solid", "symbol": "triangle-down"},
+    {"color": NHS_LIGHT_BLUE, "dash": "solid", "symbol": "bowtie"},
+]
+MILESTONE_STATUS_COLOURS = {
+    "complete": "#009639",
+    "on track": NHS_BLUE,
+    "at risk": "#ED8B00",
+    "off track": NHS_DARK_RED,
+    "not started": NHS_MID_GREY,
+}
+
+
+def scope_style(scope_code: str, order: int = 0) -> dict[str, str]:
+    return SCOPE_STYLES.get(scope_code) or TRUST_STYLES[order % len(TRUST_STYLES)]
+
+
+def _unit_suffix(kpi: KPI) -> tuple[str, str]:
+    """Plotly tick prefix and suffix for the KPI's unit."""
+    if kpi.unit == "%":
+        return "", "%"
+    if kpi.unit == "GBP":
+        return "£", ""
+    return "", ""
+
+
+def style_figure(fig: go.Figure, *, title: str, y_title: str, height: int = 380) -> go.Figure:
+    """The house style, applied last."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        font={"family": FONT, "size": 14, "color": "#212B32"},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 56, "b": 10},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hovermode="closest",
+        hoverlabel={"font": {"family": FONT, "size": 14}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        separators=".,",
+    )
+    fig.update_xaxes(
+        showgrid=False, linecolor=NHS_MID_GREY, ticks="outside", tickformat="%b %Y", hoverformat="%b %Y"
+    )
+    fig.update_yaxes(title_text=y_title, gridcolor=NHS_PALE_GREY, zeroline=False, linecolor=NHS_MID_GREY)
+    return fig
+
+
+def _hover(kpi: KPI, name: str) -> str:
+    detail = "<br>%{customdata[1]}" if kpi.rollup == "ratio" else ""
+    return f"<b>{name}</b><br>%{{x|%b %Y}}: <b>%{{customdata[0]}}</b>{detail}<extra></extra>"
+
+
+def _customdata(frame: pd.DataFrame, kpi: KPI) -> list[list[str]]:
+    rows = []
+    for value, numerator, denominator in frame[["value", "numerator", "denominator"]].itertuples(index=False):
+        exact = format_value(value, kpi.unit, max(kpi.decimals, 1))
+        ratio = f"{numerator:,.1f} / {denominator:,.1f}" if kpi.rollup == "ratio" and denominator else ""
+        rows.append([exact, ratio])
+    return rows
+
+
+def add_target_line(fig: go.Figure, kpi: KPI) -> None:
+    if kpi.target is None:
+        return
+    fig.add_hline(
+        y=kpi.target,
+        line={"color": TARGET_RED, "dash": "dash", "width": 2},
+        annotation_text=f"Target {format_target(kpi.target, kpi.unit)}",
+        annotation_position="top left",
+        annotation_font={"color": TARGET_RED, "size": 13},
+    )
+
+
+def trend_figure(
+    series: pd.DataFrame,
+    kpi: KPI,
+    scope_names: Mapping[str, str],
+    *,
+    title: str | None = None,
+    scope_order: list[str] | None = None,
+    height: int = 380,
+    y_max: float | None = None,
+) -> go.Figure:
+    """One line per scope (system, collaboratives, trusts) over time, with the target if any.
+    `y_max` fixes the top of the value axis (to compare charts side by side)."""
+    fig = go.Figure()
+    scopes = scope_order or list(dict.fromkeys(series["scope_code"]))
+    trust_index = 0
+    for scope in scopes:
+        rows = series[series["scope_code"] == scope].sort_values("period")
+        if rows.empty:
+            continue
+        style = scope_style(scope, trust_index)
+        if scope not in SCOPE_STYLES:
+            trust_index += 1
+        name = scope_names.get(scope, scope)
+        fig.add_trace(
+            go.Scatter(
+                x=rows["period"],
+                y=rows["value"],
+                name=name,
+                mode="lines+markers",
+                line={"color": style["color"], "dash": style["dash"], "width": 2.5},
+                marker={"symbol": style["symbol"], "size": 7, "color": style["color"]},
+                customdata=_customdata(rows, kpi),
+                hovertemplate=_hover(kpi, name),
+            )
+        )
+    add_target_line(fig, kpi)
+    prefix, suffix = _unit_suffix(kpi)
+    fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True, rangemode="tozero")
+    if y_max is not None:
+        top = max(y_max, kpi.target or 0) * 1.08
+        fig.update_yaxes(range=[0, top])
+    return style_figure(
+        fig, title=title or kpi.title_with_unit, y_title=kpi.unit if kpi.unit != "GBP" else "£", height=height
+    )
+
+
+def profession_bars(
+    frame: pd.DataFrame, kpi: KPI, profession_names: Mapping[str, str], *, title: str
+) -> go.Figure:
+    """Horizontal bars of one month's value per profession, largest first, labelled with values."""
+    rows = frame.sort_values("value")
+    labels = [profession_names.get(code, code) for code in rows["profession_code"]]
+    fig = go.Figure(
+        go.Bar(
+            x=rows["value"],
+            y=labels,
+            orientation="h",
+            marker={"color": NHS_BLUE},
+            text=[format_value(v, kpi.unit, kpi.decimals) for v in rows["value"]],
+            textposition="outside",
+            cliponaxis=False,
+            customdata=_customdata(rows, kpi),
+            hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+        )
+    )
+    if kpi.target is not None:
+        fig.add_vline(
+            x=kpi.target,
+            line={"color": TARGET_RED, "dash": "dash", "width": 2},
+            annotation={
+                "text": f"Target {format_target(kpi.target, kpi.unit)}",
+                "font": {"color": TARGET_RED},
+            },
+        )
+    prefix, suffix = _unit_suffix(kpi)
+    fig = style_figure(fig, title=title, y_title="", height=max(260, 60 + 34 * len(rows)))
+    fig.update_xaxes(
+        tickformat=None,
+        hoverformat=None,
+        tickprefix=prefix,
+        ticksuffix=suffix,
+        showgrid=True,
+        gridcolor=NHS_PALE_GREY,
+        title_text=kpi.unit if kpi.unit != "GBP" else "£",
+    )
+    fig.update_yaxes(gridcolor="white")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def profession_heatmap(
+    frame: pd.DataFrame, kpi: KPI, profession_names: Mapping[str, str], *, title: str
+) -> go.Figure:
+    """Professions by month, each cell labelled with its value."""
+    pivot = frame.pivot_table(index="profession_code", columns="period", values="value", aggfunc="first")
+    pivot = pivot.sort_index(key=lambda idx: [profession_names.get(c, c) for c in idx], ascending=False)
+    labels = [profession_names.get(code, code) for code in pivot.index]
+    text = [
+        [format_value(v, kpi.unit, kpi.decimals) if pd.notna(v) else "" for v in row] for row in pivot.values
+    ]
+    reverse = kpi.improvement == "down"
+    fig = go.Figure(
+        go.Heatmap(
+            z=pivot.values,
+            x=list(pivot.columns),
+            y=labels,
+            text=text,
+            texttemplate="%{text}" if pivot.shape[1] <= 12 else None,
+            colorscale=[[0, "#E8EDEE"], [1, NHS_DARK_BLUE]]
+            if not reverse
+            else [[0, NHS_DARK_BLUE], [1, "#E8EDEE"]],
+            colorbar={"title": {"text": kpi.unit if kpi.unit != "GBP" else "£"}},
+            hovertemplate="<b>%{y}</b><br>%{x|%b %Y}: %{text}<extra></extra>",
+            xgap=1,
+            ygap=1,
+        )
+    )
+    fig = style_figure(fig, title=title, y_title="", height=max(280, 80 + 30 * len(labels)))
+    fig.update_yaxes(gridcolor="white")
+    return fig
+
+
+def milestone_timeline(
+    milestones: pd.DataFrame, today: dt.date, *, title: str = "Programme milestones"
+) -> go.Figure:
+    """Baseline (hollow diamond) against forecast (filled circle) per milestone, a line showing any
+    slip, completed dates as a filled star; coloured by status and labelled with it in words."""
+    fig = go.Figure()
+    frame = milestones.sort_values("code", ascending=False).reset_index(drop=True)
+    labels = [f"{row.code}: {_short(row.title)}" for row in frame.itertuples()]
+    for row, label in zip(frame.itertuples(), labels, strict=True):
+        colour = MILESTONE_STATUS_COLOURS.get(row.status, NHS_MID_GREY)
+        end = row.completed_on if pd.notna(row.completed_on) else row.forecast_due
+        if pd.notna(end):
+            fig.add_trace(
+                go.Scatter(
+                    x=[row.baseline_due, end],
+                    y=[label, label],
+                    mode="lines",
+                    line={"color": colour, "width": 3},
+                    hoverinfo="skip",
+                    showlegend=False,
+                )
+            )
+    shown_in_legend: set[str] = set()
+
+    def points(column: str, name: str, symbol: str, filled: bool) -> None:
+        for status, group in frame.groupby("status", sort=False):
+            rows = group[group[column].notna()]
+            if rows.empty:
+                continue
+            colour = MILESTONE_STATUS_COLOURS.get(status, NHS_MID_GREY)
+            idx = rows.index
+            fig.add_trace(
+                go.Scatter(
+                    x=rows[column],
+                    y=[labels[i] for i in idx],
+                    mode="markers+text" if column != "baseline_due" else "markers",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=name not in shown_in_legend,
+                    marker={
+                        "symbol": symbol if filled else f"{symbol}-open",
+                        "size": 15,
+                        "color": colour,
+                        "line": {"width": 2, "color": colour},
+                    },
+                    text=[status.capitalize()] * len(rows) if column != "baseline_due" else None,
+                    textposition="middle right",
+                    textfont={"color": NHS_DARK_GREY, "size": 13},
+                    customdata=[[uk_date(v)] for v in rows[column]],
+                    hovertemplate=(
+                        f"<b>%{{y}}</b><br>{name}: %{{customdata[0]}}<br>Status: {status}<extra></extra>"
+                    ),
+                )
+            )
+            shown_in_legend.add(name)
+
+    points("baseline_due", "Baseline due", "diamond", False)
+    forecast_only = frame["completed_on"].isna()
+    saved = frame["forecast_due"].copy()
+    frame.loc[~forecast_only, "forecast_due"] = pd.NaT
+    points("forecast_due", "Forecast", "circle", True)
+    frame["forecast_due"] = saved
+    points("completed_on", "Completed", "star", True)
+    fig.add_vline(
+        x=pd.Timestamp(today),
+        line={"color": NHS_DARK_GREY, "dash": "dot", "width": 1.5},
+        annotation={"text": f"Today {uk_date(today)}", "font": {"color": NHS_DARK_GREY}},
+    )
+    fig = style_figure(fig, title=title, y_title="", height=120 + 60 * len(frame))
+    fig.update_xaxes(showgrid=True, gridcolor=NHS_PALE_GREY, tickformat="%b %Y")
+    fig.update_layout(legend={"y": -0.15, "yanchor": "top", "x": 0, "xanchor": "left"}, margin={"b": 40})
+    return fig
+
+
+def _short(text: str, limit: int = 48) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def file_stem(*parts: str | dt.date | pd.Timestamp | None) -> str:
+    """A file name stem from meaningful parts: 'VACANCY_RATE_CMAST_2022-04_to_2026-10'."""
+    words = []
+    for part in parts:
+        if part is None or part == "":
+            continue
+        if isinstance(part, (dt.date, pd.Timestamp)):
+            part = f"{pd.Timestamp(part):%Y-%m}"
+        words.append(re.sub(r"[^A-Za-z0-9.-]+", "-", str(part)).strip("-"))
+    return "_".join(w for w in words if w) or "chart"
+
+
+def plotly_config(filename: str) -> dict:
+    """Modebar settings: PNG download at 2x with a meaningful file name; no Plotly logo."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+        "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+    }
+
+
+def period_caption(first: dt.date | pd.Timestamp | None, last: dt.date | pd.Timestamp | None) -> str:
+    return f"{month_label(first)} to {month_label(last)}"

@@ -1,0 +1,192 @@
+"""The shared filters as they live in the URL: reading them (with gentle warnings for values that
+cannot be used), writing them, and turning them into a query filter. Pure Python, no Streamlit.
+
+URL parameters (codes, so links are short and readable):
+    from, to        months as YYYY-MM
+    collab          CMAST or MHLDC (absent = both)
+    trust           ODS codes, repeated (?trust=RBS&trust=REM)
+    profession      profession codes, repeated (absent = all AHPs)
+Pages add their own (workstream, view, kpi, month, ...) through `parse_choice`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from kpi.formats import month_key, month_label
+from kpi.queries import KPIFilter
+
+DEFAULT_MONTHS = 36  # the default period: the last three years, enough for SPC limits
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*$")
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What can be chosen right now: the months with data, collaboratives, trusts (all, and the
+    members of each collaborative), professions."""
+
+    months: tuple[dt.date, ...]
+    collaboratives: tuple[str, ...]
+    trusts: tuple[str, ...]
+    trusts_by_collaborative: Mapping[str, tuple[str, ...]]
+    professions: tuple[str, ...]
+    trust_names: Mapping[str, str] = field(default_factory=dict)
+    profession_names: Mapping[str, str] = field(default_factory=dict)
+
+    def trusts_for(self, collaborative: str | None) -> tuple[str, ...]:
+        return self.trusts if collaborative is None else self.trusts_by_collaborative.get(collaborative, ())
+
+    @property
+    def default_from(self) -> dt.date | None:
+        return self.months[max(0, len(self.months) - DEFAULT_MONTHS)] if self.months else None
+
+    @property
+    def default_to(self) -> dt.date | None:
+        return self.months[-1] if self.months else None
+
+
+@dataclass(frozen=True)
+class Selection:
+    period_from: dt.date | None
+    period_to: dt.date | None
+    collaborative: str | None = None
+    trusts: tuple[str, ...] = ()
+    professions: tuple[str, ...] = ()
+
+    def to_kpi_filter(self) -> KPIFilter:
+        """An empty trust or profession list means "all" in the UI, i.e. no restriction."""
+        return KPIFilter(
+            period_from=self.period_from,
+            period_to=self.period_to,
+            collaboratives=(self.collaborative,) if self.collaborative else None,
+            trusts=self.trusts or None,
+            professions=self.professions or None,
+        )
+
+
+def default_selection(choices: FilterChoices) -> Selection:
+    return Selection(period_from=choices.default_from, period_to=choices.default_to)
+
+
+def parse_month(text: str) -> dt.date | None:
+    match = _MONTH.match(text or "")
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        return None
+    return dt.date(year, month, 1)
+
+
+def _first(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = params.get(name) or []
+    return values[-1] if values else None
+
+
+def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tuple[Selection, list[str]]:
+    """The selection a link asks for, and a warning for each value that could not be used (the
+    default stands in for it)."""
+    warnings: list[str] = []
+    default = default_selection(choices)
+    months = set(choices.months)
+
+    def month_param(name: str, label: str, fallback: dt.date | None) -> dt.date | None:
+        raw = _first(params, name)
+        if raw is None:
+            return fallback
+        parsed = parse_month(raw)
+        if parsed is None:
+            warnings.append(
+                f"The link's {label} month {raw!r} is not a month like 2025-03; "
+                f"using {month_label(fallback)} instead."
+            )
+            return fallback
+        if choices.months and parsed not in months:
+            nearest = min(choices.months, key=lambda m: abs((m - parsed).days))
+            warnings.append(
+                f"There is no data for {month_label(parsed)} (the link's {label} month); "
+                f"using {month_label(nearest)}, the nearest month with data."
+            )
+            return nearest
+        return parsed
+
+    period_from = month_param("from", "start", default.period_from)
+    period_to = month_param("to", "end", default.period_to)
+    if period_from and period_to and period_from > period_to:
+        warnings.append(
+            f"The link's start month {month_label(period_from)} is after its end month "
+            f"{month_label(period_to)}; the two have been swapped."
+        )
+        period_from, period_to = period_to, period_from
+
+    collaborative = None
+    raw_collab = _first(params, "collab")
+    if raw_collab:
+        matches = [c for c in choices.collaboratives if c.lower() == raw_collab.strip().lower()]
+        if matches:
+            collaborative = matches[0]
+        else:
+            warnings.append(
+                f"The link asks for collaborative {raw_collab!r}, which is not one of "
+                f"{' or '.join(choices.collaboratives)}; showing both."
+            )
+
+    allowed_trusts = choices.trusts_for(collaborative)
+    trusts: list[str] = []
+    for raw in params.get("trust") or []:
+        code = raw.strip().upper()
+        if code not in choices.trusts:
+            warnings.append(f"The link's trust code {raw!r} is not a Cheshire and Merseyside trust; ignored.")
+        elif code not in allowed_trusts:
+            name = choices.trust_names.get(code, code)
+            warnings.append(f"{name} ({code}) is not a member of {collaborative}; ignored.")
+        elif code not in trusts:
+            trusts.append(code)
+
+    professions: list[str] = []
+    by_name = {name.lower(): code for code, name in choices.profession_names.items()}
+    for raw in params.get("profession") or []:
+        key = raw.strip()
+        code = key.upper() if key.upper() in choices.professions else by_name.get(key.lower())
+        if code is None:
+            warnings.append(f"The link's profession {raw!r} is not one of the 14 AHP professions; ignored.")
+        elif code not in professions:
+            professions.append(code)
+
+    return (
+        Selection(period_from, period_to, collaborative, tuple(trusts), tuple(professions)),
+        warnings,
+    )
+
+
+def to_url(selection: Selection, choices: FilterChoices) -> dict[str, list[str]]:
+    """URL parameters for a selection, leaving out what equals the default."""
+    params: dict[str, list[str]] = {}
+    if selection.period_from and selection.period_from != choices.default_from:
+        params["from"] = [month_key(selection.period_from)]
+    if selection.period_to and selection.period_to != choices.default_to:
+        params["to"] = [month_key(selection.period_to)]
+    if selection.collaborative:
+        params["collab"] = [selection.collaborative]
+    if selection.trusts:
+        params["trust"] = list(selection.trusts)
+    if selection.professions:
+        params["profession"] = list(selection.professions)
+    return params
+
+
+def parse_choice(
+    params: Mapping[str, Sequence[str]], name: str, options: Sequence[str], *, label: str
+) -> tuple[str | None, str | None]:
+    """One page-level choice from the URL: (value or None if absent/unusable, warning or None).
+    Matching ignores case."""
+    raw = _first(params, name)
+    if raw is None:
+        return None, None
+    for option in options:
+        if option.lower() == raw.strip().lower():
+            return option, None
+    return None, f"The link's {label} {raw!r} is not one this page offers; showing the default."

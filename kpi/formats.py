@@ -1,0 +1,132 @@
+"""How numbers, months and changes are written for people: UK conventions, units, and the
+better/worse reading of a change that respects each KPI's improvement direction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class KPI:
+    """What the presentation layer needs to know about a KPI (a row of the catalogue)."""
+
+    code: str
+    name: str
+    workstream_code: str
+    unit: str
+    improvement: str
+    target: float | None
+    rollup: str
+    decimals: int
+    definition: str = ""
+    numerator_definition: str = ""
+    denominator_definition: str = ""
+    source: str = ""
+    frequency: str = "monthly"
+    conflict_rule: str = "concern"
+    grain: str = "trust"
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any] | pd.Series) -> KPI:
+        target = row.get("target")
+        return cls(
+            code=row["code"],
+            name=row["name"],
+            workstream_code=row["workstream_code"],
+            unit=row["unit"],
+            improvement=row["improvement"],
+            target=None
+            if target is None or (isinstance(target, float) and math.isnan(target))
+            else float(target),
+            rollup=row["rollup"],
+            decimals=int(row["decimals"]),
+            definition=row.get("definition", "") or "",
+            numerator_definition=row.get("numerator_definition", "") or "",
+            denominator_definition=row.get("denominator_definition", "") or "",
+            source=row.get("source", "") or "",
+            frequency=row.get("frequency", "monthly") or "monthly",
+            conflict_rule=row.get("conflict_rule", "concern") or "concern",
+            grain=row.get("grain", "trust") or "trust",
+        )
+
+    @property
+    def title_with_unit(self) -> str:
+        """'Vacancy rate (%)', 'AHP staff in post (FTE) ', 'External funding secured (£)'."""
+        unit = "£" if self.unit == "GBP" else self.unit
+        return self.name if f"({unit})" in self.name else f"{self.name} ({unit})"
+
+    @property
+    def by_profession(self) -> bool:
+        return self.grain == "trust_profession"
+
+
+def format_value(value: float | None, unit: str, decimals: int = 1) -> str:
+    """7.4%, 1,234.5 FTE, 312 people, £12,300; an en dash for no value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "%":
+        return f"{value:,.{decimals}f}%"
+    if unit == "GBP":
+        return f"£{value:,.0f}"
+    return f"{value:,.{decimals}f} {unit}"
+
+
+def format_target(target: float | None, unit: str) -> str:
+    """A target as people write it: 7.5%, 100%, 95%."""
+    if target is None:
+        return ""
+    decimals = 0 if float(target).is_integer() else 1
+    return format_value(target, unit, decimals)
+
+
+def format_change(delta: float | None, unit: str, decimals: int = 1) -> str:
+    """+0.4 pts, -12.0 FTE, +£1,200 (percentage-point changes say "pts")."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return "–"
+    sign = "+" if delta > 0 else "-" if delta < 0 else "±"
+    size = abs(delta)
+    if unit == "%":
+        return f"{sign}{size:,.{decimals}f} pts"
+    if unit == "GBP":
+        return f"{sign}£{size:,.0f}"
+    return f"{sign}{size:,.{decimals}f} {unit}"
+
+
+def change_reading(delta: float | None, improvement: str, decimals: int = 1) -> str:
+    """'better', 'worse', 'no change' or 'change' (for KPIs where neither direction is better);
+    a change that rounds to zero at the KPI's precision is 'no change'."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return ""
+    if round(delta, decimals) == 0:
+        return "no change"
+    if improvement == "neither":
+        return "higher" if delta > 0 else "lower"
+    up = delta > 0
+    return "better" if up == (improvement == "up") else "worse"
+
+
+def month_label(period: dt.date | pd.Timestamp | None) -> str:
+    """'Oct 2026'."""
+    return "–" if period is None or pd.isna(period) else f"{pd.Timestamp(period):%b %Y}"
+
+
+def uk_date(day: dt.date | pd.Timestamp | None) -> str:
+    """'23/11/2026'."""
+    return "–" if day is None or pd.isna(day) else f"{pd.Timestamp(day):%d/%m/%Y}"
+
+
+def financial_year(period: dt.date | pd.Timestamp) -> str:
+    """'2024/25' for any month from April 2024 to March 2025."""
+    stamp = pd.Timestamp(period)
+    start = stamp.year if stamp.month >= 4 else stamp.year - 1
+    return f"{start}/{str(start + 1)[-2:]}"
+
+
+def month_key(period: dt.date | pd.Timestamp) -> str:
+    """'2026-10', the month as it appears in URLs and file names."""
+    return f"{pd.Timestamp(period):%Y-%m}"

@@ -1,0 +1,203 @@
+"""Board-facing summaries: the KPI scorecard (latest value, changes read as better or worse, target,
+trend) for one scope, and the milestones that need attention. Pure pandas, no Streamlit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from kpi.formats import KPI, change_reading, format_change, format_target, format_value, month_label
+
+# The KPIs on the Overview's headline cards: one or two per workstream that boards ask about first.
+HEADLINE_KPIS = (
+    "SIP_FTE",
+    "VACANCY_RATE",
+    "TEMP_STAFF_RATE",
+    "LEAVER_RATE",
+    "SICKNESS_RATE",
+    "PLACEMENT_UPTAKE",
+    "SUPPORT_FTE",
+    "BME_SHARE",
+)
+SPARKLINE_MONTHS = 24
+ARROWS = {"better": "▲", "worse": "▼", "higher": "▲", "lower": "▼", "no change": "■", "": ""}
+
+SCORECARD_COLUMNS = [
+    "kpi_code",
+    "workstream",
+    "kpi",
+    "month",
+    "latest",
+    "value",
+    "target",
+    "vs_previous",
+    "previous_change",
+    "previous_month",
+    "previous_reading",
+    "vs_last_year",
+    "last_year_reading",
+    "trend",
+    "unit",
+]
+
+
+def describe_change(delta: float | None, kpi: KPI, when: str) -> str:
+    """'+0.4 pts on Sep 2026 (worse)'; '–' where there is nothing to compare with."""
+    reading = change_reading(delta, kpi.improvement, kpi.decimals)
+    if not reading:
+        return "–"
+    if reading == "no change":
+        return f"No change on {when}"
+    return f"{format_change(delta, kpi.unit, kpi.decimals)} on {when} ({reading})"
+
+
+def scorecard(
+    latest: pd.DataFrame,
+    series: pd.DataFrame,
+    kpis: dict[str, KPI],
+    scope: str,
+    workstream_names: dict[str, str],
+) -> pd.DataFrame:
+    """One row per KPI (catalogue order) for `scope`: KPIs with no data in the range are listed too,
+    so the board sees what is missing rather than a silent gap."""
+    rows = []
+    latest = latest[latest["scope_code"] == scope].set_index("kpi_code")
+    trends = series[series["scope_code"] == scope].sort_values("period").groupby("kpi_code")["value"]
+    trend_lists = {code: list(values.tail(SPARKLINE_MONTHS)) for code, values in trends}
+    for code, kpi in kpis.items():
+        base = {
+            "kpi_code": code,
+            "workstream": workstream_names.get(kpi.workstream_code, kpi.workstream_code),
+            "kpi": kpi.name,
+            "target": format_target(kpi.target, kpi.unit) if kpi.target is not None else "",
+            "unit": kpi.unit,
+            "trend": trend_lists.get(code, []),
+        }
+        if code not in latest.index:
+            rows.append(
+                {
+                    **base,
+                    "month": "–",
+                    "latest": "No data",
+                    "value": float("nan"),
+                    "vs_previous": "–",
+                    "previous_reading": "",
+                    "vs_last_year": "–",
+                    "last_year_reading": "",
+                }
+            )
+            continue
+        row = latest.loc[code]
+        previous_delta = row["value"] - row["previous_value"]
+        year_delta = row["value"] - row["last_year_value"]
+        rows.append(
+            {
+                **base,
+                "month": month_label(row["period"]),
+                "latest": format_value(row["value"], kpi.unit, kpi.decimals),
+                "value": float(row["value"]),
+                "vs_previous": describe_change(previous_delta, kpi, month_label(row["previous_period"])),
+                "previous_change": ""
+                if pd.isna(previous_delta)
+                else format_change(previous_delta, kpi.unit, kpi.decimals),
+                "previous_month": month_label(row["previous_period"]),
+                "previous_reading": change_reading(previous_delta, kpi.improvement, kpi.decimals),
+                "vs_last_year": describe_change(year_delta, kpi, month_label(row["last_year_period"])),
+                "last_year_reading": change_reading(year_delta, kpi.improvement, kpi.decimals),
+            }
+        )
+    return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+
+
+MILESTONE_ATTENTION_COLUMNS = ["code", "title", "status", "due", "why"]
+
+
+def milestones_needing_attention(milestones: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Milestones that are at risk, off track, or overdue (not complete and due before today)."""
+    rows = []
+    now = pd.Timestamp(today)
+    for row in milestones.itertuples():
+        if row.status == "complete":
+            continue
+        due = row.forecast_due if pd.notna(row.forecast_due) else row.baseline_due
+        reasons = []
+        if row.status in ("at risk", "off track"):
+            reasons.append(row.status.capitalize())
+        if pd.notna(due) and due < now:
+            reasons.append(f"Overdue since {due:%d/%m/%Y}")
+        elif pd.notna(row.forecast_due) and row.forecast_due > row.baseline_due:
+            reasons.append(
+                f"Forecast {row.forecast_due:%d/%m/%Y}, after baseline {row.baseline_due:%d/%m/%Y}"
+            )
+        if reasons:
+            rows.append(
+                {
+                    "code": row.code,
+                    "title": row.title,
+                    "status": row.status,
+                    "due": due,
+                    "why": "; ".join(reasons),
+                }
+            )
+    return pd.DataFrame(rows, columns=MILESTONE_ATTENTION_COLUMNS)
+
+
+def milestone_status_counts(milestones: pd.DataFrame) -> dict[str, int]:
+    order = ["complete", "on track", "at risk", "off track", "not started"]
+    counts = milestones["status"].value_counts()
+    return {status: int(counts.get(status, 0)) for status in order}
+
+
+RANKING_COLUMNS = [
+    "rank",
+    "trust",
+    "ods_code",
+    "collaboratives",
+    "value",
+    "shown",
+    "numerator",
+    "denominator",
+    "against_system",
+]
+
+
+def rank_trusts(
+    trust_rows: pd.DataFrame,
+    system_value: float | None,
+    kpi: KPI,
+    trust_names: dict[str, str],
+    trust_collaboratives: dict[str, list[str]],
+) -> pd.DataFrame:
+    """Trusts for one KPI and month, best first for the KPI's direction (largest first when neither
+    direction is better), each read against the system figure. Ties share a rank."""
+    if trust_rows.empty:
+        return pd.DataFrame(columns=RANKING_COLUMNS)
+    ascending = kpi.improvement == "down"
+    rows = trust_rows.sort_values(["value", "scope_code"], ascending=[ascending, True]).reset_index(drop=True)
+    ranks = rows["value"].rank(method="min", ascending=ascending).astype(int)
+
+    def against(value: float) -> str:
+        if system_value is None or pd.isna(system_value):
+            return ""
+        reading = change_reading(value - system_value, kpi.improvement, kpi.decimals)
+        if reading in ("", "no change"):
+            return "Same as the system"
+        return f"{format_change(value - system_value, kpi.unit, kpi.decimals)} vs system ({reading})"
+
+    return pd.DataFrame(
+        {
+            "rank": ranks,
+            "trust": rows["scope_code"].map(lambda c: trust_names.get(c, c)),
+            "ods_code": rows["scope_code"],
+            "collaboratives": rows["scope_code"].map(
+                lambda c: ", ".join(trust_collaboratives.get(c, [])) or "–"
+            ),
+            "value": rows["value"].round(4),
+            "shown": rows["value"].map(lambda v: format_value(v, kpi.unit, kpi.decimals)),
+            "numerator": rows["numerator"],
+            "denominator": rows["denominator"],
+            "against_system": rows["value"].map(against),
+        },
+        columns=RANKING_COLUMNS,
+    )

@@ -1,0 +1,565 @@
+"""The thin Streamlit glue shared by pages: the database handle, cached loaders, the shared filter bar
+kept in the URL, chart display with downloads, and notices.
+
+This is the only module in kpi/ that imports streamlit. Loaders take the database URL as their first
+argument so that cached results never cross databases (tests run many in one process).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from sqlalchemy import Engine
+
+from kpi import charts, export, filters, queries
+from kpi.db import DatabaseError, describe_url, get_engine, prepare_database
+from kpi.formats import KPI, format_target, format_value, month_key, month_label
+from kpi.queries import KPIFilter
+
+logger = logging.getLogger("kpi.ui")
+PAGE_FAILED = "Something went wrong on this page"
+CACHE_TTL = "10m"  # new data shows within ten minutes, or at once after an import in the app
+MAX_ENTRIES = 256
+
+# --- the database ------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Opening the database (the first run creates it with demo data)…")
+def _prepared_engine(url: str) -> Engine:
+    engine = get_engine(url)
+    prepare_database(engine)
+    return engine
+
+
+def engine() -> Engine:
+    """The app's database, created, migrated and filled with demo data on first use. On failure the
+    page says what is wrong and stops: no traceback."""
+    try:
+        from kpi.db import database_url
+
+        return _prepared_engine(database_url())
+    except DatabaseError as exc:
+        st.error(str(exc), title="The dashboard cannot open its database")
+        st.caption("Check KPI_DATABASE_URL (or [connections.kpi] in .streamlit/secrets.toml).")
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def db() -> str:
+    """The database URL, the first argument of every cached loader."""
+    return str(engine().url)
+
+
+def database_label() -> str:
+    return describe_url(db())
+
+
+def clear_caches() -> None:
+    """After a write (an import, an undo, a milestone update) so every page shows the new data."""
+    st.cache_data.clear()
+
+
+# --- cached loaders ---------------------------------------------------------------------------------
+
+
+def _cached(func: Callable) -> Callable:
+    return st.cache_data(ttl=CACHE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)(func)
+
+
+@_cached
+def data_status(db_url: str) -> queries.DataStatus:
+    return queries.data_status(get_engine(db_url))
+
+
+@_cached
+def table_counts(db_url: str) -> dict[str, int]:
+    return queries.table_counts(get_engine(db_url))
+
+
+@_cached
+def series(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
+    return queries.kpi_series(flt, level, get_engine(db_url))
+
+
+@_cached
+def latest(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
+    return queries.latest_values(flt, level, get_engine(db_url))
+
+
+@_cached
+def profession_breakdown(db_url: str, flt: KPIFilter) -> pd.DataFrame:
+    return queries.profession_breakdown(flt, get_engine(db_url))
+
+
+@_cached
+def catalogue(db_url: str) -> pd.DataFrame:
+    return queries.kpi_catalogue(get_engine(db_url))
+
+
+@_cached
+def trusts(db_url: str) -> pd.DataFrame:
+    return queries.trusts(get_engine(db_url))
+
+
+@_cached
+def memberships(db_url: str) -> pd.DataFrame:
+    return queries.memberships(get_engine(db_url))
+
+
+@_cached
+def professions(db_url: str) -> pd.DataFrame:
+    return queries.professions(get_engine(db_url))
+
+
+@_cached
+def workstreams(db_url: str) -> pd.DataFrame:
+    return queries.workstreams(get_engine(db_url))
+
+
+@_cached
+def collaboratives(db_url: str) -> pd.DataFrame:
+    return queries.collaboratives(get_engine(db_url))
+
+
+@_cached
+def milestones(db_url: str) -> pd.DataFrame:
+    return queries.milestones(get_engine(db_url))
+
+
+@_cached
+def milestone_history(db_url: str) -> pd.DataFrame:
+    return queries.milestone_history(get_engine(db_url))
+
+
+@_cached
+def successions(db_url: str) -> pd.DataFrame:
+    return queries.successions(get_engine(db_url))
+
+
+def kpis(db_url: str) -> dict[str, KPI]:
+    """The catalogue as KPI objects, in catalogue order."""
+    return {row["code"]: KPI.from_row(row) for row in catalogue(db_url).to_dict("records")}
+
+
+@_cached
+def scope_names(db_url: str) -> dict[str, str]:
+    """Display names for every scope code: the system, the collaboratives, each trust."""
+    names = {queries.SYSTEM_CODE: "C&M system", "CMAST": "CMAST", "MHLDC": "MHLDC"}
+    names.update(dict(zip(trusts(db_url)["ods_code"], trusts(db_url)["short_name"], strict=True)))
+    return names
+
+
+@_cached
+def profession_names(db_url: str) -> dict[str, str]:
+    frame = professions(db_url)
+    return dict(zip(frame["code"], frame["name"], strict=True))
+
+
+@_cached
+def filter_choices(db_url: str) -> filters.FilterChoices:
+    status = data_status(db_url)
+    months: tuple[dt.date, ...] = ()
+    if status.first_period and status.last_period:
+        months = tuple(d.date() for d in pd.date_range(status.first_period, status.last_period, freq="MS"))
+    trust_frame = trusts(db_url)
+    members = memberships(db_url)
+    by_collab = {
+        code: tuple(sorted(set(group["trust_code"]), key=lambda c: _trust_sort_key(trust_frame, c)))
+        for code, group in members.groupby("collaborative_code")
+    }
+    ordered = tuple(sorted(trust_frame["ods_code"], key=lambda c: _trust_sort_key(trust_frame, c)))
+    return filters.FilterChoices(
+        months=months,
+        collaboratives=tuple(collaboratives(db_url)["code"]),
+        trusts=ordered,
+        trusts_by_collaborative=by_collab,
+        professions=tuple(professions(db_url)["code"]),
+        trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
+        profession_names=profession_names(db_url),
+    )
+
+
+def _trust_sort_key(trust_frame: pd.DataFrame, code: str) -> tuple[int, str]:
+    row = trust_frame[trust_frame["ods_code"] == code].iloc[0]
+    return ({"member": 0, "partner": 1, "predecessor": 2}.get(row["role"], 3), row["short_name"])
+
+
+def trust_label(db_url: str, code: str) -> str:
+    """'Alder Hey (RBS)', 'NWAS (RX7, system partner)', 'Southport and Ormskirk (RVY, merged)'."""
+    frame = trusts(db_url).set_index("ods_code")
+    if code not in frame.index:
+        return code
+    row = frame.loc[code]
+    suffix = {"partner": ", system partner", "predecessor": ", merged"}.get(row["role"], "")
+    return f"{row['short_name']} ({code}{suffix})"
+
+
+# --- the URL: filters that a copied link reopens -------------------------------------------------------
+
+_URL_LAST = "_url_last_written"
+_URL_SEED = "_url_seed_this_run"
+_URL_PARAMS = "_url_params_this_run"
+_URL_WARNINGS = "_url_warnings_this_run"
+
+
+def _current_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def start_run() -> None:
+    """First thing on every run: decide whether the URL should set the filters. It does on a new
+    session (a link opened, a page reloaded) and when the URL changed outside the app (edited, or
+    browser back/forward); not when a page switch merely dropped it."""
+    current = _current_params()
+    last = st.session_state.get(_URL_LAST)
+    st.session_state[_URL_SEED] = last is None or (bool(current) and current != last)
+    st.session_state[_URL_PARAMS] = {}
+    st.session_state[_URL_WARNINGS] = []
+
+
+def finish_run() -> None:
+    """Last thing on every run: write the filters in force to the URL."""
+    params = st.session_state.get(_URL_PARAMS, {})
+    if params != _current_params():
+        st.query_params.from_dict(params)
+    st.session_state[_URL_LAST] = params
+
+
+def _seeding() -> bool:
+    return bool(st.session_state.get(_URL_SEED))
+
+
+def _remember(params: dict[str, list[str]]) -> None:
+    st.session_state.setdefault(_URL_PARAMS, {}).update(params)
+
+
+def _warn(messages: Sequence[str]) -> None:
+    st.session_state.setdefault(_URL_WARNINGS, []).extend(messages)
+
+
+def url_warnings() -> list[str]:
+    return list(st.session_state.get(_URL_WARNINGS, []))
+
+
+def show_url_warnings(slot: Any) -> None:
+    """Show, in `slot`, what the link asked for that could not be used."""
+    messages = url_warnings()
+    if messages:
+        slot.warning(
+            "\n".join(f"- {m}" for m in messages),
+            title="Part of this link could not be used, so defaults stand in for it",
+            icon=":material/link_off:",
+        )
+
+
+_PERIOD, _COLLAB, _TRUSTS, _PROFESSIONS = "f_period", "f_collab", "f_trusts", "f_professions"
+BOTH = "Both"
+
+
+def sidebar_filters() -> filters.Selection:
+    """The shared filter bar: period, collaborative, trusts (narrowed to the collaborative) and
+    professions, kept in the URL. Returns the selection in force."""
+    url = db()
+    choices = filter_choices(url)
+    if _seeding() or _PERIOD not in st.session_state:
+        selection, warnings = filters.parse_url(_current_params(), choices)
+        _warn(warnings)
+        st.session_state[_PERIOD] = (
+            (month_key(selection.period_from), month_key(selection.period_to)) if choices.months else None
+        )
+        st.session_state[_COLLAB] = selection.collaborative or BOTH
+        st.session_state[_TRUSTS] = list(selection.trusts)
+        st.session_state[_PROFESSIONS] = list(selection.professions)
+
+    with st.sidebar:
+        st.header("Filters", anchor=False)
+        period_from = period_to = None
+        if choices.months:
+            month_keys = [month_key(m) for m in choices.months]
+            if st.session_state.get(_PERIOD) is None or any(
+                m not in month_keys for m in st.session_state[_PERIOD]
+            ):
+                st.session_state[_PERIOD] = (month_key(choices.default_from), month_key(choices.default_to))
+            start, end = st.select_slider(
+                "Period",
+                options=month_keys,
+                format_func=lambda key: month_label(pd.Timestamp(f"{key}-01")),
+                key=_PERIOD,
+                persist_state="session",
+                help="The months shown in charts and tables. The latest month in the range is the "
+                "'latest value' on cards and tables.",
+            )
+            period_from, period_to = filters.parse_month(start), filters.parse_month(end)
+
+        if st.session_state.get(_COLLAB) not in (BOTH, *choices.collaboratives):
+            st.session_state[_COLLAB] = BOTH
+        collab_choice = st.segmented_control(
+            "Collaborative",
+            [BOTH, *choices.collaboratives],
+            key=_COLLAB,
+            persist_state="session",
+            required=True,
+            help="CMAST: acute and specialist trusts. MHLDC: mental health, learning disability and "
+            "community trusts. Four trusts belong to both.",
+        )
+        collaborative = None if collab_choice in (None, BOTH) else collab_choice
+
+        allowed = choices.trusts_for(collaborative)
+        chosen = [code for code in st.session_state.get(_TRUSTS, []) if code in allowed]
+        dropped = [code for code in st.session_state.get(_TRUSTS, []) if code not in allowed]
+        st.session_state[_TRUSTS] = chosen
+        trust_codes = st.multiselect(
+            "Trusts",
+            list(allowed),
+            key=_TRUSTS,
+            persist_state="session",
+            format_func=lambda code: trust_label(url, code),
+            placeholder="All trusts" if collaborative is None else f"All {collaborative} trusts",
+            help="Pick trusts to see them against their collaborative and the system. "
+            "NWAS, a system partner, is outside the collaborative and system totals.",
+        )
+        if dropped:
+            st.caption(
+                "Not in "
+                + (collaborative or "the list")
+                + ", so taken off: "
+                + ", ".join(trust_label(url, c) for c in dropped)
+            )
+
+        profession_codes = st.multiselect(
+            "Professions",
+            list(choices.professions),
+            key=_PROFESSIONS,
+            persist_state="session",
+            format_func=lambda code: choices.profession_names.get(code, code),
+            placeholder="All AHPs",
+            help="Only KPIs collected by profession can be filtered this way.",
+        )
+
+    selection = filters.Selection(
+        period_from, period_to, collaborative, tuple(trust_codes), tuple(profession_codes)
+    )
+    _remember(filters.to_url(selection, choices))
+    return selection
+
+
+def page_choice(
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    url_name: str,
+    default: str | None = None,
+    format_func: Callable[[str], str] = str,
+    widget: str = "selectbox",
+    help: str | None = None,
+    container: Any = None,
+) -> str:
+    """A page's own choice (workstream, view, KPI, month...), kept in the URL under `url_name` and in
+    the session across page switches."""
+    options = list(options)
+    default = default if default in options else (options[0] if options else None)
+    if _seeding():
+        value, warning = filters.parse_choice(_current_params(), url_name, options, label=label.lower())
+        if warning:
+            _warn([warning])
+        if value is not None:
+            st.session_state[key] = value
+        elif key not in st.session_state or warning:
+            st.session_state[key] = default
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    target = container or st
+    if widget == "segmented":
+        value = target.segmented_control(
+            label,
+            options,
+            key=key,
+            format_func=format_func,
+            required=True,
+            help=help,
+            persist_state="session",
+        )
+    else:
+        value = target.selectbox(
+            label, options, key=key, format_func=format_func, help=help, persist_state="session"
+        )
+    if value != default and value is not None:
+        _remember({url_name: [value]})
+    return value
+
+
+# --- display helpers ---------------------------------------------------------------------------------
+
+
+def data_notice(status: queries.DataStatus) -> None:
+    """The data-as-at line, and a visible notice whenever any data may be synthetic."""
+    if status.any_synthetic:
+        st.warning(
+            "These figures are generated for demonstration: they are not real trust data. "
+            "Every download says so too.",
+            title="Synthetic demo data",
+            icon=":material/science:",
+        )
+    if status.last_period:
+        st.caption(f"Data as at {month_label(status.last_period)}.")
+    else:
+        st.info("No data has been loaded yet.", icon=":material/info:")
+
+
+def show_chart(
+    figure: go.Figure | dict,
+    data: pd.DataFrame,
+    *,
+    stem: str,
+    alt: str,
+    synthetic: bool,
+    key: str,
+    title: str | None = None,
+) -> None:
+    """A chart with the modebar image download (2x, meaningful name) and a 'Download data (CSV)' of
+    exactly the rows the chart shows."""
+    st.plotly_chart(figure, config=charts.plotly_config(stem), key=f"chart_{key}", alt=alt)
+    st.download_button(
+        "Download data (CSV)",
+        data=export.csv_bytes(data, synthetic=synthetic, title=title),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"csv_{key}",
+        on_click="ignore",
+        type="tertiary",
+    )
+
+
+def explain_empty(message: str) -> None:
+    st.info(message, icon=":material/info:")
+
+
+def selection() -> filters.Selection:
+    """The shared filter selection drawn by the entry point this run."""
+    return st.session_state["selection"]
+
+
+def scope_options(db_url: str, sel: filters.Selection) -> list[str]:
+    """The system, the collaboratives in the filter, then any chosen trusts."""
+    collabs = [sel.collaborative] if sel.collaborative else list(collaboratives(db_url)["code"])
+    return [queries.SYSTEM_CODE, *collabs, *sel.trusts]
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=1024, show_spinner=False)
+def _trend_figure(
+    kpi: KPI,
+    data: pd.DataFrame,
+    names: tuple[tuple[str, str], ...],
+    order: tuple[str, ...],
+    title: str,
+    height: int,
+    y_max: float | None,
+) -> go.Figure:
+    """Cached figure: a filter change that returns to a view seen before costs no figure building."""
+    return charts.trend_figure(
+        data, kpi, dict(names), title=title, scope_order=list(order), height=height, y_max=y_max
+    )
+
+
+def kpi_chart(
+    kpi: KPI,
+    data: pd.DataFrame,
+    *,
+    names: dict[str, str],
+    scope_order: Sequence[str],
+    stem: str,
+    key: str,
+    title: str | None = None,
+    height: int = 360,
+    y_max: float | None = None,
+    profession_filter: bool = False,
+) -> None:
+    """A KPI's trend chart with its downloads, or a short explanation when there is nothing to draw:
+    no data at all, a KPI not collected by profession under a profession filter, or a single month.
+    `y_max` puts charts shown side by side on one scale."""
+    title = title or kpi.title_with_unit
+    if data.empty:
+        if profession_filter and not kpi.by_profession:
+            explain_empty(
+                f"{kpi.name} is not collected by profession; clear the profession filter to see it."
+            )
+        else:
+            explain_empty(f"No {kpi.name.lower()} data for this selection and period.")
+        return
+    if data["period"].nunique() == 1:
+        month = month_label(data["period"].iloc[0])
+        values = ", ".join(
+            f"{names.get(row.scope_code, row.scope_code)} {format_value(row.value, kpi.unit, kpi.decimals)}"
+            for row in data.itertuples()
+        )
+        explain_empty(
+            f"Only one month of {kpi.name.lower()} data in this period ({month}: {values}); "
+            "a trend needs at least two months. Widen the period in the sidebar."
+        )
+        return
+    order = tuple(code for code in scope_order if code in set(data["scope_code"]))
+    figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max)
+    shown = ", ".join(names.get(code, code) for code in order)
+    show_chart(
+        figure,
+        export.chart_table(data, kpi.name, kpi.unit, names),
+        stem=stem,
+        alt=f"{kpi.name} over time for {shown}",
+        synthetic=bool(data["synthetic"].any()),
+        key=key,
+        title=f"{title}: {shown}",
+    )
+
+
+def delta_color(kpi: KPI) -> str:
+    """st.metric's delta colour that makes 'better' green whichever direction is better."""
+    return {"up": "normal", "down": "inverse"}.get(kpi.improvement, "off")
+
+
+def kpi_intro(kpi: KPI) -> None:
+    """The line above a KPI chart: what it measures, with the full definition one click away."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.caption(kpi.definition)
+        definition_popover(kpi)
+
+
+def definition_popover(kpi: KPI) -> None:
+    """The KPI's definition, one click away."""
+    with st.popover("Definition", icon=":material/info:"):
+        st.markdown(f"**{kpi.name}**")
+        st.text(kpi.definition)
+        if kpi.rollup == "ratio":
+            st.text(f"Numerator: {kpi.numerator_definition}\nDenominator: {kpi.denominator_definition}")
+            st.caption("Rolled up as the sum of numerators over the sum of denominators.")
+        else:
+            st.caption("Rolled up by adding trusts' figures.")
+        better = {
+            "up": "Higher is better",
+            "down": "Lower is better",
+            "neither": "Neither direction is better",
+        }
+        target = f"Target {format_target(kpi.target, kpi.unit)}. " if kpi.target is not None else ""
+        st.caption(f"{better[kpi.improvement]}. {target}Source: {kpi.source}. Frequency: {kpi.frequency}.")
+
+
+def run_page(page: Any) -> None:
+    """Run the chosen page; an unexpected error is logged with its traceback for the team and shown to
+    the user as one plain message, never as a traceback."""
+    try:
+        page.run()
+    except Exception:
+        logger.exception("Page %r failed", getattr(page, "title", page))
+        st.error(
+            "The page could not be drawn. The details are in the server log for the dashboard team. "
+            "Try another page or reload; your filters are kept in the link.",
+            title=PAGE_FAILED,
+            icon=":material/error:",
+        )

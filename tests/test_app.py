@@ -1,0 +1,252 @@
+"""The pages in Streamlit's AppTest: each renders under the default filters and under several filter
+combinations, shows the right KPIs and numbers for a small exact database, and draws the expected traces."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kpi.ui import PAGE_FAILED
+from tests.conftest import add_observations
+
+PAGES = [
+    "app_pages/overview.py",
+    "app_pages/workstreams.py",
+    "app_pages/collaboratives.py",
+    "app_pages/trusts.py",
+    "app_pages/milestones.py",
+    "app_pages/definitions.py",
+]
+
+# Three months for three trusts (hand-computed system figures in the tests below).
+#   SIP_FTE      Oct: REM 102 + RBS 51 + RW4 33 = 186;  Sep: 101 + 50 + 31 = 182  -> +4.0 FTE, better
+#   VACANCY_RATE Oct: (15 + 3 + 9) / (120 + 60 + 30) = 27/210 = 12.857 %;  Sep: (12 + 3 + 6) / 210 = 10.0 %
+#                CMAST Oct = REM + RBS = 18/180 = 10.0 %;  REM alone = 15/120 = 12.5 %
+ROWS = [
+    ("SIP_FTE", "REM", "PHYSIO", "2026-08", 100, None, None),
+    ("SIP_FTE", "REM", "PHYSIO", "2026-09", 101, None, None),
+    ("SIP_FTE", "REM", "PHYSIO", "2026-10", 102, None, None),
+    ("SIP_FTE", "RBS", "OT", "2026-08", 50, None, None),
+    ("SIP_FTE", "RBS", "OT", "2026-09", 50, None, None),
+    ("SIP_FTE", "RBS", "OT", "2026-10", 51, None, None),
+    ("SIP_FTE", "RW4", "OT", "2026-08", 30, None, None),
+    ("SIP_FTE", "RW4", "OT", "2026-09", 31, None, None),
+    ("SIP_FTE", "RW4", "OT", "2026-10", 33, None, None),
+    ("VACANCY_RATE", "REM", "PHYSIO", "2026-08", None, 12, 120),
+    ("VACANCY_RATE", "REM", "PHYSIO", "2026-09", None, 12, 120),
+    ("VACANCY_RATE", "REM", "PHYSIO", "2026-10", None, 15, 120),
+    ("VACANCY_RATE", "RBS", "OT", "2026-08", None, 3, 60),
+    ("VACANCY_RATE", "RBS", "OT", "2026-09", None, 3, 60),
+    ("VACANCY_RATE", "RBS", "OT", "2026-10", None, 3, 60),
+    ("VACANCY_RATE", "RW4", "OT", "2026-08", None, 6, 30),
+    ("VACANCY_RATE", "RW4", "OT", "2026-09", None, 6, 30),
+    ("VACANCY_RATE", "RW4", "OT", "2026-10", None, 9, 30),
+    ("FUNDING_SECURED", None, None, "2026-10", 5000.0, None, None),
+]
+
+
+@pytest.fixture
+def app_db(engine):
+    add_observations(engine, ROWS, file_name="app-fixture.csv")
+    return engine
+
+
+def run_app(page: str | None = None, **params: str | list[str]) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    if page:
+        at.switch_page(page)  # the first run opens the page, as a shared link does
+    return at.run()
+
+
+def assert_page_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if PAGE_FAILED in str(e.proto.title)], "the page failed"
+
+
+def metric(at: AppTest, label: str):
+    matches = [m for m in at.metric if m.label == label]
+    assert matches, f"no metric {label!r}; have {[m.label for m in at.metric]}"
+    return matches[0]
+
+
+def url(at: AppTest, key: str) -> list[str]:
+    """A URL parameter as a list (AppTest collapses a single value to a string)."""
+    value = at.query_params.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def array(value) -> list:
+    """A Plotly array as a list: Plotly 6+ sends numbers as base64 typed arrays."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+    return list(value)
+
+
+def trace_names(spec: dict) -> list[str]:
+    return [trace.get("name") for trace in spec["data"] if trace.get("name")]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"trust": "REM"},
+        {"collab": "MHLDC"},
+        {"profession": "PHYSIO"},
+        {"collab": "CMAST", "trust": "RW4"},  # a trust outside the collaborative: nothing selected
+        {"trust": "XYZ", "from": "2024-13", "to": "soon", "collab": "FOO", "workstream": "NOPE"},
+    ],
+    ids=["default", "one-trust", "one-collab", "profession", "empty-selection", "bad-url"],
+)
+def test_every_page_renders_under_each_filter(app_db, page, params):
+    at = run_app(page, **params)
+    assert_page_ok(at)
+    assert at.title, "every page has a title"
+
+
+def test_overview_shows_the_system_figures_with_better_and_worse(app_db):
+    at = run_app()
+    assert_page_ok(at)
+    fte = metric(at, "AHP staff in post (FTE)")
+    assert fte.value == "186.0 FTE"
+    assert fte.proto.delta == "+4.0 FTE" and "better" in fte.proto.delta_description
+    vacancy = metric(at, "Vacancy rate")
+    assert vacancy.value == "12.9%"
+    assert vacancy.proto.delta == "+2.9 pts" and "worse" in vacancy.proto.delta_description
+    table = at.dataframe[0].value
+    assert len(table) == 19, "every KPI is listed, with or without data"
+    assert table.set_index("kpi").loc["Student placement capacity", "latest"] == "No data"
+    assert any("Synthetic" in str(w.proto.title) for w in at.warning) is False, "fixture data is real"
+
+
+def test_overview_scope_switches_to_a_collaborative_and_a_chosen_trust(app_db):
+    at = run_app(trust="REM")
+    assert at.segmented_control(key="overview_scope").options == [
+        "C&M system",
+        "CMAST",
+        "MHLDC",
+        "Liverpool University Hospitals",
+    ]
+    at.segmented_control(key="overview_scope").set_value("CMAST").run()
+    assert metric(at, "Vacancy rate").value == "10.0%"
+    at.segmented_control(key="overview_scope").set_value("REM").run()
+    assert metric(at, "Vacancy rate").value == "12.5%"
+    assert url(at, "scope") == ["REM"]
+
+
+def test_trust_filter_is_written_to_the_url_and_narrowed_by_collaborative(app_db):
+    at = run_app()
+    at.multiselect(key="f_trusts").set_value(["REM", "RW4"]).run()
+    assert url(at, "trust") == ["REM", "RW4"]
+    at.segmented_control(key="f_collab").set_value("MHLDC").run()
+    assert at.multiselect(key="f_trusts").value == ["RW4"]
+    assert url(at, "collab") == ["MHLDC"] and url(at, "trust") == ["RW4"]
+    assert "REM" not in at.multiselect(key="f_trusts").options
+
+
+def test_bad_url_values_give_a_gentle_warning_and_fall_back(app_db):
+    at = run_app(trust=["REM", "XYZ"], **{"from": "2024-13"}, collab="FOO")
+    assert_page_ok(at)
+    warning = next(w for w in at.warning if "could not be used" in str(w.proto.title))
+    assert "'XYZ' is not a Cheshire and Merseyside trust" in warning.value
+    assert "'2024-13' is not a month" in warning.value
+    assert "'FOO'" in warning.value
+    assert at.multiselect(key="f_trusts").value == ["REM"]
+    assert at.segmented_control(key="f_collab").value == "Both"
+
+
+def test_workstream_page_draws_system_and_both_collaboratives(app_db):
+    at = run_app("app_pages/workstreams.py", workstream="PLAN")
+    assert_page_ok(at)
+    specs = chart_specs(at)
+    titles = [spec["layout"]["title"]["text"] for spec in specs]
+    assert titles == ["AHP staff in post (FTE)", "Vacancy rate (%)"]
+    assert trace_names(specs[1]) == ["C&M system", "CMAST", "MHLDC"]
+    system = next(t for t in specs[1]["data"] if t["name"] == "C&M system")
+    assert array(system["y"])[-1] == pytest.approx(2700 / 210)
+    # KPIs with no data explain themselves instead of drawing an empty chart
+    assert any("No funded establishment (fte) data" in info.value for info in at.info)
+
+
+def test_workstream_with_a_single_month_explains_instead_of_charting(app_db):
+    at = run_app("app_pages/workstreams.py", workstream="FUND")
+    assert_page_ok(at)
+    assert not chart_specs(at)
+    assert any("Only one month of external funding secured data" in info.value for info in at.info)
+
+
+def test_profession_filter_explains_kpis_not_collected_by_profession(app_db):
+    at = run_app("app_pages/workstreams.py", workstream="PLAN", profession="PHYSIO")
+    assert_page_ok(at)
+    vacancy = chart_specs(at)[1]
+    system = next(t for t in vacancy["data"] if t["name"] == "C&M system")
+    assert array(system["y"])[-1] == pytest.approx(12.5)  # REM physios only: 15/120
+    assert any("is not collected by profession" in info.value for info in at.info)
+
+
+def test_collaboratives_page_shows_dual_members_and_side_by_side_charts(app_db):
+    at = run_app("app_pages/collaboratives.py", workstream="PLAN")
+    assert_page_ok(at)
+    members = at.dataframe[0].value
+    both = set(members[members["Membership"] == "Both collaboratives"]["ODS code"])
+    assert both == {"RBS", "RJR", "RBT", "RBN"}
+    specs = chart_specs(at)
+    assert [trace_names(s) for s in specs] == [["CMAST"], ["MHLDC"], ["CMAST"], ["MHLDC"]]
+    cmast_vacancy = array(specs[2]["data"][0]["y"])[-1]
+    assert cmast_vacancy == pytest.approx(10.0)
+    assert specs[2]["layout"]["yaxis"]["range"] == specs[3]["layout"]["yaxis"]["range"], "same scale"
+
+
+def test_trusts_page_compares_a_trust_with_its_collaboratives_and_the_system(app_db):
+    at = run_app("app_pages/trusts.py", trust="RBS", workstream="PLAN")
+    assert_page_ok(at)
+    vacancy = chart_specs(at)[1]
+    assert trace_names(vacancy) == ["Alder Hey", "CMAST", "MHLDC", "C&M system"]
+
+
+def test_trusts_page_ranking_orders_best_first(app_db):
+    at = run_app("app_pages/trusts.py", section="ranking", rank_kpi="VACANCY_RATE")
+    assert_page_ok(at)
+    ranking = at.dataframe[0].value
+    assert list(ranking["ods_code"]) == ["RBS", "REM", "RW4"]  # 5.0 %, 12.5 %, 30.0 %: lower is better
+    assert list(ranking["rank"]) == [1, 2, 3]
+    assert "(better)" in ranking.iloc[0]["against_system"] and "(worse)" in ranking.iloc[2]["against_system"]
+
+
+def test_trusts_page_profession_breakdown(app_db):
+    at = run_app("app_pages/trusts.py", section="professions", prof_kpi="VACANCY_RATE")
+    assert_page_ok(at)
+    bars = chart_specs(at)[0]["data"][0]
+    values = dict(zip(array(bars["y"]), array(bars["x"]), strict=True))
+    assert values["Physiotherapists"] == pytest.approx(12.5)
+    assert values["Occupational therapists"] == pytest.approx(100 * 12 / 90)
+
+
+def test_milestones_page_timeline_and_table(app_db):
+    at = run_app("app_pages/milestones.py")
+    assert_page_ok(at)
+    table = at.dataframe[0].value
+    assert list(table["code"]) == ["M1", "M2", "M3", "M4", "M5", "M6"]
+    spec = chart_specs(at)[0]
+    assert {t.get("name") for t in spec["data"]} >= {"Baseline due"}
+
+
+def test_definitions_page_lists_every_kpi_and_searches(app_db):
+    at = run_app("app_pages/definitions.py")
+    assert_page_ok(at)
+    assert len(at.dataframe[0].value) == 19
+    at.text_input(key="def_search").set_value("placement").run()
+    assert set(at.dataframe[0].value["code"]) == {"PLACEMENT_WEEKS", "PLACEMENT_UPTAKE"}
+    at.text_input(key="def_search").set_value("zzzz").run()
+    assert any("No KPI definition mentions" in info.value for info in at.info)

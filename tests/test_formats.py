@@ -1,0 +1,53 @@
+"""Numbers and changes as people read them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kpi.formats import (
+    change_reading,
+    financial_year,
+    format_change,
+    format_target,
+    format_value,
+    month_label,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "decimals", "expected"),
+    [
+        (7.456, "%", 1, "7.5%"),
+        (1234.56, "FTE", 1, "1,234.6 FTE"),
+        (312, "people", 0, "312 people"),
+        (12300.4, "GBP", 0, "£12,300"),
+        (None, "%", 1, "–"),
+        (float("nan"), "%", 1, "–"),
+    ],
+)
+def test_format_value(value, unit, decimals, expected):
+    assert format_value(value, unit, decimals) == expected
+
+
+def test_changes_use_points_for_percentages():
+    assert format_change(0.4, "%", 1) == "+0.4 pts"
+    assert format_change(-12, "FTE", 1) == "-12.0 FTE"
+    assert format_change(1200, "GBP", 0) == "+£1,200"
+    assert format_target(7.5, "%") == "7.5%" and format_target(100, "%") == "100%"
+
+
+@pytest.mark.parametrize(
+    ("delta", "improvement", "expected"),
+    [(1.0, "up", "better"), (-1.0, "up", "worse"), (1.0, "down", "worse"), (-1.0, "down", "better"),
+     (1.0, "neither", "higher"), (0.04, "down", "no change"), (None, "up", "")],
+)  # fmt: skip
+def test_change_reading_respects_the_direction(delta, improvement, expected):
+    assert change_reading(delta, improvement, 1) == expected
+
+
+def test_uk_month_and_financial_year():
+    assert month_label(dt.date(2026, 11, 1)) == "Nov 2026"
+    assert financial_year(dt.date(2025, 3, 1)) == "2024/25"
+    assert financial_year(dt.date(2025, 4, 1)) == "2025/26"

@@ -1,0 +1,70 @@
+"""The board summaries: the KPI scorecard, trust ranking, and milestones needing attention."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from kpi.formats import KPI
+from kpi.scorecard import milestone_status_counts, milestones_needing_attention, rank_trusts, scorecard
+
+VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
+FTE = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1)
+
+
+def test_scorecard_reads_changes_by_direction_and_lists_kpis_without_data():
+    latest = pd.DataFrame(
+        {
+            "kpi_code": ["VACANCY_RATE"],
+            "scope_code": ["C&M"],
+            "period": [pd.Timestamp("2026-10-01")],
+            "value": [8.0],
+            "previous_period": [pd.Timestamp("2026-09-01")],
+            "previous_value": [8.5],
+            "last_year_period": [pd.Timestamp("2025-10-01")],
+            "last_year_value": [7.0],
+        }
+    )
+    series = pd.DataFrame(
+        {"kpi_code": ["VACANCY_RATE"] * 2, "scope_code": ["C&M"] * 2,
+         "period": pd.to_datetime(["2026-09-01", "2026-10-01"]), "value": [8.5, 8.0]}
+    )  # fmt: skip
+    card = scorecard(latest, series, {"VACANCY_RATE": VACANCY, "SIP_FTE": FTE}, "C&M", {"PLAN": "Planning"})
+    vacancy = card.set_index("kpi_code").loc["VACANCY_RATE"]
+    assert vacancy["latest"] == "8.0%" and vacancy["target"] == "7.5%"
+    assert vacancy["vs_previous"] == "-0.5 pts on Sep 2026 (better)"
+    assert vacancy["vs_last_year"] == "+1.0 pts on Oct 2025 (worse)"
+    assert vacancy["trend"] == [8.5, 8.0]
+    assert card.set_index("kpi_code").loc["SIP_FTE", "latest"] == "No data"
+
+
+def test_ranking_is_best_first_for_the_direction_with_shared_ranks():
+    rows = pd.DataFrame(
+        {"scope_code": ["REM", "RBS", "RW4", "RXA"], "value": [12.5, 5.0, 30.0, 12.5],
+         "numerator": [15, 3, 9, 5], "denominator": [120, 60, 30, 40]}
+    )  # fmt: skip
+    ranking = rank_trusts(rows, 12.857, VACANCY, {"REM": "LUH"}, {"REM": ["CMAST"]})
+    assert list(ranking["ods_code"]) == ["RBS", "REM", "RXA", "RW4"]
+    assert list(ranking["rank"]) == [1, 2, 2, 4]
+    assert ranking.iloc[1]["trust"] == "LUH" and ranking.iloc[1]["collaboratives"] == "CMAST"
+    assert ranking.iloc[0]["against_system"] == "-7.9 pts vs system (better)"
+
+
+def test_milestones_needing_attention():
+    milestones = pd.DataFrame(
+        {
+            "code": ["M1", "M2", "M3", "M4"],
+            "title": ["Done", "Late", "Risky", "Fine"],
+            "status": ["complete", "on track", "at risk", "on track"],
+            "baseline_due": pd.to_datetime(["2024-01-01", "2025-01-01", "2027-01-01", "2027-01-01"]),
+            "forecast_due": pd.to_datetime([None, None, "2027-01-01", "2027-01-01"]),
+        }
+    )
+    attention = milestones_needing_attention(milestones, dt.date(2026, 11, 25))
+    assert list(attention["code"]) == ["M2", "M3"]
+    assert attention.iloc[0]["why"] == "Overdue since 01/01/2025"
+    assert attention.iloc[1]["why"] == "At risk"
+    assert milestone_status_counts(milestones) == {
+        "complete": 1, "on track": 2, "at risk": 1, "off track": 0, "not started": 0
+    }  # fmt: skip
