@@ -65,6 +65,7 @@ pages = {
 page = st.navigation(pages)
 warnings_slot = st.container()
 st.session_state["selection"] = ui.sidebar_filters()
+ui.data_notice(ui.data_status(ui.db()))
 try:
     ui.run_page(page)
 finally:

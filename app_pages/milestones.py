@@ -16,11 +16,7 @@ st.caption(
     "to the forecast (circle) or the completion date (star); colour and the label both give the status."
 )
 if milestones["is_synthetic"].any():
-    st.warning(
-        "Milestone progress shown here comes from the demo data, not from the programme.",
-        title="Synthetic demo data",
-        icon=":material/science:",
-    )
+    st.caption(":material/science: Milestone progress marked synthetic comes from the demo data.")
 
 counts = scorecard.milestone_status_counts(milestones)
 with st.container(horizontal=True):

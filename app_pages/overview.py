@@ -12,7 +12,6 @@ sel = ui.selection()
 flt = sel.to_kpi_filter()
 kpis = ui.kpis(db)
 names = ui.scope_names(db)
-status = ui.data_status(db)
 
 st.title("Overview", anchor=False)
 st.caption(
@@ -20,7 +19,6 @@ st.caption(
     "the change on the month before and on the same month last year, read as better or worse for each "
     "KPI's direction, and the targets."
 )
-ui.data_notice(status)
 
 scopes = ui.scope_options(db, sel)
 scope = ui.page_choice(
@@ -75,7 +73,17 @@ with st.grid(4, min_column_width=240, gap="small"):
 
 st.subheader(f"All KPIs: {names.get(scope, scope)}", anchor=False)
 st.caption("Sort by any column. ▲ and ▼ show the direction of a change; the words say whether it is better.")
-table = card.drop(columns=["kpi_code", "value", "unit", "previous_reading", "last_year_reading"])
+table = card.drop(
+    columns=[
+        "kpi_code",
+        "value",
+        "unit",
+        "previous_change",
+        "previous_month",
+        "previous_reading",
+        "last_year_reading",
+    ]
+)
 st.dataframe(
     table,
     hide_index=True,
@@ -91,6 +99,7 @@ st.dataframe(
     },
     alt=f"Every KPI for {names.get(scope, scope)}: latest value, changes and target",
     key="overview_table",
+    height=ui.table_height(len(table)),
 )
 stem = charts.file_stem("kpi-summary", scope, sel.period_from, "to", sel.period_to)
 period = f"{month_label(sel.period_from)} to {month_label(sel.period_to)}"

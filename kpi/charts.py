@@ -321,7 +321,7 @@ def file_stem(*parts: str | dt.date | pd.Timestamp | None) -> str:
             continue
         if isinstance(part, (dt.date, pd.Timestamp)):
             part = f"{pd.Timestamp(part):%Y-%m}"
-        words.append(re.sub(r"[^A-Za-z0-9.-]+", "-", str(part)).strip("-"))
+        words.append(re.sub(r"[^A-Za-z0-9._-]+", "-", str(part)).strip("-"))
     return "_".join(w for w in words if w) or "chart"
 
 

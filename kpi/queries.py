@@ -115,6 +115,17 @@ class KPIFilter:
         return replace(self, **changes)
 
 
+def relevant_filter(flt: KPIFilter, level: Level) -> KPIFilter:
+    """The filter without the fields that cannot change a result at `level`: the system total ignores
+    the trust and collaborative choice, a collaborative ignores the trust choice. Used as a cache key,
+    so that picking a trust does not recompute the system and collaborative figures."""
+    if level == "system":
+        return flt.but(trusts=None, collaboratives=None)
+    if level == "collaborative":
+        return flt.but(trusts=None)
+    return flt
+
+
 def _engine(engine: Engine | None) -> Engine:
     return engine or get_engine()
 
@@ -226,12 +237,15 @@ def _trust_months(flt: KPIFilter):
     )
 
 
-def _system_rows(flt: KPIFilter, trust_months):
+def _system_rows(flt: KPIFilter):
     """System-level rows (no trust) for KPI-months that have no trust figures."""
     base = _observations(flt).where(_o.c.trust_code.is_(None)).subquery("sys_obs")
     pc = base.c.profession_code
+    trust_figures = _o.alias("trust_obs")
     has_trust_rows = exists().where(
-        trust_months.c.kpi_code == base.c.kpi_code, trust_months.c.period == base.c.period
+        trust_figures.c.kpi_code == base.c.kpi_code,
+        trust_figures.c.period == base.c.period,
+        trust_figures.c.trust_code.is_not(None),
     )
     return (
         select(
@@ -303,7 +317,7 @@ def _series_query(flt: KPIFilter, level: Level) -> Select:
         tm.c.synthetic,
         literal(1).label("contributors"),
     ).where(_is_member(tm.c.trust_code, tm.c.period))
-    rows = union_all(member_rows, _system_rows(flt, tm)).subquery("system_rows")
+    rows = union_all(member_rows, _system_rows(flt)).subquery("system_rows")
     value, numerator, denominator = _rolled_up(rows)
     return select(
         rows.c.kpi_code,

@@ -82,13 +82,21 @@ def table_counts(db_url: str) -> dict[str, int]:
     return queries.table_counts(get_engine(db_url))
 
 
-@_cached
 def series(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
+    return _series(db_url, queries.relevant_filter(flt, level), level)
+
+
+@_cached
+def _series(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
     return queries.kpi_series(flt, level, get_engine(db_url))
 
 
-@_cached
 def latest(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
+    return _latest(db_url, queries.relevant_filter(flt, level), level)
+
+
+@_cached
+def _latest(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
     return queries.latest_values(flt, level, get_engine(db_url))
 
 
@@ -399,18 +407,21 @@ def page_choice(
 
 
 def data_notice(status: queries.DataStatus) -> None:
-    """The data-as-at line, and a visible notice whenever any data may be synthetic."""
+    """On every page: a visible notice whenever the database holds synthetic data, and the data-as-at
+    month in the sidebar."""
     if status.any_synthetic:
+        share = "All" if status.all_synthetic else "Some of"
         st.warning(
-            "These figures are generated for demonstration: they are not real trust data. "
-            "Every download says so too.",
+            f"{share} the figures here are generated for demonstration, not real trust data; every "
+            "download says so too.",
             title="Synthetic demo data",
             icon=":material/science:",
         )
-    if status.last_period:
-        st.caption(f"Data as at {month_label(status.last_period)}.")
-    else:
-        st.info("No data has been loaded yet.", icon=":material/info:")
+    with st.sidebar:
+        if status.last_period:
+            st.caption(f"Data as at {month_label(status.last_period)}.")
+        else:
+            st.caption("No data has been loaded yet.")
 
 
 def show_chart(
@@ -436,6 +447,11 @@ def show_chart(
         on_click="ignore",
         type="tertiary",
     )
+
+
+def table_height(rows: int, row_height: int = 35) -> int:
+    """A dataframe height that shows every row (up to 25) without an inner scroll bar."""
+    return (min(rows, 25) + 1) * row_height + 3
 
 
 def explain_empty(message: str) -> None:

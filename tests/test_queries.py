@@ -230,3 +230,15 @@ def test_reference_lists_for_the_filters(engine):
     assert catalogue.set_index("code").loc["VACANCY_RATE", "target"] == 7.5
     milestones = queries.milestones(engine)
     assert list(milestones["code"]) == ["M1", "M2", "M3", "M4", "M5", "M6"]
+
+
+def test_relevant_filter_drops_what_cannot_change_a_level(engine):
+    add_observations(engine, JAN)
+    chosen = KPIFilter(kpis=("SIP_FTE",), trusts=("RW4",), collaboratives=("MHLDC",))
+    for level in queries.LEVELS:
+        narrowed = queries.relevant_filter(chosen, level)
+        pd.testing.assert_frame_equal(
+            queries.kpi_series(narrowed, level, engine), queries.kpi_series(chosen, level, engine)
+        )
+    assert queries.relevant_filter(chosen, "system") == KPIFilter(kpis=("SIP_FTE",))
+    assert queries.relevant_filter(chosen, "collaborative").trusts is None

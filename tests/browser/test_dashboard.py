@@ -1,0 +1,135 @@
+"""The dashboard in a real browser: every page draws its charts, the trust filter changes the URL and
+the numbers, a reload restores the view, and the image and CSV downloads give real files."""
+
+from __future__ import annotations
+
+import re
+import struct
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "overview": ("", "metric"),
+    "workstreams": ("workstreams", "chart"),
+    "collaboratives": ("collaboratives", "chart"),
+    "trusts": ("trusts", "chart"),
+    "milestones": ("milestones", "chart"),
+    "definitions": ("definitions", "table"),
+}
+SELECTORS = {
+    "chart": "[data-testid='stPlotlyChart'] .main-svg",
+    "metric": "[data-testid='stMetric']",
+    "table": "[data-testid='stDataFrame']",
+}
+
+
+def wait_idle(page, settle_ms: int = 400) -> None:
+    """Wait until the script run triggered by the last action has finished."""
+    page.wait_for_timeout(settle_ms)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    page.wait_for_timeout(200)
+
+
+def open_page(page, app_url: str, path: str) -> None:
+    page.goto(f"{app_url}/{path}")
+    page.wait_for_selector("[data-testid='stApp']")
+    wait_idle(page, 800)
+
+
+def metric_value(page, label: str) -> str:
+    card = page.locator("[data-testid='stMetric']").filter(has_text=label).first
+    return card.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "a PNG file"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_opens_and_draws(page, app_url, name):
+    path, kind = PAGES[name]
+    open_page(page, app_url, path)
+    page.wait_for_selector(SELECTORS[kind], timeout=60_000)
+    assert page.locator(SELECTORS[kind]).count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "Traceback" not in page.content()
+    assert page.get_by_text("Synthetic demo data").count() >= 1 or name == "definitions"
+    screenshot(page, f"page-{name}")
+
+
+def test_trust_filter_changes_url_and_numbers_and_survives_a_reload(page, app_url):
+    open_page(page, app_url, "")
+    system_vacancy = metric_value(page, "Vacancy rate")
+
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.locator("[data-testid='stMultiSelect']").filter(has_text="Trusts").click()
+    page.get_by_role("option", name=re.compile(r"Liverpool University Hospitals \(REM\)")).click()
+    page.keyboard.press("Escape")
+    wait_idle(page)
+    assert "trust=REM" in page.url
+
+    main = page.locator("[data-testid='stMain']")
+    main.get_by_role("radio", name="Liverpool University Hospitals", exact=True).click()
+    wait_idle(page)
+    assert "scope=REM" in page.url
+    trust_vacancy = metric_value(page, "Vacancy rate")
+    assert trust_vacancy != system_vacancy
+    assert page.get_by_text("Headline KPIs: Liverpool University Hospitals").count() == 1
+    screenshot(page, "overview-trust-REM")
+
+    page.reload()
+    page.wait_for_selector("[data-testid='stMetric']")
+    wait_idle(page, 800)
+    assert "trust=REM" in page.url and "scope=REM" in page.url
+    assert metric_value(page, "Vacancy rate") == trust_vacancy
+    assert page.get_by_text("Headline KPIs: Liverpool University Hospitals").count() == 1
+
+
+def test_a_link_with_bad_values_warns_and_falls_back(page, app_url):
+    open_page(page, app_url, "trusts?trust=XYZ&from=2024-13&collab=CMAST")
+    warning = page.locator("[data-testid='stAlert']").filter(has_text="could not be used")
+    assert warning.count() == 1
+    assert "'XYZ' is not a Cheshire and Merseyside trust" in warning.inner_text()
+    assert "collab=CMAST" in page.url and "XYZ" not in page.url
+    page.wait_for_selector(SELECTORS["chart"])
+
+
+def test_chart_image_download_is_a_2x_png_with_a_meaningful_name(page, app_url, tmp_path):
+    open_page(page, app_url, "workstreams?workstream=PLAN")
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    chart.wait_for()
+    chart.hover()
+    box = chart.bounding_box()
+    with page.expect_download() as download_info:
+        chart.locator(".modebar-btn[data-title^='Download plot']").click()
+    download = download_info.value
+    assert re.fullmatch(
+        r"SIP_FTE_C-M-CMAST-MHLDC_\d{4}-\d{2}_to_\d{4}-\d{2}\.png", download.suggested_filename
+    )
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    width, height = png_size(path.read_bytes())
+    assert width >= 1.8 * box["width"], "modebar image at 2x scale"
+    assert height > 0
+
+
+def test_chart_csv_download_is_excel_ready_and_labelled_synthetic(page, app_url, tmp_path):
+    open_page(page, app_url, "workstreams?workstream=PLAN")
+    button = page.get_by_role("button", name="Download data (CSV)").first
+    with page.expect_download() as download_info:
+        button.click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("SIP_FTE_") and download.suggested_filename.endswith(".csv")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith('"SYNTHETIC DEMO DATA')
+    assert lines[2].startswith("KPI code,KPI,Scope code,Scope,Month,Value")
+    assert any(line.startswith("SIP_FTE,AHP staff in post (FTE),C&M,C&M system,") for line in lines)
