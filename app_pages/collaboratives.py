@@ -65,6 +65,7 @@ code = ui.page_choice(
     url_name="workstream",
     format_func=lambda c: stream_names[c],
 )
+view = ui.chart_view("collab_view")
 flt = sel.to_kpi_filter().but(workstreams=(code,), collaboratives=None)
 collabs = ui.series(db, flt, "collaborative")
 shown = list(collab_frame["code"])
@@ -77,6 +78,19 @@ for kpi in (k for k in kpis.values() if k.workstream_code == code):
         for column, collab in zip(columns, shown, strict=True):
             with column:
                 data = rows[rows["scope_code"] == collab]
+                if view == "spc":
+                    ui.spc_chart(
+                        kpi,
+                        data,
+                        scope=collab,
+                        names=names,
+                        stem=charts.file_stem(kpi.code, "SPC", collab, sel.period_from, "to", sel.period_to),
+                        key=f"collab_spc_{kpi.code}_{collab}",
+                        title=f"{collab}: {kpi.title_with_unit}",
+                        height=460,
+                        profession_filter=bool(sel.professions),
+                    )
+                    continue
                 ui.kpi_chart(
                     kpi,
                     data,

@@ -71,6 +71,57 @@ with st.grid(4, min_column_width=240, gap="small"):
             f"Same month last year: {row['vs_last_year']}.",
         )
 
+st.subheader(f"Making Data Count summary: {names.get(scope, scope)}", anchor=False)
+st.caption(
+    "Each KPI as an SPC chart over the chosen period, read with NHS England's Making Data Count rules. "
+    "Variation: is the latest month a signal of improvement or concern, or ordinary (common cause) "
+    "variation? Assurance: will the target be met? Concerns come first; sort by any column."
+)
+summary = ui.icon_summary(db, scope_filter, level, scope)
+st.dataframe(
+    summary,
+    hide_index=True,
+    column_order=[
+        "kpi",
+        "latest",
+        "target",
+        "variation_icon",
+        "variation_label",
+        "assurance_icon",
+        "assurance_label",
+        "reading",
+    ],
+    column_config={
+        "kpi": st.column_config.TextColumn("KPI", width="medium", pinned=True),
+        "latest": st.column_config.TextColumn("Latest"),
+        "target": st.column_config.TextColumn("Target"),
+        "variation_icon": st.column_config.ImageColumn("Variation", width="small"),
+        "variation_label": st.column_config.TextColumn("Variation (in words)"),
+        "assurance_icon": st.column_config.ImageColumn("Assurance", width="small"),
+        "assurance_label": st.column_config.TextColumn("Assurance (in words)"),
+        "reading": st.column_config.TextColumn("Reading", width="large"),
+    },
+    row_height=44,
+    height=ui.table_height(len(summary), 44),
+    alt=f"Making Data Count summary for {names.get(scope, scope)}: variation and assurance, concerns first",
+    key="overview_mdc",
+)
+st.download_button(
+    "Download this summary (CSV)",
+    data=export.csv_bytes(
+        summary.drop(columns=["variation_icon", "assurance_icon", "priority"]),
+        synthetic=bool(history["synthetic"].any()),
+        title=f"Making Data Count summary, {names.get(scope, scope)}, "
+        f"{month_label(sel.period_from)} to {month_label(sel.period_to)}",
+    ),
+    file_name=f"{charts.file_stem('mdc-summary', scope, sel.period_from, 'to', sel.period_to)}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    on_click="ignore",
+    type="tertiary",
+    key="overview_mdc_csv",
+)
+
 st.subheader(f"All KPIs: {names.get(scope, scope)}", anchor=False)
 st.caption("Sort by any column. ▲ and ▼ show the direction of a change; the words say whether it is better.")
 table = card.drop(

@@ -69,6 +69,17 @@ if section == "kpis":
         frames.append(ui.series(db, stream_flt, "trust"))
     data = pd.concat(frames, ignore_index=True)
     order = [*sel.trusts, *their_collabs, queries.SYSTEM_CODE]
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        view = ui.chart_view("trust_view")
+        if view == "spc":
+            spc_scope = ui.page_choice(
+                "SPC for",
+                order,
+                key="trust_spc_scope",
+                url_name="spc_scope",
+                format_func=names.get,
+                widget="segmented",
+            )
     for kpi in (k for k in kpis.values() if k.workstream_code == code):
         with st.container(border=True, key=f"trust_card_{kpi.code}"):
             ui.kpi_intro(kpi)
@@ -76,6 +87,17 @@ if section == "kpis":
             missing = [t for t in sel.trusts if t not in set(rows["scope_code"])]
             if missing and not rows.empty:
                 st.caption("No data for " + ", ".join(names.get(t, t) for t in missing) + " in this period.")
+            if view == "spc":
+                ui.spc_chart(
+                    kpi,
+                    rows,
+                    scope=spc_scope,
+                    names=names,
+                    stem=charts.file_stem(kpi.code, "SPC", spc_scope, sel.period_from, "to", sel.period_to),
+                    key=f"trust_spc_{kpi.code}",
+                    profession_filter=bool(sel.professions),
+                )
+                continue
             ui.kpi_chart(
                 kpi,
                 rows,

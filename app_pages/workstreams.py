@@ -33,11 +33,33 @@ system = ui.series(db, flt, "system")
 collabs = ui.series(db, flt, "collaborative")
 order = ui.scope_options(db, sel)[: 1 + (1 if sel.collaborative else 2)]
 stream_kpis = [kpi for kpi in kpis.values() if kpi.workstream_code == code]
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    view = ui.chart_view("ws_view")
+    if view == "spc":
+        spc_scope = ui.page_choice(
+            "SPC for",
+            order,
+            key="ws_spc_scope",
+            url_name="spc_scope",
+            format_func=names.get,
+            widget="segmented",
+        )
 
 for kpi in stream_kpis:
     with st.container(border=True, key=f"ws_card_{kpi.code}"):
         ui.kpi_intro(kpi)
         data = pd.concat([frame[frame["kpi_code"] == kpi.code] for frame in (system, collabs)])
+        if view == "spc":
+            ui.spc_chart(
+                kpi,
+                data,
+                scope=spc_scope,
+                names=names,
+                stem=charts.file_stem(kpi.code, "SPC", spc_scope, sel.period_from, "to", sel.period_to),
+                key=f"ws_spc_{kpi.code}",
+                profession_filter=bool(sel.professions),
+            )
+            continue
         ui.kpi_chart(
             kpi,
             data,

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 import plotly.graph_objects as go
 
+from kpi import icons, spc
 from kpi.formats import KPI, format_target, format_value, month_label, uk_date
 
 NHS_BLUE = "#005EB8"
@@ -69,7 +70,7 @@ def _unit_suffix(kpi: KPI) -> tuple[str, str]:
 def style_figure(fig: go.Figure, *, title: str, y_title: str, height: int = 380) -> go.Figure:
     """The house style, applied last."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 17}},
+        title={"text": title, "x": 0, "xref": "paper", "xanchor": "left", "font": {"size": 17}},
         font={"family": FONT, "size": 14, "color": "#212B32"},
         height=height,
         margin={"l": 10, "r": 10, "t": 56, "b": 10},
@@ -336,3 +337,165 @@ def plotly_config(filename: str) -> dict:
 
 def period_caption(first: dt.date | pd.Timestamp | None, last: dt.date | pd.Timestamp | None) -> str:
     return f"{month_label(first)} to {month_label(last)}"
+
+
+POINT_STYLES = {
+    "common_cause": ("Common cause", "circle"),
+    "improvement": ("Special cause: improvement", "diamond"),
+    "concern": ("Special cause: concern", "square"),
+    "neither": ("Special cause: neither", "triangle-up"),
+}
+
+
+def spc_figure(
+    result: spc.SPCResult,
+    dates: pd.DatetimeIndex,
+    kpi: KPI,
+    scope_name: str,
+    *,
+    reading: str,
+    title: str | None = None,
+    height: int = 420,
+) -> go.Figure:
+    """A Making Data Count XmR chart: points coloured and shaped by type, mean and process limits per
+    segment (drawn apart after a recalculation), the target, the variation and assurance icons with
+    their names, and the one-sentence reading under the title. A run chart (mean only, no icons) when
+    there are too few points."""
+    points = result.points.assign(date=dates)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=points["date"],
+            y=points["value"],
+            mode="lines",
+            line={"color": NHS_MID_GREY, "width": 1.5},
+            hoverinfo="skip",
+            showlegend=False,
+            connectgaps=True,
+        )
+    )
+    for segment, rows in points.groupby("segment", sort=True):
+        first = bool(segment == points["segment"].min())
+        fig.add_trace(_flat_line(rows, "mean", "Mean", spc.COLOUR_MEAN, "solid", 2, first))
+        if result.chart_type == "xmr":
+            fig.add_trace(_flat_line(rows, "upl", "Process limits", NHS_DARK_GREY, "dash", 1.5, first))
+            fig.add_trace(_flat_line(rows, "lpl", "Process limits", NHS_DARK_GREY, "dash", 1.5, False))
+    for point_type, (label, symbol) in POINT_STYLES.items():
+        rows = points[points["point_type"] == point_type]
+        if rows.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=rows["date"],
+                y=rows["value"],
+                mode="markers",
+                name=label,
+                marker={
+                    "symbol": symbol,
+                    "size": 10,
+                    "color": spc.POINT_TYPE_COLOURS[point_type],
+                    "line": {"width": 1, "color": "white"},
+                },
+                customdata=[[format_value(v, kpi.unit, max(kpi.decimals, 1))] for v in rows["value"]],
+                hovertemplate=f"<b>%{{x|%b %Y}}</b>: %{{customdata[0]}}<br>{label}<extra></extra>",
+            )
+        )
+    add_target_line(fig, kpi)
+    prefix, suffix = _unit_suffix(kpi)
+    fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
+    heading = title or f"{kpi.title_with_unit}: {scope_name}"
+    kind = "XmR chart" if result.chart_type == "xmr" else "run chart"
+    fig = style_figure(
+        fig, title=f"{heading} ({kind})", y_title=kpi.unit if kpi.unit != "GBP" else "£", height=height
+    )
+    fig.update_layout(
+        margin={"t": 118, "r": 130},
+        title={"y": 0.98, "yanchor": "top"},
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
+    )
+    fig.add_annotation(
+        text=_wrap(reading, 120),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=1.0,
+        yshift=44,
+        xanchor="left",
+        yanchor="bottom",
+        align="left",
+        showarrow=False,
+        font={"size": 13, "color": NHS_DARK_GREY},
+    )
+    _add_icons(fig, result)
+    return fig
+
+
+def _flat_line(
+    rows: pd.DataFrame, column: str, name: str, colour: str, dash: str, width: float, legend: bool
+):
+    return go.Scatter(
+        x=rows["date"],
+        y=rows[column],
+        mode="lines",
+        name=name,
+        legendgroup=name,
+        showlegend=legend,
+        line={"color": colour, "dash": dash, "width": width, "shape": "hv"},
+        hovertemplate=f"{name}: %{{y:,.2f}}<extra></extra>",
+    )
+
+
+def _add_icons(fig: go.Figure, result: spc.SPCResult) -> None:
+    """The variation and assurance icons at the top right, each with its name beneath (never colour
+    alone). Nothing for a run chart."""
+    if result.chart_type != "xmr":
+        return
+    entries = [(icons.variation_icon_data_uri(result.variation), spc.VARIATION_LABELS[result.variation])]
+    if result.assurance is not None:
+        entries.append(
+            (icons.assurance_icon_data_uri(result.assurance), spc.ASSURANCE_LABELS[result.assurance])
+        )
+    for index, (uri, label) in enumerate(entries):
+        top = 1.0 - index * 0.42
+        fig.add_layout_image(
+            source=uri,
+            xref="paper",
+            yref="paper",
+            x=1.01,
+            y=top,
+            sizex=0.12,
+            sizey=0.2,
+            xanchor="left",
+            yanchor="top",
+            layer="above",
+        )
+        fig.add_annotation(
+            text=_wrap(_short_label(label), 16),
+            xref="paper",
+            yref="paper",
+            x=1.01,
+            y=top - 0.21,
+            xanchor="left",
+            yanchor="top",
+            align="left",
+            showarrow=False,
+            font={"size": 11, "color": NHS_DARK_GREY},
+        )
+
+
+def _short_label(label: str) -> str:
+    return label.replace("Special cause variation, neither improvement nor concern", "Special cause: neither")
+
+
+def _wrap(text: str, width: int) -> str:
+    """Plotly has no text wrapping: break long text into <br>-separated lines."""
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    if line:
+        lines.append(line)
+    return "<br>".join(lines)

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from kpi import charts, export, filters, queries
+from kpi import charts, export, filters, mdc, queries
 from kpi.db import DatabaseError, describe_url, get_engine, prepare_database
 from kpi.formats import KPI, format_target, format_value, month_key, month_label
 from kpi.queries import KPIFilter
@@ -153,6 +153,13 @@ def successions(db_url: str) -> pd.DataFrame:
 def kpis(db_url: str) -> dict[str, KPI]:
     """The catalogue as KPI objects, in catalogue order."""
     return {row["code"]: KPI.from_row(row) for row in catalogue(db_url).to_dict("records")}
+
+
+@_cached
+def rebase_months(db_url: str) -> dict[str, list[pd.Timestamp]]:
+    """Months from which each KPI's SPC limits are recalculated (from the catalogue)."""
+    frame = queries.rebase_points(get_engine(db_url))
+    return {code: list(group["period"]) for code, group in frame.groupby("kpi_code")}
 
 
 @_cached
@@ -538,6 +545,91 @@ def kpi_chart(
 def delta_color(kpi: KPI) -> str:
     """st.metric's delta colour that makes 'better' green whichever direction is better."""
     return {"up": "normal", "down": "inverse"}.get(kpi.improvement, "off")
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
+def icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str) -> pd.DataFrame:
+    """The board's Making Data Count summary for one scope (cached per filter)."""
+    return mdc.icon_summary(series(db_url, flt, level), kpis(db_url), scope, rebase_months(db_url))
+
+
+VIEWS = {"trend": "Trend", "spc": "SPC (Making Data Count)"}
+
+
+def chart_view(key: str) -> str:
+    """The page's choice between plain trend charts and SPC charts, kept in the URL as ?view=spc."""
+    return page_choice(
+        "Charts",
+        list(VIEWS),
+        key=key,
+        url_name="view",
+        format_func=VIEWS.get,
+        widget="segmented",
+        help="SPC shows each KPI as an XmR chart with NHS England's Making Data Count rules: grey points are "
+        "common cause; blue improvement, orange concern, purple neither; icons summarise the latest "
+        "month and whether the target will be met.",
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=1024, show_spinner=False)
+def _spc_figure(
+    kpi: KPI,
+    data: pd.DataFrame,
+    rebase: tuple[pd.Timestamp, ...],
+    scope_name: str,
+    title: str | None,
+    height: int,
+) -> tuple[go.Figure, str, tuple[str, ...]]:
+    result, dates = mdc.kpi_spc(data, kpi, list(rebase))
+    reading = mdc.reading(result, kpi, dates)
+    figure = charts.spc_figure(result, dates, kpi, scope_name, reading=reading, title=title, height=height)
+    return figure, reading, result.notes
+
+
+def spc_chart(
+    kpi: KPI,
+    data: pd.DataFrame,
+    *,
+    scope: str,
+    names: dict[str, str],
+    stem: str,
+    key: str,
+    title: str | None = None,
+    height: int = 440,
+    profession_filter: bool = False,
+) -> None:
+    """A KPI's SPC chart for one scope with its downloads and reading, or an explanation."""
+    data = data[data["scope_code"] == scope]
+    scope_name = names.get(scope, scope)
+    if data.empty:
+        if profession_filter and not kpi.by_profession:
+            explain_empty(
+                f"{kpi.name} is not collected by profession; clear the profession filter to see it."
+            )
+        else:
+            explain_empty(f"No {kpi.name.lower()} data for {scope_name} in this period.")
+        return
+    if len(data) == 1:
+        row = data.iloc[0]
+        explain_empty(
+            f"Only one month of {kpi.name.lower()} data for {scope_name} "
+            f"({month_label(row['period'])}: {format_value(row['value'], kpi.unit, kpi.decimals)}); "
+            "an SPC chart needs at least two. Widen the period in the sidebar."
+        )
+        return
+    rebase = tuple(rebase_months(db()).get(kpi.code, []))
+    figure, reading, notes = _spc_figure(kpi, data, rebase, scope_name, title, height)
+    show_chart(
+        figure,
+        export.chart_table(data, kpi.name, kpi.unit, names),
+        stem=stem,
+        alt=f"SPC chart of {kpi.name} for {scope_name}. {reading}",
+        synthetic=bool(data["synthetic"].any()),
+        key=key,
+        title=f"{kpi.title_with_unit}: {scope_name} (SPC). {reading}",
+    )
+    for note in notes:
+        st.caption(note)
 
 
 def kpi_intro(kpi: KPI) -> None:

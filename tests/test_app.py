@@ -250,3 +250,48 @@ def test_definitions_page_lists_every_kpi_and_searches(app_db):
     assert set(at.dataframe[0].value["code"]) == {"PLACEMENT_WEEKS", "PLACEMENT_UPTAKE"}
     at.text_input(key="def_search").set_value("zzzz").run()
     assert any("No KPI definition mentions" in info.value for info in at.info)
+
+
+def spc_rows() -> list[tuple]:
+    """20 months of REM vacancy: steady, then climbing above the upper limit (a concern)."""
+    values = [(12.0 if i % 2 else 12.6) for i in range(16)] + [14.0, 15.0, 16.0, 18.0]
+    months = [f"{2025 + (i + 2) // 12}-{(i + 2) % 12 + 1:02d}" for i in range(20)]  # Mar 2025 .. Oct 2026
+    return [
+        ("VACANCY_RATE", "REM", "PHYSIO", month, None, value * 10, 1000)
+        for month, value in zip(months, values, strict=True)
+    ]
+
+
+def test_overview_icon_summary_puts_the_concern_first(engine):
+    add_observations(engine, spc_rows())
+    at = run_app()
+    assert_page_ok(at)
+    summary = next(df.value for df in at.dataframe if "variation_label" in df.value.columns)
+    first = summary.iloc[0]
+    assert first["kpi_code"] == "VACANCY_RATE"
+    assert first["variation_label"] == "Special cause concern (high)"
+    assert first["latest"] == "18.0%"
+    assert first["reading"].startswith("Special cause concern")
+    assert len(summary) == 19
+
+
+def test_spc_view_from_the_url_draws_xmr_charts(engine):
+    add_observations(engine, spc_rows())
+    at = run_app("app_pages/workstreams.py", workstream="PLAN", view="spc", spc_scope="C&M")
+    assert_page_ok(at)
+    spec = chart_specs(at)[0]
+    assert spec["layout"]["title"]["text"] == "Vacancy rate (%): C&M system (XmR chart)"
+    names = {t.get("name") for t in spec["data"]}
+    assert {"Mean", "Process limits", "Special cause: concern"} <= names
+    assert len(spec["layout"]["images"]) == 2
+    at.segmented_control(key="ws_view").set_value("trend").run()
+    assert "XmR" not in chart_specs(at)[0]["layout"]["title"]["text"]
+    assert "view" not in at.query_params
+
+
+def test_spc_view_with_few_months_is_a_run_chart_that_says_why(app_db):
+    at = run_app("app_pages/collaboratives.py", workstream="PLAN", view="spc")
+    assert_page_ok(at)
+    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
+    assert titles[0] == "CMAST: AHP staff in post (FTE) (run chart)"
+    assert any("run chart" in caption.value.lower() for caption in at.caption)

@@ -133,3 +133,21 @@ def test_chart_csv_download_is_excel_ready_and_labelled_synthetic(page, app_url,
     assert lines[0].startswith('"SYNTHETIC DEMO DATA')
     assert lines[2].startswith("KPI code,KPI,Scope code,Scope,Month,Value")
     assert any(line.startswith("SIP_FTE,AHP staff in post (FTE),C&M,C&M system,") for line in lines)
+
+
+def test_spc_view_and_the_icon_summary(page, app_url):
+    open_page(page, app_url, "workstreams?workstream=RET")
+    page.locator("[data-testid='stMain']").get_by_role("radio", name="SPC (Making Data Count)").click()
+    wait_idle(page)
+    assert "view=spc" in page.url
+    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg")
+    chart_text = page.locator("[data-testid='stPlotlyChart']").first.inner_text()
+    assert "XmR chart" in chart_text and "Mean" in chart_text
+    assert page.locator("[data-testid='stPlotlyChart'] image").count() >= 2, "the MDC icons are drawn"
+    screenshot(page, "workstreams-spc")
+
+    open_page(page, app_url, "")
+    summary = page.locator("[data-testid='stDataFrame']").first
+    summary.wait_for()
+    assert page.get_by_text("Making Data Count summary: C&M system").count() == 1
+    screenshot(page, "overview-mdc-summary")

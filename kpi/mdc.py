@@ -1,0 +1,136 @@
+"""Making Data Count for the dashboard: run the SPC engine on a KPI series with the KPI's own settings
+from the catalogue (direction, target, conflict rule, recalculation points), and build the board's icon
+summary. Pure pandas; the statistics themselves live in kpi.spc."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kpi import icons, spc
+from kpi.formats import KPI, format_target, format_value, month_label
+
+# Concerns first, then KPIs that will not meet their target, then the rest; improvements last.
+PRIORITY = {
+    "concern": 0,
+    "fail": 1,
+    "hit_or_miss": 2,
+    "neither": 3,
+    "common_cause": 4,
+    "improvement": 5,
+    None: 6,
+}
+SUMMARY_COLUMNS = [
+    "priority",
+    "kpi_code",
+    "kpi",
+    "month",
+    "latest",
+    "target",
+    "variation",
+    "variation_label",
+    "variation_icon",
+    "assurance",
+    "assurance_label",
+    "assurance_icon",
+    "reading",
+    "points",
+]
+
+
+def kpi_spc(
+    series: pd.DataFrame, kpi: KPI, rebase_months: list[pd.Timestamp] | None = None
+) -> tuple[spc.SPCResult, pd.DatetimeIndex]:
+    """XmR on one scope's monthly series (columns period, value), with the KPI's settings. Rebase
+    months outside the series are ignored by the engine with a note."""
+    rows = series.sort_values("period")
+    dates = pd.DatetimeIndex(rows["period"])
+    inside = [month for month in (rebase_months or []) if month in set(dates)]
+    result = spc.xmr(
+        rows["value"].tolist(),
+        dates,
+        improvement=kpi.improvement,
+        target=kpi.target,
+        conflict=kpi.conflict_rule,
+        recalculate_at=tuple(inside),
+    )
+    return result, dates
+
+
+def reading(result: spc.SPCResult, kpi: KPI, dates: pd.DatetimeIndex) -> str:
+    """The one-sentence plain-English reading of the chart."""
+    return spc.describe(result, unit=kpi.unit, dates=dates)
+
+
+def priority(result: spc.SPCResult) -> int:
+    """Sort key that puts concerns first (see PRIORITY)."""
+    if result.variation is None:
+        return PRIORITY[None]
+    kind = result.variation.split("_")[0] if result.variation != "common_cause" else "common_cause"
+    if kind == "concern":
+        return PRIORITY["concern"]
+    if result.assurance in ("fail", "hit_or_miss") and kind != "improvement":
+        return PRIORITY[result.assurance]
+    return PRIORITY.get(kind, PRIORITY["common_cause"])
+
+
+def icon_summary(
+    series: pd.DataFrame,
+    kpis: dict[str, KPI],
+    scope: str,
+    rebase: dict[str, list[pd.Timestamp]] | None = None,
+) -> pd.DataFrame:
+    """One row per KPI for `scope`: latest value, target, variation and assurance (code, words and an
+    icon as a data URI), the reading, sorted so that concerns come first."""
+    rows = []
+    scoped = series[series["scope_code"] == scope]
+    for order, (code, kpi) in enumerate(kpis.items()):
+        data = scoped[scoped["kpi_code"] == code]
+        if data.empty:
+            rows.append(
+                {
+                    "priority": PRIORITY[None],
+                    "order": order,
+                    "kpi_code": code,
+                    "kpi": kpi.name,
+                    "month": "–",
+                    "latest": "No data",
+                    "target": format_target(kpi.target, kpi.unit),
+                    "variation": None,
+                    "variation_label": "No data",
+                    "variation_icon": icons.variation_icon_data_uri(None),
+                    "assurance": None,
+                    "assurance_label": "No data",
+                    "assurance_icon": icons.assurance_icon_data_uri(None),
+                    "reading": "No data for this scope and period.",
+                    "points": 0,
+                }
+            )
+            continue
+        result, dates = kpi_spc(data, kpi, (rebase or {}).get(code))
+        last = data.sort_values("period").iloc[-1]
+        rows.append(
+            {
+                "priority": priority(result),
+                "order": order,
+                "kpi_code": code,
+                "kpi": kpi.name,
+                "month": month_label(last["period"]),
+                "latest": format_value(last["value"], kpi.unit, kpi.decimals),
+                "target": format_target(kpi.target, kpi.unit),
+                "variation": result.variation,
+                "variation_label": spc.VARIATION_LABELS[result.variation],
+                "variation_icon": icons.variation_icon_data_uri(result.variation),
+                "assurance": result.assurance,
+                "assurance_label": spc.ASSURANCE_LABELS[result.assurance]
+                if kpi.target is not None or result.assurance
+                else "No target",
+                "assurance_icon": icons.assurance_icon_data_uri(result.assurance),
+                "reading": reading(result, kpi, dates),
+                "points": result.n_points,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame = (
+        frame.sort_values(["priority", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
+    )
+    return frame[SUMMARY_COLUMNS]

@@ -1,0 +1,86 @@
+"""The figure builders: what the charts contain, independent of Streamlit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from kpi import charts, mdc
+from kpi.formats import KPI
+
+VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
+
+
+def series(values, scope="C&M", start="2024-01-01"):
+    n = len(values)
+    return pd.DataFrame({"kpi_code": "VACANCY_RATE", "scope_code": scope,
+                         "period": pd.date_range(start, periods=n, freq="MS"), "value": values,
+                         "numerator": [v * 10 for v in values], "denominator": [1000.0] * n})  # fmt: skip
+
+
+def test_trend_figure_has_a_line_per_scope_with_styles_and_the_target():
+    data = pd.concat([series([8.0, 8.5, 9.0]), series([7.0, 7.5, 8.0], scope="CMAST")])
+    fig = charts.trend_figure(data, VACANCY, {"C&M": "C&M system", "CMAST": "CMAST"})
+    assert [t.name for t in fig.data] == ["C&M system", "CMAST"]
+    assert fig.data[0].line.dash == "solid" and fig.data[1].line.dash == "dash"
+    assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
+    assert fig.layout.title.text == "Vacancy rate (%)"
+    assert fig.layout.shapes[0].y0 == 7.5 and fig.layout.annotations[0].text == "Target 7.5%"
+    assert fig.data[0].customdata[0][0] == "8.0%" and fig.data[0].customdata[0][1] == "80.0 / 1,000.0"
+
+
+def test_spc_figure_shows_types_limits_icons_and_the_reading():
+    values = [10.0, 10.5] * 8 + [12.0, 12.5, 13.0, 14.0]
+    data = series(values)
+    result, dates = mdc.kpi_spc(data, VACANCY)
+    fig = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="Special cause concern: test.")
+    names = {t.name for t in fig.data if t.name}
+    # 16 low alternating points are a shift below the mean (improvement, as lower is better); the last
+    # points climb above the upper limit (concern).
+    assert {"Mean", "Process limits", "Special cause: improvement", "Special cause: concern"} <= names
+    assert result.variation == "concern_high" and result.assurance == "fail"
+    assert len(fig.layout.images) == 2, "variation and assurance icons"
+    texts = " ".join(a.text for a in fig.layout.annotations)
+    assert "Special cause concern: test." in texts
+    assert "Special cause<br>concern (high)" in texts and "Consistently<br>failing target" in texts
+    assert fig.layout.title.text == "Vacancy rate (%): C&M system (XmR chart)"
+
+
+def test_spc_figure_falls_back_to_a_run_chart_without_icons():
+    data = series([8.0, 8.5, 9.0, 9.5, 9.0])
+    result, dates = mdc.kpi_spc(data, VACANCY)
+    fig = charts.spc_figure(result, dates, VACANCY, "C&M system", reading=mdc.reading(result, VACANCY, dates))
+    assert "(run chart)" in fig.layout.title.text
+    assert not fig.layout.images
+    assert "Process limits" not in {t.name for t in fig.data}
+
+
+def test_spc_figure_draws_each_segment_separately():
+    values = [10.0, 11.0] * 7 + [20.0, 21.0] * 6
+    data = series(values)
+    result, dates = mdc.kpi_spc(data, VACANCY, [pd.Timestamp("2025-03-01")])
+    fig = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="")
+    means = [t for t in fig.data if t.name == "Mean"]
+    assert len(means) == 2 and means[0].y[0] == 10.5 and means[1].y[0] == 20.5
+
+
+def test_milestone_timeline_labels_status_in_words():
+    milestones = pd.DataFrame(
+        {"code": ["M1", "M2"], "title": ["Recruit the lead", "Publish the plan"],
+         "status": ["complete", "at risk"],
+         "baseline_due": pd.to_datetime(["2022-09-30", "2024-03-31"]),
+         "forecast_due": pd.to_datetime(["2022-09-30", "2026-12-31"]),
+         "completed_on": pd.to_datetime(["2022-08-15", None])}
+    )  # fmt: skip
+    fig = charts.milestone_timeline(milestones, dt.date(2026, 11, 25))
+    labels = [text for t in fig.data if t.text is not None for text in t.text]
+    assert "Complete" in labels and "At risk" in labels
+    assert {t.name for t in fig.data if t.name} == {"Baseline due", "Forecast", "Completed"}
+
+
+def test_file_stem_is_meaningful_and_safe():
+    assert charts.file_stem("VACANCY_RATE", "C&M", dt.date(2024, 4, 1), "to", dt.date(2026, 10, 1)) == (
+        "VACANCY_RATE_C-M_2024-04_to_2026-10"
+    )
+    assert charts.plotly_config("x")["toImageButtonOptions"] == {"format": "png", "filename": "x", "scale": 2}
