@@ -1,0 +1,207 @@
+"""Milestone updates with a full history: who changed which field, when, from what to what.
+
+Only the workforce lead may update a milestone (`kpi.auth.require_lead`). An update is checked as a
+whole before anything is written; when a check fails, or nothing actually changes, nothing is written.
+
+The rules:
+
+- status and RAG must be one of the values the schema allows (case and spaces forgiven);
+- a milestone is "complete" exactly when it has a completed date: giving a completed date with no status
+  sets the status to complete; status "complete" needs a completed date; any other status with a
+  completed date still set is refused (clear the completed date to reopen a milestone);
+- a completed date cannot be in the future;
+- an update that moves the forecast date later than the baseline due date must carry a note (non-blank)
+  explaining why; a forecast that was already late and is not changed needs no new note;
+- notes are stored exactly as typed (showing them safely is the page's job).
+
+Each changed field gives one `MilestoneUpdate` row (old and new as text: ISO dates, None for empty), and
+the milestone's `updated_at`, `updated_by` are set and `is_synthetic` cleared: a person has now vouched
+for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+
+from kpi.auth import User, require_lead
+from kpi.db import session_scope
+from kpi.models import MILESTONE_STATUSES, RAG_RATINGS, Milestone, MilestoneUpdate
+
+COMPLETE = "complete"
+TRACKED_FIELDS = ("status", "rag", "forecast_due", "completed_on", "notes")
+FIELD_LABELS = {
+    "status": "status",
+    "rag": "RAG rating",
+    "forecast_due": "forecast date",
+    "completed_on": "completed date",
+    "notes": "notes",
+    "code": "milestone",
+}
+
+
+class MilestoneError(ValueError):
+    """An update that cannot be saved; the message names the field and says what to do."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field changed by an update, with old and new values as stored in the history."""
+
+    field: str
+    old: str | None
+    new: str | None
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MilestoneError(field, f"The {FIELD_LABELS[field]} must be one of: {', '.join(allowed)}.")
+    cleaned = " ".join(value.split()).lower()
+    if cleaned not in allowed:
+        raise MilestoneError(
+            field,
+            f"{value!r} is not a valid {FIELD_LABELS[field]}; choose one of: {', '.join(allowed)}.",
+        )
+    return cleaned
+
+
+def _date(field: str, value: object) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    raise MilestoneError(field, f"The {FIELD_LABELS[field]} must be a date, not {value!r}.")
+
+
+def update_milestone(
+    engine: Engine,
+    user: User,
+    code: str,
+    *,
+    status: str | None = None,
+    rag: str | None = None,
+    forecast_due: dt.date | None = None,
+    completed_on: dt.date | None = None,
+    notes: str | None = None,
+    clear_forecast: bool = False,
+    clear_completed: bool = False,
+    today: dt.date | None = None,
+) -> list[Change]:
+    """Update a milestone and record each changed field in its history. A field left as None is not
+    changed; `clear_forecast` / `clear_completed` empty those dates. Returns the changes written
+    (empty when nothing changed). Raises PermissionDenied for a board user and MilestoneError (a
+    ValueError) for an invalid update; in both cases nothing is written."""
+    require_lead(user, "update milestones")
+    today = today or dt.date.today()
+    status = _choice("status", status, MILESTONE_STATUSES)
+    rag = _choice("rag", rag, RAG_RATINGS)
+    forecast_due = _date("forecast_due", forecast_due)
+    completed_on = _date("completed_on", completed_on)
+    if notes is not None and not isinstance(notes, str):
+        raise MilestoneError("notes", "Notes must be text.")
+    if clear_forecast and forecast_due is not None:
+        raise MilestoneError("forecast_due", "Give a new forecast date or clear it, not both.")
+    if clear_completed and completed_on is not None:
+        raise MilestoneError("completed_on", "Give a completed date or clear it, not both.")
+    if completed_on is not None and completed_on > today:
+        raise MilestoneError(
+            "completed_on",
+            f"The completed date {completed_on:%d/%m/%Y} is in the future; a milestone can only be "
+            "recorded as complete once it is done.",
+        )
+
+    with session_scope(engine) as session:
+        milestone = session.scalars(
+            select(Milestone).where(Milestone.code == code).with_for_update()
+        ).one_or_none()
+        if milestone is None:
+            raise MilestoneError("code", f"There is no milestone {code!r}.")
+
+        new = {field: getattr(milestone, field) for field in TRACKED_FIELDS}
+        if status is not None:
+            new["status"] = status
+        if rag is not None:
+            new["rag"] = rag
+        if forecast_due is not None:
+            new["forecast_due"] = forecast_due
+        if clear_forecast:
+            new["forecast_due"] = None
+        if completed_on is not None:
+            new["completed_on"] = completed_on
+            if status is None:
+                new["status"] = COMPLETE  # a completed date means the milestone is complete
+        if clear_completed:
+            new["completed_on"] = None
+        if notes is not None:
+            new["notes"] = notes
+
+        if new["status"] == COMPLETE and new["completed_on"] is None:
+            raise MilestoneError(
+                "completed_on",
+                f"Milestone {code} cannot be marked complete without a completed date; give the date it "
+                "was completed.",
+            )
+        if new["status"] != COMPLETE and new["completed_on"] is not None:
+            raise MilestoneError(
+                "status",
+                f"Milestone {code} has a completed date ({new['completed_on']:%d/%m/%Y}), so its status must "
+                f"be complete, not {new['status']!r}. To reopen it, clear the completed date as well.",
+            )
+        forecast_moved = new["forecast_due"] != milestone.forecast_due
+        if (
+            forecast_moved
+            and new["forecast_due"] is not None
+            and new["forecast_due"] > milestone.baseline_due
+            and not (notes and notes.strip())
+        ):
+            raise MilestoneError(
+                "notes",
+                f"The forecast date {new['forecast_due']:%d/%m/%Y} is later than the baseline due date "
+                f"{milestone.baseline_due:%d/%m/%Y}; add a note explaining the delay.",
+            )
+
+        changes = [
+            Change(field, _as_text(getattr(milestone, field)), _as_text(new[field]))
+            for field in TRACKED_FIELDS
+            if new[field] != getattr(milestone, field)
+        ]
+        if not changes:
+            return []
+        now = dt.datetime.now(dt.UTC)
+        for change in changes:
+            setattr(milestone, change.field, new[change.field])
+            session.add(
+                MilestoneUpdate(
+                    milestone_code=code,
+                    changed_at=now,
+                    changed_by=user.label,
+                    field=change.field,
+                    old_value=change.old,
+                    new_value=change.new,
+                )
+            )
+        milestone.updated_at = now
+        milestone.updated_by = user.label
+        milestone.is_synthetic = False
+        return changes
+
+
+__all__ = ["COMPLETE", "Change", "MilestoneError", "update_milestone"]
