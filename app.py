@@ -12,6 +12,10 @@ st.set_page_config(
     initial_sidebar_state="expanded",
 )
 ui.start_run()
+user = ui.current_user()
+if user is None:
+    ui.sign_in_page()  # stops the run: nothing else is shown before sign-in
+st.session_state["user"] = user
 ui.engine()
 
 pages = {
@@ -62,10 +66,22 @@ pages = {
         ),
     ],
 }
+if user.is_lead:
+    pages["Programme"].insert(
+        1,
+        st.Page(
+            "app_pages/import_data.py",
+            title="Import data",
+            icon=":material/upload_file:",
+            help="For the workforce lead: load a month's figures from the template or NHS Workforce "
+            "Statistics, check them before anything is written, and undo an import.",
+        ),
+    )
 page = st.navigation(pages)
 warnings_slot = st.container()
 st.session_state["selection"] = ui.sidebar_filters()
 ui.data_notice(ui.data_status(ui.db()))
+ui.account_panel(user)
 try:
     ui.run_page(page)
 finally:

@@ -2,9 +2,13 @@
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 
 from kpi import charts, export, scorecard, ui
+from kpi.auth import PermissionDenied
+from kpi.milestones import FIELD_LABELS, MilestoneError, update_milestone
+from kpi.models import MILESTONE_STATUSES, RAG_RATINGS
 
 db = ui.db()
 milestones = ui.milestones(db)
@@ -86,6 +90,70 @@ st.download_button(
     on_click="ignore",
     type="tertiary",
 )
+
+user = ui.user()
+if user.is_lead:
+    st.subheader("Update a milestone", anchor=False)
+    codes = list(milestones["code"])
+    chosen = st.selectbox(
+        "Milestone",
+        codes,
+        format_func=lambda c: f"{c}: {milestones.set_index('code').loc[c, 'title']}",
+        key="ms_edit_code",
+    )
+    current = milestones.set_index("code").loc[chosen]
+    with st.form(f"milestone_form_{chosen}", border=True):
+        left, middle, right = st.columns(3)
+        status = left.selectbox(
+            "Status", list(MILESTONE_STATUSES), index=list(MILESTONE_STATUSES).index(current["status"])
+        )
+        rag = middle.selectbox(
+            "RAG",
+            list(RAG_RATINGS),
+            index=list(RAG_RATINGS).index(current["rag"]),
+            format_func=str.capitalize,
+        )
+        right.text_input("Baseline due", value=f"{current['baseline_due']:%d/%m/%Y}", disabled=True)
+        left, middle, right = st.columns(3)
+        forecast = left.date_input(
+            "Forecast date",
+            value=current["forecast_due"].date() if pd.notna(current["forecast_due"]) else None,
+            format="DD/MM/YYYY",
+            help="Leave empty for no forecast. A forecast after the baseline needs a note.",
+        )
+        completed = middle.date_input(
+            "Completed on",
+            value=current["completed_on"].date() if pd.notna(current["completed_on"]) else None,
+            format="DD/MM/YYYY",
+            help="Set when the milestone is complete; status then becomes complete.",
+        )
+        notes = st.text_area("Notes", value=current["notes"], help="Shown as plain text to everyone.")
+        submitted = st.form_submit_button("Save changes", type="primary", icon=":material/save:")
+    if submitted:
+        try:
+            changes = update_milestone(
+                ui.engine(),
+                user,
+                chosen,
+                status=status,
+                rag=rag,
+                notes=notes,
+                forecast_due=forecast,
+                clear_forecast=forecast is None,
+                completed_on=completed,
+                clear_completed=completed is None,
+            )
+        except (MilestoneError, PermissionDenied) as exc:
+            st.error(str(exc), title="Not saved", icon=":material/error:")
+        else:
+            ui.clear_caches()
+            labels = ", ".join(FIELD_LABELS.get(c.field, c.field) for c in changes)
+            st.session_state["ms_saved"] = (
+                f"Saved {chosen}: {labels} updated." if changes else "Nothing changed."
+            )
+            st.rerun()
+    if saved := st.session_state.pop("ms_saved", None):
+        st.success(saved, icon=":material/check_circle:")
 
 history = ui.milestone_history(db)
 with st.expander(f"Update history ({len(history)} changes)", icon=":material/history:"):

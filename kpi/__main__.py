@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kpi.auth import PermissionDenied
 from kpi.db import DatabaseError, check_connection, describe_url, get_engine, schema_is_current
 from kpi.reference import ReferenceDataError
 
@@ -134,10 +135,131 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cli_user():
+    """Who the command line acts as. Running it needs direct access to the database, so its operator
+    acts as the workforce lead; the batch records the account and machine."""
+    import getpass
+    import socket
+
+    from kpi.auth import User
+
+    return User(email=f"{getpass.getuser()}@{socket.gethostname()}", name="command line", role="lead")
+
+
+def _read_file(path: str) -> bytes:
+    file = Path(path)
+    if not file.is_file():
+        raise CommandError(f"{PROG}: no such file: {path}", code=2)
+    return file.read_bytes()
+
+
+def _import(args: argparse.Namespace, prepare) -> int:
+    """Validate, then (unless --dry-run) import: exit 0 when imported or valid, 1 on any problem."""
+    from kpi import ingest
+
+    data = _read_file(args.path)
+    engine = _connected_engine(must_exist=True)
+    if not schema_is_current(engine):
+        raise CommandError(f"The database is empty or not migrated; run '{PROG} init' first.")
+    preview = prepare(engine, Path(args.path).name, data)
+    for notice in preview.notices:
+        where = f"row {notice.row}: " if notice.row else ""
+        print(f"note: {where}{notice.message}")
+    if preview.problems:
+        for problem in preview.problems:
+            row = f"row {problem.row}" if problem.row else "file"
+            column = f", column {problem.column}" if problem.column else ""
+            print(f"{row}{column}: {problem.message} {problem.fix}".rstrip(), file=sys.stderr)
+        print(f"error: {preview.summary()}", file=sys.stderr)
+        return 1
+    print(preview.summary())
+    if args.dry_run:
+        print("Dry run: the file is valid; nothing was written.")
+        return 0
+    if preview.has_changes and not args.replace:
+        print(
+            f"error: {preview.rows_changed:,} figures already in the database would change; nothing was "
+            "written. Check them, then rerun with --replace.",
+            file=sys.stderr,
+        )
+        return 1
+    result = ingest.apply_import(engine, cli_user(), preview, replace=args.replace, source=preview.source)
+    print(result.message)
+    return 0 if result.applied or result.rows_added + result.rows_changed == 0 else 1
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from kpi import ingest
+
+    return _import(args, lambda engine, name, data: ingest.prepare_import(engine, name, data, source="cli"))
+
+
+def cmd_import_nhs_workforce(args: argparse.Namespace) -> int:
+    from kpi import nhs_workforce
+
+    return _import(args, nhs_workforce.prepare_nhs_workforce)
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from kpi import ingest
+
+    engine = _connected_engine(must_exist=True)
+    try:
+        result = ingest.undo_batch(engine, cli_user(), args.batch_id)
+    except ingest.UndoRefused as exc:
+        raise CommandError(str(exc)) from None
+    print(result.message)
+    return 0
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    from kpi import queries
+
+    engine = _connected_engine(must_exist=True)
+    history = queries.import_batches(engine)
+    if history.empty:
+        print("No imports yet.")
+        return 0
+    columns = [
+        "id",
+        "file_name",
+        "source",
+        "status",
+        "rows_added",
+        "rows_changed",
+        "rows_skipped",
+        "imported_by",
+        "imported_at",
+    ]
+    table = history[columns].rename(
+        columns={"rows_added": "added", "rows_changed": "changed", "rows_skipped": "same"}
+    )
+    table["imported_at"] = table["imported_at"].dt.strftime("%d/%m/%Y %H:%M")
+    print(table.to_string(index=False))
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from kpi import ingest
+
+    data = ingest.template_xlsx() if args.out.lower().endswith(".xlsx") else ingest.template_csv()
+    Path(args.out).write_bytes(data)
+    print(f"Wrote the import template to {args.out}.")
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "init": (cmd_init, "create or migrate the database and load the reference data"),
     "demo": (cmd_demo, "load a seeded SYNTHETIC demo history (replaces earlier demo data)"),
     "info": (cmd_info, "show row counts and the data-as-at date"),
+    "import": (cmd_import, "validate and import a monthly data file (CSV or XLSX, the template's columns)"),
+    "import-nhs-workforce": (
+        cmd_import_nhs_workforce,
+        "validate and import an NHS Workforce Statistics staff-group CSV (staff in post)",
+    ),
+    "undo": (cmd_undo, "undo an import batch, restoring what it replaced"),
+    "batches": (cmd_batches, "list the import batches"),
+    "template": (cmd_template, "write the import template (CSV, or XLSX with a guide sheet)"),
 }
 
 
@@ -150,6 +272,16 @@ def build_parser() -> OneLineParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, (_, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
+        if name in ("import", "import-nhs-workforce"):
+            command.add_argument("path", metavar="PATH", help="the file to import (.csv or .xlsx)")
+            command.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
+            command.add_argument(
+                "--replace", action="store_true", help="replace figures already in the database that differ"
+            )
+        if name == "undo":
+            command.add_argument("batch_id", metavar="BATCH_ID", type=int, help="the batch number to undo")
+        if name == "template":
+            command.add_argument("--out", required=True, help="file to write: .csv or .xlsx")
         if name == "demo":
             command.add_argument(
                 "--end", type=_month, help="last month, YYYY-MM (default: last complete month)"
@@ -169,6 +301,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}" if exc.code != 2 else str(exc), file=sys.stderr)
         return exc.code
+    except PermissionDenied as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except (DatabaseError, ReferenceDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

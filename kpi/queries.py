@@ -515,6 +515,15 @@ def milestone_history(engine: Engine | None = None, code: str | None = None) -> 
     return _read(_engine(engine), query)
 
 
+def import_batches(engine: Engine | None = None) -> pd.DataFrame:
+    """Every import batch, newest first: the import history and the list to undo from."""
+    query = select(_b).order_by(_b.c.id.desc())
+    frame = _read(_engine(engine), query)
+    frame["imported_at"] = pd.to_datetime(frame["imported_at"], utc=True)
+    frame["undone_at"] = pd.to_datetime(frame["undone_at"], utc=True)
+    return frame
+
+
 @dataclass(frozen=True)
 class DataStatus:
     """What the database holds, for 'data as at' lines, notices and `python -m kpi info`."""
@@ -589,6 +598,7 @@ __all__ = [
     "KPIFilter",
     "collaboratives",
     "data_status",
+    "import_batches",
     "kpi_catalogue",
     "kpi_series",
     "latest_values",

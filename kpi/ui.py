@@ -18,6 +18,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from kpi import charts, export, filters, mdc, queries
+from kpi.auth import LOCAL_USER_EMAIL, User, role_for
 from kpi.db import DatabaseError, describe_url, get_engine, prepare_database
 from kpi.formats import KPI, format_target, format_value, month_key, month_label
 from kpi.queries import KPIFilter
@@ -671,3 +672,103 @@ def run_page(page: Any) -> None:
             title=PAGE_FAILED,
             icon=":material/error:",
         )
+
+
+# --- who is using the app ----------------------------------------------------------------------------
+
+_LOCAL_ROLE = "local_role"
+
+
+def auth_configured() -> bool:
+    """Sign-in is on when .streamlit/secrets.toml has an [auth] section (OpenID Connect)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def lead_emails() -> list[str]:
+    """The allow-list of workforce-lead e-mail addresses: [kpi] lead_emails in the secrets, or the
+    KPI_LEAD_EMAILS environment variable (comma-separated)."""
+    import os
+
+    try:
+        configured = st.secrets.get("kpi", {}).get("lead_emails", [])
+    except Exception:
+        configured = []
+    from_env = [e for e in os.environ.get("KPI_LEAD_EMAILS", "").split(",") if e.strip()]
+    return [*configured, *from_env]
+
+
+def current_user() -> User | None:
+    """The signed-in user with their role, or None when sign-in is on and nobody has signed in.
+    Without sign-in (local and demo use) the person at the keyboard chooses a role in the sidebar."""
+    if auth_configured():
+        if not st.user.is_logged_in:
+            return None
+        email = str(st.user.get("email") or "")
+        name = str(st.user.get("name") or email)
+        return User(email=email, name=name, role=role_for(email, lead_emails()))
+    st.session_state.setdefault(_LOCAL_ROLE, "lead")
+    return User(
+        email=LOCAL_USER_EMAIL, name="Local user", role=st.session_state[_LOCAL_ROLE], local_mode=True
+    )
+
+
+def sign_in_page() -> None:
+    """All that someone who has not signed in sees."""
+    st.title("C&M AHP workforce KPIs", anchor=False)
+    st.markdown(
+        "The dashboard of the NHS Cheshire and Merseyside Allied Health Professions workforce programme. "
+        "Sign in with your NHS account to continue."
+    )
+    providers = [key for key, value in st.secrets["auth"].items() if isinstance(value, dict)]
+    st.button(
+        "Sign in",
+        type="primary",
+        icon=":material/login:",
+        on_click=st.login,
+        args=(providers[0],) if len(providers) == 1 else (),
+    )
+    st.stop()
+
+
+def account_panel(user: User) -> None:
+    """In the sidebar: who is signed in and their role, or the local-mode role switch."""
+    with st.sidebar:
+        st.divider()
+        if user.local_mode:
+            st.caption(
+                ":material/computer: **Local mode**: sign-in is not configured, so anyone here can act as "
+                "the workforce lead. See the README to turn on NHS sign-in."
+            )
+            st.segmented_control(
+                "Acting as",
+                ["lead", "board"],
+                key=_LOCAL_ROLE,
+                persist_state="session",
+                format_func={"lead": "Workforce lead", "board": "Board member"}.get,
+                required=True,
+                help="Try the dashboard as a board member (read-only) or as the workforce lead (imports and "
+                "milestone updates).",
+            )
+        else:
+            role = "workforce lead" if user.is_lead else "board member (read-only)"
+            st.caption(f":material/account_circle: {user.name} · {role}")
+            st.button("Sign out", on_click=st.logout, icon=":material/logout:", type="tertiary")
+
+
+def require_lead_page(user: User) -> None:
+    """Stop a lead-only page for anyone else (the write functions refuse too)."""
+    if not user.is_lead:
+        st.error(
+            "This page is for the workforce lead. Board members can see every figure but not change them.",
+            title="Not available to your role",
+            icon=":material/lock:",
+        )
+        st.stop()
+
+
+def user() -> User:
+    """The user of this run, set by the entry point."""
+    return st.session_state["user"]

@@ -77,3 +77,67 @@ def test_info_on_a_missing_sqlite_file_says_to_run_init_and_creates_nothing(tmp_
     path = tmp_path / "missing.db"
     assert_one_line_failure(run_cli("info", url=f"sqlite:///{path}"), 1, "run 'python -m kpi init'")
     assert not path.exists()
+
+
+GOOD = (
+    "period,trust_code,profession,kpi_code,value,numerator,denominator\n"
+    "2026-09,REM,Physiotherapists,SIP_FTE,312.4,,\n"
+    "2026-09,REM,Physiotherapists,VACANCY_RATE,,24.6,337\n"
+)
+
+
+def observation_count(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM observations")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def test_import_exit_codes_and_nothing_written_unless_it_succeeds(database_url, tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    bad = ROOT / "tests" / "fixtures" / "imports" / "mixed_problems.csv"
+
+    result = run_cli("import", str(bad), url=database_url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("row 1, column notes: Unknown column")
+    assert any(line.startswith("row 3, column trust_code: Unknown trust code") for line in lines)
+    assert lines[-1].startswith("error: 8 problems found")
+    assert observation_count(database_url) == 0
+
+    dry = run_cli("import", str(good), "--dry-run", url=database_url)
+    assert dry.returncode == 0 and "nothing was written" in dry.stdout
+    assert observation_count(database_url) == 0
+
+    done = run_cli("import", str(good), url=database_url)
+    assert done.returncode == 0 and "2 new" in done.stdout
+    assert observation_count(database_url) == 2
+
+    good.write_text(GOOD.replace("312.4", "320.0"), encoding="utf-8")
+    refused = run_cli("import", str(good), url=database_url)
+    assert refused.returncode == 1 and "--replace" in refused.stderr
+    replaced = run_cli("import", str(good), "--replace", url=database_url)
+    assert replaced.returncode == 0 and "1 changed" in replaced.stdout
+
+    undone = run_cli("undo", "2", url=database_url)
+    assert undone.returncode == 0 and "undone" in undone.stdout
+    assert observation_count(database_url) == 2
+
+
+def test_import_usage_errors_exit_2(database_url):
+    assert_one_line_failure(
+        run_cli("import", url=database_url), 2, "the following arguments are required: PATH"
+    )
+    assert_one_line_failure(run_cli("import", "/no/such/file.csv", url=database_url), 2, "no such file")
+
+
+def test_nhs_workforce_import_reports_what_it_left_out(database_url):
+    path = ROOT / "tests" / "fixtures" / "nhs_workforce" / "staff_group_by_profession.csv"
+    result = run_cli("import-nhs-workforce", str(path), url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "rows used; left out:" in result.stdout
+    assert observation_count(database_url) > 0

@@ -101,7 +101,7 @@ def test_a_link_with_bad_values_warns_and_falls_back(page, app_url):
 
 def test_chart_image_download_is_a_2x_png_with_a_meaningful_name(page, app_url, tmp_path):
     open_page(page, app_url, "workstreams?workstream=PLAN")
-    chart = page.locator("[data-testid='stPlotlyChart']").first
+    chart = page.locator(".st-key-ws_card_SIP_FTE [data-testid='stPlotlyChart']")
     chart.wait_for()
     chart.hover()
     box = chart.bounding_box()
@@ -120,7 +120,7 @@ def test_chart_image_download_is_a_2x_png_with_a_meaningful_name(page, app_url, 
 
 def test_chart_csv_download_is_excel_ready_and_labelled_synthetic(page, app_url, tmp_path):
     open_page(page, app_url, "workstreams?workstream=PLAN")
-    button = page.get_by_role("button", name="Download data (CSV)").first
+    button = page.locator(".st-key-ws_card_SIP_FTE").get_by_role("button", name="Download data (CSV)")
     with page.expect_download() as download_info:
         button.click()
     download = download_info.value

@@ -1,0 +1,239 @@
+"""Import data (workforce lead only): upload, check everything, preview what will change, confirm;
+and the history of imports with undo. Nothing is written until the lead confirms, and then all or
+nothing."""
+
+import streamlit as st
+
+from kpi import export, ingest, nhs_workforce, queries, ui
+from kpi.auth import PermissionDenied
+
+db = ui.db()
+user = ui.user()
+ui.require_lead_page(user)
+engine = ui.engine()
+
+st.title("Import data", anchor=False)
+st.caption(
+    "Load a month's figures. The whole file is checked before anything is written; you then see what "
+    "will be added, changed and left as it is, and confirm. An import is all or nothing, and can be undone."
+)
+
+SOURCES = {
+    "template": "Monthly template (CSV or XLSX)",
+    "nhs_workforce": "NHS Workforce Statistics (staff-group CSV)",
+}
+source = ui.page_choice(
+    "What are you importing?",
+    list(SOURCES),
+    key="import_source",
+    url_name="source",
+    format_func=SOURCES.get,
+    widget="segmented",
+)
+
+if source == "template":
+    with st.expander("The template: columns, periods and codes", icon=":material/description:"):
+        st.markdown(ingest.template_guide())
+    with st.container(horizontal=True):
+        st.download_button(
+            "Template (CSV)",
+            ingest.template_csv(),
+            "kpi-import-template.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+        st.download_button(
+            "Template with guide (XLSX)",
+            ingest.template_xlsx(),
+            "kpi-import-template.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+else:
+    st.caption(
+        "NHS Digital's monthly NHS Workforce Statistics, staff group by organisation. Cheshire and "
+        "Merseyside AHP rows become staff in post (FTE and headcount); every row left out is counted and "
+        "reported."
+    )
+
+upload = st.file_uploader(
+    "File to import",
+    type=["csv", "xlsx"],
+    key=f"upload_{source}",
+    help=f"CSV or XLSX, up to {ingest.MAX_BYTES // (1024 * 1024)} MB.",
+)
+
+PREVIEW = "import_preview"
+RESULT = "import_result"
+if upload is None:
+    st.session_state.pop(PREVIEW, None)
+else:
+    data = upload.getvalue()
+    sha = ingest.file_sha256(data)
+    preview = st.session_state.get(PREVIEW)
+    if (
+        preview is None
+        or preview.sha256 != sha
+        or preview.source != (source if source != "template" else "upload")
+    ):
+        bar = st.progress(0.0, text="Checking the file…")
+        prepare = nhs_workforce.prepare_nhs_workforce if source == "nhs_workforce" else ingest.prepare_import
+        preview = prepare(engine, upload.name, data, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+        bar.empty()
+        st.session_state[PREVIEW] = preview
+        st.session_state.pop(RESULT, None)
+
+    st.subheader(f"Checked: {preview.file_name}", anchor=False)
+    for notice in preview.notices:
+        where = f"Row {notice.row}: " if notice.row else ""
+        st.info(f"{where}{notice.message}", icon=":material/info:")
+    if preview.problems:
+        st.error(
+            f"{preview.summary()} Each problem below says where it is and how to fix it; correct the file "
+            "and upload it again.",
+            title="Nothing has been imported",
+            icon=":material/error:",
+        )
+        problems = ingest.problems_frame(preview.problems)
+        st.dataframe(
+            problems,
+            hide_index=True,
+            alt="Problems found in the file, with row, column and fix",
+            key="import_problems",
+            height=ui.table_height(len(problems)),
+        )
+        st.download_button(
+            "Download the problems (CSV)",
+            ingest.problems_csv(preview.problems),
+            f"problems-{upload.name.rsplit('.', 1)[0]}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+        )
+    else:
+        with st.container(horizontal=True):
+            st.metric("New figures", f"{preview.rows_added:,}", border=True)
+            st.metric("Figures that would change", f"{preview.rows_changed:,}", border=True)
+            st.metric("Already there, same value", f"{preview.rows_skipped:,}", border=True)
+        table = preview.table
+        if not table.empty:
+            st.dataframe(
+                table.head(1000),
+                hide_index=True,
+                key="import_table",
+                alt="What the import will add and change, with the old value of each change",
+            )
+            if len(table) > 1000:
+                st.caption(f"Showing the first 1,000 of {len(table):,} rows.")
+        if preview.rows_added + preview.rows_changed == 0:
+            st.success("Nothing to import: every figure is already in the database.", icon=":material/check:")
+        else:
+            replace = True
+            if preview.has_changes:
+                replace = st.checkbox(
+                    f"Replace the {preview.rows_changed:,} figures that differ (the old values are kept and "
+                    "come back if you undo this import)",
+                    key="import_replace",
+                )
+            remove_demo = False
+            if preview.plan is not None and preview.plan.synthetic_in_database:
+                remove_demo = st.checkbox(
+                    f"Also remove the {preview.plan.synthetic_in_database:,} synthetic demo figures, so that "
+                    "only real data remains",
+                    key="import_remove_demo",
+                )
+            if st.button(
+                "Import", type="primary", icon=":material/upload:", disabled=not replace, key="import_go"
+            ):
+                bar = st.progress(0.0, text="Importing…")
+                try:
+                    result = ingest.apply_import(
+                        engine,
+                        user,
+                        preview,
+                        replace=replace,
+                        remove_demo=remove_demo,
+                        progress=lambda f, m: bar.progress(min(f, 1.0), text=m),
+                    )
+                except PermissionDenied as exc:
+                    result = ingest.ImportResult(False, str(exc))
+                bar.empty()
+                st.session_state[RESULT] = result
+                if result.applied:
+                    st.session_state.pop(PREVIEW, None)
+                    ui.clear_caches()
+
+result = st.session_state.get(RESULT)
+if result is not None:
+    (st.success if result.applied else st.warning)(result.message)
+
+st.subheader("Import history", anchor=False)
+history = queries.import_batches(engine)
+if history.empty:
+    st.caption("No imports yet.")
+else:
+    shown = history[
+        [
+            "id",
+            "file_name",
+            "source",
+            "is_synthetic",
+            "status",
+            "rows_added",
+            "rows_changed",
+            "rows_skipped",
+            "imported_by",
+            "imported_at",
+            "undone_by",
+            "undone_at",
+        ]
+    ]
+    st.dataframe(
+        shown,
+        hide_index=True,
+        key="import_history",
+        alt="Every import, newest first",
+        column_config={
+            "id": st.column_config.NumberColumn("Import", format="%d"),
+            "file_name": st.column_config.TextColumn("File"),
+            "is_synthetic": st.column_config.CheckboxColumn("Synthetic"),
+            "rows_added": st.column_config.NumberColumn("Added", format="%d"),
+            "rows_changed": st.column_config.NumberColumn("Changed", format="%d"),
+            "rows_skipped": st.column_config.NumberColumn("Unchanged", format="%d"),
+            "imported_at": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm"),
+            "undone_at": st.column_config.DatetimeColumn("Undone", format="DD/MM/YYYY HH:mm"),
+        },
+    )
+    st.download_button(
+        "Download the import history (CSV)",
+        export.csv_bytes(shown),
+        "import-history.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        type="tertiary",
+    )
+    undoable = history[(history["status"] == "applied") & (history["source"] != "demo")]
+    if not undoable.empty:
+        with st.form("undo_form", border=True):
+            st.markdown(
+                "**Undo an import**: its new figures are removed and the figures it replaced come back."
+            )
+            batch = st.selectbox(
+                "Import to undo",
+                list(undoable["id"]),
+                format_func=lambda i: f"Import {i}: {undoable.set_index('id').loc[i, 'file_name']}",
+            )
+            sure = st.checkbox("I understand that this changes the figures everyone sees")
+            if st.form_submit_button("Undo import", icon=":material/undo:"):
+                if not sure:
+                    st.warning("Tick the box to confirm the undo.")
+                else:
+                    try:
+                        outcome = ingest.undo_batch(engine, user, int(batch))
+                        ui.clear_caches()
+                        st.success(outcome.message)
+                    except (ingest.UndoRefused, PermissionDenied) as exc:
+                        st.error(str(exc), title="Not undone")

@@ -1,0 +1,197 @@
+"""Sign-in, the two roles, and the lead's pages (import with preview and undo, milestone updates), in
+AppTest with AppTest.user. Writes are refused in kpi/ for a board user whatever the UI shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import pytest
+from sqlalchemy import select, text
+from streamlit.testing.v1 import AppTest
+
+from kpi import ingest
+from kpi.auth import PermissionDenied, User
+from kpi.db import session_scope
+from kpi.milestones import update_milestone
+from kpi.models import Milestone
+from kpi.ui import PAGE_FAILED
+from tests.conftest import add_observations
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "test-secret-not-used",
+    "client_id": "id",
+    "client_secret": "secret",
+    "server_metadata_url": "https://login.microsoftonline.com/tenant/v2.0/.well-known/openid-configuration",
+}
+LEAD = {"is_logged_in": True, "email": "Lead@NHS.net", "name": "Workforce Lead"}
+BOARD = {"is_logged_in": True, "email": "member@nhs.net", "name": "Board Member"}
+GOOD_CSV = (
+    b"period,trust_code,profession,kpi_code,value,numerator,denominator\n"
+    b"2026-09,REM,Physiotherapists,SIP_FTE,312.4,,\n"
+    b"2026-09,REM,Physiotherapists,VACANCY_RATE,,24.6,337\n"
+)
+BAD_CSV = (
+    b"period,trust_code,profession,kpi_code,value,numerator,denominator\n"
+    b"2026-13,REM,Physiotherapists,SIP_FTE,312.4,,\n"
+    b"2026-09,XYZ,Physiotherapists,SIP_FTE,1,,\n"
+)
+
+
+@pytest.fixture
+def engine(engine):
+    """The per-test database with one real figure in it, so the app does not load the demo data."""
+    add_observations(engine, [("FUNDING_SECURED", None, None, "2026-01", 1000.0, None, None)])
+    return engine
+
+
+def app(*, signed_in: dict | None = None, auth: bool = False, page: str | None = None) -> AppTest:
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    if auth:
+        at.secrets["auth"] = AUTH
+        at.secrets["kpi"] = {"lead_emails": ["lead@nhs.net"]}
+        at.user = signed_in or {"is_logged_in": False}
+    if page:
+        at.switch_page(page)
+    return at.run()
+
+
+def nav_titles(at: AppTest) -> list[str]:
+    return [p.get("title") for p in at.get("navigation")[0].proto.app_pages] if at.get("navigation") else []
+
+
+def observations_checksum(engine) -> tuple[int, str]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT kpi_code, trust_code, profession_code, period, value, numerator, denominator, "
+                "batch_id "
+                "FROM observations ORDER BY id"
+            )
+        ).fetchall()
+    return len(rows), hashlib.sha256(repr(rows).encode()).hexdigest()
+
+
+def page_ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e for e in at.error if PAGE_FAILED in str(e.proto.title)]
+
+
+def test_nobody_signed_in_sees_only_the_sign_in_page(engine):
+    at = app(auth=True)
+    page_ok(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart")
+    assert not at.sidebar.children or not at.multiselect
+
+
+def test_lead_on_the_allow_list_gets_the_import_page(engine):
+    at = app(auth=True, signed_in=LEAD, page="app_pages/import_data.py")
+    page_ok(at)
+    assert at.title[0].value == "Import data"
+    assert any("workforce lead" in c.value for c in at.sidebar.caption)
+
+
+def test_board_member_cannot_reach_the_import_page_or_the_milestone_form(engine):
+    at = app(auth=True, signed_in=BOARD)
+    page_ok(at)
+    with pytest.raises(ValueError):
+        at.switch_page("app_pages/import_data.py")  # not registered for a board member
+    at = app(auth=True, signed_in=BOARD, page="app_pages/milestones.py")
+    page_ok(at)
+    assert not at.get("form"), "no milestone form for the board"
+    assert any("board member (read-only)" in c.value for c in at.sidebar.caption)
+
+
+def test_board_member_cannot_write_by_any_route(engine):
+    board = User("member@nhs.net", "Board Member", "board")
+    before = observations_checksum(engine)
+    preview = ingest.prepare_import(engine, "good.csv", GOOD_CSV)
+    assert preview.ok
+    with pytest.raises(PermissionDenied):
+        ingest.apply_import(engine, board, preview, replace=True)
+    with pytest.raises(PermissionDenied):
+        update_milestone(engine, board, "M1", status="at risk")
+    with pytest.raises(PermissionDenied):
+        ingest.undo_batch(engine, board, 1)
+    assert observations_checksum(engine) == before
+    with session_scope(engine) as s:
+        assert s.scalar(select(Milestone.status).where(Milestone.code == "M1")) == "not started"
+
+
+def test_local_mode_lets_the_keyboard_switch_between_lead_and_board(engine):
+    at = app(page="app_pages/import_data.py")
+    page_ok(at)
+    assert at.title[0].value == "Import data"
+    assert any("Local mode" in c.value for c in at.sidebar.caption)
+    at.segmented_control(key="local_role").set_value("board").run()
+    page_ok(at)
+    assert "Import data" not in [t.value for t in at.title]
+
+
+def test_upload_preview_confirm_and_undo(engine):
+    before = observations_checksum(engine)
+    at = app(page="app_pages/import_data.py")
+    at.file_uploader(key="upload_template").upload("september.csv", GOOD_CSV, "text/csv").run()
+    page_ok(at)
+    assert {m.label: m.value for m in at.metric}["New figures"] == "2"
+    assert observations_checksum(engine) == before, "nothing written before confirming"
+    at.button(key="import_go").click().run()
+    page_ok(at)
+    assert any("Imported september.csv" in s.value for s in at.success)
+    assert observations_checksum(engine)[0] == before[0] + 2
+    history = next(df.value for df in at.dataframe if "file_name" in df.value.columns)
+    assert history.iloc[0]["file_name"] == "september.csv" and history.iloc[0]["status"] == "applied"
+
+    at.checkbox[-1].check()
+    at.form_submit_button[0].click().run()
+    page_ok(at)
+    assert any("undone" in s.value for s in at.success)
+    assert observations_checksum(engine) == before
+
+
+def test_a_bad_upload_lists_every_problem_and_writes_nothing(engine):
+    before = observations_checksum(engine)
+    at = app(page="app_pages/import_data.py")
+    at.file_uploader(key="upload_template").upload("bad.csv", BAD_CSV, "text/csv").run()
+    page_ok(at)
+    assert any("Nothing has been imported" in str(e.proto.title) for e in at.error)
+    problems = next(df.value for df in at.dataframe if "row" in df.value.columns)
+    where = list(zip(problems["row"], problems["column"], strict=True))
+    assert where == [("2", "period"), ("3", "trust_code")]
+    assert not [b for b in at.button if b.key == "import_go"]
+    assert observations_checksum(engine) == before
+
+
+def test_milestone_update_is_saved_with_history_and_notes_stay_plain_text(engine):
+    at = app(page="app_pages/milestones.py")
+    at.selectbox(key="ms_edit_code").select("M4").run()
+    notes = "<script>alert('x')</script> **Delayed** [click](http://evil.example)"
+    at.selectbox[1].select("at risk")
+    at.selectbox[2].select("amber")
+    at.date_input[0].set_value(dt.date(2026, 12, 31))
+    at.text_area[0].set_value(notes)
+    at.form_submit_button[0].click().run()
+    page_ok(at)
+    assert any("Saved M4" in s.value for s in at.success)
+    table = next(df.value for df in at.dataframe if "notes" in df.value.columns)
+    assert table.set_index("code").loc["M4", "notes"] == notes
+    assert table.set_index("code").loc["M4", "status"] == "at risk"
+    rendered = " ".join(m.value for m in at.markdown) + " ".join(str(h.value) for h in at.get("html"))
+    assert "<script>" not in rendered and "**Delayed**" not in rendered
+    history = next(df.value for df in at.dataframe if "field" in df.value.columns)
+    assert {"status", "rag", "forecast_due", "notes"} <= set(
+        history[history["milestone_code"] == "M4"]["field"]
+    )
+
+
+def test_a_late_forecast_without_a_note_is_refused_in_words(engine):
+    at = app(page="app_pages/milestones.py")
+    at.selectbox(key="ms_edit_code").select("M2").run()
+    at.date_input[0].set_value(dt.date(2027, 6, 30))  # after the 31/03/2023 baseline
+    at.text_area[0].set_value("")
+    at.form_submit_button[0].click().run()
+    page_ok(at)
+    refusal = next(e for e in at.error if "Not saved" in str(e.proto.title))
+    assert "note" in refusal.value.lower()
