@@ -1,5 +1,7 @@
 """Collaboratives: CMAST and MHLDC side by side for each KPI, and who belongs to which."""
 
+import functools
+
 import streamlit as st
 
 from kpi import charts, export, ui
@@ -49,7 +51,7 @@ if not partners.empty:
     )
 st.download_button(
     "Download memberships (CSV)",
-    data=export.csv_bytes(member_table),
+    data=functools.partial(export.csv_bytes, member_table),
     file_name="collaborative-memberships.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -1,5 +1,7 @@
 """KPI definitions: the data dictionary."""
 
+import functools
+
 import streamlit as st
 
 from kpi import export, ui
@@ -76,7 +78,7 @@ if query and shown.empty:
     ui.explain_empty(f"No KPI definition mentions “{query}”. Clear the search to see all {len(table)}.")
 st.download_button(
     "Download the data dictionary (CSV)",
-    data=export.csv_bytes(table, title="C&M AHP workforce KPI definitions"),
+    data=functools.partial(export.csv_bytes, table, title="C&M AHP workforce KPI definitions"),
     file_name="kpi-definitions.csv",
     mime="text/csv",
     icon=":material/download:",

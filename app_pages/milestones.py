@@ -1,6 +1,7 @@
 """Milestones: the programme milestones on a timeline, with owners, dates, notes and history."""
 
 import datetime as dt
+import functools
 
 import pandas as pd
 import streamlit as st
@@ -81,8 +82,11 @@ st.dataframe(
 )
 st.download_button(
     "Download milestones (CSV)",
-    data=export.csv_bytes(
-        table, synthetic=bool(milestones["is_synthetic"].any()), title="Programme milestones"
+    data=functools.partial(
+        export.csv_bytes,
+        table,
+        synthetic=bool(milestones["is_synthetic"].any()),
+        title="Programme milestones",
     ),
     file_name=f"{charts.file_stem('milestones', today)}.csv",
     mime="text/csv",

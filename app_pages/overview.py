@@ -1,6 +1,7 @@
 """Overview, for the board: where the KPIs stand, at a glance."""
 
 import datetime as dt
+import functools
 
 import streamlit as st
 
@@ -108,7 +109,8 @@ st.dataframe(
 )
 st.download_button(
     "Download this summary (CSV)",
-    data=export.csv_bytes(
+    data=functools.partial(
+        export.csv_bytes,
         summary.drop(columns=["variation_icon", "assurance_icon", "priority"]),
         synthetic=bool(history["synthetic"].any()),
         title=f"Making Data Count summary, {names.get(scope, scope)}, "
@@ -156,7 +158,8 @@ stem = charts.file_stem("kpi-summary", scope, sel.period_from, "to", sel.period_
 period = f"{month_label(sel.period_from)} to {month_label(sel.period_to)}"
 st.download_button(
     "Download this table (CSV)",
-    data=export.csv_bytes(
+    data=functools.partial(
+        export.csv_bytes,
         card.drop(columns=["trend"]),
         synthetic=bool(history["synthetic"].any()),
         title=f"KPI summary, {names.get(scope, scope)}, {period}",

@@ -1,6 +1,8 @@
 """Trusts, the lead's view: chosen trusts against their collaborative and the system, by profession,
 and a ranking of trusts for one KPI and month."""
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -236,7 +238,8 @@ if section == "ranking":
             )
             st.download_button(
                 "Download ranking (CSV)",
-                data=export.csv_bytes(
+                data=functools.partial(
+                    export.csv_bytes,
                     ranking.drop(columns=["shown"]).assign(kpi=kpi.name, unit=kpi.unit, month=month),
                     synthetic=bool(trust_rows["synthetic"].any()),
                     title=f"Trusts ranked by {kpi.name}, {month_label(day)}",

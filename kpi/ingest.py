@@ -1438,6 +1438,21 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _write_in_chunks(
+    conn: Connection,
+    statement: Any,
+    rows: list[dict[str, Any]],
+    step: Callable[[int, str], None] | None = None,
+    message: str = "",
+) -> None:
+    """Execute `statement` for `rows` in chunks, reporting progress after each when `step` is given."""
+    for start in range(0, len(rows), _WRITE_CHUNK):
+        chunk = rows[start : start + _WRITE_CHUNK]
+        conn.execute(statement, chunk)
+        if step:
+            step(len(chunk), message)
+
+
 def apply_import(
     engine: Engine,
     user: User,
@@ -1544,10 +1559,7 @@ def apply_import(
                         "previous_batch_id",
                     ],
                 )
-                for start in range(0, len(replaced_rows), _WRITE_CHUNK):
-                    chunk = replaced_rows[start : start + _WRITE_CHUNK]
-                    conn.execute(insert(_r), chunk)
-                    step(len(chunk), "Saving the figures being replaced")
+                _write_in_chunks(conn, insert(_r), replaced_rows, step, "Saving the figures being replaced")
                 updates = [
                     {
                         "b_id": int(row["id"]),
@@ -1568,10 +1580,7 @@ def apply_import(
                         batch_id=bindparam("b_batch"),
                     )
                 )
-                for start in range(0, len(updates), _WRITE_CHUNK):
-                    chunk = updates[start : start + _WRITE_CHUNK]
-                    conn.execute(statement, chunk)
-                    step(len(chunk), "Updating changed figures")
+                _write_in_chunks(conn, statement, updates, step, "Updating changed figures")
             if not added.empty:
                 new_rows = _records(
                     added.assign(batch_id=batch_id),
@@ -1586,10 +1595,7 @@ def apply_import(
                         "batch_id",
                     ],
                 )
-                for start in range(0, len(new_rows), _WRITE_CHUNK):
-                    chunk = new_rows[start : start + _WRITE_CHUNK]
-                    conn.execute(insert(_o), chunk)
-                    step(len(chunk), "Adding new figures")
+                _write_in_chunks(conn, insert(_o), new_rows, step, "Adding new figures")
             removed = 0
             if remove_demo:
                 removed = _remove_demo_rows(conn, batch_id)
@@ -1772,8 +1778,7 @@ def undo_batch(engine: Engine, user: User, batch_id: int, *, progress: Progress 
                     batch_id=bindparam("b_batch"),
                 )
             )
-            for start in range(0, len(updates), _WRITE_CHUNK):
-                conn.execute(statement, updates[start : start + _WRITE_CHUNK])
+            _write_in_chunks(conn, statement, updates)
             restored += len(updates)
         report(0.6, "Deleting added figures")
         deleted = conn.execute(delete(_o).where(_o.c.batch_id == batch_id)).rowcount or 0
@@ -1793,8 +1798,7 @@ def undo_batch(engine: Engine, user: User, batch_id: int, *, progress: Progress 
             )
             for row in rows:
                 row["batch_id"] = int(row["batch_id"])
-            for start in range(0, len(rows), _WRITE_CHUNK):
-                conn.execute(insert(_o), rows[start : start + _WRITE_CHUNK])
+            _write_in_chunks(conn, insert(_o), rows)
             restored += len(rows)
         report(1.0, "Undone")
         return UndoResult(

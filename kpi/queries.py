@@ -217,9 +217,29 @@ def _rolled_up(rows):
     return value, numerator, denominator
 
 
-def _trust_months(flt: KPIFilter):
-    """One row per KPI, trust (after mergers) and month, professions combined by the profession rule."""
-    base = _observations(flt).where(_o.c.trust_code.is_not(None)).subquery("obs")
+def _reporting_codes(trusts: tuple[str, ...] | None, collaboratives: tuple[str, ...] | None):
+    """SQL condition on observations.trust_code narrowing the scan to rows that can count for the chosen
+    trusts or collaboratives: their own codes and the old codes of trusts merged into them. A superset;
+    the exact rules are applied after the roll-up. None when nothing narrows the scan."""
+    conditions = []
+    if trusts is not None:
+        merged_in = select(_s.c.old_code).where(_s.c.successor_code.in_(trusts))
+        conditions.append(or_(_o.c.trust_code.in_(trusts), _o.c.trust_code.in_(merged_in)))
+    if collaboratives is not None:
+        members = select(_m.c.trust_code).where(_m.c.collaborative_code.in_(collaboratives))
+        merged_in = select(_s.c.old_code).where(_s.c.successor_code.in_(members))
+        conditions.append(or_(_o.c.trust_code.in_(members), _o.c.trust_code.in_(merged_in)))
+    return and_(*conditions) if conditions else None
+
+
+def _trust_months(flt: KPIFilter, *, narrow: bool = False):
+    """One row per KPI, trust (after mergers) and month, professions combined by the profession rule.
+    With `narrow`, only rows that can count for the filter's trusts and collaboratives are read."""
+    base = _observations(flt).where(_o.c.trust_code.is_not(None))
+    condition = _reporting_codes(flt.trusts, flt.collaboratives) if narrow else None
+    if condition is not None:
+        base = base.where(condition)
+    base = base.subquery("obs")
     pc = base.c.profession_code
     return (
         select(
@@ -263,20 +283,27 @@ def _system_rows(flt: KPIFilter):
     )
 
 
+def _rollup(rows, scope, contributors, *, per_scope: bool = True) -> Select:
+    """One row per KPI, scope and month of `rows`, with the roll-up rules applied. `scope` is a column
+    of `rows` to group on, or (per_scope=False) a constant such as the system's code."""
+    value, numerator, denominator = _rolled_up(rows)
+    group_by = [rows.c.kpi_code, rows.c.rollup, rows.c.period, *([scope] if per_scope else [])]
+    return select(
+        rows.c.kpi_code,
+        scope.label("scope_code"),
+        rows.c.period,
+        value.label("value"),
+        numerator.label("numerator"),
+        denominator.label("denominator"),
+        contributors.label("contributors"),
+        func.max(rows.c.synthetic).label("synthetic"),
+    ).group_by(*group_by)
+
+
 def _series_query(flt: KPIFilter, level: Level) -> Select:
-    tm = _trust_months(flt)
+    tm = _trust_months(relevant_filter(flt, level), narrow=level != "system")
     if level == "trust":
-        value, numerator, denominator = _rolled_up(tm)
-        query = select(
-            tm.c.kpi_code,
-            tm.c.trust_code.label("scope_code"),
-            tm.c.period,
-            value.label("value"),
-            numerator.label("numerator"),
-            denominator.label("denominator"),
-            func.count().label("contributors"),
-            func.max(tm.c.synthetic).label("synthetic"),
-        ).group_by(tm.c.kpi_code, tm.c.rollup, tm.c.trust_code, tm.c.period)
+        query = _rollup(tm, tm.c.trust_code, func.count())
         if flt.trusts is not None:
             query = query.where(tm.c.trust_code.in_(flt.trusts))
         else:
@@ -291,17 +318,7 @@ def _series_query(flt: KPIFilter, level: Level) -> Select:
             .join(_m, _membership_at(tm.c.trust_code, tm.c.period))
             .subquery("collab_months")
         )
-        value, numerator, denominator = _rolled_up(joined)
-        query = select(
-            joined.c.kpi_code,
-            joined.c.collaborative_code.label("scope_code"),
-            joined.c.period,
-            value.label("value"),
-            numerator.label("numerator"),
-            denominator.label("denominator"),
-            func.count().label("contributors"),
-            func.max(joined.c.synthetic).label("synthetic"),
-        ).group_by(joined.c.kpi_code, joined.c.rollup, joined.c.collaborative_code, joined.c.period)
+        query = _rollup(joined, joined.c.collaborative_code, func.count())
         if flt.collaboratives is not None:
             query = query.where(joined.c.collaborative_code.in_(flt.collaboratives))
         return query
@@ -318,17 +335,7 @@ def _series_query(flt: KPIFilter, level: Level) -> Select:
         literal(1).label("contributors"),
     ).where(_is_member(tm.c.trust_code, tm.c.period))
     rows = union_all(member_rows, _system_rows(flt)).subquery("system_rows")
-    value, numerator, denominator = _rolled_up(rows)
-    return select(
-        rows.c.kpi_code,
-        literal(SYSTEM_CODE).label("scope_code"),
-        rows.c.period,
-        value.label("value"),
-        numerator.label("numerator"),
-        denominator.label("denominator"),
-        func.sum(rows.c.contributors).label("contributors"),
-        func.max(rows.c.synthetic).label("synthetic"),
-    ).group_by(rows.c.kpi_code, rows.c.rollup, rows.c.period)
+    return _rollup(rows, literal(SYSTEM_CODE), func.sum(rows.c.contributors), per_scope=False)
 
 
 def _read(engine: Engine, query) -> pd.DataFrame:
@@ -337,13 +344,19 @@ def _read(engine: Engine, query) -> pd.DataFrame:
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def _tidy_series(frame: pd.DataFrame, level: Level) -> pd.DataFrame:
-    frame["level"] = level
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Months as timestamps, figures as floats, the synthetic flag as bool, whatever the backend sent."""
     frame["period"] = pd.to_datetime(frame["period"])
     for column in ("value", "numerator", "denominator"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    frame["contributors"] = frame["contributors"].astype(int)
     frame["synthetic"] = frame["synthetic"].astype(bool)
+    return frame
+
+
+def _tidy_series(frame: pd.DataFrame, level: Level) -> pd.DataFrame:
+    frame = _typed(frame)
+    frame["level"] = level
+    frame["contributors"] = frame["contributors"].astype(int)
     return frame[SERIES_COLUMNS].sort_values(["kpi_code", "scope_code", "period"], ignore_index=True)
 
 
@@ -389,11 +402,8 @@ def profession_breakdown(flt: KPIFilter, engine: Engine | None = None) -> pd.Dat
     frame = _read(_engine(engine), query)
     if frame.empty:
         return _empty(PROFESSION_COLUMNS)
-    frame["period"] = pd.to_datetime(frame["period"])
-    for column in ("value", "numerator", "denominator"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
-    frame["synthetic"] = frame["synthetic"].astype(bool)
-    return frame[PROFESSION_COLUMNS].sort_values(["kpi_code", "profession_code", "period"], ignore_index=True)
+    frame = _typed(frame)[PROFESSION_COLUMNS]
+    return frame.sort_values(["kpi_code", "profession_code", "period"], ignore_index=True)
 
 
 def latest_values(flt: KPIFilter, level: Level, engine: Engine | None = None) -> pd.DataFrame:

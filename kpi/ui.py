@@ -8,7 +8,9 @@ argument so that cached results never cross databases (tests run many in one pro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -206,14 +208,18 @@ def _trust_sort_key(trust_frame: pd.DataFrame, code: str) -> tuple[int, str]:
     return ({"member": 0, "partner": 1, "predecessor": 2}.get(row["role"], 3), row["short_name"])
 
 
+@_cached
+def trust_labels(db_url: str) -> dict[str, str]:
+    """'Alder Hey (RBS)', 'NWAS (RX7, system partner)', 'Southport and Ormskirk (RVY, merged)' by code."""
+    suffix = {"partner": ", system partner", "predecessor": ", merged"}
+    return {
+        row.ods_code: f"{row.short_name} ({row.ods_code}{suffix.get(row.role, '')})"
+        for row in trusts(db_url).itertuples()
+    }
+
+
 def trust_label(db_url: str, code: str) -> str:
-    """'Alder Hey (RBS)', 'NWAS (RX7, system partner)', 'Southport and Ormskirk (RVY, merged)'."""
-    frame = trusts(db_url).set_index("ods_code")
-    if code not in frame.index:
-        return code
-    row = frame.loc[code]
-    suffix = {"partner": ", system partner", "predecessor": ", merged"}.get(row["role"], "")
-    return f"{row['short_name']} ({code}{suffix})"
+    return trust_labels(db_url).get(code, code)
 
 
 # --- the URL: filters that a copied link reopens -------------------------------------------------------
@@ -222,6 +228,8 @@ _URL_LAST = "_url_last_written"
 _URL_SEED = "_url_seed_this_run"
 _URL_PARAMS = "_url_params_this_run"
 _URL_WARNINGS = "_url_warnings_this_run"
+_RUN_STARTED = "_run_started"
+LAST_RUN_SECONDS = "_last_run_seconds"  # server-side time of the last full run (benchmarks read it)
 
 
 def _current_params() -> dict[str, list[str]]:
@@ -232,6 +240,7 @@ def start_run() -> None:
     """First thing on every run: decide whether the URL should set the filters. It does on a new
     session (a link opened, a page reloaded) and when the URL changed outside the app (edited, or
     browser back/forward); not when a page switch merely dropped it."""
+    st.session_state[_RUN_STARTED] = time.perf_counter()
     current = _current_params()
     last = st.session_state.get(_URL_LAST)
     st.session_state[_URL_SEED] = last is None or (bool(current) and current != last)
@@ -245,6 +254,9 @@ def finish_run() -> None:
     if params != _current_params():
         st.query_params.from_dict(params)
     st.session_state[_URL_LAST] = params
+    seconds = time.perf_counter() - st.session_state.get(_RUN_STARTED, time.perf_counter())
+    st.session_state[LAST_RUN_SECONDS] = seconds
+    logger.debug("run took %.3f s", seconds)
 
 
 def _seeding() -> bool:
@@ -283,6 +295,7 @@ def sidebar_filters() -> filters.Selection:
     professions, kept in the URL. Returns the selection in force."""
     url = db()
     choices = filter_choices(url)
+    labels = trust_labels(url)
     if _seeding() or _PERIOD not in st.session_state:
         selection, warnings = filters.parse_url(_current_params(), choices)
         _warn(warnings)
@@ -335,7 +348,7 @@ def sidebar_filters() -> filters.Selection:
             list(allowed),
             key=_TRUSTS,
             persist_state="session",
-            format_func=lambda code: trust_label(url, code),
+            format_func=lambda code: labels.get(code, code),
             placeholder="All trusts" if collaborative is None else f"All {collaborative} trusts",
             help="Pick trusts to see them against their collaborative and the system. "
             "NWAS, a system partner, is outside the collaborative and system totals.",
@@ -345,7 +358,7 @@ def sidebar_filters() -> filters.Selection:
                 "Not in "
                 + (collaborative or "the list")
                 + ", so taken off: "
-                + ", ".join(trust_label(url, c) for c in dropped)
+                + ", ".join(labels.get(c, c) for c in dropped)
             )
 
         profession_codes = st.multiselect(
@@ -447,7 +460,7 @@ def show_chart(
     st.plotly_chart(figure, config=charts.plotly_config(stem), key=f"chart_{key}", alt=alt)
     st.download_button(
         "Download data (CSV)",
-        data=export.csv_bytes(data, synthetic=synthetic, title=title),
+        data=functools.partial(export.csv_bytes, data, synthetic=synthetic, title=title),
         file_name=f"{stem}.csv",
         mime="text/csv",
         icon=":material/download:",
@@ -548,9 +561,13 @@ def delta_color(kpi: KPI) -> str:
     return {"up": "normal", "down": "inverse"}.get(kpi.improvement, "off")
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)
 def icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str) -> pd.DataFrame:
-    """The board's Making Data Count summary for one scope (cached per filter)."""
+    """The board's Making Data Count summary for one scope (cached per filter that matters)."""
+    return _icon_summary(db_url, queries.relevant_filter(flt, level), level, scope)
+
+
+@_cached
+def _icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str) -> pd.DataFrame:
     return mdc.icon_summary(series(db_url, flt, level), kpis(db_url), scope, rebase_months(db_url))
 
 

@@ -1,0 +1,148 @@
+"""Board pack: build the pack for a scope and month, as a PDF to print or a single interactive HTML file."""
+
+import datetime as dt
+import logging
+import time
+
+import streamlit as st
+
+from kpi import images, report, ui
+from kpi.db import get_engine
+from kpi.formats import month_key, month_label
+
+logger = logging.getLogger("kpi.board_pack")
+PACK = "board_pack_built"  # session_state: the last pack built in this session
+FORMATS = {"pdf": "PDF (A4, to print)", "html": "HTML (one file, interactive charts)"}
+MIME = {"pdf": "application/pdf", "html": "text/html"}
+
+
+@st.cache_data(ttl=ui.CACHE_TTL, max_entries=64, show_spinner=False)
+def months_with_data(db_url: str, scope: str) -> list[str]:
+    """'YYYY-MM' keys of the months with data for the scope, newest first."""
+    return [month_key(m) for m in reversed(report.scope_months(get_engine(db_url), scope))]
+
+
+db = ui.db()
+names = ui.scope_names(db)
+labels = ui.trust_labels(db)
+trust_frame = ui.trusts(db)
+
+st.title("Board pack", anchor=False)
+st.caption(
+    "The pack to take to a meeting: a cover, the Making Data Count summary, each workstream's KPIs as SPC "
+    "charts with their readings, the milestones with what changed since the last pack, and the KPI "
+    "definitions. It uses the choices below, not the sidebar filters, and covers the 36 months up to the "
+    "month you choose."
+)
+
+scopes = ["system", "CMAST", "MHLDC"] + [
+    code
+    for code in ui.filter_choices(db).trusts
+    if trust_frame.loc[trust_frame["ods_code"] == code, "role"].iloc[0] != "predecessor"
+]
+scope_labels = {"system": "C&M system", "CMAST": "CMAST", "MHLDC": "MHLDC", **labels}
+browser_ok, browser_reason = images.images_available()
+
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    scope = ui.page_choice(
+        "Scope",
+        scopes,
+        key="pack_scope",
+        url_name="scope",
+        format_func=lambda code: scope_labels.get(code, code),
+        help="The whole system (each trust counted once), a collaborative, or one trust.",
+    )
+    months = months_with_data(db, scope)
+    if months:
+        month = ui.page_choice(
+            "Period end",
+            months,
+            key="pack_month",
+            url_name="month",
+            default=months[0],
+            format_func=lambda key: month_label(dt.date.fromisoformat(f"{key}-01")),
+            help="The pack's last month; it looks back 36 months from here.",
+        )
+    else:
+        month = None
+    fmt = ui.page_choice(
+        "Format",
+        list(FORMATS),
+        key="pack_format",
+        url_name="format",
+        default="pdf" if browser_ok else "html",
+        format_func=FORMATS.get,
+        widget="segmented",
+        help="PDF for printing and papers; HTML to open in any browser, offline, with charts you can hover.",
+    )
+
+if month is None:
+    ui.explain_empty(f"There is no data for {scope_labels.get(scope, scope)} yet, so there is no pack to build.")
+    st.stop()
+
+pdf_blocked = fmt == "pdf" and not browser_ok
+if pdf_blocked:
+    st.warning(
+        "A PDF needs Chromium on the server, which is not installed here; choose HTML, which works without it.",
+        icon=":material/picture_as_pdf:",
+    )
+
+wanted = (db, scope, month, fmt)
+file_name = report.report_file_name(scope, month, fmt)
+if st.button(
+    "Build the board pack",
+    type="primary",
+    icon=":material/auto_stories:",
+    disabled=pdf_blocked,
+    help="A PDF takes about 10 to 30 seconds; HTML a few seconds.",
+):
+    bar = st.progress(0.0, text="Starting")
+    started = time.perf_counter()
+    try:
+        data = report.build_report(
+            ui.engine(),
+            scope=scope,
+            period_end=dt.date.fromisoformat(f"{month}-01"),
+            fmt=fmt,
+            progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
+        )
+    except (report.ReportError, images.ImageExportUnavailable, images.ImageExportError) as exc:
+        bar.empty()
+        st.error(str(exc), title="The board pack could not be built", icon=":material/error:")
+    except Exception:
+        logger.exception("Building the board pack for %s, %s (%s) failed", scope, month, fmt)
+        bar.empty()
+        st.error(
+            "Something unexpected stopped the build; the details are in the server log for the dashboard team.",
+            title="The board pack could not be built",
+            icon=":material/error:",
+        )
+    else:
+        bar.empty()
+        st.session_state[PACK] = {
+            "wanted": wanted,
+            "data": data,
+            "file_name": file_name,
+            "built_at": dt.datetime.now(),
+            "seconds": time.perf_counter() - started,
+        }
+
+built = st.session_state.get(PACK)
+if built and built["wanted"] == wanted:
+    st.download_button(
+        f"Download {built['file_name']}",
+        data=built["data"],
+        file_name=built["file_name"],
+        mime=MIME[fmt],
+        icon=":material/download:",
+        on_click="ignore",
+        type="primary",
+        key="pack_download",
+    )
+    st.caption(
+        f"Built at {built['built_at']:%H:%M} in {built['seconds']:.0f} s, {len(built['data']) / 1e6:.1f} MB. "
+        "Figures marked synthetic are labelled as such in the pack."
+    )
+elif built:
+    previous = built["file_name"]
+    st.caption(f"The pack built earlier ({previous}) was for other choices; build again for these.")

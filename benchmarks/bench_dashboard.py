@@ -1,0 +1,260 @@
+"""How fast are the dashboard's reads and pages? Builds SQLite databases of a given size, times the main
+queries and a full server-side render of each page (Streamlit's AppTest), and prints a table. Never fails
+a build.
+
+    python benchmarks/bench_dashboard.py                 # demo and 1M observations
+    python benchmarks/bench_dashboard.py --sizes demo,1m,5m
+    python benchmarks/bench_dashboard.py --postgres postgresql+psycopg://postgres@127.0.0.1/bench
+
+Sizes beyond the demo add synthetic benchmark trusts (codes ZB001...) as collaborative members and
+fill every KPI, trust, profession and month of ten years, so the queries see the row counts a large
+system would have. Databases live in a temporary folder and are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, insert, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kpi import queries  # noqa: E402
+from kpi.db import get_engine, migrate  # noqa: E402
+from kpi.demo import DEMO_SEED, load_demo  # noqa: E402
+from kpi.models import ImportBatch, Membership, Observation, Trust  # noqa: E402
+from kpi.queries import KPIFilter  # noqa: E402
+from kpi.reference import load_reference, read_reference_csv  # noqa: E402
+
+END = dt.date(2026, 10, 1)
+SIZES = {"demo": 0, "1m": 1_000_000, "5m": 5_000_000}
+PAGES = ["overview", "workstreams", "collaboratives", "trusts", "milestones", "definitions"]
+
+
+def build(url: str, size: str) -> tuple[Engine, int, float]:
+    started = time.perf_counter()
+    engine = get_engine(url)
+    migrate(engine)
+    load_reference(engine)
+    load_demo(engine, end=END, seed=DEMO_SEED)
+    target = SIZES[size]
+    if target:
+        _add_benchmark_trusts(engine, target)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT count(*) FROM observations")).scalar_one()
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.exec_driver_sql("ANALYZE observations")
+    return engine, rows, time.perf_counter() - started
+
+
+def _add_benchmark_trusts(engine: Engine, target: int) -> None:
+    """Synthetic member trusts with every KPI, profession and month of ten years, until `target` rows."""
+    kpis = read_reference_csv("kpis")
+    professions = [row["code"] for row in read_reference_csv("professions")]
+    by_profession = [k["code"] for k in kpis if k["grain"] == "trust_profession"]
+    by_trust = [k["code"] for k in kpis if k["grain"] == "trust"]
+    ratio = {k["code"] for k in kpis if k["rollup"] == "ratio"}
+    months = pd.date_range(END - pd.DateOffset(months=119), END, freq="MS").date
+    per_trust = len(months) * (len(by_profession) * len(professions) + len(by_trust))
+    existing = queries.data_status(engine).observations
+    trusts = max(1, (target - existing) // per_trust)
+    rng = np.random.default_rng(DEMO_SEED)
+    with engine.begin() as conn:
+        batch = conn.execute(
+            insert(ImportBatch).returning(ImportBatch.id),
+            {
+                "file_name": "benchmark",
+                "sha256": "0" * 64,
+                "source": "benchmark",
+                "is_synthetic": True,
+                "rows_in_file": 0,
+                "rows_added": 0,
+                "rows_changed": 0,
+                "rows_skipped": 0,
+                "imported_by": "benchmark",
+                "imported_at": dt.datetime.now(dt.UTC),
+                "status": "applied",
+                "notes": "",
+            },
+        ).scalar_one()
+        for index in range(trusts):
+            code = f"ZB{index:03d}"
+            conn.execute(
+                insert(Trust),
+                {
+                    "ods_code": code,
+                    "name": f"Benchmark trust {index}",
+                    "short_name": code,
+                    "trust_type": "Acute",
+                    "role": "member",
+                    "notes": "benchmark",
+                },
+            )
+            conn.execute(
+                insert(Membership),
+                {
+                    "trust_code": code,
+                    "collaborative_code": ("CMAST", "MHLDC")[index % 2],
+                    "valid_from": dt.date(2000, 1, 1),
+                    "valid_to": None,
+                    "notes": "",
+                },
+            )
+            keys = [(k, p) for k in by_profession for p in professions] + [(k, None) for k in by_trust]
+            rows = []
+            for kpi, profession in keys:
+                base = rng.uniform(5, 200)
+                values = base * (1 + rng.normal(0, 0.05, len(months)))
+                for month, value in zip(months, values, strict=True):
+                    if kpi in ratio:
+                        denominator = round(base * 10, 1)
+                        numerator = round(min(denominator, abs(value)), 1)
+                        rows.append(
+                            (
+                                kpi,
+                                code,
+                                profession,
+                                month,
+                                100 * numerator / denominator,
+                                numerator,
+                                denominator,
+                                batch,
+                            )
+                        )
+                    else:
+                        rows.append((kpi, code, profession, month, round(abs(value), 1), None, None, batch))
+            conn.execute(
+                insert(Observation),
+                [
+                    dict(
+                        zip(
+                            (
+                                "kpi_code",
+                                "trust_code",
+                                "profession_code",
+                                "period",
+                                "value",
+                                "numerator",
+                                "denominator",
+                                "batch_id",
+                            ),
+                            row,
+                            strict=True,
+                        )
+                    )
+                    for row in rows
+                ],
+            )
+
+
+def timed(func, repeat: int = 3) -> float:
+    """Median seconds of `repeat` calls."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def query_timings(engine: Engine) -> dict[str, float]:
+    status = queries.data_status(engine)
+    last = status.last_period
+    first = (pd.Timestamp(last) - pd.DateOffset(months=35)).date()
+    flt = KPIFilter(period_from=first, period_to=last)
+    one_trust = flt.but(trusts=("REM",))
+    return {
+        "system series (all KPIs, 36 months)": timed(lambda: queries.kpi_series(flt, "system", engine)),
+        "collaborative series": timed(lambda: queries.kpi_series(flt, "collaborative", engine)),
+        "trust series (all trusts)": timed(lambda: queries.kpi_series(flt, "trust", engine)),
+        "trust series (one trust)": timed(lambda: queries.kpi_series(one_trust, "trust", engine)),
+        "latest values (system)": timed(lambda: queries.latest_values(flt, "system", engine)),
+        "profession breakdown": timed(lambda: queries.profession_breakdown(flt, engine)),
+    }
+
+
+def page_timings(url: str) -> dict[str, float]:
+    """Server-side seconds of a full run of each page (the app records the time of its last run),
+    first with empty caches, then warm; then the Overview after a change of the trust filter."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    from kpi.ui import LAST_RUN_SECONDS
+
+    os.environ["KPI_DATABASE_URL"] = url
+
+    def run(at: AppTest) -> float:
+        at.run()
+        if at.exception:
+            return float("nan")
+        return at.session_state[LAST_RUN_SECONDS]
+
+    results: dict[str, float] = {}
+    for name in PAGES:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        at.switch_page(f"app_pages/{name}.py")
+        results[f"page {name}: first render (cold cache)"] = run(at)
+        results[f"page {name}: rerun (warm cache)"] = statistics.median(run(at) for _ in range(5))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    run(at)
+
+    def change(trusts: list[str]) -> float:
+        at.multiselect(key="f_trusts").set_value(trusts)
+        return run(at)
+
+    results["overview: trust filter change, new value"] = change(["REM"])
+    change([])
+    results["overview: trust filter change, seen before"] = statistics.median(
+        change(t) for t in (["REM"], [], ["REM"])
+    )
+    at.segmented_control(key="overview_scope").set_value("REM")
+    results["overview: scope changed to the trust (new)"] = run(at)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="demo,1m", help="comma-separated: demo, 1m, 5m")
+    parser.add_argument("--postgres", help="also run on this PostgreSQL database (it is emptied)")
+    parser.add_argument("--no-pages", action="store_true", help="time the queries only")
+    args = parser.parse_args()
+    table: list[tuple[str, str, str, float]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes.split(","):
+            targets = [("sqlite", f"sqlite:///{folder}/bench-{size}.db")]
+            if args.postgres:
+                targets.append(("postgresql", args.postgres))
+            for backend, url in targets:
+                if backend == "postgresql":
+                    engine = get_engine(url)
+                    with engine.begin() as conn:
+                        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+                engine, rows, seconds = build(url, size)
+                label = f"{size} ({rows:,} rows)"
+                table.append((label, backend, "build the database", seconds))
+                table.extend((label, backend, name, value) for name, value in query_timings(engine).items())
+                if not args.no_pages:
+                    table.extend((label, backend, name, value) for name, value in page_timings(url).items())
+                engine.dispose()
+                get_engine.cache_clear()
+                print(f"... {label} on {backend} done", file=sys.stderr)
+    width = max(len(row[2]) for row in table)
+    print(f"{'database':<24} {'backend':<10} {'measure':<{width}} {'seconds':>9}")
+    for size, backend, name, seconds in table:
+        print(f"{size:<24} {backend:<10} {name:<{width}} {seconds:>9.3f}")
+
+
+if __name__ == "__main__":
+    main()
