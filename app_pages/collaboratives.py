@@ -1,10 +1,8 @@
 """Collaboratives: CMAST and MHLDC side by side for each KPI, and who belongs to which."""
 
-import functools
-
 import streamlit as st
 
-from kpi import charts, export, ui
+from kpi import ui
 
 db = ui.db()
 sel = ui.selection()
@@ -49,15 +47,7 @@ if not partners.empty:
         "System partner, outside collaborative totals: "
         + "; ".join(f"{row.name} ({row.ods_code})" for row in partners.itertuples())
     )
-st.download_button(
-    "Download memberships (CSV)",
-    data=functools.partial(export.csv_bytes, member_table),
-    file_name="collaborative-memberships.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-    type="tertiary",
-)
+ui.csv_download("Download memberships (CSV)", member_table, "collaborative-memberships.csv")
 
 st.subheader("KPIs side by side", anchor=False)
 code = ui.page_choice(
@@ -79,29 +69,16 @@ for kpi in (k for k in kpis.values() if k.workstream_code == code):
         columns = st.columns(len(shown))
         for column, collab in zip(columns, shown, strict=True):
             with column:
-                data = rows[rows["scope_code"] == collab]
-                if view == "spc":
-                    ui.spc_chart(
-                        kpi,
-                        data,
-                        scope=collab,
-                        names=names,
-                        stem=charts.file_stem(kpi.code, "SPC", collab, sel.period_from, "to", sel.period_to),
-                        key=f"collab_spc_{kpi.code}_{collab}",
-                        title=f"{collab}: {kpi.title_with_unit}",
-                        height=460,
-                        profession_filter=bool(sel.professions),
-                    )
-                    continue
-                ui.kpi_chart(
+                ui.kpi_panel(
                     kpi,
-                    data,
+                    rows[rows["scope_code"] == collab],
+                    view=view,
+                    sel=sel,
                     names=names,
                     scope_order=[collab],
-                    stem=charts.file_stem(kpi.code, collab, sel.period_from, "to", sel.period_to),
+                    spc_scope=collab,
                     key=f"collab_{kpi.code}_{collab}",
                     title=f"{collab}: {kpi.title_with_unit}",
                     height=320,
                     y_max=y_max,
-                    profession_filter=bool(sel.professions),
                 )

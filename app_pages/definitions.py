@@ -1,10 +1,8 @@
 """KPI definitions: the data dictionary."""
 
-import functools
-
 import streamlit as st
 
-from kpi import export, ui
+from kpi import ui
 
 db = ui.db()
 catalogue = ui.catalogue(db)
@@ -76,12 +74,9 @@ st.dataframe(
 )
 if query and shown.empty:
     ui.explain_empty(f"No KPI definition mentions “{query}”. Clear the search to see all {len(table)}.")
-st.download_button(
+ui.csv_download(
     "Download the data dictionary (CSV)",
-    data=functools.partial(export.csv_bytes, table, title="C&M AHP workforce KPI definitions"),
-    file_name="kpi-definitions.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-    type="tertiary",
+    table,
+    "kpi-definitions.csv",
+    title="C&M AHP workforce KPI definitions",
 )

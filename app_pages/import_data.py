@@ -4,7 +4,7 @@ nothing."""
 
 import streamlit as st
 
-from kpi import export, ingest, nhs_workforce, queries, ui
+from kpi import ingest, nhs_workforce, queries, ui
 from kpi.auth import PermissionDenied
 
 db = ui.db()
@@ -206,15 +206,7 @@ else:
             "undone_at": st.column_config.DatetimeColumn("Undone", format="DD/MM/YYYY HH:mm"),
         },
     )
-    st.download_button(
-        "Download the import history (CSV)",
-        export.csv_bytes(shown),
-        "import-history.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        type="tertiary",
-    )
+    ui.csv_download("Download the import history (CSV)", shown, "import-history.csv")
     undoable = history[(history["status"] == "applied") & (history["source"] != "demo")]
     if not undoable.empty:
         with st.form("undo_form", border=True):

@@ -1,12 +1,11 @@
 """Milestones: the programme milestones on a timeline, with owners, dates, notes and history."""
 
 import datetime as dt
-import functools
 
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, export, scorecard, ui
+from kpi import charts, scorecard, ui
 from kpi.auth import PermissionDenied
 from kpi.milestones import FIELD_LABELS, MilestoneError, update_milestone
 from kpi.models import MILESTONE_STATUSES, RAG_RATINGS
@@ -80,19 +79,12 @@ st.dataframe(
     alt="Programme milestones with owner, dates, status, RAG and notes",
     key="milestone_table",
 )
-st.download_button(
+ui.csv_download(
     "Download milestones (CSV)",
-    data=functools.partial(
-        export.csv_bytes,
-        table,
-        synthetic=bool(milestones["is_synthetic"].any()),
-        title="Programme milestones",
-    ),
-    file_name=f"{charts.file_stem('milestones', today)}.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-    type="tertiary",
+    table,
+    f"{charts.file_stem('milestones', today)}.csv",
+    synthetic=bool(milestones["is_synthetic"].any()),
+    title="Programme milestones",
 )
 
 user = ui.user()

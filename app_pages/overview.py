@@ -1,11 +1,10 @@
 """Overview, for the board: where the KPIs stand, at a glance."""
 
 import datetime as dt
-import functools
 
 import streamlit as st
 
-from kpi import charts, export, queries, scorecard, ui
+from kpi import charts, queries, scorecard, ui
 from kpi.formats import month_label
 
 db = ui.db()
@@ -107,20 +106,13 @@ st.dataframe(
     alt=f"Making Data Count summary for {names.get(scope, scope)}: variation and assurance, concerns first",
     key="overview_mdc",
 )
-st.download_button(
+ui.csv_download(
     "Download this summary (CSV)",
-    data=functools.partial(
-        export.csv_bytes,
-        summary.drop(columns=["variation_icon", "assurance_icon", "priority"]),
-        synthetic=bool(history["synthetic"].any()),
-        title=f"Making Data Count summary, {names.get(scope, scope)}, "
-        f"{month_label(sel.period_from)} to {month_label(sel.period_to)}",
-    ),
-    file_name=f"{charts.file_stem('mdc-summary', scope, sel.period_from, 'to', sel.period_to)}.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-    type="tertiary",
+    summary.drop(columns=["variation_icon", "assurance_icon", "priority"]),
+    f"{charts.file_stem('mdc-summary', scope, sel.period_from, 'to', sel.period_to)}.csv",
+    synthetic=bool(history["synthetic"].any()),
+    title=f"Making Data Count summary, {names.get(scope, scope)}, "
+    f"{month_label(sel.period_from)} to {month_label(sel.period_to)}",
     key="overview_mdc_csv",
 )
 
@@ -156,19 +148,12 @@ st.dataframe(
 )
 stem = charts.file_stem("kpi-summary", scope, sel.period_from, "to", sel.period_to)
 period = f"{month_label(sel.period_from)} to {month_label(sel.period_to)}"
-st.download_button(
+ui.csv_download(
     "Download this table (CSV)",
-    data=functools.partial(
-        export.csv_bytes,
-        card.drop(columns=["trend"]),
-        synthetic=bool(history["synthetic"].any()),
-        title=f"KPI summary, {names.get(scope, scope)}, {period}",
-    ),
-    file_name=f"{stem}.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    on_click="ignore",
-    type="tertiary",
+    card.drop(columns=["trend"]),
+    f"{stem}.csv",
+    synthetic=bool(history["synthetic"].any()),
+    title=f"KPI summary, {names.get(scope, scope)}, {period}",
 )
 
 st.subheader("Milestones", anchor=False)

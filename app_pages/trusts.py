@@ -1,12 +1,10 @@
 """Trusts, the lead's view: chosen trusts against their collaborative and the system, by profession,
 and a ranking of trusts for one KPI and month."""
 
-import functools
-
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, export, queries, scorecard, ui
+from kpi import charts, queries, scorecard, ui
 from kpi.formats import format_value, month_key, month_label
 
 db = ui.db()
@@ -71,6 +69,7 @@ if section == "kpis":
         frames.append(ui.series(db, stream_flt, "trust"))
     data = pd.concat(frames, ignore_index=True)
     order = [*sel.trusts, *their_collabs, queries.SYSTEM_CODE]
+    spc_scope = None
     with st.container(horizontal=True, vertical_alignment="bottom"):
         view = ui.chart_view("trust_view")
         if view == "spc":
@@ -89,25 +88,15 @@ if section == "kpis":
             missing = [t for t in sel.trusts if t not in set(rows["scope_code"])]
             if missing and not rows.empty:
                 st.caption("No data for " + ", ".join(names.get(t, t) for t in missing) + " in this period.")
-            if view == "spc":
-                ui.spc_chart(
-                    kpi,
-                    rows,
-                    scope=spc_scope,
-                    names=names,
-                    stem=charts.file_stem(kpi.code, "SPC", spc_scope, sel.period_from, "to", sel.period_to),
-                    key=f"trust_spc_{kpi.code}",
-                    profession_filter=bool(sel.professions),
-                )
-                continue
-            ui.kpi_chart(
+            ui.kpi_panel(
                 kpi,
                 rows,
+                view=view,
+                sel=sel,
                 names=names,
                 scope_order=order,
-                stem=charts.file_stem(kpi.code, "-".join(order), sel.period_from, "to", sel.period_to),
+                spc_scope=spc_scope,
                 key=f"trust_{kpi.code}",
-                profession_filter=bool(sel.professions),
             )
 
 if section == "professions":
@@ -236,17 +225,10 @@ if section == "ranking":
                 alt=f"Trusts ranked by {kpi.name}, {month_label(day)}",
                 key="ranking_table",
             )
-            st.download_button(
+            ui.csv_download(
                 "Download ranking (CSV)",
-                data=functools.partial(
-                    export.csv_bytes,
-                    ranking.drop(columns=["shown"]).assign(kpi=kpi.name, unit=kpi.unit, month=month),
-                    synthetic=bool(trust_rows["synthetic"].any()),
-                    title=f"Trusts ranked by {kpi.name}, {month_label(day)}",
-                ),
-                file_name=f"{charts.file_stem(kpi_code, 'ranking', month)}.csv",
-                mime="text/csv",
-                icon=":material/download:",
-                on_click="ignore",
-                type="tertiary",
+                ranking.drop(columns=["shown"]).assign(kpi=kpi.name, unit=kpi.unit, month=month),
+                f"{charts.file_stem(kpi_code, 'ranking', month)}.csv",
+                synthetic=bool(trust_rows["synthetic"].any()),
+                title=f"Trusts ranked by {kpi.name}, {month_label(day)}",
             )

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, ui
+from kpi import ui
 
 db = ui.db()
 sel = ui.selection()
@@ -33,6 +33,7 @@ system = ui.series(db, flt, "system")
 collabs = ui.series(db, flt, "collaborative")
 order = ui.scope_options(db, sel)[: 1 + (1 if sel.collaborative else 2)]
 stream_kpis = [kpi for kpi in kpis.values() if kpi.workstream_code == code]
+spc_scope = None
 with st.container(horizontal=True, vertical_alignment="bottom"):
     view = ui.chart_view("ws_view")
     if view == "spc":
@@ -49,23 +50,13 @@ for kpi in stream_kpis:
     with st.container(border=True, key=f"ws_card_{kpi.code}"):
         ui.kpi_intro(kpi)
         data = pd.concat([frame[frame["kpi_code"] == kpi.code] for frame in (system, collabs)])
-        if view == "spc":
-            ui.spc_chart(
-                kpi,
-                data,
-                scope=spc_scope,
-                names=names,
-                stem=charts.file_stem(kpi.code, "SPC", spc_scope, sel.period_from, "to", sel.period_to),
-                key=f"ws_spc_{kpi.code}",
-                profession_filter=bool(sel.professions),
-            )
-            continue
-        ui.kpi_chart(
+        ui.kpi_panel(
             kpi,
             data,
+            view=view,
+            sel=sel,
             names=names,
             scope_order=order,
-            stem=charts.file_stem(kpi.code, "-".join(order), sel.period_from, "to", sel.period_to),
+            spc_scope=spc_scope,
             key=f"ws_{kpi.code}",
-            profession_filter=bool(sel.professions),
         )

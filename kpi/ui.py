@@ -458,15 +458,31 @@ def show_chart(
     """A chart with the modebar image download (2x, meaningful name) and a 'Download data (CSV)' of
     exactly the rows the chart shows."""
     st.plotly_chart(figure, config=charts.plotly_config(stem), key=f"chart_{key}", alt=alt)
+    csv_download(
+        "Download data (CSV)", data, f"{stem}.csv", synthetic=synthetic, title=title, key=f"csv_{key}"
+    )
+
+
+def csv_download(
+    label: str,
+    frame: pd.DataFrame,
+    file_name: str,
+    *,
+    synthetic: bool = False,
+    title: str | None = None,
+    key: str | None = None,
+) -> None:
+    """A 'Download ... (CSV)' button for a table: Excel-ready, formula-safe, labelled synthetic when it
+    is; the file is built only when clicked."""
     st.download_button(
-        "Download data (CSV)",
-        data=functools.partial(export.csv_bytes, data, synthetic=synthetic, title=title),
-        file_name=f"{stem}.csv",
+        label,
+        data=functools.partial(export.csv_bytes, frame, synthetic=synthetic, title=title),
+        file_name=file_name,
         mime="text/csv",
         icon=":material/download:",
-        key=f"csv_{key}",
         on_click="ignore",
         type="tertiary",
+        key=key,
     )
 
 
@@ -648,6 +664,50 @@ def spc_chart(
     )
     for note in notes:
         st.caption(note)
+
+
+def kpi_panel(
+    kpi: KPI,
+    data: pd.DataFrame,
+    *,
+    view: str,
+    sel: filters.Selection,
+    names: dict[str, str],
+    scope_order: Sequence[str],
+    spc_scope: str | None,
+    key: str,
+    title: str | None = None,
+    height: int = 360,
+    y_max: float | None = None,
+) -> None:
+    """One KPI as the page's chart view asks: a trend of every scope in `scope_order`, or the SPC
+    chart of `spc_scope`; file names say what and for which period."""
+    period = (sel.period_from, "to", sel.period_to)
+    if view == "spc" and spc_scope is not None:
+        spc_chart(
+            kpi,
+            data,
+            scope=spc_scope,
+            names=names,
+            stem=charts.file_stem(kpi.code, "SPC", spc_scope, *period),
+            key=f"{key}_spc",
+            title=title,
+            height=max(height, 440),
+            profession_filter=bool(sel.professions),
+        )
+        return
+    kpi_chart(
+        kpi,
+        data,
+        names=names,
+        scope_order=scope_order,
+        key=key,
+        title=title,
+        height=height,
+        y_max=y_max,
+        stem=charts.file_stem(kpi.code, "-".join(scope_order), *period),
+        profession_filter=bool(sel.professions),
+    )
 
 
 def kpi_intro(kpi: KPI) -> None:
