@@ -124,6 +124,22 @@ else:
                 hide_index=True,
                 key="import_table",
                 alt="What the import will add and change, with the old value of each change",
+                column_config={
+                    "row": st.column_config.NumberColumn("Row", format="%d"),
+                    "action": st.column_config.TextColumn("Action"),
+                    "kpi_code": st.column_config.TextColumn("KPI"),
+                    "period": st.column_config.DateColumn("Month", format="MMM YYYY"),
+                    "trust_code": st.column_config.TextColumn("Trust"),
+                    "profession_code": st.column_config.TextColumn("Profession"),
+                    "value": st.column_config.NumberColumn("Value"),
+                    "numerator": st.column_config.NumberColumn("Numerator"),
+                    "denominator": st.column_config.NumberColumn("Denominator"),
+                    "old_value": st.column_config.NumberColumn("Old value"),
+                    "old_numerator": st.column_config.NumberColumn("Old numerator"),
+                    "old_denominator": st.column_config.NumberColumn("Old denominator"),
+                    "old_batch_id": st.column_config.NumberColumn("From import", format="%d"),
+                    "old_synthetic": st.column_config.CheckboxColumn("Old was synthetic"),
+                },
             )
             if len(table) > 1000:
                 st.caption(f"Showing the first 1,000 of {len(table):,} rows.")
