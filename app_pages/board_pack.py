@@ -3,6 +3,7 @@
 import datetime as dt
 import logging
 import time
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -48,7 +49,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         "Scope",
         scopes,
         key="pack_scope",
-        url_name="scope",
+        url_name="pack_scope",
         format_func=lambda code: scope_labels.get(code, code),
         help="The whole system (each trust counted once), a collaborative, or one trust.",
     )
@@ -58,7 +59,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
             "Period end",
             months,
             key="pack_month",
-            url_name="month",
+            url_name="pack_month",
             default=months[0],
             format_func=lambda key: month_label(dt.date.fromisoformat(f"{key}-01")),
             help="The pack's last month; it looks back 36 months from here.",
@@ -69,7 +70,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         "Format",
         list(FORMATS),
         key="pack_format",
-        url_name="format",
+        url_name="pack_format",
         default="pdf" if browser_ok else "html",
         format_func=FORMATS.get,
         widget="segmented",
@@ -77,23 +78,30 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
     )
 
 if month is None:
-    ui.explain_empty(f"There is no data for {scope_labels.get(scope, scope)} yet, so there is no pack to build.")
+    ui.explain_empty(
+        f"There is no data for {scope_labels.get(scope, scope)} yet, so there is no pack to build."
+    )
     st.stop()
 
 pdf_blocked = fmt == "pdf" and not browser_ok
+if fmt == "pdf" and browser_ok:
+    images.warm_up()  # start Chromium while the user decides, so the build does not wait for it
 if pdf_blocked:
     st.warning(
-        "A PDF needs Chromium on the server, which is not installed here; choose HTML, which works without it.",
+        "A PDF needs Chromium on the server, which is not installed here; choose HTML, which works "
+        "without it.",
         icon=":material/picture_as_pdf:",
     )
 
 wanted = (db, scope, month, fmt)
 file_name = report.report_file_name(scope, month, fmt)
+ready = st.session_state.get(PACK, {}).get("wanted") == wanted
 if st.button(
-    "Build the board pack",
-    type="primary",
+    "Build the board pack" if not ready else "Build it again",
+    type="secondary" if ready else "primary",
     icon=":material/auto_stories:",
     disabled=pdf_blocked,
+    key="pack_build",
     help="A PDF takes about 10 to 30 seconds; HTML a few seconds.",
 ):
     bar = st.progress(0.0, text="Starting")
@@ -113,7 +121,8 @@ if st.button(
         logger.exception("Building the board pack for %s, %s (%s) failed", scope, month, fmt)
         bar.empty()
         st.error(
-            "Something unexpected stopped the build; the details are in the server log for the dashboard team.",
+            "Something unexpected stopped the build; the details are in the server log for the "
+            "dashboard team.",
             title="The board pack could not be built",
             icon=":material/error:",
         )
@@ -123,7 +132,7 @@ if st.button(
             "wanted": wanted,
             "data": data,
             "file_name": file_name,
-            "built_at": dt.datetime.now(),
+            "built_at": dt.datetime.now(ZoneInfo("Europe/London")),
             "seconds": time.perf_counter() - started,
         }
 
