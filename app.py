@@ -58,6 +58,13 @@ pages = {
             "dates, notes and history.",
         ),
         st.Page(
+            "app_pages/board_pack.py",
+            title="Board pack",
+            icon=":material/auto_stories:",
+            help="Build the pack for a board meeting: KPI summary, SPC charts with readings, milestones "
+            "and definitions for the system, a collaborative or a trust, as a PDF or one HTML file.",
+        ),
+        st.Page(
             "app_pages/definitions.py",
             title="KPI definitions",
             icon=":material/menu_book:",

@@ -56,6 +56,12 @@ ui.show_chart(
     synthetic=bool(milestones["is_synthetic"].any()),
     key="milestone_timeline",
     title="Programme milestones",
+    caption=ui.image_caption(
+        "Programme milestones",
+        "C&M AHP workforce programme",
+        source="Programme records",
+        synthetic=bool(milestones["is_synthetic"].any()),
+    ),
 )
 
 st.subheader("Details", anchor=False)

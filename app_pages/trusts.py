@@ -164,6 +164,9 @@ if section == "professions":
             synthetic=bool(shown["synthetic"].any()),
             key=f"prof_{view}",
             title=title,
+            caption=ui.image_caption(
+                title, scope, sel=sel, source=kpi.source, synthetic=bool(shown["synthetic"].any())
+            ),
         )
 
 if section == "ranking":

@@ -248,6 +248,12 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from kpi.report import cmd_report as build_pack
+
+    return build_pack(args)
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "init": (cmd_init, "create or migrate the database and load the reference data"),
     "demo": (cmd_demo, "load a seeded SYNTHETIC demo history (replaces earlier demo data)"),
@@ -260,6 +266,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "undo": (cmd_undo, "undo an import batch, restoring what it replaced"),
     "batches": (cmd_batches, "list the import batches"),
     "template": (cmd_template, "write the import template (CSV, or XLSX with a guide sheet)"),
+    "report": (cmd_report, "build the board pack for a scope and month (PDF, or self-contained HTML)"),
 }
 
 
@@ -282,6 +289,10 @@ def build_parser() -> OneLineParser:
             command.add_argument("batch_id", metavar="BATCH_ID", type=int, help="the batch number to undo")
         if name == "template":
             command.add_argument("--out", required=True, help="file to write: .csv or .xlsx")
+        if name == "report":
+            from kpi.report import add_report_arguments
+
+            add_report_arguments(command)
         if name == "demo":
             command.add_argument(
                 "--end", type=_month, help="last month, YYYY-MM (default: last complete month)"

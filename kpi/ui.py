@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from kpi import charts, export, filters, mdc, queries
+from kpi import charts, export, filters, images, mdc, queries
 from kpi.auth import LOCAL_USER_EMAIL, User, role_for
 from kpi.db import DatabaseError, describe_url, get_engine, prepare_database
 from kpi.formats import KPI, format_target, format_value, month_key, month_label
@@ -445,8 +445,37 @@ def data_notice(status: queries.DataStatus) -> None:
             st.caption("No data has been loaded yet.")
 
 
+def image_caption(
+    title: str, scope: str, *, sel: filters.Selection | None = None, source: str = "", synthetic: bool
+) -> images.ImageCaption:
+    """What a downloaded chart image says about itself: title, scope and filters, period, source, data
+    as at, and whether the data is synthetic."""
+    chosen = []
+    if sel is not None:
+        if sel.collaborative:
+            chosen.append(f"collaborative {sel.collaborative}")
+        if sel.trusts:
+            chosen.append("trusts " + ", ".join(sel.trusts))
+        if sel.professions:
+            names = profession_names(db())
+            chosen.append("professions " + ", ".join(names.get(p, p) for p in sel.professions))
+    period = (
+        f"{month_label(sel.period_from)} to {month_label(sel.period_to)}" if sel and sel.period_to else ""
+    )
+    status = data_status(db())
+    return images.ImageCaption(
+        title=title,
+        scope=scope,
+        filters="; ".join(chosen) or "none",
+        period=period,
+        source=source,
+        data_as_at=month_label(status.last_period) if status.last_period else "",
+        synthetic=synthetic,
+    )
+
+
 def show_chart(
-    figure: go.Figure | dict,
+    figure: go.Figure,
     data: pd.DataFrame,
     *,
     stem: str,
@@ -454,13 +483,35 @@ def show_chart(
     synthetic: bool,
     key: str,
     title: str | None = None,
+    caption: images.ImageCaption | None = None,
 ) -> None:
-    """A chart with the modebar image download (2x, meaningful name) and a 'Download data (CSV)' of
-    exactly the rows the chart shows."""
+    """A chart with its downloads: the modebar camera (2x PNG, meaningful name) for a quick grab; a
+    'Download data (CSV)' of exactly the rows the chart shows; and, given a caption, PNG (2x) and SVG
+    images made on the server that carry their own caption. Files are made only when clicked."""
     st.plotly_chart(figure, config=charts.plotly_config(stem), key=f"chart_{key}", alt=alt)
-    csv_download(
-        "Download data (CSV)", data, f"{stem}.csv", synthetic=synthetic, title=title, key=f"csv_{key}"
-    )
+    with st.container(horizontal=True, gap="small", key=f"downloads_{key}"):
+        csv_download(
+            "Download data (CSV)", data, f"{stem}.csv", synthetic=synthetic, title=title, key=f"csv_{key}"
+        )
+        if caption is None:
+            return
+        available, reason = images.images_available()
+        if not available:
+            st.caption(reason)
+            return
+        for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+            st.download_button(
+                f"Image ({fmt.upper()})",
+                data=functools.partial(images.chart_image, figure, fmt, caption=caption),
+                file_name=f"{stem}.{fmt}",
+                mime=mime,
+                icon=":material/image:",
+                key=f"{fmt}_{key}",
+                on_click="ignore",
+                type="tertiary",
+                help="An image made on the server with its own caption: title, scope, filters, period, "
+                "source and data as at.",
+            )
 
 
 def csv_download(
@@ -533,14 +584,14 @@ def kpi_chart(
     title: str | None = None,
     height: int = 360,
     y_max: float | None = None,
-    profession_filter: bool = False,
+    sel: filters.Selection | None = None,
 ) -> None:
     """A KPI's trend chart with its downloads, or a short explanation when there is nothing to draw:
     no data at all, a KPI not collected by profession under a profession filter, or a single month.
-    `y_max` puts charts shown side by side on one scale."""
+    `y_max` puts charts shown side by side on one scale; `sel` (the filters in force) captions images."""
     title = title or kpi.title_with_unit
     if data.empty:
-        if profession_filter and not kpi.by_profession:
+        if sel and sel.professions and not kpi.by_profession:
             explain_empty(
                 f"{kpi.name} is not collected by profession; clear the profession filter to see it."
             )
@@ -561,14 +612,16 @@ def kpi_chart(
     order = tuple(code for code in scope_order if code in set(data["scope_code"]))
     figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max)
     shown = ", ".join(names.get(code, code) for code in order)
+    synthetic = bool(data["synthetic"].any())
     show_chart(
         figure,
         export.chart_table(data, kpi.name, kpi.unit, names),
         stem=stem,
         alt=f"{kpi.name} over time for {shown}",
-        synthetic=bool(data["synthetic"].any()),
+        synthetic=synthetic,
         key=key,
         title=f"{title}: {shown}",
+        caption=image_caption(title, shown, sel=sel, source=kpi.source, synthetic=synthetic),
     )
 
 
@@ -630,13 +683,13 @@ def spc_chart(
     key: str,
     title: str | None = None,
     height: int = 440,
-    profession_filter: bool = False,
+    sel: filters.Selection | None = None,
 ) -> None:
     """A KPI's SPC chart for one scope with its downloads and reading, or an explanation."""
     data = data[data["scope_code"] == scope]
     scope_name = names.get(scope, scope)
     if data.empty:
-        if profession_filter and not kpi.by_profession:
+        if sel and sel.professions and not kpi.by_profession:
             explain_empty(
                 f"{kpi.name} is not collected by profession; clear the profession filter to see it."
             )
@@ -653,14 +706,22 @@ def spc_chart(
         return
     rebase = tuple(rebase_months(db()).get(kpi.code, []))
     figure, reading, notes = _spc_figure(kpi, data, rebase, scope_name, title, height)
+    synthetic = bool(data["synthetic"].any())
     show_chart(
         figure,
         export.chart_table(data, kpi.name, kpi.unit, names),
         stem=stem,
         alt=f"SPC chart of {kpi.name} for {scope_name}. {reading}",
-        synthetic=bool(data["synthetic"].any()),
+        synthetic=synthetic,
         key=key,
         title=f"{kpi.title_with_unit}: {scope_name} (SPC). {reading}",
+        caption=image_caption(
+            f"{kpi.title_with_unit}: {scope_name} (SPC)",
+            scope_name,
+            sel=sel,
+            source=kpi.source,
+            synthetic=synthetic,
+        ),
     )
     for note in notes:
         st.caption(note)
@@ -693,7 +754,7 @@ def kpi_panel(
             key=f"{key}_spc",
             title=title,
             height=max(height, 440),
-            profession_filter=bool(sel.professions),
+            sel=sel,
         )
         return
     kpi_chart(
@@ -706,7 +767,7 @@ def kpi_panel(
         height=height,
         y_max=y_max,
         stem=charts.file_stem(kpi.code, "-".join(scope_order), *period),
-        profession_filter=bool(sel.professions),
+        sel=sel,
     )
 
 

@@ -9,6 +9,7 @@ import struct
 import pytest
 
 from tests.browser.conftest import screenshot
+from tests.test_report import external_references
 
 pytestmark = pytest.mark.browser
 
@@ -151,3 +152,40 @@ def test_spc_view_and_the_icon_summary(page, app_url):
     summary.wait_for()
     assert page.get_by_text("Making Data Count summary: C&M system").count() == 1
     screenshot(page, "overview-mdc-summary")
+
+
+def test_server_side_chart_images_carry_their_caption(page, app_url, tmp_path):
+    open_page(page, app_url, "workstreams?workstream=PLAN")
+    card = page.locator(".st-key-ws_card_SIP_FTE")
+    with page.expect_download(timeout=90_000) as download_info:
+        card.get_by_role("button", name="Image (PNG)").click()
+    png = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(png)
+    assert png.name.startswith("SIP_FTE_") and png.suffix == ".png"
+    width, _ = png_size(png.read_bytes())
+    assert width == 2200, "1100 px wide at 2x"
+    with page.expect_download(timeout=90_000) as download_info:
+        card.get_by_role("button", name="Image (SVG)").click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    svg = path.read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<svg") or "<svg" in svg[:500]
+    for text in ("AHP staff in post (FTE)", "Scope: C&amp;M system", "Data as at", "SYNTHETIC DEMO DATA"):
+        assert text in svg, text
+
+
+def test_board_pack_page_builds_a_self_contained_html_pack(page, app_url, tmp_path):
+    open_page(page, app_url, "board_pack?pack_format=html")
+    page.get_by_role("button", name="Build the board pack").click()
+    download_button = page.get_by_role(
+        "button", name=re.compile(r"Download board-pack_system_\d{4}-\d{2}\.html")
+    )
+    download_button.wait_for(timeout=120_000)
+    screenshot(page, "board-pack-page")
+    with page.expect_download() as download_info:
+        download_button.click()
+    path = tmp_path / download_info.value.suggested_filename
+    download_info.value.save_as(path)
+    html = path.read_text(encoding="utf-8")
+    assert "SYNTHETIC" in html and "Board pack" in html
+    assert external_references(html) == [], "no network needed to open it"
