@@ -69,18 +69,7 @@ if section == "kpis":
         frames.append(ui.series(db, stream_flt, "trust"))
     data = pd.concat(frames, ignore_index=True)
     order = [*sel.trusts, *their_collabs, queries.SYSTEM_CODE]
-    spc_scope = None
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        view = ui.chart_view("trust_view")
-        if view == "spc":
-            spc_scope = ui.page_choice(
-                "SPC for",
-                order,
-                key="trust_spc_scope",
-                url_name="spc_scope",
-                format_func=names.get,
-                widget="segmented",
-            )
+    view, spc_scope = ui.chart_controls("trust", order, names)
     for kpi in (k for k in kpis.values() if k.workstream_code == code):
         with st.container(border=True, key=f"trust_card_{kpi.code}"):
             ui.kpi_intro(kpi)

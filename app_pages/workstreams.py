@@ -33,18 +33,7 @@ system = ui.series(db, flt, "system")
 collabs = ui.series(db, flt, "collaborative")
 order = ui.scope_options(db, sel)[: 1 + (1 if sel.collaborative else 2)]
 stream_kpis = [kpi for kpi in kpis.values() if kpi.workstream_code == code]
-spc_scope = None
-with st.container(horizontal=True, vertical_alignment="bottom"):
-    view = ui.chart_view("ws_view")
-    if view == "spc":
-        spc_scope = ui.page_choice(
-            "SPC for",
-            order,
-            key="ws_spc_scope",
-            url_name="spc_scope",
-            format_func=names.get,
-            widget="segmented",
-        )
+view, spc_scope = ui.chart_controls("ws", order, names)
 
 for kpi in stream_kpis:
     with st.container(border=True, key=f"ws_card_{kpi.code}"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import textwrap
 from collections.abc import Mapping
 
 import pandas as pd
@@ -489,13 +490,4 @@ def _short_label(label: str) -> str:
 
 def _wrap(text: str, width: int) -> str:
     """Plotly has no text wrapping: break long text into <br>-separated lines."""
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    if line:
-        lines.append(line)
-    return "<br>".join(lines)
+    return "<br>".join(textwrap.wrap(text, width))

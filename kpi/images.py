@@ -30,6 +30,7 @@ import math
 import os
 import shutil
 import tempfile
+import textwrap
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -118,16 +119,7 @@ def _escape(text: str) -> str:
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    if line:
-        lines.append(line)
-    return lines or [""]
+    return textwrap.wrap(text, width) or [""]
 
 
 _LINE_PX = 19  # caption line height at 13 px text

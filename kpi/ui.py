@@ -658,6 +658,23 @@ def chart_view(key: str) -> str:
     )
 
 
+def chart_controls(prefix: str, scopes: Sequence[str], names: dict[str, str]) -> tuple[str, str | None]:
+    """The trend/SPC switch and, in SPC view, which scope to chart: (view, SPC scope or None)."""
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        view = chart_view(f"{prefix}_view")
+        if view != "spc":
+            return view, None
+        scope = page_choice(
+            "SPC for",
+            scopes,
+            key=f"{prefix}_spc_scope",
+            url_name="spc_scope",
+            format_func=names.get,
+            widget="segmented",
+        )
+    return view, scope
+
+
 @st.cache_data(ttl=CACHE_TTL, max_entries=1024, show_spinner=False)
 def _spc_figure(
     kpi: KPI,
