@@ -28,6 +28,7 @@ from kpi.models import (
     TRUST_ROLES,
     Collaborative,
     KPIDefinition,
+    KPIRebasePoint,
     Membership,
     Milestone,
     Profession,
@@ -87,6 +88,7 @@ PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
         "sort_order": int,
     },
     "milestones": {"baseline_due": _date},
+    "kpi_rebase_points": {"period": _date},
 }
 
 
@@ -139,6 +141,7 @@ REFERENCE_FILES = (
     "profession_aliases",
     "workstreams",
     "kpis",
+    "kpi_rebase_points",
     "milestones",
 )
 
@@ -199,6 +202,10 @@ def load_reference(engine: Engine, folder: Path = REFERENCE_DIR) -> ReferenceCou
                     sort_order=row["sort_order"],
                 )
             )
+
+        s.flush()
+        # Months from which a KPI's SPC limits are recalculated (a known change in the process).
+        _sync(s, KPIRebasePoint, data["kpi_rebase_points"], ("kpi_code", "period"))
 
         existing = {m.code: m for m in s.scalars(select(Milestone))}
         for row in data["milestones"]:

@@ -123,3 +123,18 @@ def test_a_bad_value_in_a_reference_file_names_file_row_and_column(tmp_path: Pat
         ReferenceDataError, match=r"kpis.csv row 4, column rollup: expected one of sum, ratio"
     ):
         read_reference_csv("kpis", tmp_path)
+
+
+def test_spc_recalculation_months_come_from_the_reference_files(engine, tmp_path: Path):
+    for path in REFERENCE_DIR.glob("*.csv"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "kpi_rebase_points.csv").write_text(
+        "kpi_code,period,reason\nBOARD_AHP_LEAD,2024-11-01,Every trust has a named AHP lead\n",
+        encoding="utf-8",
+    )
+    load_reference(engine, tmp_path)
+    points = queries.rebase_points(engine)
+    assert list(points["kpi_code"]) == ["BOARD_AHP_LEAD"]
+    assert str(points["period"].iloc[0].date()) == "2024-11-01"
+    load_reference(engine)  # the shipped file has none: the recalculation goes again
+    assert queries.rebase_points(engine).empty
