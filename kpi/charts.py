@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi import icons, spc
-from kpi.formats import KPI, format_target, format_value, month_label, uk_date
+from kpi.formats import KPI, format_target, format_value, uk_date
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -334,10 +334,6 @@ def plotly_config(filename: str) -> dict:
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
         "modeBarButtonsToRemove": ["select2d", "lasso2d"],
     }
-
-
-def period_caption(first: dt.date | pd.Timestamp | None, last: dt.date | pd.Timestamp | None) -> str:
-    return f"{month_label(first)} to {month_label(last)}"
 
 
 POINT_STYLES = {

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from kpi import charts, export, filters, images, mdc, queries
 from kpi.auth import LOCAL_USER_EMAIL, User, role_for
-from kpi.db import DatabaseError, describe_url, get_engine, prepare_database
+from kpi.db import DatabaseError, get_engine, prepare_database
 from kpi.formats import KPI, format_target, format_value, month_key, month_label
 from kpi.queries import KPIFilter
 
@@ -59,10 +59,6 @@ def db() -> str:
     return str(engine().url)
 
 
-def database_label() -> str:
-    return describe_url(db())
-
-
 def clear_caches() -> None:
     """After a write (an import, an undo, a milestone update) so every page shows the new data."""
     st.cache_data.clear()
@@ -78,11 +74,6 @@ def _cached(func: Callable) -> Callable:
 @_cached
 def data_status(db_url: str) -> queries.DataStatus:
     return queries.data_status(get_engine(db_url))
-
-
-@_cached
-def table_counts(db_url: str) -> dict[str, int]:
-    return queries.table_counts(get_engine(db_url))
 
 
 def series(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
