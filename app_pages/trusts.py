@@ -216,6 +216,7 @@ if section == "ranking":
                 },
                 alt=f"Trusts ranked by {kpi.name}, {month_label(day)}",
                 key="ranking_table",
+                height=ui.table_height(len(ranking)),
             )
             ui.csv_download(
                 "Download ranking (CSV)",

@@ -208,14 +208,16 @@ def profession_bars(
 def profession_heatmap(
     frame: pd.DataFrame, kpi: KPI, profession_names: Mapping[str, str], *, title: str
 ) -> go.Figure:
-    """Professions by month, each cell labelled with its value."""
+    """Professions by month: darker is higher, whichever direction is better (the colour bar says which
+    is); cells carry their values when there are few months, and every cell on hover."""
     pivot = frame.pivot_table(index="profession_code", columns="period", values="value", aggfunc="first")
     pivot = pivot.sort_index(key=lambda idx: [profession_names.get(c, c) for c in idx], ascending=False)
     labels = [profession_names.get(code, code) for code in pivot.index]
     text = [
         [format_value(v, kpi.unit, kpi.decimals) if pd.notna(v) else "" for v in row] for row in pivot.values
     ]
-    reverse = kpi.improvement == "down"
+    better = {"up": "higher is better", "down": "lower is better"}.get(kpi.improvement, "")
+    unit = kpi.unit if kpi.unit != "GBP" else "£"
     fig = go.Figure(
         go.Heatmap(
             z=pivot.values,
@@ -223,10 +225,8 @@ def profession_heatmap(
             y=labels,
             text=text,
             texttemplate="%{text}" if pivot.shape[1] <= 12 else None,
-            colorscale=[[0, "#E8EDEE"], [1, NHS_DARK_BLUE]]
-            if not reverse
-            else [[0, NHS_DARK_BLUE], [1, "#E8EDEE"]],
-            colorbar={"title": {"text": kpi.unit if kpi.unit != "GBP" else "£"}},
+            colorscale=[[0, "#E8EDEE"], [1, NHS_DARK_BLUE]],
+            colorbar={"title": {"text": f"{unit}<br>({better})" if better else unit}},
             hovertemplate="<b>%{y}</b><br>%{x|%b %Y}: %{text}<extra></extra>",
             xgap=1,
             ygap=1,
