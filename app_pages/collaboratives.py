@@ -49,14 +49,9 @@ if not partners.empty:
     )
 ui.csv_download("Download memberships (CSV)", member_table, "collaborative-memberships.csv")
 
-st.subheader("KPIs side by side", anchor=False)
-code = ui.page_choice(
-    "Workstream",
-    list(streams["code"]),
-    key="collab_ws",
-    url_name="workstream",
-    format_func=lambda c: stream_names[c],
-)
+code = ui.workstream_filter("collab_ws")
+st.subheader(f"KPIs side by side: {stream_names[code]}", anchor=False)
+st.caption("Choose the workstream in the sidebar.")
 view = ui.chart_view("collab_view")
 flt = sel.to_kpi_filter().but(workstreams=(code,), collaboratives=None)
 collabs = ui.series(db, flt, "collaborative")

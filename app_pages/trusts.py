@@ -49,14 +49,8 @@ section = ui.page_choice(
 )
 
 if section == "kpis":
-    code = ui.page_choice(
-        "Workstream",
-        list(streams["code"]),
-        key="trust_ws",
-        url_name="workstream",
-        default="PLAN",
-        format_func=lambda c: stream_names[c],
-    )
+    code = ui.workstream_filter("trust_ws")
+    st.subheader(stream_names[code], anchor=False)
     stream_flt = flt.but(workstreams=(code,))
     their_collabs = sorted({c for t in sel.trusts for c in trust_collabs.get(t, [])})
     if sel.collaborative:

@@ -14,18 +14,12 @@ stream_names = dict(zip(streams["code"], streams["name"], strict=True))
 
 st.title("Workstreams", anchor=False)
 st.caption(
-    "Each KPI of the chosen workstream over time: the Cheshire and Merseyside system and both provider "
-    "collaboratives (or the one chosen in the sidebar). Hover for exact values; the camera icon on a chart "
-    "downloads it as an image."
+    "Each KPI of the workstream chosen in the sidebar, over time: the Cheshire and Merseyside system and "
+    "both provider collaboratives (or the one chosen in the sidebar). Hover for exact values; every chart "
+    "can be downloaded as an image or as the data behind it."
 )
-code = ui.page_choice(
-    "Workstream",
-    list(streams["code"]),
-    key="ws_code",
-    url_name="workstream",
-    default="PLAN",
-    format_func=lambda c: stream_names[c],
-)
+code = ui.workstream_filter("ws_code")
+st.subheader(stream_names[code], anchor=False)
 st.markdown(streams.set_index("code").loc[code, "description"])
 
 flt = sel.to_kpi_filter().but(workstreams=(code,))

@@ -278,6 +278,7 @@ def show_url_warnings(slot: Any) -> None:
 
 
 _PERIOD, _COLLAB, _TRUSTS, _PROFESSIONS = "f_period", "f_collab", "f_trusts", "f_professions"
+_PAGE_FILTERS = "_sidebar_page_filters"
 BOTH = "Both"
 
 
@@ -361,6 +362,8 @@ def sidebar_filters() -> filters.Selection:
             placeholder="All AHPs",
             help="Only KPIs collected by profession can be filtered this way.",
         )
+        # Filters that only some pages have (the workstream) go here, under the shared ones.
+        st.session_state[_PAGE_FILTERS] = st.container()
 
     selection = filters.Selection(
         period_from, period_to, collaborative, tuple(trust_codes), tuple(profession_codes)
@@ -535,6 +538,23 @@ def table_height(rows: int, row_height: int = 35) -> int:
 
 def explain_empty(message: str) -> None:
     st.info(message, icon=":material/info:")
+
+
+def workstream_filter(key: str, default: str = "PLAN") -> str:
+    """The workstream choice, in the sidebar under the shared filters, on the pages where it applies;
+    kept in the URL as ?workstream=CODE."""
+    streams = workstreams(db())
+    names = dict(zip(streams["code"], streams["name"], strict=True))
+    return page_choice(
+        "Workstream",
+        list(streams["code"]),
+        key=key,
+        url_name="workstream",
+        default=default,
+        format_func=names.get,
+        container=st.session_state.get(_PAGE_FILTERS),
+        help="The workstream whose KPIs this page shows.",
+    )
 
 
 def selection() -> filters.Selection:

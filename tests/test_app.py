@@ -295,3 +295,26 @@ def test_spc_view_with_few_months_is_a_run_chart_that_says_why(app_db):
     titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
     assert titles[0] == "CMAST: AHP staff in post (FTE) (run chart)"
     assert any("run chart" in caption.value.lower() for caption in at.caption)
+
+
+def test_without_a_browser_the_image_control_says_so_and_the_page_works(app_db, monkeypatch, tmp_path):
+    from kpi.images import UNAVAILABLE_REASON
+
+    monkeypatch.setenv("KPI_CHROMIUM", str(tmp_path / "no-chromium"))
+    at = run_app("app_pages/workstreams.py", workstream="PLAN")
+    assert_page_ok(at)
+    assert chart_specs(at), "the charts still draw"
+    labels = [d.label for d in at.get("download_button")]
+    assert "Download data (CSV)" in labels and not any(label.startswith("Image") for label in labels)
+    assert any(c.value == UNAVAILABLE_REASON for c in at.caption)
+
+
+def test_with_a_browser_every_chart_offers_captioned_images(app_db):
+    from kpi.images import images_available
+
+    if not images_available()[0]:
+        pytest.skip("no Chromium on this machine (apt-get install chromium) to make server-side images")
+    at = run_app("app_pages/workstreams.py", workstream="PLAN")
+    labels = [d.label for d in at.get("download_button")]
+    charts_drawn = len(chart_specs(at))
+    assert labels.count("Image (PNG)") == labels.count("Image (SVG)") == charts_drawn
