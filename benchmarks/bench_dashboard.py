@@ -189,11 +189,15 @@ def page_timings(url: str) -> dict[str, float]:
     first with empty caches, then warm; then the Overview after a change of the trust filter."""
     import os
 
+    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from kpi.ui import LAST_RUN_SECONDS
 
     os.environ["KPI_DATABASE_URL"] = url
+    # Caches are keyed by the database URL, and a PostgreSQL URL is reused from size to size.
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
     def run(at: AppTest) -> float:
         at.run()
