@@ -360,6 +360,11 @@ _OTHER_TYPES = {
 }
 
 
+EMPTY_FILE = Problem(
+    None, None, "The file is empty.", "Fill in the template: a header row, then one row per figure."
+)
+
+
 def _not_a_table(what: str) -> TableRead:
     return TableRead(
         None, [Problem(None, None, f"The file is {NOT_A_TABLE}: it looks like {what}.", _FIX_SAVE_AS)]
@@ -385,17 +390,7 @@ def read_table(file_name: str, data: bytes, *, max_bytes: int = MAX_BYTES) -> Ta
             ],
         )
     if not data.strip():
-        return TableRead(
-            None,
-            [
-                Problem(
-                    None,
-                    None,
-                    "The file is empty.",
-                    "Fill in the template: a header row, then one row per figure.",
-                )
-            ],
-        )
+        return TableRead(None, [EMPTY_FILE])
     extension = PurePath(file_name or "").suffix.lower()
     if extension in _OTHER_TYPES:
         return _not_a_table(f"{_OTHER_TYPES[extension]} ({extension})")
@@ -470,19 +465,7 @@ def _table_from_rows(
         records.append(cells)
         numbers.append(row_no)
     if header is None:
-        return TableRead(
-            None,
-            [
-                Problem(
-                    None,
-                    None,
-                    "The file is empty.",
-                    "Fill in the template: a header row, then one row per figure.",
-                )
-            ],
-            file_type=file_type,
-            encoding=encoding,
-        )
+        return TableRead(None, [EMPTY_FILE], file_type=file_type, encoding=encoding)
     # Trailing header cells that are blank, with nothing under them, are Excel noise: drop them.
     while header and not header[-1] and all(not r[len(header) - 1].strip() for r in records):
         header.pop()
