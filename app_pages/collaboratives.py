@@ -76,4 +76,5 @@ for kpi in (k for k in kpis.values() if k.workstream_code == code):
                     title=f"{collab}: {kpi.title_with_unit}",
                     height=320,
                     y_max=y_max,
+                    narrow=True,
                 )

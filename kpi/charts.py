@@ -353,11 +353,13 @@ def spc_figure(
     reading: str,
     title: str | None = None,
     height: int = 420,
+    text_width: int = 120,
 ) -> go.Figure:
     """A Making Data Count XmR chart: points coloured and shaped by type, mean and process limits per
     segment (drawn apart after a recalculation), the target, the variation and assurance icons with
     their names, and the one-sentence reading under the title. A run chart (mean only, no icons) when
-    there are too few points."""
+    there are too few points. `text_width` (characters) wraps the title and reading to the chart's
+    width: about 120 for a full-width chart, 60 for one of two side by side."""
     points = result.points.assign(date=dates)
     fig = go.Figure()
     fig.add_trace(
@@ -402,21 +404,23 @@ def spc_figure(
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
     kind = "XmR chart" if result.chart_type == "xmr" else "run chart"
+    title_lines = textwrap.wrap(f"{heading} ({kind})", int(text_width * 0.75))
+    reading_lines = textwrap.wrap(reading, text_width)
     fig = style_figure(
-        fig, title=f"{heading} ({kind})", y_title=kpi.unit if kpi.unit != "GBP" else "£", height=height
+        fig, title="<br>".join(title_lines), y_title=kpi.unit if kpi.unit != "GBP" else "£", height=height
     )
     fig.update_layout(
-        margin={"t": 118, "r": 130},
-        title={"y": 0.98, "yanchor": "top"},
-        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={"t": 24 + 24 * len(title_lines) + 18 * len(reading_lines), "r": 130},
+        title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
+        legend={"orientation": "h", "y": -0.17, "yanchor": "top", "x": 0, "xanchor": "left"},
     )
     fig.add_annotation(
-        text=_wrap(reading, 120),
+        text="<br>".join(reading_lines),
         xref="paper",
         yref="paper",
         x=0,
         y=1.0,
-        yshift=44,
+        yshift=10,
         xanchor="left",
         yanchor="bottom",
         align="left",

@@ -694,10 +694,13 @@ def _spc_figure(
     scope_name: str,
     title: str | None,
     height: int,
+    text_width: int,
 ) -> tuple[go.Figure, str, tuple[str, ...]]:
     result, dates = mdc.kpi_spc(data, kpi, list(rebase))
     reading = mdc.reading(result, kpi, dates)
-    figure = charts.spc_figure(result, dates, kpi, scope_name, reading=reading, title=title, height=height)
+    figure = charts.spc_figure(
+        result, dates, kpi, scope_name, reading=reading, title=title, height=height, text_width=text_width
+    )
     return figure, reading, result.notes
 
 
@@ -712,8 +715,10 @@ def spc_chart(
     title: str | None = None,
     height: int = 440,
     sel: filters.Selection | None = None,
+    narrow: bool = False,
 ) -> None:
-    """A KPI's SPC chart for one scope with its downloads and reading, or an explanation."""
+    """A KPI's SPC chart for one scope with its downloads and reading, or an explanation. `narrow` for
+    a chart that shares the row with another (its title and reading wrap sooner)."""
     data = data[data["scope_code"] == scope]
     scope_name = names.get(scope, scope)
     if data.empty:
@@ -733,7 +738,7 @@ def spc_chart(
         )
         return
     rebase = tuple(rebase_months(db()).get(kpi.code, []))
-    figure, reading, notes = _spc_figure(kpi, data, rebase, scope_name, title, height)
+    figure, reading, notes = _spc_figure(kpi, data, rebase, scope_name, title, height, 60 if narrow else 120)
     synthetic = bool(data["synthetic"].any())
     show_chart(
         figure,
@@ -768,9 +773,10 @@ def kpi_panel(
     title: str | None = None,
     height: int = 360,
     y_max: float | None = None,
+    narrow: bool = False,
 ) -> None:
     """One KPI as the page's chart view asks: a trend of every scope in `scope_order`, or the SPC
-    chart of `spc_scope`; file names say what and for which period."""
+    chart of `spc_scope`; file names say what and for which period. `narrow` for charts side by side."""
     period = (sel.period_from, "to", sel.period_to)
     if view == "spc" and spc_scope is not None:
         spc_chart(
@@ -783,6 +789,7 @@ def kpi_panel(
             title=title,
             height=max(height, 440),
             sel=sel,
+            narrow=narrow,
         )
         return
     kpi_chart(
