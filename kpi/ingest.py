@@ -1421,6 +1421,20 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+# Sets one stored figure in place (by id) to new values and the batch they come from: used by an import
+# replacing figures and by an undo putting them back.
+_SET_FIGURE = (
+    update(_o)
+    .where(_o.c.id == bindparam("b_id"))
+    .values(
+        value=bindparam("b_value"),
+        numerator=bindparam("b_numerator"),
+        denominator=bindparam("b_denominator"),
+        batch_id=bindparam("b_batch"),
+    )
+)
+
+
 def _write_in_chunks(
     conn: Connection,
     statement: Any,
@@ -1553,17 +1567,7 @@ def apply_import(
                     }
                     for row in changed[["id", "value", "numerator", "denominator"]].to_dict("records")
                 ]
-                statement = (
-                    update(_o)
-                    .where(_o.c.id == bindparam("b_id"))
-                    .values(
-                        value=bindparam("b_value"),
-                        numerator=bindparam("b_numerator"),
-                        denominator=bindparam("b_denominator"),
-                        batch_id=bindparam("b_batch"),
-                    )
-                )
-                _write_in_chunks(conn, statement, updates, step, "Updating changed figures")
+                _write_in_chunks(conn, _SET_FIGURE, updates, step, "Updating changed figures")
             if not added.empty:
                 new_rows = _records(
                     added.assign(batch_id=batch_id),
@@ -1751,17 +1755,7 @@ def undo_batch(engine: Engine, user: User, batch_id: int, *, progress: Progress 
                     ["current_id", "value", "numerator", "denominator", "previous_batch_id"]
                 ].to_dict("records")
             ]
-            statement = (
-                update(_o)
-                .where(_o.c.id == bindparam("b_id"))
-                .values(
-                    value=bindparam("b_value"),
-                    numerator=bindparam("b_numerator"),
-                    denominator=bindparam("b_denominator"),
-                    batch_id=bindparam("b_batch"),
-                )
-            )
-            _write_in_chunks(conn, statement, updates)
+            _write_in_chunks(conn, _SET_FIGURE, updates)
             restored += len(updates)
         report(0.6, "Deleting added figures")
         deleted = conn.execute(delete(_o).where(_o.c.batch_id == batch_id)).rowcount or 0
