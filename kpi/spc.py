@@ -8,6 +8,8 @@ differ, the choice made is stated in the docstring or comment of the helper conc
 Public entry points:
 
 * :func:`xmr` computes the chart, the point colours, the variation icon and the assurance icon.
+  XmR rules assume each point is a separate period: a 12-month rolling or year-to-date figure
+  (``accumulation``) is returned as a plain trend, without limits, signals or icons.
 * :func:`describe` turns a result into one plain-English sentence for a board member.
 * Small pure helpers (:func:`moving_ranges`, :func:`process_limits`, :func:`points_outside_limits`,
   :func:`shift_runs`, :func:`trend_runs`, :func:`two_in_three`, :func:`classify_points`,
@@ -25,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "ACCUMULATIONS",
+    "ACCUMULATION_LABELS",
     "ASSURANCE_CODES",
     "ASSURANCE_COLOURS",
     "ASSURANCE_LABELS",
@@ -144,6 +148,38 @@ ASSURANCE_COLOURS: dict[str, str] = {
     "hit_or_miss": COLOUR_COMMON_CAUSE,
 }
 
+# Why no assurance icon is shown although there is a target and there are limits: the latest point(s)
+# contradict what the limits say (e.g. a process at 100% with target 100%, its limits still dragged
+# down by earlier months). See xmr(): the limits of a changed process need recalculating.
+ASSURANCE_WITHHELD_LABELS: dict[str, str] = {
+    "met": "No assurance icon: the latest months meet the target, but the limits still include "
+    "earlier months (consider recalculating them)",
+    "missed": "No assurance icon: the latest months miss the target, but the limits still include "
+    "earlier months (consider recalculating them)",
+}
+
+#: How a figure accumulates: only "monthly" figures (each month its own period) are read with XmR rules.
+ACCUMULATIONS = ("monthly", "rolling_12_months", "year_to_date")
+
+#: What each kind of figure is, for legends and labels.
+ACCUMULATION_LABELS: dict[str, str] = {
+    "monthly": "Monthly figure",
+    "rolling_12_months": "12-month rolling figure",
+    "year_to_date": "Year-to-date figure",
+}
+
+# (what it is, why consecutive points are not independent), for the reading of a trend.
+_ACCUMULATION_REASONS: dict[str, tuple[str, str]] = {
+    "rolling_12_months": (
+        "a 12-month rolling figure",
+        "each month shares 11 months with the one before",
+    ),
+    "year_to_date": (
+        "a year-to-date figure",
+        "each month adds to the months before it in the financial year",
+    ),
+}
+
 _IMPROVEMENT_ALIASES = {
     "up": "up",
     "increase": "up",
@@ -187,6 +223,13 @@ class SPCResult:
     ``high_signal``/``low_signal`` (any rule on that side), ``special_cause``, ``point_type`` and
     ``signal_side``. Missing inputs come back with a NaN value and ``point_type`` None.
     ``mean``/``lpl``/``upl`` are the last segment's values (NaN when not computed).
+
+    ``chart_type`` is "xmr", "run" (too few points: mean only, no icons) or "trend" (an accumulating
+    figure, see ``accumulation``: no mean, no limits, no point types, no icons).
+    ``target_check`` says when the latest point overrode the assurance the limits alone give:
+    "met_beyond_limits"/"missed_beyond_limits" (assurance withheld, the limits need recalculating;
+    ``target_run_start`` is the position where the latest run of points meeting or missing the target
+    began) or "met_on_limit"/"missed_on_limit" (assurance "hit_or_miss"); None otherwise.
     """
 
     points: pd.DataFrame
@@ -202,6 +245,9 @@ class SPCResult:
     conflict: str = "concern"
     min_points: int = 15
     segment_starts: tuple[int, ...] = (0,)
+    accumulation: str = "monthly"
+    target_check: str | None = None
+    target_run_start: int | None = None
 
     @property
     def n_points(self) -> int:
@@ -210,13 +256,24 @@ class SPCResult:
 
     @property
     def variation_label(self) -> str:
-        """Plain-English label of the variation icon (alt text)."""
+        """Plain-English label of the variation icon (alt text), or why there is none."""
+        if self.chart_type == "trend":
+            return f"No variation icon: {_trend_label(self.accumulation)}"
         return VARIATION_LABELS[self.variation]
 
     @property
     def assurance_label(self) -> str:
-        """Plain-English label of the assurance icon (alt text)."""
+        """Plain-English label of the assurance icon (alt text), or why there is none."""
+        if self.chart_type == "trend":
+            return f"No assurance icon: {_trend_label(self.accumulation)}"
+        if self.assurance is None and self.target_check in ("met_beyond_limits", "missed_beyond_limits"):
+            return ASSURANCE_WITHHELD_LABELS[self.target_check.split("_")[0]]
         return ASSURANCE_LABELS[self.assurance]
+
+
+def _trend_label(accumulation: str) -> str:
+    what, _why = _ACCUMULATION_REASONS[accumulation]
+    return f"{what}, shown as a trend (the SPC rules do not apply)"
 
 
 class Limits(NamedTuple):
@@ -509,6 +566,13 @@ def _normalise_improvement(improvement: str) -> str:
     return _IMPROVEMENT_ALIASES[key]
 
 
+def _normalise_accumulation(accumulation: str) -> str:
+    key = str(accumulation).strip().lower() if accumulation is not None else ""
+    if key not in ACCUMULATIONS:
+        raise ValueError(f"accumulation must be one of {', '.join(ACCUMULATIONS)}, not {accumulation!r}")
+    return key
+
+
 def _normalise_conflict(conflict: str) -> str:
     key = str(conflict).strip().lower() if conflict is not None else ""
     if key not in _CONFLICT_VALUES:
@@ -677,6 +741,7 @@ def xmr(
     trend_points: int = 7,
     min_points: int = 15,
     two_in_three_counts_beyond_limits: bool = True,
+    accumulation: str = "monthly",
 ) -> SPCResult:
     """Compute a Making Data Count XmR chart.
 
@@ -694,6 +759,18 @@ def xmr(
     the two-in-three rule; False gives NHSRplotthedots' behaviour, where only points between two sigma
     and the limit count. NHS England's v2.6 defaults are 6-point shifts/trends and 13 points
     minimum; this project keeps 7, 7 and 15 (set ``shift_points``/``trend_points``/``min_points``).
+
+    ``accumulation`` says what each point is: "monthly" (its own period, the default) or an
+    accumulating figure, "rolling_12_months" or "year_to_date". The rules assume independent periods,
+    and an accumulating figure is autocorrelated by construction, so it is returned as a plain trend
+    (``chart_type`` "trend"): no mean, limits, signals, point types or icons.
+
+    Assurance never contradicts the latest point: where the limits alone say "fail" (or "pass") but the
+    latest point meets (or misses) the target, the latest point lies beyond a limit or on it. Beyond it,
+    the process has moved away from limits that still include earlier months, so no assurance icon is
+    given and :func:`describe` says that recalculating the limits is worth considering (e.g. a share at
+    100% with target 100%, its limits pulled down by the months before it reached 100%); on it, the
+    target is "hit_or_miss". See ``target_check``.
     """
     improvement = _normalise_improvement(improvement)
     conflict = _normalise_conflict(conflict)
@@ -701,6 +778,7 @@ def xmr(
     trend_points = _check_count("trend_points", trend_points, 2)
     min_points = _check_count("min_points", min_points, 1)
     target_value = _to_target(target)
+    accumulation = _normalise_accumulation(accumulation)
 
     if dates is None and isinstance(values, pd.Series) and isinstance(values.index, pd.DatetimeIndex):
         dates = values.index
@@ -733,9 +811,16 @@ def xmr(
     candidates, recalc_notes = _resolve_recalculation(recalculate_at, n, date_index, have_dates)
     notes.extend(recalc_notes)
 
-    chart_type = "xmr" if n_valid >= min_points and n_valid > 0 else "run"
+    if accumulation != "monthly":
+        chart_type = "trend"
+    else:
+        chart_type = "xmr" if n_valid >= min_points and n_valid > 0 else "run"
 
-    if chart_type == "run":
+    if chart_type == "trend":
+        if candidates:
+            notes.append("Limits not recalculated: a trend has no process limits.")
+        starts = [0]
+    elif chart_type == "run":
         if n_valid > 0:
             notes.insert(
                 0,
@@ -768,7 +853,9 @@ def xmr(
         in_seg = segment == k
         pos = np.flatnonzero(in_seg & valid)
         seg_x = x[pos]
-        if chart_type == "run":
+        if chart_type == "trend":
+            lim = Limits(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 0)
+        elif chart_type == "run":
             mean = float(np.mean(seg_x)) if seg_x.size else math.nan
             lim = Limits(mean, math.nan, math.nan, math.nan, math.nan, math.nan, 0)
         else:
@@ -780,7 +867,7 @@ def xmr(
         cols["upl"][in_seg] = lim.upl
         cols["lower_two_sigma"][in_seg] = lim.lower_two_sigma
         cols["upper_two_sigma"][in_seg] = lim.upper_two_sigma
-        if seg_x.size == 0:
+        if seg_x.size == 0 or chart_type == "trend":
             continue
         mr = moving_ranges(seg_x)
         cols["moving_range"][pos] = mr
@@ -852,10 +939,17 @@ def xmr(
 
     variation: str | None = None
     assurance: str | None = None
+    target_check: str | None = None
+    target_run_start: int | None = None
     if chart_type == "xmr":
         last = int(np.flatnonzero(valid)[-1])
         variation = variation_type(point_type[last], signal_side[last])
         assurance = assurance_type(target_value, last_limits.lpl, last_limits.upl, improvement)
+        if assurance in ("pass", "fail") and target_value is not None:
+            in_last = np.flatnonzero(valid & (segment == segment[last]))
+            assurance, target_check, target_run_start = _check_latest_against_target(
+                x[in_last], in_last, target_value, improvement, assurance, last_limits
+            )
 
     return SPCResult(
         points=points,
@@ -871,7 +965,52 @@ def xmr(
         conflict=conflict,
         min_points=min_points,
         segment_starts=tuple(starts),
+        accumulation=accumulation,
+        target_check=target_check,
+        target_run_start=target_run_start,
     )
+
+
+def _meets_target(value: float, target: float, improvement: str) -> bool:
+    """Whether a value meets the target for the direction (a value equal to the target meets it; a
+    difference of float rounding, e.g. 100 * 17 / 17 against 100, does not count)."""
+    tolerance = 1e-9 * max(1.0, abs(target))
+    return value >= target - tolerance if improvement == "up" else value <= target + tolerance
+
+
+def _check_latest_against_target(
+    seg_x: np.ndarray,
+    positions: np.ndarray,
+    target: float,
+    improvement: str,
+    assurance: str,
+    limits: Limits,
+) -> tuple[str | None, str | None, int | None]:
+    """The assurance after checking it against the latest point of the last segment (``seg_x``, its
+    non-missing values, at ``positions``): (assurance, target_check, target_run_start).
+
+    "fail" while the latest point meets the target, or "pass" while it misses it, cannot both be true.
+    The latest point then lies beyond the limit on the target's side or exactly on it (the target is
+    on or beyond that limit). Beyond it, the limits no longer describe the process (they still include
+    the months before it moved), so no assurance is given; on it, the target is hit and missed.
+    ``target_run_start`` is where the latest run of points that all meet (or all miss) the target began.
+    """
+    met = [_meets_target(v, target, improvement) for v in seg_x]
+    latest_met = met[-1]
+    if (assurance == "fail") != latest_met:
+        return assurance, None, None
+    kind = "met" if latest_met else "missed"
+    idx = len(met) - 1
+    while idx > 0 and met[idx - 1] == latest_met:
+        idx -= 1
+    run_start = int(positions[idx])
+    # Met while "fail" means beyond the limit on the improvement side; missed while "pass", the other.
+    high_side = (improvement == "up") == latest_met
+    latest = float(seg_x[-1])
+    beyond = latest > limits.upl if high_side else latest < limits.lpl
+    if beyond:
+        return None, f"{kind}_beyond_limits", run_start
+    return "hit_or_miss", f"{kind}_on_limit", run_start
 
 
 # --------------------------------------------------------------------------------------------------
@@ -942,6 +1081,7 @@ def describe(
     unit: str = "",
     dates: Any = None,
     label_fmt: str | Callable[[pd.Timestamp], str] = "%b %Y",
+    name: str | None = None,
 ) -> str:
     """One plain-English sentence about an :class:`SPCResult` for a board member.
 
@@ -949,8 +1089,15 @@ def describe(
     limits, so it will be hit and missed." / "Common cause variation: no signals; target 85% is below the
     lower limit, so it will consistently be met." / "Only 9 months of data: too few for process limits
     (need 15)." ``dates`` overrides the result's dates; ``label_fmt`` is a strftime format (English month
-    names) or a callable turning a timestamp into a label.
+    names) or a callable turning a timestamp into a label. A trend (an accumulating figure) says why it
+    is not read with the rules, naming the measure when ``name`` is given: "Leaver rate is a 12-month
+    rolling figure: each month shares 11 months with the one before, so the SPC rules do not apply;
+    shown as a trend."
     """
+    if result.chart_type == "trend":
+        what, why = _ACCUMULATION_REASONS[result.accumulation]
+        subject = f"{name} is {what}" if name else what[0].upper() + what[1:]
+        return f"{subject}: {why}, so the SPC rules do not apply; shown as a trend."
     pts = result.points
     if dates is not None:
         date_col = pd.Series(_to_dates(dates, len(pts)), index=pts.index)
@@ -993,7 +1140,7 @@ def describe(
     else:
         detail = _signal_phrase(pts, valid_pos, last, side, noun, label)
 
-    return f"{head}: {detail}{_assurance_clause(result, unit)}."
+    return f"{head}: {detail}{_assurance_clause(result, unit, pts, valid_pos, noun, label)}."
 
 
 def _run_start(pts: pd.DataFrame, valid_pos: np.ndarray, last: int, keep: Callable[[int, int], bool]) -> int:
@@ -1048,8 +1195,16 @@ def _signal_phrase(
     return f"a signal in the latest {noun}"
 
 
-def _assurance_clause(result: SPCResult, unit: str) -> str:
-    if result.assurance is None or result.target is None:
+def _assurance_clause(
+    result: SPCResult,
+    unit: str,
+    pts: pd.DataFrame,
+    valid_pos: np.ndarray,
+    noun: str,
+    label: Callable[[int], str],
+) -> str:
+    check = result.target_check
+    if result.target is None or (result.assurance is None and check is None):
         return ""
     t, lpl, upl = result.target, result.lpl, result.upl
     if t == lpl == upl:
@@ -1064,9 +1219,39 @@ def _assurance_clause(result: SPCResult, unit: str) -> str:
         where = "on the upper limit"
     else:
         where = "inside the limits"
+    target = f"target {format_value(t, unit)} is {where}"
+    if check is not None:
+        return f"; {target}{_latest_against_target(result, check, valid_pos, noun, label)}"
     outcome = {
         "pass": "it will consistently be met",
         "fail": "it will consistently be missed",
         "hit_or_miss": "it will be hit and missed",
     }[result.assurance]
-    return f"; target {format_value(t, unit)} is {where}, so {outcome}"
+    return f"; {target}, so {outcome}"
+
+
+def _latest_against_target(
+    result: SPCResult, check: str, valid_pos: np.ndarray, noun: str, label: Callable[[int], str]
+) -> str:
+    """The end of the assurance clause when the latest point overrode the limits (see xmr)."""
+    verb = "met" if check.startswith("met") else "missed"
+    if check.endswith("_on_limit"):
+        return f" and was {verb} in the latest {noun}, so it will be hit and missed"
+    start = result.target_run_start if result.target_run_start is not None else int(valid_pos[-1])
+    count = int((valid_pos >= start).sum())
+    nouns = f"{noun}s" if noun != "point" else "points"
+    if count == 1:
+        return (
+            f" but was {verb} in the latest {noun}: if that lasts, recalculating the limits (rebasing) "
+            "is worth considering"
+        )
+    since = f" but has been {verb} in each of the last {count} {nouns}, since {label(start)}"
+    if count >= MIN_SEGMENT_POINTS:
+        return (
+            f"{since}: the limits still include the earlier {nouns}, so recalculating them (rebasing) "
+            f"from {label(start)} is worth considering"
+        )
+    return (
+        f"{since}: if that lasts, recalculating the limits (rebasing) from {label(start)} is worth "
+        f"considering once there are {MIN_SEGMENT_POINTS} {nouns} since then"
+    )

@@ -771,8 +771,12 @@ def test_assurance_alternating(target, improvement, expected):
 
 
 def test_assurance_target_exactly_on_a_limit():
-    # ON_UPPER_LIMIT has UPL 55.0 and LPL -36.0 exactly.
-    assert xmr(ON_UPPER_LIMIT, target=55, improvement="up").assurance == "fail"
+    # ON_UPPER_LIMIT has UPL 55.0 and LPL -36.0 exactly; its last point is 55, on the upper limit.
+    # A target on a limit is a pass/fail (NHS England v2.6) ...
+    assert assurance_type(55, -36.0, 55.0, "up") == "fail"
+    assert xmr(ON_UPPER_LIMIT[::-1], target=55, improvement="up").assurance == "fail"  # last point 0
+    # ... but not "consistently failing" when the latest point, on the limit, meets the target.
+    assert xmr(ON_UPPER_LIMIT, target=55, improvement="up").assurance == "hit_or_miss"
     assert xmr(ON_UPPER_LIMIT, target=55, improvement="down").assurance == "pass"
     assert xmr(ON_UPPER_LIMIT, target=-36, improvement="up").assurance == "pass"
     assert xmr(ON_UPPER_LIMIT, target=-36, improvement="down").assurance == "fail"
@@ -799,6 +803,145 @@ def test_assurance_uses_last_segment_limits():
 
 def test_nan_target_is_no_target():
     assert xmr(ALTERNATING, target=float("nan")).target is None
+
+
+# A share that has reached its ceiling: 3 months at 64.7%, 8 at 94.1%, then 25 at 100% (Oct 2024 on),
+# target 100%, up is better (as the demo's "trusts with a named AHP lead" for the system).
+#   mean = (3*64.7 + 8*94.1 + 25*100) / 36 = 95.747; moving ranges 29.4, 5.9 and 33 zeros -> MRbar
+#   = 35.3 / 35 = 1.0086 -> UPL = 98.43. The limits alone say target 100 >= UPL: "fail".
+AT_CEILING = [64.7] * 3 + [94.1] * 8 + [100.0] * 25
+CEILING_MONTHS = pd.date_range("2023-11-01", periods=36, freq="MS")
+
+
+def test_a_target_met_in_the_latest_months_is_never_read_as_consistently_missed():
+    r = xmr(AT_CEILING, CEILING_MONTHS, target=100)
+    assert r.upl == pytest.approx(98.430, abs=1e-3)
+    assert assurance_type(100, r.lpl, r.upl, "up") == "fail"  # what the limits alone would say
+    assert r.variation == "improvement_high"
+    assert r.assurance is None  # the limits still include the months before 100%: no icon
+    assert (r.target_check, r.target_run_start) == ("met_beyond_limits", 11)
+    assert r.assurance_label.startswith("No assurance icon: the latest months meet the target")
+    reading = describe(r, unit="%")
+    assert "consistently be missed" not in reading
+    assert reading == (
+        "Special cause improvement: the latest month is above the upper process limit; target 100% is "
+        "above the upper limit but has been met in each of the last 25 months, since Oct 2024: the limits "
+        "still include the earlier months, so recalculating them (rebasing) from Oct 2024 is worth "
+        "considering."
+    )
+
+
+def test_latest_months_just_below_the_target_are_still_consistently_missed():
+    # The same process settling at 99.9% instead of 100%: above the limits, but never at the target.
+    r = xmr(AT_CEILING[:11] + [99.9] * 25, CEILING_MONTHS, target=100)
+    assert r.assurance == "fail" and r.target_check is None
+    assert describe(r, unit="%").endswith(
+        "target 100% is above the upper limit, so it will consistently be missed."
+    )
+
+
+def test_only_the_latest_month_decides_whether_the_target_is_met():
+    met_then_missed = xmr([*AT_CEILING[:-1], 99.9], CEILING_MONTHS, target=100)
+    assert met_then_missed.assurance == "fail"
+    missed_then_met = xmr([*AT_CEILING[:11], *[99.9] * 24, 100.0], CEILING_MONTHS, target=100)
+    assert missed_then_met.assurance is None and missed_then_met.target_run_start == 35
+    assert describe(missed_then_met, unit="%").endswith(
+        "target 100% is above the upper limit but was met in the latest month: if that lasts, "
+        "recalculating the limits (rebasing) is worth considering."
+    )
+
+
+def test_a_process_at_its_ceiling_after_recalculation_consistently_meets_the_target():
+    stable = xmr([100.0] * 20, target=100)
+    assert stable.assurance == "pass" and stable.target_check is None
+    rebased = xmr(AT_CEILING, CEILING_MONTHS, target=100, recalculate_at=[12])
+    assert rebased.segment_starts == (0, 12)
+    assert rebased.assurance == "pass"
+    assert describe(rebased, unit="%").endswith(
+        "target 100% is on the process limits (all values are the same), so it will consistently be met."
+    )
+
+
+def test_a_recent_change_suggests_recalculation_once_there_are_twelve_months():
+    # 16 months alternating 10, 12 then 5 months at 20 (from May 2025): target 20 is above the UPL.
+    r = xmr([10.0, 12.0] * 8 + [20.0] * 5, monthly(21), target=20)
+    assert r.assurance is None and r.target_check == "met_beyond_limits"
+    assert describe(r).endswith(
+        "target 20 is above the upper limit but has been met in each of the last 5 months, since May 2025: "
+        "if that lasts, recalculating the limits (rebasing) from May 2025 is worth considering once there "
+        "are 12 months since then."
+    )
+
+
+def test_a_floor_target_met_when_down_is_better():
+    # The mirror image: a share that should be 0% (down is better) and has been 0% for 25 months.
+    r = xmr([30.0] * 3 + [5.9] * 8 + [0.0] * 25, CEILING_MONTHS, target=0, improvement="down")
+    assert r.variation == "improvement_low"
+    assert r.assurance is None and r.target_check == "met_beyond_limits"
+    assert "target 0% is below the lower limit but has been met" in describe(r, unit="%")
+
+
+def test_a_target_on_the_limit_met_by_the_latest_point_is_hit_and_missed():
+    # ON_UPPER_LIMIT ends with 55, exactly on UPL 55: the target 55 is met, but not beyond the limit.
+    r = xmr(ON_UPPER_LIMIT, monthly(20), target=55)
+    assert (r.assurance, r.target_check) == ("hit_or_miss", "met_on_limit")
+    assert describe(r).endswith(
+        "target 55 is on the upper limit and was met in the latest month, so it will be hit and missed."
+    )
+
+
+def test_consistently_passing_is_never_said_of_a_latest_month_that_misses_the_target():
+    # 90, 92 alternating (LPL 84.75 with the last point) then 80: target 84 is below the LPL ("pass")
+    # but the latest month misses it.
+    r = xmr([90.0, 92.0] * 20 + [80.0], monthly(41, "2023-01-01"), target=84)
+    assert assurance_type(84, r.lpl, r.upl, "up") == "pass"
+    assert r.variation == "concern_low"
+    assert (r.assurance, r.target_check) == (None, "missed_beyond_limits")
+    assert r.assurance_label.startswith("No assurance icon: the latest months miss the target")
+    assert "consistently be met" not in describe(r, unit="%")
+    assert describe(r, unit="%").endswith(
+        "target 84% is below the lower limit but was missed in the latest month: if that lasts, "
+        "recalculating the limits (rebasing) is worth considering."
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Accumulating figures: shown as a trend, never read with the rules
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_rolling_figure_is_a_trend_without_limits_signals_or_icons():
+    r = xmr(RISING, monthly(16), target=5, improvement="down", accumulation="rolling_12_months")
+    assert r.chart_type == "trend" and r.accumulation == "rolling_12_months"
+    assert r.variation is None and r.assurance is None
+    assert not r.points["special_cause"].any()  # 16 rising months: a trend rule would fire on XmR
+    assert r.points["point_type"].isna().all()
+    assert r.points["mean"].isna().all() and math.isnan(r.upl)
+    assert r.variation_label == (
+        "No variation icon: a 12-month rolling figure, shown as a trend (the SPC rules do not apply)"
+    )
+    assert r.assurance_label.startswith("No assurance icon: a 12-month rolling figure")
+    assert describe(r, name="Leaver rate") == (
+        "Leaver rate is a 12-month rolling figure: each month shares 11 months with the one before, so "
+        "the SPC rules do not apply; shown as a trend."
+    )
+    assert describe(r).startswith("A 12-month rolling figure: ")
+    assert xmr(RISING, monthly(16)).variation == "improvement_high"  # the same figures, monthly
+
+
+def test_a_year_to_date_figure_is_a_trend_even_with_few_points_and_ignores_recalculation():
+    r = xmr(RISING[:6], monthly(6), accumulation="year_to_date", recalculate_at=[3])
+    assert r.chart_type == "trend" and r.segment_starts == (0,)
+    assert r.notes == ("Limits not recalculated: a trend has no process limits.",)
+    assert describe(r, name="Funding utilised") == (
+        "Funding utilised is a year-to-date figure: each month adds to the months before it in the "
+        "financial year, so the SPC rules do not apply; shown as a trend."
+    )
+
+
+def test_accumulation_must_be_known():
+    with pytest.raises(ValueError, match="accumulation must be one of"):
+        xmr(RISING, accumulation="quarterly")
 
 
 # --------------------------------------------------------------------------------------------------
