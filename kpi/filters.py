@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from kpi.formats import month_key, month_label
 from kpi.queries import KPIFilter
 
+SHARED_PARAMS = frozenset({"from", "to", "collab", "trust", "profession"})  # the sidebar's, on every page
 DEFAULT_MONTHS = 36  # the default period: the last three years, enough for SPC limits
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*$")
 

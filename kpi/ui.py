@@ -218,6 +218,7 @@ def trust_label(db_url: str, code: str) -> str:
 _URL_LAST = "_url_last_written"
 _URL_SEED = "_url_seed_this_run"
 _URL_PARAMS = "_url_params_this_run"
+_URL_ARRIVED = "_url_arrived_this_run"
 _URL_WARNINGS = "_url_warnings_this_run"
 _RUN_STARTED = "_run_started"
 LAST_RUN_SECONDS = "_last_run_seconds"  # server-side time of the last full run (benchmarks read it)
@@ -225,6 +226,11 @@ LAST_RUN_SECONDS = "_last_run_seconds"  # server-side time of the last full run 
 
 def _current_params() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def _arrived_params() -> dict[str, list[str]]:
+    """The URL as this run found it (the filters write to the URL during the run)."""
+    return st.session_state.get(_URL_ARRIVED, {})
 
 
 def start_run() -> None:
@@ -235,19 +241,23 @@ def start_run() -> None:
     current = _current_params()
     last = st.session_state.get(_URL_LAST)
     st.session_state[_URL_SEED] = last is None or (bool(current) and current != last)
+    st.session_state[_URL_ARRIVED] = current
     st.session_state[_URL_PARAMS] = {}
     st.session_state[_URL_WARNINGS] = []
 
 
 def finish_run() -> None:
     """Last thing on every run: write the filters in force to the URL."""
-    params = st.session_state.get(_URL_PARAMS, {})
-    if params != _current_params():
-        st.query_params.from_dict(params)
-    st.session_state[_URL_LAST] = params
+    _write_url(st.session_state.get(_URL_PARAMS, {}))
     seconds = time.perf_counter() - st.session_state.get(_RUN_STARTED, time.perf_counter())
     st.session_state[LAST_RUN_SECONDS] = seconds
     logger.debug("run took %.3f s", seconds)
+
+
+def _write_url(params: dict[str, list[str]]) -> None:
+    if params != _current_params():
+        st.query_params.from_dict(params)
+    st.session_state[_URL_LAST] = dict(params)
 
 
 def _seeding() -> bool:
@@ -277,7 +287,7 @@ def show_url_warnings(slot: Any) -> None:
         )
 
 
-_PERIOD, _COLLAB, _TRUSTS, _PROFESSIONS = "f_period", "f_collab", "f_trusts", "f_professions"
+_FROM, _TO, _COLLAB, _TRUSTS, _PROFESSIONS = "f_from", "f_to", "f_collab", "f_trusts", "f_professions"
 _PAGE_FILTERS = "_sidebar_page_filters"
 BOTH = "Both"
 
@@ -288,35 +298,19 @@ def sidebar_filters() -> filters.Selection:
     url = db()
     choices = filter_choices(url)
     labels = trust_labels(url)
-    if _seeding() or _PERIOD not in st.session_state:
-        selection, warnings = filters.parse_url(_current_params(), choices)
+    if _seeding() or _COLLAB not in st.session_state:
+        selection, warnings = filters.parse_url(_arrived_params(), choices)
         _warn(warnings)
-        st.session_state[_PERIOD] = (
-            (month_key(selection.period_from), month_key(selection.period_to)) if choices.months else None
-        )
+        if choices.months:
+            st.session_state[_FROM] = month_key(selection.period_from)
+            st.session_state[_TO] = month_key(selection.period_to)
         st.session_state[_COLLAB] = selection.collaborative or BOTH
         st.session_state[_TRUSTS] = list(selection.trusts)
         st.session_state[_PROFESSIONS] = list(selection.professions)
 
     with st.sidebar:
         st.header("Filters", anchor=False)
-        period_from = period_to = None
-        if choices.months:
-            month_keys = [month_key(m) for m in choices.months]
-            if st.session_state.get(_PERIOD) is None or any(
-                m not in month_keys for m in st.session_state[_PERIOD]
-            ):
-                st.session_state[_PERIOD] = (month_key(choices.default_from), month_key(choices.default_to))
-            start, end = st.select_slider(
-                "Period",
-                options=month_keys,
-                format_func=lambda key: month_label(pd.Timestamp(f"{key}-01")),
-                key=_PERIOD,
-                persist_state="session",
-                help="The months shown in charts and tables. The latest month in the range is the "
-                "'latest value' on cards and tables.",
-            )
-            period_from, period_to = filters.parse_month(start), filters.parse_month(end)
+        period_from, period_to = _period_filter(choices)
 
         if st.session_state.get(_COLLAB) not in (BOTH, *choices.collaboratives):
             st.session_state[_COLLAB] = BOTH
@@ -368,8 +362,52 @@ def sidebar_filters() -> filters.Selection:
     selection = filters.Selection(
         period_from, period_to, collaborative, tuple(trust_codes), tuple(profession_codes)
     )
-    _remember(filters.to_url(selection, choices))
+    shared = filters.to_url(selection, choices)
+    _remember(shared)
+    # The address bar follows a change at once, even while a slow page is still drawing; the page's
+    # own choices (view, scope...) stay as they were until the end of the run writes them.
+    page_params = {k: v for k, v in _arrived_params().items() if k not in filters.SHARED_PARAMS}
+    _write_url({**page_params, **shared})
     return selection
+
+
+def _period_filter(choices: filters.FilterChoices) -> tuple[dt.date | None, dt.date | None]:
+    """The period as two month pickers, From and To, side by side: each works with the mouse, the
+    keyboard (type to search, arrows) and on a phone. A From after the To is swapped, and said."""
+    if not choices.months:
+        return None, None
+    keys = [month_key(m) for m in choices.months]
+    for state_key, default in ((_FROM, choices.default_from), (_TO, choices.default_to)):
+        if st.session_state.get(state_key) not in keys:
+            st.session_state[state_key] = month_key(default)
+    newest_first = keys[::-1]  # the recent months, the ones people pick, at the top of the list
+    label = _month_option_label
+    with st.container(horizontal=True, gap="small"):
+        start = st.selectbox(
+            "From",
+            newest_first,
+            key=_FROM,
+            persist_state="session",
+            format_func=label,
+            help="The first month shown in charts and tables.",
+        )
+        end = st.selectbox(
+            "To",
+            newest_first,
+            key=_TO,
+            persist_state="session",
+            format_func=label,
+            help="The last month shown. It is the 'latest' month on cards and tables.",
+        )
+    period_from, period_to = filters.parse_month(start), filters.parse_month(end)
+    if period_from and period_to and period_from > period_to:
+        st.caption(f"From is after To, so the period shown is {label(end)} to {label(start)}.")
+        period_from, period_to = period_to, period_from
+    return period_from, period_to
+
+
+def _month_option_label(key: str) -> str:
+    return month_label(pd.Timestamp(f"{key}-01"))
 
 
 def page_choice(
@@ -389,7 +427,7 @@ def page_choice(
     options = list(options)
     default = default if default in options else (options[0] if options else None)
     if _seeding():
-        value, warning = filters.parse_choice(_current_params(), url_name, options, label=label.lower())
+        value, warning = filters.parse_choice(_arrived_params(), url_name, options, label=label.lower())
         if warning:
             _warn([warning])
         if value is not None:

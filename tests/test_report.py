@@ -457,8 +457,8 @@ def test_page_builds_an_html_pack_and_offers_it_for_download(demo, monkeypatch):
     monkeypatch.setenv("KPI_DATABASE_URL", str(demo.url))
     at = board_pack_page(pack_scope="CMAST", pack_format="html")
     assert not at.exception and not at.error
-    assert [box.label for box in at.selectbox] == ["Scope", "Period end"]
-    assert at.selectbox[0].value == "CMAST" and at.selectbox[1].value == "2026-10"
+    assert [box.label for box in at.main.selectbox] == ["Scope", "Period end"]
+    assert at.main.selectbox[0].value == "CMAST" and at.main.selectbox[1].value == "2026-10"
     assert not at.get("download_button")
     at.button(key="pack_build").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

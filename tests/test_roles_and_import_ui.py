@@ -168,8 +168,8 @@ def test_milestone_update_is_saved_with_history_and_notes_stay_plain_text(engine
     at = app(page="app_pages/milestones.py")
     at.selectbox(key="ms_edit_code").select("M4").run()
     notes = "<script>alert('x')</script> **Delayed** [click](http://evil.example)"
-    at.selectbox[1].select("at risk")
-    at.selectbox[2].select("amber")
+    at.main.selectbox[1].select("at risk")
+    at.main.selectbox[2].select("amber")
     at.date_input[0].set_value(dt.date(2026, 12, 31))
     at.text_area[0].set_value(notes)
     at.form_submit_button[0].click().run()
