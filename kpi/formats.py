@@ -30,6 +30,7 @@ class KPI:
     frequency: str = "monthly"
     conflict_rule: str = "concern"
     grain: str = "trust"
+    accumulation: str = "monthly"  # or "rolling_12_months", "year_to_date": not read with SPC rules
 
     @classmethod
     def from_row(cls, row: dict[str, Any] | pd.Series) -> KPI:
@@ -52,6 +53,7 @@ class KPI:
             frequency=row.get("frequency", "monthly") or "monthly",
             conflict_rule=row.get("conflict_rule", "concern") or "concern",
             grain=row.get("grain", "trust") or "trust",
+            accumulation=row.get("accumulation", "monthly") or "monthly",
         )
 
     @property
@@ -63,6 +65,12 @@ class KPI:
     @property
     def by_profession(self) -> bool:
         return self.grain == "trust_profession"
+
+    @property
+    def is_monthly(self) -> bool:
+        """Each month's figure stands alone (not a 12-month rolling or year-to-date figure), so the
+        Making Data Count rules apply."""
+        return self.accumulation == "monthly"
 
 
 def format_value(value: float | None, unit: str, decimals: int = 1) -> str:

@@ -41,7 +41,9 @@ def kpi_spc(
     series: pd.DataFrame, kpi: KPI, rebase_months: list[pd.Timestamp] | None = None
 ) -> tuple[spc.SPCResult, pd.DatetimeIndex]:
     """XmR on one scope's monthly series (columns period, value), with the KPI's settings. Rebase
-    months outside the series are ignored by the engine with a note."""
+    months outside the series are ignored by the engine with a note. A 12-month rolling or
+    year-to-date KPI comes back as a plain trend (no limits, signals or icons): the rules assume each
+    month stands alone."""
     rows = series.sort_values("period")
     dates = pd.DatetimeIndex(rows["period"])
     inside = [month for month in (rebase_months or []) if month in set(dates)]
@@ -52,13 +54,20 @@ def kpi_spc(
         target=kpi.target,
         conflict=kpi.conflict_rule,
         recalculate_at=tuple(inside),
+        accumulation=kpi.accumulation,
     )
     return result, dates
 
 
 def reading(result: spc.SPCResult, kpi: KPI, dates: pd.DatetimeIndex) -> str:
     """The one-sentence plain-English reading of the chart."""
-    return spc.describe(result, unit=kpi.unit, dates=dates)
+    return spc.describe(result, unit=kpi.unit, dates=dates, name=_subject(kpi))
+
+
+def _subject(kpi: KPI) -> str:
+    """The KPI's name as the subject of a sentence, without a trailing qualifier that the sentence
+    says anyway: 'Leaver rate, 12 months rolling' -> 'Leaver rate'."""
+    return kpi.name.split(", ")[0]
 
 
 def priority(result: spc.SPCResult) -> int:
@@ -118,10 +127,10 @@ def icon_summary(
                 "latest": format_value(last["value"], kpi.unit, kpi.decimals),
                 "target": format_target(kpi.target, kpi.unit),
                 "variation": result.variation,
-                "variation_label": spc.VARIATION_LABELS[result.variation],
+                "variation_label": result.variation_label,
                 "variation_icon": icons.variation_icon_data_uri(result.variation),
                 "assurance": result.assurance,
-                "assurance_label": spc.ASSURANCE_LABELS[result.assurance]
+                "assurance_label": result.assurance_label
                 if kpi.target is not None or result.assurance
                 else "No target",
                 "assurance_icon": icons.assurance_icon_data_uri(result.assurance),

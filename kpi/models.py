@@ -40,6 +40,9 @@ IMPROVEMENT_DIRECTIONS = ("up", "down", "neither")
 ROLLUP_RULES = ("sum", "ratio")
 CONFLICT_RULES = ("concern", "improvement")
 GRAINS = ("trust_profession", "trust", "system")
+# How a KPI's monthly figure accumulates: "monthly" figures stand alone and are read with SPC rules;
+# 12-month rolling and year-to-date figures are autocorrelated by construction and shown as trends.
+ACCUMULATIONS = ("monthly", "rolling_12_months", "year_to_date")
 TRUST_ROLES = ("member", "partner", "predecessor")
 MILESTONE_STATUSES = ("not started", "on track", "at risk", "off track", "complete")
 RAG_RATINGS = ("red", "amber", "green", "blue")
@@ -154,6 +157,7 @@ class KPIDefinition(Base):
         _one_of("rollup", ROLLUP_RULES, "rollup"),
         _one_of("conflict_rule", CONFLICT_RULES, "conflict_rule"),
         _one_of("grain", GRAINS, "grain"),
+        _one_of("accumulation", ACCUMULATIONS, "accumulation"),
     )
 
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -170,6 +174,7 @@ class KPIDefinition(Base):
     frequency: Mapped[str] = mapped_column(String(16), default="monthly")
     conflict_rule: Mapped[str] = mapped_column(String(16), default="concern")
     grain: Mapped[str] = mapped_column(String(20), default="trust")
+    accumulation: Mapped[str] = mapped_column(String(20), default="monthly", server_default="monthly")
     decimals: Mapped[int] = mapped_column(Integer, default=1)
     max_value: Mapped[float | None] = mapped_column(Float)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from kpi.db import PROJECT_ROOT, session_scope
 from kpi.models import (
+    ACCUMULATIONS,
     CONFLICT_RULES,
     GRAINS,
     IMPROVEMENT_DIRECTIONS,
@@ -82,6 +83,7 @@ PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
         "rollup": _choice(ROLLUP_RULES),
         "conflict": _choice(CONFLICT_RULES),
         "grain": _choice(GRAINS),
+        "accumulation": _choice(ACCUMULATIONS),
         "target": _optional_float,
         "max_value": _optional_float,
         "decimals": int,
@@ -197,6 +199,7 @@ def load_reference(engine: Engine, folder: Path = REFERENCE_DIR) -> ReferenceCou
                     frequency=row["frequency"],
                     conflict_rule=row["conflict"],
                     grain=row["grain"],
+                    accumulation=row["accumulation"],
                     decimals=row["decimals"],
                     max_value=row["max_value"],
                     sort_order=row["sort_order"],

@@ -54,3 +54,46 @@ def test_icon_summary_puts_concerns_first_and_lists_kpis_without_data():
     assert vacancy["reading"].startswith("Special cause concern")
     assert summary.iloc[1]["variation_label"] == "Common cause variation"
     assert summary.iloc[2]["latest"] == "No data"
+
+
+def test_accumulating_kpis_are_shown_as_trends_with_the_reason_in_the_summary():
+    rolling = KPI("LEAVER_RATE", "Leaver rate, 12 months rolling", "RET", "%", "down", 10, "ratio", 1,
+                  accumulation="rolling_12_months")  # fmt: skip
+    ytd = KPI("FUNDING_UTILISED", "Funding utilised", "FUND", "%", "up", 95, "ratio", 1,
+              accumulation="year_to_date")  # fmt: skip
+    rising = [float(v) for v in range(20)]  # a trend of 7+ rising months on an XmR chart
+    series = pd.concat(
+        [frame("LEAVER_RATE", rising), frame("FUNDING_UTILISED", rising), frame("SIP_FTE", rising)]
+    )
+    summary = mdc.icon_summary(
+        series, {"LEAVER_RATE": rolling, "FUNDING_UTILISED": ytd, "SIP_FTE": FTE}, "C&M"
+    ).set_index("kpi_code")
+    assert summary.loc["SIP_FTE", "variation"] == "improvement_high"
+    leavers = summary.loc["LEAVER_RATE"]
+    assert pd.isna(leavers["variation"]) and pd.isna(leavers["assurance"])
+    assert leavers["variation_label"].startswith("No variation icon: a 12-month rolling figure")
+    assert leavers["assurance_label"].startswith("No assurance icon: a 12-month rolling figure")
+    assert leavers["reading"] == (
+        "Leaver rate is a 12-month rolling figure: each month shares 11 months with the one before, so the "
+        "SPC rules do not apply; shown as a trend."
+    )
+    assert summary.loc["FUNDING_UTILISED", "reading"].startswith("Funding utilised is a year-to-date figure")
+    assert list(summary.index)[-2:] == ["LEAVER_RATE", "FUNDING_UTILISED"]  # no icons: listed last
+    result, _ = mdc.kpi_spc(frame("LEAVER_RATE", rising), rolling)
+    assert result.chart_type == "trend"
+
+
+def test_a_board_measure_at_its_ceiling_reads_as_met_with_a_recalculation_suggested():
+    lead = KPI("BOARD_AHP_LEAD", "Trusts with a named AHP lead reporting to board", "LEAD", "%", "up", 100,
+               "ratio", 0)  # fmt: skip
+    values = [64.7] * 3 + [94.1] * 8 + [100.0] * 25
+    months = pd.date_range("2023-11-01", periods=36, freq="MS")
+    data = pd.DataFrame(
+        {"kpi_code": "BOARD_AHP_LEAD", "scope_code": "C&M", "period": months, "value": values}
+    )
+    row = mdc.icon_summary(data, {"BOARD_AHP_LEAD": lead}, "C&M").iloc[0]
+    assert row["variation_label"] == "Special cause improvement (high)"
+    assert pd.isna(row["assurance"])
+    assert row["assurance_label"].startswith("No assurance icon: the latest months meet the target")
+    assert "consistently be missed" not in row["reading"]
+    assert "recalculating them (rebasing) from Oct 2024 is worth considering" in row["reading"]

@@ -3,9 +3,12 @@ the models describe the same schema."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kpi.db import downgrade, get_engine, migrate, schema_is_current, table_names
@@ -45,3 +48,46 @@ def test_observation_key_is_unique_even_with_no_trust_or_profession(engine):
     add_observations(engine, [("FUNDING_SECURED", None, None, "2024-01", 1.0, None, None)])
     with pytest.raises(IntegrityError):
         add_observations(engine, [("FUNDING_SECURED", None, None, "2024-01", 2.0, None, None)])
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_accumulation_migration_keeps_the_data_and_marks_the_accumulating_kpis(empty_database_url):
+    """0002 adds kpi_definitions.accumulation to a database that holds observations (on SQLite a batch
+    copy of the table would fail on the foreign keys) and marks the rolling and year-to-date KPIs."""
+    engine = get_engine(empty_database_url)
+    migrate(engine, "0001")
+    meta = MetaData()
+    tables = {name: Table(name, meta, autoload_with=engine) for name in
+              ("workstreams", "kpi_definitions", "import_batches", "observations")}  # fmt: skip
+    kpi = {"workstream_code": "RET", "unit": "%", "improvement": "down", "rollup": "ratio",
+           "numerator_definition": "", "denominator_definition": "", "definition": "", "source": "",
+           "frequency": "monthly", "conflict_rule": "concern", "grain": "trust", "decimals": 1,
+           "sort_order": 1}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(tables["workstreams"]), {"code": "RET", "name": "Retention", "description": "",
+                                                     "sort_order": 1})  # fmt: skip
+        conn.execute(insert(tables["kpi_definitions"]), [
+            {**kpi, "code": "LEAVER_RATE", "name": "Leaver rate"},
+            {**kpi, "code": "SICKNESS_RATE", "name": "Sickness absence rate"},
+        ])  # fmt: skip
+        batch = conn.execute(insert(tables["import_batches"]).returning(tables["import_batches"].c.id), {
+            "file_name": "f.csv", "sha256": "0" * 64, "source": "test", "is_synthetic": False,
+            "rows_in_file": 1, "rows_added": 1, "rows_changed": 0, "rows_skipped": 0,
+            "imported_by": "pytest", "status": "applied", "notes": "",
+        }).scalar_one()  # fmt: skip
+        observation = {"kpi_code": "LEAVER_RATE", "period": dt.date(2026, 1, 1), "value": 10.0}
+        conn.execute(insert(tables["observations"]), {**observation, "batch_id": batch})
+    migrate(engine)
+    kpis = Table("kpi_definitions", MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        rows = dict(conn.execute(select(kpis.c.code, kpis.c.accumulation)).all())
+    assert rows == {"LEAVER_RATE": "rolling_12_months", "SICKNESS_RATE": "monthly"}
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(update(kpis).where(kpis.c.code == "SICKNESS_RATE").values(accumulation="weekly"))
+    downgrade(engine, "0001")
+    assert "accumulation" not in {
+        c.name for c in Table("kpi_definitions", MetaData(), autoload_with=engine).c
+    }
+    with engine.connect() as conn:
+        assert conn.execute(select(tables["observations"].c.value)).scalar_one() == 10.0
+    engine.dispose()

@@ -138,3 +138,29 @@ def test_spc_recalculation_months_come_from_the_reference_files(engine, tmp_path
     assert str(points["period"].iloc[0].date()) == "2024-11-01"
     load_reference(engine)  # the shipped file has none: the recalculation goes again
     assert queries.rebase_points(engine).empty
+
+
+def test_accumulation_says_which_kpis_are_rolling_or_year_to_date_and_reaches_the_kpi_objects(engine):
+    from kpi.formats import KPI
+    from kpi.models import ACCUMULATIONS
+    from kpi.spc import ACCUMULATIONS as SPC_ACCUMULATIONS
+
+    assert ACCUMULATIONS == SPC_ACCUMULATIONS
+    kpis = {row["code"]: row["accumulation"] for row in read_reference_csv("kpis")}
+    assert {code: a for code, a in kpis.items() if a != "monthly"} == {
+        "LEAVER_RATE": "rolling_12_months",
+        "FUNDING_UTILISED": "year_to_date",
+    }
+    catalogue = {row["code"]: KPI.from_row(row) for row in queries.kpi_catalogue(engine).to_dict("records")}
+    assert catalogue["LEAVER_RATE"].accumulation == "rolling_12_months"
+    assert catalogue["FUNDING_UTILISED"].accumulation == "year_to_date"
+    assert catalogue["SICKNESS_RATE"].is_monthly and not catalogue["LEAVER_RATE"].is_monthly
+
+
+def test_an_unknown_accumulation_is_refused(tmp_path: Path):
+    rows = list(csv.reader((REFERENCE_DIR / "kpis.csv").open(encoding="utf-8")))
+    rows[1][rows[0].index("accumulation")] = "quarterly"
+    with (tmp_path / "kpis.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(ReferenceDataError, match=r"kpis.csv row 2, column accumulation: expected one of"):
+        read_reference_csv("kpis", tmp_path)
