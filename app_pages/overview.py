@@ -45,30 +45,29 @@ if sel.professions:
     )
 
 st.subheader(f"Headline KPIs: {names.get(scope, scope)}", anchor=False)
-headline = card.set_index("kpi_code").loc[list(scorecard.HEADLINE_KPIS)]
+st.caption(
+    "Each card reads the KPI as the Making Data Count summary below does: blue for improvement (or a "
+    "target consistently met), orange for concern (or a target consistently missed), purple for a "
+    "signal that is neither, grey for common cause or no icon; an up or down arrow for a high or low "
+    "signal. The change on the month before is given in plain words beneath."
+)
+summary = ui.icon_summary(db, scope_filter, level, scope)
 with st.grid(4, min_column_width=240, gap="small"):
-    for code, row in headline.iterrows():
-        kpi = kpis[code]
-        target = f"Target {row['target']}. " if row["target"] else ""
-        if row["latest"] == "No data":
-            st.metric(kpi.name, "No data", border=True, help=f"{kpi.definition}. {target}", height="stretch")
+    for item in scorecard.headline_cards(card, summary, kpis):
+        if item.reading is None:
+            st.metric(item.label, "No data", border=True, help=item.help, height="stretch")
             continue
-        reading = row["previous_reading"]
         st.metric(
-            kpi.name,
-            row["latest"],
-            delta=row["previous_change"] if reading not in ("", "no change") else None,
-            delta_color=ui.delta_color(kpi),
-            delta_description=f"{reading} than {row['previous_month']}"
-            if reading not in ("", "no change")
-            else f"no change on {row['previous_month']}"
-            if reading
-            else "no earlier month",
-            chart_data=row["trend"] or None,
+            item.label,
+            item.value,
+            delta=item.reading,
+            delta_color=item.colour,
+            delta_arrow=item.arrow,
+            delta_description=item.change,
+            chart_data=item.trend or None,
             border=True,
             height="stretch",
-            help=f"{kpi.definition}. {target}Latest: {row['month']}. "
-            f"Same month last year: {row['vs_last_year']}.",
+            help=item.help,
         )
 
 st.subheader(f"Making Data Count summary: {names.get(scope, scope)}", anchor=False)

@@ -1,9 +1,12 @@
 """Board-facing summaries: the KPI scorecard (latest value, changes read as better or worse, target,
-trend) for one scope, and the milestones that need attention. Pure pandas, no Streamlit."""
+trend) for one scope, the headline cards (read as the Making Data Count summary reads them), and the
+milestones that need attention. Pure pandas, no Streamlit."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -108,6 +111,135 @@ def scorecard(
             }
         )
     return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
+
+
+# The headline cards take their colour from the Making Data Count icons (st.metric's named colours):
+# the variation icon's colour; for common cause variation, the assurance icon's colour. Never the
+# green/red of a month-on-month change, which would read one month's change as a signal.
+VARIATION_CARD_COLOURS = {
+    "improvement": "blue",  # MDC improvement blue
+    "concern": "orange",  # MDC concern orange
+    "neither": "violet",  # MDC neither purple
+    "common_cause": "gray",
+}
+ASSURANCE_CARD_COLOURS = {"pass": "blue", "fail": "orange", "hit_or_miss": "gray"}
+NO_ICON_COLOUR = "gray"
+
+
+@dataclass(frozen=True)
+class HeadlineCard:
+    """One headline card, as st.metric shows it: `reading` (the delta) is the KPI's Making Data Count
+    reading in words, `colour` (delta_color) and `arrow` (delta_arrow) come from the same icons, and
+    `change` (delta_description) is the month-on-month change as plain, uncoloured text. `reading` is
+    None when the scope has no data for the KPI."""
+
+    code: str
+    label: str
+    value: str
+    reading: str | None
+    colour: str
+    arrow: str
+    change: str
+    help: str
+    variation: str | None = None
+    assurance: str | None = None
+    trend: list[float] = field(default_factory=list)
+
+
+def _code(value: Any) -> str | None:
+    """An icon code from a summary row (pandas may hold a missing one as NaN)."""
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def card_colour(variation: str | None, assurance: str | None) -> str:
+    """The card's colour from the icons: the variation icon's, or for common cause the assurance
+    icon's; grey when there is no variation icon (too few months, or a trend)."""
+    if variation is None:
+        return NO_ICON_COLOUR
+    if variation == "common_cause":
+        return ASSURANCE_CARD_COLOURS.get(assurance or "", VARIATION_CARD_COLOURS["common_cause"])
+    return VARIATION_CARD_COLOURS[variation.rsplit("_", 1)[0]]
+
+
+def card_arrow(variation: str | None) -> str:
+    """Up for a high-side signal, down for a low-side one, no arrow otherwise (as the icon's H/L)."""
+    if variation is None or variation == "common_cause":
+        return "off"
+    return "up" if variation.endswith("_high") else "down"
+
+
+def card_reading(summary_row: pd.Series | dict[str, Any], kpi: KPI) -> str:
+    """The card's words: the summary's variation label and, where an assurance applies (a variation
+    icon and a target), its assurance label: 'Special cause concern (high); consistently failing
+    target'. Without a variation icon, the label says why (too few months; a rolling figure)."""
+    words = str(summary_row["variation_label"])
+    if _code(summary_row["variation"]) is not None and kpi.target is not None:
+        assurance = str(summary_row["assurance_label"])
+        words = f"{words}; {assurance[:1].lower()}{assurance[1:]}"
+    return words
+
+
+def month_on_month(row: pd.Series | dict[str, Any]) -> str:
+    """The change on the month before in plain words, with no better/worse verdict: '+0.12 pts on
+    Sep 2026', 'No change on Sep 2026', 'No earlier month'."""
+    reading = row.get("previous_reading", "")
+    if not isinstance(reading, str) or not reading:
+        return "No earlier month"
+    if reading == "no change":
+        return f"No change on {row['previous_month']}"
+    return f"{row['previous_change']} on {row['previous_month']}"
+
+
+def headline_cards(
+    card: pd.DataFrame,
+    summary: pd.DataFrame,
+    kpis: dict[str, KPI],
+    codes: tuple[str, ...] = HEADLINE_KPIS,
+) -> list[HeadlineCard]:
+    """The headline cards for one scope, from its scorecard (`scorecard()`) and its Making Data Count
+    summary (`mdc.icon_summary()`), so that card, summary table, chart and board pack say the same."""
+    rows = card.set_index("kpi_code")
+    readings = summary.set_index("kpi_code")
+    cards = []
+    for code in codes:
+        kpi = kpis[code]
+        row = rows.loc[code]
+        target = f"Target {row['target']}. " if row["target"] else ""
+        if row["latest"] == "No data" or code not in readings.index:
+            cards.append(
+                HeadlineCard(
+                    code=code,
+                    label=kpi.name,
+                    value="No data",
+                    reading=None,
+                    colour=NO_ICON_COLOUR,
+                    arrow="off",
+                    change="",
+                    help=f"{kpi.definition}. {target}",
+                )
+            )
+            continue
+        mdc = readings.loc[code]
+        variation, assurance = _code(mdc["variation"]), _code(mdc["assurance"])
+        change = month_on_month(row)
+        cards.append(
+            HeadlineCard(
+                code=code,
+                label=kpi.name,
+                value=row["latest"],
+                reading=card_reading(mdc, kpi),
+                colour=card_colour(variation, assurance),
+                arrow=card_arrow(variation),
+                change=change,
+                help=f"{kpi.definition}. {target}Latest: {row['month']}. {mdc['reading']} "
+                f"Change on the month before: {change[:1].lower()}{change[1:]}. "
+                f"Same month last year: {row['vs_last_year']}.",
+                variation=variation,
+                assurance=assurance,
+                trend=list(row["trend"]),
+            )
+        )
+    return cards
 
 
 MILESTONE_ATTENTION_COLUMNS = ["code", "title", "status", "due", "why"]

@@ -7,7 +7,16 @@ import datetime as dt
 import pandas as pd
 
 from kpi.formats import KPI
-from kpi.scorecard import milestone_status_counts, milestones_needing_attention, rank_trusts, scorecard
+from kpi.scorecard import (
+    card_arrow,
+    card_colour,
+    headline_cards,
+    milestone_status_counts,
+    milestones_needing_attention,
+    month_on_month,
+    rank_trusts,
+    scorecard,
+)
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
 FTE = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1)
@@ -68,3 +77,98 @@ def test_milestones_needing_attention():
     assert milestone_status_counts(milestones) == {
         "complete": 1, "on track": 2, "at risk": 1, "off track": 0, "not started": 0
     }  # fmt: skip
+
+
+def _summary_row(code, variation, assurance, variation_label, assurance_label):
+    return {
+        "kpi_code": code,
+        "variation": variation,
+        "assurance": assurance,
+        "variation_label": variation_label,
+        "assurance_label": assurance_label,
+        "reading": "A reading.",
+    }
+
+
+def _card_row(code, latest, change, reading):
+    return {
+        "kpi_code": code,
+        "latest": latest,
+        "target": "",
+        "month": "Oct 2026",
+        "previous_change": change,
+        "previous_month": "Sep 2026",
+        "previous_reading": reading,
+        "vs_last_year": "–",
+        "trend": [1.0, 2.0],
+    }
+
+
+def test_headline_cards_take_colour_and_words_from_making_data_count_not_the_monthly_change():
+    sickness = KPI("SICKNESS_RATE", "Sickness absence rate", "RET", "%", "down", 4.5, "ratio", 2)
+    leavers = KPI(
+        "LEAVER_RATE", "Leaver rate", "RET", "%", "down", 10, "ratio", 1, accumulation="rolling_12_months"
+    )
+    kpis = {"SICKNESS_RATE": sickness, "LEAVER_RATE": leavers, "VACANCY_RATE": VACANCY, "SIP_FTE": FTE}
+    trend_label = "a 12-month rolling figure, shown as a trend"
+    card = pd.DataFrame(
+        [
+            _card_row("SICKNESS_RATE", "5.43%", "-0.05 pts", "better"),  # better than last month ...
+            _card_row("LEAVER_RATE", "11.1%", "", "no change"),
+            _card_row("VACANCY_RATE", "8.0%", "+0.1 pts", "worse"),
+            _card_row("SIP_FTE", "No data", "", ""),
+        ]
+    )
+    summary = pd.DataFrame(
+        [
+            # ... but a special cause concern that consistently fails its target
+            _summary_row(
+                "SICKNESS_RATE",
+                "concern_high",
+                "fail",
+                "Special cause concern (high)",
+                "Consistently failing target",
+            ),
+            _summary_row(
+                "LEAVER_RATE",
+                None,
+                None,
+                f"No variation icon: {trend_label}",
+                f"No assurance icon: {trend_label}",
+            ),
+            _summary_row(
+                "VACANCY_RATE",
+                "common_cause",
+                "pass",
+                "Common cause variation",
+                "Consistently passing target",
+            ),
+            _summary_row("SIP_FTE", None, None, "No data", "No data"),
+        ]
+    )
+    cards = {c.code: c for c in headline_cards(card, summary, kpis, tuple(kpis))}
+    sick = cards["SICKNESS_RATE"]
+    assert sick.reading == "Special cause concern (high); consistently failing target"
+    assert (sick.colour, sick.arrow) == ("orange", "up")
+    assert sick.change == "-0.05 pts on Sep 2026"  # plain text, no "better"
+    assert "A reading." in sick.help
+    leaver = cards["LEAVER_RATE"]
+    assert leaver.reading == "No variation icon: a 12-month rolling figure, shown as a trend"
+    assert (leaver.colour, leaver.arrow, leaver.change) == ("gray", "off", "No change on Sep 2026")
+    vacancy = cards["VACANCY_RATE"]  # common cause: the assurance icon's colour
+    assert (vacancy.reading, vacancy.colour, vacancy.arrow) == (
+        "Common cause variation; consistently passing target", "blue", "off"
+    )  # fmt: skip
+    assert cards["SIP_FTE"].reading is None and cards["SIP_FTE"].value == "No data"
+
+
+def test_card_colours_follow_the_icons():
+    assert card_colour("improvement_low", "fail") == "blue"
+    assert card_colour("concern_low", "pass") == "orange"
+    assert card_colour("neither_high", None) == "violet"
+    assert card_colour("common_cause", "fail") == "orange"
+    assert card_colour("common_cause", "hit_or_miss") == "gray"
+    assert card_colour("common_cause", None) == "gray"
+    assert card_colour(None, None) == "gray"
+    assert (card_arrow("neither_low"), card_arrow("common_cause"), card_arrow(None)) == ("down", "off", "off")
+    assert month_on_month({"previous_reading": ""}) == "No earlier month"

@@ -1,0 +1,158 @@
+"""One reading per KPI: on the demo data, for every KPI and every scope the Overview offers (the system,
+both collaboratives, each member trust), the headline card says what the Making Data Count summary
+says, in the same words and the icons' colour, and the month-on-month change is plain text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+
+from kpi import mdc, queries, scorecard
+from kpi.db import get_engine, migrate
+from kpi.demo import load_demo
+from kpi.formats import KPI
+from kpi.queries import KPIFilter
+from kpi.reference import load_reference
+
+END = dt.date(2026, 10, 1)
+START = dt.date(2023, 11, 1)  # the default period: the last 36 months
+
+
+@dataclass
+class Scope:
+    code: str
+    card: pd.DataFrame
+    summary: pd.DataFrame
+    cards: dict[str, scorecard.HeadlineCard]
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    path: Path = tmp_path_factory.mktemp("readings") / "demo.db"
+    engine = get_engine(f"sqlite:///{path}")
+    migrate(engine)
+    load_reference(engine)
+    load_demo(engine, end=END)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def scopes(demo_engine: Engine) -> dict[str, Scope]:
+    """Scorecard, Making Data Count summary and headline cards (every KPI) for each scope, built as the
+    Overview builds them."""
+    kpis = {row["code"]: KPI.from_row(row) for row in queries.kpi_catalogue(demo_engine).to_dict("records")}
+    points = queries.rebase_points(demo_engine)
+    rebase = {code: list(group["period"]) for code, group in points.groupby("kpi_code")}
+    trusts = queries.trusts(demo_engine)
+    members = list(trusts.loc[trusts["role"] == "member", "ods_code"])
+    flt = KPIFilter(period_from=START, period_to=END)
+    out = {}
+    for level, codes in (("system", [queries.SYSTEM_CODE]), ("collaborative", ["CMAST", "MHLDC"]),
+                         ("trust", members)):  # fmt: skip
+        for code in codes:
+            scope_filter = flt if level != "trust" else flt.but(trusts=(code,))
+            series = queries.kpi_series(scope_filter, level, demo_engine)
+            latest = queries.latest_values(scope_filter, level, demo_engine)
+            card = scorecard.scorecard(latest, series, kpis, code, {})
+            summary = mdc.icon_summary(series, kpis, code, rebase)
+            cards = scorecard.headline_cards(card, summary, kpis, tuple(kpis))
+            out[code] = Scope(code, card, summary, {c.code: c for c in cards})
+    return out
+
+
+@pytest.fixture(scope="module")
+def kpis(demo_engine: Engine) -> dict[str, KPI]:
+    return {row["code"]: KPI.from_row(row) for row in queries.kpi_catalogue(demo_engine).to_dict("records")}
+
+
+def _code(value):
+    return None if pd.isna(value) else value
+
+
+def test_every_scope_of_the_overview_is_covered(scopes):
+    assert len(scopes) == 3 + 16
+    assert all(len(scope.cards) == 19 for scope in scopes.values())
+
+
+def test_card_and_summary_say_the_same_for_every_kpi_and_scope(scopes, kpis):
+    checked = 0
+    for scope in scopes.values():
+        summary = scope.summary.set_index("kpi_code")
+        for code, card in scope.cards.items():
+            row = summary.loc[code]
+            where = f"{code} for {scope.code}"
+            if card.reading is None:
+                assert row["latest"] == "No data", where
+                continue
+            checked += 1
+            # The same month and figure ...
+            assert card.value == row["latest"], where
+            assert scope.card.set_index("kpi_code").loc[code, "month"] == row["month"], where
+            # ... the same icons, in the same words ...
+            variation, assurance = _code(row["variation"]), _code(row["assurance"])
+            assert (card.variation, card.assurance) == (variation, assurance), where
+            assert card.reading.startswith(row["variation_label"]), where
+            if variation is not None and kpis[code].target is not None:
+                label = row["assurance_label"]
+                assert card.reading.endswith(label[:1].lower() + label[1:]), where
+            assert row["reading"] in card.help, where
+            # ... and the icons' colour and side, never a green/red verdict on one month's change.
+            assert card.colour == scorecard.card_colour(variation, assurance), where
+            assert card.colour in {"blue", "orange", "violet", "gray"}, where
+            kind = (variation or "none").rsplit("_", 1)[0]
+            if kind in ("improvement", "concern", "neither"):
+                assert card.colour == {"improvement": "blue", "concern": "orange", "neither": "violet"}[kind]
+                assert f"Special cause {kind if kind != 'neither' else 'variation'}" in card.reading, where
+                assert card.arrow == ("up" if variation.endswith("_high") else "down"), where
+            else:
+                assert card.arrow == "off", where
+            assert not any(word in card.change for word in ("better", "worse")), where
+    assert checked > 300
+
+
+def test_accumulating_kpis_are_trends_everywhere_and_say_why(scopes):
+    for scope in scopes.values():
+        summary = scope.summary.set_index("kpi_code")
+        for code in ("LEAVER_RATE", "FUNDING_UTILISED"):
+            if summary.loc[code, "latest"] == "No data":
+                continue  # funding is collected for the system only
+            assert pd.isna(summary.loc[code, "variation"]) and pd.isna(summary.loc[code, "assurance"])
+            assert summary.loc[code, "reading"].endswith("so the SPC rules do not apply; shown as a trend.")
+            assert scope.cards[code].colour == "gray" and scope.cards[code].arrow == "off"
+    system = scopes[queries.SYSTEM_CODE].summary.set_index("kpi_code")
+    assert system.loc["LEAVER_RATE", "reading"] == (
+        "Leaver rate is a 12-month rolling figure: each month shares 11 months with the one before, so the "
+        "SPC rules do not apply; shown as a trend."
+    )
+    assert system.loc["FUNDING_UTILISED", "reading"].startswith("Funding utilised is a year-to-date figure")
+
+
+def test_a_board_lead_measure_at_100_percent_is_never_read_as_consistently_missed(scopes):
+    for scope in scopes.values():
+        row = scope.summary.set_index("kpi_code").loc["BOARD_AHP_LEAD"]
+        if row["latest"] == "100%":
+            assert "consistently be missed" not in row["reading"], scope.code
+            assert row["assurance"] != "fail", scope.code
+    system = scopes[queries.SYSTEM_CODE].summary.set_index("kpi_code").loc["BOARD_AHP_LEAD"]
+    assert system["reading"].endswith(
+        "target 100% is above the upper limit but has been met in each of the last 25 months, since "
+        "Oct 2024: the limits still include the earlier months, so recalculating them (rebasing) from "
+        "Oct 2024 is worth considering."
+    )
+
+
+def test_the_system_cards_that_used_to_contradict_the_summary(scopes):
+    cards = scopes[queries.SYSTEM_CODE].cards
+    sickness = cards["SICKNESS_RATE"]  # was a green "better than Sep 2026" beside a concern
+    assert (sickness.colour, sickness.arrow) == ("orange", "up")
+    assert sickness.reading == "Special cause concern (high); consistently failing target"
+    assert sickness.change.endswith("on Sep 2026")
+    leavers = cards["LEAVER_RATE"]  # was a grey card beside a concern; now a trend in both
+    assert leavers.colour == "gray" and leavers.reading.startswith("No variation icon: a 12-month rolling")
