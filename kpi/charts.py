@@ -82,10 +82,25 @@ def style_figure(fig: go.Figure, *, title: str, y_title: str, height: int = 380)
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
         separators=".,",
     )
+    # The margins above are minimums: automargin grows them to fit the tick labels and axis titles.
+    # It is set here, not left to the template, because importing Streamlit makes its own template
+    # (which has no automargin) the default, and images drawn on the server would then cut the y tick
+    # labels at the left edge ("0 0 0") with the axis title on top of them.
     fig.update_xaxes(
-        showgrid=False, linecolor=NHS_MID_GREY, ticks="outside", tickformat="%b %Y", hoverformat="%b %Y"
+        automargin=True,
+        showgrid=False,
+        linecolor=NHS_MID_GREY,
+        ticks="outside",
+        tickformat="%b %Y",
+        hoverformat="%b %Y",
     )
-    fig.update_yaxes(title_text=y_title, gridcolor=NHS_PALE_GREY, zeroline=False, linecolor=NHS_MID_GREY)
+    fig.update_yaxes(
+        automargin=True,
+        title={"text": y_title, "standoff": 12},  # clear of the longest tick label
+        gridcolor=NHS_PALE_GREY,
+        zeroline=False,
+        linecolor=NHS_MID_GREY,
+    )
     return fig
 
 
@@ -200,6 +215,10 @@ def profession_bars(
         gridcolor=NHS_PALE_GREY,
         title_text=kpi.unit if kpi.unit != "GBP" else "£",
     )
+    values = rows["value"].dropna()
+    top = max(float(values.max()), kpi.target or 0.0) if not values.empty else 0.0
+    if top > 0:  # room right of the longest bar for its value, which is drawn outside the bar
+        fig.update_xaxes(range=[min(0.0, float(values.min())), top * 1.2])
     fig.update_yaxes(gridcolor="white")
     fig.update_layout(showlegend=False)
     return fig

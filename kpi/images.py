@@ -126,6 +126,7 @@ _LINE_PX = 19  # caption line height at 13 px text
 _TITLE_PX = 22
 _SYNTHETIC_PX = 34  # the boxed notice
 _TICKS_PX = 34  # x tick labels under the plot
+_AXIS_TITLE_PX = 30  # an x axis title under them
 _LEGEND_ROW_PX = 24
 
 
@@ -160,6 +161,8 @@ def _with_caption(figure: go.Figure, caption: ImageCaption, width: int, height: 
     plot_height = max(total - top - bottom, 120)
 
     below = _TICKS_PX
+    if any(axis.title.text for axis in fig.select_xaxes()):
+        below += _AXIS_TITLE_PX
     legend = layout.legend
     legend_below = (
         layout.showlegend is not False
@@ -403,12 +406,30 @@ def _opts(fmt: str, width: int, height: int | None, scale: float) -> dict[str, A
     return opts
 
 
+def _labels_inside(figure: go.Figure) -> go.Figure:
+    """A copy of the figure whose axes grow the margins to fit their tick labels and titles (automargin),
+    unless an axis says otherwise. The figures come with margins of a few pixels and rely on automargin;
+    left to the default template, that holds only while Plotly's own template is the default, and in the
+    app Streamlit makes its template (without automargin) the default, so the y tick labels were cut at
+    the left edge and the axis title drawn over them."""
+    fig = go.Figure(figure)
+
+    def fit(axis) -> None:
+        if axis.automargin is None:
+            axis.automargin = True
+
+    fig.for_each_xaxis(fit)
+    fig.for_each_yaxis(fit)
+    return fig
+
+
 def render_figure(
     figure: go.Figure, fmt: ImageFormat, *, width: int = 1100, height: int | None = None, scale: float = 2
 ) -> bytes:
-    """The figure as PNG or SVG bytes, as it is (no caption)."""
+    """The figure as PNG or SVG bytes, as it is (no caption), with its axis labels inside the image."""
     opts = _opts(fmt, width, height or figure.layout.height, scale)
-    return _BROWSER.run(lambda k: k.calc_fig(figure, opts), RENDER_TIMEOUT + 10)
+    fig = _labels_inside(figure)
+    return _BROWSER.run(lambda k: k.calc_fig(fig, opts), RENDER_TIMEOUT + 10)
 
 
 def render_figures(
@@ -422,7 +443,7 @@ def render_figures(
     """Many figures at once (they overlap across the browser's tabs), in order. `progress(done, total)`
     is called in the caller's thread as each one finishes."""
     browser = _BROWSER.kaleido()
-    specs = [(fig, _opts(fmt, width, fig.layout.height, scale)) for fig in figures]
+    specs = [(_labels_inside(fig), _opts(fmt, width, fig.layout.height, scale)) for fig in figures]
     futures = _BROWSER.submit_many([browser.calc_fig(fig, opts) for fig, opts in specs])
     index = {future: i for i, future in enumerate(futures)}
     results: list[bytes | None] = [None] * len(futures)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import plotly.io as pio
+import pytest
 
 from kpi import charts, mdc
 from kpi.formats import KPI
@@ -84,3 +86,35 @@ def test_file_stem_is_meaningful_and_safe():
         "VACANCY_RATE_C-M_2024-04_to_2026-10"
     )
     assert charts.plotly_config("x")["toImageButtonOptions"] == {"format": "png", "filename": "x", "scale": 2}
+
+
+def test_every_axis_grows_its_margin_to_fit_its_labels_whatever_the_default_template(monkeypatch):
+    """The figures have margins of a few pixels and rely on automargin for their tick labels and axis
+    titles. Streamlit's template (the default once Streamlit is imported) has no automargin, so the
+    figures ask for it themselves; images drawn on the server otherwise cut the y labels at the edge."""
+    monkeypatch.setattr(pio.templates, "default", "none")
+    data = series([8.0, 8.5, 9.0, 9.5, 9.0] * 3)
+    result, dates = mdc.kpi_spc(data, VACANCY)
+    by_profession = pd.DataFrame(
+        {"profession_code": ["DIET", "POD"], "value": [7.0, 9.0], "numerator": [7.0, 9.0],
+         "denominator": [100.0, 100.0], "period": pd.Timestamp("2024-01-01")}
+    )  # fmt: skip
+    milestones = pd.DataFrame(
+        {"code": ["M1"], "title": ["Recruit the lead"], "status": ["at risk"],
+         "baseline_due": pd.to_datetime(["2024-03-31"]), "forecast_due": pd.to_datetime(["2026-12-31"]),
+         "completed_on": pd.to_datetime([None])}
+    )  # fmt: skip
+    names = {"DIET": "Dietitians", "POD": "Podiatrists"}
+    figures = {
+        "trend": charts.trend_figure(data, VACANCY, {"C&M": "C&M system"}),
+        "SPC": charts.spc_figure(result, dates, VACANCY, "C&M system", reading=""),
+        "bars": charts.profession_bars(by_profession, VACANCY, names, title="By profession"),
+        "heatmap": charts.profession_heatmap(by_profession, VACANCY, names, title="By profession"),
+        "milestones": charts.milestone_timeline(milestones, dt.date(2026, 11, 25)),
+    }
+    for name, fig in figures.items():
+        axes = [*fig.select_xaxes(), *fig.select_yaxes()]
+        assert axes and all(axis.automargin is True for axis in axes), name
+        assert fig.layout.yaxis.title.standoff == 12, name
+    bars = figures["bars"].layout.xaxis
+    assert bars.range[0] == 0 and bars.range[1] == pytest.approx(9.0 * 1.2), "room for the value labels"

@@ -3,14 +3,20 @@ and a one-line reason (never a traceback) when there is no browser."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import re
 import struct
 import threading
 import xml.etree.ElementTree as ET
 
+import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 
-from kpi import images
+from kpi import charts, images, mdc
+from kpi.formats import KPI
 from kpi.images import ImageCaption, ImageExportUnavailable
 
 needs_browser = pytest.mark.skipif(not images.images_available()[0], reason="no Chromium on this machine")
@@ -140,3 +146,288 @@ def test_a_missing_browser_gives_one_line_and_no_traceback(monkeypatch, tmp_path
 def test_an_unknown_format_is_refused():
     with pytest.raises(ValueError, match="png or svg"):
         images.render_figure(figure(), "gif")  # type: ignore[arg-type]
+
+
+# --- every axis label inside the image ---------------------------------------------------------------------
+#
+# Each chart kind is drawn to SVG through the server path the download buttons use, under Plotly's own
+# default template (the command line) and under Streamlit's (the app: importing Streamlit makes its template,
+# which has no automargin, the default). Every tick label and axis title must lie inside the image, the axis
+# titles must not overlap their tick labels, and no axis label may run into the caption or another note.
+# Text boxes are estimated from Arial's advance widths (the charts ask for Arial; the server draws Liberation
+# Sans, which has the same widths) with 5% to spare, and its line height (0.91 em above the baseline, 0.22
+# em below).
+
+_ARIAL_WIDTHS = {  # thousandths of an em
+    191: "'", 222: "ijl", 260: "|", 278: " !,./:;I[\\]ft", 333: "()-`r", 355: '"', 389: "*",
+    500: "Jcksvxyz", 556: "0123456789#$?L_abdeghnopqu£–", 584: "+<=>~", 611: "FTZ",
+    667: "ABEKPSVXY&", 722: "CDHNRUw", 778: "GOQ", 833: "Mm", 889: "%", 944: "W", 1000: "…—", 1015: "@",
+}  # fmt: skip
+_EM = {char: width / 1000 for width, chars in _ARIAL_WIDTHS.items() for char in chars}
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom in image pixels
+Matrix = tuple[float, float, float, float, float, float]  # SVG's a b c d e f
+_IDENTITY: Matrix = (1, 0, 0, 1, 0, 0)
+
+
+def text_width(text: str, size: float) -> float:
+    """Pixels the text takes at this font size, a little more than it really does (an unknown
+    character counts as 1 em, wider than any in Arial but @)."""
+    return 1.05 * size * sum(_EM.get(char, 1.0) for char in text)
+
+
+def _times(m: Matrix, n: Matrix) -> Matrix:
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a * a2 + c * b2,
+        b * a2 + d * b2,
+        a * c2 + c * d2,
+        b * c2 + d * d2,
+        a * e2 + c * f2 + e,
+        b * e2 + d * f2 + f,
+    )
+
+
+def _transform(attribute: str | None) -> Matrix:
+    """An SVG transform attribute (translate, rotate, scale, matrix) as one matrix."""
+    matrix = _IDENTITY
+    for name, arguments in re.findall(r"(\w+)\s*\(([^)]*)\)", attribute or ""):
+        v = [float(number) for number in re.split(r"[\s,]+", arguments.strip()) if number]
+        if name == "translate":
+            step: Matrix = (1, 0, 0, 1, v[0], v[1] if len(v) > 1 else 0)
+        elif name == "scale":
+            step = (v[0], 0, 0, v[1] if len(v) > 1 else v[0], 0, 0)
+        elif name == "rotate":
+            angle = math.radians(v[0])
+            cx, cy = (v[1], v[2]) if len(v) > 2 else (0.0, 0.0)
+            turn = (math.cos(angle), math.sin(angle), -math.sin(angle), math.cos(angle), 0.0, 0.0)
+            step = _times(_times((1, 0, 0, 1, cx, cy), turn), (1, 0, 0, 1, -cx, -cy))
+        elif name == "matrix":
+            step = (v[0], v[1], v[2], v[3], v[4], v[5])
+        else:
+            raise AssertionError(f"unexpected SVG transform {name}")
+        matrix = _times(matrix, step)
+    return matrix
+
+
+def _box(matrix: Matrix, left: float, top: float, right: float, bottom: float) -> Box:
+    a, b, c, d, e, f = matrix
+    points = [(a * x + c * y + e, b * x + d * y + f) for x in (left, right) for y in (top, bottom)]
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def svg_labels(data: bytes) -> tuple[float, float, list[tuple[str, str, Box]]]:
+    """The image's width and height, and (kind, text, box) for every axis label: kind is xtick, ytick,
+    colorbar tick, xtitle or ytitle; and for every annotation (kind note, box as Plotly drew it)."""
+    root = ET.fromstring(data)
+    found: list[tuple[str, str, Box]] = []
+
+    def walk(element: ET.Element, matrix: Matrix, kind: str | None) -> None:
+        matrix = _times(matrix, _transform(element.get("transform")))
+        tag = element.tag.rsplit("}", 1)[-1]
+        classes = (element.get("class") or "").split()
+        if tag == "g" and "annotation" in classes:
+            kind = "note"
+        elif tag == "g" and {"xtick", "ytick"} & set(classes):
+            kind = "xtick" if "xtick" in classes else "ytick"
+        elif tag == "g" and any(re.fullmatch(r"ycb\w*tick", c) for c in classes):
+            kind = "colorbar tick"
+        if tag == "rect" and kind == "note" and "bg" in classes:
+            x, y = float(element.get("x", 0)), float(element.get("y", 0))
+            width, height = float(element.get("width", 0)), float(element.get("height", 0))
+            found.append(("note", "", _box(matrix, x, y, x + width, y + height)))
+            return
+        if tag == "text":
+            title = next((c[0] + "title" for c in classes if re.fullmatch(r"[xy]\d*title", c)), None)
+            text = "".join(element.itertext())
+            if (title or kind in ("xtick", "ytick", "colorbar tick")) and text.strip():
+                size = float(re.search(r"font-size:\s*([\d.]+)px", element.get("style", "")).group(1))
+                x, y = float(element.get("x", 0)), float(element.get("y", 0))
+                width = text_width(text, size)
+                anchor = element.get("text-anchor", "start")
+                left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+                box = _box(matrix, left, y - 0.91 * size, left + width, y + 0.22 * size)
+                found.append((title or kind, text, box))
+            return
+        for child in element:
+            walk(child, matrix, kind)
+
+    walk(root, _IDENTITY, None)
+    return float(root.get("width")), float(root.get("height")), found
+
+
+def _overlap(one: Box, other: Box) -> bool:
+    return one[0] < other[2] and other[0] < one[2] and one[1] < other[3] and other[1] < one[3]
+
+
+def _shown(box: Box) -> str:
+    return "x {:.0f} to {:.0f}, y {:.0f} to {:.0f}".format(*(box[0], box[2], box[1], box[3]))
+
+
+def label_problems(data: bytes) -> list[str]:
+    """What is wrong with the axis labels of an SVG chart: each label outside the image, an axis title
+    over its own tick labels, an axis label over a note (the caption, a target or today marker)."""
+    width, height, found = svg_labels(data)
+    problems = []
+    labels = [(kind, text, box) for kind, text, box in found if kind != "note"]
+    notes = [box for kind, _, box in found if kind == "note"]
+    for kind, text, box in labels:
+        if box[0] < 0 or box[1] < 0 or box[2] > width or box[3] > height:
+            problems.append(
+                f"{kind} {text!r} at {_shown(box)} is not inside the {width:.0f} x {height:.0f} image"
+            )
+        for note in notes:
+            if _overlap(box, note):
+                problems.append(f"{kind} {text!r} at {_shown(box)} runs into a note at {_shown(note)}")
+    for axis in "xy":
+        ticks = [(text, box) for kind, text, box in labels if kind == f"{axis}tick"]
+        for kind, title, box in labels:
+            if kind != f"{axis}title":
+                continue
+            for text, tick in ticks:
+                if _overlap(box, tick):
+                    problems.append(
+                        f"{axis} axis title {title!r} at {_shown(box)} overlaps tick label {text!r} "
+                        f"at {_shown(tick)}"
+                    )
+    return problems
+
+
+WTE = KPI("AHP_FTE", "AHP staff in post", "PLAN", "FTE", "up", None, "sum", 1)
+SPEND = KPI("AGENCY_SPEND", "Agency spend", "FIN", "GBP", "down", 1_100_000, "sum", 0)
+PROFESSIONS = {
+    "DIET": "Dietitians",
+    "PHYS": "Physiotherapists and sports therapists",
+    "POD": "Podiatrists",
+    "SLT": "Speech and language therapists",
+}
+TRUSTS = {  # long names on a category axis, as a ranking of trusts would show them
+    "REM": "Liverpool University Hospitals NHS Foundation Trust",
+    "RBS": "Alder Hey Children's NHS Foundation Trust",
+    "RBN": "Mersey and West Lancashire Teaching Hospitals NHS Trust",
+}
+
+
+def _series(values: list[float], scope: str = "C&M", start: str = "2025-01-01") -> pd.DataFrame:
+    n = len(values)
+    return pd.DataFrame({"scope_code": scope, "period": pd.date_range(start, periods=n, freq="MS"),
+                         "value": values, "numerator": values, "denominator": [1.0] * n})  # fmt: skip
+
+
+def _by_category(values: dict[str, float], month: str = "2026-10-01") -> pd.DataFrame:
+    return pd.DataFrame({"profession_code": list(values), "value": list(values.values()),
+                         "numerator": list(values.values()), "denominator": 1.0,
+                         "period": pd.Timestamp(month)})  # fmt: skip
+
+
+def chart(kind: str) -> go.Figure:
+    """One chart of each kind the app and the board pack draw, from small exact frames with long labels:
+    y ticks like '1,528.45' and '£1.25M', profession and trust names, milestone titles cut at 48
+    characters."""
+    if kind == "trend":
+        frame = pd.concat(
+            [_series([1528.4, 1490.2, 1511.0, 1502.7]), _series([702.5, 688.0, 695.1, 690.0], "CMAST")]
+        )
+        return charts.trend_figure(frame, WTE, {"C&M": "C&M system", "CMAST": "CMAST"})
+    if kind == "trend £":
+        return charts.trend_figure(
+            _series([1_250_000.0, 1_180_000.0, 1_210_000.0]), SPEND, {"C&M": "C&M system"}
+        )
+    if kind == "SPC":
+        frame = _series([1528.2, 1528.6] * 8 + [1529.4, 1529.6, 1529.8, 1530.1], start="2024-01-01")
+        result, dates = mdc.kpi_spc(frame, WTE)
+        return charts.spc_figure(
+            result, dates, WTE, "C&M system", reading="Special cause improvement: a test."
+        )
+    if kind == "SPC £":
+        frame = _series([1_250_100.0, 1_249_800.0] * 8 + [1_251_500.0, 1_252_000.0], start="2024-01-01")
+        result, dates = mdc.kpi_spc(frame, SPEND)
+        return charts.spc_figure(result, dates, SPEND, "C&M system", reading="")
+    if kind == "by profession":
+        frame = _by_category({"DIET": 1_250_000.0, "PHYS": 15_000.0, "POD": 980_000.0, "SLT": 402_500.0})
+        return charts.profession_bars(frame, SPEND, PROFESSIONS, title="Agency spend (£) by profession")
+    if kind == "trusts":
+        frame = _by_category({"REM": 1528.4, "RBS": 702.5, "RBN": 1_250.0})
+        return charts.profession_bars(frame, WTE, TRUSTS, title="AHP staff in post (FTE) by trust")
+    if kind == "heatmap":
+        months = [f"2026-{m:02d}-01" for m in range(5, 11)]
+        frame = pd.concat(
+            [
+                _by_category(
+                    {"DIET": 1_250_000.0 + i, "PHYS": 15_000.0, "POD": 980_000.0, "SLT": 402_500.0}, m
+                )
+                for i, m in enumerate(months)
+            ]
+        )
+        return charts.profession_heatmap(frame, SPEND, PROFESSIONS, title="Agency spend (£) by profession")
+    if kind == "milestones":
+        titles = [
+            "Recruitment to the C&M AHP Workforce Lead post, or contract extension for existing personnel",
+            "Delivery infrastructure for key workstreams in place, with associated KPIs",
+            "Integration and connectivity with wider system workstreams",
+            "Implementation of key activities and actions across the programme",
+            "Business plan for the role beyond March 2024",
+            "End of programme report",
+        ]
+        milestones = pd.DataFrame(
+            {"code": [f"M{i}" for i in range(1, 7)], "title": titles,
+             "status": ["complete", "complete", "off track", "at risk", "complete", "on track"],
+             "baseline_due": pd.to_datetime(["2022-09-30", "2023-03-31", "2023-06-30", "2024-03-31",
+                                             "2023-12-31", "2027-03-31"]),
+             "forecast_due": pd.to_datetime(["2022-09-30", "2023-05-31", "2027-01-31", "2026-12-31",
+                                             "2024-02-29", "2027-03-31"]),
+             "completed_on": pd.to_datetime(["2022-08-15", "2023-05-10", None, None, "2024-02-20", None])}
+        )  # fmt: skip
+        return charts.milestone_timeline(milestones, dt.date(2026, 11, 25))
+    raise AssertionError(kind)
+
+
+CHART_KINDS = ["trend", "trend £", "SPC", "SPC £", "by profession", "trusts", "heatmap", "milestones"]
+
+
+@pytest.fixture(params=["plotly", "streamlit"])
+def default_template(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The default Plotly template when the figures are built: Plotly's own (the command line), or
+    Streamlit's (the app), which has no automargin."""
+    before = pio.templates.default
+    import streamlit  # noqa: F401  registers its "streamlit" template and makes it the default
+
+    pio.templates.default = before
+    monkeypatch.setattr(pio.templates, "default", request.param)
+    return request.param
+
+
+def test_the_label_check_sees_a_clipped_label():
+    clipped = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
+        b'<g class="ytick"><text text-anchor="end" x="6" y="5" transform="translate(0,50)" '
+        b'style="font-size: 14px">1,600</text></g>'
+        b'<text class="ytitle" transform="rotate(-90,10,50)" x="10" y="50" text-anchor="middle" '
+        b'style="font-size: 14px">WTE</text></svg>'
+    )
+    problems = label_problems(clipped)
+    assert any("'1,600'" in p and "not inside" in p for p in problems)
+    assert any("overlaps tick label '1,600'" in p for p in problems)
+    assert text_width("1,528.4", 14) == pytest.approx(1.05 * 14 * (5 * 0.556 + 2 * 0.278))
+
+
+@needs_browser
+@pytest.mark.parametrize("kind", CHART_KINDS)
+def test_downloaded_images_keep_every_axis_label_inside(kind, default_template):
+    data = images.chart_image(chart(kind), "svg", caption=CAPTION, scale=1)
+    _, _, found = svg_labels(data)
+    kinds = {label_kind for label_kind, _, _ in found}
+    assert {"xtick", "ytick"} <= kinds, "the check found the tick labels"
+    if kind in ("trend", "trend £", "SPC", "SPC £"):
+        assert "ytitle" in kinds
+    assert label_problems(data) == []
+
+
+@needs_browser
+def test_board_pack_images_keep_every_axis_label_inside(default_template):
+    """The PDF board pack draws its charts through render_figures, without a caption, 900 px wide."""
+    figures = [chart(kind) for kind in ("SPC", "SPC £", "milestones")]
+    for data in images.render_figures(figures, "svg", width=900):
+        assert label_problems(data) == []
