@@ -377,8 +377,9 @@ def spc_figure(
     """A Making Data Count XmR chart: points coloured and shaped by type, mean and process limits per
     segment (drawn apart after a recalculation), the target, the variation and assurance icons with
     their names, and the one-sentence reading under the title. A run chart (mean only, no icons) when
-    there are too few points. `text_width` (characters) wraps the title and reading to the chart's
-    width: about 120 for a full-width chart, 60 for one of two side by side."""
+    there are too few points; a plain trend (the points only: no mean, limits, point types or icons)
+    for a 12-month rolling or year-to-date figure. `text_width` (characters) wraps the title and
+    reading to the chart's width: about 120 for a full-width chart, 60 for one of two side by side."""
     points = result.points.assign(date=dates)
     fig = go.Figure()
     fig.add_trace(
@@ -392,9 +393,11 @@ def spc_figure(
             connectgaps=True,
         )
     )
+    trend = result.chart_type == "trend"
     for segment, rows in points.groupby("segment", sort=True):
         first = bool(segment == points["segment"].min())
-        fig.add_trace(_flat_line(rows, "mean", "Mean", spc.COLOUR_MEAN, "solid", 2, first))
+        if not trend:
+            fig.add_trace(_flat_line(rows, "mean", "Mean", spc.COLOUR_MEAN, "solid", 2, first))
         if result.chart_type == "xmr":
             fig.add_trace(_flat_line(rows, "upl", "Process limits", NHS_DARK_GREY, "dash", 1.5, first))
             fig.add_trace(_flat_line(rows, "lpl", "Process limits", NHS_DARK_GREY, "dash", 1.5, False))
@@ -418,11 +421,30 @@ def spc_figure(
                 hovertemplate=f"<b>%{{x|%b %Y}}</b>: %{{customdata[0]}}<br>{label}<extra></extra>",
             )
         )
+    if trend:  # no point types: every point alike, named for what it is
+        label = spc.ACCUMULATION_LABELS[result.accumulation]
+        rows = points[points["value"].notna()]
+        fig.add_trace(
+            go.Scatter(
+                x=rows["date"],
+                y=rows["value"],
+                mode="markers",
+                name=label,
+                marker={
+                    "symbol": "circle",
+                    "size": 8,
+                    "color": NHS_BLUE,
+                    "line": {"width": 1, "color": "white"},
+                },
+                customdata=[[format_value(v, kpi.unit, max(kpi.decimals, 1))] for v in rows["value"]],
+                hovertemplate=f"<b>%{{x|%b %Y}}</b>: %{{customdata[0]}}<br>{label}<extra></extra>",
+            )
+        )
     add_target_line(fig, kpi)
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
-    kind = "XmR chart" if result.chart_type == "xmr" else "run chart"
+    kind = {"xmr": "XmR chart", "trend": "trend"}.get(result.chart_type, "run chart")
     title_lines = textwrap.wrap(f"{heading} ({kind})", int(text_width * 0.75))
     reading_lines = textwrap.wrap(reading, text_width)
     fig = style_figure(

@@ -300,8 +300,8 @@ def _build_figures(pack: _Pack) -> None:
         figure.update_layout(margin={"t": 64})
         block["notes"] = list(result.notes)
         block["alt"] = (
-            f"SPC chart of {kpi.name} for {pack.scope.short}, {month_label(pack.period_start)} to "
-            f"{month_label(pack.period_end)}. {row['reading']}"
+            f"{'SPC' if kpi.is_monthly else 'Trend'} chart of {kpi.name} for {pack.scope.short}, "
+            f"{month_label(pack.period_start)} to {month_label(pack.period_end)}. {row['reading']}"
         )
         pack.figures[code] = figure
     today = _uk_time(pack.generated_at).date()

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from kpi import mdc, queries, scorecard
+from kpi import charts, mdc, queries, scorecard
 from kpi.db import get_engine, migrate
 from kpi.demo import load_demo
 from kpi.formats import KPI
@@ -27,6 +27,7 @@ START = dt.date(2023, 11, 1)  # the default period: the last 36 months
 @dataclass
 class Scope:
     code: str
+    series: pd.DataFrame
     card: pd.DataFrame
     summary: pd.DataFrame
     cards: dict[str, scorecard.HeadlineCard]
@@ -63,7 +64,7 @@ def scopes(demo_engine: Engine) -> dict[str, Scope]:
             card = scorecard.scorecard(latest, series, kpis, code, {})
             summary = mdc.icon_summary(series, kpis, code, rebase)
             cards = scorecard.headline_cards(card, summary, kpis, tuple(kpis))
-            out[code] = Scope(code, card, summary, {c.code: c for c in cards})
+            out[code] = Scope(code, series, card, summary, {c.code: c for c in cards})
     return out
 
 
@@ -156,3 +157,30 @@ def test_the_system_cards_that_used_to_contradict_the_summary(scopes):
     assert sickness.change.endswith("on Sep 2026")
     leavers = cards["LEAVER_RATE"]  # was a grey card beside a concern; now a trend in both
     assert leavers.colour == "gray" and leavers.reading.startswith("No variation icon: a 12-month rolling")
+
+
+def test_the_system_charts_show_what_the_summary_says(scopes, kpis):
+    system = scopes[queries.SYSTEM_CODE]
+    summary = system.summary.set_index("kpi_code")
+    for code, kpi in kpis.items():
+        data = system.series[system.series["kpi_code"] == code]
+        result, dates = mdc.kpi_spc(data, kpi)
+        reading = mdc.reading(result, kpi, dates)
+        assert reading == summary.loc[code, "reading"], code
+        figure = charts.spc_figure(result, dates, kpi, "C&M system", reading=reading)
+        names = {trace.name for trace in figure.data}
+        if not kpi.is_monthly:  # a plain trend: the points, no mean, limits, point types or icons
+            assert figure.layout.title.text.endswith("(trend)"), code
+            assert not names & {"Mean", "Process limits", "Common cause", "Special cause: improvement"}, code
+            assert len(figure.layout.images) == 0, code
+        else:
+            assert figure.layout.title.text.endswith("(XmR chart)"), code
+            icons = 1 + (pd.notna(summary.loc[code, "assurance"]))
+            assert len(figure.layout.images) == icons, code
+    leavers = charts.spc_figure(
+        *mdc.kpi_spc(system.series[system.series["kpi_code"] == "LEAVER_RATE"], kpis["LEAVER_RATE"]),
+        kpis["LEAVER_RATE"],
+        "C&M system",
+        reading="",
+    )
+    assert "12-month rolling figure" in {trace.name for trace in leavers.data}
