@@ -8,6 +8,7 @@ colour alone. Sizes are set for a laptop and readable on a projector.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import textwrap
 from collections.abc import Mapping
@@ -334,16 +335,43 @@ def _short(text: str, limit: int = 48) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def file_stem(*parts: str | dt.date | pd.Timestamp | None) -> str:
-    """A file name stem from meaningful parts: 'VACANCY_RATE_CMAST_2022-04_to_2026-10'."""
-    words = []
+STEM_LIMIT = 80  # characters in a file name stem, before the extension
+STEM_GROUP = 4  # codes a group shows in full; a longer group shows two and how many more
+
+
+def file_stem(*parts: str | dt.date | pd.Timestamp | tuple[str, ...] | None) -> str:
+    """A file name stem from meaningful parts: 'VACANCY_RATE_C-M_PHYSIO_2022-04_to_2026-10'.
+
+    A part may be a group of codes (a tuple: trusts, professions, scopes), joined with '-'. Names stay
+    short but unique: a group of more than four codes shows two and how many more ('RBS-REM-3-more'),
+    and whenever anything is shortened, a hash of the full name is added, so two different filters
+    never share a file name."""
+    full: list[str] = []
+    short: list[str] = []
     for part in parts:
-        if part is None or part == "":
+        if part is None or part == "" or part == ():
+            continue
+        if isinstance(part, (tuple, list)):
+            codes = [code for code in (_stem_word(p) for p in part) if code]
+            full.append("-".join(codes))
+            shown = codes if len(codes) <= STEM_GROUP else [*codes[:2], f"{len(codes) - 2}-more"]
+            short.append("-".join(shown))
             continue
         if isinstance(part, (dt.date, pd.Timestamp)):
             part = f"{pd.Timestamp(part):%Y-%m}"
-        words.append(re.sub(r"[^A-Za-z0-9._-]+", "-", str(part)).strip("-"))
-    return "_".join(w for w in words if w) or "chart"
+        word = _stem_word(part)
+        full.append(word)
+        short.append(word)
+    full_stem = "_".join(w for w in full if w) or "chart"
+    short_stem = "_".join(w for w in short if w) or "chart"
+    if short_stem == full_stem and len(full_stem) <= STEM_LIMIT:
+        return full_stem
+    digest = hashlib.sha1(full_stem.encode("utf-8")).hexdigest()[:8]
+    return f"{short_stem[: STEM_LIMIT - len(digest) - 1].rstrip('_-')}_{digest}"
+
+
+def _stem_word(part: object) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(part)).strip("-")
 
 
 def plotly_config(filename: str) -> dict:
