@@ -1,8 +1,10 @@
 """Collaboratives: CMAST and MHLDC side by side for each KPI, and who belongs to which."""
 
+import dataclasses
+
 import streamlit as st
 
-from kpi import ui
+from kpi import export, ui
 
 db = ui.db()
 sel = ui.selection()
@@ -47,12 +49,23 @@ if not partners.empty:
         "System partner, outside collaborative totals: "
         + "; ".join(f"{row.name} ({row.ods_code})" for row in partners.itertuples())
     )
-ui.csv_download("Download memberships (CSV)", member_table, "collaborative-memberships.csv")
+ui.csv_download(
+    "Download memberships (CSV)",
+    member_table,
+    "collaborative-memberships.csv",
+    title="Member trusts of CMAST and MHLDC",
+    provenance=export.Provenance(source="Dashboard reference data: trusts and collaborative memberships"),
+)
 
 code = ui.workstream_filter("collab_ws")
 st.subheader(f"KPIs side by side: {stream_names[code]}", anchor=False)
 st.caption("Choose the workstream in the sidebar.")
 view = ui.chart_view("collab_view")
+# This page always shows both collaboratives, whatever the collaborative and trust choice.
+ui.shown_line(
+    dataclasses.replace(sel, trusts=(), collaborative=None),
+    scope=" and ".join(collab_frame["code"]),
+)
 flt = sel.to_kpi_filter().but(workstreams=(code,), collaboratives=None)
 collabs = ui.series(db, flt, "collaborative")
 shown = list(collab_frame["code"])

@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, scorecard, ui
+from kpi import charts, export, scorecard, ui
 from kpi.auth import PermissionDenied
 from kpi.milestones import FIELD_LABELS, MilestoneError, update_milestone
 from kpi.models import MILESTONE_STATUSES, RAG_RATINGS
@@ -48,12 +48,20 @@ table = milestones.assign(
     ]
 ]
 figure = charts.milestone_timeline(milestones, today)
+# Milestones are not filtered: every row says where it comes from and whether it is synthetic.
+download = table.assign(
+    **{export.SYNTHETIC_COLUMN: milestones["is_synthetic"].astype(bool).map({True: "yes", False: "no"})}
+)
+milestone_provenance = export.Provenance(
+    scope="C&M AHP workforce programme", source="Programme records", data_as_at=today.isoformat()
+)
 ui.show_chart(
     figure,
-    table,
+    download,
     stem=charts.file_stem("milestones", today),
     alt="Programme milestones: baseline against forecast or completion, by status",
     synthetic=bool(milestones["is_synthetic"].any()),
+    provenance=milestone_provenance,
     key="milestone_timeline",
     title="Programme milestones",
     caption=ui.image_caption(
@@ -87,10 +95,10 @@ st.dataframe(
 )
 ui.csv_download(
     "Download milestones (CSV)",
-    table,
+    download,
     f"{charts.file_stem('milestones', today)}.csv",
-    synthetic=bool(milestones["is_synthetic"].any()),
     title="Programme milestones",
+    provenance=milestone_provenance,
 )
 
 user = ui.user()

@@ -1,11 +1,11 @@
 """Overview, for the board: where the KPIs stand, at a glance."""
 
+import dataclasses
 import datetime as dt
 
 import streamlit as st
 
-from kpi import charts, queries, scorecard, ui
-from kpi.formats import month_label
+from kpi import charts, export, queries, scorecard, ui
 
 db = ui.db()
 sel = ui.selection()
@@ -34,6 +34,12 @@ level = (
     "system" if scope == queries.SYSTEM_CODE else "collaborative" if scope in ("CMAST", "MHLDC") else "trust"
 )
 scope_filter = flt if level != "trust" else flt.but(trusts=(scope,))
+# The figures for one scope are shaped by the scope, the professions and the period; the trust and
+# collaborative choices only decide which scopes can be picked.
+shaping = dataclasses.replace(sel, trusts=(), collaborative=None)
+words = ui.filter_words(shaping)
+scope_name = names.get(scope, scope)
+ui.shown_line(shaping, scope=scope_name)
 latest = ui.latest(db, scope_filter, level)
 history = ui.series(db, scope_filter, level)
 workstream_names = dict(zip(ui.workstreams(db)["code"], ui.workstreams(db)["name"], strict=True))
@@ -70,7 +76,7 @@ with st.grid(4, min_column_width=240, gap="small"):
             help=item.help,
         )
 
-st.subheader(f"Making Data Count summary: {names.get(scope, scope)}", anchor=False)
+st.subheader(words.titled(f"Making Data Count summary: {scope_name}"), anchor=False)
 st.caption(
     "Each KPI as an SPC chart over the chosen period, read with NHS England's Making Data Count rules. "
     "Variation: is the latest month a signal of improvement or concern, or ordinary (common cause) "
@@ -105,17 +111,17 @@ st.dataframe(
     alt=f"Making Data Count summary for {names.get(scope, scope)}: variation and assurance, concerns first",
     key="overview_mdc",
 )
+synthetic = bool(history["synthetic"].any())
 ui.csv_download(
     "Download this summary (CSV)",
-    summary.drop(columns=["variation_icon", "assurance_icon", "priority"]),
-    f"{charts.file_stem('mdc-summary', scope, sel.period_from, 'to', sel.period_to)}.csv",
-    synthetic=bool(history["synthetic"].any()),
-    title=f"Making Data Count summary, {names.get(scope, scope)}, "
-    f"{month_label(sel.period_from)} to {month_label(sel.period_to)}",
+    export.summary_table(summary, history, kpis, scope),
+    f"{charts.file_stem('mdc-summary', scope, *words.stem_parts())}.csv",
+    title=words.titled(f"Making Data Count summary, {scope_name}, {words.period}"),
     key="overview_mdc_csv",
+    provenance=ui.provenance(shaping, scope=scope_name, synthetic=synthetic),
 )
 
-st.subheader(f"All KPIs: {names.get(scope, scope)}", anchor=False)
+st.subheader(words.titled(f"All KPIs: {scope_name}"), anchor=False)
 st.caption("Sort by any column. ▲ and ▼ show the direction of a change; the words say whether it is better.")
 table = card.drop(
     columns=[
@@ -145,14 +151,12 @@ st.dataframe(
     key="overview_table",
     height=ui.table_height(len(table)),
 )
-stem = charts.file_stem("kpi-summary", scope, sel.period_from, "to", sel.period_to)
-period = f"{month_label(sel.period_from)} to {month_label(sel.period_to)}"
 ui.csv_download(
     "Download this table (CSV)",
-    card.drop(columns=["trend"]),
-    f"{stem}.csv",
-    synthetic=bool(history["synthetic"].any()),
-    title=f"KPI summary, {names.get(scope, scope)}, {period}",
+    export.scorecard_table(latest, kpis, scope, workstream_names),
+    f"{charts.file_stem('kpi-summary', scope, *words.stem_parts())}.csv",
+    title=words.titled(f"KPI summary, {scope_name}, {words.period}"),
+    provenance=ui.provenance(shaping, scope=scope_name, synthetic=synthetic),
 )
 
 st.subheader("Milestones", anchor=False)

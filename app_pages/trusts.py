@@ -1,10 +1,12 @@
 """Trusts, the lead's view: chosen trusts against their collaborative and the system, by profession,
 and a ranking of trusts for one KPI and month."""
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, queries, scorecard, ui
+from kpi import charts, export, queries, scorecard, ui
 from kpi.formats import format_value, month_key, month_label
 
 db = ui.db()
@@ -24,10 +26,8 @@ st.caption(
     "their figures by profession, and where each trust ranks."
 )
 
-if sel.trusts:
-    chosen = ", ".join(ui.trust_label(db, code) for code in sel.trusts)
-    st.markdown(f"Showing **{chosen}**.")
-else:
+ui.shown_line(sel)
+if not sel.trusts:
     st.info(
         "No trust chosen: pick one or more under **Trusts** in the sidebar. Until then the charts show the "
         "collaboratives and the system, and the profession breakdown covers all member trusts.",
@@ -110,7 +110,8 @@ if section == "professions":
     else:
         last = breakdown["period"].max()
         shown = breakdown[breakdown["period"] == last] if view == "bars" else breakdown
-        title = (
+        words = ui.filter_words(sel)
+        title = words.titled(
             f"{kpi.title_with_unit} by profession, {month_label(last)}: {scope}"
             if view == "bars"
             else f"{kpi.title_with_unit} by profession and month: {scope}"
@@ -120,36 +121,23 @@ if section == "professions":
             if view == "bars"
             else charts.profession_heatmap(shown, kpi, profession_names, title=title)
         )
-        table = shown.assign(
-            profession=shown["profession_code"].map(profession_names),
-            month=shown["period"].dt.strftime("%Y-%m"),
-            kpi=kpi.name,
-            unit=kpi.unit,
-            scope=scope,
-        )[
-            [
-                "kpi",
-                "scope",
-                "profession_code",
-                "profession",
-                "month",
-                "value",
-                "unit",
-                "numerator",
-                "denominator",
-            ]
-        ]
+        synthetic = bool(shown["synthetic"].any())
+        what = "by-profession" if view == "bars" else "by-profession-and-month"
         ui.show_chart(
             figure,
-            table,
-            stem=charts.file_stem(kpi_code, "by-profession", "-".join(sel.trusts) or "system", sel.period_to),
+            export.profession_table(shown, kpi, profession_names, scope),
+            stem=charts.file_stem(
+                kpi_code,
+                what,
+                "system" if not (sel.trusts or sel.collaborative) else None,
+                *words.stem_parts(),
+            ),
             alt=title,
-            synthetic=bool(shown["synthetic"].any()),
+            synthetic=synthetic,
             key=f"prof_{view}",
             title=title,
-            caption=ui.image_caption(
-                title, scope, sel=sel, source=kpi.source, synthetic=bool(shown["synthetic"].any())
-            ),
+            caption=ui.image_caption(title, scope, sel=sel, source=kpi.source, synthetic=synthetic),
+            provenance=ui.provenance(sel, scope=scope, source=kpi.source, synthetic=synthetic),
         )
 
 if section == "ranking":
@@ -185,8 +173,13 @@ if section == "ranking":
             ui.explain_empty(f"No trust has {kpi.name.lower()} data for {month_label(day)}.")
         else:
             better = {"up": "highest first", "down": "lowest first", "neither": "largest first"}
+            # The ranking covers every trust (the chosen ones are marked) in the collaborative chosen,
+            # for the professions chosen, in one month.
+            ranked = dataclasses.replace(sel, trusts=(), period_from=day, period_to=day)
+            words = ui.filter_words(ranked)
+            within = f" in {sel.collaborative}" if sel.collaborative else ""
             st.caption(
-                f"{kpi.name}, {month_label(day)}: {len(ranking)} trusts, best first "
+                f"{words.titled(kpi.name)}, {month_label(day)}: {len(ranking)} trusts{within}, best first "
                 f"({better[kpi.improvement]}). System: {format_value(system_value, kpi.unit, kpi.decimals)}."
             )
             highlight = set(sel.trusts)
@@ -212,10 +205,13 @@ if section == "ranking":
                 key="ranking_table",
                 height=ui.table_height(len(ranking)),
             )
+            synthetic = bool(trust_rows["synthetic"].any())
             ui.csv_download(
                 "Download ranking (CSV)",
-                ranking.drop(columns=["shown"]).assign(kpi=kpi.name, unit=kpi.unit, month=month),
-                f"{charts.file_stem(kpi_code, 'ranking', month)}.csv",
-                synthetic=bool(trust_rows["synthetic"].any()),
-                title=f"Trusts ranked by {kpi.name}, {month_label(day)}",
+                export.ranking_table(ranking, kpi, system_value, month),
+                f"{charts.file_stem(kpi_code, 'ranking', *words.stem_parts())}.csv",
+                title=words.titled(f"Trusts ranked by {kpi.name}, {month_label(day)}"),
+                provenance=ui.provenance(
+                    ranked, scope="Trusts" + within, source=kpi.source, synthetic=synthetic
+                ),
             )

@@ -1,5 +1,7 @@
 """Workstreams: every KPI of one workstream over time, for the system and the collaboratives."""
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -28,6 +30,10 @@ collabs = ui.series(db, flt, "collaborative")
 order = ui.scope_options(db, sel)[: 1 + (1 if sel.collaborative else 2)]
 stream_kpis = [kpi for kpi in kpis.values() if kpi.workstream_code == code]
 view, spc_scope = ui.chart_controls("ws", order, names)
+# System and collaborative lines: the trust choice does not change them, so it is not claimed.
+ui.shown_line(
+    dataclasses.replace(sel, trusts=(), collaborative=None), scope=", ".join(names[c] for c in order)
+)
 
 for kpi in stream_kpis:
     with st.container(border=True, key=f"ws_card_{kpi.code}"):

@@ -1,23 +1,62 @@
-"""Files that leave the dashboard: CSV that opens cleanly in Excel and cannot smuggle formulas.
+"""Files that leave the dashboard: tidy CSV that any tool reads as it is, opens cleanly in Excel, and
+cannot smuggle formulas.
 
+- the header is the first line and there is one row per figure: `pandas.read_csv(file)` and Excel's
+  Data > From Text read it without skipping anything;
+- figures are numbers, rounded to the KPI's precision (`KPI.decimals`), never formatted text: a change
+  is a signed number with its reading ('better', 'worse', ...) in a column of its own;
+- provenance is columns in every row, not a preamble or a second sheet: scope, the filters
+  (professions, trusts, collaborative, period), source, data as at and whether the data is synthetic,
+  so that rows keep it when a file is filtered, sorted or pasted into another;
 - UTF-8 with a byte-order mark, so Excel shows £, é and ’ correctly;
 - a cell starting with = + - @ (or a tab or carriage return) is prefixed with an apostrophe, so a
   spreadsheet shows it as text instead of running it as a formula (OWASP "CSV injection");
-  plain negative numbers are numbers, not text, and are left alone;
-- when any of the data is synthetic, the first line says so, in the file itself.
+  plain negative numbers are numbers, not text, and are left alone.
 """
 
 from __future__ import annotations
 
-import csv
 import io
+import math
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
-SYNTHETIC_BANNER = "SYNTHETIC DEMO DATA - generated for demonstration, not real trust figures"
+from kpi.formats import KPI, change_reading, month_key
+from kpi.labels import FilterWords
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
+SYNTHETIC_COLUMN = "Synthetic data"
+YES, NO = "yes", "no"
+COUNT_DECIMALS = 2  # numerators and denominators: FTE and counts, kept to 2 places at least
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a table's figures come from, written into every row of its CSV."""
+
+    scope: str = ""
+    filters: FilterWords | None = None
+    source: str = ""
+    data_as_at: str = ""
+    synthetic: bool = False
+
+    def columns(self) -> dict[str, str]:
+        """Column name to value, in file order: scope, filters, source, data as at, synthetic."""
+        columns: dict[str, str] = {}
+        if self.scope:
+            columns["Scope"] = self.scope
+        if self.filters is not None:
+            columns.update(self.filters.columns())
+        if self.source:
+            columns["Source"] = self.source
+        if self.data_as_at:
+            columns["Data as at"] = self.data_as_at
+        columns[SYNTHETIC_COLUMN] = YES if self.synthetic else NO
+        return columns
 
 
 def neutralise_cell(value: object) -> object:
@@ -29,35 +68,278 @@ def neutralise_cell(value: object) -> object:
     return "'" + value
 
 
-def csv_bytes(frame: pd.DataFrame, *, synthetic: bool = False, title: str | None = None) -> bytes:
-    """The frame as Excel-friendly, injection-safe CSV bytes (UTF-8 with BOM)."""
+def csv_bytes(frame: pd.DataFrame, *, provenance: Provenance | None = None) -> bytes:
+    """The frame as tidy, Excel-friendly, injection-safe CSV bytes (UTF-8 with BOM): the header first,
+    then the rows, each carrying the provenance columns (a column the frame already has, such as a
+    per-row 'Scope' or 'Synthetic data', is kept as the frame has it)."""
     safe = frame.copy()
+    if provenance is not None:
+        for column, value in provenance.columns().items():
+            if column not in safe.columns:
+                safe[column] = value
+            else:  # a per-row column: rows without a value of their own take the table's
+                blank = safe[column].isna() | (safe[column] == "")
+                safe[column] = safe[column].where(~blank, value)
     safe.columns = [str(neutralise_cell(str(c))) for c in safe.columns]
     for column in safe.columns:
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise_cell)
+            # cell by cell, keeping the column's objects: a figure column of ints and floats stays as
+            # it is, so 312 prints as 312 and 7.4 as 7.4
+            cells = [neutralise_cell(value) for value in safe[column]]
+            safe[column] = pd.Series(cells, index=safe.index, dtype=object)
     buffer = io.StringIO()
-    preamble = csv.writer(buffer, lineterminator="\r\n")
-    if synthetic:
-        preamble.writerow([SYNTHETIC_BANNER])
-    if title:
-        preamble.writerow([neutralise_cell(title)])
     safe.to_csv(buffer, index=False, lineterminator="\r\n", date_format="%Y-%m-%d")
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def chart_table(series: pd.DataFrame, kpi_name: str, unit: str, scope_names: dict[str, str]) -> pd.DataFrame:
-    """The rows behind a KPI chart, as people read them: one row per scope and month."""
-    return pd.DataFrame(
+def rounded(value: object, decimals: int) -> float | int | None:
+    """A figure rounded to `decimals` places without float noise (1528.3999999999999 -> 1528.4), a
+    whole number as an int, -0.0 as 0; None for no figure."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return None
+    number = round(float(value), decimals) + 0.0
+    return int(number) if decimals <= 0 else number
+
+
+def round_column(values: pd.Series, decimals: int) -> pd.Series:
+    """A column of figures rounded to `decimals` places: whole numbers as integers (Int64, empty for
+    no figure), otherwise floats."""
+    numbers = pd.to_numeric(values, errors="coerce").astype(float).round(decimals) + 0.0
+    return numbers.astype("Int64") if decimals <= 0 else numbers
+
+
+def _yes_no(flags: pd.Series) -> pd.Series:
+    return flags.fillna(False).astype(bool).map({True: YES, False: NO})
+
+
+def _count_decimals(kpi: KPI) -> int:
+    return max(kpi.decimals, COUNT_DECIMALS)
+
+
+def chart_table(series: pd.DataFrame, kpi: KPI, scope_names: Mapping[str, str]) -> pd.DataFrame:
+    """The rows behind a KPI chart, as people read them: one row per scope and month; the value to the
+    KPI's precision, numerator and denominator to at least two places."""
+    frame = pd.DataFrame(
         {
             "KPI code": series["kpi_code"],
-            "KPI": kpi_name,
+            "KPI": kpi.name,
             "Scope code": series["scope_code"],
             "Scope": series["scope_code"].map(lambda c: scope_names.get(c, c)),
             "Month": series["period"].dt.strftime("%Y-%m"),
-            "Value": series["value"].round(4),
-            "Unit": unit,
-            "Numerator": series["numerator"],
-            "Denominator": series["denominator"],
+            "Value": round_column(series["value"], kpi.decimals),
+            "Unit": kpi.unit,
+            "Numerator": round_column(series["numerator"], _count_decimals(kpi)),
+            "Denominator": round_column(series["denominator"], _count_decimals(kpi)),
         }
-    ).reset_index(drop=True)
+    )
+    if "synthetic" in series:
+        frame[SYNTHETIC_COLUMN] = _yes_no(series["synthetic"])
+    return frame.reset_index(drop=True)
+
+
+def profession_table(
+    breakdown: pd.DataFrame, kpi: KPI, profession_names: Mapping[str, str], scope: str
+) -> pd.DataFrame:
+    """The rows behind a by-profession chart: one row per profession and month."""
+    frame = pd.DataFrame(
+        {
+            "KPI code": kpi.code,
+            "KPI": kpi.name,
+            "Scope": scope,
+            "Profession code": breakdown["profession_code"],
+            "Profession": breakdown["profession_code"].map(lambda c: profession_names.get(c, c)),
+            "Month": breakdown["period"].dt.strftime("%Y-%m"),
+            "Value": round_column(breakdown["value"], kpi.decimals),
+            "Unit": kpi.unit,
+            "Numerator": round_column(breakdown["numerator"], _count_decimals(kpi)),
+            "Denominator": round_column(breakdown["denominator"], _count_decimals(kpi)),
+        }
+    )
+    if "synthetic" in breakdown:
+        frame[SYNTHETIC_COLUMN] = _yes_no(breakdown["synthetic"])
+    return frame.reset_index(drop=True)
+
+
+def _target(kpi: KPI) -> float | int | None:
+    """The target as a number: 100 for a whole number, 7.5 otherwise; None without a target."""
+    if kpi.target is None:
+        return None
+    return int(kpi.target) if float(kpi.target).is_integer() else kpi.target
+
+
+def _month(period: object) -> str:
+    return "" if period is None or pd.isna(period) else month_key(period)
+
+
+def _change(value: float, earlier: float, kpi: KPI) -> tuple[float | int | None, str]:
+    """A change as a number at the KPI's precision and its reading ('better', 'worse', 'no change',
+    'higher', 'lower'; '' with nothing to compare)."""
+    if pd.isna(value) or pd.isna(earlier):
+        return None, ""
+    delta = float(value) - float(earlier)
+    return rounded(delta, kpi.decimals), change_reading(delta, kpi.improvement, kpi.decimals)
+
+
+SCORECARD_EXPORT_COLUMNS = [
+    "Workstream",
+    "KPI code",
+    "KPI",
+    "Month",
+    "Value",
+    "Unit",
+    "Target",
+    "Previous month",
+    "Change on previous month",
+    "Reading on previous month",
+    "Same month last year",
+    "Change on same month last year",
+    "Reading on same month last year",
+    "Source",
+    SYNTHETIC_COLUMN,
+]
+
+
+def scorecard_table(
+    latest: pd.DataFrame, kpis: Mapping[str, KPI], scope: str, workstream_names: Mapping[str, str]
+) -> pd.DataFrame:
+    """The Overview's KPI summary as figures: one row per KPI (catalogue order, KPIs without data
+    too), the latest value and target as numbers, each change as a signed number at the KPI's
+    precision (percentage points for % KPIs) with its reading in words in its own column."""
+    latest = latest[latest["scope_code"] == scope].set_index("kpi_code")
+    rows = []
+    for code, kpi in kpis.items():
+        row: dict[str, object] = {
+            "Workstream": workstream_names.get(kpi.workstream_code, kpi.workstream_code),
+            "KPI code": code,
+            "KPI": kpi.name,
+            "Unit": kpi.unit,
+            "Target": _target(kpi),
+            "Source": kpi.source,
+        }
+        if code in latest.index:
+            figures = latest.loc[code]
+            previous, previous_reading = _change(figures["value"], figures["previous_value"], kpi)
+            last_year, last_year_reading = _change(figures["value"], figures["last_year_value"], kpi)
+            row |= {
+                "Month": _month(figures["period"]),
+                "Value": rounded(figures["value"], kpi.decimals),
+                "Previous month": _month(figures["previous_period"]) if previous_reading else "",
+                "Change on previous month": previous,
+                "Reading on previous month": previous_reading,
+                "Same month last year": _month(figures["last_year_period"]) if last_year_reading else "",
+                "Change on same month last year": last_year,
+                "Reading on same month last year": last_year_reading,
+                SYNTHETIC_COLUMN: YES if bool(figures.get("synthetic", False)) else NO,
+            }
+        rows.append(row)
+    return _figures_frame(rows, SCORECARD_EXPORT_COLUMNS)
+
+
+def _figures_frame(rows: list[dict[str, object]], columns: list[str]) -> pd.DataFrame:
+    """Rows to a frame; figure columns hold ints (for whole-number KPIs) and floats side by side, so
+    each prints at its own precision ('312' and '7.4'), and read back as one numeric column."""
+    return pd.DataFrame(
+        {column: pd.Series([row.get(column) for row in rows], dtype=object) for column in columns}
+    )
+
+
+SUMMARY_EXPORT_COLUMNS = [
+    "KPI code",
+    "KPI",
+    "Month",
+    "Value",
+    "Unit",
+    "Target",
+    "Variation",
+    "Variation (in words)",
+    "Assurance",
+    "Assurance (in words)",
+    "Reading",
+    "Points",
+    "Source",
+]
+
+
+def summary_table(
+    summary: pd.DataFrame, series: pd.DataFrame, kpis: Mapping[str, KPI], scope: str
+) -> pd.DataFrame:
+    """The Making Data Count summary as figures, in the summary's order (concerns first): the latest
+    value from the series as a number, the target as a number, variation and assurance as codes and
+    in words, and the reading."""
+    scoped = series[series["scope_code"] == scope].sort_values("period")
+    last = scoped.groupby("kpi_code").tail(1).set_index("kpi_code")
+    rows = []
+    for item in summary.itertuples():
+        kpi = kpis[item.kpi_code]
+        has_data = item.kpi_code in last.index
+        rows.append(
+            {
+                "KPI code": item.kpi_code,
+                "KPI": kpi.name,
+                "Month": _month(last.loc[item.kpi_code, "period"]) if has_data else "",
+                "Value": rounded(last.loc[item.kpi_code, "value"], kpi.decimals) if has_data else None,
+                "Unit": kpi.unit,
+                "Target": _target(kpi),
+                "Variation": item.variation or "",
+                "Variation (in words)": item.variation_label,
+                "Assurance": item.assurance or "",
+                "Assurance (in words)": item.assurance_label,
+                "Reading": item.reading,
+                "Points": int(item.points),
+                "Source": kpi.source,
+            }
+        )
+    return _figures_frame(rows, SUMMARY_EXPORT_COLUMNS)
+
+
+RANKING_EXPORT_COLUMNS = [
+    "Rank",
+    "Trust",
+    "ODS code",
+    "Collaboratives",
+    "KPI code",
+    "KPI",
+    "Month",
+    "Value",
+    "Unit",
+    "Numerator",
+    "Denominator",
+    "System value",
+    "Difference from system",
+    "Reading against system",
+]
+
+
+def ranking_table(ranking: pd.DataFrame, kpi: KPI, system_value: float | None, month: str) -> pd.DataFrame:
+    """The trust ranking as figures: each trust's value and its difference from the system as numbers
+    at the KPI's precision, the reading against the system ('better', 'worse', 'same') in words."""
+    system = rounded(system_value, kpi.decimals) if system_value is not None else None
+    differences = [
+        _change(value, system_value, kpi) if system_value is not None else (None, "")
+        for value in ranking["value"]
+    ]
+    frame = pd.DataFrame(
+        {
+            "Rank": ranking["rank"].astype(int),
+            "Trust": ranking["trust"],
+            "ODS code": ranking["ods_code"],
+            "Collaboratives": ranking["collaboratives"].replace("–", ""),
+            "KPI code": kpi.code,
+            "KPI": kpi.name,
+            "Month": month,
+            "Value": round_column(ranking["value"], kpi.decimals),
+            "Unit": kpi.unit,
+            "Numerator": round_column(ranking["numerator"], _count_decimals(kpi)),
+            "Denominator": round_column(ranking["denominator"], _count_decimals(kpi)),
+            "System value": system,
+            "Difference from system": [difference for difference, _ in differences],
+            "Reading against system": [
+                "same" if reading == "no change" else reading for _, reading in differences
+            ],
+        },
+        columns=RANKING_EXPORT_COLUMNS,
+    )
+    frame["Difference from system"] = round_column(frame["Difference from system"], kpi.decimals)
+    if system is None:
+        frame["System value"] = None
+    return frame.reset_index(drop=True)

@@ -7,6 +7,7 @@ argument so that cached results never cross databases (tests run many in one pro
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -23,6 +24,7 @@ from kpi import charts, export, filters, images, mdc, queries
 from kpi.auth import LOCAL_USER_EMAIL, User, role_for
 from kpi.db import DatabaseError, get_engine, prepare_database
 from kpi.formats import KPI, format_target, format_value, month_key, month_label
+from kpi.labels import FilterWords, describe
 from kpi.queries import KPIFilter
 
 logger = logging.getLogger("kpi.ui")
@@ -481,29 +483,44 @@ def image_caption(
     title: str, scope: str, *, sel: filters.Selection | None = None, source: str = "", synthetic: bool
 ) -> images.ImageCaption:
     """What a downloaded chart image says about itself: title, scope and filters, period, source, data
-    as at, and whether the data is synthetic."""
-    chosen = []
-    if sel is not None:
-        if sel.collaborative:
-            chosen.append(f"collaborative {sel.collaborative}")
-        if sel.trusts:
-            chosen.append("trusts " + ", ".join(sel.trusts))
-        if sel.professions:
-            names = profession_names(db())
-            chosen.append("professions " + ", ".join(names.get(p, p) for p in sel.professions))
-    period = (
-        f"{month_label(sel.period_from)} to {month_label(sel.period_to)}" if sel and sel.period_to else ""
-    )
+    as at, and whether the data is synthetic. `sel` is the selection that shaped the chart."""
+    words = filter_words(sel) if sel is not None else None
     status = data_status(db())
     return images.ImageCaption(
         title=title,
         scope=scope,
-        filters="; ".join(chosen) or "none",
-        period=period,
+        filters=words.filters_text() if words else "none",
+        period=words.period if words else "",
         source=source,
         data_as_at=month_label(status.last_period) if status.last_period else "",
         synthetic=synthetic,
     )
+
+
+def filter_words(sel: filters.Selection) -> FilterWords:
+    """The selection in words (trust and profession names), for titles, captions and CSV columns."""
+    choices = filter_choices(db())
+    return describe(sel, trust_names=choices.trust_names, profession_names=choices.profession_names)
+
+
+def provenance(
+    sel: filters.Selection | None, *, scope: str = "", source: str = "", synthetic: bool
+) -> export.Provenance:
+    """What every row of a downloaded table says about where it comes from: scope, the filters that
+    shaped it (`sel`), source, data as at (the latest month in the database) and synthetic or not."""
+    status = data_status(db())
+    return export.Provenance(
+        scope=scope,
+        filters=filter_words(sel) if sel is not None else None,
+        source=source,
+        data_as_at=month_key(status.last_period) if status.last_period else "",
+        synthetic=synthetic,
+    )
+
+
+def shown_line(sel: filters.Selection, *, scope: str | None = None) -> None:
+    """The 'Showing …' line of a page: professions, trusts or scope, collaborative and period."""
+    st.caption(filter_words(sel).showing(scope), help="Change the filters in the sidebar.")
 
 
 def show_chart(
@@ -516,14 +533,22 @@ def show_chart(
     key: str,
     title: str | None = None,
     caption: images.ImageCaption | None = None,
+    provenance: export.Provenance | None = None,
 ) -> None:
     """A chart with its downloads: the modebar camera (2x PNG, meaningful name) for a quick grab; a
-    'Download data (CSV)' of exactly the rows the chart shows; and, given a caption, PNG (2x) and SVG
-    images made on the server that carry their own caption. Files are made only when clicked."""
+    'Download data (CSV)' of exactly the rows the chart shows, each row carrying `provenance` (scope,
+    filters, period, source, data as at, synthetic); and, given a caption, PNG (2x) and SVG images made
+    on the server that carry their own caption. Files are made only when clicked."""
     st.plotly_chart(figure, config=charts.plotly_config(stem), key=f"chart_{key}", alt=alt)
     with st.container(horizontal=True, gap="small", key=f"downloads_{key}"):
         csv_download(
-            "Download data (CSV)", data, f"{stem}.csv", synthetic=synthetic, title=title, key=f"csv_{key}"
+            "Download data (CSV)",
+            data,
+            f"{stem}.csv",
+            synthetic=synthetic,
+            title=title,
+            key=f"csv_{key}",
+            provenance=provenance,
         )
         if caption is None:
             return
@@ -554,18 +579,26 @@ def csv_download(
     synthetic: bool = False,
     title: str | None = None,
     key: str | None = None,
+    provenance: export.Provenance | None = None,
 ) -> None:
-    """A 'Download ... (CSV)' button for a table: Excel-ready, formula-safe, labelled synthetic when it
-    is; the file is built only when clicked."""
+    """A 'Download ... (CSV)' button for a table: a tidy CSV (header first, figures as numbers) that is
+    Excel-ready and formula-safe, every row carrying `provenance`; without one, a synthetic table still
+    says so in every row. `title` says what the file holds, on hovering the button. The file is built
+    only when clicked."""
+    if provenance is None and synthetic:
+        provenance = export.Provenance(synthetic=True)
     st.download_button(
         label,
-        data=functools.partial(export.csv_bytes, frame, synthetic=synthetic, title=title),
+        data=functools.partial(export.csv_bytes, frame, provenance=provenance),
         file_name=file_name,
         mime="text/csv",
         icon=":material/download:",
         on_click="ignore",
         type="tertiary",
         key=key,
+        help=f"{title}. One row per figure, with the filters, source and data date in every row."
+        if title
+        else None,
     )
 
 
@@ -664,13 +697,14 @@ def kpi_chart(
     synthetic = bool(data["synthetic"].any())
     show_chart(
         figure,
-        export.chart_table(data, kpi.name, kpi.unit, names),
+        export.chart_table(data, kpi, names),
         stem=stem,
-        alt=f"{kpi.name} over time for {shown}",
+        alt=f"{title} over time for {shown}",
         synthetic=synthetic,
         key=key,
         title=f"{title}: {shown}",
         caption=image_caption(title, shown, sel=sel, source=kpi.source, synthetic=synthetic),
+        provenance=provenance(sel, scope=shown, source=kpi.source, synthetic=synthetic),
     )
 
 
@@ -778,21 +812,23 @@ def spc_chart(
     rebase = tuple(rebase_months(db()).get(kpi.code, []))
     figure, reading, notes = _spc_figure(kpi, data, rebase, scope_name, title, height, 60 if narrow else 120)
     synthetic = bool(data["synthetic"].any())
+    heading = title or f"{kpi.title_with_unit}: {scope_name}"
     show_chart(
         figure,
-        export.chart_table(data, kpi.name, kpi.unit, names),
+        export.chart_table(data, kpi, names),
         stem=stem,
-        alt=f"SPC chart of {kpi.name} for {scope_name}. {reading}",
+        alt=f"SPC chart of {heading}. {reading}",
         synthetic=synthetic,
         key=key,
-        title=f"{kpi.title_with_unit}: {scope_name} (SPC). {reading}",
+        title=f"{heading} (SPC). {reading}",
         caption=image_caption(
-            f"{kpi.title_with_unit}: {scope_name} (SPC)",
+            f"{heading} (SPC)",
             scope_name,
             sel=sel,
             source=kpi.source,
             synthetic=synthetic,
         ),
+        provenance=provenance(sel, scope=scope_name, source=kpi.source, synthetic=synthetic),
     )
     for note in notes:
         st.caption(note)
@@ -814,33 +850,52 @@ def kpi_panel(
     narrow: bool = False,
 ) -> None:
     """One KPI as the page's chart view asks: a trend of every scope in `scope_order`, or the SPC
-    chart of `spc_scope`; file names say what and for which period. `narrow` for charts side by side."""
-    period = (sel.period_from, "to", sel.period_to)
+    chart of `spc_scope`. Titles, captions, CSV rows and file names say which filters shaped the chart
+    (professions, the trusts and collaborative drawn, the period). `narrow` for charts side by side."""
     if view == "spc" and spc_scope is not None:
+        # One scope: the filters that shape it are the professions and period (and the trust, when the
+        # scope is a chosen trust); the collaborative and other trusts change nothing in it.
+        shaping = dataclasses.replace(
+            sel, collaborative=None, trusts=(spc_scope,) if spc_scope in sel.trusts else ()
+        )
+        words = filter_words(shaping)
+        heading = title or f"{kpi.title_with_unit}: {names.get(spc_scope, spc_scope)}"
         spc_chart(
             kpi,
             data,
             scope=spc_scope,
             names=names,
-            stem=charts.file_stem(kpi.code, "SPC", spc_scope, *period),
+            stem=charts.file_stem(
+                kpi.code, "SPC", spc_scope, *dataclasses.replace(words, trust_codes=()).stem_parts()
+            ),
             key=f"{key}_spc",
-            title=title,
+            title=words.titled(heading),
             height=max(height, 440),
-            sel=sel,
+            sel=shaping,
             narrow=narrow,
         )
         return
+    # Several scopes: the chosen trusts drawn and a collaborative that chose which lines are drawn
+    # shape the chart; a system or collaborative line is the same whichever trusts are chosen.
+    chose_lines = sel.collaborative in scope_order and len(scope_order) > 1
+    shaping = dataclasses.replace(
+        sel,
+        trusts=tuple(code for code in sel.trusts if code in scope_order),
+        collaborative=sel.collaborative if chose_lines else None,
+    )
+    words = filter_words(shaping)
+    in_scopes = dataclasses.replace(words, collaborative=None, trust_codes=())  # the scopes name them
     kpi_chart(
         kpi,
         data,
         names=names,
         scope_order=scope_order,
         key=key,
-        title=title,
+        title=words.titled(title or kpi.title_with_unit),
         height=height,
         y_max=y_max,
-        stem=charts.file_stem(kpi.code, "-".join(scope_order), *period),
-        sel=sel,
+        stem=charts.file_stem(kpi.code, tuple(scope_order), *in_scopes.stem_parts()),
+        sel=shaping,
     )
 
 
