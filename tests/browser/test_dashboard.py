@@ -3,9 +3,11 @@ the numbers, a reload restores the view, and the image and CSV downloads give re
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 
+import pandas as pd
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -131,9 +133,33 @@ def test_chart_csv_download_is_excel_ready_and_labelled_synthetic(page, app_url,
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith('"SYNTHETIC DEMO DATA')
-    assert lines[2].startswith("KPI code,KPI,Scope code,Scope,Month,Value")
+    assert lines[0].startswith("KPI code,KPI,Scope code,Scope,Month,Value"), "the header is the first line"
     assert any(line.startswith("SIP_FTE,AHP staff in post (FTE),C&M,C&M system,") for line in lines)
+    frame = pd.read_csv(io.BytesIO(data))  # as any tool reads it: no rows to skip
+    assert pd.api.types.is_float_dtype(frame["Value"])
+    assert set(frame["Synthetic data"]) == {"yes"}, "every row says the demo data is synthetic"
+    assert set(frame["Professions"]) == {"All AHPs"}
+
+
+def test_chart_csv_with_a_profession_filter_says_which_in_its_name_and_rows(page, app_url, tmp_path):
+    open_page(page, app_url, "workstreams?workstream=PLAN&profession=PHYSIO")
+    card = page.locator(".st-key-ws_card_SIP_FTE")
+    assert (
+        "AHP staff in post (FTE) · Physiotherapists"
+        in card.locator("[data-testid='stPlotlyChart']").inner_text()
+    )
+    with page.expect_download() as download_info:
+        card.get_by_role("button", name="Download data (CSV)").click()
+    download = download_info.value
+    assert re.fullmatch(
+        r"SIP_FTE_C-M-CMAST-MHLDC_PHYSIO_\d{4}-\d{2}_to_\d{4}-\d{2}\.csv", download.suggested_filename
+    )
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    frame = pd.read_csv(path)
+    assert set(frame["Professions"]) == {"Physiotherapists"}
+    assert set(frame["Synthetic data"]) == {"yes"}
+    assert (frame["Value"] == frame["Value"].round(1)).all(), "values at the KPI's one decimal"
 
 
 def test_spc_view_and_the_icon_summary(page, app_url):
