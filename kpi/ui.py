@@ -596,7 +596,7 @@ def csv_download(
         on_click="ignore",
         type="tertiary",
         key=key,
-        help=f"{title}. One row per figure, with the filters, source and data date in every row."
+        help=(title + (". Every row says its filters, source and data date." if provenance else ""))
         if title
         else None,
     )
