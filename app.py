@@ -84,7 +84,9 @@ if user.is_lead:
             "Statistics, check them before anything is written, and undo an import.",
         ),
     )
+requested = ui.requested_page()
 page = st.navigation(pages)
+ui.check_page_found(requested, page)
 warnings_slot = st.container()
 st.session_state["selection"] = ui.sidebar_filters()
 ui.data_notice(ui.data_status(ui.db()))

@@ -61,6 +61,8 @@ code = ui.workstream_filter("collab_ws")
 st.subheader(f"KPIs side by side: {stream_names[code]}", anchor=False)
 st.caption("Choose the workstream in the sidebar.")
 view = ui.chart_view("collab_view")
+if view == "spc":
+    ui.how_to_read_charts()
 # This page always shows both collaboratives, whatever the collaborative and trust choice.
 ui.shown_line(
     dataclasses.replace(sel, trusts=(), collaborative=None),

@@ -1,11 +1,14 @@
-"""KPI definitions: the data dictionary."""
+"""KPI definitions: the data dictionary, one card per KPI, grouped by workstream and searchable."""
 
+import pandas as pd
 import streamlit as st
 
-from kpi import ui
+from kpi import definitions, export, ui
+from kpi.text import escape_markdown
 
 db = ui.db()
 catalogue = ui.catalogue(db)
+kpis = ui.kpis(db)
 
 st.title("KPI definitions", anchor=False)
 st.caption(
@@ -13,70 +16,39 @@ st.caption(
     "over the sum of denominators, never as an average of trusts' rates; a trust in both collaboratives "
     "counts once in the system total."
 )
-DIRECTIONS = {"up": "Higher is better", "down": "Lower is better", "neither": "Neither"}
-GRAINS = {"trust_profession": "Trust, profession, month", "trust": "Trust, month", "system": "System, month"}
-table = catalogue.assign(
-    direction=catalogue["improvement"].map(DIRECTIONS),
-    rollup_rule=catalogue["rollup"].map(
-        {"ratio": "Sum of numerators / sum of denominators", "sum": "Sum of trusts' figures"}
-    ),
-    collected_by=catalogue["grain"].map(GRAINS),
-    unit_shown=catalogue["unit"].replace({"GBP": "£"}),
-)[
-    [
-        "code",
-        "name",
-        "workstream_name",
-        "definition",
-        "numerator_definition",
-        "denominator_definition",
-        "unit_shown",
-        "direction",
-        "target",
-        "rollup_rule",
-        "collected_by",
-        "source",
-        "frequency",
-    ]
-]
 query = st.text_input(
     "Search",
     placeholder="Search the definitions (e.g. vacancy, ESR, placement)",
     type="search",
     key="def_search",
 )
-shown = table
+entries = definitions.dictionary(catalogue, kpis)
+shown = definitions.matching(entries, query)
 if query:
-    mask = table.astype(str).apply(lambda col: col.str.contains(query, case=False, regex=False)).any(axis=1)
-    shown = table[mask]
-    st.caption(f"{len(shown)} of {len(table)} KPIs match “{query}”.")
-st.dataframe(
-    shown,
-    hide_index=True,
-    row_height=60,
-    column_config={
-        "code": st.column_config.TextColumn("Code", pinned=True),
-        "name": st.column_config.TextColumn("KPI", width="medium", pinned=True),
-        "workstream_name": st.column_config.TextColumn("Workstream"),
-        "definition": st.column_config.TextColumn("Definition", width="large"),
-        "numerator_definition": st.column_config.TextColumn("Numerator", width="medium"),
-        "denominator_definition": st.column_config.TextColumn("Denominator", width="medium"),
-        "unit_shown": st.column_config.TextColumn("Unit"),
-        "direction": st.column_config.TextColumn("Better when"),
-        "target": st.column_config.NumberColumn("Target"),
-        "rollup_rule": st.column_config.TextColumn("Roll-up", width="medium"),
-        "collected_by": st.column_config.TextColumn("Collected by"),
-        "source": st.column_config.TextColumn("Source", width="medium"),
-        "frequency": st.column_config.TextColumn("Frequency"),
-    },
-    alt="The KPI data dictionary",
-    key="definitions_table",
-)
-if query and shown.empty:
-    ui.explain_empty(f"No KPI definition mentions “{query}”. Clear the search to see all {len(table)}.")
+    st.caption(f"{len(shown)} of {len(entries)} KPIs match the search.")
+    if not shown:
+        ui.explain_empty(f"No KPI definition mentions that. Clear the search to see all {len(entries)}.")
+
+for workstream in dict.fromkeys(entry.workstream for entry in shown):
+    st.subheader(workstream, anchor=False)
+    for entry in (e for e in shown if e.workstream == workstream):
+        with st.expander(f"{entry.name} · {entry.code}", expanded=bool(query)):
+            st.text(entry.definition)
+            st.table(
+                pd.DataFrame(
+                    [(label, escape_markdown(value)) for label, value in entry.facts],
+                    columns=["Fact", "Value"],
+                ),
+                hide_index=True,
+                hide_header=True,
+                border="horizontal",
+                alt=f"Facts about {entry.name}",
+            )
+
 ui.csv_download(
     "Download the data dictionary (CSV)",
-    table,
+    definitions.as_table(entries),
     "kpi-definitions.csv",
     title="C&M AHP workforce KPI definitions",
+    provenance=export.Provenance(source="Dashboard reference data: the KPI catalogue"),
 )

@@ -190,36 +190,34 @@ history = queries.import_batches(engine)
 if history.empty:
     st.caption("No imports yet.")
 else:
-    shown = history[
-        [
-            "id",
-            "file_name",
-            "source",
-            "is_synthetic",
-            "status",
-            "rows_added",
-            "rows_changed",
-            "rows_skipped",
-            "imported_by",
-            "imported_at",
-            "undone_by",
-            "undone_at",
-        ]
-    ]
+    labels = {
+        "id": "Import",
+        "file_name": "File",
+        "source": "Source",
+        "is_synthetic": "Synthetic",
+        "status": "Status",
+        "rows_added": "Added",
+        "rows_changed": "Changed",
+        "rows_skipped": "Unchanged",
+        "imported_by": "Imported by",
+        "imported_at": "When",
+        "undone_by": "Undone by",
+        "undone_at": "Undone",
+    }
+    shown = history[list(labels)].rename(columns=labels)
     st.dataframe(
         shown,
         hide_index=True,
         key="import_history",
         alt="Every import, newest first",
         column_config={
-            "id": st.column_config.NumberColumn("Import", format="%d"),
-            "file_name": st.column_config.TextColumn("File"),
-            "is_synthetic": st.column_config.CheckboxColumn("Synthetic"),
-            "rows_added": st.column_config.NumberColumn("Added", format="%d"),
-            "rows_changed": st.column_config.NumberColumn("Changed", format="%d"),
-            "rows_skipped": st.column_config.NumberColumn("Unchanged", format="%d"),
-            "imported_at": st.column_config.DatetimeColumn("When", format="DD/MM/YYYY HH:mm"),
-            "undone_at": st.column_config.DatetimeColumn("Undone", format="DD/MM/YYYY HH:mm"),
+            "Import": st.column_config.NumberColumn(format="%d"),
+            "Synthetic": st.column_config.CheckboxColumn(),
+            "Added": st.column_config.NumberColumn(format="%d"),
+            "Changed": st.column_config.NumberColumn(format="%d"),
+            "Unchanged": st.column_config.NumberColumn(format="%d"),
+            "When": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
+            "Undone": st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm"),
         },
     )
     ui.csv_download("Download the import history (CSV)", shown, "import-history.csv")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from kpi import charts, export, scorecard, ui
 from kpi.auth import PermissionDenied
-from kpi.milestones import FIELD_LABELS, MilestoneError, update_milestone
+from kpi.milestones import FIELD_LABELS, MilestoneError, rag_disagreement, update_milestone
 from kpi.models import MILESTONE_STATUSES, RAG_RATINGS
 
 db = ui.db()
@@ -93,6 +93,15 @@ st.dataframe(
     alt="Programme milestones with owner, dates, status, RAG and notes",
     key="milestone_table",
 )
+disagreements = [
+    f"{row.code}: {note}"
+    for row in milestones.itertuples()
+    if (note := rag_disagreement(row.status, row.rag))
+]
+if disagreements:
+    st.warning(
+        "\n".join(f"- {d}" for d in disagreements), title="Status and RAG disagree", icon=":material/rule:"
+    )
 ui.csv_download(
     "Download milestones (CSV)",
     download,

@@ -82,6 +82,7 @@ st.caption(
     "Variation: is the latest month a signal of improvement or concern, or ordinary (common cause) "
     "variation? Assurance: will the target be met? Concerns come first; sort by any column."
 )
+ui.how_to_read_charts()
 summary = ui.icon_summary(db, scope_filter, level, scope)
 st.dataframe(
     summary,

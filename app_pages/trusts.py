@@ -68,9 +68,6 @@ if section == "kpis":
         with st.container(border=True, key=f"trust_card_{kpi.code}"):
             ui.kpi_intro(kpi)
             rows = data[data["kpi_code"] == kpi.code]
-            missing = [t for t in sel.trusts if t not in set(rows["scope_code"])]
-            if missing and not rows.empty:
-                st.caption("No data for " + ", ".join(names.get(t, t) for t in missing) + " in this period.")
             ui.kpi_panel(
                 kpi,
                 rows,
@@ -106,7 +103,7 @@ if section == "professions":
         ", ".join(names.get(t, t) for t in sel.trusts) if sel.trusts else (sel.collaborative or "C&M system")
     )
     if breakdown.empty:
-        ui.explain_empty(f"No {kpi.name.lower()} data by profession for {scope} in this period.")
+        ui.explain_empty(f"No {kpi.name_in_sentence} data by profession for {scope} in this period.")
     else:
         last = breakdown["period"].max()
         shown = breakdown[breakdown["period"] == last] if view == "bars" else breakdown
@@ -170,7 +167,7 @@ if section == "ranking":
         system_value = float(system_rows["value"].iloc[0]) if not system_rows.empty else None
         ranking = scorecard.rank_trusts(trust_rows, system_value, kpi, names, trust_collabs)
         if ranking.empty:
-            ui.explain_empty(f"No trust has {kpi.name.lower()} data for {month_label(day)}.")
+            ui.explain_empty(f"No trust has {kpi.name_in_sentence} data for {month_label(day)}.")
         else:
             better = {"up": "highest first", "down": "lowest first", "neither": "largest first"}
             # The ranking covers every trust (the chosen ones are marked) in the collaborative chosen,

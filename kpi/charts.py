@@ -159,6 +159,7 @@ def trend_figure(
                 x=rows["period"],
                 y=rows["value"],
                 name=name,
+                showlegend=True,  # Plotly hides the legend of a lone line; every line says what it is
                 mode="lines+markers",
                 line={"color": style["color"], "dash": style["dash"], "width": 2.5},
                 marker={"symbol": style["symbol"], "size": 7, "color": style["color"]},

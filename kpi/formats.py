@@ -58,9 +58,20 @@ class KPI:
 
     @property
     def title_with_unit(self) -> str:
-        """'Vacancy rate (%)', 'AHP staff in post (FTE) ', 'External funding secured (£)'."""
+        """'Vacancy rate (%)', 'External funding secured (£)'; a name that already says its unit keeps
+        it alone: 'AHP staff in post (FTE)', 'AHP staff in post (headcount)' (a count of people)."""
         unit = "£" if self.unit == "GBP" else self.unit
-        return self.name if f"({unit})" in self.name else f"{self.name} ({unit})"
+        said = {f"({unit})"} | ({"(headcount)"} if unit == "people" else set())
+        return self.name if any(s in self.name for s in said) else f"{self.name} ({unit})"
+
+    @property
+    def name_in_sentence(self) -> str:
+        """The name inside a sentence: 'vacancy rate', but 'AHP staff in post (FTE)' keeps its capitals
+        (a first word in capitals is an abbreviation)."""
+        first = self.name.split(" ", 1)[0]
+        if first.isupper() and len(first) > 1:
+            return self.name
+        return self.name[:1].lower() + self.name[1:]
 
     @property
     def by_profession(self) -> bool:

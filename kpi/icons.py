@@ -180,3 +180,60 @@ def variation_icon_data_uri(code: str | None, size: int | float = 40) -> str:
 def assurance_icon_data_uri(code: str | None, size: int | float = 40) -> str:
     """Shortcut: data URI of :func:`assurance_icon_svg`."""
     return icon_data_uri(assurance_icon_svg(code, size))
+
+
+#: What each icon means, in the order a board reads them (for the "How to read these charts" key).
+_VARIATION_MEANINGS = {
+    "common_cause": "The latest month is within ordinary, common cause variation: no signal.",
+    "improvement_high": "A special cause signal of improvement: unusually high, and higher is better.",
+    "improvement_low": "A special cause signal of improvement: unusually low, and lower is better.",
+    "concern_high": "A special cause signal of concern: unusually high, and lower is better.",
+    "concern_low": "A special cause signal of concern: unusually low, and higher is better.",
+    "neither_high": "Unusually high, for a KPI where neither direction is better.",
+    "neither_low": "Unusually low, for a KPI where neither direction is better.",
+}
+_ASSURANCE_MEANINGS = {
+    "pass": "The target lies outside the process limits on the good side: it will be met every month.",
+    "fail": "The target lies outside the process limits on the bad side: it will be missed every month "
+    "unless the process changes.",
+    "hit_or_miss": "The target lies between the process limits: some months will meet it, some will not.",
+}
+#: The marks on an SPC chart, in words (points differ by shape as well as colour).
+CHART_MARKS = (
+    ("Grey circles", "Common cause points: ordinary month-to-month variation."),
+    ("Blue diamonds", "Special cause improvement: a point beyond a limit, a run of 7 on one side of the "
+     "mean, a trend of 7 rising or falling, or 2 of 3 near a limit, in the better direction."),
+    ("Orange squares", "Special cause concern: the same rules, in the worse direction."),
+    ("Purple triangles", "Special cause where neither direction is better."),
+    ("Solid black line", "The mean."),
+    ("Dashed grey lines", "The process limits (mean ± 2.66 × the average moving range): where nearly all "
+     "months fall while nothing changes."),
+    ("Red line", "The target."),
+    ("Run chart, no icons", "Fewer than 15 months, or a 12-month rolling or year-to-date figure: shown "
+     "without the rules, and the chart says why."),
+)  # fmt: skip
+
+
+def icon_key(size: int = 32) -> list[dict[str, str]]:
+    """Every variation and assurance icon with its letter, name and meaning: the key a board reads once."""
+    rows = [
+        {
+            "icon": variation_icon_data_uri(code, size),
+            "kind": "Variation",
+            "letter": VARIATION_LETTERS[code],
+            "name": VARIATION_LABELS[code],
+            "meaning": meaning,
+        }
+        for code, meaning in _VARIATION_MEANINGS.items()
+    ]
+    rows += [
+        {
+            "icon": assurance_icon_data_uri(code, size),
+            "kind": "Assurance",
+            "letter": ASSURANCE_LETTERS[code],
+            "name": ASSURANCE_LABELS[code],
+            "meaning": meaning,
+        }
+        for code, meaning in _ASSURANCE_MEANINGS.items()
+    ]
+    return rows

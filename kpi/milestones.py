@@ -91,6 +91,28 @@ def _date(field: str, value: object) -> dt.date | None:
     raise MilestoneError(field, f"The {FIELD_LABELS[field]} must be a date, not {value!r}.")
 
 
+# The RAG ratings each status usually carries; "not started" may carry any.
+EXPECTED_RAG = {
+    "on track": ("green",),
+    "at risk": ("amber",),
+    "off track": ("red",),
+    "complete": ("blue", "green"),
+}
+
+
+def rag_disagreement(status: str, rag: str) -> str | None:
+    """A sentence when the RAG rating and the status tell different stories (e.g. on track but red),
+    else None. Not an error: the lead may mean it, but the board should not have to guess."""
+    expected = EXPECTED_RAG.get(status)
+    if expected is None or rag in expected:
+        return None
+    wanted = " or ".join(r.capitalize() for r in expected)
+    return (
+        f"Status “{status}” usually goes with {wanted}, but the RAG is {rag.capitalize()}; "
+        "check which is right."
+    )
+
+
 def update_milestone(
     engine: Engine,
     user: User,

@@ -26,6 +26,7 @@ from kpi.db import DatabaseError, get_engine, prepare_database
 from kpi.formats import KPI, format_target, format_value, month_key, month_label
 from kpi.labels import FilterWords, describe
 from kpi.queries import KPIFilter
+from kpi.text import escape_markdown
 
 logger = logging.getLogger("kpi.ui")
 PAGE_FAILED = "Something went wrong on this page"
@@ -678,7 +679,7 @@ def kpi_chart(
                 f"{kpi.name} is not collected by profession; clear the profession filter to see it."
             )
         else:
-            explain_empty(f"No {kpi.name.lower()} data for this selection and period.")
+            explain_empty(f"No {kpi.name_in_sentence} data for this selection and period.")
         return
     if data["period"].nunique() == 1:
         month = month_label(data["period"].iloc[0])
@@ -687,7 +688,7 @@ def kpi_chart(
             for row in data.itertuples()
         )
         explain_empty(
-            f"Only one month of {kpi.name.lower()} data in this period ({month}: {values}); "
+            f"Only one month of {kpi.name_in_sentence} data in this period ({month}: {values}); "
             "a trend needs at least two months. Widen the period in the sidebar."
         )
         return
@@ -695,6 +696,12 @@ def kpi_chart(
     figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max)
     shown = ", ".join(names.get(code, code) for code in order)
     synthetic = bool(data["synthetic"].any())
+    missing = [names.get(code, code) for code in scope_order if code not in order]
+    if missing:
+        explain_empty(
+            f"No {kpi.name_in_sentence} data for {_and_list(missing)} in this selection and period, "
+            f"so the chart shows only {shown}."
+        )
     show_chart(
         figure,
         export.chart_table(data, kpi, names),
@@ -706,6 +713,11 @@ def kpi_chart(
         caption=image_caption(title, shown, sel=sel, source=kpi.source, synthetic=synthetic),
         provenance=provenance(sel, scope=shown, source=kpi.source, synthetic=synthetic),
     )
+
+
+def _and_list(items: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def delta_color(kpi: KPI) -> str:
@@ -741,6 +753,23 @@ def chart_view(key: str) -> str:
     )
 
 
+def how_to_read_charts() -> None:
+    """The key to the Making Data Count icons and the marks on an SPC chart, one click away: on the
+    Overview and wherever SPC charts are shown."""
+    from kpi.icons import CHART_MARKS, icon_key
+
+    with st.expander("How to read these charts", icon=":material/help:"):
+        for row in icon_key(size=36):
+            icon, words = st.columns([1, 18], vertical_alignment="center", gap="small")
+            icon.image(row["icon"], width=36)
+            words.markdown(f"**{row['kind']} {row['letter']}: {row['name']}.** {row['meaning']}")
+        st.markdown("\n".join(f"- **{mark}**: {meaning}" for mark, meaning in CHART_MARKS))
+        st.caption(
+            "Variation is read from the latest month; assurance needs a target. Every icon carries a "
+            "letter and its name in words, so nothing depends on colour alone."
+        )
+
+
 def chart_controls(prefix: str, scopes: Sequence[str], names: dict[str, str]) -> tuple[str, str | None]:
     """The trend/SPC switch and, in SPC view, which scope to chart: (view, SPC scope or None)."""
     with st.container(horizontal=True, vertical_alignment="bottom"):
@@ -755,6 +784,7 @@ def chart_controls(prefix: str, scopes: Sequence[str], names: dict[str, str]) ->
             format_func=names.get,
             widget="segmented",
         )
+    how_to_read_charts()
     return view, scope
 
 
@@ -799,12 +829,12 @@ def spc_chart(
                 f"{kpi.name} is not collected by profession; clear the profession filter to see it."
             )
         else:
-            explain_empty(f"No {kpi.name.lower()} data for {scope_name} in this period.")
+            explain_empty(f"No {kpi.name_in_sentence} data for {scope_name} in this period.")
         return
     if len(data) == 1:
         row = data.iloc[0]
         explain_empty(
-            f"Only one month of {kpi.name.lower()} data for {scope_name} "
+            f"Only one month of {kpi.name_in_sentence} data for {scope_name} "
             f"({month_label(row['period'])}: {format_value(row['value'], kpi.unit, kpi.decimals)}); "
             "an SPC chart needs at least two. Widen the period in the sidebar."
         )
@@ -925,6 +955,27 @@ def definition_popover(kpi: KPI) -> None:
         st.caption(f"{better[kpi.improvement]}. {target}Source: {kpi.source}. Frequency: {kpi.frequency}.")
 
 
+def requested_page() -> str:
+    """The page path the browser asked for ('' for the home page), read before st.navigation resolves
+    it: Streamlit itself falls back to the default page without a word."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "pages_manager", None)
+    return str(getattr(manager, "intended_page_name", None) or "")
+
+
+def check_page_found(requested: str, page: Any) -> None:
+    """Say so when the link named a page that does not exist (or is not open to this role)."""
+    if requested and requested != getattr(page, "url_path", requested):
+        _warn(
+            [
+                f"There is no page “{escape_markdown(requested)}” open to you in this dashboard, so "
+                f"{page.title} is shown instead; the pages are listed in the sidebar."
+            ]
+        )
+
+
 def run_page(page: Any) -> None:
     """Run the chosen page; an unexpected error is logged with its traceback for the team and shown to
     the user as one plain message, never as a traceback."""
@@ -943,6 +994,7 @@ def run_page(page: Any) -> None:
 # --- who is using the app ----------------------------------------------------------------------------
 
 _LOCAL_ROLE = "local_role"
+_ROLE_PARAM = "as"  # local mode only: ?as=board keeps "Acting as: Board member" across a reload
 
 
 def auth_configured() -> bool:
@@ -975,7 +1027,11 @@ def current_user() -> User | None:
         email = str(st.user.get("email") or "")
         name = str(st.user.get("name") or email)
         return User(email=email, name=name, role=role_for(email, lead_emails()))
-    st.session_state.setdefault(_LOCAL_ROLE, "lead")
+    if _seeding() or _LOCAL_ROLE not in st.session_state:
+        # A reload keeps the role chosen in local mode: it lives in the URL as ?as=board.
+        role, warning = filters.parse_choice(_arrived_params(), _ROLE_PARAM, ["lead", "board"], label="role")
+        _warn([warning] if warning else [])
+        st.session_state[_LOCAL_ROLE] = role or st.session_state.get(_LOCAL_ROLE, "lead")
     return User(
         email=LOCAL_USER_EMAIL, name="Local user", role=st.session_state[_LOCAL_ROLE], local_mode=True
     )
@@ -1018,6 +1074,8 @@ def account_panel(user: User) -> None:
                 help="Try the dashboard as a board member (read-only) or as the workforce lead (imports and "
                 "milestone updates).",
             )
+            if st.session_state[_LOCAL_ROLE] == "board":
+                _remember({_ROLE_PARAM: ["board"]})
         else:
             role = "workforce lead" if user.is_lead else "board member (read-only)"
             st.caption(f":material/account_circle: {user.name} · {role}")

@@ -120,10 +120,13 @@ def test_overview_shows_the_system_figures_with_better_and_worse(app_db):
     assert_page_ok(at)
     fte = metric(at, "AHP staff in post (FTE)")
     assert fte.value == "186.0 FTE"
-    assert fte.proto.delta == "+4.0 FTE" and "better" in fte.proto.delta_description
+    # Three months give no process limits, so the card says so, as the summary does; the change on the
+    # month before is plain words, not a green or red verdict of its own.
+    assert fte.proto.delta == "No variation icon: too few data points for process limits"
+    assert fte.proto.delta_description == "+4.0 FTE on Sep 2026"
     vacancy = metric(at, "Vacancy rate")
     assert vacancy.value == "12.9%"
-    assert vacancy.proto.delta == "+2.9 pts" and "worse" in vacancy.proto.delta_description
+    assert vacancy.proto.delta_description == "+2.9 pts on Sep 2026"
     table = at.dataframe[0].value
     assert len(table) == 19, "every KPI is listed, with or without data"
     assert table.set_index("kpi").loc["Student placement capacity", "latest"] == "No data"
@@ -176,7 +179,7 @@ def test_workstream_page_draws_system_and_both_collaboratives(app_db):
     system = next(t for t in specs[1]["data"] if t["name"] == "C&M system")
     assert array(system["y"])[-1] == pytest.approx(2700 / 210)
     # KPIs with no data explain themselves instead of drawing an empty chart
-    assert any("No funded establishment (fte) data" in info.value for info in at.info)
+    assert any("No funded establishment (FTE) data" in info.value for info in at.info)
 
 
 def test_workstream_with_a_single_month_explains_instead_of_charting(app_db):
@@ -245,10 +248,22 @@ def test_milestones_page_timeline_and_table(app_db):
 def test_definitions_page_lists_every_kpi_and_searches(app_db):
     at = run_app("app_pages/definitions.py")
     assert_page_ok(at)
-    assert len(at.dataframe[0].value) == 19
-    at.text_input(key="def_search").set_value("placement").run()
-    assert set(at.dataframe[0].value["code"]) == {"PLACEMENT_WEEKS", "PLACEMENT_UPTAKE"}
+    assert len(at.expander) == 19
+    assert [h.value for h in at.subheader][:2] == [
+        "Leadership and governance",
+        "Workforce planning and supply",
+    ]
+    at.text_input(key="def_search").set_value("placement weeks").run()
+    assert [e.label for e in at.expander] == [
+        "Student placement capacity · PLACEMENT_WEEKS",
+        "Placements taken up · PLACEMENT_UPTAKE",
+    ]
+    facts = at.expander[1].table[0].value  # every fact in full, nothing cut off
+    assert dict(zip(facts["Fact"], facts["Value"], strict=True))["Numerator"] == "Placement weeks used"
+    at.text_input(key="def_search").set_value("rolling").run()
+    assert [e.label for e in at.expander] == ["Leaver rate, 12 months rolling · LEAVER_RATE"]
     at.text_input(key="def_search").set_value("zzzz").run()
+    assert not at.expander
     assert any("No KPI definition mentions" in info.value for info in at.info)
 
 
@@ -318,3 +333,34 @@ def test_with_a_browser_every_chart_offers_captioned_images(app_db):
     labels = [d.label for d in at.get("download_button")]
     charts_drawn = len(chart_specs(at))
     assert labels.count("Image (PNG)") == labels.count("Image (SVG)") == charts_drawn
+
+
+def test_how_to_read_key_on_the_overview_and_with_spc_charts_only(app_db):
+    key = "How to read these charts"
+    at = run_app()
+    assert_page_ok(at)
+    assert [e.label for e in at.expander].count(key) == 1
+    at = run_app("app_pages/workstreams.py")
+    assert key not in [e.label for e in at.expander]  # trend view: no icons to explain
+    at = run_app("app_pages/workstreams.py", view="spc")
+    assert [e.label for e in at.expander].count(key) == 1
+    at = run_app("app_pages/collaboratives.py", view="spc")
+    assert [e.label for e in at.expander].count(key) == 1
+
+
+def test_a_chosen_trust_without_data_is_named_and_every_line_has_a_legend_entry(app_db):
+    # Alder Hey (RBS) has no physiotherapy figures; REM's make up CMAST's and the system's.
+    at = run_app("app_pages/trusts.py", trust="RBS", profession="PHYSIO")
+    assert_page_ok(at)
+    notes = [info.value for info in at.info]
+    assert any(
+        note.startswith(
+            "No AHP staff in post (FTE) data for Alder Hey and MHLDC in this selection and period"
+        )
+        and note.endswith("so the chart shows only CMAST, C&M system.")
+        for note in notes
+    ), notes
+    sip = chart_specs(at)[0]
+    lines = [t for t in sip["data"] if t.get("mode") == "lines+markers"]
+    assert [t["name"] for t in lines] == ["CMAST", "C&M system"]
+    assert all(t.get("showlegend") is True for t in lines)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from kpi.formats import (
+    KPI,
     change_reading,
     financial_year,
     format_change,
@@ -51,3 +52,27 @@ def test_uk_month_and_financial_year():
     assert month_label(dt.date(2026, 11, 1)) == "Nov 2026"
     assert financial_year(dt.date(2025, 3, 1)) == "2024/25"
     assert financial_year(dt.date(2025, 4, 1)) == "2025/26"
+
+
+def _kpi(name: str, unit: str) -> KPI:
+    return KPI(code="X", name=name, workstream_code="PLAN", unit=unit, improvement="up", target=None,
+               rollup="sum", decimals=1)  # fmt: skip
+
+
+def test_title_says_the_unit_once():
+    assert _kpi("AHP staff in post (headcount)", "people").title_with_unit == "AHP staff in post (headcount)"
+    assert _kpi("AHP staff in post (FTE)", "FTE").title_with_unit == "AHP staff in post (FTE)"
+    assert _kpi("AHP support workforce (bands 2-4)", "FTE").title_with_unit == (
+        "AHP support workforce (bands 2-4) (FTE)"
+    )
+    assert _kpi("Advanced and consultant practitioners", "people").title_with_unit == (
+        "Advanced and consultant practitioners (people)"
+    )
+    assert _kpi("External funding secured", "GBP").title_with_unit == "External funding secured (£)"
+
+
+def test_name_in_a_sentence_keeps_abbreviations():
+    assert _kpi("AHP staff in post (FTE)", "FTE").name_in_sentence == "AHP staff in post (FTE)"
+    assert _kpi("BME share of AHPs at band 7 and above", "%").name_in_sentence.startswith("BME share")
+    assert _kpi("Vacancy rate", "%").name_in_sentence == "vacancy rate"
+    assert _kpi("A", "%").name_in_sentence == "a"

@@ -160,3 +160,16 @@ def test_icons_for_a_computed_result():
     assert title_of(parse(assurance_icon_svg(r.assurance))) == "Consistently failing target"
     run = xmr([1.0, 2.0, 3.0])
     assert title_of(parse(variation_icon_svg(run.variation))).startswith("No variation icon")
+
+
+def test_the_key_names_every_icon_with_its_letter_and_meaning():
+    from kpi.icons import icon_key
+
+    rows = icon_key()
+    assert [(r["kind"], r["letter"]) for r in rows] == [
+        ("Variation", "~"), ("Variation", "H"), ("Variation", "L"), ("Variation", "H"), ("Variation", "L"),
+        ("Variation", "H"), ("Variation", "L"), ("Assurance", "P"), ("Assurance", "F"), ("Assurance", "?"),
+    ]  # fmt: skip
+    assert rows[3]["name"] == "Special cause concern (high)"
+    assert "lower is better" in rows[3]["meaning"]
+    assert all(r["icon"].startswith("data:image/svg+xml;base64,") for r in rows)

@@ -145,3 +145,24 @@ def test_an_update_makes_a_demo_milestone_real(engine):
         s.get(Milestone, "M4").is_synthetic = True
     update_milestone(engine, LEAD, "M4", rag="amber", today=TODAY)
     assert milestone(engine, "M4").is_synthetic is False
+
+
+@pytest.mark.parametrize(
+    ("status", "rag", "flagged"),
+    [
+        ("on track", "green", False),
+        ("on track", "red", True),
+        ("at risk", "amber", False),
+        ("at risk", "green", True),
+        ("off track", "red", False),
+        ("off track", "amber", True),
+        ("complete", "blue", False),
+        ("complete", "green", False),
+        ("complete", "red", True),
+        ("not started", "red", False),
+    ],
+)
+def test_status_and_rag_disagreement(status, rag, flagged):
+    from kpi.milestones import rag_disagreement
+
+    assert (rag_disagreement(status, rag) is not None) == flagged

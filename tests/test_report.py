@@ -296,7 +296,7 @@ def test_pdf_has_each_kpi_with_its_chart_and_reading(pdf_texts, demo, kpis, with
         assert row.name in text
         if row.code in with_data[scope]:
             assert flat(readings[row.code]) in text, row.code
-    charts = text.count("(XmR chart)") + text.count("(run chart)")
+    charts = text.count("(XmR chart)") + text.count("(run chart)") + text.count("(trend)")
     assert charts == len(with_data[scope]), "one SPC chart per KPI with data"
     assert "Programme milestones" in text and "What changed since the last pack" in text
     assert "Appendix: KPI definitions" in text

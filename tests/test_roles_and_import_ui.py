@@ -128,6 +128,20 @@ def test_local_mode_lets_the_keyboard_switch_between_lead_and_board(engine):
     at.segmented_control(key="local_role").set_value("board").run()
     page_ok(at)
     assert "Import data" not in [t.value for t in at.title]
+    assert at.query_params["as"] in ("board", ["board"])  # so a reload keeps it
+
+
+def test_local_mode_role_comes_back_from_the_url_after_a_reload(engine):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.query_params["as"] = "board"
+    at.run()
+    page_ok(at)
+    assert at.segmented_control(key="local_role").value == "board"
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.query_params["as"] = "chief"
+    at.run()
+    assert at.segmented_control(key="local_role").value == "lead"
+    assert any("role 'chief'" in w.value for w in at.warning)
 
 
 def test_upload_preview_confirm_and_undo(engine):
@@ -141,8 +155,8 @@ def test_upload_preview_confirm_and_undo(engine):
     page_ok(at)
     assert any("Imported september.csv" in s.value for s in at.success)
     assert observations_checksum(engine)[0] == before[0] + 2
-    history = next(df.value for df in at.dataframe if "file_name" in df.value.columns)
-    assert history.iloc[0]["file_name"] == "september.csv" and history.iloc[0]["status"] == "applied"
+    history = next(df.value for df in at.dataframe if "File" in df.value.columns)
+    assert history.iloc[0]["File"] == "september.csv" and history.iloc[0]["Status"] == "applied"
 
     at.checkbox[-1].check()
     at.form_submit_button[0].click().run()
@@ -195,3 +209,29 @@ def test_a_late_forecast_without_a_note_is_refused_in_words(engine):
     page_ok(at)
     refusal = next(e for e in at.error if "Not saved" in str(e.proto.title))
     assert "note" in refusal.value.lower()
+
+
+def test_a_status_and_rag_that_disagree_are_saved_but_flagged(engine):
+    at = app(page="app_pages/milestones.py")
+    assert not [w for w in at.warning if "Status and RAG disagree" in str(w.proto.title)]
+    at.selectbox(key="ms_edit_code").select("M4").run()
+    at.main.selectbox[1].select("on track")
+    at.main.selectbox[2].select("red")
+    at.text_area[0].set_value("Board asked for a review")
+    at.form_submit_button[0].click().run()
+    page_ok(at)
+    flagged = [w.value for w in at.warning if "Status and RAG disagree" in str(w.proto.title)]
+    assert (
+        len(flagged) == 1
+        and "M4: Status “on track” usually goes with Green, but the RAG is Red" in flagged[0]
+    )
+
+
+def test_import_history_speaks_in_words(engine):
+    at = app(page="app_pages/import_data.py")
+    page_ok(at)
+    history = next(df.value for df in at.dataframe if "Imported by" in df.value.columns)
+    assert list(history.columns) == [
+        "Import", "File", "Source", "Synthetic", "Status", "Added", "Changed", "Unchanged",
+        "Imported by", "When", "Undone by", "Undone",
+    ]  # fmt: skip

@@ -21,12 +21,13 @@ PAGES = {
     "collaboratives": ("collaboratives", "chart"),
     "trusts": ("trusts", "chart"),
     "milestones": ("milestones", "chart"),
-    "definitions": ("definitions", "table"),
+    "definitions": ("definitions", "expander"),
 }
 SELECTORS = {
     "chart": "[data-testid='stPlotlyChart'] .main-svg",
     "metric": "[data-testid='stMetric']",
     "table": "[data-testid='stDataFrame']",
+    "expander": "[data-testid='stExpander']",
 }
 
 
@@ -215,3 +216,15 @@ def test_board_pack_page_builds_a_self_contained_html_pack(page, app_url, tmp_pa
     html = path.read_text(encoding="utf-8")
     assert "SYNTHETIC" in html and "Board pack" in html
     assert external_references(html) == [], "no network needed to open it"
+
+
+def test_an_unknown_page_is_named_not_silently_replaced(page, app_url):
+    open_page(page, app_url, "nosuchpage")
+    warning = page.locator("[data-testid='stAlertContentWarning']").filter(has_text="There is no page")
+    assert "There is no page “nosuchpage” open to you in this dashboard, so Overview is shown" in (
+        warning.inner_text()
+    )
+    open_page(page, app_url, "trusts")
+    assert (
+        page.locator("[data-testid='stAlertContentWarning']").filter(has_text="There is no page").count() == 0
+    )

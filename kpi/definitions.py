@@ -1,0 +1,93 @@
+"""The KPI data dictionary as people read it: one entry per KPI with its facts in words, a search
+over every word of it, and the same entries as a table for the CSV download. Pure, no Streamlit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kpi.formats import KPI, format_target
+
+DIRECTIONS = {"up": "Higher is better", "down": "Lower is better", "neither": "Neither direction is better"}
+GRAINS = {
+    "trust_profession": "By trust, profession and month",
+    "trust": "By trust and month",
+    "system": "For the system as a whole, by month",
+}
+ROLLUPS = {
+    "ratio": "Sum of numerators over sum of denominators (never an average of rates)",
+    "sum": "Sum of the trusts' figures",
+}
+ACCUMULATIONS = {
+    "monthly": "Each month stands alone: read with the Making Data Count (SPC) rules",
+    "rolling_12_months": "12 months rolling: shown as a trend, without the SPC rules",
+    "year_to_date": "Year to date (April to the month): shown as a trend, without the SPC rules",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    name: str
+    workstream: str
+    definition: str
+    facts: tuple[tuple[str, str], ...]  # (label, value) in reading order
+
+    def text(self) -> str:
+        """Every word of the entry, for the search."""
+        return " ".join([self.code, self.name, self.workstream, self.definition, *(v for _, v in self.facts)])
+
+
+def dictionary(catalogue: pd.DataFrame, kpis: dict[str, KPI]) -> list[Entry]:
+    """One entry per KPI, in catalogue order."""
+    entries = []
+    for row in catalogue.to_dict("records"):
+        kpi = kpis[row["code"]]
+        facts = [
+            ("Unit", "£" if kpi.unit == "GBP" else kpi.unit),
+            ("Better when", DIRECTIONS[kpi.improvement]),
+        ]
+        if kpi.target is not None:
+            facts.append(("Target", format_target(kpi.target, kpi.unit)))
+        if kpi.rollup == "ratio":
+            facts += [("Numerator", kpi.numerator_definition), ("Denominator", kpi.denominator_definition)]
+        facts += [
+            ("Roll-up", ROLLUPS.get(kpi.rollup, kpi.rollup)),
+            ("Collected", GRAINS.get(kpi.grain, kpi.grain)),
+            ("Accumulates", ACCUMULATIONS.get(kpi.accumulation, kpi.accumulation)),
+            ("Source", kpi.source),
+            ("Frequency", kpi.frequency),
+        ]
+        entries.append(
+            Entry(
+                code=kpi.code,
+                name=kpi.name,
+                workstream=str(row.get("workstream_name") or kpi.workstream_code),
+                definition=kpi.definition,
+                facts=tuple((label, value) for label, value in facts if value),
+            )
+        )
+    return entries
+
+
+def matching(entries: list[Entry], query: str) -> list[Entry]:
+    """The entries that contain every word of `query` (any case, anywhere); all of them for no query."""
+    words = query.lower().split()
+    return [entry for entry in entries if all(word in entry.text().lower() for word in words)]
+
+
+def as_table(entries: list[Entry]) -> pd.DataFrame:
+    """One row per KPI, one column per fact: the dictionary's CSV."""
+    return pd.DataFrame(
+        [
+            {
+                "Code": e.code,
+                "KPI": e.name,
+                "Workstream": e.workstream,
+                "Definition": e.definition,
+                **dict(e.facts),
+            }
+            for e in entries
+        ]
+    )
