@@ -720,11 +720,6 @@ def _and_list(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def delta_color(kpi: KPI) -> str:
-    """st.metric's delta colour that makes 'better' green whichever direction is better."""
-    return {"up": "normal", "down": "inverse"}.get(kpi.improvement, "off")
-
-
 def icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str) -> pd.DataFrame:
     """The board's Making Data Count summary for one scope (cached per filter that matters)."""
     return _icon_summary(db_url, queries.relevant_filter(flt, level), level, scope)
@@ -843,16 +838,17 @@ def spc_chart(
     figure, reading, notes = _spc_figure(kpi, data, rebase, scope_name, title, height, 60 if narrow else 120)
     synthetic = bool(data["synthetic"].any())
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
+    kind = "SPC" if kpi.is_monthly else "trend"  # rolling and year-to-date figures get no SPC rules
     show_chart(
         figure,
         export.chart_table(data, kpi, names),
         stem=stem,
-        alt=f"SPC chart of {heading}. {reading}",
+        alt=f"{kind[0].upper()}{kind[1:]} chart of {heading}. {reading}",
         synthetic=synthetic,
         key=key,
-        title=f"{heading} (SPC). {reading}",
+        title=f"{heading} ({kind}). {reading}",
         caption=image_caption(
-            f"{heading} (SPC)",
+            f"{heading} ({kind})",
             scope_name,
             sel=sel,
             source=kpi.source,

@@ -169,9 +169,12 @@ def test_spc_view_and_the_icon_summary(page, app_url):
     wait_idle(page)
     assert "view=spc" in page.url
     page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg")
-    chart_text = page.locator("[data-testid='stPlotlyChart']").first.inner_text()
-    assert "XmR chart" in chart_text and "Mean" in chart_text
-    assert page.locator("[data-testid='stPlotlyChart'] image").count() >= 2, "the MDC icons are drawn"
+    charts = page.locator("[data-testid='stPlotlyChart']")
+    leavers = charts.nth(0).inner_text()  # a 12-month rolling figure: a trend, no SPC rules
+    assert "(trend)" in leavers and "shown as a trend" in leavers and "Mean" not in leavers
+    stability = charts.nth(1).inner_text()
+    assert "XmR chart" in stability and "Mean" in stability
+    assert charts.nth(1).locator("image").count() >= 2, "the MDC icons are drawn"
     screenshot(page, "workstreams-spc")
 
     open_page(page, app_url, "")
