@@ -168,14 +168,43 @@ def card_arrow(variation: str | None) -> str:
     return "up" if variation.endswith("_high") else "down"
 
 
+# Short words for a card's one line (the full labels and reading are in its help and the summary).
+CARD_VARIATION_WORDS = {
+    "common_cause": "Common cause",
+    "improvement_high": "Improvement (high)",
+    "improvement_low": "Improvement (low)",
+    "concern_high": "Concern (high)",
+    "concern_low": "Concern (low)",
+    "neither_high": "Unusually high",
+    "neither_low": "Unusually low",
+}
+CARD_ASSURANCE_WORDS = {
+    "pass": "meeting target",
+    "fail": "failing target",
+    "hit_or_miss": "hit and miss",
+}
+NO_ICON_WORDS = "No SPC icon"
+
+
 def card_reading(summary_row: pd.Series | dict[str, Any], kpi: KPI) -> str:
-    """The card's words: the summary's variation label and, where an assurance applies (a variation
-    icon and a target), its assurance label: 'Special cause concern (high); consistently failing
-    target'. Without a variation icon, the label says why (too few months; a rolling figure)."""
-    words = str(summary_row["variation_label"])
+    """The card's words, short enough for one line on a phone: the variation icon's and, where an
+    assurance applies, the assurance icon's: 'Concern (high) · failing target'. Without a variation
+    icon, 'No SPC icon' (the help and the summary say why: too few months, a rolling figure)."""
+    variation, assurance = _code(summary_row["variation"]), _code(summary_row["assurance"])
+    if variation is None:
+        return NO_ICON_WORDS
+    words = CARD_VARIATION_WORDS[variation]
+    if kpi.target is not None and assurance is not None:
+        words = f"{words} · {CARD_ASSURANCE_WORDS[assurance]}"
+    return words
+
+
+def _full_reading(summary_row: pd.Series | dict[str, Any], kpi: KPI) -> str:
+    """The icons' full names, for the card's help: 'Special cause concern (high). Consistently failing
+    target.'"""
+    words = f"{summary_row['variation_label']}."
     if _code(summary_row["variation"]) is not None and kpi.target is not None:
-        assurance = str(summary_row["assurance_label"])
-        words = f"{words}; {assurance[:1].lower()}{assurance[1:]}"
+        words += f" {summary_row['assurance_label']}."
     return words
 
 
@@ -231,7 +260,8 @@ def headline_cards(
                 colour=card_colour(variation, assurance),
                 arrow=card_arrow(variation),
                 change=change,
-                help=f"{kpi.definition}. {target}Latest: {row['month']}. {mdc['reading']} "
+                help=f"{kpi.definition}. {target}Latest: {row['month']}. {_full_reading(mdc, kpi)} "
+                f"{mdc['reading']} "
                 f"Change on the month before: {change[:1].lower()}{change[1:]}. "
                 f"Same month last year: {row['vs_last_year']}.",
                 variation=variation,

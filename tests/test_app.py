@@ -122,7 +122,7 @@ def test_overview_shows_the_system_figures_with_better_and_worse(app_db):
     assert fte.value == "186.0 FTE"
     # Three months give no process limits, so the card says so, as the summary does; the change on the
     # month before is plain words, not a green or red verdict of its own.
-    assert fte.proto.delta == "No variation icon: too few data points for process limits"
+    assert fte.proto.delta == "No SPC icon" and "too few data points" in fte.proto.help
     assert fte.proto.delta_description == "+4.0 FTE on Sep 2026"
     vacancy = metric(at, "Vacancy rate")
     assert vacancy.value == "12.9%"

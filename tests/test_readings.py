@@ -99,18 +99,22 @@ def test_card_and_summary_say_the_same_for_every_kpi_and_scope(scopes, kpis):
             # ... the same icons, in the same words ...
             variation, assurance = _code(row["variation"]), _code(row["assurance"])
             assert (card.variation, card.assurance) == (variation, assurance), where
-            assert card.reading.startswith(row["variation_label"]), where
-            if variation is not None and kpis[code].target is not None:
-                label = row["assurance_label"]
-                assert card.reading.endswith(label[:1].lower() + label[1:]), where
-            assert row["reading"] in card.help, where
+            short = scorecard.CARD_VARIATION_WORDS.get(variation or "", scorecard.NO_ICON_WORDS)
+            assert card.reading.startswith(short), where
+            assert len(card.reading) <= 36, f"{where}: one line on a phone"
+            assert row["variation_label"] in card.help and row["reading"] in card.help, where
+            if variation is not None and kpis[code].target is not None and assurance is not None:
+                assert card.reading.endswith(scorecard.CARD_ASSURANCE_WORDS[assurance]), where
+                assert row["assurance_label"] in card.help, where
             # ... and the icons' colour and side, never a green/red verdict on one month's change.
             assert card.colour == scorecard.card_colour(variation, assurance), where
             assert card.colour in {"blue", "orange", "violet", "gray"}, where
             kind = (variation or "none").rsplit("_", 1)[0]
             if kind in ("improvement", "concern", "neither"):
                 assert card.colour == {"improvement": "blue", "concern": "orange", "neither": "violet"}[kind]
-                assert f"Special cause {kind if kind != 'neither' else 'variation'}" in card.reading, where
+                assert {"improvement": "Improvement", "concern": "Concern", "neither": "Unusually"}[kind] in (
+                    card.reading
+                ), where
                 assert card.arrow == ("up" if variation.endswith("_high") else "down"), where
             else:
                 assert card.arrow == "off", where
@@ -153,10 +157,12 @@ def test_the_system_cards_that_used_to_contradict_the_summary(scopes):
     cards = scopes[queries.SYSTEM_CODE].cards
     sickness = cards["SICKNESS_RATE"]  # was a green "better than Sep 2026" beside a concern
     assert (sickness.colour, sickness.arrow) == ("orange", "up")
-    assert sickness.reading == "Special cause concern (high); consistently failing target"
+    assert sickness.reading == "Concern (high) · failing target"
+    assert "Special cause concern (high). Consistently failing target." in sickness.help
     assert sickness.change.endswith("on Sep 2026")
     leavers = cards["LEAVER_RATE"]  # was a grey card beside a concern; now a trend in both
-    assert leavers.colour == "gray" and leavers.reading.startswith("No variation icon: a 12-month rolling")
+    assert leavers.colour == "gray" and leavers.reading == "No SPC icon"
+    assert "Leaver rate is a 12-month rolling figure" in leavers.help
 
 
 def test_the_system_charts_show_what_the_summary_says(scopes, kpis):

@@ -148,16 +148,18 @@ def test_headline_cards_take_colour_and_words_from_making_data_count_not_the_mon
     )
     cards = {c.code: c for c in headline_cards(card, summary, kpis, tuple(kpis))}
     sick = cards["SICKNESS_RATE"]
-    assert sick.reading == "Special cause concern (high); consistently failing target"
+    assert sick.reading == "Concern (high) · failing target"  # one line; the full names are in the help
+    assert "Special cause concern (high). Consistently failing target." in sick.help
     assert (sick.colour, sick.arrow) == ("orange", "up")
     assert sick.change == "-0.05 pts on Sep 2026"  # plain text, no "better"
     assert "A reading." in sick.help
     leaver = cards["LEAVER_RATE"]
-    assert leaver.reading == "No variation icon: a 12-month rolling figure, shown as a trend"
+    assert leaver.reading == "No SPC icon"
+    assert "No variation icon: a 12-month rolling figure, shown as a trend" in leaver.help
     assert (leaver.colour, leaver.arrow, leaver.change) == ("gray", "off", "No change on Sep 2026")
     vacancy = cards["VACANCY_RATE"]  # common cause: the assurance icon's colour
     assert (vacancy.reading, vacancy.colour, vacancy.arrow) == (
-        "Common cause variation; consistently passing target", "blue", "off"
+        "Common cause · meeting target", "blue", "off"
     )  # fmt: skip
     assert cards["SIP_FTE"].reading is None and cards["SIP_FTE"].value == "No data"
 
