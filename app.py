@@ -9,7 +9,7 @@ st.set_page_config(
     page_title="C&M AHP workforce KPIs",
     page_icon=":material/monitoring:",
     layout="wide",
-    initial_sidebar_state="expanded",
+    initial_sidebar_state="auto",  # open on a laptop, closed on a phone (it would cover the page)
 )
 ui.start_run()
 user = ui.current_user()
