@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -116,6 +117,24 @@ def _count_decimals(kpi: KPI) -> int:
     return max(kpi.decimals, COUNT_DECIMALS)
 
 
+def _figure_columns(rows: pd.DataFrame, kpi: KPI) -> dict[str, Any]:
+    """Month, value (to the KPI's precision), unit, numerator and denominator (to at least two places)."""
+    return {
+        "Month": rows["period"].dt.strftime("%Y-%m"),
+        "Value": round_column(rows["value"], kpi.decimals),
+        "Unit": kpi.unit,
+        "Numerator": round_column(rows["numerator"], _count_decimals(kpi)),
+        "Denominator": round_column(rows["denominator"], _count_decimals(kpi)),
+    }
+
+
+def _with_synthetic(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The synthetic flag of each row, where the rows carry one."""
+    if "synthetic" in rows:
+        frame[SYNTHETIC_COLUMN] = _yes_no(rows["synthetic"])
+    return frame.reset_index(drop=True)
+
+
 def chart_table(series: pd.DataFrame, kpi: KPI, scope_names: Mapping[str, str]) -> pd.DataFrame:
     """The rows behind a KPI chart, as people read them: one row per scope and month; the value to the
     KPI's precision, numerator and denominator to at least two places."""
@@ -125,16 +144,10 @@ def chart_table(series: pd.DataFrame, kpi: KPI, scope_names: Mapping[str, str]) 
             "KPI": kpi.name,
             "Scope code": series["scope_code"],
             "Scope": series["scope_code"].map(lambda c: scope_names.get(c, c)),
-            "Month": series["period"].dt.strftime("%Y-%m"),
-            "Value": round_column(series["value"], kpi.decimals),
-            "Unit": kpi.unit,
-            "Numerator": round_column(series["numerator"], _count_decimals(kpi)),
-            "Denominator": round_column(series["denominator"], _count_decimals(kpi)),
+            **_figure_columns(series, kpi),
         }
     )
-    if "synthetic" in series:
-        frame[SYNTHETIC_COLUMN] = _yes_no(series["synthetic"])
-    return frame.reset_index(drop=True)
+    return _with_synthetic(frame, series)
 
 
 def profession_table(
@@ -148,16 +161,10 @@ def profession_table(
             "Scope": scope,
             "Profession code": breakdown["profession_code"],
             "Profession": breakdown["profession_code"].map(lambda c: profession_names.get(c, c)),
-            "Month": breakdown["period"].dt.strftime("%Y-%m"),
-            "Value": round_column(breakdown["value"], kpi.decimals),
-            "Unit": kpi.unit,
-            "Numerator": round_column(breakdown["numerator"], _count_decimals(kpi)),
-            "Denominator": round_column(breakdown["denominator"], _count_decimals(kpi)),
+            **_figure_columns(breakdown, kpi),
         }
     )
-    if "synthetic" in breakdown:
-        frame[SYNTHETIC_COLUMN] = _yes_no(breakdown["synthetic"])
-    return frame.reset_index(drop=True)
+    return _with_synthetic(frame, breakdown)
 
 
 def _target(kpi: KPI) -> float | int | None:
