@@ -6,6 +6,10 @@ import streamlit as st
 
 from kpi import ingest, nhs_workforce, queries, ui
 from kpi.auth import PermissionDenied
+from kpi.text import escape_markdown
+
+# File names, sheet names, cells and user names are in the messages below, and st.info, st.success,
+# st.subheader... read Markdown: every message that can quote them is shown through escape_markdown.
 
 db = ui.db()
 user = ui.user()
@@ -85,10 +89,10 @@ else:
         st.session_state[PREVIEW] = preview
         st.session_state.pop(RESULT, None)
 
-    st.subheader(f"Checked: {preview.file_name}", anchor=False)
+    st.subheader(f"Checked: {escape_markdown(preview.file_name)}", anchor=False)
     for notice in preview.notices:
         where = f"Row {notice.row}: " if notice.row else ""
-        st.info(f"{where}{notice.message}", icon=":material/info:")
+        st.info(escape_markdown(f"{where}{notice.message}"), icon=":material/info:")
     if preview.problems:
         st.error(
             f"{preview.summary()} Each problem below says where it is and how to fix it; correct the file "
@@ -183,7 +187,7 @@ else:
 
 result = st.session_state.get(RESULT)
 if result is not None:
-    (st.success if result.applied else st.warning)(result.message)
+    (st.success if result.applied else st.warning)(escape_markdown(result.message))
 
 st.subheader("Import history", anchor=False)
 history = queries.import_batches(engine)
@@ -240,6 +244,6 @@ else:
                     try:
                         outcome = ingest.undo_batch(engine, user, int(batch))
                         ui.clear_caches()
-                        st.success(outcome.message)
+                        st.success(escape_markdown(outcome.message))
                     except (ingest.UndoRefused, PermissionDenied) as exc:
-                        st.error(str(exc), title="Not undone")
+                        st.error(escape_markdown(exc), title="Not undone")

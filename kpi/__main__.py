@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -18,8 +19,28 @@ from sqlalchemy.exc import SQLAlchemyError
 from kpi.auth import PermissionDenied
 from kpi.db import DatabaseError, check_connection, describe_url, get_engine, schema_is_current
 from kpi.reference import ReferenceDataError
+from kpi.text import printable, redact_secrets, url_password
 
 PROG = "python -m kpi"
+
+
+def _configured_password() -> str | None:
+    """The configured database password, however malformed the URL, so that no error line shows it."""
+    from kpi.db import ENV_VAR, database_url
+
+    try:
+        return url_password(database_url())
+    except DatabaseError:
+        return url_password(os.environ.get(ENV_VAR, ""))
+
+
+def say(*values: object, file=None) -> None:
+    """The CLI's one way to print. Text from files and cells is in what it prints, so terminal escape
+    sequences and control characters are stripped; error lines have any password redacted too."""
+    text = printable(" ".join(str(value) for value in values))
+    if file is sys.stderr:
+        text = redact_secrets(text, _configured_password())
+    print(text, file=file or sys.stdout)
 
 
 class CommandError(Exception):
@@ -63,8 +84,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     engine = _connected_engine()
     migrate(engine)
     counts = load_reference(engine)
-    print(f"Database {describe_url(str(engine.url))} is at the latest schema.")
-    print(
+    say(f"Database {describe_url(str(engine.url))} is at the latest schema.")
+    say(
         f"Reference data loaded: {counts.trusts} organisations, {counts.collaboratives} collaboratives, "
         f"{counts.memberships} memberships, {counts.successions} mergers, {counts.professions} professions "
         f"({counts.aliases} aliases), {counts.workstreams} workstreams, {counts.kpis} KPIs, "
@@ -85,7 +106,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = load_demo(engine, end=end, seed=args.seed if args.seed is not None else DEMO_SEED)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    print(
+    say(
         f"Loaded {result.observations:,} SYNTHETIC demo observations "
         f"({result.first_period:%b %Y} to {result.last_period:%b %Y}) as batch {result.batch_id} "
         f"in {time.perf_counter() - started:.1f} s."
@@ -111,27 +132,27 @@ def cmd_info(args: argparse.Namespace) -> int:
         if status.any_synthetic
         else "no synthetic data"
     )
-    print(f"Database:        {describe_url(str(engine.url))}")
-    print(
+    say(f"Database:        {describe_url(str(engine.url))}")
+    say(
         f"Trusts:          {roles.get('member', 0)} member trusts, {roles.get('partner', 0)} system partner, "
         f"{roles.get('predecessor', 0)} predecessor (merged) trusts"
     )
-    print(f"Collaboratives:  {counts['collaboratives']} ({counts['memberships']} memberships)")
-    print(f"Professions:     {counts['professions']} ({counts['profession_aliases']} aliases)")
-    print(f"Workstreams:     {counts['workstreams']}")
-    print(f"KPIs:            {counts['kpi_definitions']}")
-    print(f"Milestones:      {counts['milestones']} ({counts['milestone_updates']} updates in history)")
-    print(f"Observations:    {counts['observations']:,} ({synthetic})")
-    print(f"Import batches:  {counts['import_batches']}")
+    say(f"Collaboratives:  {counts['collaboratives']} ({counts['memberships']} memberships)")
+    say(f"Professions:     {counts['professions']} ({counts['profession_aliases']} aliases)")
+    say(f"Workstreams:     {counts['workstreams']}")
+    say(f"KPIs:            {counts['kpi_definitions']}")
+    say(f"Milestones:      {counts['milestones']} ({counts['milestone_updates']} updates in history)")
+    say(f"Observations:    {counts['observations']:,} ({synthetic})")
+    say(f"Import batches:  {counts['import_batches']}")
     if status.last_period:
-        print(
+        say(
             f"Data as at:      {status.last_period:%b %Y} (from {status.first_period:%b %Y}); "
             f"last import {status.last_import_at:%d/%m/%Y %H:%M}"
             if status.last_import_at
             else f"Data as at:      {status.last_period:%b %Y}"
         )
     else:
-        print("Data as at:      no observations yet")
+        say("Data as at:      no observations yet")
     return 0
 
 
@@ -164,27 +185,27 @@ def _import(args: argparse.Namespace, prepare) -> int:
     preview = prepare(engine, Path(args.path).name, data)
     for notice in preview.notices:
         where = f"row {notice.row}: " if notice.row else ""
-        print(f"note: {where}{notice.message}")
+        say(f"note: {where}{notice.message}")
     if preview.problems:
         for problem in preview.problems:
             row = f"row {problem.row}" if problem.row else "file"
             column = f", column {problem.column}" if problem.column else ""
-            print(f"{row}{column}: {problem.message} {problem.fix}".rstrip(), file=sys.stderr)
-        print(f"error: {preview.summary()}", file=sys.stderr)
+            say(f"{row}{column}: {problem.message} {problem.fix}".rstrip(), file=sys.stderr)
+        say(f"error: {preview.summary()}", file=sys.stderr)
         return 1
-    print(preview.summary())
+    say(preview.summary())
     if args.dry_run:
-        print("Dry run: the file is valid; nothing was written.")
+        say("Dry run: the file is valid; nothing was written.")
         return 0
     if preview.has_changes and not args.replace:
-        print(
+        say(
             f"error: {preview.rows_changed:,} figures already in the database would change; nothing was "
             "written. Check them, then rerun with --replace.",
             file=sys.stderr,
         )
         return 1
     result = ingest.apply_import(engine, cli_user(), preview, replace=args.replace, source=preview.source)
-    print(result.message)
+    say(result.message)
     return 0 if result.applied or result.rows_added + result.rows_changed == 0 else 1
 
 
@@ -208,7 +229,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
         result = ingest.undo_batch(engine, cli_user(), args.batch_id)
     except ingest.UndoRefused as exc:
         raise CommandError(str(exc)) from None
-    print(result.message)
+    say(result.message)
     return 0
 
 
@@ -218,7 +239,7 @@ def cmd_batches(args: argparse.Namespace) -> int:
     engine = _connected_engine(must_exist=True)
     history = queries.import_batches(engine)
     if history.empty:
-        print("No imports yet.")
+        say("No imports yet.")
         return 0
     columns = [
         "id",
@@ -235,7 +256,7 @@ def cmd_batches(args: argparse.Namespace) -> int:
         columns={"rows_added": "added", "rows_changed": "changed", "rows_skipped": "same"}
     )
     table["imported_at"] = table["imported_at"].dt.strftime("%d/%m/%Y %H:%M")
-    print(table.to_string(index=False))
+    say(table.to_string(index=False))
     return 0
 
 
@@ -244,7 +265,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     data = ingest.template_xlsx() if args.out.lower().endswith(".xlsx") else ingest.template_csv()
     Path(args.out).write_bytes(data)
-    print(f"Wrote the import template to {args.out}.")
+    say(f"Wrote the import template to {args.out}.")
     return 0
 
 
@@ -310,20 +331,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return COMMANDS[args.command][0](args)
     except CommandError as exc:
-        print(f"error: {exc}" if exc.code != 2 else str(exc), file=sys.stderr)
+        say(f"error: {exc}" if exc.code != 2 else str(exc), file=sys.stderr)
         return exc.code
     except PermissionDenied as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         return 1
     except (DatabaseError, ReferenceDataError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say(f"error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"error: database error: {reason}", file=sys.stderr)
+        say(f"error: database error: {reason}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        say("error: interrupted", file=sys.stderr)
         return 130
 
 

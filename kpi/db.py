@@ -21,13 +21,30 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from kpi.text import redact_secrets, redact_url, url_password
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'ahp_workforce.db'}"
 ENV_VAR = "KPI_DATABASE_URL"
 
 
+# What a visitor of the app is told (the details, redacted, go to the server log and the CLI).
+UNREACHABLE = "The database server could not be reached."
+MISCONFIGURED = "The dashboard's database setting is not valid."
+NO_DRIVER = "The dashboard's database driver is not installed."
+SETTINGS_UNREADABLE = "The dashboard's settings file could not be read."
+
+
 class DatabaseError(Exception):
-    """A database problem explained in one line a user can act on."""
+    """A database problem explained in one line a user can act on. The message never holds a password:
+    it is redacted here, with the password of `url` (however malformed) removed wherever it appears.
+    `public` is the sentence for a visitor of the app, naming no server, user or database."""
+
+    def __init__(self, message: str, *, public: str = UNREACHABLE, url: object = None) -> None:
+        secrets = [url_password(url)] if url is not None else []
+        password = getattr(url, "password", None)  # a parsed URL knows its decoded password
+        super().__init__(redact_secrets(message, *secrets, password))
+        self.public = public
 
 
 def _secrets_url() -> str | None:
@@ -37,7 +54,7 @@ def _secrets_url() -> str | None:
             try:
                 data = tomllib.loads(secrets.read_text(encoding="utf-8"))
             except (OSError, tomllib.TOMLDecodeError) as exc:
-                raise DatabaseError(f"Cannot read {secrets}: {exc}") from exc
+                raise DatabaseError(f"Cannot read {secrets}: {exc}", public=SETTINGS_UNREADABLE) from None
             url = data.get("connections", {}).get("kpi", {}).get("url")
             if url:
                 return str(url)
@@ -45,16 +62,14 @@ def _secrets_url() -> str | None:
 
 
 def database_url() -> str:
-    """The configured database URL (environment, then secrets, then the SQLite default)."""
-    return os.environ.get(ENV_VAR) or _secrets_url() or DEFAULT_DATABASE_URL
+    """The configured database URL (environment, then secrets, then the SQLite default), without
+    surrounding white space."""
+    return (os.environ.get(ENV_VAR) or "").strip() or (_secrets_url() or "").strip() or DEFAULT_DATABASE_URL
 
 
-def describe_url(url: str) -> str:
-    """The URL without its password, safe to show to a user."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(malformed URL)"
+def describe_url(url: object) -> str:
+    """The URL without its password (however malformed), safe to show to the operator."""
+    return redact_url(url)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -69,14 +84,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 @functools.lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL for the whole process. Raises DatabaseError for a malformed URL."""
-    url = url or database_url()
+    url = (url or database_url()).strip()
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError, TypeError) as exc:
+        # Not the parser's words: they quote the URL, or a piece of it, password and all.
+        why = " (its port is not a number)" if isinstance(exc, ValueError) else ""
         raise DatabaseError(
-            f"The database URL {url!r} is malformed; expected e.g. sqlite:///data/ahp_workforce.db "
-            "or postgresql+psycopg://user@host:5432/dbname"
-        ) from exc
+            f"The database URL {redact_url(url)} is malformed{why}; expected e.g. "
+            "sqlite:///data/ahp_workforce.db or postgresql+psycopg://user@host:5432/dbname",
+            public=MISCONFIGURED,
+            url=url,
+        ) from None
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
@@ -89,8 +108,16 @@ def get_engine(url: str | None = None) -> Engine:
             engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     except (NoSuchModuleError, ImportError) as exc:
         raise DatabaseError(
-            f"The database URL {describe_url(url)} names a database driver that is not installed: {exc}"
-        ) from exc
+            f"The database URL {redact_url(url)} names a database driver that is not installed: {exc}",
+            public=NO_DRIVER,
+            url=url,
+        ) from None
+    except (ArgumentError, ValueError, TypeError):
+        raise DatabaseError(
+            f"The database URL {redact_url(url)} has a setting the driver cannot use.",
+            public=MISCONFIGURED,
+            url=url,
+        ) from None
     return engine
 
 
@@ -100,8 +127,10 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(f"Cannot connect to {describe_url(str(engine.url))}: {reason}") from exc
+        reason = (str(exc.orig).strip().splitlines() or [""])[0] if exc.orig else str(exc)
+        raise DatabaseError(
+            f"Cannot connect to {redact_url(engine.url)}: {reason}", public=UNREACHABLE, url=engine.url
+        ) from None
 
 
 @functools.lru_cache(maxsize=8)

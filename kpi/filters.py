@@ -1,6 +1,9 @@
 """The shared filters as they live in the URL: reading them (with gentle warnings for values that
 cannot be used), writing them, and turning them into a query filter. Pure Python, no Streamlit.
 
+Warnings are Markdown (the page shows them in st.warning) and quote what the link said, which anyone
+can write: every quoted value goes through `quote`, so a link, image or HTML in it stays words.
+
 URL parameters (codes, so links are short and readable):
     from, to        months as YYYY-MM
     collab          CMAST or MHLDC (absent = both)
@@ -18,9 +21,11 @@ from dataclasses import dataclass, field
 
 from kpi.formats import month_key, month_label
 from kpi.queries import KPIFilter
+from kpi.text import escape_markdown
 
 SHARED_PARAMS = frozenset({"from", "to", "collab", "trust", "profession"})  # the sidebar's, on every page
 DEFAULT_MONTHS = 36  # the default period: the last three years, enough for SPC limits
+QUOTE_LIMIT = 60  # characters of a URL value quoted back; a link can carry kilobytes
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*$")
 
 
@@ -68,6 +73,15 @@ class Selection:
         )
 
 
+def quote(raw: object) -> str:
+    """A value from outside (a URL value, a file or sheet name) quoted in a Markdown message: escaped,
+    so it shows as the words it is, and shortened when long."""
+    text = " ".join(str(raw).split())
+    if len(text) > QUOTE_LIMIT:
+        text = text[: QUOTE_LIMIT - 1] + "…"
+    return f"'{escape_markdown(text)}'"
+
+
 def default_selection(choices: FilterChoices) -> Selection:
     return Selection(period_from=choices.default_from, period_to=choices.default_to)
 
@@ -101,7 +115,7 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
         parsed = parse_month(raw)
         if parsed is None:
             warnings.append(
-                f"The link's {label} month {raw!r} is not a month like 2025-03; "
+                f"The link's {label} month {quote(raw)} is not a month like 2025-03; "
                 f"using {month_label(fallback)} instead."
             )
             return fallback
@@ -131,7 +145,7 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
             collaborative = matches[0]
         else:
             warnings.append(
-                f"The link asks for collaborative {raw_collab!r}, which is not one of "
+                f"The link asks for collaborative {quote(raw_collab)}, which is not one of "
                 f"{' or '.join(choices.collaboratives)}; showing both."
             )
 
@@ -140,7 +154,9 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
     for raw in params.get("trust") or []:
         code = raw.strip().upper()
         if code not in choices.trusts:
-            warnings.append(f"The link's trust code {raw!r} is not a Cheshire and Merseyside trust; ignored.")
+            warnings.append(
+                f"The link's trust code {quote(raw)} is not a Cheshire and Merseyside trust; ignored."
+            )
         elif code not in allowed_trusts:
             name = choices.trust_names.get(code, code)
             warnings.append(f"{name} ({code}) is not a member of {collaborative}; ignored.")
@@ -153,7 +169,9 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
         key = raw.strip()
         code = key.upper() if key.upper() in choices.professions else by_name.get(key.lower())
         if code is None:
-            warnings.append(f"The link's profession {raw!r} is not one of the 14 AHP professions; ignored.")
+            warnings.append(
+                f"The link's profession {quote(raw)} is not one of the 14 AHP professions; ignored."
+            )
         elif code not in professions:
             professions.append(code)
 
@@ -190,4 +208,4 @@ def parse_choice(
     for option in options:
         if option.lower() == raw.strip().lower():
             return option, None
-    return None, f"The link's {label} {raw!r} is not one this page offers; showing the default."
+    return None, f"The link's {label} {quote(raw)} is not one this page offers; showing the default."

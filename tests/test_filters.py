@@ -103,3 +103,39 @@ def test_page_choice_from_the_url():
     )
     assert value is None and "'NOPE'" in warning
     assert parse_choice({}, "workstream", ["LEAD"], label="workstream") == (None, None)
+
+
+# A link can carry anything: each payload below must reach the page as words, never as markup.
+PAYLOADS = [
+    "**Your session has expired.** [Sign in again](https://evil.example/login)",
+    "![x](http://127.0.0.1:9/p.png)",
+    "<img src=x onerror=alert(1)><a href='https://evil.example'>hi</a>",
+    "see www.evil.example or mail a@evil.example :red[alarm] :material/lock: $x$",
+]
+
+
+def unescaped_markup(markdown: str) -> list[str]:
+    """Markdown syntax left live in `markdown`: what remains after every backslash escape is removed."""
+    import re
+
+    bare = re.sub(r"\\.", "", markdown)
+    return [
+        token for token in ("[", "](", "![", "<", "://", "www.", "@", ":red", ":material") if token in bare
+    ]
+
+
+def test_every_url_value_quoted_in_a_warning_is_escaped():
+    for payload in PAYLOADS:
+        params = {name: [payload] for name in ("from", "to", "collab", "trust", "profession")}
+        _, warnings = parse_url(params, CHOICES)
+        assert len(warnings) == 5
+        for name in ("workstream", "view", "scope", "spc_scope", "section", "as"):
+            _, warning = parse_choice({name: [payload]}, name, ["LEAD", "PLAN"], label=name)
+            warnings.append(warning)
+        for warning in warnings:
+            assert not unescaped_markup(warning), warning
+
+
+def test_a_long_url_value_is_quoted_shortened():
+    _, warning = parse_choice({"view": ["x" * 5000]}, "view", ["trend"], label="view")
+    assert "x" * 59 + "…" in warning and len(warning) < 200
