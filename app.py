@@ -11,6 +11,7 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="auto",  # open on a laptop, closed on a phone (it would cover the page)
 )
+ui.check_deployment()  # sign-in misconfigured: one page for the operator and nothing else
 ui.start_run()
 user = ui.current_user()
 if user is None:

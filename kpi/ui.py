@@ -20,8 +20,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from sqlalchemy import Engine
 
-from kpi import charts, export, filters, images, mdc, queries
-from kpi.auth import LOCAL_USER_EMAIL, User, role_for
+from kpi import charts, deployment, export, filters, images, mdc, queries
+from kpi.auth import LOCAL_USER_EMAIL, SignInRefused, User, user_from_claims
 from kpi.db import DatabaseError, get_engine, prepare_database
 from kpi.formats import KPI, format_target, format_value, month_key, month_label
 from kpi.labels import FilterWords, describe
@@ -36,20 +36,21 @@ MAX_ENTRIES = 256
 # --- the database ------------------------------------------------------------------------------------
 
 
-@st.cache_resource(show_spinner="Opening the database (the first run creates it with demo data)…")
-def _prepared_engine(url: str) -> Engine:
+@st.cache_resource(show_spinner="Opening the database…")
+def _prepared_engine(url: str, with_demo: bool) -> Engine:
     engine = get_engine(url)
-    prepare_database(engine)
+    prepare_database(engine, with_demo=with_demo)
     return engine
 
 
 def engine() -> Engine:
-    """The app's database, created, migrated and filled with demo data on first use. On failure the
-    page says what is wrong and stops: no traceback."""
+    """The app's database, created and migrated on first use; filled with demo data only in local
+    mode (a fresh production database stays empty until the lead imports). On failure the page says
+    what is wrong and stops: no traceback."""
     try:
         from kpi.db import database_url
 
-        return _prepared_engine(database_url())
+        return _prepared_engine(database_url(), with_demo=run_mode().local)
     except DatabaseError as exc:
         st.error(str(exc), title="The dashboard cannot open its database")
         st.caption("Check KPI_DATABASE_URL (or [connections.kpi] in .streamlit/secrets.toml).")
@@ -991,14 +992,83 @@ def run_page(page: Any) -> None:
 
 _LOCAL_ROLE = "local_role"
 _ROLE_PARAM = "as"  # local mode only: ?as=board keeps "Acting as: Board member" across a reload
+_MODE = "deployment_mode"
+MISCONFIGURED = "Sign-in is misconfigured"
+
+
+def secrets_paths() -> list[str]:
+    """Where Streamlit looks for secrets: ~/.streamlit/secrets.toml, ./.streamlit/secrets.toml, or
+    the secrets.files option."""
+    from streamlit import config
+
+    return list(config.get_option("secrets.files") or [])
+
+
+def deployment_mode() -> deployment.Mode:
+    """Decide afresh how the app is deployed (kpi/deployment.py): local, signed-in, or refuse."""
+    import os
+
+    from streamlit import config
+
+    files = deployment.read_secrets(secrets_paths())
+    try:
+        secrets, failed = st.secrets.to_dict(), False
+    except Exception:  # no secrets file (fine) or one Streamlit could not load (never fine)
+        secrets, failed = None, True
+    return deployment.decide(
+        files,
+        os.environ,
+        config.get_option("server.address"),
+        secrets=secrets if not failed else None,
+        secrets_error=failed,
+    )
+
+
+def check_deployment() -> deployment.Mode:
+    """First thing on every run: decide the deployment mode, and if sign-in is misconfigured show
+    only that and stop. Nothing else (pages, navigation, data) is served."""
+    mode = deployment_mode()
+    st.session_state[_MODE] = mode
+    if mode.refused:
+        misconfigured_page(mode.reason)
+    return mode
+
+
+def run_mode() -> deployment.Mode:
+    """This run's deployment mode (decided by check_deployment at the top of the run)."""
+    mode = st.session_state.get(_MODE)
+    return mode if isinstance(mode, deployment.Mode) else check_deployment()
+
+
+def misconfigured_page(reason: str) -> None:
+    """All that anyone sees when the deployment is doubtful: for the operator, never a secret value."""
+    logger.error("%s: %s", MISCONFIGURED, reason)
+    st.title("C&M AHP workforce KPIs", anchor=False)
+    st.error(
+        f"{MISCONFIGURED}: {escape_markdown(reason)}",
+        title="The dashboard is closed until sign-in is fixed",
+        icon=":material/lock:",
+    )
+    st.caption(
+        "For the operator: fix .streamlit/secrets.toml (see Sign-in and roles in the README) and reload "
+        "this page. For local use without sign-in, run the app with server.address = 127.0.0.1 (as "
+        "the project's .streamlit/config.toml sets) and without KPI_DEPLOYMENT=production."
+    )
+    st.stop()
 
 
 def auth_configured() -> bool:
-    """Sign-in is on when .streamlit/secrets.toml has an [auth] section (OpenID Connect)."""
+    """Sign-in is on when the secrets have a complete [auth] section (OpenID Connect). A doubtful
+    configuration never counts as 'off': it stops the run with the misconfigured page."""
+    return run_mode().signed_in
+
+
+def tenant_id() -> str | None:
+    """[kpi] tenant_id in the secrets: only accounts of this Entra ID tenant may sign in."""
     try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all
-        return False
+        return st.secrets.get("kpi", {}).get("tenant_id") or None
+    except Exception:
+        return None
 
 
 def lead_emails() -> list[str]:
@@ -1020,9 +1090,10 @@ def current_user() -> User | None:
     if auth_configured():
         if not st.user.is_logged_in:
             return None
-        email = str(st.user.get("email") or "")
-        name = str(st.user.get("name") or email)
-        return User(email=email, name=name, role=role_for(email, lead_emails()))
+        try:
+            return user_from_claims(st.user.to_dict(), lead_emails(), tenant_id())
+        except SignInRefused as refused:
+            refused_page(str(refused))
     if _seeding() or _LOCAL_ROLE not in st.session_state:
         # A reload keeps the role chosen in local mode: it lives in the URL as ?as=board.
         role, warning = filters.parse_choice(_arrived_params(), _ROLE_PARAM, ["lead", "board"], label="role")
@@ -1040,14 +1111,24 @@ def sign_in_page() -> None:
         "The dashboard of the NHS Cheshire and Merseyside Allied Health Professions workforce programme. "
         "Sign in with your NHS account to continue."
     )
-    providers = [key for key, value in st.secrets["auth"].items() if isinstance(value, dict)]
-    st.button(
-        "Sign in",
-        type="primary",
-        icon=":material/login:",
-        on_click=st.login,
-        args=(providers[0],) if len(providers) == 1 else (),
-    )
+    providers = deployment.providers(st.secrets["auth"])
+    for provider in providers or [None]:
+        st.button(
+            "Sign in" if len(providers) < 2 else f"Sign in with {provider}",
+            type="primary",
+            icon=":material/login:",
+            on_click=st.login,
+            args=(provider,) if provider else (),
+            key=f"sign_in_{provider or 'default'}",
+        )
+    st.stop()
+
+
+def refused_page(reason: str) -> None:
+    """A signed-in account the dashboard does not admit (another organisation's directory)."""
+    st.title("C&M AHP workforce KPIs", anchor=False)
+    st.error(escape_markdown(reason), title="This account cannot use the dashboard", icon=":material/block:")
+    st.button("Sign out", on_click=st.logout, icon=":material/logout:")
     st.stop()
 
 

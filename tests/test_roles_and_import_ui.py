@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select, text
 from streamlit.testing.v1 import AppTest
 
-from kpi import ingest
+from kpi import ingest, ui
 from kpi.auth import PermissionDenied, User
-from kpi.db import session_scope
+from kpi.db import get_engine, session_scope
 from kpi.milestones import update_milestone
 from kpi.models import Milestone
 from kpi.ui import PAGE_FAILED
@@ -58,7 +58,9 @@ def app(*, signed_in: dict | None = None, auth: bool = False, page: str | None =
 
 
 def nav_titles(at: AppTest) -> list[str]:
-    return [p.get("title") for p in at.get("navigation")[0].proto.app_pages] if at.get("navigation") else []
+    """The pages st.navigation registered in the last run (AppTest keeps no navigation element)."""
+    pages = at._registered_pages.values()  # what switch_page uses; the public API has no other view
+    return [info["page_name"] for info in pages if "url_pathname" in info]
 
 
 def observations_checksum(engine) -> tuple[int, str]:
@@ -235,3 +237,129 @@ def test_import_history_speaks_in_words(engine):
         "Import", "File", "Source", "Synthetic", "Status", "Added", "Changed", "Unchanged",
         "Imported by", "When", "Undone by", "Undone",
     ]  # fmt: skip
+
+
+# --- failing closed: a doubtful sign-in configuration serves one page and nothing else -------------------
+
+CLIENT_SECRET = "abc-client-secret-never-shown"
+BROKEN_SECRETS = (
+    "[auth]\n"
+    'redirect_uri = "http://localhost:8501/oauth2callback"\n'
+    'cookie_secret = "cookie-secret-never-shown"\n'
+    'client_id = "id"\n'
+    f'client_secret = "{CLIENT_SECRET}\n'  # the closing quote dropped
+    'server_metadata_url = "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"\n'
+)
+
+
+@pytest.fixture
+def secrets_on_disk(monkeypatch, tmp_path):
+    """Point the app's secrets check at a file of the test's own (AppTest reads no secrets file)."""
+    path = tmp_path / ".streamlit" / "secrets.toml"
+    path.parent.mkdir()
+    monkeypatch.setattr(ui, "secrets_paths", lambda: [str(path)])
+    return path
+
+
+@pytest.fixture
+def server_address():
+    """Set Streamlit's server.address for one test, as `--server.address` would."""
+    from streamlit import config
+
+    before = config.get_option("server.address")
+    yield lambda address: config.set_option("server.address", address)
+    config.set_option("server.address", before)
+
+
+def misconfigured_only(at: AppTest, *words: str) -> str:
+    """The misconfigured page and nothing else: no navigation, no sidebar, no figures, no sign-in."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert nav_titles(at) == [], "no pages are registered"
+    assert not at.sidebar.children
+    assert not at.metric and not at.dataframe and not at.get("plotly_chart") and not at.button
+    assert not at.file_uploader and not at.multiselect and not at.selectbox
+    (error,) = at.error
+    assert error.value.startswith(ui.MISCONFIGURED), error.value
+    text = error.value.replace("\\", "")
+    for word in words:
+        assert word in text, (word, text)
+    return text
+
+
+def test_a_secrets_file_that_cannot_be_read_closes_the_app(engine, secrets_on_disk):
+    secrets_on_disk.write_text(BROKEN_SECRETS)
+    text = misconfigured_only(app(), "cannot be read", "line 5")
+    assert CLIENT_SECRET not in text and "cookie-secret" not in text
+    # not even a page asked for by its URL
+    misconfigured_only(app(page="app_pages/import_data.py"))
+    # fixed file: sign-in as usual
+    secrets_on_disk.write_text(BROKEN_SECRETS.replace(f'"{CLIENT_SECRET}\n', f'"{CLIENT_SECRET}"\n'))
+    at = app(auth=True)
+    page_ok(at)
+    assert [b.label for b in at.button] == ["Sign in"]
+
+
+@pytest.mark.parametrize("key", ["redirect_uri", "cookie_secret", "client_secret", "server_metadata_url"])
+def test_an_auth_section_missing_a_key_closes_the_app(engine, key):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.secrets["auth"] = {k: v for k, v in AUTH.items() if k != key}
+    at.user = LEAD
+    text = misconfigured_only(at.run(), key)
+    assert "secret" not in text.replace("client_secret", "").replace("cookie_secret", "")
+
+
+def test_a_production_flag_without_sign_in_closes_the_app(engine, monkeypatch):
+    monkeypatch.setenv("KPI_DEPLOYMENT", "production")
+    misconfigured_only(app(), "KPI_DEPLOYMENT", "production")
+    monkeypatch.delenv("KPI_DEPLOYMENT")
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.secrets["kpi"] = {"deployment": "production"}
+    misconfigured_only(at.run(), "[kpi] deployment")
+
+
+def test_listening_beyond_this_machine_without_sign_in_closes_the_app(engine, server_address):
+    server_address("0.0.0.0")
+    misconfigured_only(app(), "listens on 0.0.0.0")
+    at = app(auth=True, signed_in=LEAD)  # with sign-in, any address is fine
+    page_ok(at)
+    assert "Import data" in nav_titles(at)
+
+
+def test_local_mode_on_127_0_0_1_works_as_before(engine, server_address, secrets_on_disk):
+    server_address("127.0.0.1")  # as .streamlit/config.toml sets it
+    at = app()
+    page_ok(at)
+    assert "Import data" in nav_titles(at) and at.metric
+    assert any("Local mode" in c.value for c in at.sidebar.caption)
+
+
+def test_a_fresh_database_gets_demo_data_in_local_mode_only(database_url, monkeypatch):
+    monkeypatch.setenv("KPI_DATABASE_URL", database_url)
+    at = app(auth=True, signed_in=LEAD)
+    page_ok(at)
+    count = "SELECT count(*) FROM observations"
+    with get_engine(database_url).connect() as conn:
+        assert conn.execute(text(count)).scalar_one() == 0, "no synthetic data in a signed-in deployment"
+    ui._prepared_engine.clear()
+    page_ok(app())
+    with get_engine(database_url).connect() as conn:
+        assert conn.execute(text(count)).scalar_one() > 0, "local mode loads the demo data"
+
+
+def test_an_unverified_email_is_board_and_another_tenant_is_refused(engine):
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.secrets["kpi"] = {"lead_emails": ["lead@nhs.net"], "tenant_id": "tenant-1"}
+    at.user = {**LEAD, "tid": "tenant-1", "email_verified": False}
+    at.run()
+    page_ok(at)
+    assert "Import data" not in nav_titles(at)
+    assert any("board member (read-only)" in c.value for c in at.sidebar.caption)
+    at.user = {**LEAD, "tid": "tenant-1", "email_verified": True}
+    at.run()
+    assert "Import data" in nav_titles(at)
+    at.user = {**LEAD, "tid": "tenant-2"}
+    at.run()
+    assert not at.exception and nav_titles(at) == [] and not at.metric
+    assert "another organisation" in at.error[0].value
+    assert [b.label for b in at.button] == ["Sign out"]
