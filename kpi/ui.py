@@ -47,15 +47,40 @@ def engine() -> Engine:
     """The app's database, created and migrated on first use; filled with demo data only in local
     mode (a fresh production database stays empty until the lead imports). On failure the page says
     what is wrong and stops: no traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     try:
         from kpi.db import database_url
 
         return _prepared_engine(database_url(), with_demo=run_mode().local)
-    except DatabaseError as exc:
-        st.error(str(exc), title="The dashboard cannot open its database")
-        st.caption("Check KPI_DATABASE_URL (or [connections.kpi] in .streamlit/secrets.toml).")
+    except (DatabaseError, SQLAlchemyError) as exc:
+        # A visitor is told what kind of fault it is, naming no server, user, database or password; the
+        # details, redacted, go to the server log (no traceback: it would quote the URL).
+        from kpi.db import UNREACHABLE
+
+        public = exc.public if isinstance(exc, DatabaseError) else UNREACHABLE
+        logger.error("The dashboard cannot open its database: %s", _redacted(exc))
+        st.error(
+            f"{public} The details are in the server log for the dashboard team.",
+            title="The dashboard cannot open its database",
+            icon=":material/database_off:",
+        )
         st.stop()
         raise  # unreachable: st.stop() ends the run
+
+
+def _redacted(exc: BaseException) -> str:
+    """An exception's message with the configured database password (and any other) taken out."""
+    import os
+
+    from kpi.db import ENV_VAR, database_url
+    from kpi.text import redact_secrets, url_password
+
+    try:
+        password = url_password(database_url())
+    except DatabaseError:
+        password = url_password(os.environ.get(ENV_VAR, ""))
+    return redact_secrets(str(exc), password)
 
 
 def db() -> str:
@@ -1155,7 +1180,7 @@ def account_panel(user: User) -> None:
                 _remember({_ROLE_PARAM: ["board"]})
         else:
             role = "workforce lead" if user.is_lead else "board member (read-only)"
-            st.caption(f":material/account_circle: {user.name} · {role}")
+            st.caption(f":material/account_circle: {escape_markdown(user.name)} · {role}")
             st.button("Sign out", on_click=st.logout, icon=":material/logout:", type="tertiary")
 
 
