@@ -141,3 +141,21 @@ def test_nhs_workforce_import_reports_what_it_left_out(database_url):
     assert result.returncode == 0, result.stderr
     assert "rows used; left out:" in result.stdout
     assert observation_count(database_url) > 0
+
+
+def test_terminal_escape_codes_in_a_cell_never_reach_the_terminal(database_url, tmp_path):
+    # A cell that would clear the screen and turn what follows red, and one that sets the terminal's
+    # title: the CLI prints the words, without the control sequences.
+    path = tmp_path / "esc.csv"
+    path.write_text(
+        "period,trust_code,profession,kpi_code,value,numerator,denominator\n"
+        "2026-09,\x1b[2J\x1b[31mred,Physiotherapists,SIP_FTE,312.4,,\n"
+        "2026-09,REM,Physiotherapists\x1b]0;owned\x07,SIP_FTE,312.4,,\n"
+        + "".join(f"2026-0{m},REM,Physiotherapists,SIP_FTE,31{m}.4,,\n" for m in range(1, 9)),
+        encoding="utf-8",
+    )
+    result = run_cli("import", str(path), url=database_url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    output = result.stdout + result.stderr
+    assert 'Unknown trust code "red"' in output, output
+    assert not [ch for ch in output if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F]
