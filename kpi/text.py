@@ -16,10 +16,14 @@ from urllib.parse import quote, unquote
 # Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping (almost) all is
 # simpler and safer than choosing the ones that matter in each position (links, images, HTML, autolinks,
 # emphasis, Streamlit's :material/...: and :color[...] directives, LaTeX).
-# The exceptions are '.' and '-', which are syntax only in a list marker ("1.", "-"), at the start, and
-# '.' in a "www." autolink; so file names, dates and codes stay readable in the Markdown source too.
+# The exceptions are '.' and '-', which are syntax only in a list marker ("1.", "-") at the start, so
+# file names, dates and codes stay readable in the Markdown source too.
 _MARKDOWN_PUNCTUATION = re.compile(f"([{re.escape(string.punctuation.replace('.', '').replace('-', ''))}])")
-_MARKDOWN_IN_CONTEXT = re.compile(r"(?i)^\d{1,9}\.(?=\s|$)|^-|www\.")
+# GFM turns a bare URL, "www." name or e-mail address into a link after the Markdown is parsed, when
+# backslash escapes are already gone; an invisible word joiner after "http:", "www" and "@" stops it.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)\b(?:https?|ftp|mailto|xmpp):|\bwww(?=\.)|@")
+_MARKDOWN_IN_CONTEXT = re.compile(r"^\d{1,9}\.(?=\s|$)|^-")
 
 # C0 controls except tab and newline, DEL, C1 controls, and the ANSI/VT escape sequences built from them
 # (CSI, OSC, DCS..., two-character ESC sequences), plus the Unicode bidi and zero-width format characters
@@ -52,7 +56,7 @@ _URL_WORD = re.compile(
 def escape_markdown(text: object) -> str:
     """`text` as literal Markdown: every punctuation mark that can be syntax escaped, control characters
     dropped and line breaks kept as spaces. It renders as exactly the words it is."""
-    flat = " ".join(printable(str(text)).split())
+    flat = _AUTOLINK.sub(lambda m: f"{m.group()}{WORD_JOINER}", " ".join(printable(str(text)).split()))
     escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", flat)
     return _MARKDOWN_IN_CONTEXT.sub(lambda m: f"{m.group()[:-1]}\\{m.group()[-1]}", escaped)
 

@@ -364,3 +364,65 @@ def test_a_chosen_trust_without_data_is_named_and_every_line_has_a_legend_entry(
     lines = [t for t in sip["data"] if t.get("mode") == "lines+markers"]
     assert [t["name"] for t in lines] == ["CMAST", "C&M system"]
     assert all(t.get("showlegend") is True for t in lines)
+
+
+# --- user-supplied text shown as text (issue 10) ------------------------------------------------------
+
+INJECTIONS = [
+    "**Your session has expired.** [Sign in again](https://evil.example/login)",
+    "![x](http://127.0.0.1:9/p.png)",
+    "<img src=http://127.0.0.1:9/p.png><a href='https://evil.example'>hi</a>",
+]
+# Every URL parameter a page reads, with a page that reads it.
+URL_PARAMS = {
+    "from": None,
+    "to": None,
+    "collab": None,
+    "trust": None,
+    "profession": None,
+    "scope": None,
+    "as": None,
+    "workstream": "app_pages/workstreams.py",
+    "view": "app_pages/workstreams.py",
+    "spc_scope": "app_pages/workstreams.py",
+    "section": "app_pages/trusts.py",
+    "prof_kpi": "app_pages/trusts.py",
+    "prof_view": "app_pages/trusts.py",
+    "rank_kpi": "app_pages/trusts.py",
+    "rank_month": "app_pages/trusts.py",
+    "pack_scope": "app_pages/board_pack.py",
+    "pack_format": "app_pages/board_pack.py",
+}
+
+
+def _markdown_bodies(at: AppTest) -> list[str]:
+    """The Markdown source of every alert, caption and markdown block on the page."""
+    kinds = ("warning", "error", "info", "success", "caption", "markdown", "toast")
+    return [str(element.value) for kind in kinds for element in at.get(kind)]
+
+
+@pytest.mark.parametrize("name", list(URL_PARAMS))
+def test_links_images_and_html_in_any_url_parameter_stay_words(app_db, name):
+    import re
+
+    from kpi.text import escape_markdown
+    from tests.test_filters import unescaped_markup
+
+    page = URL_PARAMS[name]
+    if name == "spc_scope":
+        params = {"view": "spc"}
+    elif name.startswith(("prof_", "rank_")):
+        params = {"section": "professions" if name.startswith("prof") else "ranking"}
+    else:
+        params = {}
+    for payload in INJECTIONS:
+        at = run_app(page, **params, **{name: payload})
+        assert_page_ok(at)
+        warnings = [w.value for w in at.warning if "could not be used" in str(w.proto.title)]
+        assert warnings, f"no warning for ?{name}="
+        assert escape_markdown(payload)[:40] in warnings[0]
+        for body in warnings:
+            assert not unescaped_markup(body), body
+        for body in _markdown_bodies(at):
+            bare = re.sub(r"\\.", "", body)  # what is left live once the escapes are taken out
+            assert "](http" not in bare and "<img" not in bare and "<a " not in bare, body

@@ -9,15 +9,20 @@ from kpi.text import escape_markdown, printable, redact_secrets, redact_url, url
 
 
 def test_links_images_and_html_are_escaped():
-    assert escape_markdown("[Sign in](https://evil.example)") == r"\[Sign in\]\(https\:\/\/evil.example\)"
+    assert (
+        escape_markdown("[Sign in](https://evil.example)")
+        == "\\[Sign in\\]\\(https\\:\u2060\\/\\/evil.example\\)"
+    )
     assert escape_markdown("![x](http://h/p.png)").startswith(r"\!\[x\]")
     assert escape_markdown("<b>bold</b>") == r"\<b\>bold\<\/b\>"
     assert escape_markdown("**Your session has expired.**") == r"\*\*Your session has expired.\*\*"
 
 
 def test_autolinks_directives_and_list_markers_are_escaped():
-    assert escape_markdown("see www.evil.example") == r"see www\.evil.example"
-    assert escape_markdown("mail a@evil.example") == r"mail a\@evil.example"
+    # GFM links bare URLs after the escapes are resolved: an invisible word joiner breaks them up.
+    assert escape_markdown("see www.evil.example") == "see www\u2060.evil.example"
+    assert escape_markdown("mail a@evil.example") == "mail a\\@\u2060evil.example"
+    assert escape_markdown("HTTPS://evil.example") == "HTTPS\\:\u2060\\/\\/evil.example"
     assert escape_markdown(":red[alarm] :material/lock:") == r"\:red\[alarm\] \:material\/lock\:"
     assert escape_markdown("1. first") == r"1\. first"
     assert escape_markdown("$x^2$ `code` ~~gone~~") == r"\$x\^2\$ \`code\` \~\~gone\~\~"
