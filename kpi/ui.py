@@ -85,7 +85,8 @@ def _redacted(exc: BaseException) -> str:
 
 def db() -> str:
     """The database URL, the first argument of every cached loader."""
-    return str(engine().url)
+    # str(url) hides the password as ***, which would then be what the loaders connect with.
+    return engine().url.render_as_string(hide_password=False)
 
 
 def clear_caches() -> None:

@@ -426,3 +426,13 @@ def test_links_images_and_html_in_any_url_parameter_stay_words(app_db, name):
         for body in _markdown_bodies(at):
             bare = re.sub(r"\\.", "", body)  # what is left live once the escapes are taken out
             assert "](http" not in bare and "<img" not in bare and "<a " not in bare, body
+
+
+def test_loaders_connect_with_the_real_password_not_its_mask(monkeypatch):
+    from sqlalchemy.engine import make_url
+
+    from kpi import ui
+
+    url = make_url("postgresql+psycopg://kpi:S3cret@127.0.0.1:5432/ahp")
+    monkeypatch.setattr(ui, "engine", lambda: type("E", (), {"url": url})())
+    assert ui.db() == "postgresql+psycopg://kpi:S3cret@127.0.0.1:5432/ahp"
