@@ -7,6 +7,7 @@ KPI_REQUIRE_BROWSER=1 (as in CI) a missing browser fails instead. Screenshots go
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -58,6 +59,39 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def serve_app(env: dict[str, str], log_path: Path, *args: str) -> Iterator[str]:
+    """`streamlit run app.py` on a free local port with `env`, its output in `log_path`; yields the
+    URL once the server answers, and stops the server afterwards."""
+    port = _free_port()
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+             f"--server.port={port}", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
+             *args],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            process.kill()
+            pytest.fail(f"streamlit did not start; see {log_path}")
+        try:
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served by `streamlit run app.py` on a temporary SQLite database with demo data."""
@@ -70,33 +104,9 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine.dispose()
     get_engine.cache_clear()
 
-    port = _free_port()
-    log = (folder / "streamlit.log").open("w")
     env = {**os.environ, "KPI_DATABASE_URL": database}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail(f"streamlit did not start; see {folder / 'streamlit.log'}")
-    yield url
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    with serve_app(env, folder / "streamlit.log", "--server.address=127.0.0.1") as url:
+        yield url
     server_log = (folder / "streamlit.log").read_text()
     assert "Traceback" not in server_log, f"the server logged an error:\n{server_log[-3000:]}"
 

@@ -5,16 +5,12 @@ misconfigured" page: no navigation, no figures, no Import page, no database open
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import ROOT, _free_port, screenshot
+from tests.browser.conftest import screenshot, serve_app
 
 pytestmark = pytest.mark.browser
 
@@ -37,33 +33,11 @@ def broken_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     (home / ".streamlit" / "secrets.toml").write_text(BROKEN_SECRETS)
     database = home / "never-created.db"
     log_path = home / "streamlit.log"
-    port = _free_port()
     env = {**os.environ, "HOME": str(home), "KPI_DATABASE_URL": f"sqlite:///{database}"}
     env.pop("KPI_DEPLOYMENT", None)
-    with log_path.open("w") as log:
-        # No --server.address: the project's .streamlit/config.toml says 127.0.0.1.
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-             f"--server.port={port}", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            process.kill()
-            pytest.fail(f"streamlit did not start; see {log_path}")
+    # No --server.address: the project's .streamlit/config.toml says 127.0.0.1.
+    with serve_app(env, log_path) as url:
         yield url, database, log_path
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.mark.parametrize("path", ["", "/import_data", "/milestones?as=lead"])
