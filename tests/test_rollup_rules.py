@@ -1,0 +1,86 @@
+"""One test per roll-up rule, each on a fixture small enough to compute by hand, each written so that
+the rule's mutant (an operator flipped, a condition dropped) gives a different figure and fails it.
+Named after the rule it guards."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from kpi import queries
+from kpi.queries import KPIFilter
+from tests.conftest import add_observations
+
+
+def figures(engine, level: str, kpi: str, **filters) -> dict[tuple[str, str], float]:
+    """{(scope, 'YYYY-MM'): value} for one KPI at one level."""
+    frame = queries.kpi_series(KPIFilter(kpis=(kpi,), **filters), level, engine)
+    return {
+        (row.scope_code, f"{row.period:%Y-%m}"): (None if pd.isna(row.value) else float(row.value))
+        for row in frame.itertuples()
+    }
+
+
+def test_profession_rows_win_over_an_all_ahp_row_even_when_there_is_only_one(engine):
+    # REM sends one profession row (physios, 10 FTE) and an all-AHP row (100 FTE) for the same month:
+    # the profession row counts, so nothing is counted twice (a rule of "more than one profession row"
+    # would add them up to 110).
+    add_observations(
+        engine, [("SIP_FTE", "REM", "PHYSIO", "2024-01", 10, None, None), ("SIP_FTE", "REM", None, "2024-01", 100, None, None)]
+    )  # fmt: skip
+    assert figures(engine, "trust", "SIP_FTE")[("REM", "2024-01")] == 10
+    assert figures(engine, "system", "SIP_FTE")[("C&M", "2024-01")] == 10
+
+
+def test_a_system_level_row_counts_only_for_a_month_no_trust_reported(engine):
+    # January: REM reported 100 and a system-level row says 500; the trusts' figures stand (100), never
+    # both (600). February: only the system-level row (300), so it is the system's figure.
+    add_observations(
+        engine,
+        [
+            ("SIP_FTE", "REM", None, "2024-01", 100, None, None),
+            ("SIP_FTE", None, None, "2024-01", 500, None, None),
+            ("SIP_FTE", None, None, "2024-02", 300, None, None),
+        ],
+    )
+    system = figures(engine, "system", "SIP_FTE")
+    assert system == {("C&M", "2024-01"): 100, ("C&M", "2024-02"): 300}
+
+
+def test_profession_breakdown_keeps_to_the_chosen_collaborative(engine):
+    # Physios: REM (CMAST only) 10 FTE, RW4 (MHLDC only) 30 FTE. MHLDC's breakdown is RW4's 30, not 40.
+    add_observations(
+        engine,
+        [("SIP_FTE", "REM", "PHYSIO", "2024-01", 10, None, None), ("SIP_FTE", "RW4", "PHYSIO", "2024-01", 30, None, None)],
+    )  # fmt: skip
+    breakdown = queries.profession_breakdown(KPIFilter(kpis=("SIP_FTE",), collaboratives=("MHLDC",)), engine)
+    assert breakdown[["profession_code", "value"]].values.tolist() == [["PHYSIO", 30.0]]
+    everyone = queries.profession_breakdown(KPIFilter(kpis=("SIP_FTE",)), engine)
+    assert everyone["value"].tolist() == [40.0]
+
+
+def test_a_trust_counts_in_its_collaborative_from_the_month_it_joins_to_the_month_it_leaves(engine):
+    # Memberships in the reference data: REM in CMAST from 2021-04-01; Bridgewater (RY2) in MHLDC until
+    # 2026-03-31. The joining month and the last month both count; the months outside do not.
+    add_observations(
+        engine,
+        [
+            ("SIP_FTE", "REM", None, "2021-03", 7, None, None),
+            ("SIP_FTE", "REM", None, "2021-04", 8, None, None),
+            ("SIP_FTE", "RY2", None, "2026-03", 20, None, None),
+        ],
+    )
+    collab = figures(engine, "collaborative", "SIP_FTE")
+    assert collab.get(("CMAST", "2021-03")) is None
+    assert collab[("CMAST", "2021-04")] == 8
+    assert collab[("MHLDC", "2026-03")] == 20
+
+
+def test_a_ratio_whose_denominators_sum_to_zero_has_no_value_rather_than_an_error(engine):
+    add_observations(
+        engine,
+        [("VACANCY_RATE", "REM", None, "2024-01", None, 0, 0), ("VACANCY_RATE", "REM", None, "2024-02", None, 6, 60)],
+    )  # fmt: skip
+    trust = figures(engine, "trust", "VACANCY_RATE")
+    assert trust[("REM", "2024-01")] is None
+    assert trust[("REM", "2024-02")] == pytest.approx(10.0)
