@@ -26,8 +26,12 @@ def test_profession_rows_win_over_an_all_ahp_row_even_when_there_is_only_one(eng
     # the profession row counts, so nothing is counted twice (a rule of "more than one profession row"
     # would add them up to 110).
     add_observations(
-        engine, [("SIP_FTE", "REM", "PHYSIO", "2024-01", 10, None, None), ("SIP_FTE", "REM", None, "2024-01", 100, None, None)]
-    )  # fmt: skip
+        engine,
+        [
+            ("SIP_FTE", "REM", "PHYSIO", "2024-01", 10, None, None),
+            ("SIP_FTE", "REM", None, "2024-01", 100, None, None),
+        ],
+    )
     assert figures(engine, "trust", "SIP_FTE")[("REM", "2024-01")] == 10
     assert figures(engine, "system", "SIP_FTE")[("C&M", "2024-01")] == 10
 
@@ -51,8 +55,11 @@ def test_profession_breakdown_keeps_to_the_chosen_collaborative(engine):
     # Physios: REM (CMAST only) 10 FTE, RW4 (MHLDC only) 30 FTE. MHLDC's breakdown is RW4's 30, not 40.
     add_observations(
         engine,
-        [("SIP_FTE", "REM", "PHYSIO", "2024-01", 10, None, None), ("SIP_FTE", "RW4", "PHYSIO", "2024-01", 30, None, None)],
-    )  # fmt: skip
+        [
+            ("SIP_FTE", "REM", "PHYSIO", "2024-01", 10, None, None),
+            ("SIP_FTE", "RW4", "PHYSIO", "2024-01", 30, None, None),
+        ],
+    )
     breakdown = queries.profession_breakdown(KPIFilter(kpis=("SIP_FTE",), collaboratives=("MHLDC",)), engine)
     assert breakdown[["profession_code", "value"]].values.tolist() == [["PHYSIO", 30.0]]
     everyone = queries.profession_breakdown(KPIFilter(kpis=("SIP_FTE",)), engine)
@@ -79,8 +86,30 @@ def test_a_trust_counts_in_its_collaborative_from_the_month_it_joins_to_the_mont
 def test_a_ratio_whose_denominators_sum_to_zero_has_no_value_rather_than_an_error(engine):
     add_observations(
         engine,
-        [("VACANCY_RATE", "REM", None, "2024-01", None, 0, 0), ("VACANCY_RATE", "REM", None, "2024-02", None, 6, 60)],
-    )  # fmt: skip
+        [
+            ("VACANCY_RATE", "REM", None, "2024-01", None, 0, 0),
+            ("VACANCY_RATE", "REM", None, "2024-02", None, 6, 60),
+        ],
+    )
     trust = figures(engine, "trust", "VACANCY_RATE")
     assert trust[("REM", "2024-01")] is None
     assert trust[("REM", "2024-02")] == pytest.approx(10.0)
+
+
+def test_the_period_includes_its_first_and_last_month_and_one_month_is_a_period(engine):
+    import datetime as dt
+
+    add_observations(
+        engine,
+        [
+            ("SIP_FTE", "REM", None, month, 10 + i, None, None)
+            for i, month in enumerate(("2024-01", "2024-02", "2024-03"))
+        ],
+    )
+    jan, feb, mar = dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 3, 1)
+    assert set(figures(engine, "trust", "SIP_FTE", period_from=feb, period_to=mar)) == {
+        ("REM", "2024-02"),
+        ("REM", "2024-03"),
+    }
+    assert figures(engine, "trust", "SIP_FTE", period_from=jan, period_to=jan) == {("REM", "2024-01"): 10}
+    assert figures(engine, "trust", "SIP_FTE", period_from=feb, period_to=jan) == {}
