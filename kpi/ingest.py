@@ -93,6 +93,9 @@ TEMPLATE_COLUMNS: tuple[str, ...] = (
 REQUIRED_COLUMNS: tuple[str, ...] = ("period", "kpi_code")
 NUMBER_COLUMNS: tuple[str, ...] = ("value", "numerator", "denominator")
 MAX_BYTES = 20 * 1024 * 1024
+# The problems kept and shown for one file: the first MAX_PROBLEMS in file order. Past it problems are only
+# counted (by kind), so a file of a million bad rows costs a bounded amount of memory and screen.
+MAX_PROBLEMS = 1_000
 SOURCES: tuple[str, ...] = ("upload", "cli", "nhs_workforce")
 DEMO_SOURCE = "demo"
 # A ratio row may also give its value; it must then agree with 100 * numerator / denominator this closely.
@@ -118,6 +121,103 @@ class Problem:
     column: str | None
     message: str
     fix: str
+    # What is wrong without this row's values ("The period is not a month the importer can read."), for
+    # counting problems by kind; the message itself when empty.
+    kind: str = field(default="", compare=False)
+
+    @property
+    def kind_text(self) -> str:
+        return self.kind or self.message
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    """How many problems of one kind (column and what is wrong) the file has, and how many are listed."""
+
+    column: str | None
+    kind: str
+    count: int
+    listed: int
+
+
+class ProblemLog:
+    """The first `limit` problems in file order, and a count of every problem by kind. Past the limit a
+    problem is only counted: callers count a whole mask of rows and build Problem objects for the first
+    `limit` rows only, so memory stays bounded however many rows are bad."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS) -> None:
+        self.limit = limit
+        self.total = 0
+        self._kept: list[Problem] = []
+        self._counts: dict[tuple[str | None, str], int] = {}
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def count(self, column: str | None, kind: str, number: int = 1) -> None:
+        """Count problems without keeping them (add the kept ones with `keep`)."""
+        if number:
+            self._counts[(column, kind)] = self._counts.get((column, kind), 0) + number
+            self.total += number
+
+    def keep(self, problem: Problem) -> None:
+        """Keep a problem already counted; only the first `limit` in file order survive."""
+        self._kept.append(problem)
+        if len(self._kept) >= 2 * self.limit:
+            self._kept = _sorted_problems(self._kept)[: self.limit]
+
+    def add(self, problem: Problem) -> None:
+        """Count and keep one problem."""
+        self.count(problem.column, problem.kind_text)
+        self.keep(problem)
+
+    def extend(self, problems: Iterable[Problem] | ProblemLog | None) -> None:
+        if isinstance(problems, ProblemLog):
+            for key, number in problems._counts.items():
+                self.count(*key, number)
+            for problem in problems._kept:
+                self.keep(problem)
+            return
+        for problem in problems or ():
+            self.add(problem)
+
+    @property
+    def problems(self) -> list[Problem]:
+        """The kept problems, at most `limit`, in file order."""
+        self._kept = _sorted_problems(self._kept)[: self.limit]
+        return list(self._kept)
+
+    @property
+    def not_listed(self) -> int:
+        return self.total - len(self.problems)
+
+    def kinds(self) -> list[ProblemKind]:
+        """Every kind of problem with its count, most frequent first."""
+        listed: dict[tuple[str | None, str], int] = {}
+        for problem in self.problems:
+            key = (problem.column, problem.kind_text)
+            listed[key] = listed.get(key, 0) + 1
+        order = {name: i for i, name in enumerate(TEMPLATE_COLUMNS)}
+        return [
+            ProblemKind(column, kind, number, listed.get((column, kind), 0))
+            for (column, kind), number in sorted(
+                self._counts.items(), key=lambda i: (-i[1], order.get(i[0][0] or "", len(order)), i[0][1])
+            )
+        ]
+
+
+def more_problems_text(not_listed: int, kinds: Iterable[ProblemKind] = ()) -> str:
+    """The line under a capped list: "… and 998,765 more problems of the same kinds: fix these and upload
+    again." ("" when every problem is listed)."""
+    if not_listed <= 0:
+        return ""
+    same = all(k.listed for k in kinds)
+    noun = "problem" if not_listed == 1 else "problems"
+    what = "of the same kinds" if same else "(every kind is counted in the table of problems by kind)"
+    return f"… and {not_listed:,} more {noun} {what}: fix these and upload again."
 
 
 @dataclass(frozen=True)
@@ -138,8 +238,9 @@ def _sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
     )
 
 
-def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
-    """The problems as a table with the columns the user sees: row, column, problem, how to fix."""
+def problems_frame(problems: Iterable[Problem], *, not_listed: int = 0) -> pd.DataFrame:
+    """The problems as a table with the columns the user sees: row, column, problem, how to fix; with
+    `not_listed`, a last row saying how many more problems the file has."""
     rows = [
         {
             "row": "" if p.row is None else str(p.row),
@@ -149,12 +250,32 @@ def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
         }
         for p in problems
     ]
+    if not_listed > 0:
+        noun = "problem" if not_listed == 1 else "problems"
+        rows.append(
+            {
+                "row": "",
+                "column": "",
+                "problem": f"… and {not_listed:,} more {noun} not listed here.",
+                "how to fix": "Fix these and upload again.",
+            }
+        )
     return pd.DataFrame(rows, columns=["row", "column", "problem", "how to fix"], dtype=object)
 
 
-def problems_csv(problems: Iterable[Problem]) -> bytes:
-    """The problems as an Excel-safe CSV (UTF-8 with BOM, formula-looking cells neutralised)."""
-    return csv_bytes(problems_frame(problems))
+def problems_csv(problems: Iterable[Problem], *, not_listed: int = 0) -> bytes:
+    """The problems as an Excel-safe CSV (UTF-8 with BOM, formula-looking cells neutralised); with
+    `not_listed`, a last line saying how many more problems the file has."""
+    return csv_bytes(problems_frame(problems, not_listed=not_listed))
+
+
+def problem_kinds_frame(kinds: Iterable[ProblemKind]) -> pd.DataFrame:
+    """Problems by kind: column, what is wrong, how many in the file, how many listed."""
+    rows = [
+        {"column": k.column or "", "problem": k.kind, "in the file": k.count, "listed": k.listed}
+        for k in kinds
+    ]
+    return pd.DataFrame(rows, columns=["column", "problem", "in the file", "listed"])
 
 
 def _quote(value: object, limit: int = 60) -> str:
@@ -333,6 +454,16 @@ class TableRead:
     notices: list[Notice] = field(default_factory=list)
     file_type: str | None = None
     encoding: str | None = None
+    # Every problem counted by kind (problems holds the first MAX_PROBLEMS); None when problems is all.
+    problem_log: ProblemLog | None = None
+
+    @property
+    def log(self) -> ProblemLog:
+        if self.problem_log is not None:
+            return self.problem_log
+        log = ProblemLog()
+        log.extend(self.problems)
+        return log
 
 
 NOT_A_TABLE = "not a CSV or XLSX file"
@@ -432,7 +563,8 @@ def _table_from_rows(
     records: list[list[str]] = []
     numbers: list[int] = []
     misaligned: set[int] = set()
-    problems: list[Problem] = []
+    log = ProblemLog()
+    too_many_cells = "The row has more cells than the header."
     for row_no, cells in rows:
         cells = ["" if c is None else str(c) for c in cells]
         if header is None:
@@ -445,8 +577,11 @@ def _table_from_rows(
         width = len(header)
         if len(cells) > width:
             extra = [c for c in cells[width:] if c.strip()]
-            if extra:
-                problems.append(
+            if extra and len(misaligned) >= log.limit:  # past the cap: count, do not keep
+                log.count(None, too_many_cells)
+                misaligned.add(row_no)
+            elif extra:
+                log.add(
                     Problem(
                         row_no,
                         None,
@@ -456,6 +591,7 @@ def _table_from_rows(
                         if file_type == "xlsx"
                         else 'Check for a comma inside a value: write 1,234.5 in quotes ("1,234.5") or as '
                         "1234.5, and remove any extra cells.",
+                        too_many_cells,
                     )
                 )
                 misaligned.add(row_no)
@@ -486,7 +622,7 @@ def _table_from_rows(
     table.attrs["header_row"] = header_row
     table.attrs["misaligned_rows"] = misaligned  # already reported; their cells are not checked again
     table.attrs["header"] = names
-    return TableRead(table, problems, file_type=file_type, encoding=encoding)
+    return TableRead(table, log.problems, file_type=file_type, encoding=encoding, problem_log=log)
 
 
 def _deduplicated(names: list[str]) -> list[str]:
@@ -532,15 +668,15 @@ def _read_csv(data: bytes) -> TableRead:
     if hint := re.match(r"sep=(.)\r?\n", decoded):
         delimiter, decoded = hint[1], decoded[hint.end() :]
     try:
+        # Rows are read as the table is built, so the file is never held as a list of rows as well.
         reader = csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter)
-        rows = [(number, cells) for number, cells in enumerate(reader, start=1)]
+        result = _table_from_rows(enumerate(reader, start=1), "csv", encoding)
     except csv.Error as exc:
         return TableRead(
             None,
             [Problem(None, None, f"The file is {NOT_A_TABLE} that can be read: {exc}.", _FIX_SAVE_AS)],
         )
-    result = _table_from_rows(rows, "csv", encoding)
-    return TableRead(result.table, result.problems, notices, "csv", encoding)
+    return TableRead(result.table, result.problems, notices, "csv", encoding, result.problem_log)
 
 
 def _read_xlsx(data: bytes, max_bytes: int) -> TableRead:
@@ -591,7 +727,7 @@ def _read_xlsx(data: bytes, max_bytes: int) -> TableRead:
             notices.append(Notice(None, f"Only the first sheet, {sheet.title!r}, was read."))
     finally:
         workbook.close()
-    return TableRead(result.table, result.problems, notices, "xlsx", None)
+    return TableRead(result.table, result.problems, notices, "xlsx", None, result.problem_log)
 
 
 # --- validation ------------------------------------------------------------------------------------------
@@ -606,9 +742,10 @@ class Validated:
     """The outcome of validation: the valid rows ready to plan (when there are no problems)."""
 
     records: pd.DataFrame
-    problems: list[Problem]
+    problems: list[Problem]  # the first MAX_PROBLEMS
     notices: list[Notice]
     rows_in_file: int
+    problem_log: ProblemLog | None = None  # every problem counted by kind
 
 
 RECORD_COLUMNS = [
@@ -670,7 +807,7 @@ def validate_table(
     none, `records` holds the rows ready to plan (codes resolved, merged trusts mapped, numbers
     parsed, ratio values derived)."""
     report = progress or (lambda _f, _m: None)
-    problems: list[Problem] = []
+    log = ProblemLog()
     notices: list[Notice] = []
     header = [c for c in table.columns if c != "row_no"]
 
@@ -681,7 +818,7 @@ def validate_table(
         if key in TEMPLATE_COLUMNS and key not in columns:
             columns[key] = name
         elif key in TEMPLATE_COLUMNS:
-            problems.append(
+            log.add(
                 Problem(
                     1,
                     name,
@@ -693,7 +830,7 @@ def validate_table(
             hint = _suggest(key, TEMPLATE_COLUMNS)
             if ";" in name:
                 hint = " The file looks semicolon-separated; the importer needs commas."
-            problems.append(
+            log.add(
                 Problem(
                     1,
                     name,
@@ -703,7 +840,7 @@ def validate_table(
             )
     for required in REQUIRED_COLUMNS:
         if required not in columns:
-            problems.append(
+            log.add(
                 Problem(
                     None,
                     required,
@@ -712,7 +849,7 @@ def validate_table(
                 )
             )
     if not ({"value", "numerator", "denominator"} & set(columns)):
-        problems.append(
+        log.add(
             Problem(
                 None,
                 "value",
@@ -731,7 +868,7 @@ def validate_table(
     if misaligned:
         work = work[~work["row_no"].isin(misaligned)]
     if rows_in_file == 0:
-        problems.append(
+        log.add(
             Problem(
                 None,
                 None,
@@ -739,15 +876,26 @@ def validate_table(
                 "Add one row per figure under the header row.",
             )
         )
-        return Validated(empty_records(), _sorted_problems(problems), notices, 0)
+        return Validated(empty_records(), log.problems, notices, 0, log)
     report(0.1, f"Checking {rows_in_file:,} rows")
 
     def flag(
-        mask: pd.Series, column: str | None, message: Callable[[Any], str], fix: Callable[[Any], str] | str
-    ):
-        for item in work.loc[mask.to_numpy(dtype=bool)].itertuples(index=False):
-            problems.append(
-                Problem(int(item.row_no), column, message(item), fix(item) if callable(fix) else fix)
+        mask: pd.Series,
+        column: str | None,
+        message: Callable[[Any], str],
+        fix: Callable[[Any], str] | str,
+        *,
+        kind: str,
+    ) -> None:
+        """Count every row of `mask` as a problem of this kind; build the messages of the first
+        MAX_PROBLEMS rows only (no later row of this kind can be among the first MAX_PROBLEMS)."""
+        positions = np.flatnonzero(mask.to_numpy(dtype=bool))
+        if not len(positions):
+            return
+        log.count(column, kind, len(positions))
+        for item in work.iloc[positions[: log.limit]].itertuples(index=False):
+            log.keep(
+                Problem(int(item.row_no), column, message(item), fix(item) if callable(fix) else fix, kind)
             )
 
     has = {c: work[c] != "" for c in TEMPLATE_COLUMNS}
@@ -765,18 +913,21 @@ def validate_table(
             "period",
             lambda r: "The period is empty.",
             f"Give the month the figure is for, e.g. {PERIOD_FORMATS_TEXT}.",
+            kind="The period is empty.",
         )
         flag(
             bad_period,
             "period",
             lambda r: f"The period {_quote(r.period)} is not a month the importer can read.",
             f"Write the month as {PERIOD_FORMATS_TEXT}.",
+            kind="The period is not a month the importer can read.",
         )
         flag(
             future,
             "period",
             lambda r: f"The period {_quote(r.period)} is in the future (after {this_month:%B %Y}).",
             "Check the year and month; figures can only be loaded for the current month or earlier.",
+            kind="The period is in the future.",
         )
     report(0.25, "Checking codes")
 
@@ -794,12 +945,14 @@ def validate_table(
             "kpi_code",
             lambda r: "The KPI code is empty.",
             "Give the KPI code, e.g. SIP_FTE; the Guide sheet of the template lists them all.",
+            kind="The KPI code is empty.",
         )
         flag(
             has["kpi_code"] & ~known_kpi,
             "kpi_code",
             lambda r: f"Unknown KPI code {_quote(r.kpi_code)}.{_suggest(r.kpi_code.upper(), ref.kpis)}",
             "Use one of the KPI codes on the Guide sheet of the template (e.g. SIP_FTE, VACANCY_RATE).",
+            kind="Unknown KPI code.",
         )
 
     # Trust codes, then merged codes mapped to their successor.
@@ -810,6 +963,7 @@ def validate_table(
         "trust_code",
         lambda r: f"Unknown trust code {_quote(r.trust_code)}.{_suggest(r.trust_code.upper(), ref.trusts)}",
         "Use the trust's ODS code (e.g. REM), or leave trust_code empty for a system-level figure.",
+        kind="Unknown trust code.",
     )
     system_grain = has["trust_code"] & known_trust & (grain == "system")
     flag(
@@ -820,6 +974,7 @@ def validate_table(
             f"(trust_code is {_quote(r.trust_code)})."
         ),
         "Leave trust_code empty for this KPI.",
+        kind="A KPI collected for the whole system only is given a trust.",
     )
     good_period = period.where(~(bad_period | future), None)
     mapped_trust, merge_notices = map_successors(
@@ -840,6 +995,7 @@ def validate_table(
             f"{_quote(r.profession)}."
         ),
         "Leave profession empty for this KPI (it is a figure for all AHPs).",
+        kind="A KPI not collected by profession is given a profession.",
     )
     flag(
         has["profession"] & profession.isna() & ~not_by_profession,
@@ -850,6 +1006,7 @@ def validate_table(
         ),
         "Use a profession code (e.g. PHYSIO), its name (e.g. Physiotherapists) or a known alias; leave "
         "it empty for all AHPs.",
+        kind="Unknown profession.",
     )
     report(0.45, "Checking numbers")
 
@@ -863,6 +1020,7 @@ def validate_table(
             column,
             lambda r, column=column: f"The {column} {_quote(getattr(r, column))} is not a number.",
             lambda r, column=column: _number_fix(getattr(r, column)),
+            kind=f"The {column} is not a number.",
         )
         negative = numbers[column] < 0
         flag(
@@ -870,6 +1028,7 @@ def validate_table(
             column,
             lambda r, column=column: f"The {column} {_quote(getattr(r, column))} is negative.",
             "Figures cannot be below zero; check the sign and the column.",
+            kind=f"The {column} is negative.",
         )
         bad_number[column] = bad_number[column] | negative
     value, numerator, denominator = numbers["value"], numbers["numerator"], numbers["denominator"]
@@ -891,24 +1050,28 @@ def validate_table(
             f"Give the {ref.kpis[r.kpi_code.upper()].parts()} and leave value empty; the rate is "
             "worked out from them."
         ),
+        kind="A rate KPI is given a value instead of a numerator and denominator.",
     )
     flag(
         is_ratio & ~has["value"] & ~has["numerator"] & ~has["denominator"],
         "numerator",
         lambda r: f"{r.kpi_code.upper()} is a rate, but the row has no numerator and no denominator.",
         lambda r: f"Give the {ref.kpis[r.kpi_code.upper()].parts()}.",
+        kind="A rate KPI has no numerator and no denominator.",
     )
     flag(
         is_ratio & has["numerator"] & ~has["denominator"],
         "denominator",
         lambda r: f"{r.kpi_code.upper()} is a rate: the numerator is given but the denominator is missing.",
         lambda r: f"Give both: the {ref.kpis[r.kpi_code.upper()].parts()}.",
+        kind="A rate KPI has a numerator but no denominator.",
     )
     flag(
         is_ratio & ~has["numerator"] & has["denominator"],
         "numerator",
         lambda r: f"{r.kpi_code.upper()} is a rate: the denominator is given but the numerator is missing.",
         lambda r: f"Give both: the {ref.kpis[r.kpi_code.upper()].parts()}.",
+        kind="A rate KPI has a denominator but no numerator.",
     )
     zero = is_ratio & usable["denominator"] & (denominator == 0)
     flag(
@@ -916,6 +1079,7 @@ def validate_table(
         "denominator",
         lambda r: f"The denominator is zero ({_quote(r.denominator)}), so the rate cannot be worked out.",
         "If there was nothing to measure this month, leave the row out; otherwise correct the denominator.",
+        kind="The denominator is zero.",
     )
     both = is_ratio & usable["numerator"] & usable["denominator"] & ~zero
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -929,6 +1093,7 @@ def validate_table(
             ", which would make a percentage above 100."
         ),
         "Check that numerator and denominator are not swapped and are counted the same way.",
+        kind="The numerator is larger than the denominator.",
     )
     over_max_ratio = both & ~over_hundred & max_value.notna() & (derived > max_value)
     flag(
@@ -939,6 +1104,7 @@ def validate_table(
             f"{_quote(r.numerator)} / {_quote(r.denominator)} is above the maximum for {r.kpi_code.upper()}."
         ),
         "Check the numerator and denominator.",
+        kind="The rate is above the maximum for its KPI.",
     )
     mismatch = both & usable["value"] & ((value - derived).abs() > VALUE_TOLERANCE) & ~over_hundred
     flag(
@@ -949,6 +1115,7 @@ def validate_table(
             f"({RATIO_SCALE * _num(r.numerator) / _num(r.denominator):.2f} %)."
         ),
         "Leave value empty for rate KPIs (it is worked out), or correct it.",
+        kind="The value does not match numerator / denominator.",
     )
     sum_with_parts = is_sum & (has["numerator"] | has["denominator"])
     flag(
@@ -960,12 +1127,14 @@ def validate_table(
             f"({_quote(r.denominator) if r.denominator else 'empty'})."
         ),
         "Put the figure in the value column and leave numerator and denominator empty.",
+        kind="A count KPI is given a numerator or denominator.",
     )
     flag(
         is_sum & ~has["value"] & ~sum_with_parts,
         "value",
         lambda r: f"The value for {r.kpi_code.upper()} is empty.",
         "Give the figure in the value column, or leave the row out if there is no figure.",
+        kind="The value of a count KPI is empty.",
     )
     over_max_sum = is_sum & usable["value"] & max_value.notna() & (value > max_value)
     flag(
@@ -976,6 +1145,7 @@ def validate_table(
             f"({ref.kpis[r.kpi_code.upper()].max_value:g})."
         ),
         "Check the figure and its units (for example FTE, not hours).",
+        kind="The value is above the maximum for its KPI.",
     )
     report(0.65, "Checking for duplicate rows")
 
@@ -1002,8 +1172,11 @@ def validate_table(
             first_row = (
                 work.loc[keys.index, "row_no"].groupby([keys[c] for c in keys.columns]).transform("first")
             )
-            for index in keys.index[duplicate.to_numpy()]:
-                problems.append(
+            duplicates = keys.index[duplicate.to_numpy()]
+            duplicate_kind = "Duplicate: the same KPI, month, trust and profession as an earlier row."
+            log.count(None, duplicate_kind, len(duplicates))
+            for index in duplicates[: log.limit]:
+                log.keep(
                     Problem(
                         int(work.at[index, "row_no"]),
                         None,
@@ -1011,11 +1184,12 @@ def validate_table(
                         f"({keys.at[index, 'trust'] or 'system level'}) and profession "
                         f"({keys.at[index, 'profession'] or 'all AHPs'}) as row {int(first_row[index])}.",
                         f"Keep one of the two rows (row {int(first_row[index])} or this one).",
+                        duplicate_kind,
                     )
                 )
 
-    if problems:
-        return Validated(empty_records(), _sorted_problems(problems), notices, rows_in_file)
+    if log:
+        return Validated(empty_records(), log.problems, notices, rows_in_file, log)
 
     notices.extend(merge_notices)
     records = pd.DataFrame(
@@ -1225,6 +1399,30 @@ class ImportPreview:
     plan: Plan | None
     excluded: dict[str, int] = field(default_factory=dict)
     batch_notes: str = ""
+    # `problems` holds the first MAX_PROBLEMS in file order; these count them all (None: problems is all).
+    problems_total: int | None = None
+    problem_kinds: list[ProblemKind] = field(default_factory=list)
+
+    @property
+    def problem_count(self) -> int:
+        """Every problem in the file, listed or not."""
+        return len(self.problems) if self.problems_total is None else self.problems_total
+
+    @property
+    def problems_not_listed(self) -> int:
+        return self.problem_count - len(self.problems)
+
+    def kinds(self) -> list[ProblemKind]:
+        """Every kind of problem with its count, most frequent first."""
+        if self.problem_kinds:
+            return list(self.problem_kinds)
+        log = ProblemLog()
+        log.extend(self.problems)
+        return log.kinds()
+
+    def more_problems(self) -> str:
+        """'… and 998,765 more problems of the same kinds: fix these and upload again.' ('' if none)."""
+        return more_problems_text(self.problems_not_listed, self.kinds())
 
     @property
     def ok(self) -> bool:
@@ -1263,7 +1461,7 @@ class ImportPreview:
 
     def summary(self) -> str:
         if self.problems:
-            count = len(self.problems)
+            count = self.problem_count
             return f"{count:,} problem{'s' if count != 1 else ''} found; nothing can be imported until fixed."
         return (
             f"{self.rows_in_file:,} rows read. Figures: {self.rows_added:,} new, {self.rows_changed:,} would "
@@ -1291,6 +1489,28 @@ def _no_progress(_fraction: float, _message: str) -> None:
     return None
 
 
+def refused_preview(
+    file_name: str,
+    sha256: str,
+    source: str,
+    file_type: str | None,
+    rows_in_file: int,
+    problems: Iterable[Problem] | ProblemLog,
+    notices: list[Notice],
+    excluded: dict[str, int] | None = None,
+    batch_notes: str = "",
+) -> ImportPreview:
+    """The preview of a file that cannot be imported: the first MAX_PROBLEMS problems and the counts of
+    all of them, and no table (nothing else of the file is kept)."""
+    log = problems if isinstance(problems, ProblemLog) else ProblemLog()
+    if not isinstance(problems, ProblemLog):
+        log.extend(problems)
+    return ImportPreview(
+        file_name, sha256, source, file_type, rows_in_file, log.problems, list(notices), empty_records(),
+        None, dict(excluded or {}), batch_notes, log.total, log.kinds(),
+    )  # fmt: skip
+
+
 def prepare_import(
     engine: Engine,
     file_name: str,
@@ -1307,9 +1527,7 @@ def prepare_import(
     read = read_table(file_name, data, max_bytes=max_bytes)
     sha = file_sha256(data)
     if read.table is None:
-        return ImportPreview(
-            file_name, sha, source, read.file_type, 0, read.problems, read.notices, empty_records(), None
-        )
+        return refused_preview(file_name, sha, source, read.file_type, 0, read.log, read.notices)
     return prepare_table(
         engine,
         file_name,
@@ -1317,7 +1535,7 @@ def prepare_import(
         read.table,
         source=source,
         file_type=read.file_type,
-        read_problems=read.problems,
+        read_problems=read.log,
         notices=read.notices,
         today=today,
         progress=report,
@@ -1332,7 +1550,7 @@ def prepare_table(
     *,
     source: str,
     file_type: str | None = None,
-    read_problems: list[Problem] | None = None,
+    read_problems: list[Problem] | ProblemLog | None = None,
     notices: list[Notice] | None = None,
     rows_in_file: int | None = None,
     excluded: dict[str, int] | None = None,
@@ -1345,15 +1563,16 @@ def prepare_table(
     report = progress or _no_progress
     ref = load_reference_data(engine)
     validated = validate_table(table, ref, today=today, progress=lambda f, m: report(0.05 + 0.6 * f, m))
-    problems = _sorted_problems([*(read_problems or []), *validated.problems])
+    problems = ProblemLog()
+    problems.extend(read_problems)
+    problems.extend(validated.problem_log or validated.problems)
     all_notices = [*(notices or []), *validated.notices]
     count = validated.rows_in_file if rows_in_file is None else rows_in_file
     if problems:
         report(1.0, "Problems found")
-        return ImportPreview(
-            file_name, sha256, source, file_type, count, problems, all_notices, empty_records(), None,
-            dict(excluded or {}), batch_notes,
-        )  # fmt: skip
+        return refused_preview(
+            file_name, sha256, source, file_type, count, problems, all_notices, excluded, batch_notes
+        )
     report(0.7, "Comparing with the database")
     with engine.connect() as conn:
         the_plan = plan(conn, validated.records)
@@ -2047,12 +2266,15 @@ def template_guide() -> str:
 
 __all__ = [
     "MAX_BYTES",
+    "MAX_PROBLEMS",
     "SOURCES",
     "TEMPLATE_COLUMNS",
     "ImportPreview",
     "ImportResult",
     "Notice",
     "Problem",
+    "ProblemKind",
+    "ProblemLog",
     "TableRead",
     "UndoRefused",
     "UndoResult",

@@ -88,14 +88,11 @@ def prepare_nhs_workforce(
     sha = ingest.file_sha256(data)
     read = ingest.read_table(file_name, data, max_bytes=max_bytes)
 
-    def failed(problems: list[Problem], rows: int = 0) -> ImportPreview:
-        return ImportPreview(
-            file_name, sha, SOURCE, read.file_type, rows, problems, list(read.notices),
-            ingest.empty_records(), None,
-        )  # fmt: skip
+    def failed(problems: list[Problem] | ingest.ProblemLog, rows: int = 0) -> ImportPreview:
+        return ingest.refused_preview(file_name, sha, SOURCE, read.file_type, rows, problems, read.notices)
 
     if read.table is None:
-        return failed(read.problems)
+        return failed(read.log)
     table = read.table
     columns = {_column_name(c): c for c in table.columns if c != "row_no"}
     missing = [c for c in REQUIRED if c not in columns]
@@ -189,15 +186,23 @@ def prepare_nhs_workforce(
     period = months.map(period_map)
     bad_month = kept & period.isna()
     if bad_month.any():
-        problems = [
-            Problem(
-                int(row),
-                columns["DATA_MONTH"],
-                f"The month {value!r} is not a date the importer can read.",
-                f"Use the file as NHS Digital publishes it; months read like {ingest.PERIOD_FORMATS_TEXT}.",
+        # Every bad month is counted; only the first MAX_PROBLEMS become Problem objects.
+        problems = ingest.ProblemLog()
+        problems.extend(read.log)
+        kind = "The month is not a date the importer can read."
+        problems.count(columns["DATA_MONTH"], kind, int(bad_month.sum()))
+        first = bad_month[bad_month].index[: problems.limit]
+        for row, value in zip(rows[first], cells("DATA_MONTH")[first], strict=True):
+            problems.keep(
+                Problem(
+                    int(row),
+                    columns["DATA_MONTH"],
+                    f"The month {value!r} is not a date the importer can read.",
+                    "Use the file as NHS Digital publishes it; months read like "
+                    f"{ingest.PERIOD_FORMATS_TEXT}.",
+                    kind,
+                )
             )
-            for row, value in zip(rows[bad_month], cells("DATA_MONTH")[bad_month], strict=True)
-        ]
         return failed(problems, len(table))
 
     trust, merge_notices = ingest.map_successors(org.where(kept, ""), period.where(kept, None), rows, ref)
@@ -248,7 +253,7 @@ def prepare_nhs_workforce(
         summary += "; left out: " + "; ".join(f"{count:,} {label}" for label, count in excluded.items())
     notices.insert(0, Notice(None, summary + "."))
     if template.empty:
-        return ImportPreview(
+        return ingest.refused_preview(
             file_name, sha, SOURCE, read.file_type, len(table),
             [
                 Problem(
@@ -257,7 +262,7 @@ def prepare_nhs_workforce(
                     "Check that this is the organisation-level staff group file, including C&M trusts.",
                 )
             ],
-            notices, ingest.empty_records(), None, excluded, summary,
+            notices, excluded, summary,
         )  # fmt: skip
     return ingest.prepare_table(
         engine,
@@ -266,7 +271,7 @@ def prepare_nhs_workforce(
         template,
         source=SOURCE,
         file_type=read.file_type,
-        read_problems=read.problems,
+        read_problems=read.log,
         notices=notices,
         rows_in_file=len(table),
         excluded=excluded,
