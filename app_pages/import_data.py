@@ -62,33 +62,71 @@ else:
         "reported."
     )
 
+PREVIEW = "import_preview"
+RESULT = "import_result"
+# Bumped to give the uploader a new key, which empties it: after a file is refused or imported, so that
+# Streamlit does not go on holding the file's bytes for the session (see release_upload).
+ROUND = "import_upload_round"
+upload_round = st.session_state.get(ROUND, 0)
+limit_mb = ingest.MAX_BYTES // (1024 * 1024)
 upload = st.file_uploader(
     "File to import",
     type=["csv", "xlsx"],
-    key=f"upload_{source}",
-    help=f"CSV or XLSX, up to {ingest.MAX_BYTES // (1024 * 1024)} MB.",
+    key=f"upload_{source}" if not upload_round else f"upload_{source}_{upload_round}",
+    help=f"CSV or XLSX, up to {limit_mb} MB.",
 )
+st.caption(
+    f"Files up to {limit_mb} MB (about 500,000 rows of the template). A bigger file is refused: split it, "
+    "for example one file per KPI or per quarter."
+)
+preview_source = source if source != "template" else "upload"
 
-PREVIEW = "import_preview"
-RESULT = "import_result"
-if upload is None:
+
+def release_upload(file) -> None:
+    """Drop the uploaded file: its bytes in Streamlit's upload store for this session, and the uploader's
+    hold on it (a new key empties the uploader on the next run). What the page shows next is kept in
+    the preview, which for a refused file is only the first problems."""
+    try:
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is not None and getattr(file, "file_id", None):
+            get_instance().uploaded_file_mgr.remove_file(ctx.session_id, file.file_id)
+    except Exception:  # best effort: the new key below releases the widget's copy in any case
+        pass
+    st.session_state[ROUND] = upload_round + 1
+
+
+preview = st.session_state.get(PREVIEW)
+if preview is not None and (
+    preview.source != preview_source
+    or (upload is None and preview.ok)  # the upload was cleared: drop the table and plan
+    or (upload is not None and preview.sha256 != ingest.file_sha256(upload.getvalue()))
+):
     st.session_state.pop(PREVIEW, None)
-else:
-    data = upload.getvalue()
-    sha = ingest.file_sha256(data)
-    preview = st.session_state.get(PREVIEW)
-    if (
-        preview is None
-        or preview.sha256 != sha
-        or preview.source != (source if source != "template" else "upload")
-    ):
-        bar = st.progress(0.0, text="Checking the file…")
-        prepare = nhs_workforce.prepare_nhs_workforce if source == "nhs_workforce" else ingest.prepare_import
-        preview = prepare(engine, upload.name, data, progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
-        bar.empty()
-        st.session_state[PREVIEW] = preview
-        st.session_state.pop(RESULT, None)
+    preview = None
+if upload is not None and preview is None:
+    bar = st.progress(0.0, text="Checking the file…")
+    prepare = nhs_workforce.prepare_nhs_workforce if source == "nhs_workforce" else ingest.prepare_import
+    prepare = ui.stop_on_database_fault(
+        prepare,
+        "The database cannot be reached, so the file could not be checked and nothing was imported; try "
+        "again in a minute.",
+        otherwise="The file could not be checked against the database, so nothing was imported.",
+    )
+    preview = prepare(
+        engine, upload.name, upload.getvalue(), progress=lambda f, m: bar.progress(min(f, 1.0), text=m)
+    )
+    bar.empty()
+    st.session_state[PREVIEW] = preview
+    st.session_state.pop(RESULT, None)
+    if not preview.ok:
+        # Refused: keep only the preview (its first problems and their counts), not the file.
+        release_upload(upload)
+        st.rerun()
 
+if preview is not None:
     st.subheader(f"Checked: {escape_markdown(preview.file_name)}", anchor=False)
     for notice in preview.notices:
         where = f"Row {notice.row}: " if notice.row else ""
@@ -108,10 +146,25 @@ else:
             key="import_problems",
             height=ui.table_height(len(problems)),
         )
+        if more := preview.more_problems():
+            st.warning(more, icon=":material/playlist_remove:")
+            kinds = ingest.problem_kinds_frame(preview.kinds())
+            st.markdown("**Problems by kind** (every problem in the file, listed or not)")
+            st.dataframe(
+                kinds,
+                hide_index=True,
+                alt="How many problems of each kind the file has, and how many are listed",
+                key="import_problem_kinds",
+                height=ui.table_height(len(kinds)),
+                column_config={
+                    "in the file": st.column_config.NumberColumn(format="%d"),
+                    "listed": st.column_config.NumberColumn(format="%d"),
+                },
+            )
         st.download_button(
             "Download the problems (CSV)",
-            ingest.problems_csv(preview.problems),
-            f"problems-{upload.name.rsplit('.', 1)[0]}.csv",
+            ingest.problems_csv(preview.problems, not_listed=preview.problems_not_listed),
+            f"problems-{preview.file_name.rsplit('.', 1)[0]}.csv",
             mime="text/csv",
             icon=":material/download:",
             on_click="ignore",
@@ -179,11 +232,20 @@ else:
                     )
                 except PermissionDenied as exc:
                     result = ingest.ImportResult(False, str(exc))
+                except ui.DATABASE_ERRORS as exc:  # one transaction: nothing was written
+                    bar.empty()
+                    ui.database_fault(
+                        exc,
+                        "The database cannot be reached, so nothing was imported; try again in a minute.",
+                        otherwise="The database refused the import, so nothing was imported.",
+                    )
                 bar.empty()
                 st.session_state[RESULT] = result
                 if result.applied:
-                    st.session_state.pop(PREVIEW, None)
+                    st.session_state.pop(PREVIEW, None)  # the table and plan: done with
                     ui.clear_caches()
+                    release_upload(upload)
+                    st.rerun()
 
 result = st.session_state.get(RESULT)
 if result is not None:
@@ -247,3 +309,9 @@ else:
                         st.success(escape_markdown(outcome.message))
                     except (ingest.UndoRefused, PermissionDenied) as exc:
                         st.error(escape_markdown(exc), title="Not undone")
+                    except ui.DATABASE_ERRORS as exc:  # one transaction: nothing was changed
+                        ui.database_fault(
+                            exc,
+                            "The database cannot be reached, so nothing was undone; try again in a minute.",
+                            otherwise="The database refused the undo, so nothing was undone.",
+                        )

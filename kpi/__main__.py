@@ -191,6 +191,12 @@ def _import(args: argparse.Namespace, prepare) -> int:
             row = f"row {problem.row}" if problem.row else "file"
             column = f", column {problem.column}" if problem.column else ""
             say(f"{row}{column}: {problem.message} {problem.fix}".rstrip(), file=sys.stderr)
+        if more := preview.more_problems():
+            # Past the first ingest.MAX_PROBLEMS: one line with the count, then the count of each kind.
+            say(more, file=sys.stderr)
+            for kind in preview.kinds():
+                column = f"column {kind.column}: " if kind.column else ""
+                say(f"  {kind.count:>9,} x {column}{kind.kind} ({kind.listed:,} listed)", file=sys.stderr)
         say(f"error: {preview.summary()}", file=sys.stderr)
         return 1
     say(preview.summary())
