@@ -88,6 +88,7 @@ if user.is_lead:
 requested = ui.requested_page()
 page = st.navigation(pages)
 ui.check_page_found(requested, page)
+ui.database_notice()  # a banner while the database cannot be reached; fresh figures when it is back
 warnings_slot = st.container()
 st.session_state["selection"] = ui.sidebar_filters()
 ui.data_notice(ui.data_status(ui.db()))

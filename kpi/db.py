@@ -8,9 +8,16 @@ app works on a fresh clone without any set-up step.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
+import logging
 import os
+import sqlite3
+import threading
+import time
 import tomllib
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,8 +25,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from kpi.text import redact_secrets, redact_url, url_password
 
@@ -33,6 +41,8 @@ UNREACHABLE = "The database server could not be reached."
 MISCONFIGURED = "The dashboard's database setting is not valid."
 NO_DRIVER = "The dashboard's database driver is not installed."
 SETTINGS_UNREADABLE = "The dashboard's settings file could not be read."
+
+logger = logging.getLogger("kpi.db")
 
 
 class DatabaseError(Exception):
@@ -81,6 +91,62 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` (device and inode), or None when there is none."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def _missing_file(path: Path) -> str:
+    return f"The database file {path.name} is missing."
+
+
+def _guard_sqlite_file(engine: Engine, path: Path) -> None:
+    """Once the database file exists, never create it again, and never go on using a deleted one.
+
+    SQLite creates an empty database when it opens a file that is not there, and a connection already
+    open to a deleted file goes on reading (and writing) the deleted copy without a word. So after the
+    file has existed, connections open it read-write without creating it (an error if it is missing),
+    and every checkout checks that the file at the path is still the one the connection opened."""
+    seen = {"file": path.exists()}
+
+    def connect(dialect, _record, cargs, cparams):
+        if not seen["file"]:
+            return None  # the first connection of a fresh clone creates the file, as SQLite does
+        if not path.exists():
+            raise sqlite3.OperationalError(_missing_file(path))
+        uri = f"file:{urllib.request.pathname2url(str(path))}?mode=rw"
+        return dialect.loaded_dbapi.connect(uri, **{**cparams, "uri": True})
+
+    def opened(_dbapi_connection, record) -> None:
+        seen["file"] = True
+        record.info["kpi_sqlite_file"] = _file_id(path)
+
+    def checkout(_dbapi_connection, record, _proxy) -> None:
+        current = _file_id(path)
+        if current is None or current != record.info.get("kpi_sqlite_file"):
+            # The pool drops this connection and opens a new one, which fails if the file is missing.
+            raise DisconnectionError(f"The database file {path.name} is missing or was replaced")
+
+    event.listen(engine, "do_connect", connect)
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "checkout", checkout)
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine on a plain file path (None for other databases, for an
+    in-memory database and for SQLite URI file names)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.database.startswith("file:") or url.query.get("uri"):
+        return None
+    return Path(url.database).resolve()
+
+
 @functools.lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL for the whole process. Raises DatabaseError for a malformed URL."""
@@ -104,6 +170,8 @@ def get_engine(url: str | None = None) -> Engine:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed, connect_args={"timeout": 30})
             event.listen(engine, "connect", _sqlite_pragmas)
+            if (path := sqlite_file(engine)) is not None:
+                _guard_sqlite_file(engine, path)
         else:
             engine = create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
     except (NoSuchModuleError, ImportError) as exc:
@@ -131,6 +199,103 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseError(
             f"Cannot connect to {redact_url(engine.url)}: {reason}", public=UNREACHABLE, url=engine.url
         ) from None
+
+
+# --- is the database there? --------------------------------------------------------------------------
+
+HEALTH_TTL_SECONDS = 5.0  # one check per process in this time, however many people are viewing
+HEALTH_CONNECT_TIMEOUT = 3  # seconds a check waits for a server that does not answer (psycopg's minimum is 2)
+
+
+@dataclass(frozen=True)
+class Health:
+    """The answer of one health check. `public` names no server, user, port or database (a visitor may
+    read it); `detail` is redacted, for the server log. `last_ok` is when the database last answered
+    (UTC), None if it never has in this process. `recovered` is true for the first check that finds the
+    database answering again after it did not (the caller may refresh what it cached meanwhile)."""
+
+    ok: bool
+    public: str = ""
+    detail: str = ""
+    last_ok: dt.datetime | None = None
+    recovered: bool = False
+    checked: float = 0.0  # time.monotonic() of the check
+
+
+_health: dict[str, Health] = {}
+_health_locks: dict[str, threading.Lock] = {}
+_health_registry = threading.Lock()
+
+
+@functools.lru_cache(maxsize=8)
+def _probe_engine(engine: Engine) -> Engine:
+    """For a server database: an engine without a pool and with a short connect timeout, so a check
+    neither waits on nor disturbs the app's pooled connections."""
+    return create_engine(
+        engine.url, poolclass=NullPool, connect_args={"connect_timeout": HEALTH_CONNECT_TIMEOUT}
+    )
+
+
+def check_database(engine: Engine) -> None:
+    """One cheap check that the database answers (`SELECT 1`; for a SQLite file, first that the file is
+    still there). DatabaseError with a public sentence and a redacted detail if not."""
+    path = sqlite_file(engine)
+    if path is not None:
+        if not path.exists():
+            raise DatabaseError(f"The database file {path} is missing.", public=_missing_file(path))
+        probe = engine
+    elif engine.url.get_backend_name() == "postgresql":
+        probe = _probe_engine(engine)
+    else:
+        probe = engine
+    try:
+        check_connection(probe)
+    except DatabaseError:
+        raise
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"Cannot use {redact_url(engine.url)}: {type(exc).__name__}: {exc}",
+            public=_missing_file(path) if path is not None and not path.exists() else UNREACHABLE,
+            url=engine.url,
+        ) from None
+
+
+def database_health(engine: Engine, *, max_age: float | None = None) -> Health:
+    """Whether the database answers, checked at most once per HEALTH_TTL_SECONDS (or `max_age`) per
+    database in this process: concurrent callers wait for the one check under way and share its answer.
+    Never raises for a database fault. A change either way is logged once (redacted)."""
+    key = engine.url.render_as_string(hide_password=False)
+    ttl = HEALTH_TTL_SECONDS if max_age is None else max_age
+    with _health_registry:
+        lock = _health_locks.setdefault(key, threading.Lock())
+    with lock:
+        previous = _health.get(key)
+        if previous is not None and time.monotonic() - previous.checked < ttl:
+            return dataclasses.replace(previous, recovered=False) if previous.recovered else previous
+        last_ok = previous.last_ok if previous is not None else None
+        try:
+            check_database(engine)
+        except DatabaseError as exc:
+            health = Health(
+                False, public=exc.public, detail=str(exc), last_ok=last_ok, checked=time.monotonic()
+            )
+            if previous is None or previous.ok:
+                logger.warning("The database cannot be reached: %s", health.detail)
+        else:
+            recovered = previous is not None and not previous.ok
+            health = Health(
+                True, last_ok=dt.datetime.now(dt.UTC), recovered=recovered, checked=time.monotonic()
+            )
+            if recovered:
+                logger.warning("The database answers again: %s", redact_url(engine.url))
+        _health[key] = health
+        return health
+
+
+def forget_health() -> None:
+    """Drop every remembered check (tests; the next call checks again)."""
+    with _health_registry:
+        _health.clear()
 
 
 @functools.lru_cache(maxsize=8)

@@ -89,6 +89,45 @@ def db() -> str:
     return engine().url.render_as_string(hide_password=False)
 
 
+def _database_errors() -> tuple[type[Exception], ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return (DatabaseError, SQLAlchemyError)
+
+
+DATABASE_ERRORS = _database_errors()  # what a database call raises when the database fails
+
+
+def database_fault(exc: BaseException, unreachable: str, *, otherwise: str) -> None:
+    """A write or check failed with a database error (every write is one transaction, so nothing was
+    half-written): say so in one plain sentence, `unreachable` when the database does not answer (checked
+    again now, so every page shows the banner too) and `otherwise` when it does, and stop the page (the
+    rest of it would need the database). The details, redacted, go to the server log."""
+    from kpi.db import database_health
+
+    logger.error("A database call failed: %s", _redacted(exc))
+    down = not database_health(engine(), max_age=0).ok
+    st.error(
+        unreachable if down else f"{otherwise} The details are in the server log for the dashboard team.",
+        title=OUTAGE_TITLE if down else "The database reported an error",
+        icon=OUTAGE_ICON if down else ":material/error:",
+    )
+    st.stop()
+
+
+def stop_on_database_fault(call: Callable, unreachable: str, *, otherwise: str) -> Callable:
+    """`call`, whose database errors end in `database_fault` (for a call a page makes in one line)."""
+
+    @functools.wraps(call)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except DATABASE_ERRORS as exc:
+            database_fault(exc, unreachable, otherwise=otherwise)
+
+    return guarded
+
+
 def clear_caches() -> None:
     """After a write (an import, an undo, a milestone update) so every page shows the new data."""
     st.cache_data.clear()
@@ -505,6 +544,80 @@ def data_notice(status: queries.DataStatus) -> None:
             st.caption(f"Data as at {month_label(status.last_period)}.")
         else:
             st.caption("No data has been loaded yet.")
+
+
+OUTAGE_TITLE = "The database cannot be reached"
+OUTAGE_ICON = ":material/database_off:"
+
+
+def _as_at(moment: dt.datetime) -> str:
+    """'14:05 on 25/11/2026' in UK time (the server's local time if it has no time-zone data)."""
+    try:
+        from zoneinfo import ZoneInfo
+
+        local = moment.astimezone(ZoneInfo("Europe/London"))
+    except Exception:
+        local = moment.astimezone()
+    return f"{local:%H:%M} on {local:%d/%m/%Y}"
+
+
+def _filter_bar_data() -> None:
+    """Load (or find in the cache) what the filter bar and the data-as-at line need before any page."""
+    url = db()
+    data_status(url)
+    filter_choices(url)
+    trust_labels(url)
+
+
+def database_notice() -> None:
+    """On every page, after the navigation is built: whether the database answers (one cheap check
+    per process every few seconds, shared by every viewer). While it does not, a banner says so and
+    when the figures shown were last read; pages go on from the cache, and if even the filter bar's
+    data is not cached the run stops after the banner (no traceback). The first check that finds the
+    database back clears the cached figures, so the next run shows fresh ones. The banner names no
+    server, user, port or database (a missing SQLite file is named by its file name)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kpi.db import UNREACHABLE, database_health
+
+    current = engine()
+    health = database_health(current)
+    if health.recovered:
+        clear_caches()  # figures cached before the outage may be older than what the database now holds
+    cached = True
+    try:
+        _filter_bar_data()
+    except (DatabaseError, SQLAlchemyError) as exc:
+        cached = False
+        if health.ok:  # it stopped answering since the last check, or something else is wrong
+            health = database_health(current, max_age=0)
+        if health.ok:
+            logger.error("The dashboard cannot read its database: %s", _redacted(exc))
+            st.error(
+                "The dashboard cannot read its figures just now. The details are in the server log for "
+                "the dashboard team.",
+                title="The figures cannot be shown",
+                icon=":material/error:",
+            )
+            st.stop()
+    if health.ok:
+        return
+    problem = "" if health.public == UNREACHABLE else f"{escape_markdown(health.public)} "
+    if cached and health.last_ok is not None:
+        body = (
+            f"Figures as at {_as_at(health.last_ok)}; the database cannot be reached just now, so they may "
+            "be out of date."
+        )
+    else:
+        body = "The database cannot be reached just now, so the figures cannot be shown."
+    st.warning(
+        f"{problem}{body} The dashboard tries again each time a page is opened or a filter changed; the "
+        "details are in the server log for the dashboard team.",
+        title=OUTAGE_TITLE,
+        icon=OUTAGE_ICON,
+    )
+    if not cached:
+        st.stop()
 
 
 def image_caption(
