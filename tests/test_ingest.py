@@ -664,3 +664,80 @@ def test_progress_is_reported_for_validation_planning_and_writing(engine):
     assert all(0.0 <= f <= 1.0 for f in fractions) and fractions.count(1.0) >= 2
     messages = " ".join(m for _, m in calls)
     assert "Checking" in messages and "Comparing" in messages and "Adding" in messages
+
+
+# --- bounded work per upload: the first MAX_PROBLEMS problems, the rest counted --------------------------
+
+
+def unknown_trust_rows(count: int) -> bytes:
+    """`count` rows with one problem each (an unknown trust code), rows 2 to count + 1."""
+    return csv_file(*[f"2025-03,XYZ,,SIP_FTE,{i},," for i in range(count)])
+
+
+def test_exactly_max_problems_are_all_listed_with_no_more_line(engine):
+    from kpi.ingest import MAX_PROBLEMS
+
+    before = snapshot(engine)
+    preview = prepare_import(engine, "x.csv", unknown_trust_rows(MAX_PROBLEMS))
+    assert MAX_PROBLEMS == 1_000
+    assert len(preview.problems) == preview.problem_count == 1_000
+    assert preview.problems_not_listed == 0 and preview.more_problems() == ""
+    assert [p.row for p in preview.problems] == list(range(2, 1_002))
+    lines = problems_csv(preview.problems, not_listed=0).decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 1_000 and "more problem" not in lines[-1]
+    assert preview.summary().startswith("1,000 problems found")
+    assert snapshot(engine) == before
+
+
+def test_one_past_max_problems_lists_the_first_1000_and_counts_one_more(engine):
+    before = snapshot(engine)
+    preview = prepare_import(engine, "x.csv", unknown_trust_rows(1_001))
+    assert len(preview.problems) == 1_000 and preview.problem_count == 1_001
+    assert [p.row for p in preview.problems] == list(range(2, 1_002)), "the first 1,000 in file order"
+    assert preview.problems_not_listed == 1
+    assert preview.more_problems() == "… and 1 more problem of the same kinds: fix these and upload again."
+    assert preview.summary().startswith("1,001 problems found")
+    [kind] = preview.kinds()
+    assert (kind.column, kind.kind, kind.count, kind.listed) == (
+        "trust_code",
+        "Unknown trust code.",
+        1_001,
+        1_000,
+    )
+    lines = problems_csv(preview.problems, not_listed=1).decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 1_000 + 1
+    assert lines[-2].startswith("1001,trust_code,")
+    assert lines[-1] == ",,… and 1 more problem not listed here.,Fix these and upload again."
+    assert preview.records.empty and preview.plan is None, "a refused preview keeps no table"
+    assert snapshot(engine) == before
+
+
+def test_problems_past_the_cap_are_counted_by_kind_in_file_order(engine):
+    # 1,500 rows each with a bad period and an unknown trust (3,000 problems), then one row with a kind of
+    # problem that only appears past the cap: the list is rows 2 to 501, both problems of each.
+    rows = [f"2025-13,XYZ,,SIP_FTE,{i},," for i in range(1_500)] + ["2025-03,REM,PHYSIO,NOPE,1,,"]
+    before = snapshot(engine)
+    preview = prepare_import(engine, "x.csv", csv_file(*rows))
+    assert preview.problem_count == 3_001 and len(preview.problems) == 1_000
+    assert {p.row for p in preview.problems} == set(range(2, 502))
+    assert [p.column for p in preview.problems[:2]] == ["period", "trust_code"]
+    kinds = {(k.column, k.kind): (k.count, k.listed) for k in preview.kinds()}
+    assert kinds == {
+        ("period", "The period is not a month the importer can read."): (1_500, 500),
+        ("trust_code", "Unknown trust code."): (1_500, 500),
+        ("kpi_code", "Unknown KPI code."): (1, 0),
+    }
+    more = preview.more_problems()
+    assert more.startswith("… and 2,001 more problems") and "fix these and upload again" in more
+    assert "same kinds" not in more, "a kind only past the cap: the line points to the counts"
+    csv_text = problems_csv(preview.problems, not_listed=preview.problems_not_listed).decode("utf-8-sig")
+    assert csv_text.splitlines()[-1].startswith(',,"… and 2,001 more problems not listed here."')
+    assert snapshot(engine) == before
+
+
+def test_reader_counts_rows_with_too_many_cells_past_the_cap():
+    rows = [f"2025-03,REM,PHYSIO,SIP_FTE,{i},,,extra" for i in range(1_200)]
+    read = read_table("x.csv", csv_file(*rows))
+    assert len(read.problems) == 1_000 and read.log.total == 1_200
+    assert read.problems[-1].row == 1_001
+    assert len(read.table.attrs["misaligned_rows"]) == 1_200, "none of them is checked again"
