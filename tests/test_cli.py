@@ -159,3 +159,20 @@ def test_terminal_escape_codes_in_a_cell_never_reach_the_terminal(database_url, 
     output = result.stdout + result.stderr
     assert 'Unknown trust code "red"' in output, output
     assert not [ch for ch in output if (ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F]
+
+
+def test_import_prints_the_first_1000_problems_and_counts_the_rest(database_url, tmp_path):
+    path = tmp_path / "many.csv"
+    rows = [f"2025-03,XYZ,,SIP_FTE,{i},," for i in range(1_001)]
+    path.write_text("period,trust_code,profession,kpi_code,value,numerator,denominator\n" + "\n".join(rows))
+    result = run_cli("import", str(path), url=database_url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    problems = [line for line in lines if line.startswith("row ")]
+    assert len(problems) == 1_000
+    assert problems[0].startswith("row 2, column trust_code: Unknown trust code")
+    assert problems[-1].startswith("row 1001, column trust_code:")
+    assert lines[1_000] == "… and 1 more problem of the same kinds: fix these and upload again."
+    assert "1,001 x column trust_code: Unknown trust code. (1,000 listed)" in lines[1_001]
+    assert lines[-1].startswith("error: 1,001 problems found")
+    assert observation_count(database_url) == 0

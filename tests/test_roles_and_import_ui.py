@@ -363,3 +363,39 @@ def test_an_unverified_email_is_board_and_another_tenant_is_refused(engine):
     assert not at.exception and nav_titles(at) == [] and not at.metric
     assert "another organisation" in at.error[0].value
     assert [b.label for b in at.button] == ["Sign out"]
+
+
+def test_a_file_with_more_than_1000_problems_lists_1000_counts_the_rest_and_keeps_no_file(engine):
+    before = observations_checksum(engine)
+    rows = b"".join(b"2026-09,XYZ,Physiotherapists,SIP_FTE,%d,,\n" % i for i in range(1_200))
+    at = app(page="app_pages/import_data.py")
+    at.file_uploader(key="upload_template").upload(
+        "many.csv", GOOD_CSV.splitlines(True)[0] + rows, "text/csv"
+    )
+    at.run()
+    page_ok(at)
+    assert any("Nothing has been imported" in str(e.proto.title) for e in at.error)
+    problems = next(df.value for df in at.dataframe if "how to fix" in df.value.columns)
+    assert len(problems) == 1_000 and problems.iloc[-1]["row"] == "1001"
+    assert any(
+        w.value == "… and 200 more problems of the same kinds: fix these and upload again."
+        for w in at.warning
+    )
+    kinds = next(df.value for df in at.dataframe if "in the file" in df.value.columns)
+    assert kinds.to_dict("records") == [
+        {"column": "trust_code", "problem": "Unknown trust code.", "in the file": 1_200, "listed": 1_000}
+    ]
+    # The refused file is let go: the uploader is emptied (a new key) and the preview keeps no table.
+    preview = at.session_state["import_preview"]
+    assert preview.records.empty and preview.plan is None and len(preview.problems) == 1_000
+    assert at.session_state["import_upload_round"] == 1
+    assert at.file_uploader(key="upload_template_1").value is None
+    assert not [b for b in at.button if b.key == "import_go"]
+    assert observations_checksum(engine) == before
+
+
+def test_the_upload_limit_is_stated_in_words_next_to_the_uploader(engine):
+    at = app(page="app_pages/import_data.py")
+    page_ok(at)
+    assert any(c.value.startswith("Files up to 20 MB") for c in at.caption)
+    assert at.file_uploader(key="upload_template").proto.help == "CSV or XLSX, up to 20 MB."
