@@ -132,9 +132,13 @@ if preview is not None:
         where = f"Row {notice.row}: " if notice.row else ""
         st.info(escape_markdown(f"{where}{notice.message}"), icon=":material/info:")
     if preview.problems:
+        # Problems with the whole file (too big, not a table, a column missing) are said in words here too,
+        # not only in the table below.
+        whole_file = [f"{p.message} {p.fix}" for p in preview.problems if p.row is None][:3]
         st.error(
-            f"{preview.summary()} Each problem below says where it is and how to fix it; correct the file "
-            "and upload it again.",
+            f"{preview.summary()} "
+            + "".join(f"{escape_markdown(text)} " for text in whole_file)
+            + "Each problem below says where it is and how to fix it; correct the file and upload it again.",
             title="Nothing has been imported",
             icon=":material/error:",
         )

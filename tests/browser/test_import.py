@@ -68,3 +68,20 @@ def test_good_file_preview_import_and_undo(page, app_url, tmp_path):
     wait_idle(page, 1000)
     assert page.get_by_text("undone").count() >= 1
     screenshot(page, "import-undone")
+
+
+def test_an_oversized_file_is_refused_with_a_sentence_naming_the_limit(page, app_url, tmp_path):
+    # 30 MB: over the importer's 20 MB limit but under Streamlit's upload limit (60 MB), so the importer
+    # refuses it in words instead of the uploader showing only a red icon.
+    big = tmp_path / "big.csv"
+    row = b"2026-11,REM,Physiotherapists,SIP_FTE,312.4,,\n"
+    big.write_bytes(HEADER.encode() + row * (30 * 1024 * 1024 // len(row)))
+    open_page(page, app_url, "import_data")
+    assert page.get_by_text("Files up to 20 MB").count() == 1, "the limit is stated next to the uploader"
+    upload(page, big)
+    page.get_by_text("over the 20 MB limit").first.wait_for()
+    assert page.get_by_text("Nothing has been imported").count() == 1
+    alert = page.locator("[data-testid='stAlert']").filter(has_text="Nothing has been imported")
+    assert "The file is 30.0 MB, over the 20 MB limit" in alert.inner_text()
+    assert page.get_by_role("button", name="Import", exact=True).count() == 0
+    screenshot(page, "import-oversized")
