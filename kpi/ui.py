@@ -1115,16 +1115,35 @@ def check_page_found(requested: str, page: Any) -> None:
 def run_page(page: Any) -> None:
     """Run the chosen page; an unexpected error is logged with its traceback for the team and shown to
     the user as one plain message, never as a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kpi.db import database_health
+
     try:
         page.run()
+    except (DatabaseError, SQLAlchemyError) as exc:
+        if database_health(engine(), max_age=0).ok:
+            title = getattr(page, "title", page)
+            logger.error("Page %r could not read its figures: %s", title, _redacted(exc))
+            _page_failed()
+        else:  # the banner above already says the database cannot be reached
+            st.info(
+                "This view needs figures the dashboard has not kept, and the database cannot be reached "
+                "just now. Try again in a minute; your filters are kept in the link.",
+                icon=":material/cloud_off:",
+            )
     except Exception:
         logger.exception("Page %r failed", getattr(page, "title", page))
-        st.error(
-            "The page could not be drawn. The details are in the server log for the dashboard team. "
-            "Try another page or reload; your filters are kept in the link.",
-            title=PAGE_FAILED,
-            icon=":material/error:",
-        )
+        _page_failed()
+
+
+def _page_failed() -> None:
+    st.error(
+        "The page could not be drawn. The details are in the server log for the dashboard team. "
+        "Try another page or reload; your filters are kept in the link.",
+        title=PAGE_FAILED,
+        icon=":material/error:",
+    )
 
 
 # --- who is using the app ----------------------------------------------------------------------------

@@ -221,6 +221,8 @@ def test_postgres_outage_shows_a_banner_and_the_app_recovers_with_fresh_figures(
     assert_no_traceback(at)
     assert banners(at)
     assert_no_server_named(at, pg)
+    assert any("needs figures the dashboard has not kept" in i.value for i in at.info)
+    assert not [e for e in at.error if "Something went wrong" in str(e.proto.title)]
 
     pg.start()
     at.switch_page("app_pages/overview.py").run()

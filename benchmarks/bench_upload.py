@@ -1,0 +1,178 @@
+"""How much memory and time does one upload cost? Runs `kpi.ingest.prepare_import` (what the Import page
+calls) on generated files and prints, for each: the time, the peak resident memory of the process while
+checking it, the memory the preview still holds afterwards (what the page keeps for the session) and the
+problems kept and counted. Prints figures; never fails a build.
+
+    python benchmarks/bench_upload.py            # all cases
+    python benchmarks/bench_upload.py --quick    # without the 1,000,000-row good-shape file
+
+Cases, each in its own process so that peak memory is its own:
+- bad-10k: 10,000 rows, every one with two problems (a period that is not a month, an unknown trust);
+  the baseline for the bad file.
+- bad-1m: the same, 1,000,000 rows (16 MB, under the 20 MB limit): the issue's case.
+- good-1m: 1,000,000 rows that are all valid and new (28 MB, so it is run with the limit raised): the cost
+  of the table itself, planned against an empty database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MB = 1024 * 1024
+CASES = {
+    "bad-10k": "10,000 bad rows (2 problems each)",
+    "bad-1m": "1,000,000 bad rows (2 problems each)",
+    "good-1m": "1,000,000 valid rows (limit raised)",
+}
+
+
+def make_file(case: str) -> bytes:
+    if case.startswith("bad"):
+        rows = 10_000 if case == "bad-10k" else 1_000_000
+        return b"period,trust_code,kpi_code,value\n" + b"x,XYZ,SIP_FTE,1\n" * rows
+    trusts = ["RBS", "RJR", "RBT", "RBN", "RJN", "RBQ", "REM", "REP", "REN", "RET", "RWW", "RBL"]
+    professions = ["ART", "DIET", "OT", "PARA", "PHYSIO", "POD", "RAD", "SLT", "ODP"]
+    lines = [b"period,trust_code,profession,kpi_code,value"]
+    count = 0
+    year, month = 1950, 1
+    while count < 1_000_000:
+        period = f"{year}-{month:02d}"
+        for kpi in ("SIP_FTE", "SIP_HC", "SUPPORT_FTE"):
+            for trust in trusts:
+                for profession in professions:
+                    lines.append(f"{period},{trust},{profession},{kpi},1".encode())
+                    count += 1
+        month += 1
+        if month == 13:
+            year, month = year + 1, 1
+    return b"\n".join(lines[: 1_000_001]) + b"\n"
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_case(case: str, database: str, traced: bool) -> dict:
+    """In a child process: check one file and measure it."""
+    from kpi import ingest
+    from kpi.db import get_engine
+
+    engine = get_engine(database)
+    ingest.load_reference_data(engine)  # warm the imports and the connection
+    data = make_file(case)
+    max_bytes = 64 * MB if case == "good-1m" else ingest.MAX_BYTES
+    gc.collect()
+    before_rss = _rss_mb()
+    if traced:
+        tracemalloc.start()
+    started = time.perf_counter()
+    preview = ingest.prepare_import(engine, f"{case}.csv", data, max_bytes=max_bytes)
+    seconds = time.perf_counter() - started
+    del data
+    gc.collect()
+    out = {
+        "case": case,
+        "file_mb": round(len(make_file(case)) / MB, 1) if not traced else None,
+        "seconds": round(seconds, 2),
+        "problems_kept": len(preview.problems),
+        "problems_total": getattr(preview, "problems_total", len(preview.problems)),
+        "rows_in_file": preview.rows_in_file,
+        "ok": preview.ok,
+    }
+    if traced:
+        current, peak = tracemalloc.get_traced_memory()
+        out["retained_mb"] = round(current / MB, 1)
+        out["traced_peak_mb"] = round(peak / MB, 1)
+    else:
+        peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+        out["peak_rss_mb"] = round(peak_rss, 1)
+        out["peak_over_start_mb"] = round(peak_rss - before_rss, 1)
+    del preview
+    return out
+
+
+def _child(case: str, database: str, traced: bool) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", case, "--database", database] + (["--traced"] if traced else []),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    if result.returncode != 0 or not lines:
+        raise RuntimeError((result.stderr or result.stdout).strip().splitlines()[-1:])
+    return json.loads(lines[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="leave out the 1,000,000-row good-shape file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run_case(args.child, args.database, args.traced)))
+        return 0
+
+    try:
+        from kpi.db import get_engine, migrate
+        from kpi.ingest import MAX_BYTES
+        from kpi.reference import load_reference
+
+        folder = Path(tempfile.mkdtemp(prefix="bench-upload-"))
+        database = f"sqlite:///{folder / 'bench.db'}"
+        engine = get_engine(database)
+        migrate(engine)
+        load_reference(engine)
+        engine.dispose()
+        cap = getattr(sys.modules["kpi.ingest"], "MAX_PROBLEMS", None)
+        print(f"Upload limit {MAX_BYTES / MB:.0f} MB; problems kept per file: {cap or 'no cap'}")
+        header = (
+            f"{'case':<40} {'file MB':>8} {'time s':>8} {'peak RSS MB':>12} {'peak - start':>13} "
+            f"{'retained MB':>12} {'problems kept / total':>24}"
+        )
+        print(header)
+        print("-" * len(header))
+        cases = [c for c in CASES if not (args.quick and c == "good-1m")]
+        for case in cases:
+            try:
+                plain = _child(case, database, traced=False)
+                traced = _child(case, database, traced=True)
+            except Exception as exc:  # a benchmark reports, it never fails the build
+                print(f"{CASES[case]:<40} failed: {exc}")
+                continue
+            print(
+                f"{CASES[case]:<40} {plain['file_mb']:>8} {plain['seconds']:>8} {plain['peak_rss_mb']:>12} "
+                f"{plain['peak_over_start_mb']:>13} {traced['retained_mb']:>12} "
+                f"{plain['problems_kept']:>11,} / {plain['problems_total']:<11,}"
+            )
+        print(
+            "peak RSS: the process's high-water mark (ru_maxrss); peak - start: above the RSS just before "
+            "the check (the file's bytes already held); retained: what the preview still holds afterwards "
+            "(tracemalloc, with the file's bytes released)."
+        )
+    except Exception:
+        traceback.print_exc()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
