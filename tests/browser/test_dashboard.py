@@ -145,10 +145,9 @@ def test_chart_csv_download_is_excel_ready_and_labelled_synthetic(page, app_url,
 def test_chart_csv_with_a_profession_filter_says_which_in_its_name_and_rows(page, app_url, tmp_path):
     open_page(page, app_url, "workstreams?workstream=PLAN&profession=PHYSIO")
     card = page.locator(".st-key-ws_card_SIP_FTE")
-    assert (
-        "AHP staff in post (FTE) · Physiotherapists"
-        in card.locator("[data-testid='stPlotlyChart']").inner_text()
-    )
+    chart = card.locator("[data-testid='stPlotlyChart']")
+    chart.locator(".main-svg").first.wait_for()  # Plotly draws after the run ends
+    assert "AHP staff in post (FTE) · Physiotherapists" in chart.inner_text()
     with page.expect_download() as download_info:
         card.get_by_role("button", name="Download data (CSV)").click()
     download = download_info.value
@@ -170,6 +169,7 @@ def test_spc_view_and_the_icon_summary(page, app_url):
     assert "view=spc" in page.url
     page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg")
     charts = page.locator("[data-testid='stPlotlyChart']")
+    charts.nth(1).locator(".main-svg").first.wait_for()  # Plotly draws each chart after the run ends
     leavers = charts.nth(0).inner_text()  # a 12-month rolling figure: a trend, no SPC rules
     assert "(trend)" in leavers and "shown as a trend" in leavers and "Mean" not in leavers
     stability = charts.nth(1).inner_text()
