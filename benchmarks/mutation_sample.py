@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # module -> the tests that guard it (kept small so a mutant costs seconds)
 TARGETS = {
     "queries": ("kpi/queries.py", ["tests/test_queries.py", "tests/test_rollup_rules.py"]),
-    "spc": ("kpi/spc.py", ["tests/test_spc.py", "tests/test_spc_rules.py", "tests/test_mdc.py"]),
+    "spc": ("kpi/spc/rules.py", ["tests/test_spc.py", "tests/test_spc_rules.py", "tests/test_mdc.py"]),
     "validation": ("kpi/ingest.py", ["tests/test_ingest.py"]),
 }
 FLIPS: dict[type, type] = {

@@ -84,15 +84,39 @@ class KPI:
         return self.accumulation == "monthly"
 
 
-def format_value(value: float | None, unit: str, decimals: int = 1) -> str:
-    """7.4%, 1,234.5 FTE, 312 people, £12,300; an en dash for no value."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+def format_value(value: float | None, unit: str = "", decimals: int | None = 1) -> str:
+    """The one way a value is written: 7.4%, 1,234.5 FTE, 312 people, £12,300, -£1,200; an en dash
+    for no value.
+
+    "%" attaches without a space; "GBP" (or "£") is money, whole pounds; any other unit follows after a
+    space, no unit gives the bare number. ``decimals`` None writes as many decimals as the value needs,
+    up to 2 (4 below 1), trailing zeros dropped, and money in pence when not whole (the SPC sentences:
+    "7.5%", "85%", "£1,234.50").
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return "–"
-    if unit == "%":
-        return f"{value:,.{decimals}f}%"
-    if unit == "GBP":
-        return f"£{value:,.0f}"
-    return f"{value:,.{decimals}f} {unit}"
+    v = float(value)
+    u = (unit or "").strip()
+    if u.upper() in ("£", "GBP"):
+        amount = abs(v)
+        whole = decimals is not None or round(amount, 2).is_integer()
+        text = f"{amount:,.0f}" if whole else f"{amount:,.2f}"
+        return f"{'-' if v < 0 and text.strip('0,.') else ''}£{text}"
+    text = _number(v, decimals)
+    if not u:
+        return text
+    if u == "%":
+        return f"{text}%"
+    return f"{text} {u}"
+
+
+def _number(v: float, decimals: int | None) -> str:
+    if decimals is not None:
+        return f"{v:,.{decimals}f}"
+    text = f"{v:,.{2 if abs(v) >= 1 or v == 0 else 4}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def format_target(target: float | None, unit: str) -> str:

@@ -26,6 +26,11 @@ from kpi.formats import (
         (12300.4, "GBP", 0, "£12,300"),
         (None, "%", 1, "–"),
         (float("nan"), "%", 1, "–"),
+        (12.857, "%", 1, "12.9%"),
+        (12.857, "%", 2, "12.86%"),
+        (-1200, "GBP", 0, "-£1,200"),
+        (-1200, "£", None, "-£1,200"),
+        (42, "", 0, "42"),
     ],
 )
 def test_format_value(value, unit, decimals, expected):

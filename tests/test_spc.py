@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kpi.formats import format_value
 from kpi.spc import (
     ASSURANCE_LABELS,
     COLOUR_COMMON_CAUSE,
@@ -22,7 +23,6 @@ from kpi.spc import (
     assurance_type,
     classify_points,
     describe,
-    format_value,
     mean_moving_range,
     moving_ranges,
     points_outside_limits,
@@ -1047,8 +1047,9 @@ def test_describe_accepts_dates_and_label_format():
         (0, "", "0"),
     ],
 )
-def test_format_value(value, unit, expected):
-    assert format_value(value, unit) == expected
+def test_format_value_in_a_sentence_writes_only_the_decimals_needed(value, unit, expected):
+    # describe() writes a target with decimals=None: the figures of the SPC sentences.
+    assert format_value(value, unit, None) == expected
 
 
 def test_xmr_counts_a_point_beyond_the_limit_towards_two_in_three_by_default():

@@ -1,0 +1,337 @@
+"""The entry point: :func:`xmr` reads a series with the Making Data Count rules, segment by segment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpi.spc.arguments import (
+    _check_count,
+    _normalise_accumulation,
+    _normalise_conflict,
+    _normalise_improvement,
+    _to_dates,
+    _to_target,
+    _to_values,
+)
+from kpi.spc.assurance import _check_latest_against_target, assurance_type
+from kpi.spc.limits import MR_OUTLIER_FACTOR, NO_LIMITS, Limits, moving_ranges, process_limits
+from kpi.spc.result import SPCResult
+from kpi.spc.rules import (
+    _RULE_COLUMNS,
+    classify_points,
+    points_outside_limits,
+    shift_runs,
+    trend_runs,
+    two_in_three,
+    variation_type,
+)
+from kpi.spc.segments import _accept_segment_starts, _resolve_recalculation
+
+_LINE_COLUMNS = ("mean", "lpl", "upl", "lower_two_sigma", "upper_two_sigma", "moving_range")
+
+
+def xmr(
+    values: Any,
+    dates: Any = None,
+    *,
+    improvement: str = "up",
+    target: float | None = None,
+    conflict: str = "concern",
+    screen_outliers: bool = False,
+    recalculate_at: Any = (),
+    shift_points: int = 7,
+    trend_points: int = 7,
+    min_points: int = 15,
+    two_in_three_counts_beyond_limits: bool = True,
+    accumulation: str = "monthly",
+) -> SPCResult:
+    """Compute a Making Data Count XmR chart.
+
+    ``values`` are in time order (missing values as None/NaN are left out of every calculation and come
+    back as rows with NaN value and point type None). ``dates`` (optional) are the same length.
+    ``recalculate_at`` holds 0-based positions (or dates, when dates are given) where a new segment with
+    its own mean and limits starts; a recalculation that would leave a segment with fewer than 12
+    non-missing points is skipped with a note. With fewer than ``min_points`` non-missing values the result
+    is a run chart: mean only, every point common cause, no icons. Never raises on data (empty, single,
+    constant, all missing); raises ValueError on invalid arguments.
+
+    Rules are evaluated within each segment over the non-missing points. ``conflict`` decides a point
+    with both an improvement and a concern signal. ``two_in_three_counts_beyond_limits`` (default True,
+    as NHS England's SQL v2.6, the domain reference) lets points beyond the process limits count towards
+    the two-in-three rule; False gives NHSRplotthedots' behaviour, where only points between two sigma
+    and the limit count. NHS England's v2.6 defaults are 6-point shifts/trends and 13 points
+    minimum; this project keeps 7, 7 and 15 (set ``shift_points``/``trend_points``/``min_points``).
+
+    ``accumulation`` says what each point is: "monthly" (its own period, the default) or an
+    accumulating figure, "rolling_12_months" or "year_to_date". The rules assume independent periods,
+    and an accumulating figure is autocorrelated by construction, so it is returned as a plain trend
+    (``chart_type`` "trend"): no mean, limits, signals, point types or icons.
+
+    Assurance never contradicts the latest point: where the limits alone say "fail" (or "pass") but the
+    latest point meets (or misses) the target, the latest point lies beyond a limit or on it. Beyond it,
+    the process has moved away from limits that still include earlier months, so no assurance icon is
+    given and :func:`describe` says that recalculating the limits is worth considering (e.g. a share at
+    100% with target 100%, its limits pulled down by the months before it reached 100%); on it, the
+    target is "hit_or_miss". See ``target_check``.
+    """
+    improvement = _normalise_improvement(improvement)
+    conflict = _normalise_conflict(conflict)
+    shift_points = _check_count("shift_points", shift_points, 2)
+    trend_points = _check_count("trend_points", trend_points, 2)
+    min_points = _check_count("min_points", min_points, 1)
+    target_value = _to_target(target)
+    accumulation = _normalise_accumulation(accumulation)
+
+    if dates is None and isinstance(values, pd.Series) and isinstance(values.index, pd.DatetimeIndex):
+        dates = values.index
+    have_dates = dates is not None
+    x = _to_values(values)
+    n = x.size
+    date_index = _to_dates(dates, n)
+
+    notes: list[str] = []
+    infinite = np.isinf(x)
+    if infinite.any():
+        notes.append(f"{int(infinite.sum())} infinite value(s) treated as missing.")
+        x = np.where(infinite, np.nan, x)
+    valid = ~np.isnan(x)
+    notes.extend(_data_notes(n, int(valid.sum()), date_index, valid, have_dates))
+
+    candidates, recalc_notes = _resolve_recalculation(recalculate_at, n, date_index, have_dates)
+    notes.extend(recalc_notes)
+    chart_type = _chart_type(accumulation, int(valid.sum()), min_points)
+    starts = _segment_starts(chart_type, candidates, valid, date_index, min_points, notes)
+
+    segment = np.zeros(n, dtype=int)
+    for k, start in enumerate(starts):
+        segment[start:] = k
+
+    reading = _Reading(n)
+    for k in range(len(starts)):
+        reading.read_segment(
+            x,
+            segment == k,
+            valid,
+            chart_type,
+            screen_outliers=screen_outliers,
+            improvement=improvement,
+            conflict=conflict,
+            shift_points=shift_points,
+            trend_points=trend_points,
+            two_in_three_counts_beyond_limits=two_in_three_counts_beyond_limits,
+        )
+    last_limits = reading.last_limits
+    if chart_type == "xmr":
+        notes.extend(_limit_notes(last_limits, reading.n_screened))
+
+    variation: str | None = None
+    assurance: str | None = None
+    target_check: str | None = None
+    target_run_start: int | None = None
+    if chart_type == "xmr":
+        last = int(np.flatnonzero(valid)[-1])
+        variation = variation_type(reading.point_type[last], reading.signal_side[last])
+        assurance = assurance_type(target_value, last_limits.lpl, last_limits.upl, improvement)
+        if assurance in ("pass", "fail") and target_value is not None:
+            in_last = np.flatnonzero(valid & (segment == segment[last]))
+            assurance, target_check, target_run_start = _check_latest_against_target(
+                x[in_last], in_last, target_value, improvement, assurance, last_limits
+            )
+
+    return SPCResult(
+        points=reading.frame(x, date_index, segment),
+        variation=variation,
+        assurance=assurance,
+        chart_type=chart_type,
+        notes=tuple(notes),
+        improvement=improvement,
+        target=target_value,
+        mean=float(last_limits.mean),
+        lpl=float(last_limits.lpl),
+        upl=float(last_limits.upl),
+        conflict=conflict,
+        min_points=min_points,
+        segment_starts=tuple(starts),
+        accumulation=accumulation,
+        target_check=target_check,
+        target_run_start=target_run_start,
+    )
+
+
+def _data_notes(
+    n: int, n_valid: int, date_index: pd.DatetimeIndex, valid: np.ndarray, have_dates: bool
+) -> list[str]:
+    """Notes about the data itself: none at all, missing values, dates out of order."""
+    notes: list[str] = []
+    if n == 0:
+        notes.append("No data points: nothing to calculate.")
+    elif n_valid < n:
+        missing = n - n_valid
+        notes.append(
+            f"{missing} missing value{'s' if missing != 1 else ''} left out of the calculations."
+            if n_valid
+            else "No values: nothing to calculate."
+        )
+    if have_dates:
+        known = date_index[valid & ~date_index.isna()]
+        if len(known) > 1 and not known.is_monotonic_increasing:
+            notes.append("Dates are not in time order: points are used in the order given.")
+    return notes
+
+
+def _chart_type(accumulation: str, n_valid: int, min_points: int) -> str:
+    """ "trend" for an accumulating figure, "xmr" with enough points, otherwise "run"."""
+    if accumulation != "monthly":
+        return "trend"
+    return "xmr" if n_valid >= min_points and n_valid > 0 else "run"
+
+
+def _segment_starts(
+    chart_type: str,
+    candidates: list[int],
+    valid: np.ndarray,
+    date_index: pd.DatetimeIndex,
+    min_points: int,
+    notes: list[str],
+) -> list[int]:
+    """Where each segment starts (adding to ``notes`` why a recalculation was refused)."""
+    if chart_type == "xmr":
+        starts, accept_notes = _accept_segment_starts(candidates, valid, date_index)
+        notes.extend(accept_notes)
+        return starts
+    if chart_type == "run":
+        n_valid = int(valid.sum())
+        if n_valid > 0:
+            notes.insert(
+                0,
+                f"Only {n_valid} data point{'s' if n_valid != 1 else ''}: shown as a run chart; "
+                f"icons need at least {min_points}.",
+            )
+    if candidates:
+        chart = "a trend" if chart_type == "trend" else "a run chart"
+        notes.append(f"Limits not recalculated: {chart} has no process limits.")
+    return [0]
+
+
+def _limit_notes(last_limits: Limits, n_screened: int) -> list[str]:
+    notes: list[str] = []
+    if last_limits.mr_bar == 0:
+        notes.append("All values in the latest segment are the same: the process limits equal the mean.")
+    if n_screened:
+        notes.append(
+            f"Outlier screening left out {n_screened} moving range"
+            f"{'s' if n_screened != 1 else ''} when calculating the limits."
+        )
+    return notes
+
+
+class _Reading:
+    """The columns of :attr:`SPCResult.points` as the segments fill them in."""
+
+    def __init__(self, n: int) -> None:
+        self.lines = {name: np.full(n, np.nan) for name in _LINE_COLUMNS}
+        self.screened = np.zeros(n, dtype=bool)
+        self.rules = {name: np.zeros(n, dtype=bool) for name in _RULE_COLUMNS}
+        self.point_type: list[str | None] = [None] * n
+        self.signal_side: list[str | None] = [None] * n
+        self.last_limits = NO_LIMITS
+        self.n_screened = 0
+
+    def read_segment(
+        self,
+        x: np.ndarray,
+        in_seg: np.ndarray,
+        valid: np.ndarray,
+        chart_type: str,
+        *,
+        screen_outliers: bool,
+        improvement: str,
+        conflict: str,
+        shift_points: int,
+        trend_points: int,
+        two_in_three_counts_beyond_limits: bool,
+    ) -> None:
+        pos = np.flatnonzero(in_seg & valid)
+        seg_x = x[pos]
+        lim = _segment_limits(seg_x, chart_type, screen_outliers)
+        self.n_screened += lim.n_screened_out
+        self.last_limits = lim
+        for name in _LINE_COLUMNS[:-1]:
+            self.lines[name][in_seg] = getattr(lim, name)
+        if seg_x.size == 0 or chart_type == "trend":
+            return
+        mr = moving_ranges(seg_x)
+        self.lines["moving_range"][pos] = mr
+        if chart_type == "run":
+            for p in pos:
+                self.point_type[p] = "common_cause"
+            return
+        if screen_outliers and lim.n_screened_out:
+            raw_bar = float(np.nanmean(mr))
+            with np.errstate(invalid="ignore"):
+                self.screened[pos] = mr > MR_OUTLIER_FACTOR * raw_bar
+        seg_rules = _segment_rules(seg_x, lim, shift_points, trend_points, two_in_three_counts_beyond_limits)
+        for name, flags in seg_rules.items():
+            self.rules[name][pos] = flags
+        high = np.logical_or.reduce([seg_rules[c] for c in _RULE_COLUMNS if c.endswith("_high")])
+        low = np.logical_or.reduce([seg_rules[c] for c in _RULE_COLUMNS if c.endswith("_low")])
+        types, sides = classify_points(high, low, seg_x, lim.mean, improvement, conflict)
+        for p, t, s in zip(pos, types, sides, strict=True):
+            self.point_type[p] = t
+            self.signal_side[p] = s
+
+    def frame(self, x: np.ndarray, date_index: pd.DatetimeIndex, segment: np.ndarray) -> pd.DataFrame:
+        points = pd.DataFrame(
+            {
+                "value": x,
+                "date": date_index,
+                "segment": segment,
+                **{name: self.lines[name] for name in _LINE_COLUMNS},
+                "mr_screened_out": self.screened,
+            }
+        )
+        for name in _RULE_COLUMNS:
+            points[name] = self.rules[name]
+        points["outside_limits"] = points["outside_high"] | points["outside_low"]
+        points["shift"] = points["shift_high"] | points["shift_low"]
+        points["trend"] = points["trend_high"] | points["trend_low"]
+        points["two_in_three"] = points["two_in_three_high"] | points["two_in_three_low"]
+        points["high_signal"] = points[[c for c in _RULE_COLUMNS if c.endswith("_high")]].any(axis=1)
+        points["low_signal"] = points[[c for c in _RULE_COLUMNS if c.endswith("_low")]].any(axis=1)
+        points["special_cause"] = points["high_signal"] | points["low_signal"]
+        points["point_type"] = pd.Series(self.point_type, dtype=object)
+        points["signal_side"] = pd.Series(self.signal_side, dtype=object)
+        return points
+
+
+def _segment_limits(seg_x: np.ndarray, chart_type: str, screen_outliers: bool) -> Limits:
+    """A trend has no lines, a run chart only its mean, an XmR chart mean, limits and two-sigma lines."""
+    if chart_type == "trend":
+        return NO_LIMITS
+    if chart_type == "run":
+        mean = float(np.mean(seg_x)) if seg_x.size else np.nan
+        return NO_LIMITS._replace(mean=mean)
+    return process_limits(seg_x, screen_outliers=screen_outliers)
+
+
+def _segment_rules(
+    seg_x: np.ndarray, lim: Limits, shift_points: int, trend_points: int, count_beyond_limits: bool
+) -> dict[str, np.ndarray]:
+    """Every rule's high and low flags for one segment's non-missing values."""
+    rules: dict[str, np.ndarray] = {}
+    rules["outside_high"], rules["outside_low"] = points_outside_limits(seg_x, lim.lpl, lim.upl)
+    rules["shift_high"], rules["shift_low"] = shift_runs(seg_x, lim.mean, shift_points)
+    rules["trend_high"], rules["trend_low"] = trend_runs(seg_x, trend_points)
+    rules["two_in_three_high"], rules["two_in_three_low"] = two_in_three(
+        seg_x,
+        lim.mean,
+        lim.lower_two_sigma,
+        lim.upper_two_sigma,
+        lim.lpl,
+        lim.upl,
+        count_beyond_limits=count_beyond_limits,
+    )
+    return rules
