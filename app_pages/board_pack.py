@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from kpi import images, report, ui
-from kpi.db import get_engine
-from kpi.formats import month_key, month_label
+from kpi.formats import month_label
 
 logger = logging.getLogger("kpi.board_pack")
 PACK = "board_pack_built"  # session_state: the last pack built in this session
@@ -17,16 +16,7 @@ FORMATS = {"pdf": "PDF (A4, to print)", "html": "HTML (one file, interactive cha
 MIME = {"pdf": "application/pdf", "html": "text/html"}
 
 
-@st.cache_data(ttl=ui.CACHE_TTL, max_entries=64, show_spinner=False)
-def months_with_data(db_url: str, scope: str) -> list[str]:
-    """'YYYY-MM' keys of the months with data for the scope, newest first."""
-    return [month_key(m) for m in reversed(report.scope_months(get_engine(db_url), scope))]
-
-
 db = ui.db()
-names = ui.scope_names(db)
-labels = ui.trust_labels(db)
-trust_frame = ui.trusts(db)
 
 st.title("Board pack", anchor=False)
 st.caption(
@@ -36,12 +26,8 @@ st.caption(
     "month you choose."
 )
 
-scopes = ["system", "CMAST", "MHLDC"] + [
-    code
-    for code in ui.filter_choices(db).trusts
-    if trust_frame.loc[trust_frame["ods_code"] == code, "role"].iloc[0] != "predecessor"
-]
-scope_labels = {"system": "C&M system", "CMAST": "CMAST", "MHLDC": "MHLDC", **labels}
+scopes = ui.pack_scopes(db)
+scope_labels = ui.pack_scope_labels(db)
 browser_ok, browser_reason = images.images_available()
 
 with st.container(horizontal=True, vertical_alignment="bottom"):
@@ -53,7 +39,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         format_func=lambda code: scope_labels.get(code, code),
         help="The whole system (each trust counted once), a collaborative, or one trust.",
     )
-    months = months_with_data(db, scope)
+    months = ui.pack_months(db, scope)
     if months:
         month = ui.page_choice(
             "Period end",

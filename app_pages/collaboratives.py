@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from kpi import export, ui
+from kpi import export, scopes, ui
 
 db = ui.db()
 sel = ui.selection()
@@ -26,12 +26,12 @@ members = trusts[trusts["role"] == "member"].copy()
 for collab in collab_frame["code"]:
     members[collab] = members["collaboratives"].map(lambda cs, c=collab: "Yes" if c in cs else "")
 members["Membership"] = members["collaboratives"].map(
-    lambda cs: "Both collaboratives" if len(cs) == 2 else (cs[0] if cs else "Merged")
+    lambda cs: scopes.membership_label(cs, list(collab_frame["code"]))
 )
 member_table = members[
     ["ods_code", "name", "trust_type", *collab_frame["code"], "Membership", "notes"]
 ].rename(columns={"ods_code": "ODS code", "name": "Trust", "trust_type": "Type", "notes": "Notes"})
-both = members[members["Membership"] == "Both collaboratives"]["short_name"].tolist()
+both = members[members["Membership"] == scopes.BOTH_COLLABORATIVES]["short_name"].tolist()
 st.markdown(f"In both collaboratives: **{', '.join(both)}**.")
 st.dataframe(
     member_table.sort_values(["Membership", "Trust"]),

@@ -4,8 +4,9 @@ nothing."""
 
 import streamlit as st
 
-from kpi import ingest, nhs_workforce, queries, ui
+from kpi import batches, ingest, queries, ui
 from kpi.auth import PermissionDenied
+from kpi.ingest.adapters import nhs_workforce
 from kpi.text import escape_markdown
 
 # File names, sheet names, cells and user names are in the messages below, and st.info, st.success,
@@ -291,7 +292,7 @@ else:
         },
     )
     ui.csv_download("Download the import history (CSV)", shown, "import-history.csv")
-    undoable = history[(history["status"] == "applied") & (history["source"] != "demo")]
+    undoable = batches.undoable(history)
     if not undoable.empty:
         with st.form("undo_form", border=True):
             st.markdown(

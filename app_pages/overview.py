@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from kpi import charts, export, queries, scorecard, ui
+from kpi import charts, export, scopes, scorecard, ui
 
 db = ui.db()
 sel = ui.selection()
@@ -20,19 +20,17 @@ st.caption(
     "KPI's direction, and the targets."
 )
 
-scopes = ui.scope_options(db, sel)
+scope_choices = ui.scope_options(db, sel)
 scope = ui.page_choice(
     "Show figures for",
-    scopes,
+    scope_choices,
     key="overview_scope",
     url_name="scope",
     format_func=lambda code: names.get(code, code),
     widget="segmented",
     help="The system total counts each trust once; a collaborative counts all its members.",
 )
-level = (
-    "system" if scope == queries.SYSTEM_CODE else "collaborative" if scope in ("CMAST", "MHLDC") else "trust"
-)
+level = scopes.level_of(scope, ui.collaborative_codes(db))
 scope_filter = flt if level != "trust" else flt.but(trusts=(scope,))
 # The figures for one scope are shaped by the scope, the professions and the period; the trust and
 # collaborative choices only decide which scopes can be picked.

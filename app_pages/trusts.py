@@ -6,7 +6,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, export, queries, scorecard, ui
+from kpi import charts, export, queries, scopes, scorecard, ui
 from kpi.formats import format_value, month_key, month_label
 
 db = ui.db()
@@ -15,8 +15,7 @@ kpis = ui.kpis(db)
 names = ui.scope_names(db)
 streams = ui.workstreams(db)
 stream_names = dict(zip(streams["code"], streams["name"], strict=True))
-trust_frame = ui.trusts(db)
-trust_collabs = dict(zip(trust_frame["ods_code"], trust_frame["collaboratives"], strict=True))
+trust_collabs = ui.trust_collaboratives(db)
 profession_names = ui.profession_names(db)
 flt = sel.to_kpi_filter()
 
@@ -52,11 +51,9 @@ if section == "kpis":
     code = ui.workstream_filter("trust_ws")
     st.subheader(stream_names[code], anchor=False)
     stream_flt = flt.but(workstreams=(code,))
-    their_collabs = sorted({c for t in sel.trusts for c in trust_collabs.get(t, [])})
-    if sel.collaborative:
-        their_collabs = [c for c in their_collabs if c == sel.collaborative] or [sel.collaborative]
-    if not their_collabs:
-        their_collabs = [sel.collaborative] if sel.collaborative else ["CMAST", "MHLDC"]
+    their_collabs = scopes.comparison_collaboratives(
+        sel.trusts, trust_collabs, sel.collaborative, ui.collaborative_codes(db)
+    )
     frames = [ui.series(db, stream_flt, "system")]
     frames.append(ui.series(db, stream_flt.but(collaboratives=tuple(their_collabs)), "collaborative"))
     if sel.trusts:
@@ -100,7 +97,9 @@ if section == "professions":
     kpi = kpis[kpi_code]
     breakdown = ui.profession_breakdown(db, flt.but(kpis=(kpi_code,)))
     scope = (
-        ", ".join(names.get(t, t) for t in sel.trusts) if sel.trusts else (sel.collaborative or "C&M system")
+        ", ".join(names.get(t, t) for t in sel.trusts)
+        if sel.trusts
+        else (sel.collaborative or scopes.SYSTEM_LABEL)
     )
     if breakdown.empty:
         ui.explain_empty(f"No {kpi.name_in_sentence} data by profession for {scope} in this period.")

@@ -432,7 +432,8 @@ def test_loaders_connect_with_the_real_password_not_its_mask(monkeypatch):
     from sqlalchemy.engine import make_url
 
     from kpi import ui
+    from kpi.ui import database
 
     url = make_url("postgresql+psycopg://kpi:S3cret@127.0.0.1:5432/ahp")
-    monkeypatch.setattr(ui, "engine", lambda: type("E", (), {"url": url})())
+    monkeypatch.setattr(database, "engine", lambda: type("E", (), {"url": url})())  # where db() calls it
     assert ui.db() == "postgresql+psycopg://kpi:S3cret@127.0.0.1:5432/ahp"

@@ -16,6 +16,8 @@ from kpi.db import get_engine, session_scope
 from kpi.milestones import update_milestone
 from kpi.models import Milestone
 from kpi.ui import PAGE_FAILED
+from kpi.ui import database as ui_database
+from kpi.ui import session as ui_session
 from tests.conftest import add_observations
 
 AUTH = {
@@ -257,7 +259,7 @@ def secrets_on_disk(monkeypatch, tmp_path):
     """Point the app's secrets check at a file of the test's own (AppTest reads no secrets file)."""
     path = tmp_path / ".streamlit" / "secrets.toml"
     path.parent.mkdir()
-    monkeypatch.setattr(ui, "secrets_paths", lambda: [str(path)])
+    monkeypatch.setattr(ui_session, "secrets_paths", lambda: [str(path)])  # where it is called
     return path
 
 
@@ -340,7 +342,7 @@ def test_a_fresh_database_gets_demo_data_in_local_mode_only(database_url, monkey
     count = "SELECT count(*) FROM observations"
     with get_engine(database_url).connect() as conn:
         assert conn.execute(text(count)).scalar_one() == 0, "no synthetic data in a signed-in deployment"
-    ui._prepared_engine.clear()
+    ui_database._prepared_engine.clear()
     page_ok(app())
     with get_engine(database_url).connect() as conn:
         assert conn.execute(text(count)).scalar_one() > 0, "local mode loads the demo data"

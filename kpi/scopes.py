@@ -1,0 +1,89 @@
+"""Scopes: the system, the provider collaboratives and the trusts, and the rules that say which is which
+and how each is named. Pure functions of reference data (collaborative codes, trust roles), so that the
+pages only read the filters, call these and lay out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from kpi.queries import SYSTEM_CODE, Level
+
+PACK_SYSTEM = "system"  # the board pack's (and the CLI's) word for the whole system
+SYSTEM_LABEL = "C&M system"
+BOTH_COLLABORATIVES = "Both collaboratives"
+MERGED = "Merged"
+# What a trust's label adds to its ODS code for each role (a member adds nothing).
+ROLE_SUFFIX = {"partner": ", system partner", "predecessor": ", merged"}
+# Member trusts first, then system partners, then predecessors (merged trusts).
+ROLE_ORDER = {"member": 0, "partner": 1, "predecessor": 2}
+
+
+def level_of(scope_code: str, collaborative_codes: Iterable[str]) -> Level:
+    """The level a scope's figures are rolled up at: the system, a collaborative, or one trust."""
+    if scope_code == SYSTEM_CODE:
+        return "system"
+    return "collaborative" if scope_code in set(collaborative_codes) else "trust"
+
+
+def membership_label(trust_collaboratives: Sequence[str], collaborative_codes: Sequence[str]) -> str:
+    """How a trust belongs to the collaboratives: 'Both collaboratives' when it is in every one of them,
+    the collaborative's code when in one, or 'Merged' for a trust in none (a predecessor)."""
+    if not trust_collaboratives:
+        return MERGED
+    if len(collaborative_codes) > 1 and set(collaborative_codes) <= set(trust_collaboratives):
+        return BOTH_COLLABORATIVES
+    return " and ".join(trust_collaboratives)
+
+
+def trust_label(name: str, ods_code: str, role: str) -> str:
+    """'Alder Hey (RBS)', 'NWAS (RX7, system partner)', 'Southport and Ormskirk (RVY, merged)'."""
+    return f"{name} ({ods_code}{ROLE_SUFFIX.get(role, '')})"
+
+
+def trust_sort_key(role: str, short_name: str) -> tuple[int, str]:
+    """Members first, then system partners, then merged trusts; by name within each."""
+    return ROLE_ORDER.get(role, len(ROLE_ORDER)), short_name
+
+
+def scope_options(
+    collaborative: str | None, collaborative_codes: Sequence[str], trusts: Sequence[str]
+) -> list[str]:
+    """The scopes a page offers: the system, the collaborative chosen (or every one), then the chosen
+    trusts."""
+    collabs = [collaborative] if collaborative else list(collaborative_codes)
+    return [SYSTEM_CODE, *collabs, *trusts]
+
+
+def scope_names(collaborative_codes: Iterable[str], trust_short_names: Mapping[str, str]) -> dict[str, str]:
+    """Display names for every scope code: the system, the collaboratives, each trust."""
+    return {SYSTEM_CODE: SYSTEM_LABEL, **{code: code for code in collaborative_codes}, **trust_short_names}
+
+
+def comparison_collaboratives(
+    trusts: Sequence[str],
+    trust_collaboratives: Mapping[str, Sequence[str]],
+    collaborative: str | None,
+    collaborative_codes: Sequence[str],
+) -> list[str]:
+    """The collaboratives to draw beside chosen trusts: those the trusts belong to (only the chosen
+    collaborative when there is one); with no trust chosen, the chosen collaborative or every one."""
+    theirs = sorted({code for trust in trusts for code in trust_collaboratives.get(trust, [])})
+    if collaborative:
+        theirs = [code for code in theirs if code == collaborative] or [collaborative]
+    if not theirs:
+        theirs = [collaborative] if collaborative else list(collaborative_codes)
+    return theirs
+
+
+def pack_scopes(
+    collaborative_codes: Sequence[str], trusts: Sequence[str], roles: Mapping[str, str]
+) -> list[str]:
+    """The scopes a board pack can be built for: the system, each collaborative, then every trust in
+    the order given except merged ones (predecessors report under their successor)."""
+    return [PACK_SYSTEM, *collaborative_codes, *(code for code in trusts if roles.get(code) != "predecessor")]
+
+
+def pack_scope_labels(collaborative_codes: Iterable[str], trust_labels: Mapping[str, str]) -> dict[str, str]:
+    """How the board pack's scope choice names each scope."""
+    return {PACK_SYSTEM: SYSTEM_LABEL, **{code: code for code in collaborative_codes}, **trust_labels}

@@ -1,0 +1,197 @@
+"""The app's database: opened (and prepared) once per process, its URL for the cached loaders, and what
+a page says when the database fails: a banner while it cannot be reached, one plain sentence when a
+write fails, and the synthetic-data notice. Details go to the server log, redacted; never a traceback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from kpi import queries
+from kpi.db import (
+    ENV_VAR,
+    UNREACHABLE,
+    DatabaseError,
+    database_health,
+    database_url,
+    get_engine,
+    prepare_database,
+)
+from kpi.formats import month_label
+from kpi.text import escape_markdown, redact_secrets, url_password
+from kpi.ui import loaders
+from kpi.ui.session import run_mode
+
+logger = logging.getLogger("kpi.ui")
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    DatabaseError,
+    SQLAlchemyError,
+)  # a failing database raises these
+OUTAGE_TITLE = "The database cannot be reached"
+OUTAGE_ICON = ":material/database_off:"
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _prepared_engine(url: str, with_demo: bool) -> Engine:
+    engine = get_engine(url)
+    prepare_database(engine, with_demo=with_demo)
+    return engine
+
+
+def engine() -> Engine:
+    """The app's database, created and migrated on first use; filled with demo data only in local
+    mode (a fresh production database stays empty until the lead imports). On failure the page says
+    what is wrong and stops: no traceback."""
+    try:
+        return _prepared_engine(database_url(), with_demo=run_mode().local)
+    except DATABASE_ERRORS as exc:
+        # A visitor is told what kind of fault it is, naming no server, user, database or password; the
+        # details, redacted, go to the server log (no traceback: it would quote the URL).
+        public = exc.public if isinstance(exc, DatabaseError) else UNREACHABLE
+        logger.error("The dashboard cannot open its database: %s", redacted(exc))
+        st.error(
+            f"{public} The details are in the server log for the dashboard team.",
+            title="The dashboard cannot open its database",
+            icon=OUTAGE_ICON,
+        )
+        st.stop()
+        raise  # unreachable: st.stop() ends the run
+
+
+def redacted(exc: BaseException) -> str:
+    """An exception's message with the configured database password (and any other) taken out."""
+    try:
+        password = url_password(database_url())
+    except DatabaseError:
+        password = url_password(os.environ.get(ENV_VAR, ""))
+    return redact_secrets(str(exc), password)
+
+
+def db() -> str:
+    """The database URL, the first argument of every cached loader."""
+    # str(url) hides the password as ***, which would then be what the loaders connect with.
+    return engine().url.render_as_string(hide_password=False)
+
+
+def database_fault(exc: BaseException, unreachable: str, *, otherwise: str) -> None:
+    """A write or check failed with a database error (every write is one transaction, so nothing was
+    half-written): say so in one plain sentence, `unreachable` when the database does not answer (checked
+    again now, so every page shows the banner too) and `otherwise` when it does, and stop the page (the
+    rest of it would need the database). The details, redacted, go to the server log."""
+    logger.error("A database call failed: %s", redacted(exc))
+    down = not database_health(engine(), max_age=0).ok
+    st.error(
+        unreachable if down else f"{otherwise} The details are in the server log for the dashboard team.",
+        title=OUTAGE_TITLE if down else "The database reported an error",
+        icon=OUTAGE_ICON if down else ":material/error:",
+    )
+    st.stop()
+
+
+def stop_on_database_fault(call: Callable, unreachable: str, *, otherwise: str) -> Callable:
+    """`call`, whose database errors end in `database_fault` (for a call a page makes in one line)."""
+
+    @functools.wraps(call)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except DATABASE_ERRORS as exc:
+            database_fault(exc, unreachable, otherwise=otherwise)
+
+    return guarded
+
+
+def clear_caches() -> None:
+    """After a write (an import, an undo, a milestone update) so every page shows the new data."""
+    st.cache_data.clear()
+
+
+def data_notice(status: queries.DataStatus) -> None:
+    """On every page: a visible notice whenever the database holds synthetic data, and the data-as-at
+    month in the sidebar."""
+    if status.any_synthetic:
+        share = "All" if status.all_synthetic else "Some of"
+        st.warning(
+            f"{share} the figures here are generated for demonstration, not real trust data; every "
+            "download says so too.",
+            title="Synthetic demo data",
+            icon=":material/science:",
+        )
+    with st.sidebar:
+        if status.last_period:
+            st.caption(f"Data as at {month_label(status.last_period)}.")
+        else:
+            st.caption("No data has been loaded yet.")
+
+
+def _as_at(moment: dt.datetime) -> str:
+    """'14:05 on 25/11/2026' in UK time (the server's local time if it has no time-zone data)."""
+    try:
+        local = moment.astimezone(ZoneInfo("Europe/London"))
+    except Exception:
+        local = moment.astimezone()
+    return f"{local:%H:%M} on {local:%d/%m/%Y}"
+
+
+def _filter_bar_data() -> None:
+    """Load (or find in the cache) what the filter bar and the data-as-at line need before any page."""
+    url = db()
+    loaders.data_status(url)
+    loaders.filter_choices(url)
+    loaders.trust_labels(url)
+
+
+def database_notice() -> None:
+    """On every page, after the navigation is built: whether the database answers (one cheap check
+    per process every few seconds, shared by every viewer). While it does not, a banner says so and
+    when the figures shown were last read; pages go on from the cache, and if even the filter bar's
+    data is not cached the run stops after the banner (no traceback). The first check that finds the
+    database back clears the cached figures, so the next run shows fresh ones. The banner names no
+    server, user, port or database (a missing SQLite file is named by its file name)."""
+    current = engine()
+    health = database_health(current)
+    if health.recovered:
+        clear_caches()  # figures cached before the outage may be older than what the database now holds
+    cached = True
+    try:
+        _filter_bar_data()
+    except DATABASE_ERRORS as exc:
+        cached = False
+        if health.ok:  # it stopped answering since the last check, or something else is wrong
+            health = database_health(current, max_age=0)
+        if health.ok:
+            logger.error("The dashboard cannot read its database: %s", redacted(exc))
+            st.error(
+                "The dashboard cannot read its figures just now. The details are in the server log for "
+                "the dashboard team.",
+                title="The figures cannot be shown",
+                icon=":material/error:",
+            )
+            st.stop()
+    if health.ok:
+        return
+    problem = "" if health.public == UNREACHABLE else f"{escape_markdown(health.public)} "
+    if cached and health.last_ok is not None:
+        body = (
+            f"Figures as at {_as_at(health.last_ok)}; the database cannot be reached just now, so they may "
+            "be out of date."
+        )
+    else:
+        body = "The database cannot be reached just now, so the figures cannot be shown."
+    st.warning(
+        f"{problem}{body} The dashboard tries again each time a page is opened or a filter changed; the "
+        "details are in the server log for the dashboard team.",
+        title=OUTAGE_TITLE,
+        icon=OUTAGE_ICON,
+    )
+    if not cached:
+        st.stop()

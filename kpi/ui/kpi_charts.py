@@ -1,0 +1,283 @@
+"""KPI charts on a page: a trend of several scopes or the SPC chart of one (kpi_panel chooses, as the
+page's chart view asks), each with its downloads, its reading and an explanation when there is nothing to
+draw; and the trend/SPC switch kept in the URL."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from kpi import charts, export, filters, mdc
+from kpi.formats import KPI, format_value, month_label
+from kpi.ui import loaders, url_state
+from kpi.ui.database import db
+from kpi.ui.widgets import (
+    explain_empty,
+    filter_words,
+    how_to_read_charts,
+    image_caption,
+    provenance,
+    show_chart,
+)
+
+
+@st.cache_data(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
+def _trend_figure(
+    kpi: KPI,
+    data: pd.DataFrame,
+    names: tuple[tuple[str, str], ...],
+    order: tuple[str, ...],
+    title: str,
+    height: int,
+    y_max: float | None,
+) -> go.Figure:
+    """Cached figure: a filter change that returns to a view seen before costs no figure building."""
+    return charts.trend_figure(
+        data, kpi, dict(names), title=title, scope_order=list(order), height=height, y_max=y_max
+    )
+
+
+def kpi_chart(
+    kpi: KPI,
+    data: pd.DataFrame,
+    *,
+    names: dict[str, str],
+    scope_order: Sequence[str],
+    stem: str,
+    key: str,
+    title: str | None = None,
+    height: int = 360,
+    y_max: float | None = None,
+    sel: filters.Selection | None = None,
+) -> None:
+    """A KPI's trend chart with its downloads, or a short explanation when there is nothing to draw:
+    no data at all, a KPI not collected by profession under a profession filter, or a single month.
+    `y_max` puts charts shown side by side on one scale; `sel` (the filters in force) captions images."""
+    title = title or kpi.title_with_unit
+    if data.empty:
+        if sel and sel.professions and not kpi.by_profession:
+            explain_empty(
+                f"{kpi.name} is not collected by profession; clear the profession filter to see it."
+            )
+        else:
+            explain_empty(f"No {kpi.name_in_sentence} data for this selection and period.")
+        return
+    if data["period"].nunique() == 1:
+        month = month_label(data["period"].iloc[0])
+        values = ", ".join(
+            f"{names.get(row.scope_code, row.scope_code)} {format_value(row.value, kpi.unit, kpi.decimals)}"
+            for row in data.itertuples()
+        )
+        explain_empty(
+            f"Only one month of {kpi.name_in_sentence} data in this period ({month}: {values}); "
+            "a trend needs at least two months. Widen the period in the sidebar."
+        )
+        return
+    order = tuple(code for code in scope_order if code in set(data["scope_code"]))
+    figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max)
+    shown = ", ".join(names.get(code, code) for code in order)
+    synthetic = bool(data["synthetic"].any())
+    missing = [names.get(code, code) for code in scope_order if code not in order]
+    if missing:
+        explain_empty(
+            f"No {kpi.name_in_sentence} data for {_and_list(missing)} in this selection and period, "
+            f"so the chart shows only {shown}."
+        )
+    show_chart(
+        figure,
+        export.chart_table(data, kpi, names),
+        stem=stem,
+        alt=f"{title} over time for {shown}",
+        synthetic=synthetic,
+        key=key,
+        title=f"{title}: {shown}",
+        caption=image_caption(title, shown, sel=sel, source=kpi.source, synthetic=synthetic),
+        provenance=provenance(sel, scope=shown, source=kpi.source, synthetic=synthetic),
+    )
+
+
+def _and_list(items: Sequence[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+VIEWS = {"trend": "Trend", "spc": "SPC (Making Data Count)"}
+
+
+def chart_view(key: str) -> str:
+    """The page's choice between plain trend charts and SPC charts, kept in the URL as ?view=spc."""
+    return url_state.page_choice(
+        "Charts",
+        list(VIEWS),
+        key=key,
+        url_name="view",
+        format_func=VIEWS.get,
+        widget="segmented",
+        help="SPC shows each KPI as an XmR chart with NHS England's Making Data Count rules: grey points are "
+        "common cause; blue improvement, orange concern, purple neither; icons summarise the latest "
+        "month and whether the target will be met.",
+    )
+
+
+def chart_controls(prefix: str, scopes: Sequence[str], names: dict[str, str]) -> tuple[str, str | None]:
+    """The trend/SPC switch and, in SPC view, which scope to chart: (view, SPC scope or None)."""
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        view = chart_view(f"{prefix}_view")
+        if view != "spc":
+            return view, None
+        scope = url_state.page_choice(
+            "SPC for",
+            scopes,
+            key=f"{prefix}_spc_scope",
+            url_name="spc_scope",
+            format_func=names.get,
+            widget="segmented",
+        )
+    how_to_read_charts()
+    return view, scope
+
+
+@st.cache_data(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
+def _spc_figure(
+    kpi: KPI,
+    data: pd.DataFrame,
+    rebase: tuple[pd.Timestamp, ...],
+    scope_name: str,
+    title: str | None,
+    height: int,
+    text_width: int,
+) -> tuple[go.Figure, str, tuple[str, ...]]:
+    result, dates = mdc.kpi_spc(data, kpi, list(rebase))
+    reading = mdc.reading(result, kpi, dates)
+    figure = charts.spc_figure(
+        result, dates, kpi, scope_name, reading=reading, title=title, height=height, text_width=text_width
+    )
+    return figure, reading, result.notes
+
+
+def spc_chart(
+    kpi: KPI,
+    data: pd.DataFrame,
+    *,
+    scope: str,
+    names: dict[str, str],
+    stem: str,
+    key: str,
+    title: str | None = None,
+    height: int = 440,
+    sel: filters.Selection | None = None,
+    narrow: bool = False,
+) -> None:
+    """A KPI's SPC chart for one scope with its downloads and reading, or an explanation. `narrow` for
+    a chart that shares the row with another (its title and reading wrap sooner)."""
+    data = data[data["scope_code"] == scope]
+    scope_name = names.get(scope, scope)
+    if data.empty:
+        if sel and sel.professions and not kpi.by_profession:
+            explain_empty(
+                f"{kpi.name} is not collected by profession; clear the profession filter to see it."
+            )
+        else:
+            explain_empty(f"No {kpi.name_in_sentence} data for {scope_name} in this period.")
+        return
+    if len(data) == 1:
+        row = data.iloc[0]
+        explain_empty(
+            f"Only one month of {kpi.name_in_sentence} data for {scope_name} "
+            f"({month_label(row['period'])}: {format_value(row['value'], kpi.unit, kpi.decimals)}); "
+            "an SPC chart needs at least two. Widen the period in the sidebar."
+        )
+        return
+    rebase = tuple(loaders.rebase_months(db()).get(kpi.code, []))
+    figure, reading, notes = _spc_figure(kpi, data, rebase, scope_name, title, height, 60 if narrow else 120)
+    synthetic = bool(data["synthetic"].any())
+    heading = title or f"{kpi.title_with_unit}: {scope_name}"
+    kind = "SPC" if kpi.is_monthly else "trend"  # rolling and year-to-date figures get no SPC rules
+    show_chart(
+        figure,
+        export.chart_table(data, kpi, names),
+        stem=stem,
+        alt=f"{kind[0].upper()}{kind[1:]} chart of {heading}. {reading}",
+        synthetic=synthetic,
+        key=key,
+        title=f"{heading} ({kind}). {reading}",
+        caption=image_caption(
+            f"{heading} ({kind})",
+            scope_name,
+            sel=sel,
+            source=kpi.source,
+            synthetic=synthetic,
+        ),
+        provenance=provenance(sel, scope=scope_name, source=kpi.source, synthetic=synthetic),
+    )
+    for note in notes:
+        st.caption(note)
+
+
+def kpi_panel(
+    kpi: KPI,
+    data: pd.DataFrame,
+    *,
+    view: str,
+    sel: filters.Selection,
+    names: dict[str, str],
+    scope_order: Sequence[str],
+    spc_scope: str | None,
+    key: str,
+    title: str | None = None,
+    height: int = 360,
+    y_max: float | None = None,
+    narrow: bool = False,
+) -> None:
+    """One KPI as the page's chart view asks: a trend of every scope in `scope_order`, or the SPC
+    chart of `spc_scope`. Titles, captions, CSV rows and file names say which filters shaped the chart
+    (professions, the trusts and collaborative drawn, the period). `narrow` for charts side by side."""
+    if view == "spc" and spc_scope is not None:
+        # One scope: the filters that shape it are the professions and period (and the trust, when the
+        # scope is a chosen trust); the collaborative and other trusts change nothing in it.
+        shaping = dataclasses.replace(
+            sel, collaborative=None, trusts=(spc_scope,) if spc_scope in sel.trusts else ()
+        )
+        words = filter_words(shaping)
+        heading = title or f"{kpi.title_with_unit}: {names.get(spc_scope, spc_scope)}"
+        spc_chart(
+            kpi,
+            data,
+            scope=spc_scope,
+            names=names,
+            stem=charts.file_stem(
+                kpi.code, "SPC", spc_scope, *dataclasses.replace(words, trust_codes=()).stem_parts()
+            ),
+            key=f"{key}_spc",
+            title=words.titled(heading),
+            height=max(height, 440),
+            sel=shaping,
+            narrow=narrow,
+        )
+        return
+    # Several scopes: the chosen trusts drawn and a collaborative that chose which lines are drawn
+    # shape the chart; a system or collaborative line is the same whichever trusts are chosen.
+    chose_lines = sel.collaborative in scope_order and len(scope_order) > 1
+    shaping = dataclasses.replace(
+        sel,
+        trusts=tuple(code for code in sel.trusts if code in scope_order),
+        collaborative=sel.collaborative if chose_lines else None,
+    )
+    words = filter_words(shaping)
+    in_scopes = dataclasses.replace(words, collaborative=None, trust_codes=())  # the scopes name them
+    kpi_chart(
+        kpi,
+        data,
+        names=names,
+        scope_order=scope_order,
+        key=key,
+        title=words.titled(title or kpi.title_with_unit),
+        height=height,
+        y_max=y_max,
+        stem=charts.file_stem(kpi.code, tuple(scope_order), *in_scopes.stem_parts()),
+        sel=shaping,
+    )

@@ -1,0 +1,175 @@
+"""Cached loaders: the figures and reference data pages read, each cached for ten minutes (or until an
+import in the app clears the caches).
+
+Every loader takes the database URL as its first argument so that cached results never cross databases
+(tests run many in one process). Most are one line: `_loader(queries.x)` caches `queries.x(*args,
+engine=...)` as `x(db_url, *args)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from kpi import filters, mdc, queries, report, scopes
+from kpi.db import get_engine
+from kpi.formats import KPI, month_key
+from kpi.queries import KPIFilter
+
+CACHE_TTL = "10m"  # new data shows within ten minutes, or at once after an import in the app
+MAX_ENTRIES = 256
+T = TypeVar("T")
+
+
+def _cached(func: Callable[..., T]) -> Callable[..., T]:
+    return st.cache_data(ttl=CACHE_TTL, max_entries=MAX_ENTRIES, show_spinner=False)(func)
+
+
+def _loader(query: Callable[..., T]) -> Callable[..., T]:
+    """A cached loader of `query(*args, engine=...)`, called as `loader(db_url, *args)`."""
+
+    def load(db_url: str, *args: Any) -> T:
+        return query(*args, engine=get_engine(db_url))
+
+    # Streamlit keys a cache by the function's module, qualified name and source: the name keeps the
+    # loaders' caches apart (they share one source).
+    load.__name__ = load.__qualname__ = query.__name__
+    load.__doc__ = query.__doc__
+    return _cached(load)
+
+
+data_status = _loader(queries.data_status)
+_series = _loader(queries.kpi_series)  # (db_url, flt, level)
+_latest = _loader(queries.latest_values)  # (db_url, flt, level)
+profession_breakdown = _loader(queries.profession_breakdown)  # (db_url, flt)
+catalogue = _loader(queries.kpi_catalogue)
+trusts = _loader(queries.trusts)
+memberships = _loader(queries.memberships)
+professions = _loader(queries.professions)
+workstreams = _loader(queries.workstreams)
+collaboratives = _loader(queries.collaboratives)
+milestones = _loader(queries.milestones)
+milestone_history = _loader(queries.milestone_history)
+successions = _loader(queries.successions)
+
+
+def series(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
+    """A KPI series at `level`, cached per filter that matters at that level."""
+    return _series(db_url, queries.relevant_filter(flt, level), level)
+
+
+def latest(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
+    """The latest value of each KPI at `level`, cached per filter that matters at that level."""
+    return _latest(db_url, queries.relevant_filter(flt, level), level)
+
+
+def kpis(db_url: str) -> dict[str, KPI]:
+    """The catalogue as KPI objects, in catalogue order."""
+    return {row["code"]: KPI.from_row(row) for row in catalogue(db_url).to_dict("records")}
+
+
+@_cached
+def rebase_months(db_url: str) -> dict[str, list[pd.Timestamp]]:
+    """Months from which each KPI's SPC limits are recalculated (from the catalogue)."""
+    frame = queries.rebase_points(engine=get_engine(db_url))
+    return {code: list(group["period"]) for code, group in frame.groupby("kpi_code")}
+
+
+def collaborative_codes(db_url: str) -> list[str]:
+    """The collaboratives' codes, in reference order."""
+    return list(collaboratives(db_url)["code"])
+
+
+@_cached
+def scope_names(db_url: str) -> dict[str, str]:
+    """Display names for every scope code: the system, the collaboratives, each trust."""
+    frame = trusts(db_url)
+    short_names = dict(zip(frame["ods_code"], frame["short_name"], strict=True))
+    return scopes.scope_names(collaborative_codes(db_url), short_names)
+
+
+@_cached
+def profession_names(db_url: str) -> dict[str, str]:
+    frame = professions(db_url)
+    return dict(zip(frame["code"], frame["name"], strict=True))
+
+
+def _ordered_trusts(trust_frame: pd.DataFrame, codes: set[str] | pd.Series) -> tuple[str, ...]:
+    """`codes` with members first, then system partners, then merged trusts; by name within each."""
+    role = dict(zip(trust_frame["ods_code"], trust_frame["role"], strict=True))
+    short = dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True))
+    return tuple(sorted(set(codes), key=lambda code: scopes.trust_sort_key(role[code], short[code])))
+
+
+@_cached
+def filter_choices(db_url: str) -> filters.FilterChoices:
+    status = data_status(db_url)
+    months: tuple[dt.date, ...] = ()
+    if status.first_period and status.last_period:
+        months = tuple(d.date() for d in pd.date_range(status.first_period, status.last_period, freq="MS"))
+    trust_frame = trusts(db_url)
+    by_collab = {
+        code: _ordered_trusts(trust_frame, set(group["trust_code"]))
+        for code, group in memberships(db_url).groupby("collaborative_code")
+    }
+    return filters.FilterChoices(
+        months=months,
+        collaboratives=tuple(collaborative_codes(db_url)),
+        trusts=_ordered_trusts(trust_frame, trust_frame["ods_code"]),
+        trusts_by_collaborative=by_collab,
+        professions=tuple(professions(db_url)["code"]),
+        trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
+        profession_names=profession_names(db_url),
+    )
+
+
+@_cached
+def trust_labels(db_url: str) -> dict[str, str]:
+    """'Alder Hey (RBS)', 'NWAS (RX7, system partner)', 'Southport and Ormskirk (RVY, merged)' by code."""
+    return {
+        row.ods_code: scopes.trust_label(row.short_name, row.ods_code, row.role)
+        for row in trusts(db_url).itertuples()
+    }
+
+
+def trust_label(db_url: str, code: str) -> str:
+    return trust_labels(db_url).get(code, code)
+
+
+def trust_collaboratives(db_url: str) -> dict[str, list[str]]:
+    """Each trust's collaboratives (none for a system partner or a merged trust)."""
+    frame = trusts(db_url)
+    return dict(zip(frame["ods_code"], frame["collaboratives"], strict=True))
+
+
+def icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str) -> pd.DataFrame:
+    """The board's Making Data Count summary for one scope (cached per filter that matters)."""
+    return _icon_summary(db_url, queries.relevant_filter(flt, level), level, scope)
+
+
+@_cached
+def _icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str) -> pd.DataFrame:
+    return mdc.icon_summary(series(db_url, flt, level), kpis(db_url), scope, rebase_months(db_url))
+
+
+@_cached
+def pack_months(db_url: str, scope: str) -> list[str]:
+    """'YYYY-MM' keys of the months with data for a board-pack scope, newest first."""
+    return [month_key(m) for m in reversed(report.scope_months(get_engine(db_url), scope))]
+
+
+def pack_scopes(db_url: str) -> list[str]:
+    """The scopes a board pack can be built for: the system, the collaboratives, then the trusts in the
+    filter bar's order, merged trusts left out."""
+    frame = trusts(db_url)
+    roles = dict(zip(frame["ods_code"], frame["role"], strict=True))
+    return scopes.pack_scopes(collaborative_codes(db_url), filter_choices(db_url).trusts, roles)
+
+
+def pack_scope_labels(db_url: str) -> dict[str, str]:
+    """How the board pack's scope choice names each scope."""
+    return scopes.pack_scope_labels(collaborative_codes(db_url), trust_labels(db_url))

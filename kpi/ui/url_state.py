@@ -1,0 +1,137 @@
+"""The URL: filters and page choices that a copied link reopens. Each run decides at its start whether
+the URL sets the widgets (start_run), the widgets remember what they chose (page_choice and the
+sidebar), and the run writes the choices in force back to the URL at its end (finish_run)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import streamlit as st
+
+from kpi import filters
+
+logger = logging.getLogger("kpi.ui")
+
+_URL_LAST = "_url_last_written"
+_URL_SEED = "_url_seed_this_run"
+_URL_PARAMS = "_url_params_this_run"
+_URL_ARRIVED = "_url_arrived_this_run"
+_URL_WARNINGS = "_url_warnings_this_run"
+_RUN_STARTED = "_run_started"
+LAST_RUN_SECONDS = "_last_run_seconds"  # server-side time of the last full run (benchmarks read it)
+
+
+def _current_params() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def arrived_params() -> dict[str, list[str]]:
+    """The URL as this run found it (the filters write to the URL during the run)."""
+    return st.session_state.get(_URL_ARRIVED, {})
+
+
+def start_run() -> None:
+    """First thing on every run: decide whether the URL should set the filters. It does on a new
+    session (a link opened, a page reloaded) and when the URL changed outside the app (edited, or
+    browser back/forward); not when a page switch merely dropped it."""
+    st.session_state[_RUN_STARTED] = time.perf_counter()
+    current = _current_params()
+    last = st.session_state.get(_URL_LAST)
+    st.session_state[_URL_SEED] = last is None or (bool(current) and current != last)
+    st.session_state[_URL_ARRIVED] = current
+    st.session_state[_URL_PARAMS] = {}
+    st.session_state[_URL_WARNINGS] = []
+
+
+def finish_run() -> None:
+    """Last thing on every run: write the filters in force to the URL."""
+    write_url(st.session_state.get(_URL_PARAMS, {}))
+    seconds = time.perf_counter() - st.session_state.get(_RUN_STARTED, time.perf_counter())
+    st.session_state[LAST_RUN_SECONDS] = seconds
+    logger.debug("run took %.3f s", seconds)
+
+
+def write_url(params: dict[str, list[str]]) -> None:
+    """Put `params` in the address bar now (if they differ) and remember them as written by the app."""
+    if params != _current_params():
+        st.query_params.from_dict(params)
+    st.session_state[_URL_LAST] = dict(params)
+
+
+def seeding() -> bool:
+    """Whether the URL sets the widgets on this run (start_run decided)."""
+    return bool(st.session_state.get(_URL_SEED))
+
+
+def remember(params: dict[str, list[str]]) -> None:
+    """Keep `params` for the URL that the end of this run writes."""
+    st.session_state.setdefault(_URL_PARAMS, {}).update(params)
+
+
+def warn(messages: Sequence[str]) -> None:
+    """Say, above the page, what the link asked for that could not be used."""
+    st.session_state.setdefault(_URL_WARNINGS, []).extend(messages)
+
+
+def url_warnings() -> list[str]:
+    return list(st.session_state.get(_URL_WARNINGS, []))
+
+
+def show_url_warnings(slot: Any) -> None:
+    """Show, in `slot`, what the link asked for that could not be used."""
+    messages = url_warnings()
+    if messages:
+        slot.warning(
+            "\n".join(f"- {m}" for m in messages),
+            title="Part of this link could not be used, so defaults stand in for it",
+            icon=":material/link_off:",
+        )
+
+
+def page_choice(
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    url_name: str,
+    default: str | None = None,
+    format_func: Callable[[str], str] = str,
+    widget: str = "selectbox",
+    help: str | None = None,
+    container: Any = None,
+) -> str:
+    """A page's own choice (workstream, view, KPI, month...), kept in the URL under `url_name` and in
+    the session across page switches."""
+    options = list(options)
+    default = default if default in options else (options[0] if options else None)
+    if seeding():
+        value, warning = filters.parse_choice(arrived_params(), url_name, options, label=label.lower())
+        if warning:
+            warn([warning])
+        if value is not None:
+            st.session_state[key] = value
+        elif key not in st.session_state or warning:
+            st.session_state[key] = default
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+    target = container or st
+    if widget == "segmented":
+        value = target.segmented_control(
+            label,
+            options,
+            key=key,
+            format_func=format_func,
+            required=True,
+            help=help,
+            persist_state="session",
+        )
+    else:
+        value = target.selectbox(
+            label, options, key=key, format_func=format_func, help=help, persist_state="session"
+        )
+    if value != default and value is not None:
+        remember({url_name: [value]})
+    return value
