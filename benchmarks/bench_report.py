@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpi import images, queries, report  # noqa: E402
+from kpi import board_pack as report  # noqa: E402
+from kpi import images, queries  # noqa: E402
 from kpi.db import get_engine, prepare_database  # noqa: E402
 from kpi.demo import load_demo  # noqa: E402
 

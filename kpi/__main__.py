@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kpi.auth import PermissionDenied
 from kpi.db import DatabaseError, check_connection, describe_url, get_engine, schema_is_current
+from kpi.months import parse_month
 from kpi.reference import ReferenceDataError
 from kpi.text import printable, redact_secrets, url_password
 
@@ -59,10 +61,17 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def _month(text: str) -> dt.date:
-    try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text!r}") from None
+    """A month argument: kpi.months.parse_month, held to the one form the command line documents
+    (YYYY-MM; other forms such as 'Oct 2026' are refused, as they always were)."""
+    month = parse_month(text) if re.fullmatch(r"\d{4}-\d{1,2}", text) else None
+    if month is None:
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text!r}")
+    return month
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The first line of the driver's message of a database error."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def _connected_engine(*, must_exist: bool = False):
@@ -275,10 +284,94 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
-    from kpi.report import cmd_report as build_pack
+#: The board pack's formats (kpi.board_pack.FORMATS, written here so that building the parser does not
+#: import the board pack and its libraries; tests/test_cli.py checks the two agree).
+REPORT_FORMATS = ("pdf", "html")
 
-    return build_pack(args)
+
+def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of `python -m kpi report`, added to an existing (sub)parser."""
+    parser.add_argument(
+        "--scope", required=True, help="system, CMAST, MHLDC or a trust's ODS code (such as RBS)"
+    )
+    parser.add_argument(
+        "--period-end",
+        type=_month,
+        metavar="YYYY-MM",
+        help="the pack's last month (default: the latest month with data for the scope)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=REPORT_FORMATS,
+        help="pdf or html (default: from the --out file's extension, else pdf)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="file to write (default: board-pack_<scope>_<YYYY-MM>.<format> in the current folder)",
+    )
+    return parser
+
+
+def _report_format(args: argparse.Namespace) -> str:
+    if getattr(args, "format", None):
+        return args.format
+    out = getattr(args, "out", None)
+    if out and Path(out).suffix.lower().lstrip(".") in REPORT_FORMATS:
+        return Path(out).suffix.lower().lstrip(".")
+    return "pdf"
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Build the board pack and write it. Any failure is one line on stderr and exit status 1."""
+    from kpi import board_pack
+    from kpi.images import ImageExportError, ImageExportUnavailable
+
+    started = time.perf_counter()
+    try:
+        engine = _connected_engine(must_exist=True)
+        if not schema_is_current(engine):
+            raise board_pack.ReportError(
+                f"The database {describe_url(str(engine.url))} is empty or not migrated; run '{PROG} init'."
+            )
+        fmt = _report_format(args)
+        scope = board_pack.resolve_scope(engine, args.scope)
+        period_end = getattr(args, "period_end", None)
+        if period_end is None:
+            months = board_pack.scope_months(engine, scope)
+            if not months:
+                raise board_pack.ReportError(
+                    f"There is no KPI data for {scope.short} ({scope.code}) in the database."
+                )
+            period_end = months[-1]
+        out = Path(getattr(args, "out", None) or board_pack.report_file_name(scope.code, period_end, fmt))
+        if not out.parent.is_dir():
+            raise OSError(2, "no such folder", str(out))
+        data = board_pack.build_report(engine, scope=scope.code, period_end=period_end, fmt=fmt)
+        out.write_bytes(data)
+    except (
+        CommandError,
+        board_pack.ReportError,
+        ImageExportUnavailable,
+        ImageExportError,
+        DatabaseError,
+    ) as exc:
+        say(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        say(f"error: database error: {_first_line(exc)}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        say(
+            f"error: cannot write {getattr(exc, 'filename', None) or 'the file'}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
+    say(
+        f"Wrote the {fmt.upper()} board pack for {scope.short} ending {period_end:%b %Y} to {out} "
+        f"({len(data) / 1_000_000:.1f} MB, {time.perf_counter() - started:.1f} s)."
+    )
+    return 0
 
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
@@ -317,8 +410,6 @@ def build_parser() -> OneLineParser:
         if name == "template":
             command.add_argument("--out", required=True, help="file to write: .csv or .xlsx")
         if name == "report":
-            from kpi.report import add_report_arguments
-
             add_report_arguments(command)
         if name == "demo":
             command.add_argument(
@@ -346,8 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        say(f"error: database error: {reason}", file=sys.stderr)
+        say(f"error: database error: {_first_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         say("error: interrupted", file=sys.stderr)

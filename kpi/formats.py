@@ -84,6 +84,19 @@ class KPI:
         return self.accumulation == "monthly"
 
 
+#: The words for "which direction is better", by improvement direction: the one place they are written.
+DIRECTION_WORDS: dict[str, str] = {
+    "up": "Higher is better",
+    "down": "Lower is better",
+    "neither": "Neither direction is better",
+}
+
+
+def direction_words(improvement: str) -> str:
+    """'Higher is better', 'Lower is better', 'Neither direction is better'; '' for an unknown one."""
+    return DIRECTION_WORDS.get(improvement, "")
+
+
 def format_value(value: float | None, unit: str = "", decimals: int | None = 1) -> str:
     """The one way a value is written: 7.4%, 1,234.5 FTE, 312 people, £12,300, -£1,200; an en dash
     for no value.

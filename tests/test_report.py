@@ -15,11 +15,14 @@ import pytest
 from sqlalchemy import insert, update
 from streamlit.testing.v1 import AppTest
 
-from kpi import images, queries, report
+from kpi import __main__ as cli
+from kpi import board_pack as report
+from kpi import images, queries
+from kpi.board_pack import ReportError
+from kpi.board_pack.collect import collect
 from kpi.db import get_engine, prepare_database
 from kpi.demo import load_demo
 from kpi.models import Milestone, MilestoneUpdate
-from kpi.report import ReportError
 from tests.conftest import add_observations
 
 END = dt.date(2026, 10, 1)
@@ -48,7 +51,7 @@ def kpis(demo):
 
 def _series(engine, scope: str):
     resolved = report.resolve_scope(engine, scope)
-    flt = report._filter(resolved, dt.date(2023, 11, 1), END)
+    flt = report.scope_filter(resolved, dt.date(2023, 11, 1), END)
     series = queries.kpi_series(flt, resolved.level, engine)
     return series[series["scope_code"] == resolved.series_code]
 
@@ -290,7 +293,7 @@ def test_pdf_cover_pages_and_footer(pdf_packs, pdf_texts, scope):
 @pytest.mark.parametrize("scope", ["system", TRUST])
 def test_pdf_has_each_kpi_with_its_chart_and_reading(pdf_texts, demo, kpis, with_data, scope):
     text = flat(" ".join(pdf_texts[scope]))
-    summary = report._collect(demo, report.resolve_scope(demo, scope), END, GENERATED).summary
+    summary = collect(demo, report.resolve_scope(demo, scope), END, GENERATED).summary
     readings = dict(zip(summary["kpi_code"], summary["reading"], strict=True))
     for row in kpis.itertuples():
         assert row.name in text
@@ -386,7 +389,7 @@ def _args(**values) -> argparse.Namespace:
 def test_cli_writes_the_pack(demo, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("KPI_DATABASE_URL", str(demo.url))
     out = tmp_path / "pack.html"
-    assert report.cmd_report(_args(scope="cmast", out=str(out))) == 0
+    assert cli.cmd_report(_args(scope="cmast", out=str(out))) == 0
     assert out.read_bytes().startswith(b"<!DOCTYPE html>")
     printed = capsys.readouterr()
     assert "Wrote the HTML board pack for CMAST ending Oct 2026" in printed.out and printed.err == ""
@@ -395,9 +398,9 @@ def test_cli_writes_the_pack(demo, monkeypatch, tmp_path, capsys):
 def test_cli_defaults_the_month_and_the_file_name(demo, monkeypatch, tmp_path):
     monkeypatch.setenv("KPI_DATABASE_URL", str(demo.url))
     monkeypatch.chdir(tmp_path)
-    assert report.cmd_report(_args(scope="MHLDC", period_end=None, format="html")) == 0
+    assert cli.cmd_report(_args(scope="MHLDC", period_end=None, format="html")) == 0
     assert (tmp_path / "board-pack_MHLDC_2026-10.html").exists()
-    assert report.cmd_report(_args(scope="MHLDC", format=None, out=str(tmp_path / "named.html"))) == 0
+    assert cli.cmd_report(_args(scope="MHLDC", format=None, out=str(tmp_path / "named.html"))) == 0
     assert (tmp_path / "named.html").read_bytes().startswith(b"<!DOCTYPE html>"), "format from the extension"
 
 
@@ -411,7 +414,7 @@ def test_cli_defaults_the_month_and_the_file_name(demo, monkeypatch, tmp_path):
 )
 def test_cli_errors_are_one_line_with_a_non_zero_exit(demo, monkeypatch, capsys, values, expected):
     monkeypatch.setenv("KPI_DATABASE_URL", str(demo.url))
-    assert report.cmd_report(_args(**values)) == 1
+    assert cli.cmd_report(_args(**values)) == 1
     printed = capsys.readouterr()
     assert printed.err.startswith(expected), printed.err
     assert printed.err.count("\n") == 1 and "Traceback" not in printed.err
@@ -420,23 +423,25 @@ def test_cli_errors_are_one_line_with_a_non_zero_exit(demo, monkeypatch, capsys,
 def test_cli_reports_a_missing_database(monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("KPI_DATABASE_URL", f"sqlite:///{tmp_path / 'absent.db'}")
     get_engine.cache_clear()
-    assert report.cmd_report(_args()) == 1
+    assert cli.cmd_report(_args()) == 1
     assert "There is no database at" in capsys.readouterr().err
     assert not (tmp_path / "absent.db").exists()
 
 
 def test_cli_arguments_parse(tmp_path):
-    parser = argparse.ArgumentParser(prog="python -m kpi")
-    sub = parser.add_subparsers(dest="command")
-    report.add_report_parser(sub)
+    parser = cli.build_parser()
     args = parser.parse_args(
         ["report", "--scope", "CMAST", "--period-end", "2026-10", "--format", "pdf", "--out", "x.pdf"]
     )
     assert (args.scope, args.period_end, args.format, args.out) == ("CMAST", END, "pdf", "x.pdf")
-    assert args.func is report.cmd_report
-    with pytest.raises(SystemExit) as caught:
+    assert cli.COMMANDS[args.command][0] is cli.cmd_report
+    with pytest.raises(cli.CommandError) as caught:
         parser.parse_args(["report", "--scope", "CMAST", "--period-end", "Oct 2026"])
     assert caught.value.code == 2
+
+
+def test_cli_offers_the_board_packs_formats():
+    assert cli.REPORT_FORMATS == report.FORMATS
 
 
 # --- the page ----------------------------------------------------------------------------------------------

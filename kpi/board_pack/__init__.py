@@ -1,0 +1,39 @@
+"""The board pack: one document per scope and month, as a PDF or a self-contained HTML file.
+
+* :mod:`kpi.board_pack.scope`: what a pack covers (scope, months, file name) and :class:`ReportError`;
+* :mod:`kpi.board_pack.collect`: read the figures and draw the charts;
+* :mod:`kpi.board_pack.render`: lay them out with ``template.html`` as HTML or print them as PDF.
+
+The command line (`python -m kpi report ...`) is in :mod:`kpi.__main__`.
+"""
+
+from __future__ import annotations
+
+from kpi.board_pack.collect import MONTHS, PROGRAMME
+from kpi.board_pack.render import build_report
+from kpi.board_pack.scope import (
+    FORMATS,
+    Format,
+    ReportError,
+    Scope,
+    pack_month,
+    report_file_name,
+    resolve_scope,
+    scope_filter,
+    scope_months,
+)
+
+__all__ = [
+    "FORMATS",
+    "MONTHS",
+    "PROGRAMME",
+    "Format",
+    "ReportError",
+    "Scope",
+    "build_report",
+    "pack_month",
+    "report_file_name",
+    "resolve_scope",
+    "scope_filter",
+    "scope_months",
+]

@@ -1,0 +1,343 @@
+"""Render a board pack as a PDF (A4, for printing and papers) or as one self-contained HTML file.
+
+Contents, in order: a cover; the Making Data Count icon summary; one section per workstream with each
+KPI's SPC chart and its one-sentence reading; the milestone timeline and table with what changed since
+the last pack; and the KPI definitions. Both formats come from one template (template.html, beside
+this module):
+
+- HTML: plotly.js inlined once in the head, one interactive chart per KPI with a stable div id, icons as
+  data URIs, no reference to the network or to other files;
+- PDF: the same document with the charts as SVG images (kaleido), printed by headless Chromium
+  (Page.printToPDF) in the warm browser of kpi.images: A4, "Page x of y" in the footer, fonts embedded,
+  icons and statuses always named in words so greyscale print loses nothing.
+
+The pack is a function of its inputs (the database, scope, month, format and `generated_at`): nothing
+reads the clock except the default `generated_at`, and "what changed" means milestone updates recorded on
+or after the first day of the pack's last month.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from markupsafe import Markup
+from plotly.offline import get_plotlyjs
+from sqlalchemy import Engine
+
+from kpi import images
+from kpi.board_pack.collect import PROGRAMME, Pack, collect, moment_label, uk_time
+from kpi.board_pack.scope import FORMATS, Format, ReportError, pack_month, resolve_scope
+from kpi.charts import file_stem, plotly_config
+from kpi.formats import direction_words, format_target, month_label, uk_date
+from kpi.milestones import FIELD_LABELS
+
+TEMPLATE = "template.html"
+PDF_CHART_WIDTH = 900  # CSS pixels the SVG charts are drawn at; the page shows them about 0.75x
+Progress = Callable[[float, str], None]
+
+UNIT_WORDS = {
+    "%": "Per cent (%)",
+    "GBP": "Pounds (£)",
+    "FTE": "Full-time equivalent (FTE)",
+    "people": "People (headcount)",
+    "weeks": "Weeks",
+}
+ROLLUP_WORDS = {
+    "ratio": "Ratio: the sum of numerators over the sum of denominators",
+    "sum": "Sum: trusts' figures added together",
+}
+RAG_CLASSES = {"red", "amber", "green", "blue"}
+
+
+# --- tables -------------------------------------------------------------------------------------------
+
+
+def _milestone_rows(pack: Pack) -> list[dict[str, str]]:
+    rows = []
+    for m in pack.milestones.itertuples():
+        rag = str(m.rag or "").lower()
+        rows.append(
+            {
+                "code": m.code,
+                "title": m.title,
+                "workstream": m.workstream_name,
+                "owner": m.owner_role or "–",
+                "baseline": uk_date(m.baseline_due),
+                "forecast": uk_date(m.forecast_due),
+                "completed": uk_date(m.completed_on),
+                "status": str(m.status).capitalize(),
+                "rag": rag.capitalize() or "–",
+                "rag_class": rag if rag in RAG_CLASSES else "none",
+                "notes": m.notes or "",
+            }
+        )
+    return rows
+
+
+def _change_value(field_name: str, value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return "–"
+    text = str(value)
+    if field_name in ("forecast_due", "completed_on", "baseline_due"):
+        try:
+            return uk_date(dt.date.fromisoformat(text[:10]))
+        except ValueError:
+            return text
+    return text
+
+
+def _change_rows(pack: Pack) -> list[dict[str, str]]:
+    history = pack.history
+    if history.empty:
+        return []
+    cutoff = pd.Timestamp(pack.period_end, tz="UTC")
+    changed = pd.to_datetime(history["changed_at"], utc=True)
+    recent = history.assign(changed_utc=changed)[changed >= cutoff].sort_values(["changed_utc", "id"])
+    titles = dict(zip(pack.milestones["code"], pack.milestones["title"], strict=True))
+    rows = []
+    for change in recent.itertuples():
+        label = FIELD_LABELS.get(change.field, change.field.replace("_", " "))
+        rows.append(
+            {
+                "date": f"{uk_time(change.changed_utc.to_pydatetime()):%d/%m/%Y}",
+                "milestone": f"{change.milestone_code}: {_short(titles.get(change.milestone_code, ''))}",
+                "field": label[0].upper() + label[1:],
+                "old": _change_value(change.field, change.old_value),
+                "new": _change_value(change.field, change.new_value),
+                "by": change.changed_by,
+            }
+        )
+    return rows
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _definition_rows(pack: Pack) -> list[dict[str, str]]:
+    names = dict(zip(pack.workstreams["code"], pack.workstreams["name"], strict=True))
+    rows = []
+    for kpi in pack.kpis.values():
+        rows.append(
+            {
+                "code": kpi.code,
+                "name": kpi.name,
+                "workstream": names.get(kpi.workstream_code, kpi.workstream_code),
+                "definition": kpi.definition,
+                "numerator": kpi.numerator_definition if kpi.rollup == "ratio" else "",
+                "denominator": kpi.denominator_definition if kpi.rollup == "ratio" else "",
+                "unit": UNIT_WORDS.get(kpi.unit, kpi.unit),
+                "direction": direction_words(kpi.improvement) or kpi.improvement,
+                "target": format_target(kpi.target, kpi.unit),
+                "rollup": ROLLUP_WORDS.get(kpi.rollup, kpi.rollup),
+                "source": kpi.source,
+                "frequency": kpi.frequency.capitalize(),
+            }
+        )
+    return rows
+
+
+def _data_as_at(status: Any) -> str:
+    text = f"{month_label(status.last_period)} (the latest month in the database)"
+    if status.last_import_at:
+        text += f"; last import {moment_label(status.last_import_at)}"
+    return text
+
+
+# --- charts in each format ------------------------------------------------------------------------------
+
+
+def _html_charts(pack: Pack) -> dict[str, Any]:
+    markup = {}
+    for key, figure in pack.figures.items():
+        config = {**plotly_config(file_stem(key, pack.scope.code, pack.period_end)), "responsive": True}
+        div = figure.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=f"chart-{key}",
+            config=config,
+            default_height=f"{figure.layout.height or 420}px",
+        )
+        alt = pack.kpi_blocks.get(key, {}).get("alt") or "Programme milestones: baseline against forecast"
+        markup[key] = Markup('<div role="figure" aria-label="{}">{}</div>').format(alt, Markup(div))
+    return markup
+
+
+def _pdf_charts(pack: Pack, progress: Callable[[int, int], None]) -> dict[str, Any]:
+    keys = list(pack.figures)
+    svgs = images.render_figures(
+        [pack.figures[k] for k in keys], "svg", width=PDF_CHART_WIDTH, scale=1, progress=progress
+    )
+    markup = {}
+    for key, svg in zip(keys, svgs, strict=True):
+        figure = pack.figures[key]
+        alt = pack.kpi_blocks.get(key, {}).get("alt") or "Programme milestones: baseline against forecast"
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+        markup[key] = Markup('<img src="{}" alt="{}" width="{}" height="{}">').format(
+            uri, alt, PDF_CHART_WIDTH, int(figure.layout.height or 420)
+        )
+    return markup
+
+
+# --- the document ---------------------------------------------------------------------------------------
+
+
+def _context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[str, Any]:
+    summary = [
+        {
+            "code": row.kpi_code,
+            "kpi": row.kpi,
+            "latest": row.latest,
+            "month": row.month,
+            "target": row.target,
+            "variation_icon": row.variation_icon,
+            "variation_label": row.variation_label,
+            "assurance_icon": row.assurance_icon,
+            "assurance_label": row.assurance_label,
+            "reading": row.reading,
+        }
+        for row in pack.summary.itertuples()
+    ]
+    workstreams = []
+    for ws in pack.workstreams.itertuples():
+        blocks = []
+        for code, kpi in pack.kpis.items():
+            if kpi.workstream_code != ws.code:
+                continue
+            block = dict(pack.kpi_blocks[code])
+            block["chart"] = chart_markup.get(code)
+            blocks.append(block)
+        if blocks:
+            workstreams.append(
+                {"code": ws.code, "name": ws.name, "description": ws.description, "kpis": blocks}
+            )
+    period_label = f"{month_label(pack.period_start)} to {month_label(pack.period_end)}"
+    months = (
+        (pack.period_end.year - pack.period_start.year) * 12
+        + pack.period_end.month
+        - pack.period_start.month
+        + 1
+    )
+    context = {
+        "mode": mode,
+        "title": f"Board pack: {pack.scope.short}, {month_label(pack.period_end)} – {PROGRAMME}",
+        "programme": PROGRAMME,
+        "scope": pack.scope,
+        "period_label": period_label,
+        "period_end_label": month_label(pack.period_end),
+        "months": months,
+        "data_as_at": _data_as_at(pack.status),
+        "generated_label": moment_label(pack.generated_at),
+        "synthetic": pack.synthetic,
+        "synthetic_detail": (
+            "The figures in this pack are generated for demonstration; they are not real trust data and "
+            "must not be used for decisions."
+            if pack.status.all_synthetic
+            else "Some figures in this pack are generated for demonstration, not real trust data."
+        ),
+        "summary": summary,
+        "workstreams": workstreams,
+        "milestone_chart": chart_markup.get("milestones"),
+        "milestones": _milestone_rows(pack),
+        "changes": _change_rows(pack),
+        "changes_since": f"{pack.period_end:%d/%m/%Y}",
+        "definitions": _definition_rows(pack),
+        "plotly_js": "",
+    }
+    if mode == "html":
+        context["plotly_js"] = Markup(get_plotlyjs())
+    return context
+
+
+def _template() -> Template:
+    environment = Environment(
+        loader=FileSystemLoader(Path(__file__).resolve().parent),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    return environment.get_template(TEMPLATE)
+
+
+def _footer(pack: Pack) -> tuple[str, str]:
+    """Chromium's header and footer templates for every PDF page (inline styles only; no page fonts)."""
+    style = (
+        "font-family: Arial, 'Liberation Sans', Helvetica, sans-serif; font-size: 7.5pt; color: #425563; "
+        "width: 100%; margin: 0 14mm; display: flex; justify-content: space-between; "
+        "-webkit-print-color-adjust: exact;"
+    )
+    left = html.escape(f"{PROGRAMME} · Board pack · {pack.scope.short} · {month_label(pack.period_end)}")
+    footer = (
+        f'<div style="{style}"><span>{left}</span>'
+        '<span>Page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>'
+    )
+    if pack.synthetic:
+        header = (
+            "<div style=\"font-family: Arial, 'Liberation Sans', sans-serif; font-size: 7.5pt; width: 100%; "
+            'margin: 0 14mm; text-align: center; font-weight: bold; color: #8A1538;">'
+            f"{html.escape(images.SYNTHETIC_CAPTION.upper())}</div>"
+        )
+    else:
+        header = "<div></div>"
+    return header, footer
+
+
+def build_report(
+    engine: Engine,
+    *,
+    scope: str,
+    period_end: dt.date | str,
+    fmt: Format,
+    progress: Progress | None = None,
+    generated_at: dt.datetime | None = None,
+) -> bytes:
+    """The board pack for `scope` ("system", "CMAST", "MHLDC" or an ODS code) over the 36 months ending
+    with `period_end` (or from the first month with data), as PDF or HTML bytes.
+
+    Raises ReportError (a ValueError) for an unknown scope or format or a month without data for the
+    scope; for a PDF, kpi.images.ImageExportUnavailable when there is no browser and ImageExportError
+    when the browser failed. `progress(fraction, message)` is called as the work goes on, in the
+    caller's thread. `generated_at` (default: now) is the only input that is not data."""
+    report = progress or (lambda fraction, message: None)
+    if fmt not in FORMATS:
+        raise ReportError(f"Unknown format {fmt!r}: use pdf or html.")
+    moment = generated_at or dt.datetime.now(dt.UTC)
+    month = pack_month(period_end)
+    report(0.02, "Checking the scope and month")
+    resolved = resolve_scope(engine, scope)
+    report(0.05, "Reading the figures")
+    pack = collect(engine, resolved, month, moment)
+    if fmt == "html":
+        report(0.6, "Laying out the charts")
+        document = _template().render(**_context(pack, "html", _html_charts(pack)))
+        report(1.0, "The board pack is ready")
+        return document.encode("utf-8")
+
+    ok, reason = images.images_available()
+    if not ok:
+        raise images.ImageExportUnavailable(reason)
+    report(0.12, "Starting the browser")
+    images.start_browser()
+    total = len(pack.figures)
+    report(0.15, f"Drawing the charts (0 of {total})")
+
+    def drawn(done: int, count: int) -> None:
+        report(0.15 + 0.7 * done / count, f"Drawing the charts ({done} of {count})")
+
+    markup = _pdf_charts(pack, drawn)
+    report(0.87, "Printing the PDF")
+    document = _template().render(**_context(pack, "pdf", markup))
+    header, footer = _footer(pack)
+    pdf = images.print_pdf(document, header_template=header, footer_template=footer)
+    report(1.0, "The board pack is ready")
+    return pdf
+
+
+__all__ = ["FORMATS", "Format", "Progress", "build_report"]

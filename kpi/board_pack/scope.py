@@ -1,0 +1,98 @@
+"""What a board pack covers: its scope (system, collaborative or trust), its months and its file name."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import Engine
+
+from kpi import queries
+from kpi.charts import file_stem
+from kpi.months import parse_month
+
+Format = Literal["pdf", "html"]
+FORMATS: tuple[str, ...] = ("pdf", "html")
+
+
+class ReportError(ValueError):
+    """The pack cannot be built for these inputs; the message is one line naming what is wrong."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the pack covers: `code` as the user gives it (system, CMAST, MHLDC or an ODS code)."""
+
+    code: str
+    level: str  # "system", "collaborative" or "trust"
+    series_code: str  # scope_code in kpi_series ("C&M" for the system)
+    name: str  # full name, for the cover
+    short: str  # short name, for chart titles and the footer
+
+
+def resolve_scope(engine: Engine, scope: str) -> Scope:
+    """The scope named by `scope` (case-insensitive): "system", a collaborative code or an ODS code."""
+    text = (scope or "").strip()
+    if text.lower() in ("system", "c&m", "cm", queries.SYSTEM_CODE.lower()):
+        return Scope(
+            "system",
+            "system",
+            queries.SYSTEM_CODE,
+            f"{queries.SYSTEM_NAME} system (all member trusts, each counted once)",
+            "C&M system",
+        )
+    collaboratives = queries.collaboratives(engine)
+    for row in collaboratives.itertuples():
+        if text.upper() == row.code:
+            return Scope(row.code, "collaborative", row.code, f"{row.name} ({row.code})", row.code)
+    trusts = queries.trusts(engine)
+    for row in trusts.itertuples():
+        if text.upper() == row.ods_code:
+            role = {"partner": ", system partner", "predecessor": ", merged"}.get(row.role, "")
+            return Scope(
+                row.ods_code, "trust", row.ods_code, f"{row.name} ({row.ods_code}{role})", row.short_name
+            )
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    raise ReportError(
+        f"Unknown scope {shown!r}: use system, {', '.join(collaboratives['code'])} or a trust's ODS code "
+        "(such as RBS)."
+    )
+
+
+def scope_filter(scope: Scope, start: dt.date | None = None, end: dt.date | None = None) -> queries.KPIFilter:
+    """The query filter of a scope's figures, from `start` to `end`."""
+    return queries.KPIFilter(
+        period_from=start,
+        period_to=end,
+        collaboratives=(scope.code,) if scope.level == "collaborative" else None,
+        trusts=(scope.code,) if scope.level == "trust" else None,
+    )
+
+
+def scope_months(engine: Engine, scope: str | Scope) -> list[dt.date]:
+    """The months with any KPI data for the scope, oldest first (the choices of 'period end')."""
+    resolved = scope if isinstance(scope, Scope) else resolve_scope(engine, scope)
+    series = queries.kpi_series(scope_filter(resolved), resolved.level, engine)
+    series = series[series["scope_code"] == resolved.series_code]
+    return sorted({stamp.date() for stamp in series["period"]})
+
+
+def pack_month(value: dt.date | str) -> dt.date:
+    """The pack's last month from a date or month text (kpi.months.parse_month; ReportError otherwise)."""
+    if isinstance(value, str):
+        month = parse_month(value)
+        if month is None:
+            raise ReportError(f"The period end {value!r} is not a month; write it as YYYY-MM.")
+        return month
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        raise ReportError(f"The period end {value!r} is not a month; write it as YYYY-MM.")
+    return value.replace(day=1)
+
+
+def report_file_name(scope: str, period_end: dt.date | str, fmt: str) -> str:
+    """'board-pack_CMAST_2026-10.pdf'."""
+    code = "system" if scope.strip().lower() in ("system", "c&m") else scope.strip().upper()
+    return f"{file_stem('board-pack', code, pack_month(period_end))}.{fmt}"
