@@ -26,7 +26,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from kpi import db, ingest
+from kpi import db
+from kpi.ingest import planning
 from kpi.db import UNREACHABLE, database_health, get_engine, migrate
 from kpi.models import ImportBatch, Observation
 from kpi.reference import load_reference
@@ -344,14 +345,14 @@ def test_import_when_the_server_stops_mid_import_writes_nothing_and_says_so(pg, 
     assert_page_ok(at)
     assert {m.label: m.value for m in at.metric}["New figures"] == "2"
 
-    real = ingest._fingerprint
+    real = planning.fingerprint
 
     def then_the_server_stops(conn, **kwargs):  # after the import's first write, inside its transaction
         result = real(conn, **kwargs)
         pg.stop()
         return result
 
-    monkeypatch.setattr(ingest, "_fingerprint", then_the_server_stops)
+    monkeypatch.setattr(planning, "fingerprint", then_the_server_stops)
     at.button(key="import_go").click().run()
     assert_no_traceback(at)
     messages = [e.value for e in at.error]
@@ -361,7 +362,7 @@ def test_import_when_the_server_stops_mid_import_writes_nothing_and_says_so(pg, 
 
     pg.start()
     assert (_batches(pg.url), _observations(pg.url)) == before, "nothing half-written"
-    monkeypatch.setattr(ingest, "_fingerprint", real)
+    monkeypatch.setattr(planning, "fingerprint", real)
     at.run()  # the checked file is kept: the lead tries again
     assert not banners(at)
     at.button(key="import_go").click().run()

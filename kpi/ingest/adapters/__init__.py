@@ -1,0 +1,1 @@
+"""Other sources turned into template-shaped tables and prepared like a template import."""

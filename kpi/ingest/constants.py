@@ -1,0 +1,34 @@
+"""The shape of an import: the template's columns, the limits on a file, the sources of a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+TEMPLATE_COLUMNS: tuple[str, ...] = (
+    "period",
+    "trust_code",
+    "profession",
+    "kpi_code",
+    "value",
+    "numerator",
+    "denominator",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("period", "kpi_code")
+NUMBER_COLUMNS: tuple[str, ...] = ("value", "numerator", "denominator")
+MAX_BYTES = 20 * 1024 * 1024
+# The problems kept and shown for one file: the first MAX_PROBLEMS in file order. Past it problems are only
+# counted (by kind), so a file of a million bad rows costs a bounded amount of memory and screen.
+MAX_PROBLEMS = 1_000
+SOURCES: tuple[str, ...] = ("upload", "cli", "nhs_workforce")
+DEMO_SOURCE = "demo"
+# A ratio row may also give its value; it must then agree with 100 * numerator / denominator this closely.
+VALUE_TOLERANCE = 0.5
+# An XLSX file is a zip; refuse one that would unpack to more than this many times the size limit.
+MAX_UNPACK_RATIO = 10
+
+# Reports how far an import has got: (fraction done, what it is doing).
+Progress = Callable[[float, str], None]
+
+
+def no_progress(_fraction: float, _message: str) -> None:
+    return None
