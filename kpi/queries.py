@@ -36,7 +36,6 @@ from sqlalchemy import (
     union_all,
 )
 
-from kpi.db import get_engine
 from kpi.models import (
     RATIO_SCALE,
     Collaborative,
@@ -52,6 +51,7 @@ from kpi.models import (
     Trust,
     Workstream,
 )
+from kpi.months import add_months
 
 Level = Literal["system", "collaborative", "trust"]
 LEVELS: tuple[Level, ...] = ("system", "collaborative", "trust")
@@ -124,10 +124,6 @@ def relevant_filter(flt: KPIFilter, level: Level) -> KPIFilter:
     if level == "collaborative":
         return flt.but(trusts=None)
     return flt
-
-
-def _engine(engine: Engine | None) -> Engine:
-    return engine or get_engine()
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -363,7 +359,7 @@ def _tidy_series(frame: pd.DataFrame, level: Level) -> pd.DataFrame:
 # --- the public reads ------------------------------------------------------------------------------
 
 
-def kpi_series(flt: KPIFilter, level: Level, engine: Engine | None = None) -> pd.DataFrame:
+def kpi_series(flt: KPIFilter, level: Level, engine: Engine) -> pd.DataFrame:
     """KPI time series at one level: one row per KPI, scope (trust, collaborative or the system) and
     month, with value, numerator, denominator, how many trusts contributed, and whether any of the
     data is synthetic."""
@@ -371,13 +367,13 @@ def kpi_series(flt: KPIFilter, level: Level, engine: Engine | None = None) -> pd
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     if flt.selects_nothing():
         return _empty(SERIES_COLUMNS)
-    frame = _read(_engine(engine), _series_query(flt, level))
+    frame = _read(engine, _series_query(flt, level))
     if frame.empty:
         return _empty(SERIES_COLUMNS)
     return _tidy_series(frame, level)
 
 
-def profession_breakdown(flt: KPIFilter, engine: Engine | None = None) -> pd.DataFrame:
+def profession_breakdown(flt: KPIFilter, engine: Engine) -> pd.DataFrame:
     """KPIs by profession and month, over the selected trusts (all member trusts if none chosen).
     Only KPIs collected by profession appear."""
     if flt.selects_nothing():
@@ -399,20 +395,20 @@ def profession_breakdown(flt: KPIFilter, engine: Engine | None = None) -> pd.Dat
         query = query.where(_is_member(base.c.trust_code, base.c.period))
     if flt.collaboratives is not None:
         query = query.where(_is_member(base.c.trust_code, base.c.period, flt.collaboratives))
-    frame = _read(_engine(engine), query)
+    frame = _read(engine, query)
     if frame.empty:
         return _empty(PROFESSION_COLUMNS)
     frame = _typed(frame)[PROFESSION_COLUMNS]
     return frame.sort_values(["kpi_code", "profession_code", "period"], ignore_index=True)
 
 
-def latest_values(flt: KPIFilter, level: Level, engine: Engine | None = None) -> pd.DataFrame:
+def latest_values(flt: KPIFilter, level: Level, engine: Engine) -> pd.DataFrame:
     """For each KPI and scope: the latest month with data in the filter's range, its value, the value
     for the month before, and for the same month a year earlier (NaN where there is none)."""
     if flt.selects_nothing():
         return _empty(LATEST_COLUMNS)
     # The comparison months may fall before the chosen range: read a year more.
-    wider = flt.but(period_from=_add_months(flt.period_from, -12) if flt.period_from else None)
+    wider = flt.but(period_from=add_months(flt.period_from, -12) if flt.period_from else None)
     series = kpi_series(wider, level, engine)
     if series.empty:
         return _empty(LATEST_COLUMNS)
@@ -431,15 +427,7 @@ def latest_values(flt: KPIFilter, level: Level, engine: Engine | None = None) ->
     return latest[LATEST_COLUMNS].reset_index(drop=True)
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-# --- reference lists and programme records -----------------------------------------------------------
-
-
-def kpi_catalogue(engine: Engine | None = None) -> pd.DataFrame:
+def kpi_catalogue(engine: Engine) -> pd.DataFrame:
     """The KPI definitions with their workstream name, in catalogue order."""
     w = Workstream.__table__
     query = (
@@ -447,21 +435,21 @@ def kpi_catalogue(engine: Engine | None = None) -> pd.DataFrame:
         .join(w, w.c.code == _k.c.workstream_code)
         .order_by(w.c.sort_order, _k.c.sort_order)
     )
-    return _read(_engine(engine), query)
+    return _read(engine, query)
 
 
-def rebase_points(engine: Engine | None = None) -> pd.DataFrame:
+def rebase_points(engine: Engine) -> pd.DataFrame:
     from kpi.models import KPIRebasePoint
 
-    frame = _read(_engine(engine), select(KPIRebasePoint.__table__))
+    frame = _read(engine, select(KPIRebasePoint.__table__))
     frame["period"] = pd.to_datetime(frame["period"])
     return frame
 
 
-def trusts(engine: Engine | None = None) -> pd.DataFrame:
+def trusts(engine: Engine) -> pd.DataFrame:
     """Every organisation with its collaboratives today (a list, possibly empty) and role."""
     t = Trust.__table__
-    frame = _read(_engine(engine), select(t).order_by(t.c.role, t.c.name))
+    frame = _read(engine, select(t).order_by(t.c.role, t.c.name))
     members = memberships(engine)
     current = members[members["valid_to"].isna() | (members["valid_to"] >= pd.Timestamp(dt.date.today()))]
     collabs = current.groupby("trust_code")["collaborative_code"].agg(lambda s: sorted(s))
@@ -469,40 +457,40 @@ def trusts(engine: Engine | None = None) -> pd.DataFrame:
     return frame
 
 
-def memberships(engine: Engine | None = None) -> pd.DataFrame:
-    frame = _read(_engine(engine), select(_m).order_by(_m.c.collaborative_code, _m.c.trust_code))
+def memberships(engine: Engine) -> pd.DataFrame:
+    frame = _read(engine, select(_m).order_by(_m.c.collaborative_code, _m.c.trust_code))
     for column in ("valid_from", "valid_to"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
 
 
-def successions(engine: Engine | None = None) -> pd.DataFrame:
-    frame = _read(_engine(engine), select(_s).order_by(_s.c.effective_from))
+def successions(engine: Engine) -> pd.DataFrame:
+    frame = _read(engine, select(_s).order_by(_s.c.effective_from))
     frame["effective_from"] = pd.to_datetime(frame["effective_from"])
     return frame
 
 
-def collaboratives(engine: Engine | None = None) -> pd.DataFrame:
+def collaboratives(engine: Engine) -> pd.DataFrame:
     c = Collaborative.__table__
-    return _read(_engine(engine), select(c).order_by(c.c.code))
+    return _read(engine, select(c).order_by(c.c.code))
 
 
-def professions(engine: Engine | None = None) -> pd.DataFrame:
+def professions(engine: Engine) -> pd.DataFrame:
     p = Profession.__table__
-    return _read(_engine(engine), select(p).order_by(p.c.sort_order))
+    return _read(engine, select(p).order_by(p.c.sort_order))
 
 
-def profession_aliases(engine: Engine | None = None) -> pd.DataFrame:
+def profession_aliases(engine: Engine) -> pd.DataFrame:
     a = ProfessionAlias.__table__
-    return _read(_engine(engine), select(a).order_by(a.c.alias))
+    return _read(engine, select(a).order_by(a.c.alias))
 
 
-def workstreams(engine: Engine | None = None) -> pd.DataFrame:
+def workstreams(engine: Engine) -> pd.DataFrame:
     w = Workstream.__table__
-    return _read(_engine(engine), select(w).order_by(w.c.sort_order))
+    return _read(engine, select(w).order_by(w.c.sort_order))
 
 
-def milestones(engine: Engine | None = None) -> pd.DataFrame:
+def milestones(engine: Engine) -> pd.DataFrame:
     """The programme milestones with workstream name, in code order."""
     ms = Milestone.__table__
     w = Workstream.__table__
@@ -511,24 +499,24 @@ def milestones(engine: Engine | None = None) -> pd.DataFrame:
         .join(w, w.c.code == ms.c.workstream_code)
         .order_by(ms.c.code)
     )
-    frame = _read(_engine(engine), query)
+    frame = _read(engine, query)
     for column in ("baseline_due", "forecast_due", "completed_on"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
 
 
-def milestone_history(engine: Engine | None = None, code: str | None = None) -> pd.DataFrame:
+def milestone_history(engine: Engine, code: str | None = None) -> pd.DataFrame:
     u = MilestoneUpdate.__table__
     query = select(u).order_by(u.c.changed_at.desc(), u.c.id.desc())
     if code is not None:
         query = query.where(u.c.milestone_code == code)
-    return _read(_engine(engine), query)
+    return _read(engine, query)
 
 
-def import_batches(engine: Engine | None = None) -> pd.DataFrame:
+def import_batches(engine: Engine) -> pd.DataFrame:
     """Every import batch, newest first: the import history and the list to undo from."""
     query = select(_b).order_by(_b.c.id.desc())
-    frame = _read(_engine(engine), query)
+    frame = _read(engine, query)
     frame["imported_at"] = pd.to_datetime(frame["imported_at"], utc=True)
     frame["undone_at"] = pd.to_datetime(frame["undone_at"], utc=True)
     return frame
@@ -553,8 +541,7 @@ class DataStatus:
         return self.observations > 0 and self.synthetic_observations == self.observations
 
 
-def data_status(engine: Engine | None = None) -> DataStatus:
-    engine = _engine(engine)
+def data_status(engine: Engine) -> DataStatus:
     query = select(
         func.count(_o.c.id),
         func.sum(case((_b.c.is_synthetic, 1), else_=0)),
@@ -582,11 +569,10 @@ def _as_date(value: object) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def table_counts(engine: Engine | None = None) -> dict[str, int]:
+def table_counts(engine: Engine) -> dict[str, int]:
     """Row counts of every table, for `python -m kpi info`."""
     from kpi.models import Base
 
-    engine = _engine(engine)
     with engine.connect() as conn:
         return {
             name: conn.execute(select(func.count()).select_from(table)).scalar_one()
@@ -594,9 +580,9 @@ def table_counts(engine: Engine | None = None) -> dict[str, int]:
         }
 
 
-def trust_role_counts(engine: Engine | None = None) -> dict[str, int]:
+def trust_role_counts(engine: Engine) -> dict[str, int]:
     t = Trust.__table__
-    frame = _read(_engine(engine), select(t.c.role, func.count()).group_by(t.c.role))
+    frame = _read(engine, select(t.c.role, func.count()).group_by(t.c.role))
     return dict(zip(frame.iloc[:, 0], frame.iloc[:, 1].astype(int), strict=True))
 
 
