@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from kpi import board_pack as report  # noqa: E402
 from kpi import images, queries  # noqa: E402
-from kpi.db import get_engine, prepare_database  # noqa: E402
+from kpi.bootstrap import prepare_database  # noqa: E402
+from kpi.db import get_engine  # noqa: E402
 from kpi.demo import load_demo  # noqa: E402
 
 TARGET_PDF_SECONDS = 30.0

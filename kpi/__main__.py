@@ -104,7 +104,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kpi.db import prepare_database
+    from kpi.bootstrap import prepare_database
     from kpi.demo import DEMO_SEED, last_complete_month, load_demo
 
     started = time.perf_counter()

@@ -2,8 +2,8 @@
 
 The URL comes from the environment variable KPI_DATABASE_URL, else from `[connections.kpi] url` in
 `.streamlit/secrets.toml`, else the embedded SQLite default `data/ahp_workforce.db` in the project.
-`prepare_database` creates and migrates an empty database and loads reference (and demo) data, so the
-app works on a fresh clone without any set-up step.
+kpi.bootstrap.prepare_database creates and migrates an empty database and loads reference (and demo)
+data, so the app works on a fresh clone without any set-up step; this module imports nothing above it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -342,37 +342,16 @@ def schema_is_current(engine: Engine) -> bool:
         return MigrationContext.configure(conn).get_current_revision() == head
 
 
-@dataclass(frozen=True)
-class PreparedDatabase:
-    migrated: bool
-    reference_loaded: bool
-    demo_rows: int
-
-
-def prepare_database(engine: Engine | None = None, *, with_demo: bool = True) -> PreparedDatabase:
-    """Make the database usable: migrate to head, load reference data if missing, and load the demo
-    data into a database that has no observations at all (first run of the app)."""
-    from kpi import demo, reference
-    from kpi.models import KPIDefinition, Observation
-
-    engine = engine or get_engine()
-    check_connection(engine)
-    migrated = False
-    if not schema_is_current(engine):
-        migrate(engine)
-        migrated = True
-    with session_scope(engine) as session:
-        needs_reference = not session.scalar(select(func.count()).select_from(KPIDefinition))
-    if needs_reference:
-        reference.load_reference(engine)
-    demo_rows = 0
-    if with_demo:
-        with session_scope(engine) as session:
-            empty = not session.scalar(select(func.count()).select_from(Observation))
-        if empty:
-            demo_rows = demo.load_demo(engine).observations
-    return PreparedDatabase(migrated=migrated, reference_loaded=needs_reference, demo_rows=demo_rows)
-
-
 def table_names(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
+
+
+def __getattr__(name: str) -> object:
+    """Temporary shim: `prepare_database` and `PreparedDatabase` moved to kpi.bootstrap (db imports
+    nothing above it). kpi/ui/database.py still imports them from here; when it imports kpi.bootstrap,
+    delete this function."""
+    if name in ("prepare_database", "PreparedDatabase"):
+        from kpi import bootstrap
+
+        return getattr(bootstrap, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

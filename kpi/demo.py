@@ -101,10 +101,6 @@ def _periods(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
 
 
-def _months_since(periods: pd.DatetimeIndex, anchor: dt.date) -> np.ndarray:
-    return (periods.year - anchor.year) * 12 + (periods.month - anchor.month)
-
-
 def generate_observations(
     end: dt.date, *, start: dt.date = DEMO_START, seed: int = DEMO_SEED
 ) -> pd.DataFrame:

@@ -20,7 +20,8 @@ from kpi import board_pack as report
 from kpi import images, queries
 from kpi.board_pack import ReportError
 from kpi.board_pack.collect import collect
-from kpi.db import get_engine, prepare_database
+from kpi.bootstrap import prepare_database
+from kpi.db import get_engine
 from kpi.demo import load_demo
 from kpi.models import Milestone, MilestoneUpdate
 from tests.conftest import add_observations

@@ -95,7 +95,8 @@ def serve_app(env: dict[str, str], log_path: Path, *args: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served by `streamlit run app.py` on a temporary SQLite database with demo data."""
-    from kpi.db import get_engine, prepare_database
+    from kpi.bootstrap import prepare_database
+    from kpi.db import get_engine
 
     folder = tmp_path_factory.mktemp("browser-db")
     database = f"sqlite:///{folder / 'browser.db'}"
