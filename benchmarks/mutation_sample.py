@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
     "queries": ("kpi/queries.py", ["tests/test_queries.py", "tests/test_rollup_rules.py"]),
     "spc": ("kpi/spc/rules.py", ["tests/test_spc.py", "tests/test_spc_rules.py", "tests/test_mdc.py"]),
-    "validation": ("kpi/ingest.py", ["tests/test_ingest.py"]),
+    "validation": ("kpi/ingest/rows.py", ["tests/test_ingest.py"]),
+    "validation-checks": ("kpi/ingest/checks.py", ["tests/test_ingest.py"]),
 }
 FLIPS: dict[type, type] = {
     ast.Lt: ast.LtE,
