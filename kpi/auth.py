@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 Role = Literal["board", "lead"]
-ROLES: tuple[Role, ...] = ("board", "lead")
 LOCAL_USER_EMAIL = "local-user@localhost"
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi import icons, spc
-from kpi.formats import KPI, format_target, format_value, uk_date
+from kpi.formats import KPI, direction_words, format_target, format_value, uk_date
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -26,7 +26,6 @@ NHS_LIGHT_BLUE = "#41B6E6"
 NHS_DARK_GREY = "#425563"
 NHS_MID_GREY = "#768692"
 NHS_PALE_GREY = "#E8EDEE"
-NHS_WARM_YELLOW = "#FFB81C"
 NHS_DARK_RED = "#8A1538"
 TARGET_RED = "#DE1B1B"
 FONT = "Arial, Helvetica, sans-serif"
@@ -237,7 +236,7 @@ def profession_heatmap(
     text = [
         [format_value(v, kpi.unit, kpi.decimals) if pd.notna(v) else "" for v in row] for row in pivot.values
     ]
-    better = {"up": "higher is better", "down": "lower is better"}.get(kpi.improvement, "")
+    better = direction_words(kpi.improvement).lower() if kpi.improvement != "neither" else ""
     unit = kpi.unit if kpi.unit != "GBP" else "£"
     fig = go.Figure(
         go.Heatmap(

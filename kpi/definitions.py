@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.formats import KPI, format_target
+from kpi.formats import KPI, direction_words, format_target
 
-DIRECTIONS = {"up": "Higher is better", "down": "Lower is better", "neither": "Neither direction is better"}
 GRAINS = {
     "trust_profession": "By trust, profession and month",
     "trust": "By trust and month",
@@ -46,7 +45,7 @@ def dictionary(catalogue: pd.DataFrame, kpis: dict[str, KPI]) -> list[Entry]:
         kpi = kpis[row["code"]]
         facts = [
             ("Unit", "£" if kpi.unit == "GBP" else kpi.unit),
-            ("Better when", DIRECTIONS[kpi.improvement]),
+            ("Better when", direction_words(kpi.improvement)),
         ]
         if kpi.target is not None:
             facts.append(("Target", format_target(kpi.target, kpi.unit)))

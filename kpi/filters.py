@@ -15,18 +15,17 @@ Pages add their own (workstream, view, kpi, month, ...) through `parse_choice`.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from kpi.formats import month_key, month_label
+from kpi.months import parse_month
 from kpi.queries import KPIFilter
 from kpi.text import escape_markdown
 
 SHARED_PARAMS = frozenset({"from", "to", "collab", "trust", "profession"})  # the sidebar's, on every page
 DEFAULT_MONTHS = 36  # the default period: the last three years, enough for SPC limits
 QUOTE_LIMIT = 60  # characters of a URL value quoted back; a link can carry kilobytes
-_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-\d{1,2})?\s*$")
 
 
 @dataclass(frozen=True)
@@ -84,16 +83,6 @@ def quote(raw: object) -> str:
 
 def default_selection(choices: FilterChoices) -> Selection:
     return Selection(period_from=choices.default_from, period_to=choices.default_to)
-
-
-def parse_month(text: str) -> dt.date | None:
-    match = _MONTH.match(text or "")
-    if not match:
-        return None
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        return None
-    return dt.date(year, month, 1)
 
 
 def _first(params: Mapping[str, Sequence[str]], name: str) -> str | None:

@@ -24,7 +24,6 @@ HEADLINE_KPIS = (
     "BME_SHARE",
 )
 SPARKLINE_MONTHS = 24
-ARROWS = {"better": "▲", "worse": "▼", "higher": "▲", "lower": "▼", "no change": "■", "": ""}
 
 SCORECARD_COLUMNS = [
     "kpi_code",
