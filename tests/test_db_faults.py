@@ -27,8 +27,8 @@ from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from kpi import db
-from kpi.ingest import planning
 from kpi.db import UNREACHABLE, database_health, get_engine, migrate
+from kpi.ingest import planning
 from kpi.models import ImportBatch, Observation
 from kpi.reference import load_reference
 from kpi.ui import OUTAGE_TITLE, PAGE_FAILED

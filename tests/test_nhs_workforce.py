@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from kpi.auth import PermissionDenied, User
 from kpi.ingest import apply_import, undo_batch
-from kpi.models import ImportBatch
 from kpi.ingest.adapters.nhs_workforce import REASONS, SOURCE, prepare_nhs_workforce
+from kpi.models import ImportBatch
 from tests.test_ingest import observation, observations_checksum, snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nhs_workforce"
