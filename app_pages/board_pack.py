@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from kpi import images, report, ui
+from kpi import board_pack, images, ui
 from kpi.formats import month_label
 
 logger = logging.getLogger("kpi.board_pack")
@@ -80,7 +80,7 @@ if pdf_blocked:
     )
 
 wanted = (db, scope, month, fmt)
-file_name = report.report_file_name(scope, month, fmt)
+file_name = board_pack.report_file_name(scope, month, fmt)
 ready = st.session_state.get(PACK, {}).get("wanted") == wanted
 if st.button(
     "Build the board pack" if not ready else "Build it again",
@@ -93,14 +93,14 @@ if st.button(
     bar = st.progress(0.0, text="Starting")
     started = time.perf_counter()
     try:
-        data = report.build_report(
+        data = board_pack.build_report(
             ui.engine(),
             scope=scope,
             period_end=dt.date.fromisoformat(f"{month}-01"),
             fmt=fmt,
             progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
         )
-    except (report.ReportError, images.ImageExportUnavailable, images.ImageExportError) as exc:
+    except (board_pack.ReportError, images.ImageExportUnavailable, images.ImageExportError) as exc:
         bar.empty()
         st.error(str(exc), title="The board pack could not be built", icon=":material/error:")
     except Exception:

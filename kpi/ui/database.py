@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from kpi import queries
+from kpi.bootstrap import prepare_database
 from kpi.db import (
     ENV_VAR,
     UNREACHABLE,
@@ -24,7 +25,6 @@ from kpi.db import (
     database_health,
     database_url,
     get_engine,
-    prepare_database,
 )
 from kpi.formats import month_label
 from kpi.text import escape_markdown, redact_secrets, url_password

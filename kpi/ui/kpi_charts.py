@@ -115,7 +115,7 @@ def chart_view(key: str) -> str:
         list(VIEWS),
         key=key,
         url_name="view",
-        format_func=VIEWS.get,
+        format_func=VIEWS.__getitem__,
         widget="segmented",
         help="SPC shows each KPI as an XmR chart with NHS England's Making Data Count rules: grey points are "
         "common cause; blue improvement, orange concern, purple neither; icons summarise the latest "
@@ -134,7 +134,7 @@ def chart_controls(prefix: str, scopes: Sequence[str], names: dict[str, str]) ->
             scopes,
             key=f"{prefix}_spc_scope",
             url_name="spc_scope",
-            format_func=names.get,
+            format_func=lambda code: names.get(code, code),
             widget="segmented",
         )
     how_to_read_charts()

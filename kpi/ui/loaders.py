@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from kpi import filters, mdc, queries, report, scopes
+from kpi import board_pack, filters, mdc, queries, scopes
 from kpi.db import get_engine
 from kpi.formats import KPI, month_key
 from kpi.queries import KPIFilter
@@ -159,7 +159,7 @@ def _icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str)
 @_cached
 def pack_months(db_url: str, scope: str) -> list[str]:
     """'YYYY-MM' keys of the months with data for a board-pack scope, newest first."""
-    return [month_key(m) for m in reversed(report.scope_months(get_engine(db_url), scope))]
+    return [month_key(m) for m in reversed(board_pack.scope_months(get_engine(db_url), scope))]
 
 
 def pack_scopes(db_url: str) -> list[str]:

@@ -20,6 +20,7 @@ _LOCAL_ROLE = "local_role"
 _ROLE_PARAM = "as"  # local mode only: ?as=board keeps "Acting as: Board member" across a reload
 _MODE = "deployment_mode"
 MISCONFIGURED = "Sign-in is misconfigured"
+ROLE_NAMES = {"lead": "Workforce lead", "board": "Board member"}  # the local-mode role switch
 
 
 def secrets_paths() -> list[str]:
@@ -132,7 +133,8 @@ def sign_in_page() -> None:
         "Sign in with your NHS account to continue."
     )
     providers = deployment.providers(st.secrets["auth"])
-    for provider in providers or [None]:
+    choices: list[str | None] = [*providers] or [None]
+    for provider in choices:
         st.button(
             "Sign in" if len(providers) < 2 else f"Sign in with {provider}",
             type="primary",
@@ -166,7 +168,7 @@ def account_panel(user: User) -> None:
                 ["lead", "board"],
                 key=_LOCAL_ROLE,
                 persist_state="session",
-                format_func={"lead": "Workforce lead", "board": "Board member"}.get,
+                format_func=ROLE_NAMES.__getitem__,
                 required=True,
                 help="Try the dashboard as a board member (read-only) or as the workforce lead (imports and "
                 "milestone updates).",

@@ -23,56 +23,13 @@ def sidebar_filters() -> filters.Selection:
     professions, kept in the URL. Returns the selection in force."""
     url = db()
     choices = loaders.filter_choices(url)
-    labels = loaders.trust_labels(url)
     if url_state.seeding() or _COLLAB not in st.session_state:
-        selection, warnings = filters.parse_url(url_state.arrived_params(), choices)
-        url_state.warn(warnings)
-        if choices.months:
-            st.session_state[_FROM] = month_key(selection.period_from)
-            st.session_state[_TO] = month_key(selection.period_to)
-        st.session_state[_COLLAB] = selection.collaborative or BOTH
-        st.session_state[_TRUSTS] = list(selection.trusts)
-        st.session_state[_PROFESSIONS] = list(selection.professions)
-
+        _seed_from_url(choices)
     with st.sidebar:
         st.header("Filters", anchor=False)
         period_from, period_to = _period_filter(choices)
-
-        if st.session_state.get(_COLLAB) not in (BOTH, *choices.collaboratives):
-            st.session_state[_COLLAB] = BOTH
-        collab_choice = st.segmented_control(
-            "Collaborative",
-            [BOTH, *choices.collaboratives],
-            key=_COLLAB,
-            persist_state="session",
-            required=True,
-            help="CMAST: acute and specialist trusts. MHLDC: mental health, learning disability and "
-            "community trusts. Four trusts belong to both.",
-        )
-        collaborative = None if collab_choice in (None, BOTH) else collab_choice
-
-        allowed = choices.trusts_for(collaborative)
-        chosen = [code for code in st.session_state.get(_TRUSTS, []) if code in allowed]
-        dropped = [code for code in st.session_state.get(_TRUSTS, []) if code not in allowed]
-        st.session_state[_TRUSTS] = chosen
-        trust_codes = st.multiselect(
-            "Trusts",
-            list(allowed),
-            key=_TRUSTS,
-            persist_state="session",
-            format_func=lambda code: labels.get(code, code),
-            placeholder="All trusts" if collaborative is None else f"All {collaborative} trusts",
-            help="Pick trusts to see them against their collaborative and the system. "
-            "NWAS, a system partner, is outside the collaborative and system totals.",
-        )
-        if dropped:
-            st.caption(
-                "Not in "
-                + (collaborative or "the list")
-                + ", so taken off: "
-                + ", ".join(labels.get(c, c) for c in dropped)
-            )
-
+        collaborative = _collaborative_filter(choices)
+        trust_codes = _trust_filter(choices, collaborative, loaders.trust_labels(url))
         profession_codes = st.multiselect(
             "Professions",
             list(choices.professions),
@@ -95,6 +52,62 @@ def sidebar_filters() -> filters.Selection:
     page_params = {k: v for k, v in url_state.arrived_params().items() if k not in filters.SHARED_PARAMS}
     url_state.write_url({**page_params, **shared})
     return selection
+
+
+def _seed_from_url(choices: filters.FilterChoices) -> None:
+    """Set the filter widgets from the link (a new session, or a URL changed outside the app)."""
+    selection, warnings = filters.parse_url(url_state.arrived_params(), choices)
+    url_state.warn(warnings)
+    if choices.months:
+        st.session_state[_FROM] = month_key(selection.period_from)
+        st.session_state[_TO] = month_key(selection.period_to)
+    st.session_state[_COLLAB] = selection.collaborative or BOTH
+    st.session_state[_TRUSTS] = list(selection.trusts)
+    st.session_state[_PROFESSIONS] = list(selection.professions)
+
+
+def _collaborative_filter(choices: filters.FilterChoices) -> str | None:
+    """Both collaboratives (None) or one."""
+    if st.session_state.get(_COLLAB) not in (BOTH, *choices.collaboratives):
+        st.session_state[_COLLAB] = BOTH
+    collab_choice = st.segmented_control(
+        "Collaborative",
+        [BOTH, *choices.collaboratives],
+        key=_COLLAB,
+        persist_state="session",
+        required=True,
+        help="CMAST: acute and specialist trusts. MHLDC: mental health, learning disability and "
+        "community trusts. Four trusts belong to both.",
+    )
+    return None if collab_choice in (None, BOTH) else collab_choice
+
+
+def _trust_filter(
+    choices: filters.FilterChoices, collaborative: str | None, labels: dict[str, str]
+) -> list[str]:
+    """The trusts chosen, narrowed to the collaborative; trusts taken off by that are named."""
+    allowed = choices.trusts_for(collaborative)
+    chosen = [code for code in st.session_state.get(_TRUSTS, []) if code in allowed]
+    dropped = [code for code in st.session_state.get(_TRUSTS, []) if code not in allowed]
+    st.session_state[_TRUSTS] = chosen
+    trust_codes = st.multiselect(
+        "Trusts",
+        list(allowed),
+        key=_TRUSTS,
+        persist_state="session",
+        format_func=lambda code: labels.get(code, code),
+        placeholder="All trusts" if collaborative is None else f"All {collaborative} trusts",
+        help="Pick trusts to see them against their collaborative and the system. "
+        "NWAS, a system partner, is outside the collaborative and system totals.",
+    )
+    if dropped:
+        st.caption(
+            "Not in "
+            + (collaborative or "the list")
+            + ", so taken off: "
+            + ", ".join(labels.get(c, c) for c in dropped)
+        )
+    return trust_codes
 
 
 def _period_filter(choices: filters.FilterChoices) -> tuple[dt.date | None, dt.date | None]:
@@ -147,7 +160,7 @@ def workstream_filter(key: str, default: str = "PLAN") -> str:
         key=key,
         url_name="workstream",
         default=default,
-        format_func=names.get,
+        format_func=lambda code: names.get(code, code),
         container=st.session_state.get(_PAGE_FILTERS),
         help="The workstream whose KPIs this page shows.",
     )

@@ -5,6 +5,7 @@ KPI's definition and the key to the charts, one click away."""
 from __future__ import annotations
 
 import functools
+from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,6 +17,8 @@ from kpi.icons import CHART_MARKS, icon_key
 from kpi.labels import FilterWords, describe
 from kpi.ui import loaders
 from kpi.ui.database import db
+
+_IMAGES: tuple[tuple[Literal["png", "svg"], str], ...] = (("png", "image/png"), ("svg", "image/svg+xml"))
 
 
 def image_caption(
@@ -95,7 +98,7 @@ def show_chart(
         if not available:
             st.caption(reason)
             return
-        for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+        for fmt, mime in _IMAGES:
             st.download_button(
                 f"Image ({fmt.upper()})",
                 data=functools.partial(images.chart_image, figure, fmt, caption=caption),
