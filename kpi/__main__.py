@@ -231,7 +231,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_import_nhs_workforce(args: argparse.Namespace) -> int:
-    from kpi import nhs_workforce
+    from kpi.ingest.adapters import nhs_workforce
 
     return _import(args, nhs_workforce.prepare_nhs_workforce)
 

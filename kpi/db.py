@@ -344,14 +344,3 @@ def schema_is_current(engine: Engine) -> bool:
 
 def table_names(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
-
-
-def __getattr__(name: str) -> object:
-    """Temporary shim: `prepare_database` and `PreparedDatabase` moved to kpi.bootstrap (db imports
-    nothing above it). kpi/ui/database.py still imports them from here; when it imports kpi.bootstrap,
-    delete this function."""
-    if name in ("prepare_database", "PreparedDatabase"):
-        from kpi import bootstrap
-
-        return getattr(bootstrap, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
