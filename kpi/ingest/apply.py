@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kpi.auth import User, require_lead
 from kpi.db import session_scope
-from kpi.ingest import planning
+from kpi.ingest import planning, tables
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.planning import Plan
 from kpi.ingest.preview import ImportPreview, ImportResult
@@ -30,11 +30,10 @@ from kpi.ingest.writing import (
     lock_for_writing,
     write_in_chunks,
 )
-from kpi.models import ImportBatch, Observation, ReplacedObservation
 
-_o = Observation.__table__
-_b = ImportBatch.__table__
-_r = ReplacedObservation.__table__
+_o = tables.observations
+_b = tables.batches
+_r = tables.replaced_observations
 _REPLACED_COLUMNS = [
     "batch_id",
     "kpi_code",

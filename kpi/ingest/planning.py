@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
-from kpi.models import ImportBatch, Observation
+from kpi.ingest import tables
 
-_o = Observation.__table__
-_b = ImportBatch.__table__
+_o = tables.observations
+_b = tables.batches
 
 
 PLAN_COLUMNS = [

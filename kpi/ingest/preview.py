@@ -12,15 +12,15 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from kpi.ingest import tables
 from kpi.ingest.constants import MAX_BYTES, Progress, no_progress
 from kpi.ingest.lookups import load_reference_data
 from kpi.ingest.planning import PLAN_COLUMNS, Plan, plan
 from kpi.ingest.problems import Notice, Problem, ProblemKind, ProblemLog, more_problems_text
 from kpi.ingest.reading import read_table
 from kpi.ingest.validation import empty_records, validate_table
-from kpi.models import ImportBatch
 
-_b = ImportBatch.__table__
+_b = tables.batches
 
 
 @dataclass

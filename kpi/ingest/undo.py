@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from kpi.auth import User, require_lead
 from kpi.db import session_scope
+from kpi.ingest import tables
 from kpi.ingest.constants import DEMO_SOURCE, Progress, no_progress
 from kpi.ingest.planning import observation_key, stored_figures
 from kpi.ingest.writing import (
@@ -23,11 +24,10 @@ from kpi.ingest.writing import (
     lock_for_writing,
     write_in_chunks,
 )
-from kpi.models import ImportBatch, Observation, ReplacedObservation
 
-_o = Observation.__table__
-_b = ImportBatch.__table__
-_r = ReplacedObservation.__table__
+_o = tables.observations
+_b = tables.batches
+_r = tables.replaced_observations
 
 
 class UndoRefused(ValueError):

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, text, update
 
-from kpi.models import Observation
+from kpi.ingest import tables
 
-_o = Observation.__table__
+_o = tables.observations
 WRITE_CHUNK = 10_000
 # The columns of an observation row as written.
 OBSERVATION_COLUMNS = [
