@@ -31,7 +31,7 @@ scope = ui.page_choice(
     help="The system total counts each trust once; a collaborative counts all its members.",
 )
 level = scopes.level_of(scope, ui.collaborative_codes(db))
-scope_filter = flt if level != "trust" else flt.but(trusts=(scope,))
+scope_filter = scopes.scope_filter(flt, scope, level)
 # The figures for one scope are shaped by the scope, the professions and the period; the trust and
 # collaborative choices only decide which scopes can be picked.
 shaping = dataclasses.replace(sel, trusts=(), collaborative=None)
@@ -40,7 +40,7 @@ scope_name = names.get(scope, scope)
 ui.shown_line(shaping, scope=scope_name)
 latest = ui.latest(db, scope_filter, level)
 history = ui.series(db, scope_filter, level)
-workstream_names = dict(zip(ui.workstreams(db)["code"], ui.workstreams(db)["name"], strict=True))
+workstream_names = ui.workstream_names(db)
 card = scorecard.scorecard(latest, history, kpis, scope, workstream_names)
 
 if sel.professions:

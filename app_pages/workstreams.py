@@ -12,7 +12,7 @@ sel = ui.selection()
 kpis = ui.kpis(db)
 names = ui.scope_names(db)
 streams = ui.workstreams(db)
-stream_names = dict(zip(streams["code"], streams["name"], strict=True))
+stream_names = ui.workstream_names(db)
 
 st.title("Workstreams", anchor=False)
 st.caption(
@@ -27,7 +27,7 @@ st.markdown(streams.set_index("code").loc[code, "description"])
 flt = sel.to_kpi_filter().but(workstreams=(code,))
 system = ui.series(db, flt, "system")
 collabs = ui.series(db, flt, "collaborative")
-order = ui.scope_options(db, sel)[: 1 + (1 if sel.collaborative else 2)]
+order = ui.scope_options(db, dataclasses.replace(sel, trusts=()))  # the system and collaboratives
 stream_kpis = [kpi for kpi in kpis.values() if kpi.workstream_code == code]
 view, spc_scope = ui.chart_controls("ws", order, names)
 # System and collaborative lines: the trust choice does not change them, so it is not claimed.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from kpi.queries import SYSTEM_CODE, Level
+from kpi.queries import SYSTEM_CODE, KPIFilter, Level
 
 PACK_SYSTEM = "system"  # the board pack's (and the CLI's) word for the whole system
 SYSTEM_LABEL = "C&M system"
@@ -24,6 +24,12 @@ def level_of(scope_code: str, collaborative_codes: Iterable[str]) -> Level:
     if scope_code == SYSTEM_CODE:
         return "system"
     return "collaborative" if scope_code in set(collaborative_codes) else "trust"
+
+
+def scope_filter(flt: KPIFilter, scope_code: str, level: Level) -> KPIFilter:
+    """The filter for one scope's figures at its level: narrowed to the trust for a trust; as it is for
+    the system or a collaborative (whose rows carry the scope code)."""
+    return flt.but(trusts=(scope_code,)) if level == "trust" else flt
 
 
 def membership_label(trust_collaboratives: Sequence[str], collaborative_codes: Sequence[str]) -> str:

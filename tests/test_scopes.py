@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from kpi import batches, scopes
-from kpi.queries import SYSTEM_CODE
+from kpi.queries import SYSTEM_CODE, KPIFilter
 
 COLLABS = ["CMAST", "MHLDC"]
 
@@ -23,6 +23,13 @@ def test_level_of_a_scope_follows_the_collaborative_codes(scope, level):
 def test_level_of_a_new_collaborative_is_collaborative_not_trust():
     assert scopes.level_of("NEWC", [*COLLABS, "NEWC"]) == "collaborative"
     assert scopes.level_of("CMAST", ["MHLDC"]) == "trust"  # only the codes given count
+
+
+def test_scope_filter_narrows_to_the_trust_only_for_a_trust():
+    flt = KPIFilter(trusts=("RBS", "RW4"), collaboratives=("CMAST",))
+    assert scopes.scope_filter(flt, "RW4", "trust").trusts == ("RW4",)
+    assert scopes.scope_filter(flt, "CMAST", "collaborative") == flt
+    assert scopes.scope_filter(flt, SYSTEM_CODE, "system") == flt
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,7 @@ from kpi.ui.loaders import (
     trust_label,
     trust_labels,
     trusts,
+    workstream_names,
     workstreams,
 )
 from kpi.ui.pages import PAGE_FAILED, check_page_found, requested_page, run_page
@@ -169,5 +170,6 @@ __all__ = [
     "url_warnings",
     "user",
     "workstream_filter",
+    "workstream_names",
     "workstreams",
 ]

@@ -93,6 +93,12 @@ def scope_names(db_url: str) -> dict[str, str]:
 
 
 @_cached
+def workstream_names(db_url: str) -> dict[str, str]:
+    frame = workstreams(db_url)
+    return dict(zip(frame["code"], frame["name"], strict=True))
+
+
+@_cached
 def profession_names(db_url: str) -> dict[str, str]:
     frame = professions(db_url)
     return dict(zip(frame["code"], frame["name"], strict=True))

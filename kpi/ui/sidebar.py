@@ -10,6 +10,7 @@ import streamlit as st
 
 from kpi import filters, scopes
 from kpi.formats import month_key, month_label
+from kpi.months import parse_month
 from kpi.ui import loaders, url_state
 from kpi.ui.database import db
 
@@ -138,7 +139,7 @@ def _period_filter(choices: filters.FilterChoices) -> tuple[dt.date | None, dt.d
             format_func=label,
             help="The last month shown. It is the 'latest' month on cards and tables.",
         )
-    period_from, period_to = filters.parse_month(start), filters.parse_month(end)
+    period_from, period_to = parse_month(start), parse_month(end)
     if period_from and period_to and period_from > period_to:
         st.caption(f"From is after To, so the period shown is {label(end)} to {label(start)}.")
         period_from, period_to = period_to, period_from
@@ -152,11 +153,10 @@ def _month_option_label(key: str) -> str:
 def workstream_filter(key: str, default: str = "PLAN") -> str:
     """The workstream choice, in the sidebar under the shared filters, on the pages where it applies;
     kept in the URL as ?workstream=CODE."""
-    streams = loaders.workstreams(db())
-    names = dict(zip(streams["code"], streams["name"], strict=True))
+    names = loaders.workstream_names(db())
     return url_state.page_choice(
         "Workstream",
-        list(streams["code"]),
+        list(names),
         key=key,
         url_name="workstream",
         default=default,

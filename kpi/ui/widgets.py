@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import charts, export, filters, images
-from kpi.formats import KPI, format_target, month_key, month_label
+from kpi.formats import KPI, direction_words, format_target, month_key, month_label
 from kpi.icons import CHART_MARKS, icon_key
 from kpi.labels import FilterWords, describe
 from kpi.ui import loaders
@@ -170,13 +170,10 @@ def definition_popover(kpi: KPI) -> None:
             st.caption("Rolled up as the sum of numerators over the sum of denominators.")
         else:
             st.caption("Rolled up by adding trusts' figures.")
-        better = {
-            "up": "Higher is better",
-            "down": "Lower is better",
-            "neither": "Neither direction is better",
-        }
         target = f"Target {format_target(kpi.target, kpi.unit)}. " if kpi.target is not None else ""
-        st.caption(f"{better[kpi.improvement]}. {target}Source: {kpi.source}. Frequency: {kpi.frequency}.")
+        st.caption(
+            f"{direction_words(kpi.improvement)}. {target}Source: {kpi.source}. Frequency: {kpi.frequency}."
+        )
 
 
 def how_to_read_charts() -> None:
