@@ -1,6 +1,6 @@
 # The two commands of the README. Both set up everything they need in .venv on first use.
 #   make run    start the dashboard on the embedded SQLite database (created with demo data)
-#   make test   lint and run the whole test suite
+#   make test   lint, type-check kpi/ and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -12,6 +12,7 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.dev

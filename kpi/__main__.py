@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -313,13 +314,13 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     return parser
 
 
-def _report_format(args: argparse.Namespace) -> str:
-    if getattr(args, "format", None):
-        return args.format
+def _report_format(args: argparse.Namespace) -> Literal["pdf", "html"]:
+    """--format, else the --out file's suffix, else PDF."""
+    chosen = getattr(args, "format", None)
     out = getattr(args, "out", None)
-    if out and Path(out).suffix.lower().lstrip(".") in REPORT_FORMATS:
-        return Path(out).suffix.lower().lstrip(".")
-    return "pdf"
+    if not chosen and out:
+        chosen = Path(out).suffix.lower().lstrip(".")
+    return "html" if chosen == "html" else "pdf"
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -93,7 +93,7 @@ def csv_bytes(frame: pd.DataFrame, *, provenance: Provenance | None = None) -> b
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def rounded(value: object, decimals: int) -> float | int | None:
+def rounded(value: Any, decimals: int) -> float | int | None:
     """A figure rounded to `decimals` places without float noise (1528.3999999999999 -> 1528.4), a
     whole number as an int, -0.0 as 0; None for no figure."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):

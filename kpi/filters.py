@@ -156,13 +156,13 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
     by_name = {name.lower(): code for code, name in choices.profession_names.items()}
     for raw in params.get("profession") or []:
         key = raw.strip()
-        code = key.upper() if key.upper() in choices.professions else by_name.get(key.lower())
-        if code is None:
+        found = key.upper() if key.upper() in choices.professions else by_name.get(key.lower())
+        if found is None:
             warnings.append(
                 f"The link's profession {quote(raw)} is not one of the 14 AHP professions; ignored."
             )
-        elif code not in professions:
-            professions.append(code)
+        elif found not in professions:
+            professions.append(found)
 
     return (
         Selection(period_from, period_to, collaborative, tuple(trusts), tuple(professions)),

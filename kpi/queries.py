@@ -231,11 +231,11 @@ def _reporting_codes(trusts: tuple[str, ...] | None, collaboratives: tuple[str, 
 def _trust_months(flt: KPIFilter, *, narrow: bool = False):
     """One row per KPI, trust (after mergers) and month, professions combined by the profession rule.
     With `narrow`, only rows that can count for the filter's trusts and collaboratives are read."""
-    base = _observations(flt).where(_o.c.trust_code.is_not(None))
+    query = _observations(flt).where(_o.c.trust_code.is_not(None))
     condition = _reporting_codes(flt.trusts, flt.collaboratives) if narrow else None
     if condition is not None:
-        base = base.where(condition)
-    base = base.subquery("obs")
+        query = query.where(condition)
+    base = query.subquery("obs")
     pc = base.c.profession_code
     return (
         select(

@@ -148,9 +148,11 @@ REFERENCE_FILES = (
 )
 
 
-def _sync(session: Session, model: type, rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
+def _sync(session: Session, model: type[Any], rows: list[dict[str, Any]], key: tuple[str, ...]) -> None:
     """Make `model`'s table hold exactly `rows`, matched on the natural `key` (surrogate ids kept)."""
-    existing = {tuple(getattr(obj, k) for k in key): obj for obj in session.scalars(select(model))}
+    existing: dict[tuple[Any, ...], Any] = {
+        tuple(getattr(obj, k) for k in key): obj for obj in session.scalars(select(model))
+    }
     for row in rows:
         obj = existing.pop(tuple(row[k] for k in key), None)
         if obj is None:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from kpi import queries
 from kpi.charts import file_stem
 from kpi.months import parse_month
+from kpi.scopes import trust_label
 
 Format = Literal["pdf", "html"]
 FORMATS: tuple[str, ...] = ("pdf", "html")
@@ -25,7 +26,7 @@ class Scope:
     """What the pack covers: `code` as the user gives it (system, CMAST, MHLDC or an ODS code)."""
 
     code: str
-    level: str  # "system", "collaborative" or "trust"
+    level: queries.Level
     series_code: str  # scope_code in kpi_series ("C&M" for the system)
     name: str  # full name, for the cover
     short: str  # short name, for chart titles and the footer
@@ -49,10 +50,8 @@ def resolve_scope(engine: Engine, scope: str) -> Scope:
     trusts = queries.trusts(engine)
     for row in trusts.itertuples():
         if text.upper() == row.ods_code:
-            role = {"partner": ", system partner", "predecessor": ", merged"}.get(row.role, "")
-            return Scope(
-                row.ods_code, "trust", row.ods_code, f"{row.name} ({row.ods_code}{role})", row.short_name
-            )
+            label = trust_label(str(row.name), str(row.ods_code), str(row.role))
+            return Scope(row.ods_code, "trust", row.ods_code, label, row.short_name)
     shown = text if len(text) <= 40 else text[:37] + "..."
     raise ReportError(
         f"Unknown scope {shown!r}: use system, {', '.join(collaboratives['code'])} or a trust's ODS code "

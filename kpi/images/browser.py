@@ -61,7 +61,7 @@ def browser_path() -> str | None:
 
 
 def _usable(path: str | None) -> bool:
-    return bool(path) and Path(path).is_file() and os.access(path, os.X_OK)
+    return path is not None and Path(path).is_file() and os.access(path, os.X_OK)
 
 
 def images_available() -> tuple[bool, str]:
@@ -115,7 +115,7 @@ class _WarmBrowser:
     def kaleido(self):
         """The running kaleido, started (or restarted, after a crash or a change of browser) as needed."""
         path = browser_path()
-        if not _usable(path):
+        if path is None or not _usable(path):
             raise ImageExportUnavailable(UNAVAILABLE_REASON)
         with self._lock:
             if self._alive() and self._path == path:

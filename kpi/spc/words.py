@@ -282,7 +282,7 @@ def _assurance_clause(
         "pass": "it will consistently be met",
         "fail": "it will consistently be missed",
         "hit_or_miss": "it will be hit and missed",
-    }[result.assurance]
+    }[result.assurance or "hit_or_miss"]
     return f"; {target}, so {outcome}"
 
 
