@@ -39,3 +39,30 @@ def test_a_count_may_reach_the_kpi_maximum_but_not_pass_it(engine):
     assert problems(engine, "2025-03,REM,PHYSIO,SIP_FTE,5000,,") == []
     found = problems(engine, "2025-03,REM,PHYSIO,SIP_FTE,5000.5,,")
     assert [column for column, _ in found] == ["value"]
+
+
+def test_a_count_given_only_a_numerator_is_refused_as_one_given_both(engine):
+    only_numerator = problems(engine, "2025-03,REM,,SIP_FTE,,5,")
+    assert [column for column, _ in only_numerator] == ["numerator"]
+    only_denominator = problems(engine, "2025-03,REM,,SIP_FTE,12,,5")
+    assert [column for column, _ in only_denominator] == ["numerator"]
+    assert "not a numerator" in only_denominator[0][1]
+
+
+def test_an_unknown_trust_on_a_system_only_kpi_is_reported_once_as_unknown(engine):
+    assert problems(engine, "2025-03,XYZ,,FUNDING_SECURED,100,,") == [
+        ("trust_code", 'Unknown trust code "XYZ".')
+    ]
+    assert problems(engine, "2025-03,REM,,FUNDING_SECURED,100,,") == [
+        (
+            "trust_code",
+            'FUNDING_SECURED is collected for the whole system only, not by trust (trust_code is "REM").',
+        )
+    ]
+    assert problems(engine, "2025-03,,,FUNDING_SECURED,100,,") == []
+
+
+def test_a_data_column_with_no_heading_is_named_by_its_letter(engine):
+    data = "\n".join([HEADER + ",", "2025-03,REM,,SIP_FTE,12,,,7"]).encode()
+    found = [(p.row, p.column, p.message) for p in prepare_import(engine, "rules.csv", data).problems]
+    assert found == [(1, "(column H, no heading)", 'Unknown column "(column H, no heading)".')]
