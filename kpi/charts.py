@@ -410,6 +410,22 @@ def spc_figure(
     reading to the chart's width: about 120 for a full-width chart, 60 for one of two side by side."""
     points = result.points.assign(date=dates)
     fig = go.Figure()
+    _add_joining_line(fig, points)
+    _add_means_and_limits(fig, points, result.chart_type)
+    _add_typed_points(fig, points, kpi)
+    if result.chart_type == "trend":  # no point types: every point alike, named for what it is
+        _add_trend_points(fig, points, kpi, spc.ACCUMULATION_LABELS[result.accumulation])
+    add_target_line(fig, kpi)
+    prefix, suffix = _unit_suffix(kpi)
+    fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
+    heading = title or f"{kpi.title_with_unit}: {scope_name}"
+    fig = _lay_out_spc(fig, result.chart_type, kpi, heading, reading, height=height, text_width=text_width)
+    _add_icons(fig, result)
+    return fig
+
+
+def _add_joining_line(fig: go.Figure, points: pd.DataFrame) -> None:
+    """The thin grey line through the points, across any gaps."""
     fig.add_trace(
         go.Scatter(
             x=points["date"],
@@ -421,58 +437,65 @@ def spc_figure(
             connectgaps=True,
         )
     )
-    trend = result.chart_type == "trend"
+
+
+def _add_means_and_limits(fig: go.Figure, points: pd.DataFrame, chart_type: str) -> None:
+    """Each segment's mean (not on a plain trend) and, on an XmR chart, its process limits; only the
+    first segment's lines appear in the legend."""
     for segment, rows in points.groupby("segment", sort=True):
         first = bool(segment == points["segment"].min())
-        if not trend:
+        if chart_type != "trend":
             fig.add_trace(_flat_line(rows, "mean", "Mean", spc.COLOUR_MEAN, "solid", 2, first))
-        if result.chart_type == "xmr":
+        if chart_type == "xmr":
             fig.add_trace(_flat_line(rows, "upl", "Process limits", NHS_DARK_GREY, "dash", 1.5, first))
             fig.add_trace(_flat_line(rows, "lpl", "Process limits", NHS_DARK_GREY, "dash", 1.5, False))
+
+
+def _point_markers(
+    rows: pd.DataFrame, kpi: KPI, label: str, *, symbol: str, size: int, colour: str
+) -> go.Scatter:
+    """One legend entry of points, each hovering with its month, formatted value and `label`."""
+    return go.Scatter(
+        x=rows["date"],
+        y=rows["value"],
+        mode="markers",
+        name=label,
+        marker={
+            "symbol": symbol,
+            "size": size,
+            "color": colour,
+            "line": {"width": 1, "color": "white"},
+        },
+        customdata=[[format_value(v, kpi.unit, max(kpi.decimals, 1))] for v in rows["value"]],
+        hovertemplate=f"<b>%{{x|%b %Y}}</b>: %{{customdata[0]}}<br>{label}<extra></extra>",
+    )
+
+
+def _add_typed_points(fig: go.Figure, points: pd.DataFrame, kpi: KPI) -> None:
+    """The points of each SPC point type present, coloured and shaped by type."""
     for point_type, (label, symbol) in POINT_STYLES.items():
         rows = points[points["point_type"] == point_type]
         if rows.empty:
             continue
         fig.add_trace(
-            go.Scatter(
-                x=rows["date"],
-                y=rows["value"],
-                mode="markers",
-                name=label,
-                marker={
-                    "symbol": symbol,
-                    "size": 10,
-                    "color": spc.POINT_TYPE_COLOURS[point_type],
-                    "line": {"width": 1, "color": "white"},
-                },
-                customdata=[[format_value(v, kpi.unit, max(kpi.decimals, 1))] for v in rows["value"]],
-                hovertemplate=f"<b>%{{x|%b %Y}}</b>: %{{customdata[0]}}<br>{label}<extra></extra>",
+            _point_markers(
+                rows, kpi, label, symbol=symbol, size=10, colour=spc.POINT_TYPE_COLOURS[point_type]
             )
         )
-    if trend:  # no point types: every point alike, named for what it is
-        label = spc.ACCUMULATION_LABELS[result.accumulation]
-        rows = points[points["value"].notna()]
-        fig.add_trace(
-            go.Scatter(
-                x=rows["date"],
-                y=rows["value"],
-                mode="markers",
-                name=label,
-                marker={
-                    "symbol": "circle",
-                    "size": 8,
-                    "color": NHS_BLUE,
-                    "line": {"width": 1, "color": "white"},
-                },
-                customdata=[[format_value(v, kpi.unit, max(kpi.decimals, 1))] for v in rows["value"]],
-                hovertemplate=f"<b>%{{x|%b %Y}}</b>: %{{customdata[0]}}<br>{label}<extra></extra>",
-            )
-        )
-    add_target_line(fig, kpi)
-    prefix, suffix = _unit_suffix(kpi)
-    fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
-    heading = title or f"{kpi.title_with_unit}: {scope_name}"
-    kind = {"xmr": "XmR chart", "trend": "trend"}.get(result.chart_type, "run chart")
+
+
+def _add_trend_points(fig: go.Figure, points: pd.DataFrame, kpi: KPI, label: str) -> None:
+    """A plain trend's points, all alike, under `label` (e.g. "12-month rolling figure")."""
+    rows = points[points["value"].notna()]
+    fig.add_trace(_point_markers(rows, kpi, label, symbol="circle", size=8, colour=NHS_BLUE))
+
+
+def _lay_out_spc(
+    fig: go.Figure, chart_type: str, kpi: KPI, heading: str, reading: str, *, height: int, text_width: int
+) -> go.Figure:
+    """The house style with the heading (naming the kind of chart) and the reading under it, both
+    wrapped to `text_width` characters, the top margin grown to fit them and the legend below."""
+    kind = {"xmr": "XmR chart", "trend": "trend"}.get(chart_type, "run chart")
     title_lines = textwrap.wrap(f"{heading} ({kind})", int(text_width * 0.75))
     reading_lines = textwrap.wrap(reading, text_width)
     fig = style_figure(
@@ -496,7 +519,6 @@ def spc_figure(
         showarrow=False,
         font={"size": 13, "color": NHS_DARK_GREY},
     )
-    _add_icons(fig, result)
     return fig
 
 

@@ -101,28 +101,54 @@ def _periods(start: dt.date, end: dt.date) -> pd.DatetimeIndex:
     return pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
 
 
-def generate_observations(
-    end: dt.date, *, start: dt.date = DEMO_START, seed: int = DEMO_SEED
-) -> pd.DataFrame:
-    """The demo history as a tidy frame: kpi_code, trust_code, profession_code, period, value,
-    numerator, denominator. Same arguments, same frame."""
-    rng = np.random.default_rng(seed)
+@dataclass(frozen=True)
+class _Calendar:
+    """The months of the history and the seasonal and signal patterns laid over them."""
+
+    periods: pd.DatetimeIndex
+    n: int
+    t: np.ndarray
+    month: np.ndarray
+    years: np.ndarray
+    winter: np.ndarray  # extra sickness, percentage points
+    autumn_intake: np.ndarray  # vacancy change as new graduates start, percentage points
+    since_vacancy_shift: np.ndarray
+    last_nine: np.ndarray
+
+
+def _calendar(start: dt.date, end: dt.date) -> _Calendar:
     periods = _periods(start, end)
     n = len(periods)
     t = np.arange(n)
     month = periods.month.to_numpy()
-    years = t / 12.0
-    units = _unit_table()
-    frames: list[pd.DataFrame] = []
+    return _Calendar(
+        periods=periods,
+        n=n,
+        t=t,
+        month=month,
+        years=t / 12.0,
+        winter=np.where(np.isin(month, [12, 1]), 0.9, np.where(np.isin(month, [11, 2]), 0.45, 0.0)),
+        autumn_intake=np.where(np.isin(month, [10, 11]), -1.4, np.where(np.isin(month, [7, 8]), 0.8, 0.0)),
+        since_vacancy_shift=periods >= pd.Timestamp(2024, 9, 1),
+        last_nine=t >= n - 9,
+    )
 
-    def add(kpi: str, unit: str, profession: str | None, value=None, numerator=None, denominator=None):
-        frames.append(
+
+class _Rows:
+    """The demo rows gathered so far, one frame per KPI, unit and profession over every month."""
+
+    def __init__(self, periods: pd.DatetimeIndex) -> None:
+        self.periods = periods
+        self.frames: list[pd.DataFrame] = []
+
+    def add(self, kpi: str, unit: str, profession: str | None, value=None, numerator=None, denominator=None):
+        self.frames.append(
             pd.DataFrame(
                 {
                     "kpi_code": kpi,
                     "unit": unit,
                     "profession_code": profession,
-                    "period": periods,
+                    "period": self.periods,
                     "value": value if value is not None else np.nan,
                     "numerator": numerator if numerator is not None else np.nan,
                     "denominator": denominator if denominator is not None else np.nan,
@@ -130,107 +156,157 @@ def generate_observations(
             )
         )
 
-    winter = np.where(np.isin(month, [12, 1]), 0.9, np.where(np.isin(month, [11, 2]), 0.45, 0.0))
-    autumn_intake = np.where(np.isin(month, [10, 11]), -1.4, np.where(np.isin(month, [7, 8]), 0.8, 0.0))
-    since_vacancy_shift = periods >= pd.Timestamp(2024, 9, 1)
-    last_nine = t >= n - 9
 
-    for unit in units.itertuples():
-        code, size = unit.ods_code, unit.size
-        mix = MIX_BY_TRUST.get(code) or MIX_BY_TYPE[unit.trust_type]
-        acute_cmast = "CMAST" in unit.collaboratives and unit.trust_type != "Ambulance"
-        mhldc = "MHLDC" in unit.collaboratives
-        unit_fte = np.zeros(n)
-        unit_hc = np.zeros(n)
-        for profession, share in mix.items():
-            base = size * share
-            if base < MIN_PROFESSION_FTE:
-                continue
-            growth = 1 + 0.02 * years + rng.normal(0, 0.004, n).cumsum() / 4
-            fte = np.round(base * growth * (1 + rng.normal(0, 0.01, n)), 1)
-            headcount = np.round(fte * rng.uniform(1.12, 1.22))
-            unit_fte += fte
-            unit_hc += headcount
+def _add_profession(
+    rows: _Rows,
+    rng: np.random.Generator,
+    cal: _Calendar,
+    code: str,
+    profession: str,
+    base: float,
+    *,
+    acute_cmast: bool,
+    mhldc: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The profession-level KPIs of one profession in one unit; returns its FTE and headcount."""
+    n, years, periods = cal.n, cal.years, cal.periods
+    growth = 1 + 0.02 * years + rng.normal(0, 0.004, n).cumsum() / 4
+    fte = np.round(base * growth * (1 + rng.normal(0, 0.01, n)), 1)
+    headcount = np.round(fte * rng.uniform(1.12, 1.22))
 
-            vacancy = rng.uniform(7.5, 11.5) + autumn_intake + rng.normal(0, 0.8, n)
-            if acute_cmast:
-                vacancy = vacancy - 2.2 * since_vacancy_shift
-            vacancy = np.clip(vacancy, 0.5, 30) / 100
-            establishment = np.round(fte / (1 - vacancy), 1)
-            vacant = np.round(establishment - fte, 1)
+    vacancy = rng.uniform(7.5, 11.5) + cal.autumn_intake + rng.normal(0, 0.8, n)
+    if acute_cmast:
+        vacancy = vacancy - 2.2 * cal.since_vacancy_shift
+    vacancy = np.clip(vacancy, 0.5, 30) / 100
+    establishment = np.round(fte / (1 - vacancy), 1)
+    vacant = np.round(establishment - fte, 1)
 
-            leaver_rate = rng.uniform(9, 12.5) + rng.normal(0, 0.5, n)
-            if code == "REM":
-                leaver_rate = leaver_rate + 2.5 * (periods >= pd.Timestamp(2025, 1, 1))
-            leavers = np.round(headcount * leaver_rate / 100)
+    leaver_rate = rng.uniform(9, 12.5) + rng.normal(0, 0.5, n)
+    if code == "REM":
+        leaver_rate = leaver_rate + 2.5 * (periods >= pd.Timestamp(2025, 1, 1))
+    leavers = np.round(headcount * leaver_rate / 100)
 
-            sickness = rng.uniform(4.0, 5.2) + winter + rng.normal(0, 0.35, n)
-            if mhldc:
-                sickness = sickness + np.where(last_nine, 0.18 * (t - (n - 10)), 0.0)
-            days_available = np.round(fte * 21.0, 1)
-            days_lost = np.round(days_available * np.clip(sickness, 0.5, 20) / 100, 1)
+    sickness = rng.uniform(4.0, 5.2) + cal.winter + rng.normal(0, 0.35, n)
+    if mhldc:
+        sickness = sickness + np.where(cal.last_nine, 0.18 * (cal.t - (n - 10)), 0.0)
+    days_available = np.round(fte * 21.0, 1)
+    days_lost = np.round(days_available * np.clip(sickness, 0.5, 20) / 100, 1)
 
-            support = np.round(
-                base * rng.uniform(0.15, 0.35) * (1 + 0.045 * years) * (1 + rng.normal(0, 0.015, n)), 1
-            )
+    support = np.round(
+        base * rng.uniform(0.15, 0.35) * (1 + 0.045 * years) * (1 + rng.normal(0, 0.015, n)), 1
+    )
 
-            known = np.round(headcount * 0.95)
-            bme_rate = np.clip(rng.uniform(7, 14) + 0.6 * years + rng.normal(0, 0.6, n), 0, 100) / 100
-            bme = np.minimum(np.round(known * bme_rate), known)
+    known = np.round(headcount * 0.95)
+    bme_rate = np.clip(rng.uniform(7, 14) + 0.6 * years + rng.normal(0, 0.6, n), 0, 100) / 100
+    bme = np.minimum(np.round(known * bme_rate), known)
 
-            add("SIP_FTE", code, profession, value=fte)
-            add("SIP_HC", code, profession, value=headcount)
-            add("ESTAB_FTE", code, profession, value=establishment)
-            add("VACANCY_RATE", code, profession, numerator=vacant, denominator=establishment)
-            add("LEAVER_RATE", code, profession, numerator=leavers, denominator=headcount)
-            add("SICKNESS_RATE", code, profession, numerator=days_lost, denominator=days_available)
-            add("SUPPORT_FTE", code, profession, value=support)
-            add("BME_SHARE", code, profession, numerator=bme, denominator=known)
+    rows.add("SIP_FTE", code, profession, value=fte)
+    rows.add("SIP_HC", code, profession, value=headcount)
+    rows.add("ESTAB_FTE", code, profession, value=establishment)
+    rows.add("VACANCY_RATE", code, profession, numerator=vacant, denominator=establishment)
+    rows.add("LEAVER_RATE", code, profession, numerator=leavers, denominator=headcount)
+    rows.add("SICKNESS_RATE", code, profession, numerator=days_lost, denominator=days_available)
+    rows.add("SUPPORT_FTE", code, profession, value=support)
+    rows.add("BME_SHARE", code, profession, numerator=bme, denominator=known)
+    return fte, headcount
 
-        worked = np.round(unit_fte * 1.06, 1)
-        temp_rate = rng.uniform(4.5, 8) + rng.normal(0, 0.4, n) + 4.0 * (periods == pd.Timestamp(2023, 12, 1))
-        add(
-            "TEMP_STAFF_RATE", code, None, numerator=np.round(worked * temp_rate / 100, 1), denominator=worked
+
+def _add_staffing(
+    rows: _Rows,
+    rng: np.random.Generator,
+    cal: _Calendar,
+    code: str,
+    unit_fte: np.ndarray,
+    unit_hc: np.ndarray,
+) -> None:
+    """Bank and agency use (with the December 2023 spike) and the stability index of one unit."""
+    n = cal.n
+    worked = np.round(unit_fte * 1.06, 1)
+    temp_rate = rng.uniform(4.5, 8) + rng.normal(0, 0.4, n) + 4.0 * (cal.periods == pd.Timestamp(2023, 12, 1))
+    rows.add(
+        "TEMP_STAFF_RATE", code, None, numerator=np.round(worked * temp_rate / 100, 1), denominator=worked
+    )
+
+    a_year_ago = np.round(unit_hc * 0.97)
+    stability = np.clip(rng.uniform(83, 88) + rng.normal(0, 0.7, n), 50, 99) / 100
+    rows.add(
+        "STABILITY_INDEX", code, None, numerator=np.round(a_year_ago * stability), denominator=a_year_ago
+    )
+
+
+def _add_education(rows: _Rows, rng: np.random.Generator, cal: _Calendar, code: str, size: float) -> None:
+    """Placements, apprentices, preceptorship and advanced practice of one unit."""
+    n, month, years = cal.n, cal.month, cal.years
+    placement_season = np.where(month == 8, 0.25, np.where(month == 12, 0.5, 1.0))
+    offered = np.round(size * 0.22 * placement_season * (1 + 0.03 * years) * (1 + rng.normal(0, 0.06, n)))
+    uptake = rng.uniform(84, 89) + 4 * (cal.periods >= pd.Timestamp(2025, 4, 1)) + rng.normal(0, 1.5, n)
+    rows.add("PLACEMENT_WEEKS", code, None, value=offered)
+    rows.add(
+        "PLACEMENT_UPTAKE",
+        code,
+        None,
+        numerator=np.minimum(np.round(offered * uptake / 100), offered),
+        denominator=offered,
+    )
+
+    intake = np.where(month == 9, size / 120, np.where(month == 1, size / 400, size / 2500))
+    rows.add("APPRENTICE_STARTS", code, None, value=rng.poisson(intake).astype(float))
+
+    due = np.maximum(rng.poisson(np.where(np.isin(month, [9, 10, 3]), size / 40, size / 150)), 1)
+    rows.add(
+        "PRECEPTORSHIP_RATE", code, None, numerator=rng.binomial(due, 0.9).astype(float), denominator=due
+    )
+
+    rows.add("ADVANCED_PRACTICE", code, None, value=np.round(size * 0.03 * (1 + 0.12 * years)))
+
+
+def _add_leadership(
+    rows: _Rows, rng: np.random.Generator, cal: _Calendar, code: str, unit_hc: np.ndarray
+) -> None:
+    """Ethnic minority share at band 7 and above, and a board-level AHP lead, for one unit."""
+    n = cal.n
+    band7 = np.round(unit_hc * 0.35)
+    band7_rate = np.clip(rng.uniform(4, 7) + 0.5 * cal.years + rng.normal(0, 0.5, n), 0, 100) / 100
+    rows.add(
+        "BME_BAND7_SHARE",
+        code,
+        None,
+        numerator=np.minimum(np.round(band7 * band7_rate), band7),
+        denominator=band7,
+    )
+
+    lead_from = int(rng.choice([0, 0, 0, 6, 14, 22, 30]))
+    has_lead = (cal.t >= lead_from).astype(float)
+    rows.add("BOARD_AHP_LEAD", code, None, numerator=has_lead, denominator=np.ones(n))
+
+
+def _add_unit(rows: _Rows, rng: np.random.Generator, cal: _Calendar, unit) -> None:
+    """Every KPI of one reporting unit: each profession in its mix large enough to count, then the
+    unit-level KPIs built on their totals."""
+    code, size = unit.ods_code, unit.size
+    mix = MIX_BY_TRUST.get(code) or MIX_BY_TYPE[unit.trust_type]
+    acute_cmast = "CMAST" in unit.collaboratives and unit.trust_type != "Ambulance"
+    mhldc = "MHLDC" in unit.collaboratives
+    unit_fte = np.zeros(cal.n)
+    unit_hc = np.zeros(cal.n)
+    for profession, share in mix.items():
+        base = size * share
+        if base < MIN_PROFESSION_FTE:
+            continue
+        fte, headcount = _add_profession(
+            rows, rng, cal, code, profession, base, acute_cmast=acute_cmast, mhldc=mhldc
         )
+        unit_fte += fte
+        unit_hc += headcount
+    _add_staffing(rows, rng, cal, code, unit_fte, unit_hc)
+    _add_education(rows, rng, cal, code, size)
+    _add_leadership(rows, rng, cal, code, unit_hc)
 
-        a_year_ago = np.round(unit_hc * 0.97)
-        stability = np.clip(rng.uniform(83, 88) + rng.normal(0, 0.7, n), 50, 99) / 100
-        add("STABILITY_INDEX", code, None, numerator=np.round(a_year_ago * stability), denominator=a_year_ago)
 
-        placement_season = np.where(month == 8, 0.25, np.where(month == 12, 0.5, 1.0))
-        offered = np.round(size * 0.22 * placement_season * (1 + 0.03 * years) * (1 + rng.normal(0, 0.06, n)))
-        uptake = rng.uniform(84, 89) + 4 * (periods >= pd.Timestamp(2025, 4, 1)) + rng.normal(0, 1.5, n)
-        add("PLACEMENT_WEEKS", code, None, value=offered)
-        add(
-            "PLACEMENT_UPTAKE",
-            code,
-            None,
-            numerator=np.minimum(np.round(offered * uptake / 100), offered),
-            denominator=offered,
-        )
-
-        intake = np.where(month == 9, size / 120, np.where(month == 1, size / 400, size / 2500))
-        add("APPRENTICE_STARTS", code, None, value=rng.poisson(intake).astype(float))
-
-        due = np.maximum(rng.poisson(np.where(np.isin(month, [9, 10, 3]), size / 40, size / 150)), 1)
-        add("PRECEPTORSHIP_RATE", code, None, numerator=rng.binomial(due, 0.9).astype(float), denominator=due)
-
-        add("ADVANCED_PRACTICE", code, None, value=np.round(size * 0.03 * (1 + 0.12 * years)))
-
-        band7 = np.round(unit_hc * 0.35)
-        band7_rate = np.clip(rng.uniform(4, 7) + 0.5 * years + rng.normal(0, 0.5, n), 0, 100) / 100
-        add(
-            "BME_BAND7_SHARE",
-            code,
-            None,
-            numerator=np.minimum(np.round(band7 * band7_rate), band7),
-            denominator=band7,
-        )
-
-        lead_from = int(rng.choice([0, 0, 0, 6, 14, 22, 30]))
-        has_lead = (t >= lead_from).astype(float)
-        add("BOARD_AHP_LEAD", code, None, numerator=has_lead, denominator=np.ones(n))
-
+def _add_funding(rows: _Rows, rng: np.random.Generator, cal: _Calendar) -> None:
+    """System-level funding secured (lumpy, mostly in April and October) and the share of it used so
+    far in the financial year."""
+    n, month, periods = cal.n, cal.month, cal.periods
     secured = np.where(month == 4, rng.uniform(150_000, 400_000, n), rng.uniform(0, 40_000, n))
     secured = np.where(month == 10, secured + rng.uniform(50_000, 150_000, n), secured)
     secured = np.round(secured, -2)
@@ -238,8 +314,8 @@ def generate_observations(
     secured_fytd = pd.Series(secured).groupby(financial_year).cumsum().to_numpy()
     months_into_fy = ((month - 4) % 12) + 1
     spent_share = np.clip(0.12 + 0.075 * months_into_fy + rng.normal(0, 0.03, n), 0, 1)
-    add("FUNDING_SECURED", "", None, value=secured)
-    add(
+    rows.add("FUNDING_SECURED", "", None, value=secured)
+    rows.add(
         "FUNDING_UTILISED",
         "",
         None,
@@ -247,7 +323,23 @@ def generate_observations(
         denominator=secured_fytd,
     )
 
-    raw = pd.concat(frames, ignore_index=True)
+
+def generate_observations(
+    end: dt.date, *, start: dt.date = DEMO_START, seed: int = DEMO_SEED
+) -> pd.DataFrame:
+    """The demo history as a tidy frame: kpi_code, trust_code, profession_code, period, value,
+    numerator, denominator. Same arguments, same frame.
+
+    One random generator is drawn from in a fixed order (units in table order, each unit's
+    professions, then its unit-level KPIs; funding last): reordering the steps changes the data."""
+    rng = np.random.default_rng(seed)
+    cal = _calendar(start, end)
+    units = _unit_table()
+    rows = _Rows(cal.periods)
+    for unit in units.itertuples():
+        _add_unit(rows, rng, cal, unit)
+    _add_funding(rows, rng, cal)
+    raw = pd.concat(rows.frames, ignore_index=True)
     return _report_under_successors(raw, units)
 
 

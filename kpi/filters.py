@@ -90,54 +90,77 @@ def _first(params: Mapping[str, Sequence[str]], name: str) -> str | None:
     return values[-1] if values else None
 
 
-def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tuple[Selection, list[str]]:
-    """The selection a link asks for, and a warning for each value that could not be used (the
-    default stands in for it)."""
-    warnings: list[str] = []
+def _month_param(
+    params: Mapping[str, Sequence[str]],
+    choices: FilterChoices,
+    name: str,
+    label: str,
+    fallback: dt.date | None,
+    warnings: list[str],
+) -> dt.date | None:
+    """One month parameter (`from` or `to`): the month it names, the nearest month with data when it
+    names one without, or `fallback` when absent or not a month."""
+    raw = _first(params, name)
+    if raw is None:
+        return fallback
+    parsed = parse_month(raw)
+    if parsed is None:
+        warnings.append(
+            f"The link's {label} month {quote(raw)} is not a month like 2025-03; "
+            f"using {month_label(fallback)} instead."
+        )
+        return fallback
+    if choices.months and parsed not in set(choices.months):
+        nearest = min(choices.months, key=lambda m: abs((m - parsed).days))
+        warnings.append(
+            f"There is no data for {month_label(parsed)} (the link's {label} month); "
+            f"using {month_label(nearest)}, the nearest month with data."
+        )
+        return nearest
+    return parsed
+
+
+def _parse_period(
+    params: Mapping[str, Sequence[str]], choices: FilterChoices, warnings: list[str]
+) -> tuple[dt.date | None, dt.date | None]:
+    """The link's start and end months, swapped when the start comes after the end."""
     default = default_selection(choices)
-    months = set(choices.months)
-
-    def month_param(name: str, label: str, fallback: dt.date | None) -> dt.date | None:
-        raw = _first(params, name)
-        if raw is None:
-            return fallback
-        parsed = parse_month(raw)
-        if parsed is None:
-            warnings.append(
-                f"The link's {label} month {quote(raw)} is not a month like 2025-03; "
-                f"using {month_label(fallback)} instead."
-            )
-            return fallback
-        if choices.months and parsed not in months:
-            nearest = min(choices.months, key=lambda m: abs((m - parsed).days))
-            warnings.append(
-                f"There is no data for {month_label(parsed)} (the link's {label} month); "
-                f"using {month_label(nearest)}, the nearest month with data."
-            )
-            return nearest
-        return parsed
-
-    period_from = month_param("from", "start", default.period_from)
-    period_to = month_param("to", "end", default.period_to)
+    period_from = _month_param(params, choices, "from", "start", default.period_from, warnings)
+    period_to = _month_param(params, choices, "to", "end", default.period_to, warnings)
     if period_from and period_to and period_from > period_to:
         warnings.append(
             f"The link's start month {month_label(period_from)} is after its end month "
             f"{month_label(period_to)}; the two have been swapped."
         )
         period_from, period_to = period_to, period_from
+    return period_from, period_to
 
-    collaborative = None
+
+def _parse_collaborative(
+    params: Mapping[str, Sequence[str]], choices: FilterChoices, warnings: list[str]
+) -> str | None:
+    """The link's collaborative (case forgiven), or None (both) when absent or unknown."""
     raw_collab = _first(params, "collab")
-    if raw_collab:
-        matches = [c for c in choices.collaboratives if c.lower() == raw_collab.strip().lower()]
-        if matches:
-            collaborative = matches[0]
-        else:
-            warnings.append(
-                f"The link asks for collaborative {quote(raw_collab)}, which is not one of "
-                f"{' or '.join(choices.collaboratives)}; showing both."
-            )
+    if not raw_collab:
+        return None
+    matches = [c for c in choices.collaboratives if c.lower() == raw_collab.strip().lower()]
+    if matches:
+        return matches[0]
+    warnings.append(
+        f"The link asks for collaborative {quote(raw_collab)}, which is not one of "
+        f"{' or '.join(choices.collaboratives)}; showing both."
+    )
+    return None
 
+
+def _parse_trusts(
+    params: Mapping[str, Sequence[str]],
+    choices: FilterChoices,
+    collaborative: str | None,
+    warnings: list[str],
+) -> tuple[str, ...]:
+    """The link's trust codes that are trusts in `collaborative` (or any, when None), in link order,
+    each once."""
     allowed_trusts = choices.trusts_for(collaborative)
     trusts: list[str] = []
     for raw in params.get("trust") or []:
@@ -151,7 +174,13 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
             warnings.append(f"{name} ({code}) is not a member of {collaborative}; ignored.")
         elif code not in trusts:
             trusts.append(code)
+    return tuple(trusts)
 
+
+def _parse_professions(
+    params: Mapping[str, Sequence[str]], choices: FilterChoices, warnings: list[str]
+) -> tuple[str, ...]:
+    """The link's professions, by code or by name (case forgiven), in link order, each once."""
     professions: list[str] = []
     by_name = {name.lower(): code for code, name in choices.profession_names.items()}
     for raw in params.get("profession") or []:
@@ -163,11 +192,18 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
             )
         elif found not in professions:
             professions.append(found)
+    return tuple(professions)
 
-    return (
-        Selection(period_from, period_to, collaborative, tuple(trusts), tuple(professions)),
-        warnings,
-    )
+
+def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tuple[Selection, list[str]]:
+    """The selection a link asks for, and a warning for each value that could not be used (the
+    default stands in for it)."""
+    warnings: list[str] = []
+    period_from, period_to = _parse_period(params, choices, warnings)
+    collaborative = _parse_collaborative(params, choices, warnings)
+    trusts = _parse_trusts(params, choices, collaborative, warnings)
+    professions = _parse_professions(params, choices, warnings)
+    return Selection(period_from, period_to, collaborative, trusts, professions), warnings
 
 
 def to_url(selection: Selection, choices: FilterChoices) -> dict[str, list[str]]:

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from kpi.auth import User, require_lead
 from kpi.db import session_scope
@@ -113,6 +115,143 @@ def rag_disagreement(status: str, rag: str) -> str | None:
     )
 
 
+@dataclass(frozen=True)
+class _Request:
+    """An update's arguments, checked and cleaned: what the lead asked to change."""
+
+    status: str | None
+    rag: str | None
+    forecast_due: dt.date | None
+    completed_on: dt.date | None
+    notes: str | None
+    clear_forecast: bool
+    clear_completed: bool
+
+
+def _checked_request(
+    *,
+    status: str | None,
+    rag: str | None,
+    forecast_due: dt.date | None,
+    completed_on: dt.date | None,
+    notes: str | None,
+    clear_forecast: bool,
+    clear_completed: bool,
+    today: dt.date,
+) -> _Request:
+    """The arguments cleaned (status and RAG to their stored spelling, dates to dates), or a
+    MilestoneError for the first that cannot be used on its own, before the milestone is read."""
+    status = _choice("status", status, MILESTONE_STATUSES)
+    rag = _choice("rag", rag, RAG_RATINGS)
+    forecast_due = _date("forecast_due", forecast_due)
+    completed_on = _date("completed_on", completed_on)
+    if notes is not None and not isinstance(notes, str):
+        raise MilestoneError("notes", "Notes must be text.")
+    if clear_forecast and forecast_due is not None:
+        raise MilestoneError("forecast_due", "Give a new forecast date or clear it, not both.")
+    if clear_completed and completed_on is not None:
+        raise MilestoneError("completed_on", "Give a completed date or clear it, not both.")
+    if completed_on is not None and completed_on > today:
+        raise MilestoneError(
+            "completed_on",
+            f"The completed date {completed_on:%d/%m/%Y} is in the future; a milestone can only be "
+            "recorded as complete once it is done.",
+        )
+    return _Request(status, rag, forecast_due, completed_on, notes, clear_forecast, clear_completed)
+
+
+def _new_values(milestone: Milestone, request: _Request) -> dict[str, Any]:
+    """Each tracked field's value after the update: the request's where it gives one, else the
+    milestone's own. A completed date with no status makes the milestone complete."""
+    new = {field: getattr(milestone, field) for field in TRACKED_FIELDS}
+    if request.status is not None:
+        new["status"] = request.status
+    if request.rag is not None:
+        new["rag"] = request.rag
+    if request.forecast_due is not None:
+        new["forecast_due"] = request.forecast_due
+    if request.clear_forecast:
+        new["forecast_due"] = None
+    if request.completed_on is not None:
+        new["completed_on"] = request.completed_on
+        if request.status is None:
+            new["status"] = COMPLETE  # a completed date means the milestone is complete
+    if request.clear_completed:
+        new["completed_on"] = None
+    if request.notes is not None:
+        new["notes"] = request.notes
+    return new
+
+
+def _check_completion(code: str, new: dict[str, Any]) -> None:
+    """A milestone is complete exactly when it has a completed date."""
+    if new["status"] == COMPLETE and new["completed_on"] is None:
+        raise MilestoneError(
+            "completed_on",
+            f"Milestone {code} cannot be marked complete without a completed date; give the date it "
+            "was completed.",
+        )
+    if new["status"] != COMPLETE and new["completed_on"] is not None:
+        raise MilestoneError(
+            "status",
+            f"Milestone {code} has a completed date ({new['completed_on']:%d/%m/%Y}), so its status must "
+            f"be complete, not {new['status']!r}. To reopen it, clear the completed date as well.",
+        )
+
+
+def _check_late_forecast_note(milestone: Milestone, new: dict[str, Any], notes: str | None) -> None:
+    """Moving the forecast later than the baseline due date needs a (non-blank) note saying why."""
+    forecast_moved = new["forecast_due"] != milestone.forecast_due
+    if (
+        forecast_moved
+        and new["forecast_due"] is not None
+        and new["forecast_due"] > milestone.baseline_due
+        and not (notes and notes.strip())
+    ):
+        raise MilestoneError(
+            "notes",
+            f"The forecast date {new['forecast_due']:%d/%m/%Y} is later than the baseline due date "
+            f"{milestone.baseline_due:%d/%m/%Y}; add a note explaining the delay.",
+        )
+
+
+def _changes(milestone: Milestone, new: dict[str, Any]) -> list[Change]:
+    """The tracked fields whose new value differs from the milestone's, as history text."""
+    return [
+        Change(field, _as_text(getattr(milestone, field)), _as_text(new[field]))
+        for field in TRACKED_FIELDS
+        if new[field] != getattr(milestone, field)
+    ]
+
+
+def _write_changes(
+    session: Session,
+    code: str,
+    milestone: Milestone,
+    new: dict[str, Any],
+    changes: list[Change],
+    user: User,
+) -> None:
+    """Set the changed fields, add one history row each, and stamp the milestone as vouched for by
+    `user` (no longer synthetic)."""
+    now = dt.datetime.now(dt.UTC)
+    for change in changes:
+        setattr(milestone, change.field, new[change.field])
+        session.add(
+            MilestoneUpdate(
+                milestone_code=code,
+                changed_at=now,
+                changed_by=user.label,
+                field=change.field,
+                old_value=change.old,
+                new_value=change.new,
+            )
+        )
+    milestone.updated_at = now
+    milestone.updated_by = user.label
+    milestone.is_synthetic = False
+
+
 def update_milestone(
     engine: Engine,
     user: User,
@@ -132,97 +271,28 @@ def update_milestone(
     (empty when nothing changed). Raises PermissionDenied for a board user and MilestoneError (a
     ValueError) for an invalid update; in both cases nothing is written."""
     require_lead(user, "update milestones")
-    today = today or dt.date.today()
-    status = _choice("status", status, MILESTONE_STATUSES)
-    rag = _choice("rag", rag, RAG_RATINGS)
-    forecast_due = _date("forecast_due", forecast_due)
-    completed_on = _date("completed_on", completed_on)
-    if notes is not None and not isinstance(notes, str):
-        raise MilestoneError("notes", "Notes must be text.")
-    if clear_forecast and forecast_due is not None:
-        raise MilestoneError("forecast_due", "Give a new forecast date or clear it, not both.")
-    if clear_completed and completed_on is not None:
-        raise MilestoneError("completed_on", "Give a completed date or clear it, not both.")
-    if completed_on is not None and completed_on > today:
-        raise MilestoneError(
-            "completed_on",
-            f"The completed date {completed_on:%d/%m/%Y} is in the future; a milestone can only be "
-            "recorded as complete once it is done.",
-        )
-
+    request = _checked_request(
+        status=status,
+        rag=rag,
+        forecast_due=forecast_due,
+        completed_on=completed_on,
+        notes=notes,
+        clear_forecast=clear_forecast,
+        clear_completed=clear_completed,
+        today=today or dt.date.today(),
+    )
     with session_scope(engine) as session:
         milestone = session.scalars(
             select(Milestone).where(Milestone.code == code).with_for_update()
         ).one_or_none()
         if milestone is None:
             raise MilestoneError("code", f"There is no milestone {code!r}.")
-
-        new = {field: getattr(milestone, field) for field in TRACKED_FIELDS}
-        if status is not None:
-            new["status"] = status
-        if rag is not None:
-            new["rag"] = rag
-        if forecast_due is not None:
-            new["forecast_due"] = forecast_due
-        if clear_forecast:
-            new["forecast_due"] = None
-        if completed_on is not None:
-            new["completed_on"] = completed_on
-            if status is None:
-                new["status"] = COMPLETE  # a completed date means the milestone is complete
-        if clear_completed:
-            new["completed_on"] = None
-        if notes is not None:
-            new["notes"] = notes
-
-        if new["status"] == COMPLETE and new["completed_on"] is None:
-            raise MilestoneError(
-                "completed_on",
-                f"Milestone {code} cannot be marked complete without a completed date; give the date it "
-                "was completed.",
-            )
-        if new["status"] != COMPLETE and new["completed_on"] is not None:
-            raise MilestoneError(
-                "status",
-                f"Milestone {code} has a completed date ({new['completed_on']:%d/%m/%Y}), so its status must "
-                f"be complete, not {new['status']!r}. To reopen it, clear the completed date as well.",
-            )
-        forecast_moved = new["forecast_due"] != milestone.forecast_due
-        if (
-            forecast_moved
-            and new["forecast_due"] is not None
-            and new["forecast_due"] > milestone.baseline_due
-            and not (notes and notes.strip())
-        ):
-            raise MilestoneError(
-                "notes",
-                f"The forecast date {new['forecast_due']:%d/%m/%Y} is later than the baseline due date "
-                f"{milestone.baseline_due:%d/%m/%Y}; add a note explaining the delay.",
-            )
-
-        changes = [
-            Change(field, _as_text(getattr(milestone, field)), _as_text(new[field]))
-            for field in TRACKED_FIELDS
-            if new[field] != getattr(milestone, field)
-        ]
-        if not changes:
-            return []
-        now = dt.datetime.now(dt.UTC)
-        for change in changes:
-            setattr(milestone, change.field, new[change.field])
-            session.add(
-                MilestoneUpdate(
-                    milestone_code=code,
-                    changed_at=now,
-                    changed_by=user.label,
-                    field=change.field,
-                    old_value=change.old,
-                    new_value=change.new,
-                )
-            )
-        milestone.updated_at = now
-        milestone.updated_by = user.label
-        milestone.is_synthetic = False
+        new = _new_values(milestone, request)
+        _check_completion(code, new)
+        _check_late_forecast_note(milestone, new, request.notes)
+        changes = _changes(milestone, new)
+        if changes:
+            _write_changes(session, code, milestone, new, changes, user)
         return changes
 
 

@@ -164,6 +164,60 @@ def _sync(session: Session, model: type[Any], rows: list[dict[str, Any]], key: t
         session.delete(obj)
 
 
+def _merge_kpis(s: Session, rows: list[dict[str, Any]]) -> None:
+    """Add or update each KPI definition (the CSV's short column names mapped to the model's)."""
+    for row in rows:
+        s.merge(
+            KPIDefinition(
+                code=row["code"],
+                name=row["name"],
+                workstream_code=row["workstream"],
+                unit=row["unit"],
+                improvement=row["improvement"],
+                target=row["target"],
+                rollup=row["rollup"],
+                numerator_definition=row["numerator"],
+                denominator_definition=row["denominator"],
+                definition=row["definition"],
+                source=row["source"],
+                frequency=row["frequency"],
+                conflict_rule=row["conflict"],
+                grain=row["grain"],
+                accumulation=row["accumulation"],
+                decimals=row["decimals"],
+                max_value=row["max_value"],
+                sort_order=row["sort_order"],
+            )
+        )
+
+
+def _sync_milestones(s: Session, rows: list[dict[str, Any]]) -> None:
+    """Add new milestones (not started, green) and update the planned fields of existing ones;
+    status, RAG, forecast, completion and notes of an existing milestone are the lead's, left alone."""
+    existing = {m.code: m for m in s.scalars(select(Milestone))}
+    for row in rows:
+        milestone = existing.get(row["code"])
+        if milestone is None:
+            s.add(
+                Milestone(
+                    code=row["code"],
+                    title=row["title"],
+                    workstream_code=row["workstream"],
+                    baseline_due=row["baseline_due"],
+                    owner_role=row["owner_role"],
+                    notes=row["notes"],
+                    status="not started",
+                    rag="green",
+                    is_synthetic=False,
+                )
+            )
+        else:
+            milestone.title = row["title"]
+            milestone.workstream_code = row["workstream"]
+            milestone.baseline_due = row["baseline_due"]
+            milestone.owner_role = row["owner_role"]
+
+
 def load_reference(engine: Engine, folder: Path = REFERENCE_DIR) -> ReferenceCounts:
     """Make the reference tables match the CSV files (idempotent, one transaction)."""
     data = {name: read_reference_csv(name, folder) for name in REFERENCE_FILES}
@@ -184,56 +238,12 @@ def load_reference(engine: Engine, folder: Path = REFERENCE_DIR) -> ReferenceCou
         _sync(s, Membership, data["memberships"], ("trust_code", "collaborative_code", "valid_from"))
         _sync(s, Succession, data["successions"], ("old_code",))
 
-        for row in data["kpis"]:
-            s.merge(
-                KPIDefinition(
-                    code=row["code"],
-                    name=row["name"],
-                    workstream_code=row["workstream"],
-                    unit=row["unit"],
-                    improvement=row["improvement"],
-                    target=row["target"],
-                    rollup=row["rollup"],
-                    numerator_definition=row["numerator"],
-                    denominator_definition=row["denominator"],
-                    definition=row["definition"],
-                    source=row["source"],
-                    frequency=row["frequency"],
-                    conflict_rule=row["conflict"],
-                    grain=row["grain"],
-                    accumulation=row["accumulation"],
-                    decimals=row["decimals"],
-                    max_value=row["max_value"],
-                    sort_order=row["sort_order"],
-                )
-            )
-
+        _merge_kpis(s, data["kpis"])
         s.flush()
         # Months from which a KPI's SPC limits are recalculated (a known change in the process).
         _sync(s, KPIRebasePoint, data["kpi_rebase_points"], ("kpi_code", "period"))
 
-        existing = {m.code: m for m in s.scalars(select(Milestone))}
-        for row in data["milestones"]:
-            milestone = existing.get(row["code"])
-            if milestone is None:
-                s.add(
-                    Milestone(
-                        code=row["code"],
-                        title=row["title"],
-                        workstream_code=row["workstream"],
-                        baseline_due=row["baseline_due"],
-                        owner_role=row["owner_role"],
-                        notes=row["notes"],
-                        status="not started",
-                        rag="green",
-                        is_synthetic=False,
-                    )
-                )
-            else:
-                milestone.title = row["title"]
-                milestone.workstream_code = row["workstream"]
-                milestone.baseline_due = row["baseline_due"]
-                milestone.owner_role = row["owner_role"]
+        _sync_milestones(s, data["milestones"])
 
     return ReferenceCounts(
         collaboratives=len(data["collaboratives"]),

