@@ -29,10 +29,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # module -> the tests that guard it (kept small so a mutant costs seconds)
 TARGETS = {
-    "queries": ("kpi/queries.py", ["tests/test_queries.py", "tests/test_rollup_rules.py"]),
-    "spc": ("kpi/spc/rules.py", ["tests/test_spc.py", "tests/test_spc_rules.py", "tests/test_mdc.py"]),
-    "validation": ("kpi/ingest/rows.py", ["tests/test_ingest.py"]),
-    "validation-checks": ("kpi/ingest/checks.py", ["tests/test_ingest.py"]),
+    "queries": (["kpi/queries.py"], ["tests/test_queries.py", "tests/test_rollup_rules.py"]),
+    "spc": (
+        ["kpi/spc/limits.py", "kpi/spc/rules.py", "kpi/spc/assurance.py", "kpi/spc/segments.py"],
+        ["tests/test_spc.py", "tests/test_spc_rules.py", "tests/test_mdc.py"],
+    ),
+    "validation": (
+        ["kpi/ingest/rows.py", "kpi/ingest/checks.py"],
+        ["tests/test_ingest.py", "tests/test_validation_rules.py"],
+    ),
 }
 FLIPS: dict[type, type] = {
     ast.Lt: ast.LtE,
@@ -111,27 +116,28 @@ def main() -> None:
         )
         print(f"{'module':<11} {'mutants':>8} {'killed':>7} {'rate':>6} {'seconds':>8}")
         for name in args.module or sorted(TARGETS):
-            path, tests = TARGETS[name]
-            original = (ROOT / path).read_text()
-            every = mutants(original)
+            paths, tests = TARGETS[name]
+            every = [(path, m) for path in paths for m in mutants((ROOT / path).read_text())]
             chosen = every if args.sample <= 0 else rng.sample(every, min(args.sample, len(every)))
             started, caught, survivors = time.perf_counter(), 0, []
-            for mutant in chosen:
+            for path, mutant in chosen:
+                original = (ROOT / path).read_text()
                 changed = apply(original, mutant)
                 if changed is None:
                     continue
                 (work / path).write_text(changed)
-                if killed(work, tests):
-                    caught += 1
-                else:
-                    survivors.append(mutant)
-            (work / path).write_text(original)
+                try:
+                    if killed(work, tests):
+                        caught += 1
+                    else:
+                        survivors.append((path, mutant))
+                finally:
+                    (work / path).write_text(original)
             rate = 100 * caught / len(chosen) if chosen else 0.0
             seconds = time.perf_counter() - started
-            print(
-                f"{name:<11} {len(chosen):>8} {caught:>7} {rate:>5.0f}% {seconds:>8.0f}   (of {len(every)})"
-            )
-            for s in survivors:
+            print(f"{name:<11} {len(chosen):>8} {caught:>7} {rate:>5.0f}% {seconds:>8.0f}", end="")
+            print(f"   (of {len(every)})")
+            for path, s in survivors:
                 print(f"    survived: {path}:{s.line} {s.before} -> {s.after}")
 
 

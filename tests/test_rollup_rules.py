@@ -113,3 +113,31 @@ def test_the_period_includes_its_first_and_last_month_and_one_month_is_a_period(
     }
     assert figures(engine, "trust", "SIP_FTE", period_from=jan, period_to=jan) == {("REM", "2024-01"): 10}
     assert figures(engine, "trust", "SIP_FTE", period_from=feb, period_to=jan) == {}
+
+
+def test_synthetic_labels_say_all_some_or_none_of_the_data(engine):
+    status = queries.data_status(engine)
+    assert (status.observations, status.any_synthetic, status.all_synthetic) == (0, False, False)
+    add_observations(engine, [("SIP_FTE", "REM", None, "2024-01", 10, None, None)], synthetic=True)
+    status = queries.data_status(engine)
+    assert (status.any_synthetic, status.all_synthetic) == (True, True)
+    add_observations(engine, [("SIP_FTE", "RBS", None, "2024-02", 20, None, None)])
+    status = queries.data_status(engine)
+    assert (status.observations, status.synthetic_observations) == (2, 1)
+    assert (status.any_synthetic, status.all_synthetic) == (True, False)
+    assert (status.first_period.isoformat(), status.last_period.isoformat()) == ("2024-01-01", "2024-02-01")
+    assert status.last_import_at is not None
+
+
+def test_milestone_history_of_one_milestone_holds_only_its_changes(engine):
+    from kpi.auth import User
+    from kpi.milestones import update_milestone
+
+    lead = User("lead@nhs.net", "Lead", "lead")
+    update_milestone(engine, lead, "M1", notes="first")
+    update_milestone(engine, lead, "M2", notes="second")
+    every = queries.milestone_history(engine)
+    assert {"M1", "M2"} <= set(every["milestone_code"])
+    one = queries.milestone_history(engine, "M1")
+    assert set(one["milestone_code"]) == {"M1"}
+    assert len(one) == (every["milestone_code"] == "M1").sum()
