@@ -25,6 +25,7 @@ def test_bad_file_lists_problems_and_imports_nothing(page, app_url, tmp_path):
     )
     open_page(page, app_url, "import_data")
     upload(page, bad)
+    page.get_by_text("Nothing has been imported").wait_for()  # the check may outlast the first idle
     assert page.get_by_text("Nothing has been imported").count() == 1
     assert page.get_by_role("button", name="Import", exact=True).count() == 0
     with page.expect_download() as download_info:
@@ -49,11 +50,13 @@ def test_good_file_preview_import_and_undo(page, app_url, tmp_path):
     open_page(page, app_url, "import_data")
     upload(page, good)
     new = page.locator("[data-testid='stMetric']").filter(has_text="New figures")
+    new.wait_for()
     assert new.locator("[data-testid='stMetricValue']").inner_text().strip() == "2"
     screenshot(page, "import-preview")
 
     page.get_by_role("button", name="Import", exact=True).click()
     wait_idle(page, 1000)
+    page.get_by_text("Imported november.csv").wait_for()
     assert page.get_by_text("Imported november.csv").count() == 1
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Download the import history (CSV)").click()
@@ -66,7 +69,7 @@ def test_good_file_preview_import_and_undo(page, app_url, tmp_path):
     form.get_by_text("I understand").click()
     form.get_by_role("button", name="Undo import").click()
     wait_idle(page, 1000)
-    assert page.get_by_text("undone").count() >= 1
+    page.get_by_text("undone").first.wait_for()
     screenshot(page, "import-undone")
 
 
