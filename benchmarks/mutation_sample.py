@@ -89,14 +89,17 @@ def apply(source: str, mutant: Mutant) -> str | None:
     return None
 
 
-def killed(workdir: Path, tests: list[str]) -> bool:
-    """True when the tests fail (or crash) on the mutated copy."""
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-        cwd=workdir,
-        capture_output=True,
-        timeout=600,
-    )
+def killed(workdir: Path, tests: list[str], timeout: float = 120) -> bool:
+    """True when the tests fail, crash or hang (a mutant that loops for ever is caught too)."""
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=workdir,
+            capture_output=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return True
     return run.returncode != 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_dashboard import open_page, wait_idle
+from tests.browser.test_dashboard import open_page, url_has, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def test_from_by_keyboard_lands_in_url_and_chart(page, app_url):
     page.keyboard.press("Enter")
     wait_idle(page)
 
-    assert "from=2025-01" in page.url
+    assert url_has(page, "from=2025-01"), page.url
     assert first_and_last_month(page, ("2025-01", "2026-10")) == ("2025-01", "2026-10")
 
 
@@ -47,12 +47,12 @@ def test_to_by_mouse_lands_in_url_and_chart_and_survives_a_page_switch(page, app
     page.get_by_role("option", name="Mar 2025", exact=True).click()
     wait_idle(page)
 
-    assert "from=2024-04" in page.url and "to=2025-03" in page.url
+    assert url_has(page, "from=2024-04", "to=2025-03"), page.url
     assert first_and_last_month(page, ("2024-04", "2025-03")) == ("2024-04", "2025-03")
 
     page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="Collaboratives").click()
     wait_idle(page)
-    assert "to=2025-03" in page.url
+    assert url_has(page, "to=2025-03"), page.url
     assert first_and_last_month(page, ("2024-04", "2025-03")) == ("2024-04", "2025-03")
 
 
