@@ -38,3 +38,24 @@ def test_a_rising_trend_of_eight_is_counted_from_its_first_point():
     assert describe(xmr(values)).startswith(
         "Special cause improvement: 8 rising points in a row since point 9"
     )
+
+
+TWO_IN_THREE_BASE = [10.0, 12.0] * 8  # mean 11, moving range 2: the two-sigma line near 15.5-16
+
+
+def test_two_of_three_needs_all_three_on_one_side_and_two_beyond_the_two_sigma_line():
+    flagged = xmr([*TWO_IN_THREE_BASE, 16.5, 12.0, 16.5]).points["two_in_three_high"].iloc[-3:]
+    assert list(flagged) == [True, False, True]  # the two beyond are flagged, the one between is not
+    one_below_the_mean = xmr([*TWO_IN_THREE_BASE, 16.5, 10.5, 16.5]).points["two_in_three_high"]
+    assert not one_below_the_mean.any()
+    only_one_beyond = xmr([*TWO_IN_THREE_BASE, 16.5, 11.5, 13.0]).points["two_in_three_high"]
+    assert not only_one_beyond.any()
+
+
+ON_LOWER_LIMIT = [0.0, -15.0] * 9 + [0.0, -55.0]  # LPL -55.0 exactly; the last point sits on it
+
+
+def test_a_latest_month_on_the_lower_limit_that_meets_a_lower_is_better_target_is_hit_and_miss():
+    r = xmr(ON_LOWER_LIMIT, target=-55, improvement="down")
+    assert round(float(r.lpl), 6) == -55.0
+    assert (r.assurance, r.target_check) == ("hit_or_miss", "met_on_limit")
