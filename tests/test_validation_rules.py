@@ -66,3 +66,12 @@ def test_a_data_column_with_no_heading_is_named_by_its_letter(engine):
     data = "\n".join([HEADER + ",", "2025-03,REM,,SIP_FTE,12,,,7"]).encode()
     found = [(p.row, p.column, p.message) for p in prepare_import(engine, "rules.csv", data).problems]
     assert found == [(1, "(column H, no heading)", 'Unknown column "(column H, no heading)".')]
+
+
+def test_a_rate_value_may_differ_from_its_parts_by_up_to_half_a_point(engine):
+    # 10 / 40 = 25%: a value of 25.5 (half a point off, as rounding in a spreadsheet gives) is accepted,
+    # 25.75 is not.
+    assert problems(engine, "2025-03,REM,PHYSIO,VACANCY_RATE,25.5,10,40") == []
+    assert problems(engine, "2025-03,REM,PHYSIO,VACANCY_RATE,24.5,10,40") == []
+    found = problems(engine, "2025-03,REM,PHYSIO,VACANCY_RATE,25.75,10,40")
+    assert [column for column, _ in found] == ["value"]
