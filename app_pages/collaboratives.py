@@ -42,6 +42,13 @@ st.dataframe(
     alt="Member trusts of CMAST and MHLDC, with the trusts in both marked",
     key="collab_members",
 )
+planned = scopes.planned_changes_note(
+    ui.successions(db).to_dict("records"),
+    ui.memberships(db).to_dict("records"),
+    dict(zip(trusts["ods_code"], trusts["short_name"], strict=True)),
+)
+if planned:
+    st.caption(planned)
 partners = trusts[trusts["role"] == "partner"]
 if not partners.empty:
     st.caption(

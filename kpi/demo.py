@@ -12,8 +12,9 @@ signals for the statistics to find:
 - everyone: a bank and agency spike in December 2023 (a point outside the limits);
 - placement uptake improves from April 2025; support workforce grows faster than registered staff.
 
-Mergers are modelled as they happen: Southport and Ormskirk (RVY) reports under its own code until
-June 2023 and inside RBN after; Bridgewater (RY2) likewise moves into RWW from its merger date.
+Confirmed mergers are modelled as they happen: Southport and Ormskirk (RVY) reports under its own code
+until June 2023 and inside RBN after. A planned merger (Bridgewater, RY2, into RWW) is not applied: RY2
+keeps reporting under its own code.
 """
 
 from __future__ import annotations
@@ -86,8 +87,9 @@ def _unit_table() -> pd.DataFrame:
     """Reporting units with type, collaboratives, and when (and into whom) they merge."""
     trusts = pd.DataFrame(read_reference_csv("trusts"))
     trusts = trusts[trusts["ods_code"].isin(UNIT_SIZE)]
-    successions = {r["old_code"]: r for r in read_reference_csv("successions")}
-    members = pd.DataFrame(read_reference_csv("memberships"))
+    # Only confirmed facts: a planned merger (Bridgewater into RWW) makes no step in the demo data.
+    successions = {r["old_code"]: r for r in read_reference_csv("successions") if r["status"] == "confirmed"}
+    members = pd.DataFrame([r for r in read_reference_csv("memberships") if r["status"] == "confirmed"])
     collabs = members.groupby("trust_code")["collaborative_code"].agg(lambda s: set(s))
     units = trusts[["ods_code", "trust_type"]].copy()
     units["size"] = units["ods_code"].map(UNIT_SIZE).astype(float)

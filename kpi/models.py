@@ -47,6 +47,9 @@ TRUST_ROLES = ("member", "partner", "predecessor")
 MILESTONE_STATUSES = ("not started", "on track", "at risk", "off track", "complete")
 RAG_RATINGS = ("red", "amber", "green", "blue")
 BATCH_STATUSES = ("applied", "undone")
+# A merger or membership change as the facts stand: only confirmed ones apply in the roll-ups; planned
+# ones are kept as notes.
+FACT_STATUSES = ("confirmed", "planned")
 # Ratio KPIs are percentages: value = RATIO_SCALE * numerator / denominator.
 RATIO_SCALE = 100.0
 
@@ -93,6 +96,7 @@ class Membership(Base):
     __table_args__ = (
         UniqueConstraint("trust_code", "collaborative_code", "valid_from"),
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="valid_range"),
+        _one_of("status", FACT_STATUSES, "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -100,6 +104,7 @@ class Membership(Base):
     collaborative_code: Mapped[str] = mapped_column(ForeignKey("collaboratives.code"), index=True)
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="confirmed", server_default="confirmed")
     notes: Mapped[str] = mapped_column(Text, default="")
 
     trust: Mapped[Trust] = relationship(back_populates="memberships")
@@ -107,13 +112,16 @@ class Membership(Base):
 
 
 class Succession(Base):
-    """A merger: data under `old_code` belongs to `successor_code` from `effective_from` on."""
+    """A merger: data under `old_code` belongs to `successor_code` from `effective_from` on (once
+    confirmed; a planned merger is a note)."""
 
     __tablename__ = "trust_successions"
+    __table_args__ = (_one_of("status", FACT_STATUSES, "status"),)
 
     old_code: Mapped[str] = mapped_column(ForeignKey("trusts.ods_code"), primary_key=True)
     successor_code: Mapped[str] = mapped_column(ForeignKey("trusts.ods_code"), index=True)
     effective_from: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="confirmed", server_default="confirmed")
     notes: Mapped[str] = mapped_column(Text, default="")
 
 

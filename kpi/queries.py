@@ -145,9 +145,10 @@ _m = Membership.__table__
 
 def _membership_at(trust_code, period, collaboratives: tuple[str, ...] | None = None):
     """SQL condition on the memberships table: the trust is a member (of one of `collaboratives`,
-    if given) in that month."""
+    if given) in that month. Only confirmed memberships count; planned changes are notes."""
     condition = and_(
         _m.c.trust_code == trust_code,
+        _m.c.status == "confirmed",
         _m.c.valid_from <= period,
         or_(_m.c.valid_to.is_(None), _m.c.valid_to >= period),
     )
@@ -178,7 +179,14 @@ def _observations(flt: KPIFilter) -> Select:
         )
         .join(_k, _k.c.code == _o.c.kpi_code)
         .join(_b, _b.c.id == _o.c.batch_id)
-        .outerjoin(_s, and_(_s.c.old_code == _o.c.trust_code, _o.c.period >= _s.c.effective_from))
+        .outerjoin(
+            _s,
+            and_(
+                _s.c.old_code == _o.c.trust_code,
+                _s.c.status == "confirmed",
+                _o.c.period >= _s.c.effective_from,
+            ),
+        )
     )
     if flt.period_from:
         query = query.where(_o.c.period >= flt.period_from)
@@ -219,11 +227,13 @@ def _reporting_codes(trusts: tuple[str, ...] | None, collaboratives: tuple[str, 
     the exact rules are applied after the roll-up. None when nothing narrows the scan."""
     conditions = []
     if trusts is not None:
-        merged_in = select(_s.c.old_code).where(_s.c.successor_code.in_(trusts))
+        merged_in = select(_s.c.old_code).where(_s.c.successor_code.in_(trusts), _s.c.status == "confirmed")
         conditions.append(or_(_o.c.trust_code.in_(trusts), _o.c.trust_code.in_(merged_in)))
     if collaboratives is not None:
-        members = select(_m.c.trust_code).where(_m.c.collaborative_code.in_(collaboratives))
-        merged_in = select(_s.c.old_code).where(_s.c.successor_code.in_(members))
+        members = select(_m.c.trust_code).where(
+            _m.c.collaborative_code.in_(collaboratives), _m.c.status == "confirmed"
+        )
+        merged_in = select(_s.c.old_code).where(_s.c.successor_code.in_(members), _s.c.status == "confirmed")
         conditions.append(or_(_o.c.trust_code.in_(members), _o.c.trust_code.in_(merged_in)))
     return and_(*conditions) if conditions else None
 
@@ -451,6 +461,7 @@ def trusts(engine: Engine) -> pd.DataFrame:
     t = Trust.__table__
     frame = _read(engine, select(t).order_by(t.c.role, t.c.name))
     members = memberships(engine)
+    members = members[members["status"] == "confirmed"]
     current = members[members["valid_to"].isna() | (members["valid_to"] >= pd.Timestamp(dt.date.today()))]
     collabs = current.groupby("trust_code")["collaborative_code"].agg(lambda s: sorted(s))
     frame["collaboratives"] = frame["ods_code"].map(collabs).apply(lambda v: v if isinstance(v, list) else [])

@@ -23,6 +23,7 @@ from kpi.db import PROJECT_ROOT, session_scope
 from kpi.models import (
     ACCUMULATIONS,
     CONFLICT_RULES,
+    FACT_STATUSES,
     GRAINS,
     IMPROVEMENT_DIRECTIONS,
     ROLLUP_RULES,
@@ -74,8 +75,8 @@ def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
 # Column parsers per file; a column not listed is read as stripped text.
 PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
     "trusts": {"role": _choice(TRUST_ROLES)},
-    "memberships": {"valid_from": _date, "valid_to": _optional_date},
-    "successions": {"effective_from": _date},
+    "memberships": {"valid_from": _date, "valid_to": _optional_date, "status": _choice(FACT_STATUSES)},
+    "successions": {"effective_from": _date, "status": _choice(FACT_STATUSES)},
     "professions": {"sort_order": int},
     "workstreams": {"sort_order": int},
     "kpis": {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from kpi.formats import uk_date
 from kpi.queries import SYSTEM_CODE, KPIFilter, Level
 
 PACK_SYSTEM = "system"  # the board pack's (and the CLI's) word for the whole system
@@ -40,6 +41,36 @@ def membership_label(trust_collaboratives: Sequence[str], collaborative_codes: S
     if len(collaborative_codes) > 1 and set(collaborative_codes) <= set(trust_collaboratives):
         return BOTH_COLLABORATIVES
     return " and ".join(trust_collaboratives)
+
+
+def planned_changes_note(
+    successions: Iterable[Mapping[str, object]],
+    memberships: Iterable[Mapping[str, object]],
+    trust_names: Mapping[str, str],
+) -> str | None:
+    """One line listing the planned (not yet confirmed, so not applied) mergers and membership changes,
+    e.g. 'Planned (not applied): Bridgewater (RY2) into Warrington and Halton (RWW) from 01/04/2026
+    (to confirm)'; None when there are none. Rows are reference records with a `status`."""
+
+    def named(code: object) -> str:
+        return f"{trust_names.get(str(code), str(code))} ({code})"
+
+    notes = [
+        f"{named(row['old_code'])} into {named(row['successor_code'])} from {uk_date(row['effective_from'])}"
+        for row in successions
+        if row["status"] == "planned"
+    ]
+    for row in memberships:
+        if row["status"] != "planned":
+            continue
+        trust, collab, valid_to = named(row["trust_code"]), row["collaborative_code"], row.get("valid_to")
+        if valid_to is None or valid_to != valid_to:  # empty (None or NaT/NaN): a planned joining
+            notes.append(f"{trust} joins {collab} from {uk_date(row['valid_from'])}")
+        else:
+            notes.append(f"{trust} leaves {collab} after {uk_date(valid_to)}")
+    if not notes:
+        return None
+    return "Planned (not applied): " + "; ".join(f"{note} (to confirm)" for note in notes)
 
 
 def trust_label(name: str, ods_code: str, role: str) -> str:

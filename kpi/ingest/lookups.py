@@ -69,6 +69,7 @@ def load_reference_data(engine: Engine) -> ReferenceData:
     successions = {
         row["old_code"]: (row["successor_code"], pd.Timestamp(row["effective_from"]).date())
         for row in queries.successions(engine).to_dict("records")
+        if row["status"] == "confirmed"  # a planned merger is a note, not a mapping
     }
     professions_frame = queries.professions(engine)
     lookup: dict[str, str] = {}

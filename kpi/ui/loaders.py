@@ -111,6 +111,11 @@ def _ordered_trusts(trust_frame: pd.DataFrame, codes: set[str] | pd.Series) -> t
     return tuple(sorted(set(codes), key=lambda code: scopes.trust_sort_key(role[code], short[code])))
 
 
+def _confirmed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a memberships or successions frame that apply (planned ones are notes)."""
+    return frame[frame["status"] == "confirmed"]
+
+
 @_cached
 def filter_choices(db_url: str) -> filters.FilterChoices:
     status = data_status(db_url)
@@ -120,7 +125,7 @@ def filter_choices(db_url: str) -> filters.FilterChoices:
     trust_frame = trusts(db_url)
     by_collab = {
         code: _ordered_trusts(trust_frame, set(group["trust_code"]))
-        for code, group in memberships(db_url).groupby("collaborative_code")
+        for code, group in _confirmed(memberships(db_url)).groupby("collaborative_code")
     }
     return filters.FilterChoices(
         months=months,
