@@ -204,6 +204,9 @@ def test_collaboratives_page_shows_dual_members_and_side_by_side_charts(app_db):
     members = at.dataframe[0].value
     both = set(members[members["Membership"] == "Both collaboratives"]["ODS code"])
     assert both == {"RBS", "RJR", "RBT", "RBN"}
+    # Bridgewater's merger is planned, not applied: still an MHLDC member, and listed as a note.
+    assert members.set_index("ODS code").loc["RY2", "MHLDC"] == "Yes"
+    assert any(c.value.startswith("Planned (not applied): Bridgewater (RY2) into") for c in at.caption)
     specs = chart_specs(at)
     assert [trace_names(s) for s in specs] == [["CMAST"], ["MHLDC"], ["CMAST"], ["MHLDC"]]
     cmast_vacancy = array(specs[2]["data"][0]["y"])[-1]
