@@ -41,6 +41,15 @@ def _trend_figure(
     )
 
 
+def _explain_no_data(kpi: KPI, sel: filters.Selection | None, where: str) -> None:
+    """Where a chart would be: why there is nothing to draw (a profession filter on a KPI not collected
+    by profession, or simply no data for `where`)."""
+    if sel and sel.professions and not kpi.by_profession:
+        explain_empty(f"{kpi.name} is not collected by profession; clear the profession filter to see it.")
+    else:
+        explain_empty(f"No {kpi.name_in_sentence} data for {where}.")
+
+
 def kpi_chart(
     kpi: KPI,
     data: pd.DataFrame,
@@ -59,12 +68,7 @@ def kpi_chart(
     `y_max` puts charts shown side by side on one scale; `sel` (the filters in force) captions images."""
     title = title or kpi.title_with_unit
     if data.empty:
-        if sel and sel.professions and not kpi.by_profession:
-            explain_empty(
-                f"{kpi.name} is not collected by profession; clear the profession filter to see it."
-            )
-        else:
-            explain_empty(f"No {kpi.name_in_sentence} data for this selection and period.")
+        _explain_no_data(kpi, sel, "this selection and period")
         return
     if data["period"].nunique() == 1:
         month = month_label(data["period"].iloc[0])
@@ -177,12 +181,7 @@ def spc_chart(
     data = data[data["scope_code"] == scope]
     scope_name = names.get(scope, scope)
     if data.empty:
-        if sel and sel.professions and not kpi.by_profession:
-            explain_empty(
-                f"{kpi.name} is not collected by profession; clear the profession filter to see it."
-            )
-        else:
-            explain_empty(f"No {kpi.name_in_sentence} data for {scope_name} in this period.")
+        _explain_no_data(kpi, sel, f"{scope_name} in this period")
         return
     if len(data) == 1:
         row = data.iloc[0]
