@@ -1,4 +1,5 @@
-"""NHS Workforce Statistics adapter: AHP rows of C&M organisations become SIP_FTE and SIP_HC; every row
+"""NHS Workforce Statistics, the upper-case layout of older releases (read through the staff-role
+source definition): AHP rows of C&M organisations become SIP_FTE and SIP_HC; every row
 left out is counted by reason; the preview and apply are the template import's."""
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from sqlalchemy import select
 
 from kpi.auth import PermissionDenied, User
 from kpi.ingest import apply_import, undo_batch
-from kpi.ingest.adapters.nhs_workforce import REASONS, SOURCE, prepare_nhs_workforce
+from kpi.ingest.adapters.mapped import BAD_NUMBER, OUTSIDE, UNKNOWN_PROFESSION
+from kpi.ingest.dispatch import prepare_file
 from kpi.models import ImportBatch
 from tests.test_ingest import observation, observations_checksum, snapshot
 
@@ -23,6 +25,15 @@ HEADER = "DATA_MONTH,DATA_LEVEL,ORG_CODE,ORG_NAME,STAFF_GROUP_1,STAFF_GROUP_2,FT
 AHP = '"Scientific, therapeutic & technical staff",Allied health professionals'
 
 
+SOURCE = "nhs_workforce_staff_role"
+NOT_ORGANISATION = "not an organisation-level row (a national, regional or ICB total)"
+OTHER_ROWS = "a staff group 2, staff group 1 or band this source does not load"
+
+
+def prepare_nhs_workforce(engine, name: str, data: bytes):
+    return prepare_file(engine, name, data)
+
+
 def prepare(engine, path: Path):
     return prepare_nhs_workforce(engine, path.name, path.read_bytes())
 
@@ -32,11 +43,11 @@ def test_by_profession_keeps_cm_ahp_rows_and_counts_every_row_left_out(engine):
     assert preview.ok, preview.problems
     assert preview.rows_in_file == 17
     assert preview.excluded == {
-        REASONS["not_organisation"]: 2,  # the North West region and England rows
-        REASONS["other_staff_group"]: 2,  # nurses, healthcare scientists
-        REASONS["outside_cm"]: 1,  # RRK, Birmingham
-        REASONS["unknown_profession"]: 1,  # "Other AHP roles"
-        REASONS["bad_number"]: 1,  # "*"
+        NOT_ORGANISATION: 2,  # the North West region and England rows
+        OTHER_ROWS: 2,  # nurses, healthcare scientists
+        OUTSIDE: 1,  # RRK, Birmingham
+        UNKNOWN_PROFESSION: 1,  # "Other AHP roles"
+        BAD_NUMBER: 1,  # "*"
     }
     used = 17 - sum(preview.excluded.values())
     assert used == 10
@@ -87,9 +98,9 @@ def test_all_ahp_file_without_a_profession_column(engine):
     preview = prepare(engine, ALL_AHPS)
     assert preview.ok
     assert preview.excluded == {
-        REASONS["not_organisation"]: 1,  # the ICB row
-        REASONS["other_staff_group"]: 1,
-        REASONS["outside_cm"]: 1,
+        NOT_ORGANISATION: 1,  # the ICB row
+        OTHER_ROWS: 1,
+        OUTSIDE: 1,
     }
     figures = {(r.kpi_code, r.trust_code, r.profession_code): r.value for r in preview.table.itertuples()}
     assert figures == {
@@ -112,10 +123,13 @@ def test_undo_of_an_nhs_workforce_import(engine):
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        (b"DATA_MONTH,ORG_CODE,FTE\n2025-01-31,REM,1\n", "no STAFF_GROUP_1 column"),
+        (
+            b"DATA_MONTH,ORG_CODE,FTE\n2025-01-31,REM,1\n",
+            "by staff role) most: it has DATA_MONTH, ORG_CODE, FTE but not Staff group 2",
+        ),
         (
             f"{HEADER}\n2025-01-31,Organisation,RRK,Birmingham,{AHP},1,1\n".encode(),
-            "No row of the file is an AHP figure",
+            "No row of the file is a figure this source loads",
         ),
         (f"{HEADER}\nJanuary,Organisation,REM,LUHFT,{AHP},1,1\n".encode(), "'January' is not a date"),
         (f"{HEADER}\n2099-01-31,Organisation,REM,LUHFT,{AHP},1,1\n".encode(), "in the future"),
