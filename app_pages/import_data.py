@@ -6,7 +6,8 @@ import streamlit as st
 
 from kpi import batches, ingest, queries, ui
 from kpi.auth import PermissionDenied
-from kpi.ingest.adapters import nhs_workforce
+from kpi.ingest import sources
+from kpi.ingest.dispatch import prepare_file
 from kpi.text import escape_markdown
 
 # File names, sheet names, cells and user names are in the messages below, and st.info, st.success,
@@ -23,22 +24,18 @@ st.caption(
     "will be added, changed and left as it is, and confirm. An import is all or nothing, and can be undone."
 )
 
-SOURCES = {
-    "template": "Monthly template (CSV or XLSX)",
-    "nhs_workforce": "NHS Workforce Statistics (staff-group CSV)",
-}
-source = ui.page_choice(
-    "What are you importing?",
-    list(SOURCES),
-    key="import_source",
-    url_name="source",
-    format_func=SOURCES.get,
-    widget="segmented",
-)
-
-if source == "template":
-    with st.expander("The template: columns, periods and codes", icon=":material/description:"):
-        st.markdown(ingest.template_guide())
+with st.expander("Files the importer recognises", icon=":material/description:"):
+    st.markdown(
+        "Upload a file as it was published or as the template has it: the importer tells the source from the "
+        "file's column headers and says which it took. A new layout (for example your trusts' Provider "
+        "Workforce Return extract) is taught by copying a definition in `data/sources/` (see its README)."
+    )
+    try:
+        st.dataframe(sources.definitions_table(), hide_index=True, width="stretch")
+    except sources.DefinitionError as exc:
+        st.error(f"{exc} Imports are refused until it is corrected.", icon=":material/error:")
+with st.expander("The template: columns, periods and codes", icon=":material/description:"):
+    st.markdown(ingest.template_guide())
     with st.container(horizontal=True):
         st.download_button(
             "Template (CSV)",
@@ -56,12 +53,6 @@ if source == "template":
             icon=":material/download:",
             on_click="ignore",
         )
-else:
-    st.caption(
-        "NHS Digital's monthly NHS Workforce Statistics, staff group by organisation. Cheshire and "
-        "Merseyside AHP rows become staff in post (FTE and headcount); every row left out is counted and "
-        "reported."
-    )
 
 PREVIEW = "import_preview"
 RESULT = "import_result"
@@ -73,14 +64,13 @@ limit_mb = ingest.MAX_BYTES // (1024 * 1024)
 upload = st.file_uploader(
     "File to import",
     type=["csv", "xlsx"],
-    key=f"upload_{source}" if not upload_round else f"upload_{source}_{upload_round}",
+    key="upload_file" if not upload_round else f"upload_file_{upload_round}",
     help=f"CSV or XLSX, up to {limit_mb} MB.",
 )
 st.caption(
     f"Files up to {limit_mb} MB (about 500,000 rows of the template). A bigger file is refused: split it, "
     "for example one file per KPI or per quarter."
 )
-preview_source = source if source != "template" else "upload"
 
 
 def release_upload(file) -> None:
@@ -101,17 +91,15 @@ def release_upload(file) -> None:
 
 preview = st.session_state.get(PREVIEW)
 if preview is not None and (
-    preview.source != preview_source
-    or (upload is None and preview.ok)  # the upload was cleared: drop the table and plan
+    (upload is None and preview.ok)  # the upload was cleared: drop the table and plan
     or (upload is not None and preview.sha256 != ingest.file_sha256(upload.getvalue()))
 ):
     st.session_state.pop(PREVIEW, None)
     preview = None
 if upload is not None and preview is None:
     bar = st.progress(0.0, text="Checking the file…")
-    prepare = nhs_workforce.prepare_nhs_workforce if source == "nhs_workforce" else ingest.prepare_import
     prepare = ui.stop_on_database_fault(
-        prepare,
+        prepare_file,
         "The database cannot be reached, so the file could not be checked and nothing was imported; try "
         "again in a minute.",
         otherwise="The file could not be checked against the database, so nothing was imported.",

@@ -226,15 +226,9 @@ def _import(args: argparse.Namespace, prepare) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from kpi import ingest
+    from kpi.ingest.dispatch import prepare_file
 
-    return _import(args, lambda engine, name, data: ingest.prepare_import(engine, name, data, source="cli"))
-
-
-def cmd_import_nhs_workforce(args: argparse.Namespace) -> int:
-    from kpi.ingest.adapters import nhs_workforce
-
-    return _import(args, nhs_workforce.prepare_nhs_workforce)
+    return _import(args, lambda engine, name, data: prepare_file(engine, name, data, channel="cli"))
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
@@ -379,10 +373,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "init": (cmd_init, "create or migrate the database and load the reference data"),
     "demo": (cmd_demo, "load a seeded SYNTHETIC demo history (replaces earlier demo data)"),
     "info": (cmd_info, "show row counts and the data-as-at date"),
-    "import": (cmd_import, "validate and import a monthly data file (CSV or XLSX, the template's columns)"),
-    "import-nhs-workforce": (
-        cmd_import_nhs_workforce,
-        "validate and import an NHS Workforce Statistics staff-group CSV (staff in post)",
+    "import": (
+        cmd_import,
+        "validate and import a data file (CSV or XLSX): the template or a published layout in data/sources/, "
+        "recognised from its headers",
     ),
     "undo": (cmd_undo, "undo an import batch, restoring what it replaced"),
     "batches": (cmd_batches, "list the import batches"),
@@ -400,7 +394,7 @@ def build_parser() -> OneLineParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     for name, (_, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
-        if name in ("import", "import-nhs-workforce"):
+        if name == "import":
             command.add_argument("path", metavar="PATH", help="the file to import (.csv or .xlsx)")
             command.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
             command.add_argument(

@@ -135,12 +135,26 @@ def test_import_usage_errors_exit_2(database_url):
     assert_one_line_failure(run_cli("import", "/no/such/file.csv", url=database_url), 2, "no such file")
 
 
-def test_nhs_workforce_import_reports_what_it_left_out(database_url):
+def test_import_recognises_a_published_layout_and_says_which_it_took(database_url):
     path = ROOT / "tests" / "fixtures" / "nhs_workforce" / "staff_group_by_profession.csv"
-    result = run_cli("import-nhs-workforce", str(path), url=database_url)
+    result = run_cli("import", str(path), url=database_url)
     assert result.returncode == 0, result.stderr
-    assert "rows used; left out:" in result.stdout
-    assert observation_count(database_url) > 0
+    assert "note: Taken as NHS Workforce Statistics: staff group, care setting, level and organisation" in (
+        result.stdout
+    )
+    assert "10 of 17 rows used; left out: 2 not an organisation-level row" in result.stdout
+    assert observation_count(database_url) == 18
+
+
+def test_import_of_an_unrecognised_layout_names_the_sources_it_knows(database_url, tmp_path):
+    path = tmp_path / "pwr.csv"
+    path.write_text("Month,Trust,Vacant FTE\n2026-09,REM,12\n", encoding="utf-8")
+    result = run_cli("import", str(path), url=database_url)
+    assert result.returncode == 1 and observation_count(database_url) == 0
+    assert "does not recognise this file's columns (Month, Trust, Vacant FTE)" in result.stderr
+    assert "NHS Sickness Absence Rates: benchmarking by organisation and staff group: DATE, ORG_CODE" in (
+        result.stderr
+    )
 
 
 def test_terminal_escape_codes_in_a_cell_never_reach_the_terminal(database_url, tmp_path):

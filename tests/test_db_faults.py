@@ -341,7 +341,7 @@ def _observations(url: str) -> tuple[int, float]:
 def test_import_when_the_server_stops_mid_import_writes_nothing_and_says_so(pg, monkeypatch):
     before = (_batches(pg.url), _observations(pg.url))
     at = run_app("app_pages/import_data.py")
-    at.file_uploader(key="upload_template").upload("september.csv", GOOD_CSV, "text/csv").run()
+    at.file_uploader(key="upload_file").upload("september.csv", GOOD_CSV, "text/csv").run()
     assert_page_ok(at)
     assert {m.label: m.value for m in at.metric}["New figures"] == "2"
 
@@ -373,7 +373,7 @@ def test_import_when_the_server_stops_mid_import_writes_nothing_and_says_so(pg, 
 def test_checking_a_file_while_the_server_is_down_says_so(pg):
     at = run_app("app_pages/import_data.py")
     pg.stop()
-    at.file_uploader(key="upload_template").upload("september.csv", GOOD_CSV, "text/csv").run()
+    at.file_uploader(key="upload_file").upload("september.csv", GOOD_CSV, "text/csv").run()
     assert_no_traceback(at)
     assert banners(at)
     assert any("could not be checked and nothing was imported" in e.value for e in at.error)

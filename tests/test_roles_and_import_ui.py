@@ -151,7 +151,7 @@ def test_local_mode_role_comes_back_from_the_url_after_a_reload(engine):
 def test_upload_preview_confirm_and_undo(engine):
     before = observations_checksum(engine)
     at = app(page="app_pages/import_data.py")
-    at.file_uploader(key="upload_template").upload("september.csv", GOOD_CSV, "text/csv").run()
+    at.file_uploader(key="upload_file").upload("september.csv", GOOD_CSV, "text/csv").run()
     page_ok(at)
     assert {m.label: m.value for m in at.metric}["New figures"] == "2"
     assert observations_checksum(engine) == before, "nothing written before confirming"
@@ -172,7 +172,7 @@ def test_upload_preview_confirm_and_undo(engine):
 def test_a_bad_upload_lists_every_problem_and_writes_nothing(engine):
     before = observations_checksum(engine)
     at = app(page="app_pages/import_data.py")
-    at.file_uploader(key="upload_template").upload("bad.csv", BAD_CSV, "text/csv").run()
+    at.file_uploader(key="upload_file").upload("bad.csv", BAD_CSV, "text/csv").run()
     page_ok(at)
     assert any("Nothing has been imported" in str(e.proto.title) for e in at.error)
     problems = next(df.value for df in at.dataframe if "row" in df.value.columns)
@@ -371,7 +371,7 @@ def test_a_file_with_more_than_1000_problems_lists_1000_counts_the_rest_and_keep
     before = observations_checksum(engine)
     rows = b"".join(b"2026-09,XYZ,Physiotherapists,SIP_FTE,%d,,\n" % i for i in range(1_200))
     at = app(page="app_pages/import_data.py")
-    at.file_uploader(key="upload_template").upload(
+    at.file_uploader(key="upload_file").upload(
         "many.csv", GOOD_CSV.splitlines(True)[0] + rows, "text/csv"
     )
     at.run()
@@ -391,7 +391,7 @@ def test_a_file_with_more_than_1000_problems_lists_1000_counts_the_rest_and_keep
     preview = at.session_state["import_preview"]
     assert preview.records.empty and preview.plan is None and len(preview.problems) == 1_000
     assert at.session_state["import_upload_round"] == 1
-    assert at.file_uploader(key="upload_template_1").value is None
+    assert at.file_uploader(key="upload_file_1").value is None
     assert not [b for b in at.button if b.key == "import_go"]
     assert observations_checksum(engine) == before
 
@@ -400,4 +400,4 @@ def test_the_upload_limit_is_stated_in_words_next_to_the_uploader(engine):
     at = app(page="app_pages/import_data.py")
     page_ok(at)
     assert any(c.value.startswith("Files up to 20 MB") for c in at.caption)
-    assert at.file_uploader(key="upload_template").proto.help == "CSV or XLSX, up to 20 MB."
+    assert at.file_uploader(key="upload_file").proto.help == "CSV or XLSX, up to 20 MB."

@@ -58,7 +58,9 @@ The package, by job (each module says its rules in full):
     apply.py         apply_import
     undo.py          undo_batch
     template.py      the template as CSV, XLSX and Markdown guide
-    adapters/        other sources turned into template-shaped tables (nhs_workforce.py)
+    sources.py       source definitions (data/sources/*.toml) and `recognise`: which source a file is
+    dispatch.py      prepare_file: read, recognise, and prepare as the template or through a definition
+    adapters/        mapped.py: a published layout's rows to template rows, through its definition
 """
 
 from __future__ import annotations

@@ -19,7 +19,8 @@ MAX_BYTES = 20 * 1024 * 1024
 # The problems kept and shown for one file: the first MAX_PROBLEMS in file order. Past it problems are only
 # counted (by kind), so a file of a million bad rows costs a bounded amount of memory and screen.
 MAX_PROBLEMS = 1_000
-SOURCES: tuple[str, ...] = ("upload", "cli", "nhs_workforce")
+# How a template file arrived (a published layout's batch carries its source definition's id instead).
+SOURCES: tuple[str, ...] = ("upload", "cli")
 DEMO_SOURCE = "demo"
 # A ratio row may also give its value; it must then agree with 100 * numerator / denominator this closely.
 VALUE_TOLERANCE = 0.5

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "data" / "sources"
 KINDS = ("mapped", "template")
 REQUIRED_ROLES = ("month", "org")  # every mapped source has these
@@ -213,6 +215,22 @@ def _figure(raw: dict[str, Any]) -> Figure:
     )
 
 
+def definitions_table(folder: Path = SOURCES_DIR) -> pd.DataFrame:
+    """The known sources, for the Import data page: name, publisher, headers needed, what it loads, file."""
+    return pd.DataFrame(
+        [
+            {
+                "Source": d.name,
+                "Publisher": d.publisher,
+                "Headers it needs": ", ".join(d.headers_needed),
+                "What it loads": d.about,
+                "Definition": f"data/sources/{d.path.name}",
+            }
+            for d in load_definitions(folder)
+        ]
+    )
+
+
 @dataclass(frozen=True)
 class Recognition:
     """What `recognise` decided: the source (None when none fits), its layout name, and for an
@@ -272,6 +290,7 @@ __all__ = [
     "Figure",
     "Recognition",
     "SourceDefinition",
+    "definitions_table",
     "header_key",
     "load_definitions",
     "recognise",

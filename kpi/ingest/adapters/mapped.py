@@ -104,7 +104,7 @@ def prepare_mapped(
     figures = _usable_figures(definition, sheet, notices)
     taken = [_taken(figure, sheet, ref, definition) for figure in figures]
     reason = _reasons(definition, sheet, ref, taken)
-    excluded = _left_out(sheet, reason, notices, taken)
+    excluded = _left_out(sheet, reason, _reason_order(definition), notices, taken)
     used = reason == ""
     period = sheet.cells("month").where(used, "")
     period = period.map({v: parse_month(v) for v in period[used].unique()})
@@ -239,12 +239,22 @@ def _other_rows_reason(definition: SourceDefinition) -> str:
     return f"a {listed} this source does not load"
 
 
-def _left_out(sheet: _Sheet, reason: pd.Series, notices: list[Notice], taken: list[_Taken]) -> dict[str, int]:
-    """Count the rows left out under each reason, with a notice for each giving example values."""
+def _reason_order(definition: SourceDefinition) -> list[str]:
+    """Every reason a row can be left out, in the order they are tested."""
+    keep = [rule.reason for rule in definition.keep]
+    return [*keep, _other_rows_reason(definition), NO_ORG, OUTSIDE, UNKNOWN_PROFESSION, BAD_NUMBER]
+
+
+def _left_out(
+    sheet: _Sheet, reason: pd.Series, order: list[str], notices: list[Notice], taken: list[_Taken]
+) -> dict[str, int]:
+    """Count the rows left out under each reason (in `order`), with a notice for each giving examples."""
     excluded: dict[str, int] = {}
     shown = _examples(sheet, taken)
-    for label in [r for r in dict.fromkeys(reason) if r]:
+    for label in order:
         hit = reason == label
+        if not hit.any():
+            continue
         rows = sorted(int(r) for r in sheet.rows[hit])
         excluded[label] = len(rows)
         examples = ""
