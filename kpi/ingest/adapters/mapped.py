@@ -104,7 +104,7 @@ def prepare_mapped(
     figures = _usable_figures(definition, sheet, notices)
     taken = [_taken(figure, sheet, ref, definition) for figure in figures]
     reason = _reasons(definition, sheet, ref, taken)
-    excluded = _left_out(sheet, reason, _reason_order(definition), notices, taken)
+    excluded = _left_out(sheet, reason, definition, notices, taken)
     used = reason == ""
     period = sheet.cells("month").where(used, "")
     period = period.map({v: parse_month(v) for v in period[used].unique()})
@@ -246,12 +246,15 @@ def _reason_order(definition: SourceDefinition) -> list[str]:
 
 
 def _left_out(
-    sheet: _Sheet, reason: pd.Series, order: list[str], notices: list[Notice], taken: list[_Taken]
+    sheet: _Sheet, reason: pd.Series, definition: SourceDefinition, notices: list[Notice], taken: list[_Taken]
 ) -> dict[str, int]:
-    """Count the rows left out under each reason (in `order`), with a notice for each giving examples."""
+    """Count the rows left out under each reason (in the order they are tested), with a notice for each
+    giving examples."""
     excluded: dict[str, int] = {}
     shown = _examples(sheet, taken)
-    for label in order:
+    if when_roles := [role for t in taken for role, _ in t.figure.when if role in sheet.roles]:
+        shown[_other_rows_reason(definition)] = sheet.cells(when_roles[0])
+    for label in _reason_order(definition):
         hit = reason == label
         if not hit.any():
             continue
