@@ -11,13 +11,14 @@ import datetime as dt
 import hashlib
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from kpi import icons, spc
 from kpi.formats import KPI, direction_words, format_target, format_value, uk_date
+from kpi.scopes import ScopeEvent
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -130,6 +131,46 @@ def add_target_line(fig: go.Figure, kpi: KPI) -> None:
     )
 
 
+EVENT_INK = NHS_DARK_GREY
+EVENT_LABEL_STEP = 0.075  # paper height between labels of events drawn near each other
+
+
+def add_event_markers(fig: go.Figure, events: Sequence[ScopeEvent], first: object, last: object) -> None:
+    """A thin dotted vertical line at each month a confirmed merger or membership change takes effect
+    (`scopes.scope_events`), its short label at the top of the plot and the full sentence on hovering
+    the label. A label runs right of its line in the first half of the chart (`first` to `last`) and
+    left of it in the second, so it stays inside the plot; labels of nearby events step down."""
+    start, end = pd.Timestamp(first), pd.Timestamp(last)
+    middle = start + (end - start) / 2
+    for index, event in enumerate(events):
+        month = pd.Timestamp(event.month)
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=month,
+            x1=month,
+            y0=0,
+            y1=1,
+            line={"color": EVENT_INK, "dash": "dot", "width": 1.5},
+            layer="below",
+        )
+        fig.add_annotation(
+            x=month,
+            xref="x",
+            yref="paper",
+            y=1 - index % 3 * EVENT_LABEL_STEP,
+            yanchor="top",
+            xanchor="left" if month <= middle else "right",
+            xshift=3 if month <= middle else -3,
+            text=event.label,
+            hovertext=event.detail,
+            showarrow=False,
+            font={"size": 12, "color": EVENT_INK},
+            bgcolor="rgba(255,255,255,0.85)",
+        )
+
+
 def trend_figure(
     series: pd.DataFrame,
     kpi: KPI,
@@ -139,9 +180,11 @@ def trend_figure(
     scope_order: list[str] | None = None,
     height: int = 380,
     y_max: float | None = None,
+    events: Sequence[ScopeEvent] = (),
 ) -> go.Figure:
-    """One line per scope (system, collaboratives, trusts) over time, with the target if any.
-    `y_max` fixes the top of the value axis (to compare charts side by side)."""
+    """One line per scope (system, collaboratives, trusts) over time, with the target if any and the
+    confirmed mergers and membership changes (`events`) marked. `y_max` fixes the top of the value
+    axis (to compare charts side by side)."""
     fig = go.Figure()
     scopes = scope_order or list(dict.fromkeys(series["scope_code"]))
     trust_index = 0
@@ -167,6 +210,8 @@ def trend_figure(
             )
         )
     add_target_line(fig, kpi)
+    if not series.empty:
+        add_event_markers(fig, events, series["period"].min(), series["period"].max())
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True, rangemode="tozero")
     if y_max is not None:
@@ -401,13 +446,15 @@ def spc_figure(
     title: str | None = None,
     height: int = 420,
     text_width: int = 120,
+    events: Sequence[ScopeEvent] = (),
 ) -> go.Figure:
     """A Making Data Count XmR chart: points coloured and shaped by type, mean and process limits per
     segment (drawn apart after a recalculation), the target, the variation and assurance icons with
     their names, and the one-sentence reading under the title. A run chart (mean only, no icons) when
     there are too few points; a plain trend (the points only: no mean, limits, point types or icons)
     for a 12-month rolling or year-to-date figure. `text_width` (characters) wraps the title and
-    reading to the chart's width: about 120 for a full-width chart, 60 for one of two side by side."""
+    reading to the chart's width: about 120 for a full-width chart, 60 for one of two side by side.
+    `events` (confirmed mergers and membership changes) are marked as on a trend."""
     points = result.points.assign(date=dates)
     fig = go.Figure()
     _add_joining_line(fig, points)
@@ -416,6 +463,8 @@ def spc_figure(
     if result.chart_type == "trend":  # no point types: every point alike, named for what it is
         _add_trend_points(fig, points, kpi, spc.ACCUMULATION_LABELS[result.accumulation])
     add_target_line(fig, kpi)
+    if len(dates):
+        add_event_markers(fig, events, dates.min(), dates.max())
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
     heading = title or f"{kpi.title_with_unit}: {scope_name}"

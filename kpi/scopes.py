@@ -5,9 +5,13 @@ pages only read the filters, call these and lay out.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from kpi.formats import uk_date
+import pandas as pd
+
+from kpi.formats import month_label, uk_date
 from kpi.queries import SYSTEM_CODE, KPIFilter, Level
 
 PACK_SYSTEM = "system"  # the board pack's (and the CLI's) word for the whole system
@@ -71,6 +75,171 @@ def planned_changes_note(
     if not notes:
         return None
     return "Planned (not applied): " + "; ".join(f"{note} (to confirm)" for note in notes)
+
+
+@dataclass(frozen=True)
+class ScopeEvent:
+    """A confirmed merger or membership change that a chart of a scope marks: the month it takes effect,
+    a short label drawn by the line ('RVY merged into RBN') and a sentence for hover and alt text."""
+
+    month: pd.Timestamp
+    label: str
+    detail: str
+
+    @property
+    def sentence(self) -> str:
+        """'RVY merged into RBN (Jul 2023)': the label with its month, for captions and alt text."""
+        return f"{self.label} ({month_label(self.month)})"
+
+
+def _day(value: object) -> pd.Timestamp | None:
+    """A date from a reference record (date, text or Timestamp); None when empty (None, NaT, NaN, '')."""
+    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).normalize()
+
+
+def _member_on(
+    memberships: Sequence[Mapping[str, object]], trust: str, day: pd.Timestamp, collaborative: str | None
+) -> bool:
+    """Whether the trust is a (confirmed) member of the collaborative, or of any when None, on `day`."""
+    for row in memberships:
+        if row["trust_code"] != trust or (collaborative and row["collaborative_code"] != collaborative):
+            continue
+        start, end = _day(row["valid_from"]), _day(row.get("valid_to"))
+        if start is not None and start <= day and (end is None or day <= end):
+            return True
+    return False
+
+
+def _ever_member(memberships: Sequence[Mapping[str, object]], trust: str) -> bool:
+    """Whether the trust has a (confirmed) membership of any collaborative at any time."""
+    return any(row["trust_code"] == trust for row in memberships)
+
+
+def _named(code: str, names: Mapping[str, str]) -> str:
+    """'Southport and Ormskirk (RVY)'; the code alone when there is no name for it."""
+    name = names.get(code, code)
+    return f"{name} ({code})" if name != code else code
+
+
+def _merger_events(
+    successions: Sequence[Mapping[str, object]],
+    memberships: Sequence[Mapping[str, object]],
+    scope: str,
+    level: Level,
+    names: Mapping[str, str],
+) -> list[ScopeEvent]:
+    """Confirmed mergers that change `scope`'s figures: for the system, any merger of a member trust
+    (a trust with a membership at any time); for a collaborative, one whose successor (from the
+    merger) or old trust (the day before) is its member; for a trust, its own merger or that of a trust
+    merged into it."""
+    events = []
+    for row in successions:
+        old, new, day = str(row["old_code"]), str(row["successor_code"]), _day(row["effective_from"])
+        if day is None:
+            continue
+        if level == "trust":
+            affected = scope in (old, new)
+        elif level == "system":
+            affected = _ever_member(memberships, new) or _ever_member(memberships, old)
+        else:
+            before = day - pd.Timedelta(days=1)
+            affected = _member_on(memberships, new, day, scope) or _member_on(memberships, old, before, scope)
+        if affected:
+            events.append(
+                ScopeEvent(
+                    month=day.replace(day=1),
+                    label=f"{old} merged into {new}",
+                    detail=f"{_named(old, names)} merged into {_named(new, names)} on {uk_date(day)}: "
+                    f"from {month_label(day)} its figures count under {new}.",
+                )
+            )
+    return events
+
+
+def _membership_events(
+    successions: Sequence[Mapping[str, object]],
+    memberships: Sequence[Mapping[str, object]],
+    scope: str,
+    level: Level,
+    named: Mapping[str, str],
+) -> list[ScopeEvent]:
+    """Confirmed changes of membership that change `scope`'s figures: a trust joining a collaborative
+    after the collaborative began (its earliest membership) or leaving it. A collaborative sees its own;
+    the system sees a trust joining or leaving every collaborative; a trust's own figures do not change.
+    A leaving that a merger explains (the merger takes effect the next day) is the merger's event."""
+    if level == "trust":
+        return []
+    merged_on = {(str(row["old_code"]), _day(row["effective_from"])) for row in successions}
+    began: dict[str, pd.Timestamp] = {}
+    for row in memberships:
+        start = _day(row["valid_from"])
+        code = str(row["collaborative_code"])
+        if start is not None and (code not in began or start < began[code]):
+            began[code] = start
+    events = []
+    for row in memberships:
+        trust, collab = str(row["trust_code"]), str(row["collaborative_code"])
+        if level == "collaborative" and collab != scope:
+            continue
+        start, end = _day(row["valid_from"]), _day(row.get("valid_to"))
+        name = _named(trust, named)
+        changes = []
+        if start is not None and start > began[collab]:
+            changes.append((start, start - pd.Timedelta(days=1), "joined", "counts in"))
+        if end is not None and (trust, end + pd.Timedelta(days=1)) not in merged_on:
+            changes.append((end + pd.Timedelta(days=1), end, "left", "no longer counts in"))
+        for day, other_side, verb, counts in changes:
+            if level == "system" and _member_on(memberships, trust, other_side, None):
+                continue  # still in another collaborative: the system total is unchanged
+            where = collab if level == "collaborative" else "the system total"
+            events.append(
+                ScopeEvent(
+                    month=day.replace(day=1),
+                    label=f"{trust} {verb} {collab}",
+                    detail=f"{name} {verb} {collab} on {uk_date(day)}: from {month_label(day)} it "
+                    f"{counts} {where}.",
+                )
+            )
+    return events
+
+
+def scope_events(
+    scope_codes: Iterable[str],
+    collaborative_codes: Sequence[str],
+    successions: Iterable[Mapping[str, object]],
+    memberships: Iterable[Mapping[str, object]],
+    *,
+    first_month: dt.date | pd.Timestamp,
+    last_month: dt.date | pd.Timestamp,
+    trust_names: Mapping[str, str] | None = None,
+) -> tuple[ScopeEvent, ...]:
+    """The confirmed mergers and membership changes to mark on a chart of `scope_codes` (the system,
+    collaboratives, trusts) from `first_month` to `last_month` (both included): each once, in time order.
+    Planned changes are never marked (they do not apply). Records are reference rows with a `status`
+    (queries.successions() and queries.memberships() as records)."""
+    confirmed_successions = [row for row in successions if row["status"] == "confirmed"]
+    confirmed_memberships = [row for row in memberships if row["status"] == "confirmed"]
+    named = trust_names or {}
+    first, last = pd.Timestamp(first_month).replace(day=1), pd.Timestamp(last_month).replace(day=1)
+    found: dict[str, ScopeEvent] = {}
+    for scope in scope_codes:
+        level = level_of(scope, collaborative_codes)
+        for event in (
+            *_merger_events(confirmed_successions, confirmed_memberships, scope, level, named),
+            *_membership_events(confirmed_successions, confirmed_memberships, scope, level, named),
+        ):
+            if first <= event.month <= last:
+                found.setdefault(event.label, event)
+    return tuple(sorted(found.values(), key=lambda event: (event.month, event.label)))
+
+
+def events_sentence(events: Sequence[ScopeEvent]) -> str:
+    """'Marked on the chart: RVY merged into RBN (Jul 2023).'; '' when there is nothing to mark."""
+    if not events:
+        return ""
+    return "Marked on the chart: " + "; ".join(event.sentence for event in events) + "."
 
 
 def trust_label(name: str, ods_code: str, role: str) -> str:

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from kpi import charts, mdc
+from kpi import charts, mdc, scopes
 from kpi.formats import KPI
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
@@ -118,3 +118,48 @@ def test_every_axis_grows_its_margin_to_fit_its_labels_whatever_the_default_temp
         assert fig.layout.yaxis.title.standoff == 12, name
     bars = figures["bars"].layout.xaxis
     assert bars.range[0] == 0 and bars.range[1] == pytest.approx(9.0 * 1.2), "room for the value labels"
+
+
+RVY_MERGER = scopes.ScopeEvent(
+    month=pd.Timestamp("2024-03-01"),
+    label="RVY merged into RBN",
+    detail="Southport and Ormskirk (RVY) merged into Mersey and West Lancashire (RBN) on 01/03/2024.",
+)
+
+
+def event_marks(fig):
+    """(x of each dotted vertical line, [(label, hover, side) of each label drawn by one])."""
+    lines = [s.x0 for s in fig.layout.shapes if s.line.dash == "dot" and s.yref == "paper"]
+    labels = [(a.text, a.hovertext, a.xanchor) for a in fig.layout.annotations if a.hovertext]
+    return lines, labels
+
+
+def test_trend_figure_marks_a_merger_with_a_dotted_line_a_label_and_hover():
+    fig = charts.trend_figure(series([8.0, 8.5, 9.0, 9.5, 9.0, 8.8]), VACANCY, {"C&M": "C&M system"},
+                              events=[RVY_MERGER])  # fmt: skip
+    lines, labels = event_marks(fig)
+    assert [pd.Timestamp(x) for x in lines] == [pd.Timestamp("2024-03-01")]
+    # In the first half of the chart, so the label runs right of its line, inside the plot.
+    assert labels == [("RVY merged into RBN", RVY_MERGER.detail, "left")]
+    assert [s.line.width for s in fig.layout.shapes if s.line.dash == "dot"] == [1.5]
+
+
+def test_a_label_in_the_second_half_of_the_chart_runs_left_of_its_line():
+    late = scopes.ScopeEvent(pd.Timestamp("2024-05-01"), "RTV merged into RW4", "detail")
+    fig = charts.trend_figure(series([8.0, 8.5, 9.0, 9.5, 9.0, 8.8]), VACANCY, {"C&M": "C&M system"},
+                              events=[late])  # fmt: skip
+    assert event_marks(fig)[1] == [("RTV merged into RW4", "detail", "right")]
+
+
+def test_no_events_no_marks():
+    fig = charts.trend_figure(series([8.0, 8.5, 9.0]), VACANCY, {"C&M": "C&M system"})
+    assert event_marks(fig) == ([], [])
+
+
+def test_spc_figure_marks_a_merger_too():
+    data = series([10.0, 10.5] * 8 + [12.0, 12.5, 13.0, 14.0])
+    result, dates = mdc.kpi_spc(data, VACANCY)
+    fig = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="", events=[RVY_MERGER])
+    lines, labels = event_marks(fig)
+    assert [pd.Timestamp(x) for x in lines] == [pd.Timestamp("2024-03-01")]
+    assert labels == [("RVY merged into RBN", RVY_MERGER.detail, "left")]

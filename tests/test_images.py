@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from kpi import charts, images, mdc
+from kpi import charts, images, mdc, scopes
 from kpi.formats import KPI
 from kpi.images import ImageCaption, ImageExportUnavailable
 
@@ -331,6 +331,20 @@ def chart(kind: str) -> go.Figure:
             [_series([1528.4, 1490.2, 1511.0, 1502.7]), _series([702.5, 688.0, 695.1, 690.0], "CMAST")]
         )
         return charts.trend_figure(frame, WTE, {"C&M": "C&M system", "CMAST": "CMAST"})
+    if kind == "trend with mergers":  # one merger near each end: labels run inwards, inside the plot
+        frame = _series([1528.4, 1490.2, 1511.0, 1502.7, 1499.0, 1520.3])
+        events = [
+            scopes.ScopeEvent(pd.Timestamp("2025-01-01"), "RVY merged into RBN", "Southport into RBN"),
+            scopes.ScopeEvent(pd.Timestamp("2025-06-01"), "RTV merged into RW4", "RTV into RW4"),
+        ]
+        return charts.trend_figure(frame, WTE, {"C&M": "C&M system"}, events=events)
+    if kind == "SPC with a merger":
+        frame = _series([1528.2, 1528.6] * 8 + [1529.4, 1529.6, 1529.8, 1530.1], start="2024-01-01")
+        result, dates = mdc.kpi_spc(frame, WTE)
+        event = scopes.ScopeEvent(pd.Timestamp("2024-01-01"), "RVY merged into RBN", "Southport into RBN")
+        return charts.spc_figure(
+            result, dates, WTE, "C&M system", reading="Special cause improvement: a test.", events=[event]
+        )
     if kind == "trend £":
         return charts.trend_figure(
             _series([1_250_000.0, 1_180_000.0, 1_210_000.0]), SPEND, {"C&M": "C&M system"}
@@ -384,7 +398,18 @@ def chart(kind: str) -> go.Figure:
     raise AssertionError(kind)
 
 
-CHART_KINDS = ["trend", "trend £", "SPC", "SPC £", "by profession", "trusts", "heatmap", "milestones"]
+CHART_KINDS = [
+    "trend",
+    "trend with mergers",
+    "trend £",
+    "SPC",
+    "SPC with a merger",
+    "SPC £",
+    "by profession",
+    "trusts",
+    "heatmap",
+    "milestones",
+]
 
 
 @pytest.fixture(params=["plotly", "streamlit"])
@@ -420,7 +445,7 @@ def test_downloaded_images_keep_every_axis_label_inside(kind, default_template):
     _, _, found = svg_labels(data)
     kinds = {label_kind for label_kind, _, _ in found}
     assert {"xtick", "ytick"} <= kinds, "the check found the tick labels"
-    if kind in ("trend", "trend £", "SPC", "SPC £"):
+    if kind.startswith(("trend", "SPC")):
         assert "ytitle" in kinds
     assert label_problems(data) == []
 
@@ -428,6 +453,25 @@ def test_downloaded_images_keep_every_axis_label_inside(kind, default_template):
 @needs_browser
 def test_board_pack_images_keep_every_axis_label_inside(default_template):
     """The PDF board pack draws its charts through render_figures, without a caption, 900 px wide."""
-    figures = [chart(kind) for kind in ("SPC", "SPC £", "milestones")]
+    figures = [chart(kind) for kind in ("SPC", "SPC with a merger", "SPC £", "milestones")]
     for data in images.render_figures(figures, "svg", width=900):
         assert label_problems(data) == []
+
+
+@needs_browser
+def test_a_merger_marker_and_its_caption_line_are_inside_the_exported_image():
+    caption = ImageCaption(
+        title="AHP staff in post (FTE): C&M system",
+        period="Jan 2025 to Jun 2025",
+        notes="Marked on the chart: RVY merged into RBN (Jan 2025); RTV merged into RW4 (Jun 2025).",
+    )
+    assert caption.lines()[-1] == caption.notes
+    data = images.chart_image(chart("trend with mergers"), "svg", caption=caption, scale=1)
+    text = svg_text(data)
+    assert "RVY merged into RBN" in text and "RTV merged into RW4" in text
+    assert "Marked on the chart: RVY merged into RBN (Jan 2025); RTV merged into RW4 (Jun 2025)." in text
+    width, height, found = svg_labels(data)
+    notes = [box for kind, _, box in found if kind == "note"]
+    assert len(notes) == 3, "each merger label and the caption are drawn as notes with a box"
+    for left, top, right, bottom in notes:
+        assert left >= 0 and right <= width and top >= 0 and bottom <= height

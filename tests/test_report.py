@@ -484,3 +484,17 @@ def test_page_without_a_browser_offers_html(demo, monkeypatch, tmp_path):
     assert not at.exception
     assert any("A PDF needs Chromium on the server" in w.value for w in at.warning)
     assert at.button(key="pack_build").disabled
+
+
+def test_a_confirmed_merger_in_the_packs_period_is_marked_on_its_charts(demo):
+    """RVY merged into RBN in July 2023: a system pack ending June 2024 covers it, Alder Hey's does not
+    change with it, and the planned RY2 merger (April 2026) is not marked in a pack ending October 2026."""
+    system = collect(demo, report.resolve_scope(demo, "system"), dt.date(2024, 6, 1), GENERATED)
+    assert [event.label for event in system.events] == ["RVY merged into RBN"]
+    block = system.kpi_blocks["SIP_FTE"]
+    assert "Marked on the chart: RVY merged into RBN (Jul 2023)." in block["notes"]
+    assert block["alt"].endswith("Marked on the chart: RVY merged into RBN (Jul 2023).")
+    labels = [a.text for a in system.figures["SIP_FTE"].layout.annotations]
+    assert "RVY merged into RBN" in labels
+    assert collect(demo, report.resolve_scope(demo, TRUST), dt.date(2024, 6, 1), GENERATED).events == ()
+    assert collect(demo, report.resolve_scope(demo, "MHLDC"), END, GENERATED).events == ()

@@ -130,3 +130,115 @@ def test_only_applied_imports_that_are_not_the_demo_can_be_undone():
     assert batches.undoable(history.iloc[0:0]).empty
     assert batches.is_undoable("applied", "nhs_workforce")
     assert not batches.is_undoable("undone", "upload") and not batches.is_undoable("applied", "demo")
+
+
+# --- confirmed mergers and membership changes marked on charts -----------------------------------------
+
+REFERENCE = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "reference"
+SUCCESSIONS = pd.read_csv(REFERENCE / "successions.csv").to_dict("records")
+MEMBERSHIPS = pd.read_csv(REFERENCE / "memberships.csv").to_dict("records")
+NAMES = {"RVY": "Southport and Ormskirk", "RBN": "Mersey and West Lancashire", "RY2": "Bridgewater"}
+
+
+def marked(scopes_shown, first="2022-04-01", last="2026-10-01", successions=None, memberships=None):
+    """The labels a chart of `scopes_shown` from `first` to `last` marks, from the reference files."""
+    events = scopes.scope_events(
+        scopes_shown,
+        COLLABS,
+        SUCCESSIONS if successions is None else successions,
+        MEMBERSHIPS if memberships is None else memberships,
+        first_month=pd.Timestamp(first),
+        last_month=pd.Timestamp(last),
+        trust_names=NAMES,
+    )
+    return [event.label for event in events]
+
+
+@pytest.mark.parametrize("scope", [SYSTEM_CODE, "CMAST", "MHLDC", "RBN", "RVY"])
+def test_a_confirmed_merger_in_range_is_marked_for_every_scope_it_changes(scope):
+    assert marked([scope]) == ["RVY merged into RBN"]
+
+
+def test_the_merger_event_names_the_month_and_says_what_changes():
+    (event,) = scopes.scope_events(
+        [SYSTEM_CODE], COLLABS, SUCCESSIONS, MEMBERSHIPS,
+        first_month=pd.Timestamp("2023-01-01"), last_month=pd.Timestamp("2023-12-01"), trust_names=NAMES,
+    )  # fmt: skip
+    assert event.month == pd.Timestamp("2023-07-01")
+    assert event.label == "RVY merged into RBN"
+    assert event.detail == (
+        "Southport and Ormskirk (RVY) merged into Mersey and West Lancashire (RBN) on 01/07/2023: "
+        "from Jul 2023 its figures count under RBN."
+    )
+    assert event.sentence == "RVY merged into RBN (Jul 2023)"
+    assert scopes.events_sentence([event]) == "Marked on the chart: RVY merged into RBN (Jul 2023)."
+    assert scopes.events_sentence([]) == ""
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ("2023-07-01", "2026-10-01", True),  # the merger month is the first month of the chart
+        ("2022-04-01", "2023-07-01", True),  # ... or its last
+        ("2023-08-01", "2026-10-01", False),  # the chart starts the month after
+        ("2022-04-01", "2023-06-01", False),  # the chart ends the month before
+    ],
+)
+def test_a_merger_is_marked_only_when_its_month_is_in_the_chart(first, last, shown):
+    assert marked(["CMAST"], first, last) == (["RVY merged into RBN"] if shown else [])
+
+
+@pytest.mark.parametrize("scope", [SYSTEM_CODE, "MHLDC", "RWW", "RY2"])
+def test_a_planned_merger_is_never_marked(scope):
+    # RY2 into RWW is planned from 2026-04-01, inside the chart: not applied, so not marked.
+    assert "RY2 merged into RWW" not in marked([scope], "2025-01-01", "2026-10-01")
+    assert marked([scope], "2025-01-01", "2026-10-01") == []
+
+
+def test_a_merger_is_not_marked_for_a_collaborative_it_does_not_touch():
+    # North West Boroughs (RTV) went into Mersey Care (RW4, MHLDC only) in June 2021.
+    assert marked(["MHLDC"], "2021-04-01", "2021-12-01") == ["RTV merged into RW4"]
+    assert marked(["CMAST"], "2021-04-01", "2021-12-01") == []
+    assert marked(["REM"], "2021-04-01", "2021-12-01") == []  # nor for another trust
+    # A chart of several scopes marks what changes any of them, once.
+    assert marked([SYSTEM_CODE, "CMAST", "MHLDC"], "2021-04-01", "2023-12-01") == [
+        "RTV merged into RW4",
+        "RVY merged into RBN",
+    ]
+
+
+def test_a_merger_before_the_collaboratives_began_is_marked_for_the_system_and_the_trust_only():
+    assert marked([SYSTEM_CODE], "2019-01-01", "2020-12-01") == ["RQ6 merged into REM"]
+    assert marked(["REM"], "2019-01-01", "2020-12-01") == ["RQ6 merged into REM"]
+    assert marked(["CMAST"], "2019-01-01", "2020-12-01") == []
+
+
+def membership(trust, collab, start, end=None, status="confirmed"):
+    return {"trust_code": trust, "collaborative_code": collab, "valid_from": start, "valid_to": end,
+            "status": status}  # fmt: skip
+
+
+def test_confirmed_membership_changes_are_marked_but_not_the_founding_members_or_planned_ones():
+    members = [
+        *MEMBERSHIPS,
+        membership("RX7", "CMAST", "2024-01-01"),  # joins
+        membership("RY7", "CMAST", "2022-01-01", "2024-09-30"),  # joins before the chart, then leaves
+        membership("RXA", "CMAST", "2025-02-01", status="planned"),
+    ]
+    after_rvy = "2023-08-01"  # after RVY's merger, so only these changes are in the chart
+    assert marked(["CMAST"], after_rvy, memberships=members) == ["RX7 joined CMAST", "RY7 left CMAST"]
+    # RY7 stays in MHLDC, so the system total does not change when it leaves CMAST; RX7 joins the system.
+    assert marked([SYSTEM_CODE], after_rvy, memberships=members) == ["RX7 joined CMAST"]
+    assert marked(["MHLDC"], after_rvy, memberships=members) == []
+    # A trust's own figures do not change with its membership.
+    assert marked(["RX7"], after_rvy, memberships=members) == []
+    (joined,) = scopes.scope_events(
+        [SYSTEM_CODE], COLLABS, [], members,
+        first_month=pd.Timestamp("2024-01-01"), last_month=pd.Timestamp("2024-01-01"),
+    )  # fmt: skip
+    assert joined.detail == "RX7 joined CMAST on 01/01/2024: from Jan 2024 it counts in the system total."
+
+
+def test_a_leaving_that_a_merger_explains_is_marked_once_as_the_merger():
+    # RVY's CMAST membership ends on 30/06/2023 because it merged into RBN on 01/07/2023.
+    assert marked(["CMAST"], "2023-01-01", "2023-12-01") == ["RVY merged into RBN"]

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from kpi import charts, mdc, queries
+from kpi import charts, mdc, queries, scopes
 from kpi.board_pack.scope import ReportError, Scope, scope_filter, scope_months
 from kpi.formats import KPI, direction_words, format_value, month_label
 from kpi.months import add_months
@@ -54,6 +54,7 @@ class Pack:
     history: pd.DataFrame
     status: Any
     synthetic: bool
+    events: tuple[scopes.ScopeEvent, ...] = ()  # confirmed mergers and membership changes in the period
     figures: dict[str, go.Figure] = field(default_factory=dict)  # chart key -> figure
     kpi_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -82,6 +83,16 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
     milestones = queries.milestones(engine)
     history = queries.milestone_history(engine)
     synthetic = bool(series["synthetic"].any()) or bool(milestones["is_synthetic"].astype(bool).any())
+    trust_frame = queries.trusts(engine)
+    events = scopes.scope_events(
+        [scope.series_code],
+        list(queries.collaboratives(engine)["code"]),
+        queries.successions(engine).to_dict("records"),
+        queries.memberships(engine).to_dict("records"),
+        first_month=series["period"].min(),
+        last_month=period_end,
+        trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
+    )
     pack = Pack(
         scope=scope,
         period_start=series["period"].min().date(),
@@ -96,6 +107,7 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         history=history,
         status=status,
         synthetic=synthetic,
+        events=events,
     )
     _build_figures(pack)
     return pack
@@ -144,7 +156,8 @@ def _build_figures(pack: Pack) -> None:
             )
             continue
         result, dates = mdc.kpi_spc(data, kpi, pack.rebase.get(code))
-        figure = charts.spc_figure(result, dates, kpi, pack.scope.short, reading="")
+        events = tuple(e for e in pack.events if dates.min() <= e.month <= dates.max())
+        figure = charts.spc_figure(result, dates, kpi, pack.scope.short, reading="", events=events)
         figure.layout.annotations = [a for a in figure.layout.annotations if a.text]
         figure.update_layout(margin={"t": 64})
         block["notes"] = list(result.notes)
@@ -152,6 +165,9 @@ def _build_figures(pack: Pack) -> None:
             f"{'SPC' if kpi.is_monthly else 'Trend'} chart of {kpi.name} for {pack.scope.short}, "
             f"{month_label(pack.period_start)} to {month_label(pack.period_end)}. {row['reading']}"
         )
+        if events:
+            block["alt"] += f" {scopes.events_sentence(events)}"
+            block["notes"].append(scopes.events_sentence(events))
         pack.figures[code] = figure
     today = uk_time(pack.generated_at).date()
     pack.figures["milestones"] = charts.milestone_timeline(pack.milestones, today)

@@ -27,10 +27,11 @@ class ImageCaption:
     source: str = ""
     data_as_at: str = ""
     synthetic: bool = False
+    notes: str = ""  # what the chart marks, in words: mergers, provisional months
 
     def lines(self) -> list[str]:
         """The caption as plain text lines: title; scope and filters; period, source and data as at;
-        and the synthetic-data notice last when it applies."""
+        notes on what the chart marks; and the synthetic-data notice last when it applies."""
         lines = [self.title]
         where = " · ".join(
             part for part in (f"Scope: {self.scope}" if self.scope else "", self._filters()) if part
@@ -48,6 +49,8 @@ class ImageCaption:
         )
         if when:
             lines.append(when)
+        if self.notes:
+            lines.append(self.notes)
         if self.synthetic:
             lines.append(SYNTHETIC_CAPTION)
         return lines

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import charts, export, filters, mdc
+from kpi import charts, export, filters, mdc, scopes
 from kpi.formats import KPI, format_value, month_label
 from kpi.ui import loaders, url_state
 from kpi.ui.database import db
@@ -34,10 +34,28 @@ def _trend_figure(
     title: str,
     height: int,
     y_max: float | None,
+    events: tuple[scopes.ScopeEvent, ...] = (),
 ) -> go.Figure:
     """Cached figure: a filter change that returns to a view seen before costs no figure building."""
     return charts.trend_figure(
-        data, kpi, dict(names), title=title, scope_order=list(order), height=height, y_max=y_max
+        data,
+        kpi,
+        dict(names),
+        title=title,
+        scope_order=list(order),
+        height=height,
+        y_max=y_max,
+        events=events,
+    )
+
+
+def chart_events(scope_codes: Sequence[str], data: pd.DataFrame) -> tuple[scopes.ScopeEvent, ...]:
+    """The confirmed mergers and membership changes a chart of `scope_codes` over the months of `data`
+    marks."""
+    if data.empty:
+        return ()
+    return loaders.scope_events(
+        db(), tuple(scope_codes), pd.Timestamp(data["period"].min()), pd.Timestamp(data["period"].max())
     )
 
 
@@ -82,8 +100,10 @@ def kpi_chart(
         )
         return
     order = tuple(code for code in scope_order if code in set(data["scope_code"]))
-    figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max)
+    events = chart_events(order, data)
+    figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events)
     shown = ", ".join(names.get(code, code) for code in order)
+    marked = scopes.events_sentence(events)
     synthetic = bool(data["synthetic"].any())
     missing = [names.get(code, code) for code in scope_order if code not in order]
     if missing:
@@ -95,11 +115,11 @@ def kpi_chart(
         figure,
         export.chart_table(data, kpi, names),
         stem=stem,
-        alt=f"{title} over time for {shown}",
+        alt=f"{title} over time for {shown}" + (f". {marked}" if marked else ""),
         synthetic=synthetic,
         key=key,
         title=f"{title}: {shown}",
-        caption=image_caption(title, shown, sel=sel, source=kpi.source, synthetic=synthetic),
+        caption=image_caption(title, shown, sel=sel, source=kpi.source, synthetic=synthetic, notes=marked),
         provenance=provenance(sel, scope=shown, source=kpi.source, synthetic=synthetic),
     )
 
@@ -154,11 +174,20 @@ def _spc_figure(
     title: str | None,
     height: int,
     text_width: int,
+    events: tuple[scopes.ScopeEvent, ...] = (),
 ) -> tuple[go.Figure, str, tuple[str, ...]]:
     result, dates = mdc.kpi_spc(data, kpi, list(rebase))
     reading = mdc.reading(result, kpi, dates)
     figure = charts.spc_figure(
-        result, dates, kpi, scope_name, reading=reading, title=title, height=height, text_width=text_width
+        result,
+        dates,
+        kpi,
+        scope_name,
+        reading=reading,
+        title=title,
+        height=height,
+        text_width=text_width,
+        events=events,
     )
     return figure, reading, result.notes
 
@@ -192,15 +221,19 @@ def spc_chart(
         )
         return
     rebase = tuple(loaders.rebase_months(db()).get(kpi.code, []))
-    figure, reading, notes = _spc_figure(kpi, data, rebase, scope_name, title, height, 60 if narrow else 120)
+    events = chart_events([scope], data)
+    figure, reading, notes = _spc_figure(
+        kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events
+    )
     synthetic = bool(data["synthetic"].any())
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
     kind = "SPC" if kpi.is_monthly else "trend"  # rolling and year-to-date figures get no SPC rules
+    marked = scopes.events_sentence(events)
     show_chart(
         figure,
         export.chart_table(data, kpi, names),
         stem=stem,
-        alt=f"{kind[0].upper()}{kind[1:]} chart of {heading}. {reading}",
+        alt=" ".join(filter(None, (f"{kind[0].upper()}{kind[1:]} chart of {heading}. {reading}", marked))),
         synthetic=synthetic,
         key=key,
         title=f"{heading} ({kind}). {reading}",
@@ -210,6 +243,7 @@ def spc_chart(
             sel=sel,
             source=kpi.source,
             synthetic=synthetic,
+            notes=marked,
         ),
         provenance=provenance(sel, scope=scope_name, source=kpi.source, synthetic=synthetic),
     )

@@ -168,6 +168,23 @@ def _icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str)
 
 
 @_cached
+def scope_events(
+    db_url: str, scope_codes: tuple[str, ...], first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[scopes.ScopeEvent, ...]:
+    """The confirmed mergers and membership changes a chart of `scope_codes` from `first` to `last`
+    marks (see scopes.scope_events)."""
+    return scopes.scope_events(
+        scope_codes,
+        collaborative_codes(db_url),
+        successions(db_url).to_dict("records"),
+        memberships(db_url).to_dict("records"),
+        first_month=first,
+        last_month=last,
+        trust_names=filter_choices(db_url).trust_names,
+    )
+
+
+@_cached
 def pack_months(db_url: str, scope: str) -> list[str]:
     """'YYYY-MM' keys of the months with data for a board-pack scope, newest first."""
     return [month_key(m) for m in reversed(board_pack.scope_months(get_engine(db_url), scope))]
@@ -184,3 +201,4 @@ def pack_scopes(db_url: str) -> list[str]:
 def pack_scope_labels(db_url: str) -> dict[str, str]:
     """How the board pack's scope choice names each scope."""
     return scopes.pack_scope_labels(collaborative_codes(db_url), trust_labels(db_url))
+

@@ -22,10 +22,17 @@ _IMAGES: tuple[tuple[Literal["png", "svg"], str], ...] = (("png", "image/png"), 
 
 
 def image_caption(
-    title: str, scope: str, *, sel: filters.Selection | None = None, source: str = "", synthetic: bool
+    title: str,
+    scope: str,
+    *,
+    sel: filters.Selection | None = None,
+    source: str = "",
+    synthetic: bool,
+    notes: str = "",
 ) -> images.ImageCaption:
     """What a downloaded chart image says about itself: title, scope and filters, period, source, data
-    as at, and whether the data is synthetic. `sel` is the selection that shaped the chart."""
+    as at, what the chart marks (`notes`) and whether the data is synthetic. `sel` is the selection that
+    shaped the chart."""
     words = filter_words(sel) if sel is not None else None
     status = loaders.data_status(db())
     return images.ImageCaption(
@@ -36,6 +43,7 @@ def image_caption(
         source=source,
         data_as_at=month_label(status.last_period) if status.last_period else "",
         synthetic=synthetic,
+        notes=notes,
     )
 
 
