@@ -21,8 +21,11 @@ def test_all_sixteen_trusts_plus_nwas_and_the_predecessors():
     members = {code for code, row in trusts.items() if row["role"] == "member"}
     assert len(members) == 16
     assert trusts["RX7"]["role"] == "partner"
-    # RQ6 (Royal Liverpool and Broadgreen, into REM 2019-10-01) joined RVY and RTV as a predecessor.
-    assert {code for code, row in trusts.items() if row["role"] == "predecessor"} == {"RVY", "RTV", "RQ6"}
+    # Every C&M predecessor code the publications use since 2009: Royal Liverpool and Broadgreen (RQ6,
+    # into REM 2019-10-01), Southport and Ormskirk (RVY), North West Boroughs (RTV), Liverpool Community
+    # Health (RY1, into RW4 2018-04-01) and Calderstones (RJX, into RW4 2016-07-01).
+    predecessors = {code for code, row in trusts.items() if row["role"] == "predecessor"}
+    assert predecessors == {"RVY", "RTV", "RQ6", "RY1", "RJX"}
 
 
 def test_collaboratives_have_the_four_dual_members():
@@ -63,20 +66,22 @@ def test_fourteen_professions_and_old_names_as_aliases():
 
 
 def test_loaded_database_matches_the_files(engine):
-    # Three predecessors (RVY, RTV and RQ6) and four successions: three confirmed mergers (RQ6, RVY,
-    # RTV) and Bridgewater's planned one (RY2 into RWW), kept as a note.
-    assert queries.trust_role_counts(engine) == {"member": 16, "partner": 1, "predecessor": 3}
+    # Five predecessors (RVY, RTV, RQ6, RY1, RJX) and six successions: five confirmed mergers and
+    # Bridgewater's planned one (RY2 into RWW), kept as a note.
+    assert queries.trust_role_counts(engine) == {"member": 16, "partner": 1, "predecessor": 5}
     counts = queries.table_counts(engine)
     assert counts["collaboratives"] == 2
     assert counts["professions"] == 14
     assert counts["workstreams"] == 7
     assert counts["kpi_definitions"] == 19
     assert counts["milestones"] == 6
-    assert counts["trust_successions"] == 4
+    assert counts["trust_successions"] == 6
     assert dict(queries.successions(engine)[["old_code", "status"]].values) == {
         "RQ6": "confirmed",
         "RVY": "confirmed",
         "RTV": "confirmed",
+        "RY1": "confirmed",
+        "RJX": "confirmed",
         "RY2": "planned",
     }
 

@@ -163,3 +163,26 @@ def test_board_user_cannot_apply_an_nhs_workforce_import(engine):
     with pytest.raises(PermissionDenied):
         apply_import(engine, BOARD, preview, replace=True)
     assert snapshot(engine) == before
+
+
+def test_history_under_liverpool_community_health_and_calderstones_joins_mersey_care(engine):
+    # Predecessor codes in an old release: their own code before the acquisition, RW4's from it.
+    rows = [
+        f"31/03/2018,Organisation,RY1,Liverpool Community Health,{AHP},210.0,230",
+        f"30/04/2018,Organisation,RY1,Liverpool Community Health,{AHP},205.0,224",
+        f"30/06/2016,Organisation,RJX,Calderstones Partnership,{AHP},18.0,19",
+        f"31/07/2016,Organisation,RJX,Calderstones Partnership,{AHP},17.5,18",
+    ]
+    preview = prepare_nhs_workforce(engine, "old.csv", "\n".join([HEADER, *rows]).encode())
+    assert preview.ok, preview.problems
+    figures = {
+        (r.trust_code, r.period.isoformat()): r.value
+        for r in preview.table.itertuples()
+        if r.kpi_code == "SIP_FTE"
+    }
+    assert figures == {
+        ("RY1", "2018-03-01"): 210.0,
+        ("RW4", "2018-04-01"): 205.0,
+        ("RJX", "2016-06-01"): 18.0,
+        ("RW4", "2016-07-01"): 17.5,
+    }
