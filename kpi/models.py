@@ -186,6 +186,11 @@ class KPIDefinition(Base):
     decimals: Mapped[int] = mapped_column(Integer, default=1)
     max_value: Mapped[float | None] = mapped_column(Float)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # Months after a month's end before its figures are normally available (the publication lag), and
+    # the share of expected trusts that must have reported for a month to count as complete
+    # (kpi/completeness.py).
+    lag_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    complete_share: Mapped[float] = mapped_column(Float, default=1.0, server_default="1.0")
 
     rebase_points: Mapped[list[KPIRebasePoint]] = relationship(
         back_populates="kpi", order_by="KPIRebasePoint.period"

@@ -63,6 +63,20 @@ def _optional_date(value: str) -> dt.date | None:
     return _date(value) if value.strip() else None
 
 
+def _months(value: str) -> int:
+    months = int(value)
+    if months < 0:
+        raise ValueError("expected a whole number of months, 0 or more")
+    return months
+
+
+def _share(value: str) -> float:
+    share = float(value)
+    if not 0 < share <= 1:
+        raise ValueError("expected a share above 0 and at most 1 (1.0 = every expected trust)")
+    return share
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value.strip() not in options:
@@ -89,6 +103,8 @@ PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
         "max_value": _optional_float,
         "decimals": int,
         "sort_order": int,
+        "lag_months": _months,
+        "complete_share": _share,
     },
     "milestones": {"baseline_due": _date},
     "kpi_rebase_points": {"period": _date},
@@ -188,6 +204,8 @@ def _merge_kpis(s: Session, rows: list[dict[str, Any]]) -> None:
                 decimals=row["decimals"],
                 max_value=row["max_value"],
                 sort_order=row["sort_order"],
+                lag_months=row["lag_months"],
+                complete_share=row["complete_share"],
             )
         )
 

@@ -128,7 +128,7 @@ def test_overview_shows_the_system_figures_with_better_and_worse(app_db):
     assert vacancy.value == "12.9%"
     assert vacancy.proto.delta_description == "+2.9 pts on Sep 2026"
     table = at.dataframe[0].value
-    assert len(table) == 19, "every KPI is listed, with or without data"
+    assert len(table) == 22, "every KPI is listed, with or without data (19 AHP KPIs, 3 ST&T proxies)"
     assert table.set_index("kpi").loc["Student placement capacity", "latest"] == "No data"
     assert any("Synthetic" in str(w.proto.title) for w in at.warning) is False, "fixture data is real"
 
@@ -290,7 +290,7 @@ def test_overview_icon_summary_puts_the_concern_first(engine):
     assert first["variation_label"] == "Special cause concern (high)"
     assert first["latest"] == "18.0%"
     assert first["reading"].startswith("Special cause concern")
-    assert len(summary) == 19
+    assert len(summary) == 22
 
 
 def test_spc_view_from_the_url_draws_xmr_charts(engine):

@@ -91,3 +91,48 @@ def test_accumulation_migration_keeps_the_data_and_marks_the_accumulating_kpis(e
     with engine.connect() as conn:
         assert conn.execute(select(tables["observations"].c.value)).scalar_one() == 10.0
     engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_completeness_migration_adds_lags_and_shares_and_keeps_the_data(empty_database_url):
+    """0004 adds kpi_definitions.lag_months (national statistics lag 3 or 4 months, the rest 1) and
+    complete_share (1.0) to a database that holds observations, and downgrading removes them again."""
+    engine = get_engine(empty_database_url)
+    migrate(engine, "0003")
+    meta = MetaData()
+    tables = {name: Table(name, meta, autoload_with=engine) for name in
+              ("workstreams", "kpi_definitions", "import_batches", "observations")}  # fmt: skip
+    kpi = {"workstream_code": "PLAN", "unit": "FTE", "improvement": "up", "rollup": "sum",
+           "numerator_definition": "", "denominator_definition": "", "definition": "", "source": "",
+           "frequency": "monthly", "conflict_rule": "concern", "grain": "trust", "decimals": 1,
+           "sort_order": 1}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(tables["workstreams"]), {"code": "PLAN", "name": "Planning", "description": "",
+                                                     "sort_order": 1})  # fmt: skip
+        conn.execute(insert(tables["kpi_definitions"]), [
+            {**kpi, "code": code, "name": code} for code in ("SIP_FTE", "SICKNESS_RATE", "VACANCY_RATE")
+        ])  # fmt: skip
+        batch = conn.execute(insert(tables["import_batches"]).returning(tables["import_batches"].c.id), {
+            "file_name": "f.csv", "sha256": "0" * 64, "source": "test", "is_synthetic": False,
+            "rows_in_file": 1, "rows_added": 1, "rows_changed": 0, "rows_skipped": 0,
+            "imported_by": "pytest", "status": "applied", "notes": "",
+        }).scalar_one()  # fmt: skip
+        observation = {"kpi_code": "SIP_FTE", "period": dt.date(2026, 1, 1), "value": 10.0}
+        conn.execute(insert(tables["observations"]), {**observation, "batch_id": batch})
+    migrate(engine)
+    kpis = Table("kpi_definitions", MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        rows = {code: (lag, share) for code, lag, share in
+                conn.execute(select(kpis.c.code, kpis.c.lag_months, kpis.c.complete_share))}  # fmt: skip
+    assert rows == {"SIP_FTE": (3, 1.0), "SICKNESS_RATE": (4, 1.0), "VACANCY_RATE": (1, 1.0)}
+    with engine.begin() as conn:  # a KPI added later without the columns gets the defaults
+        conn.execute(insert(kpis), {**kpi, "code": "NEW_KPI", "name": "New", "accumulation": "monthly"})
+        assert conn.execute(
+            select(kpis.c.lag_months, kpis.c.complete_share).where(kpis.c.code == "NEW_KPI")
+        ).one() == (0, 1.0)
+    downgrade(engine, "0003")
+    columns = {c.name for c in Table("kpi_definitions", MetaData(), autoload_with=engine).c}
+    assert not {"lag_months", "complete_share"} & columns
+    with engine.connect() as conn:
+        assert conn.execute(select(tables["observations"].c.value)).scalar_one() == 10.0
+    engine.dispose()

@@ -226,7 +226,7 @@ def test_reference_lists_for_the_filters(engine):
     assert len(queries.professions(engine)) == 14
     assert list(queries.workstreams(engine)["code"]) == ["LEAD", "PLAN", "EDU", "RET", "ROLE", "EDI", "FUND"]
     catalogue = queries.kpi_catalogue(engine)
-    assert len(catalogue) == 19
+    assert len(catalogue) == 22
     assert catalogue.set_index("code").loc["VACANCY_RATE", "target"] == 7.5
     milestones = queries.milestones(engine)
     assert list(milestones["code"]) == ["M1", "M2", "M3", "M4", "M5", "M6"]

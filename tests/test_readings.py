@@ -79,7 +79,7 @@ def _code(value):
 
 def test_every_scope_of_the_overview_is_covered(scopes):
     assert len(scopes) == 3 + 16
-    assert all(len(scope.cards) == 19 for scope in scopes.values())
+    assert all(len(scope.cards) == 22 for scope in scopes.values())
 
 
 def test_card_and_summary_say_the_same_for_every_kpi_and_scope(scopes, kpis):

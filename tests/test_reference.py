@@ -39,9 +39,9 @@ def test_collaboratives_have_the_four_dual_members():
     assert "RX7" not in by_trust
 
 
-def test_catalogue_has_the_nineteen_kpis_with_their_codes_and_rules():
+def test_catalogue_has_the_22_kpis_with_their_codes_and_rules():
     kpis = {row["code"]: row for row in read_reference_csv("kpis")}
-    assert len(kpis) == 19
+    assert len(kpis) == 22
     assert kpis["VACANCY_RATE"]["rollup"] == "ratio" and kpis["VACANCY_RATE"]["improvement"] == "down"
     assert kpis["VACANCY_RATE"]["target"] == 7.5
     assert kpis["SIP_FTE"]["rollup"] == "sum" and kpis["ESTAB_FTE"]["improvement"] == "neither"
@@ -73,7 +73,7 @@ def test_loaded_database_matches_the_files(engine):
     assert counts["collaboratives"] == 2
     assert counts["professions"] == 14
     assert counts["workstreams"] == 7
-    assert counts["kpi_definitions"] == 19
+    assert counts["kpi_definitions"] == 22
     assert counts["milestones"] == 6
     assert counts["trust_successions"] == 6
     assert dict(queries.successions(engine)[["old_code", "status"]].values) == {
