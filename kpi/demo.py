@@ -12,6 +12,10 @@ signals for the statistics to find:
 - everyone: a bank and agency spike in December 2023 (a point outside the limits);
 - placement uptake improves from April 2025; support workforce grows faster than registered staff.
 
+The ST&T staff-group proxies (STT_SIP_FTE, STT_SIP_HC, STT_SICKNESS_RATE) get figures too, larger than
+the AHP ones as the whole staff group is, so that every KPI a page lists has a history; they are as
+synthetic as the rest.
+
 Confirmed mergers are modelled as they happen: Southport and Ormskirk (RVY) reports under its own code
 until June 2023 and inside RBN after. A planned merger (Bridgewater, RY2, into RWW) is not applied: RY2
 keeps reporting under its own code.
@@ -326,6 +330,24 @@ def _add_funding(rows: _Rows, rng: np.random.Generator, cal: _Calendar) -> None:
     )
 
 
+def _add_proxies(rows: _Rows, rng: np.random.Generator, cal: _Calendar, code: str, size: float) -> None:
+    """The ST&T staff-group proxies of one unit (the whole "Scientific, therapeutic & technical staff"
+    group: AHPs with healthcare scientists and others, so larger than the AHP figures)."""
+    n, years = cal.n, cal.years
+    fte = np.round(size * rng.uniform(1.5, 2.0) * (1 + 0.015 * years) * (1 + rng.normal(0, 0.01, n)), 1)
+    rows.add("STT_SIP_FTE", code, None, value=fte)
+    rows.add("STT_SIP_HC", code, None, value=np.round(fte * rng.uniform(1.12, 1.22)))
+    available = np.round(fte * 21.0, 1)
+    sickness = np.clip(rng.uniform(3.8, 5.0) + cal.winter + rng.normal(0, 0.3, n), 0.5, 20)
+    rows.add(
+        "STT_SICKNESS_RATE",
+        code,
+        None,
+        numerator=np.round(available * sickness / 100, 1),
+        denominator=available,
+    )
+
+
 def generate_observations(
     end: dt.date, *, start: dt.date = DEMO_START, seed: int = DEMO_SEED
 ) -> pd.DataFrame:
@@ -333,7 +355,8 @@ def generate_observations(
     numerator, denominator. Same arguments, same frame.
 
     One random generator is drawn from in a fixed order (units in table order, each unit's
-    professions, then its unit-level KPIs; funding last): reordering the steps changes the data."""
+    professions, then its unit-level KPIs; funding last): reordering the steps changes the data. The
+    ST&T proxies draw from a second generator, so adding them left the AHP figures as they were."""
     rng = np.random.default_rng(seed)
     cal = _calendar(start, end)
     units = _unit_table()
@@ -341,6 +364,9 @@ def generate_observations(
     for unit in units.itertuples():
         _add_unit(rows, rng, cal, unit)
     _add_funding(rows, rng, cal)
+    proxy_rng = np.random.default_rng(seed + 1)
+    for unit in units.itertuples():
+        _add_proxies(rows, proxy_rng, cal, unit.ods_code, unit.size)
     raw = pd.concat(rows.frames, ignore_index=True)
     return _report_under_successors(raw, units)
 

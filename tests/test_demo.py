@@ -30,7 +30,7 @@ def test_same_seed_same_history_other_seed_other_history(demo_frame):
 
 
 def test_every_kpi_from_april_2022_to_the_end_month(demo_frame):
-    assert demo_frame["kpi_code"].nunique() == 19
+    assert demo_frame["kpi_code"].nunique() == 22  # the 19 AHP KPIs and the 3 ST&T proxies
     periods = demo_frame.groupby("kpi_code")["period"].agg(["min", "max", "nunique"])
     assert (periods["min"] == dt.date(2022, 4, 1)).all() and (periods["max"] == END).all()
     assert (periods["nunique"] == 55).all()
