@@ -12,6 +12,10 @@ The roll-up rules live here and only here:
 - a system-level figure (no trust) is used for the system total only for a KPI and month that has no
   trust figures (some funding KPIs exist only at system level).
 
+Every series row also says how many trusts were expected to report and whether the month is provisional
+(too few of them did: the rule is in kpi.completeness); `latest_values` takes the newest complete month
+unless asked to include provisional ones.
+
 A filter field left as None means "no restriction"; an empty tuple means "nothing selected", which
 returns an empty frame with the usual columns.
 """
@@ -36,6 +40,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from kpi import completeness
 from kpi.models import (
     RATIO_SCALE,
     Collaborative,
@@ -68,6 +73,8 @@ SERIES_COLUMNS = [
     "denominator",
     "contributors",
     "synthetic",
+    "expected",
+    "provisional",
 ]
 PROFESSION_COLUMNS = [
     "kpi_code",
@@ -89,6 +96,9 @@ LATEST_COLUMNS = [
     "last_year_period",
     "last_year_value",
     "synthetic",
+    "provisional",
+    "expected",
+    "contributors",
 ]
 
 
@@ -359,10 +369,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _tidy_series(frame: pd.DataFrame, level: Level) -> pd.DataFrame:
+def _tidy_series(frame: pd.DataFrame, level: Level, engine: Engine) -> pd.DataFrame:
     frame = _typed(frame)
     frame["level"] = level
     frame["contributors"] = frame["contributors"].astype(int)
+    frame = completeness.annotate(frame, level, engine)
     return frame[SERIES_COLUMNS].sort_values(["kpi_code", "scope_code", "period"], ignore_index=True)
 
 
@@ -371,8 +382,9 @@ def _tidy_series(frame: pd.DataFrame, level: Level) -> pd.DataFrame:
 
 def kpi_series(flt: KPIFilter, level: Level, engine: Engine) -> pd.DataFrame:
     """KPI time series at one level: one row per KPI, scope (trust, collaborative or the system) and
-    month, with value, numerator, denominator, how many trusts contributed, and whether any of the
-    data is synthetic."""
+    month, with value, numerator, denominator, how many trusts contributed, whether any of the data is
+    synthetic, how many trusts were expected to report and whether the month is provisional (too few
+    of them reported: kpi.completeness; a trust's own row is never provisional)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     if flt.selects_nothing():
@@ -380,7 +392,7 @@ def kpi_series(flt: KPIFilter, level: Level, engine: Engine) -> pd.DataFrame:
     frame = _read(engine, _series_query(flt, level))
     if frame.empty:
         return _empty(SERIES_COLUMNS)
-    return _tidy_series(frame, level)
+    return _tidy_series(frame, level, engine)
 
 
 def profession_breakdown(flt: KPIFilter, engine: Engine) -> pd.DataFrame:
@@ -412,9 +424,13 @@ def profession_breakdown(flt: KPIFilter, engine: Engine) -> pd.DataFrame:
     return frame.sort_values(["kpi_code", "profession_code", "period"], ignore_index=True)
 
 
-def latest_values(flt: KPIFilter, level: Level, engine: Engine) -> pd.DataFrame:
-    """For each KPI and scope: the latest month with data in the filter's range, its value, the value
-    for the month before, and for the same month a year earlier (NaN where there is none)."""
+def latest_values(
+    flt: KPIFilter, level: Level, engine: Engine, include_provisional: bool = False
+) -> pd.DataFrame:
+    """For each KPI and scope: the latest complete month in the filter's range (the latest month with
+    any data when `include_provisional`), its value, the value for the month before, and for the same
+    month a year earlier (NaN where there is none); whether it is provisional, and how many trusts were
+    expected and contributed ("2 of 15 trusts")."""
     if flt.selects_nothing():
         return _empty(LATEST_COLUMNS)
     # The comparison months may fall before the chosen range: read a year more.
@@ -425,6 +441,10 @@ def latest_values(flt: KPIFilter, level: Level, engine: Engine) -> pd.DataFrame:
     in_range = (
         series if flt.period_from is None else series[series["period"] >= pd.Timestamp(flt.period_from)]
     )
+    if not include_provisional:
+        in_range = in_range[~in_range["provisional"]]
+    if in_range.empty:
+        return _empty(LATEST_COLUMNS)
     latest = in_range.loc[in_range.groupby(["kpi_code", "scope_code"])["period"].idxmax()]
     latest = latest.assign(
         previous_period=latest["period"] - pd.DateOffset(months=1),

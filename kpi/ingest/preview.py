@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from kpi import completeness
 from kpi.ingest import tables
 from kpi.ingest.constants import MAX_BYTES, Progress, no_progress
 from kpi.ingest.lookups import load_reference_data
@@ -42,6 +43,10 @@ class ImportPreview:
     # `problems` holds the first MAX_PROBLEMS in file order; these count them all (None: problems is all).
     problems_total: int | None = None
     problem_kinds: list[ProblemKind] = field(default_factory=list)
+    # What the headline will make of each KPI and month in the file once imported: one line per month
+    # that stays provisional (too few expected trusts), or one line saying every month is complete
+    # (kpi.completeness). Also among the notices.
+    completeness: list[str] = field(default_factory=list)
 
     @property
     def problem_count(self) -> int:
@@ -219,10 +224,12 @@ def prepare_table(
         ).first()
     all_notices.extend(_earlier_import_notice(earlier))
     all_notices.extend(_demo_data_notice(the_plan))
+    outlook = completeness.import_outlook(engine, validated.records)
+    all_notices.extend(Notice(None, line) for line in outlook)
     report(1.0, "Ready to import")
     return ImportPreview(
         file_name, sha256, source, file_type, count, [], all_notices, validated.records, the_plan,
-        dict(excluded or {}), batch_notes,
+        dict(excluded or {}), batch_notes, completeness=outlook,
     )  # fmt: skip
 
 
