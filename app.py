@@ -59,6 +59,13 @@ pages = {
             "dates, notes and history.",
         ),
         st.Page(
+            "app_pages/submissions.py",
+            title="Data submissions",
+            icon=":material/fact_check:",
+            help="Which trusts have sent each month's figures of a KPI: received, late, missing or not "
+            "yet due, with the import batch that brought them.",
+        ),
+        st.Page(
             "app_pages/board_pack.py",
             title="Board pack",
             icon=":material/auto_stories:",

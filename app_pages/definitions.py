@@ -1,4 +1,7 @@
-"""KPI definitions: the data dictionary, one card per KPI, grouped by workstream and searchable."""
+"""KPI definitions: the data dictionary, one card per KPI, grouped by workstream and searchable, with
+each KPI's source, publication lag, latest complete month and whether it is stale."""
+
+import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -9,12 +12,16 @@ from kpi.text import escape_markdown
 db = ui.db()
 catalogue = ui.catalogue(db)
 kpis = ui.kpis(db)
+freshness = ui.freshness(db, dt.date.today())
 
 st.title("KPI definitions", anchor=False)
 st.caption(
     "What every KPI measures and how it is calculated. Ratio KPIs always roll up as the sum of numerators "
     "over the sum of denominators, never as an average of trusts' rates; a trust in both collaboratives "
-    "counts once in the system total."
+    "counts once in the system total. A month counts as complete once the trusts expected to report it "
+    "have (a trust is expected if it reported the KPI in the year before); until then it is provisional "
+    "and the headline figures show the newest complete month. A KPI is stale when a month that should "
+    "be complete by now, given its publication lag, is not."
 )
 query = st.text_input(
     "Search",
@@ -22,7 +29,7 @@ query = st.text_input(
     type="search",
     key="def_search",
 )
-entries = definitions.dictionary(catalogue, kpis)
+entries = definitions.dictionary(catalogue, kpis, freshness)
 shown = definitions.matching(entries, query)
 if query:
     st.caption(f"{len(shown)} of {len(entries)} KPIs match the search.")
@@ -32,7 +39,8 @@ if query:
 for workstream in dict.fromkeys(entry.workstream for entry in shown):
     st.subheader(workstream, anchor=False)
     for entry in (e for e in shown if e.workstream == workstream):
-        with st.expander(f"{entry.name} · {entry.code}", expanded=bool(query)):
+        stale = " · stale" if entry.stale else ""
+        with st.expander(f"{entry.name} · {entry.code}{stale}", expanded=bool(query)):
             st.text(entry.definition)
             st.table(
                 pd.DataFrame(

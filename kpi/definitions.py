@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.formats import KPI, direction_words, format_target
+from kpi.formats import KPI, direction_words, format_target, month_label
 
 GRAINS = {
     "trust_profession": "By trust, profession and month",
@@ -32,14 +32,44 @@ class Entry:
     workstream: str
     definition: str
     facts: tuple[tuple[str, str], ...]  # (label, value) in reading order
+    stale: bool = False  # no complete month as recent as the publication lag says there should be
 
     def text(self) -> str:
         """Every word of the entry, for the search."""
         return " ".join([self.code, self.name, self.workstream, self.definition, *(v for _, v in self.facts)])
 
 
-def dictionary(catalogue: pd.DataFrame, kpis: dict[str, KPI]) -> list[Entry]:
-    """One entry per KPI, in catalogue order."""
+def lag_words(months: int) -> str:
+    """'Usually available 3 months after the month ends'."""
+    if months <= 0:
+        return "Usually available when the month ends"
+    return f"Usually available {months} month{'s' if months != 1 else ''} after the month ends"
+
+
+def freshness_facts(row: dict | None) -> list[tuple[str, str]]:
+    """A KPI's publication lag, latest complete month and whether it is stale, from a row of
+    kpi.completeness.freshness (nothing without one)."""
+    if row is None:
+        return []
+    latest = row["latest_complete_period"]
+    complete = month_label(latest) if latest is not None and not pd.isna(latest) else "None yet"
+    later = int(row["provisional_periods"])
+    if later:
+        complete += f" ({later} later month{'s' if later != 1 else ''} provisional: too few trusts so far)"
+    stale = f"Yes: {month_label(row['due_period'])} expected by now" if row["stale"] else "No"
+    return [
+        ("Publication lag", lag_words(int(row["lag_months"]))),
+        ("Latest complete month", complete),
+        ("Stale", stale),
+    ]
+
+
+def dictionary(
+    catalogue: pd.DataFrame, kpis: dict[str, KPI], freshness: pd.DataFrame | None = None
+) -> list[Entry]:
+    """One entry per KPI, in catalogue order; with `freshness` (kpi.completeness.freshness), its
+    publication lag, latest complete month and whether it is stale too."""
+    fresh = {} if freshness is None else {row["kpi_code"]: row for row in freshness.to_dict("records")}
     entries = []
     for row in catalogue.to_dict("records"):
         kpi = kpis[row["code"]]
@@ -57,6 +87,7 @@ def dictionary(catalogue: pd.DataFrame, kpis: dict[str, KPI]) -> list[Entry]:
             ("Accumulates", ACCUMULATIONS.get(kpi.accumulation, kpi.accumulation)),
             ("Source", kpi.source),
             ("Frequency", kpi.frequency),
+            *freshness_facts(fresh.get(kpi.code)),
         ]
         entries.append(
             Entry(
@@ -65,6 +96,7 @@ def dictionary(catalogue: pd.DataFrame, kpis: dict[str, KPI]) -> list[Entry]:
                 workstream=str(row.get("workstream_name") or kpi.workstream_code),
                 definition=kpi.definition,
                 facts=tuple((label, value) for label, value in facts if value),
+                stale=bool(fresh[kpi.code]["stale"]) if kpi.code in fresh else False,
             )
         )
     return entries

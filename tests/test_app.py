@@ -251,20 +251,25 @@ def test_milestones_page_timeline_and_table(app_db):
 def test_definitions_page_lists_every_kpi_and_searches(app_db):
     at = run_app("app_pages/definitions.py")
     assert_page_ok(at)
-    assert len(at.expander) == 19
+    assert len(at.expander) == 22
     assert [h.value for h in at.subheader][:2] == [
         "Leadership and governance",
         "Workforce planning and supply",
     ]
     at.text_input(key="def_search").set_value("placement weeks").run()
+    # No placement or leaver figures in the fixture: no complete month, so stale.
     assert [e.label for e in at.expander] == [
-        "Student placement capacity · PLACEMENT_WEEKS",
-        "Placements taken up · PLACEMENT_UPTAKE",
+        "Student placement capacity · PLACEMENT_WEEKS · stale",
+        "Placements taken up · PLACEMENT_UPTAKE · stale",
     ]
     facts = at.expander[1].table[0].value  # every fact in full, nothing cut off
-    assert dict(zip(facts["Fact"], facts["Value"], strict=True))["Numerator"] == "Placement weeks used"
+    facts = dict(zip(facts["Fact"], facts["Value"], strict=True))
+    assert facts["Numerator"] == "Placement weeks used"
+    assert facts["Publication lag"] == "Usually available 1 month after the month ends"
+    assert facts["Latest complete month"] == "None yet"
+    assert facts["Stale"].replace("\\", "").startswith("Yes: ")  # Markdown-escaped on the page
     at.text_input(key="def_search").set_value("rolling").run()
-    assert [e.label for e in at.expander] == ["Leaver rate, 12 months rolling · LEAVER_RATE"]
+    assert [e.label for e in at.expander] == ["Leaver rate, 12 months rolling · LEAVER_RATE · stale"]
     at.text_input(key="def_search").set_value("zzzz").run()
     assert not at.expander
     assert any("No KPI definition mentions" in info.value for info in at.info)

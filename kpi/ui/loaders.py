@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from kpi import board_pack, filters, mdc, queries, scopes
+from kpi import board_pack, completeness, filters, mdc, queries, scopes
 from kpi.db import get_engine
 from kpi.formats import KPI, month_key
 from kpi.queries import KPIFilter
@@ -202,3 +202,8 @@ def pack_scope_labels(db_url: str) -> dict[str, str]:
     """How the board pack's scope choice names each scope."""
     return scopes.pack_scope_labels(collaborative_codes(db_url), trust_labels(db_url))
 
+
+@_cached
+def freshness(db_url: str, today: dt.date) -> pd.DataFrame:
+    """Each KPI's latest complete month and whether it is stale (kpi.completeness.freshness)."""
+    return completeness.freshness(get_engine(db_url), today)
