@@ -88,8 +88,9 @@ if user.is_lead:
             "app_pages/import_data.py",
             title="Import data",
             icon=":material/upload_file:",
-            help="For the workforce lead: load a month's figures from the template or NHS Workforce "
-            "Statistics, check them before anything is written, and undo an import.",
+            help="For the workforce lead: load a month's figures from the template or a published file "
+            "(NHS Workforce Statistics, NHS Sickness Absence Rates), recognised by itself; check them "
+            "before anything is written, and undo an import.",
         ),
     )
 requested = ui.requested_page()

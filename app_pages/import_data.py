@@ -117,7 +117,17 @@ if upload is not None and preview is None:
 
 if preview is not None:
     st.subheader(f"Checked: {escape_markdown(preview.file_name)}", anchor=False)
+    if preview.ok and preview.completeness:
+        # Before anything is written: which months stay provisional, and what the headline will show.
+        provisional = [line for line in preview.completeness if "provisional" in line]
+        (st.warning if provisional else st.success)(
+            "\n".join(f"- {escape_markdown(line)}" for line in preview.completeness),
+            title="Complete and provisional months after this import",
+            icon=":material/pending_actions:" if provisional else ":material/task_alt:",
+        )
     for notice in preview.notices:
+        if notice.message in preview.completeness:
+            continue
         where = f"Row {notice.row}: " if notice.row else ""
         st.info(escape_markdown(f"{where}{notice.message}"), icon=":material/info:")
     if preview.problems:

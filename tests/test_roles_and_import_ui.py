@@ -371,9 +371,7 @@ def test_a_file_with_more_than_1000_problems_lists_1000_counts_the_rest_and_keep
     before = observations_checksum(engine)
     rows = b"".join(b"2026-09,XYZ,Physiotherapists,SIP_FTE,%d,,\n" % i for i in range(1_200))
     at = app(page="app_pages/import_data.py")
-    at.file_uploader(key="upload_file").upload(
-        "many.csv", GOOD_CSV.splitlines(True)[0] + rows, "text/csv"
-    )
+    at.file_uploader(key="upload_file").upload("many.csv", GOOD_CSV.splitlines(True)[0] + rows, "text/csv")
     at.run()
     page_ok(at)
     assert any("Nothing has been imported" in str(e.proto.title) for e in at.error)
@@ -401,3 +399,41 @@ def test_the_upload_limit_is_stated_in_words_next_to_the_uploader(engine):
     page_ok(at)
     assert any(c.value.startswith("Files up to 20 MB") for c in at.caption)
     assert at.file_uploader(key="upload_file").proto.help == "CSV or XLSX, up to 20 MB."
+
+
+def _sip_fte_file(*trusts: str) -> bytes:
+    rows = "".join(f"2026-09,{trust},,SIP_FTE,{100 + i},,\n" for i, trust in enumerate(trusts))
+    return b"period,trust_code,profession,kpi_code,value,numerator,denominator\n" + rows.encode()
+
+
+def test_the_preview_says_which_months_stay_provisional_before_anything_is_written(engine):
+    add_observations(
+        engine, [("SIP_FTE", trust, None, "2026-08", 50.0, None, None) for trust in ("REM", "RBS", "RJR")]
+    )
+    before = observations_checksum(engine)
+    at = app(page="app_pages/import_data.py")
+    at.file_uploader(key="upload_file").upload("sep.csv", _sip_fte_file("REM", "RBS"), "text/csv").run()
+    page_ok(at)
+    warning = next(
+        w for w in at.warning if w.proto.title == "Complete and provisional months after this import"
+    )
+    assert warning.value.replace("\\", "") == (  # as shown: the Markdown escapes removed
+        "- Sep 2026: 2 of 3 expected trusts for AHP staff in post (FTE); the month stays provisional "
+        "(headline figures keep showing Aug 2026) until the rest report."
+    )
+    assert observations_checksum(engine) == before
+    # Each line is said once: not repeated among the notices.
+    assert not any("2 of 3 expected trusts" in i.value for i in at.info)
+
+
+def test_the_preview_says_when_every_month_will_be_complete(engine):
+    add_observations(
+        engine, [("SIP_FTE", trust, None, "2026-08", 50.0, None, None) for trust in ("REM", "RBS", "RJR")]
+    )
+    at = app(page="app_pages/import_data.py")
+    at.file_uploader(key="upload_file").upload(
+        "sep.csv", _sip_fte_file("REM", "RBS", "RJR"), "text/csv"
+    ).run()
+    page_ok(at)
+    assert not any(w.proto.title == "Complete and provisional months after this import" for w in at.warning)
+    assert any("Every month in the file will be complete" in s.value for s in at.success)
