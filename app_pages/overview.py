@@ -15,9 +15,11 @@ names = ui.scope_names(db)
 
 st.title("Overview", anchor=False)
 st.caption(
-    "Where the Cheshire and Merseyside AHP workforce KPIs stand: the latest month in the chosen period, "
-    "the change on the month before and on the same month last year, read as better or worse for each "
-    "KPI's direction, and the targets."
+    "Where the Cheshire and Merseyside AHP workforce KPIs stand: the latest complete month in the chosen "
+    "period, the change on the month before and on the same month last year, read as better or worse for "
+    "each KPI's direction, and the targets. A month too few of the expected trusts have reported is "
+    "provisional: it is named under each card and left out of the figures unless you include provisional "
+    "months in the sidebar."
 )
 
 scope_choices = ui.scope_options(db, sel)
@@ -38,10 +40,12 @@ shaping = dataclasses.replace(sel, trusts=(), collaborative=None)
 words = ui.filter_words(shaping)
 scope_name = names.get(scope, scope)
 ui.shown_line(shaping, scope=scope_name)
-latest = ui.latest(db, scope_filter, level)
+include = sel.include_provisional
+latest = ui.latest(db, scope_filter, level, include)
 history = ui.series(db, scope_filter, level)
 workstream_names = ui.workstream_names(db)
-card = scorecard.scorecard(latest, history, kpis, scope, workstream_names)
+card = scorecard.scorecard(latest, history, kpis, scope, workstream_names, include)
+freshness = ui.freshness(db, dt.date.today()).set_index("kpi_code")
 
 if sel.professions:
     st.info(
@@ -55,24 +59,27 @@ st.caption(
     "signal that is neither, grey for common cause or no icon; an up or down arrow for a high or low "
     "signal. The change on the month before is given in plain words beneath."
 )
-summary = ui.icon_summary(db, scope_filter, level, scope)
+summary = ui.icon_summary(db, scope_filter, level, scope, include)
 with st.grid(4, min_column_width=240, gap="small"):
     for item in scorecard.headline_cards(card, summary, kpis):
-        if item.reading is None:
-            st.metric(item.label, "No data", border=True, help=item.help, height="stretch")
-            continue
-        st.metric(
-            item.label,
-            item.value,
-            delta=item.reading,
-            delta_color=item.colour,
-            delta_arrow=item.arrow,
-            delta_description=item.change,
-            chart_data=item.trend or None,
-            border=True,
-            height="stretch",
-            help=item.help,
-        )
+        as_at = scorecard.data_as_at(freshness.loc[item.code] if item.code in freshness.index else None)
+        with st.container(border=True, height="stretch", gap="xsmall", key=f"headline_{item.code}"):
+            if item.reading is None:
+                st.metric(item.label, item.value, help=item.help)
+            else:
+                st.metric(
+                    item.label,
+                    item.value,
+                    delta=item.reading,
+                    delta_color=item.colour,
+                    delta_arrow=item.arrow,
+                    delta_description=item.change,
+                    chart_data=item.trend or None,
+                    help=item.help,
+                )
+            for line in (item.note, as_at):
+                if line:
+                    st.caption(line)
 
 st.subheader(words.titled(f"Making Data Count summary: {scope_name}"), anchor=False)
 st.caption(
@@ -81,7 +88,6 @@ st.caption(
     "variation? Assurance: will the target be met? Concerns come first; sort by any column."
 )
 ui.how_to_read_charts()
-summary = ui.icon_summary(db, scope_filter, level, scope)
 st.dataframe(
     summary,
     hide_index=True,
@@ -94,6 +100,7 @@ st.dataframe(
         "assurance_icon",
         "assurance_label",
         "reading",
+        "provisional_note",
     ],
     column_config={
         "kpi": st.column_config.TextColumn("KPI", width="medium", pinned=True),
@@ -104,6 +111,7 @@ st.dataframe(
         "assurance_icon": st.column_config.ImageColumn("Assurance", width="small"),
         "assurance_label": st.column_config.TextColumn("Assurance (in words)"),
         "reading": st.column_config.TextColumn("Reading", width="large"),
+        "provisional_note": st.column_config.TextColumn("Provisional months", width="medium"),
     },
     row_height=44,
     height=ui.table_height(len(summary), 44),
@@ -113,7 +121,7 @@ st.dataframe(
 synthetic = bool(history["synthetic"].any())
 ui.csv_download(
     "Download this summary (CSV)",
-    export.summary_table(summary, history, kpis, scope),
+    export.summary_table(summary, history, kpis, scope, include),
     f"{charts.file_stem('mdc-summary', scope, *words.stem_parts())}.csv",
     title=words.titled(f"Making Data Count summary, {scope_name}, {words.period}"),
     key="overview_mdc_csv",
@@ -145,6 +153,7 @@ st.dataframe(
         "vs_previous": st.column_config.TextColumn("Change on previous month"),
         "vs_last_year": st.column_config.TextColumn("Change on same month last year"),
         "trend": st.column_config.LineChartColumn(f"Last {scorecard.SPARKLINE_MONTHS} months"),
+        "provisional_note": st.column_config.TextColumn("Provisional months", width="medium"),
     },
     alt=f"Every KPI for {names.get(scope, scope)}: latest value, changes and target",
     key="overview_table",

@@ -6,7 +6,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, export, queries, scopes, scorecard, ui
+from kpi import charts, export, provisional, queries, scopes, scorecard, ui
 from kpi.formats import format_value, month_key, month_label
 
 db = ui.db()
@@ -163,6 +163,7 @@ if section == "ranking":
         trust_rows = ui.series(db, month_flt, "trust")
         system_rows = ui.series(db, month_flt, "system")
         system_value = float(system_rows["value"].iloc[0]) if not system_rows.empty else None
+        system_note = provisional.line(system_rows[provisional.flags(system_rows)], included=True)
         ranking = scorecard.rank_trusts(trust_rows, system_value, kpi, names, trust_collabs)
         if ranking.empty:
             ui.explain_empty(f"No trust has {kpi.name_in_sentence} data for {month_label(day)}.")
@@ -175,7 +176,8 @@ if section == "ranking":
             within = f" in {sel.collaborative}" if sel.collaborative else ""
             st.caption(
                 f"{words.titled(kpi.name)}, {month_label(day)}: {len(ranking)} trusts{within}, best first "
-                f"({better[kpi.improvement]}). System: {format_value(system_value, kpi.unit, kpi.decimals)}."
+                f"({better[kpi.improvement]}). System: {format_value(system_value, kpi.unit, kpi.decimals)}"
+                + (f" ({system_note})." if system_note else ".")
             )
             highlight = set(sel.trusts)
             st.dataframe(

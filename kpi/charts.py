@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpi import icons, spc
+from kpi import icons, provisional, spc
 from kpi.formats import KPI, direction_words, format_target, format_value, uk_date
 from kpi.scopes import ScopeEvent
 
@@ -183,8 +183,9 @@ def trend_figure(
     events: Sequence[ScopeEvent] = (),
 ) -> go.Figure:
     """One line per scope (system, collaboratives, trusts) over time, with the target if any and the
-    confirmed mergers and membership changes (`events`) marked. `y_max` fixes the top of the value
-    axis (to compare charts side by side)."""
+    confirmed mergers and membership changes (`events`) marked. Provisional months (a `provisional`
+    column) are hollow points of the line's colour joined by a dashed segment, the last one labelled.
+    `y_max` fixes the top of the value axis (to compare charts side by side)."""
     fig = go.Figure()
     scopes = scope_order or list(dict.fromkeys(series["scope_code"]))
     trust_index = 0
@@ -196,10 +197,11 @@ def trend_figure(
         if scope not in SCOPE_STYLES:
             trust_index += 1
         name = scope_names.get(scope, scope)
+        marks = provisional.flags(rows)
         fig.add_trace(
             go.Scatter(
                 x=rows["period"],
-                y=rows["value"],
+                y=rows["value"].where(~marks),  # provisional months: a gap, bridged by a dashed segment
                 name=name,
                 showlegend=True,  # Plotly hides the legend of a lone line; every line says what it is
                 mode="lines+markers",
@@ -209,6 +211,8 @@ def trend_figure(
                 hovertemplate=_hover(kpi, name),
             )
         )
+        if marks.any():
+            _add_provisional_points(fig, rows, kpi, name, style, first=not _has_provisional_legend(fig))
     add_target_line(fig, kpi)
     if not series.empty:
         add_event_markers(fig, events, series["period"].min(), series["period"].max())
@@ -219,6 +223,85 @@ def trend_figure(
         fig.update_yaxes(range=[0, top])
     return style_figure(
         fig, title=title or kpi.title_with_unit, y_title=kpi.unit if kpi.unit != "GBP" else "£", height=height
+    )
+
+
+def _has_provisional_legend(fig: go.Figure) -> bool:
+    return any(trace.legendgroup == provisional.LEGEND and trace.showlegend for trace in fig.data)
+
+
+def _dashed_segments(rows: pd.DataFrame, marks: pd.Series) -> tuple[list, list]:
+    """x and y of the dashed segments: each pair of neighbouring months of which one is provisional,
+    pairs apart (None between them)."""
+    xs: list = []
+    ys: list = []
+    periods, values, flags = list(rows["period"]), list(rows["value"]), list(marks)
+    for i in range(len(periods) - 1):
+        if flags[i] or flags[i + 1]:
+            xs += [periods[i], periods[i + 1], None]
+            ys += [values[i], values[i + 1], None]
+    return xs, ys
+
+
+def _add_provisional_points(
+    fig: go.Figure,
+    rows: pd.DataFrame,
+    kpi: KPI,
+    name: str,
+    style: Mapping[str, str],
+    *,
+    first: bool,
+    colour: str | None = None,
+    legend: str = provisional.LEGEND,
+) -> None:
+    """A scope's provisional months: a dashed segment to each from its neighbours, hollow points of the
+    line's colour (or `colour`), each hovering with how many of the expected trusts reported, and a
+    small 'provisional' label at the newest. `first` puts the hollow point in the legend."""
+    marks = provisional.flags(rows)
+    colour = colour or style["color"]
+    xs, ys = _dashed_segments(rows, marks)
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="lines",
+            line={"color": colour, "dash": "dash", "width": 1.5},
+            hoverinfo="skip",
+            showlegend=False,
+            connectgaps=False,
+        )
+    )
+    points = rows[marks]
+    newest = points["period"].max()
+    data = [
+        [*exact, provisional.hover_words(row.contributors, row.expected)]
+        for exact, row in zip(_customdata(points, kpi), points.itertuples(), strict=True)
+    ]
+    detail = "<br>%{customdata[1]}" if kpi.rollup == "ratio" else ""
+    fig.add_trace(
+        go.Scatter(
+            x=points["period"],
+            y=points["value"],
+            mode="markers+text",
+            name=legend,
+            legendgroup=provisional.LEGEND,
+            legendrank=2000,  # after the scopes and point types
+            showlegend=first,
+            marker={
+                "symbol": f"{style['symbol']}-open",
+                "size": 10,
+                "color": colour,
+                "line": {"width": 2, "color": colour},
+            },
+            text=["provisional" if period == newest else "" for period in points["period"]],
+            textposition="top left",  # the newest month is usually at the right edge: keep it inside
+            textfont={"size": 11, "color": colour},
+            customdata=data,
+            hovertemplate=(
+                f"<b>{name}</b><br>%{{x|%b %Y}}: <b>%{{customdata[0]}}</b>{detail}"
+                "<br>%{customdata[2]}<extra></extra>"
+            ),
+        )
     )
 
 
@@ -447,6 +530,7 @@ def spc_figure(
     height: int = 420,
     text_width: int = 120,
     events: Sequence[ScopeEvent] = (),
+    provisional_months: pd.DataFrame | None = None,
 ) -> go.Figure:
     """A Making Data Count XmR chart: points coloured and shaped by type, mean and process limits per
     segment (drawn apart after a recalculation), the target, the variation and assurance icons with
@@ -454,23 +538,87 @@ def spc_figure(
     there are too few points; a plain trend (the points only: no mean, limits, point types or icons)
     for a 12-month rolling or year-to-date figure. `text_width` (characters) wraps the title and
     reading to the chart's width: about 120 for a full-width chart, 60 for one of two side by side.
-    `events` (confirmed mergers and membership changes) are marked as on a trend."""
+    `events` (confirmed mergers and membership changes) are marked as on a trend.
+
+    `provisional_months` (period, value, numerator, denominator, contributors, expected) are the scope's
+    provisional months: those in `dates` were calculated with (the user asked) and are drawn hollow in
+    their point type's colour; the others were left out of the mean, limits and rules and are drawn
+    hollow grey, joined by a dashed line, outside the calculation."""
     points = result.points.assign(date=dates)
+    months = provisional_months if provisional_months is not None else pd.DataFrame(columns=["period"])
+    included = set(pd.DatetimeIndex(months["period"])) & set(dates)
     fig = go.Figure()
     _add_joining_line(fig, points)
     _add_means_and_limits(fig, points, result.chart_type)
-    _add_typed_points(fig, points, kpi)
+    _add_typed_points(fig, points, kpi, _provisional_hover(months, included))
     if result.chart_type == "trend":  # no point types: every point alike, named for what it is
-        _add_trend_points(fig, points, kpi, spc.ACCUMULATION_LABELS[result.accumulation])
+        _add_trend_points(
+            fig,
+            points,
+            kpi,
+            spc.ACCUMULATION_LABELS[result.accumulation],
+            _provisional_hover(months, included),
+        )
+    _add_left_out_months(fig, points, months, included, kpi)
     add_target_line(fig, kpi)
-    if len(dates):
-        add_event_markers(fig, events, dates.min(), dates.max())
+    shown = pd.DatetimeIndex([*dates, *pd.DatetimeIndex(months["period"])])
+    if len(shown):
+        add_event_markers(fig, events, shown.min(), shown.max())
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
     fig = _lay_out_spc(fig, result.chart_type, kpi, heading, reading, height=height, text_width=text_width)
     _add_icons(fig, result)
     return fig
+
+
+def _provisional_hover(months: pd.DataFrame, included: set) -> dict[pd.Timestamp, str]:
+    """For each provisional month calculated with: its hover words ('provisional: 2 of 15 expected
+    trusts reported')."""
+    return {
+        pd.Timestamp(row.period): provisional.hover_words(row.contributors, row.expected)
+        for row in months.itertuples()
+        if pd.Timestamp(row.period) in included
+    }
+
+
+def _add_left_out_months(
+    fig: go.Figure, points: pd.DataFrame, months: pd.DataFrame, included: set, kpi: KPI
+) -> None:
+    """Provisional months left out of the calculation: hollow grey points joined to the chart by a
+    dashed line, outside the mean and limits, the newest labelled 'provisional'; and a provisional
+    month calculated with gets its 'provisional' label too."""
+    left_out = months[~pd.DatetimeIndex(months["period"]).isin(list(included))]
+    if not left_out.empty:
+        calculated = points.loc[points["value"].notna(), ["date", "value"]].rename(columns={"date": "period"})
+        rows = pd.concat(
+            [calculated.assign(provisional=False), left_out.assign(provisional=True)], ignore_index=True
+        ).sort_values("period")
+        _add_provisional_points(
+            fig,
+            rows,
+            kpi,
+            "Provisional, not in the mean or limits",
+            {"symbol": "circle"},
+            first=True,
+            colour=spc.COLOUR_COMMON_CAUSE,
+            legend="Provisional month (hollow, not in the limits)",
+        )
+    elif included:
+        newest = max(included)
+        value = points.loc[points["date"] == newest, "value"].iloc[0]
+        fig.add_trace(
+            go.Scatter(
+                x=[newest],
+                y=[value],
+                mode="text",
+                text=["provisional"],
+                textposition="top left",
+                textfont={"size": 11, "color": NHS_DARK_GREY},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
 
 
 def _add_joining_line(fig: go.Figure, points: pd.DataFrame) -> None:
@@ -501,42 +649,75 @@ def _add_means_and_limits(fig: go.Figure, points: pd.DataFrame, chart_type: str)
 
 
 def _point_markers(
-    rows: pd.DataFrame, kpi: KPI, label: str, *, symbol: str, size: int, colour: str
+    rows: pd.DataFrame,
+    kpi: KPI,
+    label: str,
+    *,
+    symbol: str,
+    size: int,
+    colour: str,
+    hollow: Mapping[pd.Timestamp, str] | None = None,
 ) -> go.Scatter:
-    """One legend entry of points, each hovering with its month, formatted value and `label`."""
+    """One legend entry of points, each hovering with its month, formatted value and `label`; a point
+    whose month is in `hollow` (provisional, calculated with) is drawn open and hovers with its words."""
+    hollow = hollow or {}
+    open_point = [pd.Timestamp(d) in hollow for d in rows["date"]]
     return go.Scatter(
         x=rows["date"],
         y=rows["value"],
         mode="markers",
         name=label,
         marker={
-            "symbol": symbol,
+            "symbol": [f"{symbol}-open" if o else symbol for o in open_point] if any(open_point) else symbol,
             "size": size,
             "color": colour,
-            "line": {"width": 1, "color": "white"},
+            "line": {
+                "width": [2 if o else 1 for o in open_point],
+                "color": [colour if o else "white" for o in open_point],
+            }
+            if any(open_point)
+            else {"width": 1, "color": "white"},
         },
-        customdata=[[format_value(v, kpi.unit, max(kpi.decimals, 1))] for v in rows["value"]],
-        hovertemplate=f"<b>%{{x|%b %Y}}</b>: %{{customdata[0]}}<br>{label}<extra></extra>",
+        customdata=[
+            [format_value(v, kpi.unit, max(kpi.decimals, 1)), f"<br>{hollow[pd.Timestamp(d)]}" if o else ""]
+            for v, d, o in zip(rows["value"], rows["date"], open_point, strict=True)
+        ],
+        hovertemplate=f"<b>%{{x|%b %Y}}</b>: %{{customdata[0]}}<br>{label}%{{customdata[1]}}<extra></extra>",
     )
 
 
-def _add_typed_points(fig: go.Figure, points: pd.DataFrame, kpi: KPI) -> None:
-    """The points of each SPC point type present, coloured and shaped by type."""
+def _add_typed_points(
+    fig: go.Figure, points: pd.DataFrame, kpi: KPI, hollow: Mapping[pd.Timestamp, str] | None = None
+) -> None:
+    """The points of each SPC point type present, coloured and shaped by type (provisional months
+    calculated with, `hollow`, drawn open)."""
     for point_type, (label, symbol) in POINT_STYLES.items():
         rows = points[points["point_type"] == point_type]
         if rows.empty:
             continue
         fig.add_trace(
             _point_markers(
-                rows, kpi, label, symbol=symbol, size=10, colour=spc.POINT_TYPE_COLOURS[point_type]
+                rows,
+                kpi,
+                label,
+                symbol=symbol,
+                size=10,
+                colour=spc.POINT_TYPE_COLOURS[point_type],
+                hollow=hollow,
             )
         )
 
 
-def _add_trend_points(fig: go.Figure, points: pd.DataFrame, kpi: KPI, label: str) -> None:
+def _add_trend_points(
+    fig: go.Figure,
+    points: pd.DataFrame,
+    kpi: KPI,
+    label: str,
+    hollow: Mapping[pd.Timestamp, str] | None = None,
+) -> None:
     """A plain trend's points, all alike, under `label` (e.g. "12-month rolling figure")."""
     rows = points[points["value"].notna()]
-    fig.add_trace(_point_markers(rows, kpi, label, symbol="circle", size=8, colour=NHS_BLUE))
+    fig.add_trace(_point_markers(rows, kpi, label, symbol="circle", size=8, colour=NHS_BLUE, hollow=hollow))
 
 
 def _lay_out_spc(

@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpi import provisional
 from kpi.formats import KPI, change_reading, month_key
 from kpi.labels import FilterWords
 
@@ -32,6 +33,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
 SYNTHETIC_COLUMN = "Synthetic data"
 YES, NO = "yes", "no"
+# Whether a figure's month is provisional (too few of the expected trusts reported), and how many did.
+PROVISIONAL_COLUMNS = ["provisional", "trusts_reported", "trusts_expected"]
+TRUE, FALSE = "true", "false"
 COUNT_DECIMALS = 2  # numerators and denominators: FTE and counts, kept to 2 places at least
 
 
@@ -135,6 +139,33 @@ def _with_synthetic(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _completeness(row: Mapping[str, Any] | pd.Series | None) -> dict[str, object]:
+    """provisional (true/false), trusts_reported and trusts_expected of one figure's row (empty for a
+    KPI without a figure)."""
+    if row is None:
+        return dict.fromkeys(PROVISIONAL_COLUMNS)
+    return {
+        "provisional": TRUE if bool(row.get("provisional", False)) else FALSE,
+        "trusts_reported": _count(row.get("contributors")),
+        "trusts_expected": _count(row.get("expected")),
+    }
+
+
+def _count(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
+def _with_completeness(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Each row's provisional flag and trusts reporting of those expected, where the rows carry them."""
+    if "provisional" not in rows:
+        return frame
+    flags = provisional.flags(rows).to_numpy()
+    frame["provisional"] = [TRUE if flag else FALSE for flag in flags]
+    frame["trusts_reported"] = pd.array(rows["contributors"].to_numpy(), dtype="Int64")
+    frame["trusts_expected"] = pd.array(rows["expected"].to_numpy(), dtype="Int64")
+    return frame
+
+
 def chart_table(series: pd.DataFrame, kpi: KPI, scope_names: Mapping[str, str]) -> pd.DataFrame:
     """The rows behind a KPI chart, as people read them: one row per scope and month; the value to the
     KPI's precision, numerator and denominator to at least two places."""
@@ -147,7 +178,7 @@ def chart_table(series: pd.DataFrame, kpi: KPI, scope_names: Mapping[str, str]) 
             **_figure_columns(series, kpi),
         }
     )
-    return _with_synthetic(frame, series)
+    return _with_synthetic(_with_completeness(frame, series), series)
 
 
 def profession_table(
@@ -201,6 +232,7 @@ SCORECARD_EXPORT_COLUMNS = [
     "Same month last year",
     "Change on same month last year",
     "Reading on same month last year",
+    *PROVISIONAL_COLUMNS,
     "Source",
     SYNTHETIC_COLUMN,
 ]
@@ -211,7 +243,9 @@ def scorecard_table(
 ) -> pd.DataFrame:
     """The Overview's KPI summary as figures: one row per KPI (catalogue order, KPIs without data
     too), the latest value and target as numbers, each change as a signed number at the KPI's
-    precision (percentage points for % KPIs) with its reading in words in its own column."""
+    precision (percentage points for % KPIs) with its reading in words in its own column, and whether
+    the month is provisional with the trusts reporting of those expected. `latest` is
+    queries.latest_values: the latest complete month unless provisional months were asked for."""
     latest = latest[latest["scope_code"] == scope].set_index("kpi_code")
     rows = []
     for code, kpi in kpis.items():
@@ -236,6 +270,7 @@ def scorecard_table(
                 "Same month last year": _month(figures["last_year_period"]) if last_year_reading else "",
                 "Change on same month last year": last_year,
                 "Reading on same month last year": last_year_reading,
+                **_completeness(figures),
                 SYNTHETIC_COLUMN: YES if bool(figures.get("synthetic", False)) else NO,
             }
         rows.append(row)
@@ -263,17 +298,25 @@ SUMMARY_EXPORT_COLUMNS = [
     "Assurance (in words)",
     "Reading",
     "Points",
+    *PROVISIONAL_COLUMNS,
     "Source",
 ]
 
 
 def summary_table(
-    summary: pd.DataFrame, series: pd.DataFrame, kpis: Mapping[str, KPI], scope: str
+    summary: pd.DataFrame,
+    series: pd.DataFrame,
+    kpis: Mapping[str, KPI],
+    scope: str,
+    include_provisional: bool = False,
 ) -> pd.DataFrame:
     """The Making Data Count summary as figures, in the summary's order (concerns first): the latest
-    value from the series as a number, the target as a number, variation and assurance as codes and
-    in words, and the reading."""
-    scoped = series[series["scope_code"] == scope].sort_values("period")
+    value from the series as a number (the latest complete month unless `include_provisional`, as the
+    summary), the target as a number, variation and assurance as codes and in words, the reading, and
+    whether the month is provisional with the trusts reporting of those expected."""
+    scoped = provisional.used(series[series["scope_code"] == scope], include_provisional).sort_values(
+        "period"
+    )
     last = scoped.groupby("kpi_code").tail(1).set_index("kpi_code")
     rows = []
     for item in summary.itertuples():
@@ -293,6 +336,7 @@ def summary_table(
                 "Assurance (in words)": item.assurance_label,
                 "Reading": item.reading,
                 "Points": int(item.points),
+                **_completeness(last.loc[item.kpi_code] if has_data else None),
                 "Source": kpi.source,
             }
         )

@@ -9,6 +9,8 @@ URL parameters (codes, so links are short and readable):
     collab          CMAST or MHLDC (absent = both)
     trust           ODS codes, repeated (?trust=RBS&trust=REM)
     profession      profession codes, repeated (absent = all AHPs)
+    provisional     include: headline figures use the newest month even when it is provisional (absent =
+                    the latest complete month)
 Pages add their own (workstream, view, kpi, month, ...) through `parse_choice`.
 """
 
@@ -23,7 +25,9 @@ from kpi.months import parse_month
 from kpi.queries import KPIFilter
 from kpi.text import escape_markdown
 
-SHARED_PARAMS = frozenset({"from", "to", "collab", "trust", "profession"})  # the sidebar's, on every page
+# the sidebar's, on every page
+SHARED_PARAMS = frozenset({"from", "to", "collab", "trust", "profession", "provisional"})
+INCLUDE_PROVISIONAL = "include"  # ?provisional=include
 DEFAULT_MONTHS = 36  # the default period: the last three years, enough for SPC limits
 QUOTE_LIMIT = 60  # characters of a URL value quoted back; a link can carry kilobytes
 
@@ -60,6 +64,7 @@ class Selection:
     collaborative: str | None = None
     trusts: tuple[str, ...] = ()
     professions: tuple[str, ...] = ()
+    include_provisional: bool = False  # headline figures may use a provisional (incomplete) month
 
     def to_kpi_filter(self) -> KPIFilter:
         """An empty trust or profession list means "all" in the UI, i.e. no restriction."""
@@ -195,6 +200,21 @@ def _parse_professions(
     return tuple(professions)
 
 
+def _parse_provisional(params: Mapping[str, Sequence[str]], warnings: list[str]) -> bool:
+    """Whether the link asks for provisional months in headline figures (?provisional=include, case
+    forgiven); any other value is refused with a warning and they are left out."""
+    raw = _first(params, "provisional")
+    if raw is None:
+        return False
+    if raw.strip().lower() == INCLUDE_PROVISIONAL:
+        return True
+    warnings.append(
+        f"The link's provisional {quote(raw)} is not '{INCLUDE_PROVISIONAL}'; provisional months are left "
+        "out of headline figures."
+    )
+    return False
+
+
 def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tuple[Selection, list[str]]:
     """The selection a link asks for, and a warning for each value that could not be used (the
     default stands in for it)."""
@@ -203,7 +223,8 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
     collaborative = _parse_collaborative(params, choices, warnings)
     trusts = _parse_trusts(params, choices, collaborative, warnings)
     professions = _parse_professions(params, choices, warnings)
-    return Selection(period_from, period_to, collaborative, trusts, professions), warnings
+    provisional = _parse_provisional(params, warnings)
+    return Selection(period_from, period_to, collaborative, trusts, professions, provisional), warnings
 
 
 def to_url(selection: Selection, choices: FilterChoices) -> dict[str, list[str]]:
@@ -219,6 +240,8 @@ def to_url(selection: Selection, choices: FilterChoices) -> dict[str, list[str]]
         params["trust"] = list(selection.trusts)
     if selection.professions:
         params["profession"] = list(selection.professions)
+    if selection.include_provisional:
+        params["provisional"] = [INCLUDE_PROVISIONAL]
     return params
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi import icons, spc
-from kpi.formats import KPI, format_target, format_value, month_label
+from kpi import icons, provisional, spc
+from kpi.formats import KPI, format_target, format_value
 
 # Concerns first, then KPIs that will not meet their target, then the rest; improvements last.
 PRIORITY = {
@@ -34,17 +34,24 @@ SUMMARY_COLUMNS = [
     "assurance_icon",
     "reading",
     "points",
+    "provisional",
+    "provisional_note",
 ]
 
 
 def kpi_spc(
-    series: pd.DataFrame, kpi: KPI, rebase_months: list[pd.Timestamp] | None = None
+    series: pd.DataFrame,
+    kpi: KPI,
+    rebase_months: list[pd.Timestamp] | None = None,
+    include_provisional: bool = False,
 ) -> tuple[spc.SPCResult, pd.DatetimeIndex]:
     """XmR on one scope's monthly series (columns period, value), with the KPI's settings. Rebase
     months outside the series are ignored by the engine with a note. A 12-month rolling or
     year-to-date KPI comes back as a plain trend (no limits, signals or icons): the rules assume each
-    month stands alone."""
-    rows = series.sort_values("period")
+    month stands alone. Provisional months (a `provisional` column) are left out of the mean, limits
+    and rules, so they never raise a signal, unless `include_provisional`; the dates returned are
+    those calculated with."""
+    rows = provisional.used(series, include_provisional).sort_values("period")
     dates = pd.DatetimeIndex(rows["period"])
     inside = [month for month in (rebase_months or []) if month in set(dates)]
     result = spc.xmr(
@@ -59,9 +66,33 @@ def kpi_spc(
     return result, dates
 
 
-def reading(result: spc.SPCResult, kpi: KPI, dates: pd.DatetimeIndex) -> str:
-    """The one-sentence plain-English reading of the chart."""
-    return spc.describe(result, unit=kpi.unit, dates=dates, name=_subject(kpi))
+def reading(
+    result: spc.SPCResult,
+    kpi: KPI,
+    dates: pd.DatetimeIndex,
+    series: pd.DataFrame | None = None,
+    include_provisional: bool = False,
+) -> str:
+    """The one-sentence plain-English reading of the chart; given the scope's `series`, a second
+    sentence on its provisional months (left out, or included as asked)."""
+    words = spc.describe(result, unit=kpi.unit, dates=dates, name=_subject(kpi))
+    if series is None:
+        return words
+    note = provisional_sentence(series, include_provisional)
+    return f"{words} {note}" if note else words
+
+
+def provisional_sentence(series: pd.DataFrame, include_provisional: bool) -> str:
+    """'Nov 2026 provisional: 2 of 15 trusts reported, so it is left out of the calculation.' or,
+    included, 'Nov 2026 (provisional): 2 of 15 trusts reported; included in the calculation as asked.';
+    '' when no month is provisional."""
+    months = series[provisional.flags(series)].sort_values("period")
+    if months.empty:
+        return ""
+    if include_provisional:
+        return f"{provisional.line(months.tail(1), included=True)}; included in the calculation as asked."
+    left_out = "it is" if len(months) == 1 else f"the {len(months)} provisional months are"
+    return f"{provisional.line(months.tail(1))}, so {left_out} left out of the calculation."
 
 
 def _subject(kpi: KPI) -> str:
@@ -87,43 +118,31 @@ def icon_summary(
     kpis: dict[str, KPI],
     scope: str,
     rebase: dict[str, list[pd.Timestamp]] | None = None,
+    include_provisional: bool = False,
 ) -> pd.DataFrame:
     """One row per KPI for `scope`: latest value, target, variation and assurance (code, words and an
-    icon as a data URI), the reading, sorted so that concerns come first."""
+    icon as a data URI), the reading, sorted so that concerns come first. The latest month is the
+    latest complete one, and provisional months are left out of the SPC, unless `include_provisional`
+    (then the month says '(provisional)'); `provisional_note` says what is provisional."""
     rows = []
     scoped = series[series["scope_code"] == scope]
     for order, (code, kpi) in enumerate(kpis.items()):
         data = scoped[scoped["kpi_code"] == code]
-        if data.empty:
-            rows.append(
-                {
-                    "priority": PRIORITY[None],
-                    "order": order,
-                    "kpi_code": code,
-                    "kpi": kpi.name,
-                    "month": "–",
-                    "latest": "No data",
-                    "target": format_target(kpi.target, kpi.unit),
-                    "variation": None,
-                    "variation_label": "No data",
-                    "variation_icon": icons.variation_icon_data_uri(None),
-                    "assurance": None,
-                    "assurance_label": "No data",
-                    "assurance_icon": icons.assurance_icon_data_uri(None),
-                    "reading": "No data for this scope and period.",
-                    "points": 0,
-                }
-            )
+        note = provisional.headline_line(data, include_provisional)
+        calculated = provisional.used(data, include_provisional)
+        if calculated.empty:
+            rows.append(_no_data_row(order, code, kpi, note))
             continue
-        result, dates = kpi_spc(data, kpi, (rebase or {}).get(code))
-        last = data.sort_values("period").iloc[-1]
+        result, dates = kpi_spc(data, kpi, (rebase or {}).get(code), include_provisional)
+        last = calculated.sort_values("period").iloc[-1]
+        is_provisional = bool(provisional.flags(calculated.sort_values("period").tail(1)).iloc[0])
         rows.append(
             {
                 "priority": priority(result),
                 "order": order,
                 "kpi_code": code,
                 "kpi": kpi.name,
-                "month": month_label(last["period"]),
+                "month": provisional.month_words(last["period"], is_provisional),
                 "latest": format_value(last["value"], kpi.unit, kpi.decimals),
                 "target": format_target(kpi.target, kpi.unit),
                 "variation": result.variation,
@@ -134,8 +153,10 @@ def icon_summary(
                 if kpi.target is not None or result.assurance
                 else "No target",
                 "assurance_icon": icons.assurance_icon_data_uri(result.assurance),
-                "reading": reading(result, kpi, dates),
+                "reading": reading(result, kpi, dates, data, include_provisional),
                 "points": result.n_points,
+                "provisional": is_provisional,
+                "provisional_note": note,
             }
         )
     frame = pd.DataFrame(rows)
@@ -143,3 +164,26 @@ def icon_summary(
         frame.sort_values(["priority", "order"], kind="stable").drop(columns="order").reset_index(drop=True)
     )
     return frame[SUMMARY_COLUMNS]
+
+
+def _no_data_row(order: int, code: str, kpi: KPI, note: str) -> dict:
+    """A summary row for a KPI with no month to read: none at all, or only provisional ones (`note`)."""
+    return {
+        "priority": PRIORITY[None],
+        "order": order,
+        "kpi_code": code,
+        "kpi": kpi.name,
+        "month": "–",
+        "latest": "No complete month" if note else "No data",
+        "target": format_target(kpi.target, kpi.unit),
+        "variation": None,
+        "variation_label": "No data",
+        "variation_icon": icons.variation_icon_data_uri(None),
+        "assurance": None,
+        "assurance_label": "No data",
+        "assurance_icon": icons.assurance_icon_data_uri(None),
+        "reading": f"{note}; no complete month yet." if note else "No data for this scope and period.",
+        "points": 0,
+        "provisional": False,
+        "provisional_note": note,
+    }

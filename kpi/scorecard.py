@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from kpi import provisional
 from kpi.formats import KPI, change_reading, format_change, format_target, format_value, month_label
 
 # The KPIs on the Overview's headline cards: one or two per workstream that boards ask about first.
@@ -41,6 +42,7 @@ SCORECARD_COLUMNS = [
     "last_year_reading",
     "trend",
     "unit",
+    "provisional_note",
 ]
 
 
@@ -60,13 +62,23 @@ def scorecard(
     kpis: dict[str, KPI],
     scope: str,
     workstream_names: dict[str, str],
+    include_provisional: bool = False,
 ) -> pd.DataFrame:
     """One row per KPI (catalogue order) for `scope`: KPIs with no data in the range are listed too,
-    so the board sees what is missing rather than a silent gap."""
+    so the board sees what is missing rather than a silent gap. `latest` comes from
+    queries.latest_values with the same `include_provisional`: the latest complete month unless
+    provisional months are included (then a provisional month says so). `provisional_note` says what
+    is provisional ('Nov 2026 provisional: 2 of 15 trusts reported'); the sparkline leaves provisional
+    months out unless they are included."""
     rows = []
     latest = latest[latest["scope_code"] == scope].set_index("kpi_code")
-    trends = series[series["scope_code"] == scope].sort_values("period").groupby("kpi_code")["value"]
+    scoped = series[series["scope_code"] == scope]
+    trends = provisional.used(scoped, include_provisional).sort_values("period").groupby("kpi_code")["value"]
     trend_lists = {code: list(values.tail(SPARKLINE_MONTHS)) for code, values in trends}
+    notes = {
+        code: provisional.headline_line(rows, include_provisional)
+        for code, rows in scoped.groupby("kpi_code")
+    }
     for code, kpi in kpis.items():
         base = {
             "kpi_code": code,
@@ -75,13 +87,14 @@ def scorecard(
             "target": format_target(kpi.target, kpi.unit) if kpi.target is not None else "",
             "unit": kpi.unit,
             "trend": trend_lists.get(code, []),
+            "provisional_note": notes.get(code, ""),
         }
         if code not in latest.index:
             rows.append(
                 {
                     **base,
                     "month": "–",
-                    "latest": "No data",
+                    "latest": "No complete month" if base["provisional_note"] else "No data",
                     "value": float("nan"),
                     "vs_previous": "–",
                     "previous_reading": "",
@@ -96,7 +109,7 @@ def scorecard(
         rows.append(
             {
                 **base,
-                "month": month_label(row["period"]),
+                "month": provisional.month_words(row["period"], bool(row.get("provisional", False))),
                 "latest": format_value(row["value"], kpi.unit, kpi.decimals),
                 "value": float(row["value"]),
                 "vs_previous": describe_change(previous_delta, kpi, month_label(row["previous_period"])),
@@ -143,6 +156,7 @@ class HeadlineCard:
     variation: str | None = None
     assurance: str | None = None
     trend: list[float] = field(default_factory=list)
+    note: str = ""  # provisional months: 'Nov 2026 provisional: 2 of 15 trusts reported'
 
 
 def _code(value: Any) -> str | None:
@@ -233,17 +247,20 @@ def headline_cards(
         kpi = kpis[code]
         row = rows.loc[code]
         target = f"Target {row['target']}. " if row["target"] else ""
-        if row["latest"] == "No data" or code not in readings.index:
+        note = row.get("provisional_note", "")
+        note = note if isinstance(note, str) else ""
+        if row["latest"] in ("No data", "No complete month") or code not in readings.index:
             cards.append(
                 HeadlineCard(
                     code=code,
                     label=kpi.name,
-                    value="No data",
+                    value=row["latest"] if row["latest"] != "No data" or not note else "No complete month",
                     reading=None,
                     colour=NO_ICON_COLOUR,
                     arrow="off",
                     change="",
                     help=f"{kpi.definition}. {target}",
+                    note=note,
                 )
             )
             continue
@@ -266,9 +283,24 @@ def headline_cards(
                 variation=variation,
                 assurance=assurance,
                 trend=list(row["trend"]),
+                note=note,
             )
         )
     return cards
+
+
+def data_as_at(freshness_row: pd.Series | dict[str, Any] | None) -> str:
+    """A headline card's 'data as at' line from kpi.completeness.freshness: 'Data as at Oct 2026', or
+    when the KPI is behind its publication schedule 'Data as at Aug 2026 — stale: Sep 2026 expected
+    by now' (in words, never colour alone); '' without a freshness row."""
+    if freshness_row is None:
+        return ""
+    complete = freshness_row["latest_complete_period"]
+    has_month = complete is not None and not pd.isna(complete)
+    text = f"Data as at {month_label(complete)}" if has_month else "No complete month yet"
+    if bool(freshness_row["stale"]):
+        text += f" — stale: {month_label(freshness_row['due_period'])} expected by now"
+    return text
 
 
 MILESTONE_ATTENTION_COLUMNS = ["code", "title", "status", "due", "why"]

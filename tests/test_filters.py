@@ -139,3 +139,20 @@ def test_every_url_value_quoted_in_a_warning_is_escaped():
 def test_a_long_url_value_is_quoted_shortened():
     _, warning = parse_choice({"view": ["x" * 5000]}, "view", ["trend"], label="view")
     assert "x" * 59 + "…" in warning and len(warning) < 200
+
+
+def test_provisional_months_are_left_out_unless_the_link_says_include():
+    assert parse_url({}, CHOICES)[0].include_provisional is False
+    selection, warnings = parse_url({"provisional": ["include"]}, CHOICES)
+    assert (selection.include_provisional, warnings) == (True, [])
+    assert to_url(selection, CHOICES) == {"provisional": ["include"]}
+    assert parse_url({"provisional": [" Include "]}, CHOICES)[0].include_provisional is True
+    assert to_url(default_selection(CHOICES), CHOICES) == {}
+
+
+def test_a_wrong_provisional_value_warns_and_leaves_them_out():
+    selection, warnings = parse_url({"provisional": ["yes"]}, CHOICES)
+    assert selection.include_provisional is False
+    assert warnings == [
+        "The link's provisional 'yes' is not 'include'; provisional months are left out of headline figures."
+    ]

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from kpi import charts, mdc, queries, scopes
+from kpi import charts, mdc, provisional, queries, scopes
 from kpi.board_pack.scope import ReportError, Scope, scope_filter, scope_months
 from kpi.formats import KPI, direction_words, format_value, month_label
 from kpi.months import add_months
@@ -129,6 +129,7 @@ def _build_figures(pack: Pack) -> None:
             "target": row["target"],
             "direction": direction_words(kpi.improvement),
             "reading": row["reading"],
+            "provisional_note": row["provisional_note"],
             "variation_label": row["variation_label"],
             "variation_icon": row["variation_icon"],
             "assurance_label": row["assurance_label"],
@@ -156,11 +157,16 @@ def _build_figures(pack: Pack) -> None:
             )
             continue
         result, dates = mdc.kpi_spc(data, kpi, pack.rebase.get(code))
-        events = tuple(e for e in pack.events if dates.min() <= e.month <= dates.max())
-        figure = charts.spc_figure(result, dates, kpi, pack.scope.short, reading="", events=events)
+        events = tuple(e for e in pack.events if data["period"].min() <= e.month <= data["period"].max())
+        months = data[provisional.flags(data)]
+        figure = charts.spc_figure(
+            result, dates, kpi, pack.scope.short, reading="", events=events, provisional_months=months
+        )
         figure.layout.annotations = [a for a in figure.layout.annotations if a.text]
         figure.update_layout(margin={"t": 64})
         block["notes"] = list(result.notes)
+        if not months.empty:
+            block["notes"].append(provisional.SPC_EXCLUDED_NOTE)
         block["alt"] = (
             f"{'SPC' if kpi.is_monthly else 'Trend'} chart of {kpi.name} for {pack.scope.short}, "
             f"{month_label(pack.period_start)} to {month_label(pack.period_end)}. {row['reading']}"

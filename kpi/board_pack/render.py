@@ -202,6 +202,7 @@ def _context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[str, A
             "assurance_icon": row.assurance_icon,
             "assurance_label": row.assurance_label,
             "reading": row.reading,
+            "provisional_note": row.provisional_note,
         }
         for row in pack.summary.itertuples()
     ]

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import charts, export, filters, mdc, scopes
+from kpi import charts, export, filters, mdc, provisional, scopes
 from kpi.formats import KPI, format_value, month_label
 from kpi.ui import loaders, url_state
 from kpi.ui.database import db
@@ -103,7 +103,8 @@ def kpi_chart(
     events = chart_events(order, data)
     figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events)
     shown = ", ".join(names.get(code, code) for code in order)
-    marked = scopes.events_sentence(events)
+    hollow = provisional.CHART_NOTE if provisional.flags(data).any() else ""
+    marked = " ".join(filter(None, (scopes.events_sentence(events), hollow)))
     synthetic = bool(data["synthetic"].any())
     missing = [names.get(code, code) for code in scope_order if code not in order]
     if missing:
@@ -175,9 +176,10 @@ def _spc_figure(
     height: int,
     text_width: int,
     events: tuple[scopes.ScopeEvent, ...] = (),
+    include_provisional: bool = False,
 ) -> tuple[go.Figure, str, tuple[str, ...]]:
-    result, dates = mdc.kpi_spc(data, kpi, list(rebase))
-    reading = mdc.reading(result, kpi, dates)
+    result, dates = mdc.kpi_spc(data, kpi, list(rebase), include_provisional)
+    reading = mdc.reading(result, kpi, dates, data, include_provisional)
     figure = charts.spc_figure(
         result,
         dates,
@@ -188,6 +190,7 @@ def _spc_figure(
         height=height,
         text_width=text_width,
         events=events,
+        provisional_months=data[provisional.flags(data)],
     )
     return figure, reading, result.notes
 
@@ -222,13 +225,17 @@ def spc_chart(
         return
     rebase = tuple(loaders.rebase_months(db()).get(kpi.code, []))
     events = chart_events([scope], data)
+    include = bool(sel and sel.include_provisional)
     figure, reading, notes = _spc_figure(
-        kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events
+        kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events, include
     )
     synthetic = bool(data["synthetic"].any())
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
     kind = "SPC" if kpi.is_monthly else "trend"  # rolling and year-to-date figures get no SPC rules
-    marked = scopes.events_sentence(events)
+    hollow = ""
+    if provisional.flags(data).any():
+        hollow = provisional.SPC_INCLUDED_NOTE if include else provisional.SPC_EXCLUDED_NOTE
+    marked = " ".join(filter(None, (scopes.events_sentence(events), hollow)))
     show_chart(
         figure,
         export.chart_table(data, kpi, names),

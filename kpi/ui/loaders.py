@@ -44,7 +44,6 @@ def _loader(query: Callable[..., T]) -> Callable[..., T]:
 
 data_status = _loader(queries.data_status)
 _series = _loader(queries.kpi_series)  # (db_url, flt, level)
-_latest = _loader(queries.latest_values)  # (db_url, flt, level)
 profession_breakdown = _loader(queries.profession_breakdown)  # (db_url, flt)
 catalogue = _loader(queries.kpi_catalogue)
 trusts = _loader(queries.trusts)
@@ -62,9 +61,17 @@ def series(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
     return _series(db_url, queries.relevant_filter(flt, level), level)
 
 
-def latest(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
-    """The latest value of each KPI at `level`, cached per filter that matters at that level."""
-    return _latest(db_url, queries.relevant_filter(flt, level), level)
+def latest(
+    db_url: str, flt: KPIFilter, level: queries.Level, include_provisional: bool = False
+) -> pd.DataFrame:
+    """The latest value of each KPI at `level` (the latest complete month unless provisional months are
+    included), cached per filter that matters at that level."""
+    return _latest(db_url, queries.relevant_filter(flt, level), level, include_provisional)
+
+
+@_cached
+def _latest(db_url: str, flt: KPIFilter, level: queries.Level, include_provisional: bool) -> pd.DataFrame:
+    return queries.latest_values(flt, level, get_engine(db_url), include_provisional=include_provisional)
 
 
 def kpis(db_url: str) -> dict[str, KPI]:
@@ -157,14 +164,21 @@ def trust_collaboratives(db_url: str) -> dict[str, list[str]]:
     return dict(zip(frame["ods_code"], frame["collaboratives"], strict=True))
 
 
-def icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str) -> pd.DataFrame:
-    """The board's Making Data Count summary for one scope (cached per filter that matters)."""
-    return _icon_summary(db_url, queries.relevant_filter(flt, level), level, scope)
+def icon_summary(
+    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool = False
+) -> pd.DataFrame:
+    """The board's Making Data Count summary for one scope (cached per filter that matters); provisional
+    months left out unless included."""
+    return _icon_summary(db_url, queries.relevant_filter(flt, level), level, scope, include_provisional)
 
 
 @_cached
-def _icon_summary(db_url: str, flt: KPIFilter, level: queries.Level, scope: str) -> pd.DataFrame:
-    return mdc.icon_summary(series(db_url, flt, level), kpis(db_url), scope, rebase_months(db_url))
+def _icon_summary(
+    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool
+) -> pd.DataFrame:
+    return mdc.icon_summary(
+        series(db_url, flt, level), kpis(db_url), scope, rebase_months(db_url), include_provisional
+    )
 
 
 @_cached

@@ -15,6 +15,8 @@ from kpi.ui import loaders, url_state
 from kpi.ui.database import db
 
 _FROM, _TO, _COLLAB, _TRUSTS, _PROFESSIONS = "f_from", "f_to", "f_collab", "f_trusts", "f_professions"
+_PROVISIONAL = "f_provisional"
+PROVISIONAL_LABEL = "Include provisional months"
 _PAGE_FILTERS = "_sidebar_page_filters"
 BOTH = "Both"
 
@@ -40,11 +42,25 @@ def sidebar_filters() -> filters.Selection:
             placeholder="All AHPs",
             help="Only KPIs collected by profession can be filtered this way.",
         )
+        include_provisional = st.toggle(
+            PROVISIONAL_LABEL,
+            key=_PROVISIONAL,
+            persist_state="session",
+            help="A month is provisional while too few of the trusts expected have reported it. Off: "
+            "headline figures, the Making Data Count summary and SPC limits use the latest complete "
+            "month. On: they use the newest month, marked (provisional). Charts always draw provisional "
+            "months, as hollow points.",
+        )
         # Filters that only some pages have (the workstream) go here, under the shared ones.
         st.session_state[_PAGE_FILTERS] = st.container()
 
     selection = filters.Selection(
-        period_from, period_to, collaborative, tuple(trust_codes), tuple(profession_codes)
+        period_from,
+        period_to,
+        collaborative,
+        tuple(trust_codes),
+        tuple(profession_codes),
+        include_provisional=bool(include_provisional),
     )
     shared = filters.to_url(selection, choices)
     url_state.remember(shared)
@@ -65,6 +81,7 @@ def _seed_from_url(choices: filters.FilterChoices) -> None:
     st.session_state[_COLLAB] = selection.collaborative or BOTH
     st.session_state[_TRUSTS] = list(selection.trusts)
     st.session_state[_PROFESSIONS] = list(selection.professions)
+    st.session_state[_PROVISIONAL] = selection.include_provisional
 
 
 def _collaborative_filter(choices: filters.FilterChoices) -> str | None:
