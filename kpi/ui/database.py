@@ -128,7 +128,12 @@ def data_notice(status: queries.DataStatus) -> None:
         )
     with st.sidebar:
         if status.last_period:
-            st.caption(f"Data as at {month_label(status.last_period)}.")
+            # The newest month any figure is for; it may be provisional (only some trusts in), so each
+            # KPI's own latest complete month is said where its figure is shown.
+            st.caption(
+                f"Newest figures received: {month_label(status.last_period)}. Each KPI shows its latest "
+                "complete month."
+            )
         else:
             st.caption("No data has been loaded yet.")
 
