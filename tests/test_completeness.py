@@ -284,7 +284,7 @@ def test_the_catalogue_gives_each_kpi_its_publication_lag_and_share():
 def test_the_st_and_t_proxies_say_they_are_not_ahp_figures_and_follow_the_ahp_kpis():
     kpis = {row["code"]: row for row in read_reference_csv("kpis")}
     fte, hc, sick = kpis["STT_SIP_FTE"], kpis["STT_SIP_HC"], kpis["STT_SICKNESS_RATE"]
-    assert fte["name"] == "Staff in post, ST&T staff group (FTE, proxy)"
+    assert fte["name"] == "Staff in post (FTE), ST&T staff group (proxy)"
     assert (fte["workstream"], fte["unit"], fte["rollup"], fte["grain"], fte["decimals"]) == (
         "PLAN", "FTE", "sum", "trust", 1,
     )  # fmt: skip

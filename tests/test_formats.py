@@ -74,6 +74,9 @@ def test_title_says_the_unit_once():
         "Advanced and consultant practitioners (people)"
     )
     assert _kpi("External funding secured", "GBP").title_with_unit == "External funding secured (£)"
+    # The proxies say their unit once: never "(FTE, proxy) (FTE)".
+    proxy = "Staff in post (FTE), ST&T staff group (proxy)"
+    assert _kpi(proxy, "FTE").title_with_unit == proxy
 
 
 def test_name_in_a_sentence_keeps_abbreviations():
