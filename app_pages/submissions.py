@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from kpi import completeness, ui
+from kpi import submissions, ui
 from kpi.formats import month_label
 from kpi.months import add_months
 
@@ -41,7 +41,7 @@ if kpi.grain == "system":
     st.stop()
 
 first = max(sel.period_from, add_months(sel.period_to, -(MONTHS_SHOWN - 1)))
-rows = completeness.submissions(ui.engine(), kpi_code, first, sel.period_to, today)
+rows = submissions.submissions(ui.engine(), kpi_code, first, sel.period_to, today)
 if sel.trusts:
     rows = rows[rows["trust_code"].isin(sel.trusts)]
 elif sel.collaborative:
@@ -53,9 +53,9 @@ if rows.empty:
     ui.explain_empty(f"No trust was expected to send {kpi.name_in_sentence} figures for {months_text}.")
     st.stop()
 
-st.markdown(completeness.submission_headline(rows))
+st.markdown(submissions.submission_headline(rows))
 
-grid = completeness.submission_grid(rows, ui.trust_labels(db))
+grid = submissions.submission_grid(rows, ui.trust_labels(db))
 months = [column for column in grid.columns if column != "trust"]
 st.dataframe(
     grid,
@@ -69,4 +69,4 @@ st.dataframe(
     height=ui.table_height(len(grid)),
 )
 lag = int(ui.catalogue(db).set_index("code").loc[kpi_code, "lag_months"])
-st.caption(completeness.legend(lag))
+st.caption(submissions.legend(lag))

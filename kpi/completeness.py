@@ -15,21 +15,16 @@ live here and only here:
   expected (system-only KPIs such as funding) it is complete, and so is a system month whose figure is
   a system-level row (no trust reported: the row stands for the whole system). Otherwise it is
   *provisional*: shown in the series, never the "latest" month of a headline.
-- Freshness: a month's figures are due by the last day of the month `lag_months` after it (the
+- Due dates: a month's figures are due by the last day of the month `lag_months` after it (the
   catalogue's publication lag), so the newest month that should be complete today is
-  add_months(this month, -(lag_months + 1)). A KPI is *stale* when its newest complete system month is
-  older than that, or there is none.
-- Submissions: a trust's figures for a month are *received*, or *late* when every batch holding them
-  is a real (not synthetic) import made after the due date; an expected trust that has not reported is
-  *missing* once the due date has passed and *not yet due* before. A demo load's date is not a
-  submission date, so synthetic figures are always received.
+  add_months(this month, -(lag_months + 1)) (`due_date`, `due_period`; used by kpi.freshness and
+  kpi.submissions).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -41,17 +36,7 @@ from kpi.months import add_months, current_month
 
 Scope = Literal["system", "collaborative"]
 WINDOW = 12  # a trust that reported in one of the 12 months before m is expected in m
-UK = ZoneInfo("Europe/London")
-SUBMISSION_COLUMNS = [
-    "trust_code", "trust_name", "period", "status", "expected", "batch_id", "imported_at", "synthetic",
-]  # fmt: skip
-STATUS_WORDS = {"received": "Received", "late": "Late", "missing": "Missing", "not yet due": "Not yet due"}
-NOT_EXPECTED = "–"
-FRESHNESS_COLUMNS = [
-    "kpi_code", "name", "source", "lag_months", "latest_period", "latest_complete_period",
-    "provisional_periods", "due_period", "stale", "as_at",
-]  # fmt: skip
-_KEYS = ["kpi_code", "trust_code", "period"]
+KEYS = ["kpi_code", "trust_code", "period"]
 
 _o = Observation.__table__
 _b = ImportBatch.__table__
@@ -115,16 +100,16 @@ def expected_trusts(reported: pd.DataFrame, members: pd.DataFrame) -> pd.DataFra
     """One row per KPI, expected trust, month and collaborative the trust is a confirmed member of then,
     with `reported` (bool). `reported` holds kpi_code, trust_code, period (trust after mergers; system
     rows, trust None, are left out); `members` the membership spans of member trusts."""
-    rows = reported.dropna(subset=["trust_code"]).drop_duplicates(_KEYS)
+    rows = reported.dropna(subset=["trust_code"]).drop_duplicates(KEYS)
     if rows.empty:
-        return pd.DataFrame(columns=[*_KEYS, "collaborative_code", "reported"])
+        return pd.DataFrame(columns=[*KEYS, "collaborative_code", "reported"])
     joined = _window(rows).merge(members, on="trust_code")
     member_then = (joined["valid_from"] <= joined["period"]) & (
         joined["valid_to"].isna() | (joined["valid_to"] >= joined["period"])
     )
-    joined = joined[member_then].merge(rows[_KEYS].assign(reported=True), on=_KEYS, how="left")
+    joined = joined[member_then].merge(rows[KEYS].assign(reported=True), on=KEYS, how="left")
     joined["reported"] = joined["reported"].astype("boolean").fillna(False).astype(bool)
-    return joined[[*_KEYS, "collaborative_code", "reported"]].reset_index(drop=True)
+    return joined[[*KEYS, "collaborative_code", "reported"]].reset_index(drop=True)
 
 
 def month_counts(reported: pd.DataFrame, members: pd.DataFrame, scope: Scope) -> pd.DataFrame:
@@ -140,7 +125,7 @@ def month_counts(reported: pd.DataFrame, members: pd.DataFrame, scope: Scope) ->
         expected = expected.rename(columns={"collaborative_code": "scope_code"})
         keys = ["kpi_code", "scope_code", "period"]
     else:
-        expected = expected.drop_duplicates(_KEYS)
+        expected = expected.drop_duplicates(KEYS)
     counts = expected.groupby(keys, as_index=False).agg(
         expected=("trust_code", "size"), reported=("reported", "sum")
     )
@@ -164,7 +149,7 @@ def provisional(counts: pd.DataFrame, shares: pd.Series) -> pd.Series:
 # --- reads -----------------------------------------------------------------------------------------
 
 
-def _read(engine: Engine, query) -> pd.DataFrame:
+def read_frame(engine: Engine, query) -> pd.DataFrame:
     with engine.connect() as conn:
         result = conn.execute(query)
         # Plain tuples: pandas probes each Row object for attributes, which is slow on thousands of rows.
@@ -174,7 +159,7 @@ def _read(engine: Engine, query) -> pd.DataFrame:
 def successions(engine: Engine) -> pd.DataFrame:
     """Confirmed mergers: old_code, successor_code, effective_from (planned ones are notes)."""
     query = select(_s.c.old_code, _s.c.successor_code, _s.c.effective_from).where(_s.c.status == "confirmed")
-    frame = _read(engine, query)
+    frame = read_frame(engine, query)
     frame["effective_from"] = pd.to_datetime(frame["effective_from"])
     return frame
 
@@ -207,10 +192,10 @@ def reporters(
         query = query.where(_o.c.period >= period_from)
     if period_to is not None:
         query = query.where(_o.c.period <= period_to)
-    frame = _read(engine, query)
+    frame = read_frame(engine, query)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["trust_code"] = frame["trust_code"].replace("", None)
-    return after_mergers(frame[_KEYS], successions(engine)).drop_duplicates(ignore_index=True)
+    return after_mergers(frame[KEYS], successions(engine)).drop_duplicates(ignore_index=True)
 
 
 def member_spans(engine: Engine) -> pd.DataFrame:
@@ -221,7 +206,7 @@ def member_spans(engine: Engine) -> pd.DataFrame:
         .join(_t, _t.c.ods_code == _m.c.trust_code)
         .where(_m.c.status == "confirmed", _t.c.role != "partner")
     )
-    frame = _read(engine, query)
+    frame = read_frame(engine, query)
     for column in ("valid_from", "valid_to"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
@@ -230,7 +215,7 @@ def member_spans(engine: Engine) -> pd.DataFrame:
 def kpi_rules(engine: Engine) -> pd.DataFrame:
     """The catalogue in catalogue order, indexed by KPI code (lag_months and complete_share with it)."""
     query = select(_k).join(_w, _w.c.code == _k.c.workstream_code).order_by(_w.c.sort_order, _k.c.sort_order)
-    return _read(engine, query).set_index("code", drop=False)
+    return read_frame(engine, query).set_index("code", drop=False)
 
 
 # --- completeness of a series ----------------------------------------------------------------------
@@ -252,227 +237,6 @@ def annotate(series: pd.DataFrame, level: str, engine: Engine) -> pd.DataFrame:
     out["expected"] = out["expected"].fillna(0).astype(int)
     out["provisional"] = out["provisional"].astype("boolean").fillna(False).astype(bool)
     return out
-
-
-# --- freshness -------------------------------------------------------------------------------------
-
-
-def _trusts(count: int) -> str:
-    return f"{count} trust" if count == 1 else f"{count} trusts"
-
-
-def _provisional_words(months: pd.DataFrame) -> str:
-    """'Sep 2026 provisional: 2 of 15 trusts', or for several months the count and the newest."""
-    newest = months.iloc[-1]
-    reported = f"{newest['reported']} of {_trusts(int(newest['expected']))}"
-    if len(months) == 1:
-        return f"{month_label(newest['period'])} provisional: {reported}"
-    return f"{len(months)} months provisional, the newest {month_label(newest['period'])}: {reported}"
-
-
-def _split(months: pd.DataFrame) -> tuple[pd.Timestamp | None, pd.DataFrame]:
-    """One KPI's system months with data -> (the newest complete month or None, the months after it)."""
-    complete = months.loc[~months["provisional"], "period"]
-    if complete.empty:
-        return None, months
-    return complete.max(), months[months["period"] > complete.max()]
-
-
-def as_at_text(months: pd.DataFrame, due: dt.date) -> tuple[str, bool]:
-    """('Data as at Aug 2026 (Sep 2026 provisional: 2 of 15 trusts)', stale) for one KPI's system
-    months with data (period, expected, reported, provisional), oldest first; when stale the text ends
-    '; stale: Aug 2026 expected by now'."""
-    latest_complete, later = _split(months)
-    if latest_complete is not None:
-        text = f"Data as at {month_label(latest_complete)}"
-    else:
-        text = "No complete month yet" if not months.empty else "No data yet"
-    if not later.empty:
-        text += f" ({_provisional_words(later)})"
-    stale = latest_complete is None or latest_complete.date() < due
-    if stale:
-        text += f"; stale: {month_label(due)} expected by now"
-    return text, stale
-
-
-def _date(period: pd.Timestamp | None) -> dt.date | None:
-    return None if period is None or pd.isna(period) else period.date()
-
-
-def _freshness_row(kpi: pd.Series, months: pd.DataFrame, today: dt.date) -> dict:
-    due = due_period(today, int(kpi["lag_months"]))
-    text, stale = as_at_text(months, due)
-    latest_complete, later = _split(months)
-    return {
-        "kpi_code": kpi["code"],
-        "name": kpi["name"],
-        "source": kpi["source"],
-        "lag_months": int(kpi["lag_months"]),
-        "latest_period": _date(months["period"].max()),
-        "latest_complete_period": _date(latest_complete),
-        "provisional_periods": len(later),
-        "due_period": due,
-        "stale": stale,
-        "as_at": text,
-    }
-
-
-def system_months(engine: Engine, kpis: list[str] | None = None) -> pd.DataFrame:
-    """Every month with system-level data per KPI (an expected trust reported, or a system-level row),
-    with expected, reported and provisional, oldest first."""
-    rules = kpi_rules(engine)
-    counts = month_counts(reporters(engine, kpis), member_spans(engine), "system")
-    counts["provisional"] = provisional(counts, rules["complete_share"])
-    with_data = counts[(counts["reported"] > 0) | counts["system_figure"]]
-    return with_data.sort_values(["kpi_code", "period"], ignore_index=True)
-
-
-def freshness(engine: Engine, today: dt.date) -> pd.DataFrame:
-    """One row per KPI in catalogue order: kpi_code, name, source, lag_months, latest_period (newest
-    month with system-level data), latest_complete_period, provisional_periods (provisional months after
-    it), due_period (the newest month that should be complete by `today`), stale, and `as_at` in words:
-    'Data as at Aug 2026 (Sep 2026 provisional: 2 of 15 trusts)', '…; stale: Aug 2026 expected by now'."""
-    months = system_months(engine)
-    by_kpi = dict(tuple(months.groupby("kpi_code")))
-    empty = months.iloc[0:0]
-    rows = [_freshness_row(kpi, by_kpi.get(code, empty), today) for code, kpi in kpi_rules(engine).iterrows()]
-    return pd.DataFrame(rows, columns=FRESHNESS_COLUMNS)
-
-
-# --- data submissions ------------------------------------------------------------------------------
-
-
-def _arrivals(engine: Engine, kpi_code: str, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """The batches that hold each trust's figures of one KPI per month: trust_code (after mergers),
-    period, batch_id, imported_at (UTC), is_synthetic."""
-    query = (
-        select(_o.c.trust_code, _o.c.period, _o.c.batch_id, _b.c.imported_at, _b.c.is_synthetic)
-        .distinct()
-        .join(_b, _b.c.id == _o.c.batch_id)
-        .where(_o.c.kpi_code == kpi_code, _o.c.trust_code.is_not(None), _o.c.period.between(start, end))
-    )
-    frame = _read(engine, query)
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame["imported_at"] = pd.to_datetime(frame["imported_at"], utc=True)
-    frame["is_synthetic"] = frame["is_synthetic"].astype(bool)
-    return after_mergers(frame, successions(engine))
-
-
-def _received(arrivals: pd.DataFrame, lag_months: int) -> pd.DataFrame:
-    """Per trust and month: the newest batch, its import time, and whether the figures arrived on time
-    (any batch holding them is synthetic or was imported, UK time, on or before the due date)."""
-    if arrivals.empty:
-        return pd.DataFrame(
-            columns=["trust_code", "period", "batch_id", "imported_at", "synthetic", "on_time"]
-        )
-    due = arrivals["period"].map(lambda p: due_date(p.date(), lag_months))
-    on_day = arrivals["imported_at"].dt.tz_convert(UK).dt.date
-    arrivals = arrivals.assign(on_time=arrivals["is_synthetic"] | (on_day <= due))
-    newest = arrivals.sort_values("batch_id").groupby(["trust_code", "period"]).tail(1)
-    on_time = arrivals.groupby(["trust_code", "period"], as_index=False)["on_time"].any()
-    newest = newest.rename(columns={"is_synthetic": "synthetic"}).drop(columns="on_time")
-    return newest.merge(on_time, on=["trust_code", "period"])
-
-
-def _status(row, lag_months: int, today: dt.date) -> str:
-    if not pd.isna(row.batch_id):
-        return "received" if row.on_time else "late"
-    return "missing" if today > due_date(row.period.date(), lag_months) else "not yet due"
-
-
-def submissions(
-    engine: Engine, kpi_code: str, period_from: dt.date, period_to: dt.date, today: dt.date
-) -> pd.DataFrame:
-    """One row per expected or reporting trust and month of one KPI: trust_code, trust_name, period,
-    status ('received', 'late', 'missing', 'not yet due'), expected (at system level), batch_id,
-    imported_at and synthetic of the newest batch holding the figures. Synthetic (demo) figures are always
-    'received': a demo load's date is not a submission date."""
-    lag = int(kpi_rules(engine).loc[kpi_code, "lag_months"])
-    found = reporters(engine, [kpi_code], add_months(period_from, -WINDOW), period_to)
-    expected = expected_trusts(found, member_spans(engine)).drop_duplicates(_KEYS)
-    start = pd.Timestamp(period_from)
-    expected = expected.loc[expected["period"] >= start, ["trust_code", "period"]].assign(expected=True)
-    received = _received(_arrivals(engine, kpi_code, period_from, period_to), lag)
-    rows = expected.merge(received, on=["trust_code", "period"], how="outer")
-    rows = rows[rows["period"] <= pd.Timestamp(period_to)]
-    rows["expected"] = rows["expected"].astype("boolean").fillna(False).astype(bool)
-    rows["status"] = [_status(row, lag, today) for row in rows.itertuples()]
-    names = _read(engine, select(_t.c.ods_code.label("trust_code"), _t.c.name.label("trust_name")))
-    rows = rows.merge(names, on="trust_code", how="left")
-    rows["batch_id"] = rows["batch_id"].astype("Int64")
-    rows["synthetic"] = rows["synthetic"].astype("boolean").fillna(False).astype(bool)
-    return rows[SUBMISSION_COLUMNS].sort_values(["trust_name", "period"], ignore_index=True)
-
-
-def _month_summaries(rows: pd.DataFrame) -> list[tuple[str, bool]]:
-    """(words, every expected trust received on time) per month, oldest first."""
-    summaries = []
-    for period, month in rows[rows["expected"]].groupby("period"):
-        counts = month["status"].value_counts()
-        got = int(counts.get("received", 0) + counts.get("late", 0))
-        text = f"{month_label(period)}: {got} of {len(month)} received"
-        if counts.get("late"):
-            text += f" ({counts['late']} late)"
-        for status in ("missing", "not yet due"):
-            if counts.get(status):
-                text += f", {counts[status]} {status}"
-        summaries.append((text, counts.get("received", 0) == len(month)))
-    return summaries
-
-
-def submission_summary(rows: pd.DataFrame) -> list[str]:
-    """Per month, oldest first: 'Oct 2026: 15 of 15 received', 'Nov 2026: 2 of 15 received, 13 not
-    yet due' (expected trusts only; late figures count as received and are also said)."""
-    return [text for text, _ in _month_summaries(rows)]
-
-
-def submission_headline(rows: pd.DataFrame, recent: int = 2) -> str:
-    """The summary in one line: the `recent` newest months, and any earlier month not wholly received
-    on time, oldest first: 'Oct 2026: 15 of 15 received; Nov 2026: 2 of 15 received, 13 not yet due'."""
-    summaries = _month_summaries(rows)
-    cut = len(summaries) - recent
-    return "; ".join(text for i, (text, whole) in enumerate(summaries) if i >= cut or not whole)
-
-
-def legend(lag_months: int) -> str:
-    """What the words of the submissions table mean, for a KPI with this publication lag."""
-    due = (
-        "the last day of the month itself"
-        if lag_months == 0
-        else f"the last day of the {_ordinal(lag_months)} month after it"
-    )
-    return (
-        f"Received: in by the due date, {due} (a demo load always counts as received). "
-        "Late: in, but imported after the due date. Missing: expected, not in, and the due date has "
-        "passed. Not yet due: expected, not in yet, and the due date is still ahead. "
-        f"{NOT_EXPECTED}: not expected (sent nothing in the year before; system partners such as NWAS are "
-        "never expected). The number is the import batch that brought the figures."
-    )
-
-
-def _ordinal(number: int) -> str:
-    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}.get(
-        number, f"{number}th"
-    )
-
-
-def submission_grid(rows: pd.DataFrame, trust_labels: dict[str, str]) -> pd.DataFrame:
-    """The submissions as people read them: one row per trust (`trust`, its label), one column per month
-    ('YYYY-MM', oldest first) saying 'Received · batch 12', 'Late · batch 14', 'Missing', 'Not yet due',
-    or '–' where the trust was not expected and sent nothing."""
-    if rows.empty:
-        return pd.DataFrame(columns=["trust"])
-    cells = rows.assign(
-        trust=rows["trust_code"].map(lambda code: trust_labels.get(code, code)),
-        month=rows["period"].dt.strftime("%Y-%m"),
-        cell=[
-            STATUS_WORDS[status] + ("" if pd.isna(batch) else f" · batch {batch}")
-            for status, batch in zip(rows["status"], rows["batch_id"], strict=True)
-        ],
-    )
-    grid = cells.pivot(index="trust", columns="month", values="cell").fillna(NOT_EXPECTED)
-    order = cells.drop_duplicates("trust")["trust"]
-    return grid.reindex(index=order, columns=sorted(grid.columns)).reset_index().rename_axis(columns=None)
 
 
 # --- the import preview ----------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def lag_words(months: int) -> str:
 
 def freshness_facts(row: dict | None) -> list[tuple[str, str]]:
     """A KPI's publication lag, latest complete month and whether it is stale, from a row of
-    kpi.completeness.freshness (nothing without one)."""
+    kpi.freshness.freshness (nothing without one)."""
     if row is None:
         return []
     latest = row["latest_complete_period"]
@@ -67,7 +67,7 @@ def freshness_facts(row: dict | None) -> list[tuple[str, str]]:
 def dictionary(
     catalogue: pd.DataFrame, kpis: dict[str, KPI], freshness: pd.DataFrame | None = None
 ) -> list[Entry]:
-    """One entry per KPI, in catalogue order; with `freshness` (kpi.completeness.freshness), its
+    """One entry per KPI, in catalogue order; with `freshness` (kpi.freshness.freshness), its
     publication lag, latest complete month and whether it is stale too."""
     fresh = {} if freshness is None else {row["kpi_code"]: row for row in freshness.to_dict("records")}
     entries = []

@@ -290,7 +290,7 @@ def headline_cards(
 
 
 def data_as_at(freshness_row: pd.Series | dict[str, Any] | None) -> str:
-    """A headline card's 'data as at' line from kpi.completeness.freshness: 'Data as at Oct 2026', or
+    """A headline card's 'data as at' line from kpi.freshness.freshness: 'Data as at Oct 2026', or
     when the KPI is behind its publication schedule 'Data as at Aug 2026 — stale: Sep 2026 expected
     by now' (in words, never colour alone); '' without a freshness row."""
     if freshness_row is None:

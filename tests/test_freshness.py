@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from kpi import completeness, definitions
+from kpi import completeness, definitions, freshness, submissions
 from kpi.formats import month_label
 from kpi.models import ImportBatch
 from kpi.months import add_months, current_month
@@ -59,21 +59,21 @@ def test_as_at_words_for_no_data_one_and_several_provisional_months():
             "provisional": [False, False, True],
         }
     )
-    assert completeness.as_at_text(months, due) == (
+    assert freshness.as_at_text(months, due) == (
         "Data as at Aug 2026 (Sep 2026 provisional: 2 of 15 trusts)",
         False,
     )
     months.loc[1, ["reported", "provisional"]] = [14, True]
-    assert completeness.as_at_text(months, due) == (
+    assert freshness.as_at_text(months, due) == (
         "Data as at Jul 2026 (2 months provisional, the newest Sep 2026: 2 of 15 trusts)",
         False,
     )
-    assert completeness.as_at_text(months.iloc[0:0], due) == (
+    assert freshness.as_at_text(months.iloc[0:0], due) == (
         "No data yet; stale: Jul 2026 expected by now",
         True,
     )
     only_provisional = months.iloc[2:]
-    assert completeness.as_at_text(only_provisional, due) == (
+    assert freshness.as_at_text(only_provisional, due) == (
         "No complete month yet (Sep 2026 provisional: 2 of 15 trusts); stale: Jul 2026 expected by now",
         True,
     )
@@ -83,7 +83,7 @@ def test_as_at_words_for_no_data_one_and_several_provisional_months():
 
 
 def test_freshness_has_one_row_per_kpi_in_catalogue_order(engine):
-    frame = completeness.freshness(engine, dt.date(2026, 11, 25))
+    frame = freshness.freshness(engine, dt.date(2026, 11, 25))
     assert len(frame) == 22
     assert frame["kpi_code"].iloc[0] == "BOARD_AHP_LEAD"  # LEAD is the first workstream
     assert (
@@ -98,13 +98,13 @@ def test_a_kpi_is_stale_the_day_a_newer_month_falls_due(engine):
     # REM and RBS through July 2026 (SIP_FTE lags 3 months): on 30 November July is the month due, so
     # it is fresh; on 1 December August is due and missing, so it is stale.
     add_observations(engine, [fte(t, m) for t in ("REM", "RBS") for m in ("2026-06", "2026-07")])
-    fresh = row_of(completeness.freshness(engine, dt.date(2026, 11, 30)), "SIP_FTE")
+    fresh = row_of(freshness.freshness(engine, dt.date(2026, 11, 30)), "SIP_FTE")
     assert (fresh["latest_complete_period"], fresh["due_period"]) == (
         dt.date(2026, 7, 1),
         dt.date(2026, 7, 1),
     )
     assert (fresh["stale"], fresh["as_at"]) == (False, "Data as at Jul 2026")
-    stale = row_of(completeness.freshness(engine, dt.date(2026, 12, 1)), "SIP_FTE")
+    stale = row_of(freshness.freshness(engine, dt.date(2026, 12, 1)), "SIP_FTE")
     assert (stale["due_period"], stale["stale"]) == (dt.date(2026, 8, 1), True)
     assert stale["as_at"] == "Data as at Jul 2026; stale: Aug 2026 expected by now"
 
@@ -113,7 +113,7 @@ def test_freshness_counts_the_provisional_months_after_the_latest_complete_one(e
     # August: both trusts; September and October: REM alone (1 of 2 each).
     rows = [fte("REM", m) for m in ("2026-08", "2026-09", "2026-10")] + [fte("RBS", "2026-08")]
     add_observations(engine, rows)
-    sip = row_of(completeness.freshness(engine, dt.date(2026, 11, 25)), "SIP_FTE")
+    sip = row_of(freshness.freshness(engine, dt.date(2026, 11, 25)), "SIP_FTE")
     assert (sip["latest_period"], sip["latest_complete_period"]) == (
         dt.date(2026, 10, 1),
         dt.date(2026, 8, 1),
@@ -129,7 +129,7 @@ def test_the_definitions_say_the_lag_the_latest_complete_month_and_stale(engine)
     add_observations(engine, [fte("REM", "2026-08"), fte("RBS", "2026-08"), fte("REM", "2026-09")])
     catalogue = queries.kpi_catalogue(engine)
     kpis = {row["code"]: KPI.from_row(row) for row in catalogue.to_dict("records")}
-    fresh = completeness.freshness(engine, dt.date(2026, 12, 1))
+    fresh = freshness.freshness(engine, dt.date(2026, 12, 1))
     entries = {e.code: e for e in definitions.dictionary(catalogue, kpis, fresh)}
     facts = dict(entries["SIP_FTE"].facts)
     assert facts["Publication lag"] == "Usually available 3 months after the month ends"
@@ -157,7 +157,7 @@ def test_figures_imported_on_the_due_date_uk_time_are_received_and_after_it_late
     # 30 April 2026 22:30 UTC is 23:30 in London (BST): on the due date. 23:30 UTC is 00:30 on 1 May.
     on_time = batch_at(engine, [fte("REM", "2026-01")], dt.datetime(2026, 4, 30, 22, 30, tzinfo=UTC))
     late = batch_at(engine, [fte("RBS", "2026-01")], dt.datetime(2026, 4, 30, 23, 30, tzinfo=UTC))
-    frame = completeness.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 11, 25))
+    frame = submissions.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 11, 25))
     assert statuses(frame) == {("REM", "2026-01"): "received", ("RBS", "2026-01"): "late"}
     assert frame.set_index("trust_code")["batch_id"].to_dict() == {"REM": on_time, "RBS": late}
     assert frame["trust_name"].tolist() == [
@@ -168,7 +168,7 @@ def test_figures_imported_on_the_due_date_uk_time_are_received_and_after_it_late
 
 def test_demo_figures_are_received_whenever_they_were_loaded(engine):
     batch_at(engine, [fte("REM", "2026-01")], dt.datetime(2026, 11, 1, tzinfo=UTC), synthetic=True)
-    frame = completeness.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 11, 25))
+    frame = submissions.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 11, 25))
     assert statuses(frame) == {("REM", "2026-01"): "received"}
     assert frame["synthetic"].tolist() == [True]
 
@@ -177,9 +177,9 @@ def test_an_expected_trust_without_figures_is_not_yet_due_until_the_due_date_the
     # RW4 reported December 2025, so it is expected in January 2026 and has sent nothing.
     batch_at(engine, [fte("RW4", "2025-12"), fte("REM", "2025-12")], dt.datetime(2026, 1, 5, tzinfo=UTC))
     batch_at(engine, [fte("REM", "2026-01")], dt.datetime(2026, 2, 5, tzinfo=UTC))
-    on_due_date = completeness.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 4, 30))
+    on_due_date = submissions.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 4, 30))
     assert statuses(on_due_date) == {("REM", "2026-01"): "received", ("RW4", "2026-01"): "not yet due"}
-    day_after = completeness.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 5, 1))
+    day_after = submissions.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 5, 1))
     assert statuses(day_after)[("RW4", "2026-01")] == "missing"
     assert day_after.set_index("trust_code").loc["RW4", "batch_id"] is pd.NA
 
@@ -191,7 +191,7 @@ def test_the_newest_batch_is_shown_and_figures_in_on_time_stay_received(engine):
         engine, [fte("REM", "2026-01", profession="PHYSIO")], dt.datetime(2026, 3, 1, tzinfo=UTC)
     )
     second = batch_at(engine, [fte("REM", "2026-01", profession="OT")], dt.datetime(2026, 6, 1, tzinfo=UTC))
-    frame = completeness.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 11, 25))
+    frame = submissions.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 11, 25))
     assert second > first
     row = frame.set_index("trust_code").loc["REM"]
     assert (row["status"], row["batch_id"], row["imported_at"]) == (
@@ -204,10 +204,10 @@ def test_the_newest_batch_is_shown_and_figures_in_on_time_stay_received(engine):
 def test_submissions_list_a_reporting_partner_and_merged_codes_under_the_successor(engine):
     # NWAS is never expected but its figures are listed; RVY's figures after the merger are RBN's.
     batch_at(engine, [fte("RX7", "2026-01"), fte("RVY", "2026-01")], dt.datetime(2026, 2, 1, tzinfo=UTC))
-    frame = completeness.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 11, 25))
+    frame = submissions.submissions(engine, "SIP_FTE", JAN, JAN, dt.date(2026, 11, 25))
     assert statuses(frame) == {("RBN", "2026-01"): "received", ("RX7", "2026-01"): "received"}
     assert frame.set_index("trust_code")["expected"].to_dict() == {"RBN": True, "RX7": False}
-    assert completeness.submission_summary(frame) == ["Jan 2026: 1 of 1 received"]
+    assert submissions.submission_summary(frame) == ["Jan 2026: 1 of 1 received"]
 
 
 def test_the_submission_summary_counts_each_status_of_expected_trusts():
@@ -218,7 +218,7 @@ def test_the_submission_summary_counts_each_status_of_expected_trusts():
             "expected": [True] * 6,
         }
     )
-    assert completeness.submission_summary(rows) == [
+    assert submissions.submission_summary(rows) == [
         "Oct 2026: 2 of 3 received (1 late), 1 missing",
         "Nov 2026: 1 of 3 received, 2 not yet due",
     ]
@@ -231,10 +231,10 @@ def test_the_submission_summary_counts_each_status_of_expected_trusts():
         }
     )
     both = pd.concat([whole, rows], ignore_index=True)
-    assert completeness.submission_headline(both, recent=1) == (
+    assert submissions.submission_headline(both, recent=1) == (
         "Oct 2026: 2 of 3 received (1 late), 1 missing; Nov 2026: 1 of 3 received, 2 not yet due"
     )
-    assert completeness.submission_headline(both, recent=3) == (
+    assert submissions.submission_headline(both, recent=3) == (
         "Sep 2026: 1 of 1 received; Oct 2026: 2 of 3 received (1 late), 1 missing; "
         "Nov 2026: 1 of 3 received, 2 not yet due"
     )

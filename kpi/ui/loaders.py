@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from kpi import board_pack, completeness, filters, mdc, queries, scopes
+from kpi import board_pack, filters, mdc, queries, scopes
 from kpi.db import get_engine
 from kpi.formats import KPI, month_key
+from kpi.freshness import freshness as kpi_freshness
 from kpi.queries import KPIFilter
 
 CACHE_TTL = "10m"  # new data shows within ten minutes, or at once after an import in the app
@@ -219,5 +220,5 @@ def pack_scope_labels(db_url: str) -> dict[str, str]:
 
 @_cached
 def freshness(db_url: str, today: dt.date) -> pd.DataFrame:
-    """Each KPI's latest complete month and whether it is stale (kpi.completeness.freshness)."""
-    return completeness.freshness(get_engine(db_url), today)
+    """Each KPI's latest complete month and whether it is stale (kpi.freshness.freshness)."""
+    return kpi_freshness(get_engine(db_url), today)
