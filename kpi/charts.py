@@ -184,7 +184,7 @@ def trend_figure(
 ) -> go.Figure:
     """One line per scope (system, collaboratives, trusts) over time, with the target if any and the
     confirmed mergers and membership changes (`events`) marked. Provisional months (a `provisional`
-    column) are hollow points of the line's colour joined by a dashed segment, the last one labelled.
+    column) are hollow points of the line's colour, not joined to it, the newest one labelled.
     `y_max` fixes the top of the value axis (to compare charts side by side)."""
     fig = go.Figure()
     scopes = scope_order or list(dict.fromkeys(series["scope_code"]))
@@ -201,7 +201,7 @@ def trend_figure(
         fig.add_trace(
             go.Scatter(
                 x=rows["period"],
-                y=rows["value"].where(~marks),  # provisional months: a gap, bridged by a dashed segment
+                y=rows["value"].where(~marks),  # provisional months: a gap, the hollow points apart
                 name=name,
                 showlegend=True,  # Plotly hides the legend of a lone line; every line says what it is
                 mode="lines+markers",
@@ -230,19 +230,6 @@ def _has_provisional_legend(fig: go.Figure) -> bool:
     return any(trace.legendgroup == provisional.LEGEND and trace.showlegend for trace in fig.data)
 
 
-def _dashed_segments(rows: pd.DataFrame, marks: pd.Series) -> tuple[list, list]:
-    """x and y of the dashed segments: each pair of neighbouring months of which one is provisional,
-    pairs apart (None between them)."""
-    xs: list = []
-    ys: list = []
-    periods, values, flags = list(rows["period"]), list(rows["value"]), list(marks)
-    for i in range(len(periods) - 1):
-        if flags[i] or flags[i + 1]:
-            xs += [periods[i], periods[i + 1], None]
-            ys += [values[i], values[i + 1], None]
-    return xs, ys
-
-
 def _add_provisional_points(
     fig: go.Figure,
     rows: pd.DataFrame,
@@ -254,23 +241,12 @@ def _add_provisional_points(
     colour: str | None = None,
     legend: str = provisional.LEGEND,
 ) -> None:
-    """A scope's provisional months: a dashed segment to each from its neighbours, hollow points of the
-    line's colour (or `colour`), each hovering with how many of the expected trusts reported, and a
-    small 'provisional' label at the newest. `first` puts the hollow point in the legend."""
+    """A scope's provisional months: hollow points of the line's colour (or `colour`), never joined to
+    the line (a partial month's figure is not comparable with a complete one, and a line to it would
+    read as a rise or a fall), each hovering with how many of the expected trusts reported, and a small
+    'provisional: 2 of 16' label at the newest. `first` puts the hollow point in the legend."""
     marks = provisional.flags(rows)
     colour = colour or style["color"]
-    xs, ys = _dashed_segments(rows, marks)
-    fig.add_trace(
-        go.Scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            line={"color": colour, "dash": "dash", "width": 1.5},
-            hoverinfo="skip",
-            showlegend=False,
-            connectgaps=False,
-        )
-    )
     points = rows[marks]
     newest = points["period"].max()
     data = [
@@ -293,7 +269,10 @@ def _add_provisional_points(
                 "color": colour,
                 "line": {"width": 2, "color": colour},
             },
-            text=["provisional" if period == newest else "" for period in points["period"]],
+            text=[
+                f"provisional: {int(row.contributors)} of {int(row.expected)}" if row.period == newest else ""
+                for row in points.itertuples()
+            ],
             textposition="top left",  # the newest month is usually at the right edge: keep it inside
             textfont={"size": 11, "color": colour},
             customdata=data,

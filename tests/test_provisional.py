@@ -185,7 +185,7 @@ def traces(fig, name):
     return [trace for trace in fig.data if trace.name == name]
 
 
-def test_a_trend_draws_provisional_months_hollow_and_dashed_with_words_on_hover():
+def test_a_trend_draws_provisional_months_hollow_apart_from_the_line_with_words_on_hover():
     data = pd.concat([series(), series("CMAST", newest=900.0)])
     fig = charts.trend_figure(data, FTE, {"C&M": "C&M system", "CMAST": "CMAST"})
     system = traces(fig, "C&M system")[0]
@@ -194,11 +194,10 @@ def test_a_trend_draws_provisional_months_hollow_and_dashed_with_words_on_hover(
     assert [t.marker.symbol for t in hollow] == ["circle-open", "square-open"]
     assert [t.marker.color for t in hollow] == [charts.NHS_DARK_BLUE, charts.NHS_BRIGHT_BLUE]
     assert [t.showlegend for t in hollow] == [True, False], "one legend entry explains hollow points"
-    assert list(hollow[0].y) == [1400.0] and list(hollow[0].text) == ["provisional"]
+    assert list(hollow[0].y) == [1400.0] and list(hollow[0].text) == ["provisional: 2 of 16"]
     assert hollow[0].customdata[0][2] == "provisional: 2 of 16 expected trusts reported"
-    dashed = [t for t in fig.data if t.mode == "lines" and t.line.dash == "dash" and t.line.width == 1.5]
-    assert list(dashed[0].x) == [pd.Timestamp("2026-10-01"), NOV, None]
-    assert list(dashed[0].y) == [5010.0, 1400.0, None]
+    # Not joined to the line: a line from 5,010 to a partial 1,400 would read as a fall.
+    assert not [t for t in fig.data if t.mode == "lines" and NOV in list(t.x) and 1400.0 in list(t.y)]
 
 
 def test_a_trend_without_provisional_months_has_no_hollow_points():
@@ -214,7 +213,7 @@ def test_spc_draws_a_left_out_month_hollow_grey_outside_the_limits():
     )
     (grey,) = traces(fig, "Provisional month (hollow, not in the limits)")
     assert (grey.marker.symbol, grey.marker.color) == ("circle-open", spc.COLOUR_COMMON_CAUSE)
-    assert list(grey.x) == [NOV] and list(grey.text) == ["provisional"]
+    assert list(grey.x) == [NOV] and list(grey.text) == ["provisional: 2 of 16"]
     assert traces(fig, "Mean")[0].x[-1] == pd.Timestamp("2026-10-01"), (
         "the mean stops at the last complete month"
     )
