@@ -103,6 +103,10 @@ def test_staff_role_layout_gives_ahps_by_profession_and_the_support_workforce(en
     assert "'AHP Manager'" in left_out and "'RRK'" in left_out
     assert observation(engine, "SIP_FTE", "REM", "PHYSIO", "2025-01").value == 120.5  # two care settings
     assert observation(engine, "SIP_HC", "REM", "PHYSIO", "2025-01").value == 131
+    assert (
+        "2 headcount figure(s) were added up from several rows: a person counted in two of them (two roles, "
+        "care settings or merged trusts) counts twice here, where NHS England's own totals count them once."
+    ) in [n.message for n in preview.notices]
     assert observation(engine, "SIP_FTE", "REM", "RAD", "2025-01").value == 100.0  # diagnostic + therapeutic
     assert observation(engine, "SIP_FTE", "REM", "POD", "2025-01").value == 10.4
     assert observation(engine, "SIP_FTE", "RBS", "SLT", "2025-01").value == 30.0

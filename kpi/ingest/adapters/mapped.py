@@ -341,6 +341,16 @@ def _combined(
                 "successor's).",
             )
         )
+    headcount = combined[combined["kpi_code"].map(lambda k: ref.kpis[k].unit == "people")]
+    if not headcount.empty:
+        notices.append(
+            Notice(
+                int(headcount["row_no"].min()),
+                f"{len(headcount):,} headcount figure(s) were added up from several rows: a person "
+                "counted in two of them (two roles, care settings or merged trusts) counts twice here, "
+                "where NHS England's own totals count them once.",
+            )
+        )
     return _as_template(grouped, {t.figure.kpi: t.figure for t in taken})
 
 
