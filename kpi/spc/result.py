@@ -18,7 +18,9 @@ class SPCResult:
     ``mr_screened_out``, the rule flags (``outside_limits``, ``shift``, ``trend``, ``two_in_three``, each
     also split by side, e.g. ``shift_high``/``shift_low``, ``trend_high`` = rising, ``trend_low`` = falling),
     ``high_signal``/``low_signal`` (any rule on that side), ``special_cause``, ``point_type`` and
-    ``signal_side``. Missing inputs come back with a NaN value and ``point_type`` None.
+    ``signal_side``, ``ghost`` (drawn, left out of the calculations; point type "ghost"), ``baseline``
+    (the points the limits were fixed on) and ``target`` (the target in force at each point, NaN where
+    none). Missing inputs come back with a NaN value and ``point_type`` None.
     ``mean``/``lpl``/``upl`` are the last segment's values (NaN when not computed).
 
     ``chart_type`` is "xmr", "run" (too few points: mean only, no icons) or "trend" (an accumulating
@@ -45,11 +47,12 @@ class SPCResult:
     accumulation: str = "monthly"
     target_check: str | None = None
     target_run_start: int | None = None
+    baseline: int | None = None  # the limits of each segment fixed on its first `baseline` points
 
     @property
     def n_points(self) -> int:
-        """Number of non-missing values used."""
-        return int(self.points["value"].notna().sum())
+        """Number of non-missing values used (ghost points are drawn, not used)."""
+        return int((self.points["value"].notna() & ~self.points["ghost"]).sum())
 
     @property
     def variation_label(self) -> str:

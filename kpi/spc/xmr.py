@@ -30,6 +30,7 @@ from kpi.spc.rules import (
     variation_type,
 )
 from kpi.spc.segments import _accept_segment_starts, _resolve_recalculation
+from kpi.spc.settings import baseline_points, ghost_mask, targets_by_point
 
 _LINE_COLUMNS = ("mean", "lpl", "upl", "lower_two_sigma", "upper_two_sigma", "moving_range")
 
@@ -48,6 +49,9 @@ def xmr(
     min_points: int = 15,
     two_in_three_counts_beyond_limits: bool = True,
     accumulation: str = "monthly",
+    baseline: int | None = None,
+    ghosts: Any = (),
+    targets: Any = (),
 ) -> SPCResult:
     """Compute a Making Data Count XmR chart.
 
@@ -78,21 +82,31 @@ def xmr(
     100% with target 100%, its limits pulled down by the months before it reached 100%); on it, the
     target is "hit_or_miss". See ``target_check``.
 
+    A lead's settings for one chart (see :mod:`kpi.spc.settings`): ``baseline`` fixes each segment's
+    mean and limits on its first ``baseline`` non-missing points (the later points are read against
+    them); ``ghosts`` (positions or dates) are points drawn but left out of the limits and the rules
+    (point type "ghost"); ``targets`` are (from, value) pairs, a position or a date each, giving the
+    target in force from that point on (``target`` before the first). The assurance uses the target in
+    force at the latest point, and ``points["target"]`` holds each point's.
+
     (Longer than 80 lines only because this docstring is the engine's reference and the signature holds
-    its 11 settings; the code under it is under 60 lines of named steps.)
+    its 14 settings; the code under it is under 60 lines of named steps.)
     """
     improvement = _normalise_improvement(improvement)
     conflict = _normalise_conflict(conflict)
     shift_points = _check_count("shift_points", shift_points, 2)
     trend_points = _check_count("trend_points", trend_points, 2)
     min_points = _check_count("min_points", min_points, 1)
-    target_value = _to_target(target)
     accumulation = _normalise_accumulation(accumulation)
+    fixed_on = baseline_points(baseline)
 
     x, date_index, have_dates, notes = _finite_values(values, dates)
     n = x.size
-    valid = ~np.isnan(x)
-    notes.extend(_data_notes(n, int(valid.sum()), date_index, valid, have_dates))
+    notes.extend(_data_notes(n, int((~np.isnan(x)).sum()), date_index, ~np.isnan(x), have_dates))
+    ghost = ghost_mask(ghosts, n, date_index, have_dates, ~np.isnan(x), notes)
+    valid = ~np.isnan(x) & ~ghost  # the points the limits and the rules read
+    target_at = targets_by_point(_to_target(target), targets, n, date_index, have_dates, notes)
+    target_value = _target_in_force(target_at, valid)
 
     candidates, recalc_notes = _resolve_recalculation(recalculate_at, n, date_index, have_dates)
     notes.extend(recalc_notes)
@@ -113,6 +127,7 @@ def xmr(
             shift_points=shift_points,
             trend_points=trend_points,
             two_in_three_counts_beyond_limits=two_in_three_counts_beyond_limits,
+            baseline=fixed_on,
         )
     last_limits = reading.last_limits
     verdict = _Verdict()
@@ -120,8 +135,10 @@ def xmr(
         notes.extend(_limit_notes(last_limits, reading.n_screened))
         verdict = _latest_verdict(x, valid, segment, reading, target_value, improvement)
 
+    if fixed_on is not None and chart_type == "xmr":
+        notes.append(f"Limits fixed on the first {fixed_on} points of each segment (the baseline).")
     return SPCResult(
-        points=reading.frame(x, date_index, segment),
+        points=reading.frame(x, date_index, segment, ghost, target_at),
         variation=verdict.variation,
         assurance=verdict.assurance,
         chart_type=chart_type,
@@ -137,7 +154,17 @@ def xmr(
         accumulation=accumulation,
         target_check=verdict.target_check,
         target_run_start=verdict.target_run_start,
+        baseline=fixed_on,
     )
+
+
+def _target_in_force(target_at: np.ndarray, valid: np.ndarray) -> float | None:
+    """The target at the latest point the calculations read (at the last point, when there is none)."""
+    if not target_at.size:
+        return None
+    used = np.flatnonzero(valid)
+    value = target_at[used[-1] if used.size else -1]
+    return None if np.isnan(value) else float(value)
 
 
 def _finite_values(values: Any, dates: Any) -> tuple[np.ndarray, pd.DatetimeIndex, bool, list[str]]:
@@ -275,6 +302,7 @@ class _Reading:
         self.rules = {name: np.zeros(n, dtype=bool) for name in _RULE_COLUMNS}
         self.point_type: list[str | None] = [None] * n
         self.signal_side: list[str | None] = [None] * n
+        self.in_baseline = np.zeros(n, dtype=bool)
         self.last_limits = NO_LIMITS
         self.n_screened = 0
 
@@ -291,10 +319,14 @@ class _Reading:
         shift_points: int,
         trend_points: int,
         two_in_three_counts_beyond_limits: bool,
+        baseline: int | None = None,
     ) -> None:
         pos = np.flatnonzero(in_seg & valid)
         seg_x = x[pos]
-        lim = _segment_limits(seg_x, chart_type, screen_outliers)
+        fixed = chart_type == "xmr" and baseline is not None and seg_x.size > baseline
+        lim = _segment_limits(seg_x[:baseline] if fixed else seg_x, chart_type, screen_outliers)
+        if fixed:
+            self.in_baseline[pos[:baseline]] = True
         self.n_screened += lim.n_screened_out
         self.last_limits = lim
         for name in _LINE_COLUMNS[:-1]:
@@ -321,7 +353,14 @@ class _Reading:
             self.point_type[p] = t
             self.signal_side[p] = s
 
-    def frame(self, x: np.ndarray, date_index: pd.DatetimeIndex, segment: np.ndarray) -> pd.DataFrame:
+    def frame(
+        self,
+        x: np.ndarray,
+        date_index: pd.DatetimeIndex,
+        segment: np.ndarray,
+        ghost: np.ndarray,
+        target_at: np.ndarray,
+    ) -> pd.DataFrame:
         points = pd.DataFrame(
             {
                 "value": x,
@@ -329,6 +368,9 @@ class _Reading:
                 "segment": segment,
                 **{name: self.lines[name] for name in _LINE_COLUMNS},
                 "mr_screened_out": self.screened,
+                "ghost": ghost,
+                "baseline": self.in_baseline,
+                "target": target_at,
             }
         )
         for name in _RULE_COLUMNS:
@@ -340,7 +382,7 @@ class _Reading:
         points["high_signal"] = points[[c for c in _RULE_COLUMNS if c.endswith("_high")]].any(axis=1)
         points["low_signal"] = points[[c for c in _RULE_COLUMNS if c.endswith("_low")]].any(axis=1)
         points["special_cause"] = points["high_signal"] | points["low_signal"]
-        points["point_type"] = pd.Series(self.point_type, dtype=object)
+        points["point_type"] = pd.Series(self.point_type, dtype=object).where(~ghost, "ghost")
         points["signal_side"] = pd.Series(self.signal_side, dtype=object)
         return points
 
