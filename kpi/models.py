@@ -323,3 +323,110 @@ class MilestoneUpdate(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
 
     milestone: Mapped[Milestone] = relationship(back_populates="updates")
+
+
+# --- the board's notes on its charts (issue 14): annotations, chart settings, commentary ---------------
+
+CHART_SETTING_KINDS = ("baseline", "ghost", "recalculation", "target")
+DECISIONS = ("accepted", "dismissed")
+COMMENTARY_STATUSES = ("draft", "final")
+
+
+class Annotation(Base):
+    """A dated event on a KPI's charts ('Recruitment drive launched'), for one scope or (scope None) all.
+    Removing one keeps the row (removed_at, removed_by); every edit is a `RecordChange`."""
+
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_code: Mapped[str] = mapped_column(ForeignKey("kpi_definitions.code"), index=True)
+    scope_code: Mapped[str | None] = mapped_column(String(16))
+    period: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(255))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class ChartSetting(Base):
+    """A lead's setting for one KPI and scope's SPC chart, with its reason: a baseline (`points`), a ghost
+    point, a recalculation month (`period`) or a target from a month (`period`, `value`). Removing one
+    keeps the row with who, when and why."""
+
+    __tablename__ = "chart_settings"
+    __table_args__ = (_one_of("kind", CHART_SETTING_KINDS, "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_code: Mapped[str] = mapped_column(ForeignKey("kpi_definitions.code"), index=True)
+    scope_code: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    period: Mapped[dt.date | None] = mapped_column(Date)
+    points: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(255))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str | None] = mapped_column(String(255))
+    removed_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RecalculationDecision(Base):
+    """What the lead decided about a suggested recalculation month: accepted (a recalculation setting
+    follows) or dismissed, with who, when and why, so the suggestion is not made again."""
+
+    __tablename__ = "recalculation_decisions"
+    __table_args__ = (
+        _one_of("decision", DECISIONS, "decision"),
+        UniqueConstraint("kpi_code", "scope_code", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_code: Mapped[str] = mapped_column(ForeignKey("kpi_definitions.code"))
+    scope_code: Mapped[str] = mapped_column(String(16))
+    period: Mapped[dt.date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str] = mapped_column(String(255))
+
+
+class Commentary(Base):
+    """The narrative of an integrated performance report for one KPI, scope and month: what the chart
+    tells us, issues, actions, mitigations and risks, with an owner. Every edit is a `RecordChange`."""
+
+    __tablename__ = "commentaries"
+    __table_args__ = (
+        _one_of("status", COMMENTARY_STATUSES, "status"),
+        UniqueConstraint("kpi_code", "scope_code", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_code: Mapped[str] = mapped_column(ForeignKey("kpi_definitions.code"))
+    scope_code: Mapped[str] = mapped_column(String(16))
+    period: Mapped[dt.date] = mapped_column(Date)
+    tells: Mapped[str] = mapped_column(Text, default="")
+    issues: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[str] = mapped_column(Text, default="")
+    risks: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(8), default="draft")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(255))
+
+
+class RecordChange(Base):
+    """One field changed on an annotation or a commentary: which record, who, when, old and new value."""
+
+    __tablename__ = "record_changes"
+    __table_args__ = (Index("ix_record_changes_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(16))
+    record_id: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str] = mapped_column(String(255))
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
