@@ -3,6 +3,12 @@
 One style for every chart: NHS identity colours, a title with the unit, UK month labels, hover
 with exact values, and line dashes and marker shapes as well as colour so no series depends on
 colour alone. Sizes are set for a laptop and readable on a projector.
+
+Contrast (WCAG 2.2 AA, on the white the charts are drawn on): every colour that carries meaning (a
+line, a point, a status) is at least 3:1, and all text at least 4.5:1, set on every axis, legend, title
+and annotation so that Streamlit's chart theme (grey 11 px ticks, 3.7:1) does not replace it. NHS
+colours that fall short are darkened, keeping their hue, only as far as needed; tests/
+test_chart_colours.py computes every ratio.
 """
 
 from __future__ import annotations
@@ -29,7 +35,16 @@ NHS_MID_GREY = "#768692"
 NHS_PALE_GREY = "#E8EDEE"
 NHS_DARK_RED = "#8A1538"
 TARGET_RED = "#DE1B1B"
+NHS_ORANGE_DARKENED = "#D97F00"  # NHS orange #ED8B00 (2.53:1 on white) darkened to 3.01:1
+NHS_LIGHT_BLUE_DARKENED = "#399FC9"  # NHS light blue #41B6E6 (2.32:1) darkened to 3.01:1
+CHART_TEXT = "#212B32"  # NHS text colour: titles, legends, value labels (14.42:1)
+AXIS_TEXT = NHS_DARK_GREY  # tick labels, axis titles and notes on the chart (7.75:1)
 FONT = "Arial, Helvetica, sans-serif"
+TICK_FONT = {"family": FONT, "size": 13, "color": AXIS_TEXT}
+AXIS_TITLE_FONT = {"family": FONT, "size": 14, "color": AXIS_TEXT}
+LEGEND_FONT = {"family": FONT, "size": 13, "color": CHART_TEXT}
+# A horizontal legend under the plot (clear of the x tick labels), where it never covers the title.
+LEGEND_BELOW = {"orientation": "h", "yanchor": "top", "y": -0.14, "xanchor": "left", "x": 0}
 
 # Fixed styles for the system and the collaboratives; trusts cycle through the rest.
 SCOPE_STYLES: dict[str, dict[str, str]] = {
@@ -38,19 +53,19 @@ SCOPE_STYLES: dict[str, dict[str, str]] = {
     "MHLDC": {"color": NHS_DARK_RED, "dash": "dot", "symbol": "diamond"},
 }
 TRUST_STYLES: list[dict[str, str]] = [
-    {"color": "#ED8B00", "dash": "solid", "symbol": "triangle-up"},
+    {"color": NHS_ORANGE_DARKENED, "dash": "solid", "symbol": "triangle-up"},
     {"color": "#009639", "dash": "solid", "symbol": "x"},
     {"color": "#330072", "dash": "solid", "symbol": "star"},
     {"color": "#00A499", "dash": "solid", "symbol": "hexagon"},
     {"color": "#AE2573", "dash": "solid", "symbol": "pentagon"},
     {"color": NHS_DARK_GREY, "dash": "solid", "symbol": "cross"},
     {"color": "#7C2855", "dash": "solid", "symbol": "triangle-down"},
-    {"color": NHS_LIGHT_BLUE, "dash": "solid", "symbol": "bowtie"},
+    {"color": NHS_LIGHT_BLUE_DARKENED, "dash": "solid", "symbol": "bowtie"},
 ]
 MILESTONE_STATUS_COLOURS = {
     "complete": "#009639",
     "on track": NHS_BLUE,
-    "at risk": "#ED8B00",
+    "at risk": NHS_ORANGE_DARKENED,
     "off track": NHS_DARK_RED,
     "not started": NHS_MID_GREY,
 }
@@ -70,17 +85,24 @@ def _unit_suffix(kpi: KPI) -> tuple[str, str]:
 
 
 def style_figure(fig: go.Figure, *, title: str, y_title: str, height: int = 380) -> go.Figure:
-    """The house style, applied last."""
+    """The house style, applied last: every font's colour and size set here, so that a theme's own
+    (Streamlit's grey 11 px ticks) never takes over."""
     fig.update_layout(
-        title={"text": title, "x": 0, "xref": "paper", "xanchor": "left", "font": {"size": 17}},
-        font={"family": FONT, "size": 14, "color": "#212B32"},
+        title={
+            "text": title,
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+            "font": {"family": FONT, "size": 17, "color": CHART_TEXT},
+        },
+        font={"family": FONT, "size": 14, "color": CHART_TEXT},
         height=height,
         margin={"l": 10, "r": 10, "t": 56, "b": 10},
         plot_bgcolor="white",
         paper_bgcolor="white",
         hovermode="closest",
         hoverlabel={"font": {"family": FONT, "size": 14}},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
+        legend={**LEGEND_BELOW, "font": LEGEND_FONT, "title": {"font": LEGEND_FONT}},
         separators=".,",
     )
     # The margins above are minimums: automargin grows them to fit the tick labels and axis titles.
@@ -94,14 +116,28 @@ def style_figure(fig: go.Figure, *, title: str, y_title: str, height: int = 380)
         ticks="outside",
         tickformat="%b %Y",
         hoverformat="%b %Y",
+        tickfont=TICK_FONT,
+        title={"font": AXIS_TITLE_FONT},
     )
     fig.update_yaxes(
         automargin=True,
-        title={"text": y_title, "standoff": 12},  # clear of the longest tick label
+        title={"text": y_title, "standoff": 12, "font": AXIS_TITLE_FONT},  # clear of the longest label
         gridcolor=NHS_PALE_GREY,
         zeroline=False,
         linecolor=NHS_MID_GREY,
+        tickfont=TICK_FONT,
     )
+    return fig
+
+
+def for_screen(figure: go.Figure) -> go.Figure:
+    """The figure as the app shows it: no title inside (the page writes it above the chart as text,
+    which wraps on a phone where a Plotly title is cut off), the top margin to match, and no dragging
+    to zoom (on a phone a drag then scrolls the page, not the chart), and no title on the value axis:
+    the heading says the unit, and on a phone the plot needs the width. Images keep both titles."""
+    fig = go.Figure(figure)
+    fig.update_layout(title={"text": ""}, margin={"t": 16, "l": 0, "r": 0}, dragmode=False)
+    fig.update_yaxes(title={"text": "", "standoff": 0})  # an empty title still keeps its standoff
     return fig
 
 
@@ -274,7 +310,7 @@ def _add_provisional_points(
                 for row in points.itertuples()
             ],
             textposition="top left",  # the newest month is usually at the right edge: keep it inside
-            textfont={"size": 11, "color": colour},
+            textfont={"size": 12, "color": AXIS_TEXT},  # text: 4.5:1, which a line colour may not be
             customdata=data,
             hovertemplate=(
                 f"<b>{name}</b><br>%{{x|%b %Y}}: <b>%{{customdata[0]}}</b>{detail}"
@@ -287,9 +323,10 @@ def _add_provisional_points(
 def profession_bars(
     frame: pd.DataFrame, kpi: KPI, profession_names: Mapping[str, str], *, title: str
 ) -> go.Figure:
-    """Horizontal bars of one month's value per profession, largest first, labelled with values."""
+    """Horizontal bars of one month's value per profession, largest first, labelled with values (inside
+    the bar where it fits, white on NHS blue, 6.4:1) and with the target; long names on two lines."""
     rows = frame.sort_values("value")
-    labels = [profession_names.get(code, code) for code in rows["profession_code"]]
+    labels = [_wrap(profession_names.get(code, code), LABEL_WIDTH) for code in rows["profession_code"]]
     fig = go.Figure(
         go.Bar(
             x=rows["value"],
@@ -297,7 +334,10 @@ def profession_bars(
             orientation="h",
             marker={"color": NHS_BLUE},
             text=[format_value(v, kpi.unit, kpi.decimals) for v in rows["value"]],
-            textposition="outside",
+            textposition="auto",
+            insidetextanchor="end",
+            insidetextfont={"family": FONT, "size": 14, "color": "white"},
+            outsidetextfont={"family": FONT, "size": 14, "color": CHART_TEXT},
             cliponaxis=False,
             customdata=_customdata(rows, kpi),
             hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
@@ -307,9 +347,11 @@ def profession_bars(
         fig.add_vline(
             x=kpi.target,
             line={"color": TARGET_RED, "dash": "dash", "width": 2},
+            annotation_position="top left",  # the longest bars' values are right of it
             annotation={
                 "text": f"Target {format_target(kpi.target, kpi.unit)}",
                 "font": {"color": TARGET_RED},
+                "bgcolor": "white",  # readable where it crosses a bar
             },
         )
     prefix, suffix = _unit_suffix(kpi)
@@ -339,7 +381,7 @@ def profession_heatmap(
     is); cells carry their values when there are few months, and every cell on hover."""
     pivot = frame.pivot_table(index="profession_code", columns="period", values="value", aggfunc="first")
     pivot = pivot.sort_index(key=lambda idx: [profession_names.get(c, c) for c in idx], ascending=False)
-    labels = [profession_names.get(code, code) for code in pivot.index]
+    labels = [_wrap(profession_names.get(code, code), LABEL_WIDTH) for code in pivot.index]
     text = [
         [format_value(v, kpi.unit, kpi.decimals) if pd.notna(v) else "" for v in row] for row in pivot.values
     ]
@@ -353,7 +395,10 @@ def profession_heatmap(
             text=text,
             texttemplate="%{text}" if pivot.shape[1] <= 12 else None,
             colorscale=[[0, "#E8EDEE"], [1, NHS_DARK_BLUE]],
-            colorbar={"title": {"text": f"{unit}<br>({better})" if better else unit}},
+            colorbar={
+                "title": {"text": f"{unit}<br>({better})" if better else unit, "font": AXIS_TITLE_FONT},
+                "tickfont": TICK_FONT,
+            },
             hovertemplate="<b>%{y}</b><br>%{x|%b %Y}: %{text}<extra></extra>",
             xgap=1,
             ygap=1,
@@ -434,7 +479,7 @@ def milestone_timeline(
     )
     fig = style_figure(fig, title=title, y_title="", height=120 + 60 * len(frame))
     fig.update_xaxes(showgrid=True, gridcolor=NHS_PALE_GREY, tickformat="%b %Y")
-    fig.update_layout(legend={"y": -0.15, "yanchor": "top", "x": 0, "xanchor": "left"}, margin={"b": 40})
+    fig.update_layout(legend={"y": -0.15}, margin={"b": 40})
     return fig
 
 
@@ -482,12 +527,21 @@ def _stem_word(part: object) -> str:
 
 
 def plotly_config(filename: str) -> dict:
-    """Modebar settings: PNG download at 2x with a meaningful file name; no Plotly logo."""
+    """Modebar settings for a chart with no download buttons beside it (the HTML board pack): PNG
+    download at 2x with a meaningful file name; no Plotly logo."""
     return {
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
         "modeBarButtonsToRemove": ["select2d", "lasso2d"],
     }
+
+
+def app_config() -> dict:
+    """Plotly settings in the app: no modebar. Each of its 8 buttons was a Tab stop (56 on a page of
+    seven charts), and what they did is there already: 'Download data (CSV)' and the PNG and SVG image
+    buttons under every chart, Streamlit's own full-screen button, and no zooming to reset (see
+    for_screen). Hovering still gives each point's exact value."""
+    return {"displayModeBar": False, "displaylogo": False, "scrollZoom": False, "responsive": True}
 
 
 POINT_STYLES = {
@@ -510,6 +564,7 @@ def spc_figure(
     text_width: int = 120,
     events: Sequence[ScopeEvent] = (),
     provisional_months: pd.DataFrame | None = None,
+    icons: bool = True,
 ) -> go.Figure:
     """A Making Data Count XmR chart: points coloured and shaped by type, mean and process limits per
     segment (drawn apart after a recalculation), the target, the variation and assurance icons with
@@ -522,7 +577,10 @@ def spc_figure(
     `provisional_months` (period, value, numerator, denominator, contributors, expected) are the scope's
     provisional months: those in `dates` were calculated with (the user asked) and are drawn hollow in
     their point type's colour; the others were left out of the mean, limits and rules and are drawn
-    hollow grey, joined by a dashed line, outside the calculation."""
+    hollow grey, joined by a dashed line, outside the calculation.
+
+    The app shows the reading and the icons as text beside the chart (`reading=""`, `icons=False`), so
+    that on a phone the plot has the whole width; an image or the board pack carries them inside."""
     points = result.points.assign(date=dates)
     months = provisional_months if provisional_months is not None else pd.DataFrame(columns=["period"])
     included = set(pd.DatetimeIndex(months["period"])) & set(dates)
@@ -546,8 +604,12 @@ def spc_figure(
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
-    fig = _lay_out_spc(fig, result.chart_type, kpi, heading, reading, height=height, text_width=text_width)
-    _add_icons(fig, result)
+    drawn_icons = icons and result.chart_type == "xmr"
+    fig = _lay_out_spc(
+        fig, result.chart_type, kpi, heading, reading, height=height, text_width=text_width, icons=drawn_icons
+    )
+    if drawn_icons:
+        _add_icons(fig, result)
     return fig
 
 
@@ -593,7 +655,7 @@ def _add_left_out_months(
                 mode="text",
                 text=["provisional"],
                 textposition="top left",
-                textfont={"size": 11, "color": NHS_DARK_GREY},
+                textfont={"size": 12, "color": AXIS_TEXT},
                 hoverinfo="skip",
                 showlegend=False,
             )
@@ -699,22 +761,37 @@ def _add_trend_points(
     fig.add_trace(_point_markers(rows, kpi, label, symbol="circle", size=8, colour=NHS_BLUE, hollow=hollow))
 
 
+def spc_kind(chart_type: str) -> str:
+    """What an SPC figure is, as its heading says: 'XmR chart', 'run chart' or 'trend'."""
+    return {"xmr": "XmR chart", "trend": "trend"}.get(chart_type, "run chart")
+
+
 def _lay_out_spc(
-    fig: go.Figure, chart_type: str, kpi: KPI, heading: str, reading: str, *, height: int, text_width: int
+    fig: go.Figure,
+    chart_type: str,
+    kpi: KPI,
+    heading: str,
+    reading: str,
+    *,
+    height: int,
+    text_width: int,
+    icons: bool = True,
 ) -> go.Figure:
     """The house style with the heading (naming the kind of chart) and the reading under it, both
-    wrapped to `text_width` characters, the top margin grown to fit them and the legend below."""
-    kind = {"xmr": "XmR chart", "trend": "trend"}.get(chart_type, "run chart")
-    title_lines = textwrap.wrap(f"{heading} ({kind})", int(text_width * 0.75))
+    wrapped to `text_width` characters, the top margin grown to fit them, the legend below and room on
+    the right for the `icons`."""
+    title_lines = textwrap.wrap(f"{heading} ({spc_kind(chart_type)})", int(text_width * 0.75))
     reading_lines = textwrap.wrap(reading, text_width)
     fig = style_figure(
         fig, title="<br>".join(title_lines), y_title=kpi.unit if kpi.unit != "GBP" else "£", height=height
     )
     fig.update_layout(
-        margin={"t": 24 + 24 * len(title_lines) + 18 * len(reading_lines), "r": 130},
+        margin={"t": 24 + 24 * len(title_lines) + 18 * len(reading_lines), "r": 130 if icons else 10},
         title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12}},
-        legend={"orientation": "h", "y": -0.17, "yanchor": "top", "x": 0, "xanchor": "left"},
+        legend={"y": -0.17},
     )
+    if not reading_lines:
+        return fig
     fig.add_annotation(
         text="<br>".join(reading_lines),
         xref="paper",
@@ -782,6 +859,9 @@ def _add_icons(fig: go.Figure, result: spc.SPCResult) -> None:
             showarrow=False,
             font={"size": 11, "color": NHS_DARK_GREY},
         )
+
+
+LABEL_WIDTH = 22  # characters of a category label per line: 'Operating department<br>practitioners'
 
 
 def _short_label(label: str) -> str:

@@ -10,6 +10,10 @@ text alternative), and shows a visible letter so that meaning never depends on c
 * ``None`` gives a neutral dashed placeholder with "–" (no icon).
 
 ``icon_data_uri`` turns an SVG into a base64 data URI for ``st.column_config.ImageColumn`` or ``<img>``.
+
+Colours (kpi.spc.style): NHS England's MDC colours, the blue and grey darkened to 3:1 on white (WCAG
+1.4.11), letters at least 4.5:1 against what is behind them (the orange letters a darker orange), and
+the red target line edged in white on the solid blue disc.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from kpi.spc import (
     ASSURANCE_LABELS,
     COLOUR_COMMON_CAUSE,
     COLOUR_CONCERN,
+    COLOUR_CONCERN_TEXT,
     COLOUR_IMPROVEMENT,
     COLOUR_NEITHER,
     COLOUR_TARGET,
@@ -54,7 +59,7 @@ VARIATION_LETTERS: dict[str | None, str] = {
 #: Visible text inside each assurance icon.
 ASSURANCE_LETTERS: dict[str | None, str] = {"pass": "P", "fail": "F", "hit_or_miss": "?", None: "–"}
 
-_INK = "#212B32"  # NHS text black: letters on the solid blue disc (contrast > 7:1)
+_INK = "#212B32"  # NHS text colour: letters on the solid improvement disc (4.78:1) and on white (14.4:1)
 _GREY_INK = "#425563"  # NHS dark grey: letters on white where the MDC grey is too light for text
 _WHITE = "#FFFFFF"
 _PLACEHOLDER = "#768692"  # NHS mid grey
@@ -134,10 +139,11 @@ def variation_icon_svg(code: str | None, size: int | float = 40) -> str:
         )
     else:
         colour = COLOUR_CONCERN if kind == "concern" else COLOUR_NEITHER
+        ink = COLOUR_CONCERN_TEXT if kind == "concern" else COLOUR_NEITHER  # letters need 4.5:1
         body = (
             _disc(_WHITE, colour, dashed=kind == "neither")
             + _dots(ys, (COLOUR_COMMON_CAUSE,) * 4 + (colour,) * 3, COLOUR_COMMON_CAUSE)
-            + _text(letter, letter_y, colour)
+            + _text(letter, letter_y, ink)
         )
     return _svg(px, label, body)
 
@@ -157,9 +163,13 @@ def assurance_icon_svg(code: str | None, size: int | float = 40) -> str:
         return _svg(px, label, body)
     target_line = f'<line x1="22" y1="72" x2="78" y2="72" stroke="{COLOUR_TARGET}" stroke-width="4"/>'
     if code == "pass":
-        body = _disc(COLOUR_IMPROVEMENT, COLOUR_IMPROVEMENT) + _text(letter, 60, _INK, 44) + target_line
+        # On the solid blue disc the red line would be 1.6:1: a white edge keeps it 4.9:1 (WCAG 1.4.11).
+        edge = f'<line x1="22" y1="72" x2="78" y2="72" stroke="{_WHITE}" stroke-width="9"/>'
+        body = (
+            _disc(COLOUR_IMPROVEMENT, COLOUR_IMPROVEMENT) + _text(letter, 60, _INK, 44) + edge + target_line
+        )
     elif code == "fail":
-        body = _disc(_WHITE, COLOUR_CONCERN) + _text(letter, 60, COLOUR_CONCERN, 44) + target_line
+        body = _disc(_WHITE, COLOUR_CONCERN) + _text(letter, 60, COLOUR_CONCERN_TEXT, 44) + target_line
     else:
         body = _disc(_WHITE, COLOUR_COMMON_CAUSE) + _text(letter, 60, _GREY_INK, 44) + target_line
     return _svg(px, label, body)

@@ -163,3 +163,52 @@ def test_spc_figure_marks_a_merger_too():
     lines, labels = event_marks(fig)
     assert [pd.Timestamp(x) for x in lines] == [pd.Timestamp("2024-03-01")]
     assert labels == [("RVY merged into RBN", RVY_MERGER.detail, "left")]
+
+
+def test_the_app_shows_a_figure_without_its_title_zooming_or_value_axis_title():
+    """On screen the heading is text above the chart (it wraps on a phone) and the unit is in it; an
+    image keeps both titles."""
+    fig = charts.trend_figure(series([8.0, 8.5, 9.0]), VACANCY, {"C&M": "C&M system"})
+    screen = charts.for_screen(fig)
+    assert screen.layout.title.text == "" and screen.layout.yaxis.title.text == ""
+    assert screen.layout.yaxis.title.standoff == 0, "no room kept for the empty title"
+    assert screen.layout.dragmode is False
+    assert (screen.layout.margin.t, screen.layout.margin.l, screen.layout.margin.r) == (16, 0, 0)
+    assert fig.layout.title.text == "Vacancy rate (%)" and fig.layout.yaxis.title.text == "%"
+
+
+def test_the_legend_is_under_the_plot_where_it_never_covers_the_title():
+    fig = charts.trend_figure(series([8.0, 8.5, 9.0]), VACANCY, {"C&M": "C&M system"})
+    legend = fig.layout.legend
+    assert (legend.orientation, legend.yanchor, legend.y, legend.x) == ("h", "top", -0.14, 0)
+
+
+def test_the_app_has_no_modebar_but_the_html_board_pack_keeps_its_image_button():
+    config = charts.app_config()
+    assert config["displayModeBar"] is False and config["scrollZoom"] is False
+    assert "toImageButtonOptions" not in config
+    assert charts.plotly_config("x")["toImageButtonOptions"]["filename"] == "x"
+
+
+def test_the_app_spc_figure_leaves_the_reading_and_icons_to_the_text_beside_it():
+    data = series([10.0, 10.5] * 8 + [12.0, 12.5, 13.0, 14.0])
+    result, dates = mdc.kpi_spc(data, VACANCY)
+    screen = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="", icons=False)
+    assert not screen.layout.images and not screen.layout.annotations[1:]
+    assert [a.text for a in screen.layout.annotations] == ["Target 7.5%"]
+    assert screen.layout.margin.r == 10, "no room kept for icons: the plot has the width"
+    image = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="Special cause concern: test.")
+    assert len(image.layout.images) == 2 and image.layout.margin.r == 130
+
+
+def test_long_category_names_wrap_onto_two_lines():
+    frame = pd.DataFrame(
+        {"profession_code": ["ODP", "POD"], "value": [7.0, 9.0], "numerator": [7.0, 9.0],
+         "denominator": [100.0, 100.0], "period": pd.Timestamp("2024-01-01")}
+    )  # fmt: skip
+    names = {"ODP": "Operating department practitioners", "POD": "Podiatrists"}
+    bars = charts.profession_bars(frame, VACANCY, names, title="By profession")
+    assert list(bars.data[0].y) == ["Operating department<br>practitioners", "Podiatrists"]
+    assert bars.data[0].insidetextfont.color == "white" and bars.data[0].textposition == "auto"
+    heatmap = charts.profession_heatmap(frame, VACANCY, names, title="By profession")
+    assert "Operating department<br>practitioners" in list(heatmap.data[0].y)

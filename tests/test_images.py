@@ -245,10 +245,14 @@ def svg_labels(data: bytes) -> tuple[float, float, list[tuple[str, str, Box]]]:
             if (title or kind in ("xtick", "ytick", "colorbar tick")) and text.strip():
                 size = float(re.search(r"font-size:\s*([\d.]+)px", element.get("style", "")).group(1))
                 x, y = float(element.get("x", 0)), float(element.get("y", 0))
-                width = text_width(text, size)
+                # A label on several lines ('Speech and language<br>therapists') is one tspan a line,
+                # each 1.3em below the last (Plotly has already moved the first up to centre them).
+                lines = ["".join(t.itertext()) for t in element if "line" in (t.get("class") or "").split()]
+                width = max(text_width(line, size) for line in lines or [text])
                 anchor = element.get("text-anchor", "start")
                 left = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
-                box = _box(matrix, left, y - 0.91 * size, left + width, y + 0.22 * size)
+                below = 0.22 * size + 1.3 * size * max(len(lines) - 1, 0)
+                box = _box(matrix, left, y - 0.91 * size, left + width, y + below)
                 found.append((title or kind, text, box))
             return
         for child in element:

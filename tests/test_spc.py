@@ -950,8 +950,10 @@ def test_accumulation_must_be_known():
 
 
 def test_colours_and_labels():
-    assert COLOUR_COMMON_CAUSE == "#A6A6A6"
-    assert COLOUR_IMPROVEMENT == "#00B0F0"
+    # NHS England's MDC grey #A6A6A6 and blue #00B0F0 are darkened to 3:1 on white (WCAG 1.4.11);
+    # tests/test_chart_colours.py checks the ratios.
+    assert COLOUR_COMMON_CAUSE == "#949494"
+    assert COLOUR_IMPROVEMENT == "#009FD9"
     assert COLOUR_CONCERN == "#E46C0A"
     assert COLOUR_NEITHER == "#490092"
     assert COLOUR_TARGET == "#DE1B1B"

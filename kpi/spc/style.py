@@ -1,14 +1,21 @@
-"""Making Data Count colours (domain README section 7): points, variation and assurance icons."""
+"""Making Data Count colours (domain README section 7): points, variation and assurance icons.
+
+NHS England's own MDC colours, except where a colour that carries meaning falls below 3:1 against the
+white the charts are drawn on (WCAG 2.2, 1.4.11 non-text contrast): those are darkened, keeping their
+hue, only as far as 3:1 needs (tests/test_chart_colours.py checks every one).
+"""
 
 from __future__ import annotations
 
 # Making Data Count colours (domain README section 7).
-COLOUR_COMMON_CAUSE = "#A6A6A6"  # grey
-COLOUR_IMPROVEMENT = "#00B0F0"  # blue
-COLOUR_CONCERN = "#E46C0A"  # orange
-COLOUR_NEITHER = "#490092"  # purple
-COLOUR_TARGET = "#DE1B1B"  # red
+COLOUR_COMMON_CAUSE = "#949494"  # grey: MDC #A6A6A6 (2.43:1) darkened to 3.03:1
+COLOUR_IMPROVEMENT = "#009FD9"  # blue: MDC #00B0F0 (2.48:1) darkened to 3.02:1
+COLOUR_CONCERN = "#E46C0A"  # orange, 3.26:1 as it is
+COLOUR_NEITHER = "#490092"  # purple, 12.36:1
+COLOUR_TARGET = "#DE1B1B"  # red, 4.91:1
 COLOUR_MEAN = "#000000"  # black
+# A letter drawn in the concern colour is text, which needs 4.5:1: the same orange, darker (4.51:1).
+COLOUR_CONCERN_TEXT = "#BE5A08"
 
 POINT_TYPE_COLOURS: dict[str, str] = {
     "common_cause": COLOUR_COMMON_CAUSE,
