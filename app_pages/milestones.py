@@ -5,10 +5,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, export, scorecard, ui
+from kpi import chart_text, charts, export, scorecard, ui
 from kpi.auth import PermissionDenied
 from kpi.milestones import FIELD_LABELS, MilestoneError, rag_disagreement, update_milestone
 from kpi.models import MILESTONE_STATUSES, RAG_RATINGS
+from kpi.text import escape_markdown
 
 db = ui.db()
 milestones = ui.milestones(db)
@@ -55,11 +56,25 @@ download = table.assign(
 milestone_provenance = export.Provenance(
     scope="C&M AHP workforce programme", source="Programme records", data_as_at=today.isoformat()
 )
+
+
+def milestone_list() -> None:
+    """On a phone, the timeline as a list: each milestone, its status and its dates in words."""
+    lines = [chart_text.milestone_line(row) for row in milestones.sort_values("code").itertuples()]
+    st.markdown("\n".join(f"- **{escape_markdown(name)}** {escape_markdown(what)}" for name, what in lines))
+
+
 ui.show_chart(
     figure,
     download,
+    words=chart_text.ChartWords(
+        heading="Programme milestones",
+        sentences=(chart_text.milestone_sentence(milestones, today),),
+        table=chart_text.milestone_table(milestones),
+        kind="Timeline",
+    ),
+    on_a_phone=milestone_list,
     stem=charts.file_stem("milestones", today),
-    alt="Programme milestones: baseline against forecast or completion, by status",
     synthetic=bool(milestones["is_synthetic"].any()),
     provenance=milestone_provenance,
     key="milestone_timeline",

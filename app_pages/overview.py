@@ -85,39 +85,45 @@ st.subheader(words.titled(f"Making Data Count summary: {scope_name}"), anchor=Fa
 st.caption(
     "Each KPI as an SPC chart over the chosen period, read with NHS England's Making Data Count rules. "
     "Variation: is the latest month a signal of improvement or concern, or ordinary (common cause) "
-    "variation? Assurance: will the target be met? Concerns come first; sort by any column."
+    "variation? Assurance: will the target be met? Concerns come first (in the table, sort by any "
+    "column)."
 )
 ui.how_to_read_charts()
-st.dataframe(
-    summary,
-    hide_index=True,
-    column_order=[
-        "kpi",
-        "latest",
-        "target",
-        "variation_icon",
-        "variation_label",
-        "assurance_icon",
-        "assurance_label",
-        "reading",
-        "provisional_note",
-    ],
-    column_config={
-        "kpi": st.column_config.TextColumn("KPI", width="medium", pinned=True),
-        "latest": st.column_config.TextColumn("Latest"),
-        "target": st.column_config.TextColumn("Target"),
-        "variation_icon": st.column_config.ImageColumn("Variation", width="small"),
-        "variation_label": st.column_config.TextColumn("Variation (in words)"),
-        "assurance_icon": st.column_config.ImageColumn("Assurance", width="small"),
-        "assurance_label": st.column_config.TextColumn("Assurance (in words)"),
-        "reading": st.column_config.TextColumn("Reading", width="large"),
-        "provisional_note": st.column_config.TextColumn("Provisional months", width="medium"),
-    },
-    row_height=44,
-    height=ui.table_height(len(summary), 44),
-    alt=f"Making Data Count summary for {names.get(scope, scope)}: variation and assurance, concerns first",
-    key="overview_mdc",
-)
+summary_name = f"Making Data Count summary for {scope_name}: variation and assurance, concerns first"
+with ui.narrow_only("mdc_summary"):  # a phone: a list of cards, nothing behind a sideways scroll
+    ui.mdc_summary_cards(summary, label=summary_name)
+with ui.wide_only("mdc_summary"):
+    st.dataframe(
+        summary,
+        hide_index=True,
+        # The icons next to the figures, so that a narrow window still shows them before scrolling.
+        column_order=[
+            "kpi",
+            "latest",
+            "target",
+            "variation_icon",
+            "assurance_icon",
+            "variation_label",
+            "assurance_label",
+            "reading",
+            "provisional_note",
+        ],
+        column_config={
+            "kpi": st.column_config.TextColumn("KPI", width="medium", pinned=True),
+            "latest": st.column_config.TextColumn("Latest"),
+            "target": st.column_config.TextColumn("Target"),
+            "variation_icon": st.column_config.ImageColumn("Variation", width="small"),
+            "variation_label": st.column_config.TextColumn("Variation (in words)"),
+            "assurance_icon": st.column_config.ImageColumn("Assurance", width="small"),
+            "assurance_label": st.column_config.TextColumn("Assurance (in words)"),
+            "reading": st.column_config.TextColumn("Reading", width="large"),
+            "provisional_note": st.column_config.TextColumn("Provisional months", width="medium"),
+        },
+        row_height=44,
+        height=ui.table_height(len(summary), 44),
+        alt=summary_name,
+        key="overview_mdc",
+    )
 synthetic = bool(history["synthetic"].any())
 ui.csv_download(
     "Download this summary (CSV)",

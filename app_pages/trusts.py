@@ -6,7 +6,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, export, provisional, queries, scopes, scorecard, ui
+from kpi import chart_text, charts, export, provisional, queries, scopes, scorecard, ui
 from kpi.formats import format_value, month_key, month_label
 
 db = ui.db()
@@ -118,16 +118,27 @@ if section == "professions":
         )
         synthetic = bool(shown["synthetic"].any())
         what = "by-profession" if view == "bars" else "by-profession-and-month"
+        sentence = (
+            chart_text.profession_sentence(shown, kpi, profession_names, scope)
+            if view == "bars"
+            else chart_text.heatmap_sentence(shown, kpi, profession_names, scope)
+        )
+        chart_words = chart_text.ChartWords(
+            heading=title,
+            sentences=(sentence,),
+            table=chart_text.profession_table(shown, kpi, profession_names),
+            kind="Bar chart" if view == "bars" else "Heatmap",
+        )
         ui.show_chart(
             figure,
             export.profession_table(shown, kpi, profession_names, scope),
+            words=chart_words,
             stem=charts.file_stem(
                 kpi_code,
                 what,
                 "system" if not (sel.trusts or sel.collaborative) else None,
                 *words.stem_parts(),
             ),
-            alt=title,
             synthetic=synthetic,
             key=f"prof_{view}",
             title=title,

@@ -85,6 +85,12 @@ def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
 
+def chart_headings(at: AppTest) -> list[str]:
+    """Each chart's heading, as its accessible name starts ('Line chart: Vacancy rate (%). ...'): the
+    heading is written above the chart, not inside it."""
+    return [chart.proto.alt.split(": ", 1)[1].split(". ", 1)[0] for chart in at.get("plotly_chart")]
+
+
 def array(value) -> list:
     """A Plotly array as a list: Plotly 6+ sends numbers as base64 typed arrays."""
     if isinstance(value, dict) and "bdata" in value:
@@ -173,8 +179,8 @@ def test_workstream_page_draws_system_and_both_collaboratives(app_db):
     at = run_app("app_pages/workstreams.py", workstream="PLAN")
     assert_page_ok(at)
     specs = chart_specs(at)
-    titles = [spec["layout"]["title"]["text"] for spec in specs]
-    assert titles == ["AHP staff in post (FTE)", "Vacancy rate (%)"]
+    assert chart_headings(at) == ["AHP staff in post (FTE)", "Vacancy rate (%)"]
+    assert all(spec["layout"]["title"]["text"] == "" for spec in specs), "the heading is text above"
     assert trace_names(specs[1]) == ["C&M system", "CMAST", "MHLDC"]
     system = next(t for t in specs[1]["data"] if t["name"] == "C&M system")
     assert array(system["y"])[-1] == pytest.approx(2700 / 210)
@@ -234,7 +240,8 @@ def test_trusts_page_profession_breakdown(app_db):
     at = run_app("app_pages/trusts.py", section="professions", prof_kpi="VACANCY_RATE")
     assert_page_ok(at)
     bars = chart_specs(at)[0]["data"][0]
-    values = dict(zip(array(bars["y"]), array(bars["x"]), strict=True))
+    names = [label.replace("<br>", " ") for label in array(bars["y"])]  # long names on two lines
+    values = dict(zip(names, array(bars["x"]), strict=True))
     assert values["Physiotherapists"] == pytest.approx(12.5)
     assert values["Occupational therapists"] == pytest.approx(100 * 12 / 90)
 
@@ -303,20 +310,23 @@ def test_spc_view_from_the_url_draws_xmr_charts(engine):
     at = run_app("app_pages/workstreams.py", workstream="PLAN", view="spc", spc_scope="C&M")
     assert_page_ok(at)
     spec = chart_specs(at)[0]
-    assert spec["layout"]["title"]["text"] == "Vacancy rate (%): C&M system (XmR chart)"
+    assert chart_headings(at)[0] == "Vacancy rate (%): C&M system (XmR chart)"
     names = {t.get("name") for t in spec["data"]}
     assert {"Mean", "Process limits", "Special cause: concern"} <= names
-    assert len(spec["layout"]["images"]) == 2
+    assert not spec["layout"].get("images"), "the icons are beside the chart, with their names"
+    assert at.get("plotly_chart")[0].proto.alt.endswith(
+        "Variation: Special cause concern (high). Assurance: Consistently failing target. "
+        "Target 7.5%; lower is better."
+    )
     at.segmented_control(key="ws_view").set_value("trend").run()
-    assert "XmR" not in chart_specs(at)[0]["layout"]["title"]["text"]
+    assert "XmR" not in chart_headings(at)[0]
     assert "view" not in at.query_params
 
 
 def test_spc_view_with_few_months_is_a_run_chart_that_says_why(app_db):
     at = run_app("app_pages/collaboratives.py", workstream="PLAN", view="spc")
     assert_page_ok(at)
-    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
-    assert titles[0] == "CMAST: AHP staff in post (FTE) (run chart)"
+    assert chart_headings(at)[0] == "CMAST: AHP staff in post (FTE) (run chart)"
     assert any("run chart" in caption.value.lower() for caption in at.caption)
 
 

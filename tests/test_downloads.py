@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from kpi.models import Milestone
 from tests.conftest import add_observations
-from tests.test_app import assert_page_ok, chart_specs, run_app
+from tests.test_app import assert_page_ok, chart_headings, run_app
 
 ROWS = [
     ("SIP_FTE", "REM", "PHYSIO", "2026-08", 1480.0, None, None),
@@ -120,8 +120,7 @@ def test_chart_csv_with_a_profession_filter_is_tidy_and_says_so(dl_db, spy):
     assert set(frame["Data as at"]) == {"2026-10"}
     assert set(frame["Source"]) == {"NHS Digital monthly NHS Workforce Statistics (ESR)"}
     # what is on screen says it too: the chart titles and the "Showing …" line
-    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
-    assert titles[0] == "AHP staff in post (FTE) · Physiotherapists"
+    assert chart_headings(at)[0] == "AHP staff in post (FTE) · Physiotherapists"
     assert any(
         c.value.startswith("Showing Physiotherapists · C&M system, CMAST, MHLDC · Aug 2026 to Oct 2026")
         for c in at.caption
@@ -269,8 +268,7 @@ def test_spc_chart_csv_and_title_carry_the_profession(dl_db, spy):
     frame = read(download)
     assert list(frame["Value"]) == [10.0, 10.0, 12.5]
     assert set(frame["Professions"]) == {"Physiotherapists"}
-    titles = [spec["layout"]["title"]["text"] for spec in chart_specs(at)]
-    assert "Vacancy rate (%): C&M system · Physiotherapists (run chart)" in titles
+    assert "Vacancy rate (%): C&M system · Physiotherapists (run chart)" in chart_headings(at)
 
 
 def test_collaboratives_page_csvs(dl_db, spy):

@@ -87,10 +87,13 @@ from kpi.ui.widgets import (
     how_to_read_charts,
     image_caption,
     kpi_intro,
+    mdc_summary_cards,
+    narrow_only,
     provenance,
     show_chart,
     shown_line,
     table_height,
+    wide_only,
 )
 
 __all__ = [
@@ -135,9 +138,11 @@ __all__ = [
     "kpi_panel",
     "kpis",
     "latest",
+    "mdc_summary_cards",
     "memberships",
     "milestone_history",
     "milestones",
+    "narrow_only",
     "pack_months",
     "pack_scope_labels",
     "pack_scopes",
@@ -171,6 +176,7 @@ __all__ = [
     "trusts",
     "url_warnings",
     "user",
+    "wide_only",
     "workstream_filter",
     "workstream_names",
     "workstreams",

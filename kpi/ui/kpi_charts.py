@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import charts, export, filters, mdc, provisional, scopes
+from kpi import chart_text, charts, export, filters, icons, mdc, provisional, scopes, spc
+from kpi.chart_text import ChartIcon, ChartWords
 from kpi.formats import KPI, format_value, month_label
 from kpi.ui import loaders, url_state
 from kpi.ui.database import db
@@ -104,7 +105,16 @@ def kpi_chart(
     figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events)
     shown = ", ".join(names.get(code, code) for code in order)
     hollow = provisional.CHART_NOTE if provisional.flags(data).any() else ""
-    marked = " ".join(filter(None, (scopes.events_sentence(events), hollow)))
+    events_words = scopes.events_sentence(events)
+    marked = " ".join(filter(None, (events_words, hollow)))
+    words = ChartWords(
+        heading=title,
+        sentences=tuple(chart_text.trend_sentences(data, kpi, names, order)),
+        notes=tuple(filter(None, (chart_text.target_sentence(kpi), events_words))),
+        table=chart_text.trend_table(data, kpi, names, order),
+        kind="Line chart",
+        listed=True,
+    )
     synthetic = bool(data["synthetic"].any())
     missing = [names.get(code, code) for code in scope_order if code not in order]
     if missing:
@@ -115,8 +125,8 @@ def kpi_chart(
     show_chart(
         figure,
         export.chart_table(data, kpi, names),
+        words=words,
         stem=stem,
-        alt=f"{title} over time for {shown}" + (f". {marked}" if marked else ""),
         synthetic=synthetic,
         key=key,
         title=f"{title}: {shown}",
@@ -166,8 +176,22 @@ def chart_controls(prefix: str, scopes: Sequence[str], names: dict[str, str]) ->
     return view, scope
 
 
+@dataclasses.dataclass(frozen=True)
+class _SPCView:
+    """An SPC chart as the page shows it: the figure for the screen (no title, reading or icons inside:
+    they are text beside it), the figure for images (all of them inside) and what goes beside it."""
+
+    screen: go.Figure
+    image: go.Figure
+    reading: str
+    notes: tuple[str, ...]
+    chart_type: str
+    icons: tuple[ChartIcon, ...]
+    table: pd.DataFrame
+
+
 @st.cache_data(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
-def _spc_figure(
+def _spc_view(
     kpi: KPI,
     data: pd.DataFrame,
     rebase: tuple[pd.Timestamp, ...],
@@ -177,22 +201,46 @@ def _spc_figure(
     text_width: int,
     events: tuple[scopes.ScopeEvent, ...] = (),
     include_provisional: bool = False,
-) -> tuple[go.Figure, str, tuple[str, ...]]:
+) -> _SPCView:
     result, dates = mdc.kpi_spc(data, kpi, list(rebase), include_provisional)
     reading = mdc.reading(result, kpi, dates, data, include_provisional)
-    figure = charts.spc_figure(
-        result,
-        dates,
-        kpi,
-        scope_name,
+    months = data[provisional.flags(data)]
+
+    def figure(**inside: object) -> go.Figure:
+        return charts.spc_figure(
+            result,
+            dates,
+            kpi,
+            scope_name,
+            title=title,
+            height=height,
+            text_width=text_width,
+            events=events,
+            provisional_months=months,
+            **inside,  # type: ignore[arg-type]
+        )
+
+    return _SPCView(
+        screen=figure(reading="", icons=False),
+        image=figure(reading=reading),
         reading=reading,
-        title=title,
-        height=height,
-        text_width=text_width,
-        events=events,
-        provisional_months=data[provisional.flags(data)],
+        notes=result.notes,
+        chart_type=result.chart_type,
+        icons=spc_icons(result, kpi),
+        table=chart_text.spc_table(result, dates, data, kpi),
     )
-    return figure, reading, result.notes
+
+
+def spc_icons(result: spc.SPCResult, kpi: KPI) -> tuple[ChartIcon, ...]:
+    """The variation and assurance icons of an XmR chart, each with its name (none for a run chart or a
+    trend, whose sentence says why)."""
+    if result.chart_type != "xmr":
+        return ()
+    assurance = result.assurance_label if kpi.target is not None or result.assurance else "No target"
+    return (
+        ChartIcon("Variation", icons.variation_icon_data_uri(result.variation, 32), result.variation_label),
+        ChartIcon("Assurance", icons.assurance_icon_data_uri(result.assurance, 32), assurance),
+    )
 
 
 def spc_chart(
@@ -226,24 +274,33 @@ def spc_chart(
     rebase = tuple(loaders.rebase_months(db()).get(kpi.code, []))
     events = chart_events([scope], data)
     include = bool(sel and sel.include_provisional)
-    figure, reading, notes = _spc_figure(
-        kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events, include
-    )
+    view = _spc_view(kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events, include)
     synthetic = bool(data["synthetic"].any())
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
     kind = "SPC" if kpi.is_monthly else "trend"  # rolling and year-to-date figures get no SPC rules
     hollow = ""
     if provisional.flags(data).any():
         hollow = provisional.SPC_INCLUDED_NOTE if include else provisional.SPC_EXCLUDED_NOTE
-    marked = " ".join(filter(None, (scopes.events_sentence(events), hollow)))
+    events_words = scopes.events_sentence(events)
+    marked = " ".join(filter(None, (events_words, hollow)))
+    value = chart_text.value_sentence(data, kpi, scope_name, say_provisional=False)
+    words = ChartWords(
+        heading=f"{heading} ({charts.spc_kind(view.chart_type)})",
+        sentences=(value, view.reading),
+        notes=tuple(filter(None, (hollow, events_words, chart_text.target_sentence(kpi)))),
+        table=view.table,
+        icons=view.icons,
+        kind="SPC chart" if kind == "SPC" else "Line chart",
+    )
     show_chart(
-        figure,
+        view.screen,
         export.chart_table(data, kpi, names),
+        words=words,
         stem=stem,
-        alt=" ".join(filter(None, (f"{kind[0].upper()}{kind[1:]} chart of {heading}. {reading}", marked))),
         synthetic=synthetic,
+        image_figure=view.image,
         key=key,
-        title=f"{heading} ({kind}). {reading}",
+        title=f"{heading} ({kind}). {view.reading}",
         caption=image_caption(
             f"{heading} ({kind})",
             scope_name,
@@ -254,7 +311,7 @@ def spc_chart(
         ),
         provenance=provenance(sel, scope=scope_name, source=kpi.source, synthetic=synthetic),
     )
-    for note in notes:
+    for note in view.notes:
         st.caption(note)
 
 
