@@ -416,7 +416,8 @@ def milestone_timeline(
     slip, completed dates as a filled star; coloured by status and labelled with it in words."""
     fig = go.Figure()
     frame = milestones.sort_values("code", ascending=False).reset_index(drop=True)
-    labels = [f"{row.code}: {_short(row.title)}" for row in frame.itertuples()]
+    # On two lines: a narrow window (a tablet with the sidebar open) still leaves the dates the width.
+    labels = [_wrap(f"{row.code}: {_short(row.title)}", 26) for row in frame.itertuples()]
     for row, label in zip(frame.itertuples(), labels, strict=True):
         colour = MILESTONE_STATUS_COLOURS.get(row.status, NHS_MID_GREY)
         end = row.completed_on if pd.notna(row.completed_on) else row.forecast_due

@@ -78,6 +78,10 @@ def test_milestone_timeline_labels_status_in_words():
     fig = charts.milestone_timeline(milestones, dt.date(2026, 11, 25))
     labels = [text for t in fig.data if t.text is not None for text in t.text]
     assert "Complete" in labels and "At risk" in labels
+    # A long name goes on two lines, so that a narrow window leaves the dates the width.
+    long = milestones.assign(title=["Recruitment to the C&M AHP Workforce Lead post", "Publish the plan"])
+    names = {y for t in charts.milestone_timeline(long, dt.date(2026, 11, 25)).data for y in t.y}
+    assert names == {"M1: Recruitment to the C&M<br>AHP Workforce Lead post", "M2: Publish the plan"}
     assert {t.name for t in fig.data if t.name} == {"Baseline due", "Forecast", "Completed"}
 
 
