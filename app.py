@@ -4,6 +4,7 @@ shared filter bar (kept in the URL) and runs the chosen page."""
 import streamlit as st
 
 from kpi import ui
+from kpi.ui.style import apply_global_style
 
 st.set_page_config(
     page_title="C&M AHP workforce KPIs",
@@ -11,6 +12,7 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="auto",  # open on a laptop, closed on a phone (it would cover the page)
 )
+apply_global_style()  # captions, focus and target sizes for WCAG 2.2 AA (kpi/ui/style.py)
 ui.check_deployment()  # sign-in misconfigured: one page for the operator and nothing else
 ui.start_run()
 user = ui.current_user()
