@@ -9,6 +9,7 @@ from kpi.auth import PermissionDenied
 from kpi.ingest import sources
 from kpi.ingest.dispatch import prepare_file
 from kpi.text import escape_markdown
+from kpi.ui.style import focus_on
 
 # File names, sheet names, cells and user names are in the messages below, and st.info, st.success,
 # st.subheader... read Markdown: every message that can quote them is shown through escape_markdown.
@@ -59,6 +60,9 @@ RESULT = "import_result"
 # Bumped to give the uploader a new key, which empties it: after a file is refused or imported, so that
 # Streamlit does not go on holding the file's bytes for the session (see release_upload).
 ROUND = "import_upload_round"
+# What the keyboard's focus moves to in the next run, after an upload ("import_preview": the checked file's
+# heading) or an import ("import_result": what happened); Streamlit would leave it on the page body.
+FOCUS = "import_focus"
 upload_round = st.session_state.get(ROUND, 0)
 limit_mb = ingest.MAX_BYTES // (1024 * 1024)
 upload = st.file_uploader(
@@ -110,13 +114,29 @@ if upload is not None and preview is None:
     bar.empty()
     st.session_state[PREVIEW] = preview
     st.session_state.pop(RESULT, None)
+    st.session_state[FOCUS] = "import_preview"
     if not preview.ok:
         # Refused: keep only the preview (its first problems and their counts), not the file.
         release_upload(upload)
         st.rerun()
 
+
+def move_focus(key: str) -> None:
+    """Move the focus into `key`'s container if the last action asked for it (once)."""
+    nonce = None
+    if st.session_state.get(FOCUS) == key:
+        st.session_state.pop(FOCUS)
+        nonce = str(st.session_state.get("import_focus_count", 0) + 1)
+        st.session_state["import_focus_count"] = int(nonce)
+    focus_on(key, nonce)
+
+
 if preview is not None:
-    st.subheader(f"Checked: {escape_markdown(preview.file_name)}", anchor=False)
+    # Keyed, so that the focus can be moved to the heading after an upload.
+    st.container(key="import_preview").subheader(
+        f"Checked: {escape_markdown(preview.file_name)}", anchor=False
+    )
+    move_focus("import_preview")
     if preview.ok and preview.completeness:
         # Before anything is written: which months stay provisional, and what the headline will show.
         provisional = [line for line in preview.completeness if "provisional" in line]
@@ -244,6 +264,7 @@ if preview is not None:
                     )
                 bar.empty()
                 st.session_state[RESULT] = result
+                st.session_state[FOCUS] = "import_result"
                 if result.applied:
                     st.session_state.pop(PREVIEW, None)  # the table and plan: done with
                     ui.clear_caches()
@@ -252,7 +273,9 @@ if preview is not None:
 
 result = st.session_state.get(RESULT)
 if result is not None:
-    (st.success if result.applied else st.warning)(escape_markdown(result.message))
+    box = st.container(key="import_result")  # keyed, so that the focus can be moved to it after an import
+    (box.success if result.applied else box.warning)(escape_markdown(result.message))
+    move_focus("import_result")
 
 st.subheader("Import history", anchor=False)
 history = queries.import_batches(engine)
