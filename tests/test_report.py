@@ -166,6 +166,22 @@ def test_html_cover_and_sections(html_packs):
     assert "Collected for the system as a whole only, so there is no figure for Alder Hey." in trust
 
 
+def test_html_tables_scroll_in_their_own_box_and_charts_are_one_figure_each(html_packs, with_data):
+    """On a phone a table scrolls sideways inside a named region the keyboard can focus, not the page;
+    each chart is one figure with its alt text (no figure wrapped round it)."""
+    document = html_packs["system"]
+    region = r'<div class="table-scroll" role="region" tabindex="0" aria-label="([^"]+)">\s*<table'
+    regions = re.findall(region, document)
+    always = ["Making Data Count summary table", "Programme milestones table", "KPI definitions table"]
+    assert [r for r in regions if r in always] == always
+    assert set(regions) <= {*always, "Milestone changes table"}
+    assert document.count("<table class=") == len(regions), "every table is in a scrolling box"
+    assert "<figure" not in document
+    figures = re.findall(r'<div role="figure" aria-label="([^"]+)">', document)
+    assert len(figures) == len(with_data["system"]) + 1
+    assert "@media screen and (max-width: 760px)" in document
+
+
 def test_same_inputs_give_the_same_html_bytes(demo, html_packs):
     again = _build(demo, "system", "html").decode("utf-8")
     assert again == html_packs["system"]
@@ -318,6 +334,50 @@ def test_pdf_fonts_are_embedded(pdf_packs):
         descriptor = _descriptor(font)
         assert descriptor is not None, font
         assert any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")), descriptor
+
+
+def structure_elements(data: bytes) -> list[dict]:
+    """The tagged PDF's structure tree, flattened: each element's type (/S), its /Alt and the types of the
+    elements around it, in reading order."""
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    found: list[dict] = []
+
+    def walk(node, ancestors: tuple[str, ...]) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid, ancestors)
+            return
+        if not isinstance(node, dict) or "/S" not in node:
+            return  # marked content or an object reference: the leaves
+        kind = str(node["/S"])
+        alt = node.get("/Alt")
+        found.append({"type": kind, "alt": str(alt) if alt is not None else None, "within": ancestors})
+        if "/K" in node:
+            walk(node["/K"], (*ancestors, kind))
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"], ())
+    return found
+
+
+@needs_browser
+@pytest.mark.parametrize("scope", ["system", TRUST])
+def test_pdf_has_one_figure_tag_per_chart_with_its_alt_text(pdf_packs, demo, with_data, scope):
+    """Screen readers read a chart from its Figure tag's /Alt: one Figure per chart (not an empty Figure
+    wrapped round another), each with the chart's alt text; the document's title and language too."""
+    data = pdf_packs[scope]
+    figures = [e for e in structure_elements(data) if e["type"] == "/Figure"]
+    pack = collect(demo, report.resolve_scope(demo, scope), END, GENERATED)
+    expected = [pack.kpi_blocks[code]["alt"] for code in pack.figures if code != "milestones"]
+    assert len(figures) == len(with_data[scope]) + 1 == len(pack.figures), "one Figure per chart"
+    assert all(not any(kind == "/Figure" for kind in f["within"]) for f in figures), "no Figure in a Figure"
+    alts = [f["alt"] for f in figures]
+    assert None not in alts and "" not in alts, "every Figure has its alt text"
+    assert sorted(alts) == sorted([*expected, "Programme milestones: baseline against forecast"])
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    assert bool(reader.trailer["/Root"]["/MarkInfo"]["/Marked"]), "a tagged PDF"
+    assert reader.metadata.title.startswith("Board pack: ")
 
 
 @needs_browser
