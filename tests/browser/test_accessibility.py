@@ -1,0 +1,365 @@
+"""WCAG 2.2 AA in a real browser: axe-core (node_modules/axe-core, pinned in package-lock.json and
+installed by `make test`) on every page and the states a user reaches, at 1440 px and at 390 px (a
+phone), and on the HTML board pack.
+
+Axe checks text contrast only for text on screen, so the main area (and the sidebar, when it is open
+and scrolls) is scrolled in steps and the visual rules run again at each step. A check fails on any
+violation that is not on ALLOWED: a short list of Streamlit's own markup that the app cannot change,
+each pinned by a CSS selector to that markup and with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, ROOT
+from tests.browser.test_dashboard import open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+VISUAL_RULES = ["color-contrast", "target-size"]  # the rules whose result depends on what is on screen
+# The layout follows the width; the windows are tall so that each page takes few scroll steps (an axe
+# run costs about a second on a page of charts, however little of it is on screen).
+VIEWPORTS = {"desktop": {"width": 1440, "height": 1600}, "phone": {"width": 390, "height": 1600}}
+OVERLAP = 80  # px seen at two steps, so a line of text cut by the window's edge is whole at one of them
+
+
+@dataclass(frozen=True)
+class Allowed:
+    rule: str
+    selector: str  # the violating element matches it, or sits inside an element that does
+    reason: str
+
+
+# Streamlit's own markup that the app cannot change (no option, and CSS cannot change the DOM). Each is
+# pinned to Streamlit's element by its data-testid, so the same rule anywhere else still fails.
+ALLOWED = [
+    Allowed(
+        "list",
+        "ul[data-testid='stSidebarNavItems']",
+        "Streamlit's page navigation puts each section's header and its <li> links in a <div> inside "
+        "the <ul>; st.navigation has no option for its markup.",
+    ),
+    Allowed(
+        "listitem",
+        "ul[data-testid='stSidebarNavItems'] li",
+        "The nav links' <li> elements sit in that <div>, not directly in the <ul> (same cause).",
+    ),
+    Allowed(
+        "svg-img-alt",
+        "[data-testid='stMetric'] [data-testid='stMetricChart'] svg",
+        "st.metric draws its sparkline (chart_data) as an <svg role='img'> with no title and has no "
+        "option to name it; the card's label, value and delta say the same in words.",
+    ),
+]
+
+
+def _axe_installed() -> None:
+    if AXE.exists():
+        return
+    message = f"axe-core is not installed at {AXE.relative_to(ROOT)}: run `npm ci` (make test does)"
+    if os.environ.get("KPI_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+# One axe run at the current scroll position. Nodes are keyed by element (a WeakMap id kept on the
+# window across runs), so a node seen at two scroll positions counts once; each says which allow-list
+# entry, if any, covers it.
+RUN_AXE = r"""
+async ([tags, rules, allowed, scroller]) => {
+  window.__a11yIds = window.__a11yIds || {map: new WeakMap(), next: 1};
+  const ids = window.__a11yIds;
+  const idOf = (el) => {
+    if (!ids.map.has(el)) ids.map.set(el, ids.next++);
+    return ids.map.get(el);
+  };
+  const options = rules ? {runOnly: {type: 'rule', values: rules}} : {runOnly: {type: 'tag', values: tags}};
+  options.resultTypes = ['violations'];
+  options.preload = false;  // no style sheets to fetch: none of the rules run here need them
+  options.iframes = false;
+  let context = document;
+  if (scroller) {  // only the scroller's elements on screen: the rest was or will be checked at its step
+    const inView = (e) => { const r = e.getBoundingClientRect();
+      return r.width > 0 && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; };
+    const elements = document.querySelector(scroller).querySelectorAll('[data-testid=stElementContainer]');
+    const shown = [...elements].filter(inView);
+    if (!shown.length) return [];
+    context = {include: shown};
+  }
+  const result = await axe.run(context, options);
+  const out = [];
+  for (const v of result.violations) {
+    for (const n of v.nodes) {
+      const sel = n.target[n.target.length - 1];
+      let el = null;
+      try { el = document.querySelector(Array.isArray(sel) ? sel[0] : sel); } catch (e) {}
+      const covers = (a) => a.rule === v.id && (el.matches(a.selector) || el.closest(a.selector));
+      const checks = n.any.concat(n.all, n.none);
+      const data = checks.map(c => c.data).find(d => d && typeof d === 'object' && 'contrastRatio' in d);
+      out.push({
+        rule: v.id,
+        key: el ? idOf(el) : JSON.stringify(n.target),
+        target: JSON.stringify(n.target),
+        html: n.html.slice(0, 160),
+        summary: (n.failureSummary || '').split('\n').slice(1, 3).join(' ').slice(0, 200),
+        contrast: data ? `${data.fgColor} on ${data.bgColor} ${data.contrastRatio}:1` : '',
+        allowed: el ? allowed.findIndex(covers) : -1,
+      });
+    }
+  }
+  return out;
+}
+"""
+
+SCROLLERS = r"""
+() => { const out = [];
+  for (const sel of ['[data-testid=stMain]', '[data-testid=stSidebarContent]']) {
+    const e = document.querySelector(sel); if (!e) continue;
+    const r = e.getBoundingClientRect();
+    if (Math.min(r.right, innerWidth) - Math.max(r.left, 0) <= 0) continue;  // a collapsed sidebar
+    out.push([sel, e.scrollHeight, e.clientHeight]);
+  } return out; }
+"""
+
+
+SCROLL = r"""
+([selector, y]) => new Promise((resolve) => {
+  document.querySelector(selector).scrollTop = y;
+  requestAnimationFrame(() => requestAnimationFrame(resolve));  // painted at the new position
+})
+"""
+
+
+def axe_scrolled(page, *, streamlit: bool = True) -> list[dict]:
+    """Every violation on the page: all the rules at the top, then, for Streamlit, the visual rules
+    again on the elements on screen at each scroll step of the main area and of the sidebar when it is
+    open. A plain document (the HTML board pack) is instead shown in a window as tall as itself, so that
+    all of it is on screen at once."""
+    if not streamlit:
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": page.viewport_size["width"], "height": height})
+    page.add_script_tag(path=str(AXE))
+    allowed = [{"rule": a.rule, "selector": a.selector} for a in ALLOWED]
+    found: dict[tuple[str, object], dict] = {}
+
+    def run(rules: list[str] | None, scroller: str | None = None) -> None:
+        for node in page.evaluate(RUN_AXE, [TAGS, rules, allowed, scroller]):
+            found.setdefault((node["rule"], node["key"]), node)
+
+    run(None)
+    steps: list[tuple[str, int]] = []
+    if streamlit:
+        for selector, height, visible in page.evaluate(SCROLLERS):
+            step = max(200, visible - OVERLAP)
+            steps += [(selector, y) for y in range(step, max(0, height - visible) + step, step)]
+    for selector, y in steps:
+        page.evaluate(SCROLL, [selector, y])
+        run(VISUAL_RULES, selector)
+    return list(found.values())
+
+
+# Axe cannot rate text inside an SVG, so the charts' text (titles, ticks, labels, legends, annotations)
+# is checked here: its fill, with its opacity, against the chart's white paper, for 4.5:1 (WCAG 1.4.3).
+CHART_TEXT = r"""
+() => {
+  const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const low = new Map();
+  for (const t of document.querySelectorAll('.js-plotly-plot .main-svg text')) {
+    const words = t.textContent.trim();
+    if (!words) continue;
+    const s = getComputedStyle(t);
+    const m = s.fill.match(/rgba?\(([^)]+)\)/);
+    if (!m) continue;
+    const [r, g, b, a = 1] = m[1].split(',').map(Number);
+    let alpha = a * Number(s.opacity) * Number(s.fillOpacity);
+    for (let e = t.parentElement; e && !e.classList.contains('main-svg'); e = e.parentElement) {
+      alpha *= Number(getComputedStyle(e).opacity);
+    }
+    const rgb = [r, g, b].map(c => c * alpha + 255 * (1 - alpha));  // over white
+    const ratio = 1.05 / (luminance(rgb) + 0.05);
+    if (ratio < 4.5) low.set(words.slice(0, 40), `${s.fill} x ${alpha.toFixed(2)}: ${ratio.toFixed(2)}:1`);
+  }
+  return [...low].map(([words, why]) => `${words} (${why})`);
+}
+"""
+
+
+def keep(name: str, violations: list[dict]) -> None:
+    """Every violation found, allowed or not, as a test artefact (test-artifacts/axe/, not committed)."""
+    folder = ARTIFACTS / "axe"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(violations, indent=1))
+
+
+def report(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        extra = f" ({v['contrast']})" if v["contrast"] else ""
+        lines.append(f"- {v['rule']}{extra}: {v['target']}\n    {v['html']}\n    {v['summary']}")
+    return "\n".join(lines)
+
+
+# --- the states -----------------------------------------------------------------------------------------
+
+
+def milestones_edit_form(page, app_url: str) -> None:
+    """The lead's update form with a milestone chosen (M2), as when a milestone is about to be edited."""
+    open_app(page, app_url, "milestones")
+    chooser = page.locator(".st-key-ms_edit_code input")
+    chooser.click()
+    page.keyboard.type("M2: ")
+    page.get_by_role("option", name=re.compile(r"^M2: ")).click()
+    wait_idle(page, 300)
+    assert chooser.input_value().startswith("M2: ")
+    page.locator("[data-testid='stForm']").get_by_text("Save changes").wait_for()
+
+
+def import_with_problems(page, app_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "period,trust_code,profession,kpi_code,value,numerator,denominator\n"
+        "2026-13,REM,Physiotherapists,SIP_FTE,1,,\n2026-11,XYZ,,SIP_FTE,abc,,\n",
+        encoding="utf-8",
+    )
+    open_app(page, app_url, "import_data")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
+    wait_idle(page, 1000)
+    page.get_by_text("Nothing has been imported").first.wait_for()
+
+
+PAGES = {
+    "overview": "",
+    "workstreams": "workstreams",
+    "collaboratives": "collaboratives",
+    "trusts": "trusts",
+    "milestones": "milestones",
+    "import-data": "import_data",
+    "submissions": "submissions",
+    "board-pack": "board_pack",
+    "definitions": "definitions",
+    "workstreams-spc": "workstreams?view=spc",
+    "trusts-one-trust": "trusts?trust=RBS",  # as the sidebar's Trusts filter writes it
+}
+STATES = [*PAGES, "milestones-edit-form", "import-problems"]
+
+
+@pytest.fixture(scope="module")
+def contexts(browser) -> Iterator[dict]:
+    """One browser context per window size for the module: the pages opened in it share the HTTP cache,
+    so each state loads the app's scripts once, not once per check."""
+    made = {name: browser.new_context(viewport=size) for name, size in VIEWPORTS.items()}
+    yield made
+    for context in made.values():
+        context.close()
+
+
+@pytest.fixture
+def tab(contexts, request) -> Iterator[object]:
+    """A new tab (a new Streamlit session) in the context of the test's window size."""
+    page = contexts[request.node.callspec.params["viewport"]].new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    page.close()
+
+
+def open_app(page, app_url: str, path: str) -> None:
+    """Open a page of the app and wait until it is drawn: the run finished (and any rerun it asked for),
+    the app's CSS in (kpi/ui/style.py, in Streamlit's lazily loaded HTML element, a moment after the
+    first run's elements) and every Plotly chart's SVG (drawn after the run ends)."""
+    page.goto(f"{app_url}/{path}")
+    wait_idle(page, 300)
+    wait_idle(page, 300)
+    page.wait_for_selector("style[data-kpi-style]", state="attached")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]"
+        ".every(c => c.querySelector('.main-svg'))",
+        timeout=30_000,
+    )
+
+
+@pytest.fixture(scope="module")
+def html_pack(browser, app_url, tmp_path_factory) -> Path:
+    """The system's HTML board pack, built and downloaded on the Board pack page."""
+    context = browser.new_context(viewport=VIEWPORTS["desktop"], accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        open_page(page, app_url, "board_pack?pack_format=html")
+        page.get_by_role("button", name="Build the board pack").click()
+        button = page.get_by_role("button", name=re.compile(r"Download board-pack_system_.*\.html"))
+        button.wait_for(timeout=120_000)
+        with page.expect_download() as download:
+            button.click()
+        path = tmp_path_factory.mktemp("pack") / download.value.suggested_filename
+        download.value.save_as(path)
+    finally:
+        context.close()
+    return path
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+@pytest.mark.parametrize("state", STATES)
+def test_no_wcag_violations(tab, app_url, tmp_path, state, viewport):
+    _axe_installed()
+    page = tab
+    if state in PAGES:
+        open_app(page, app_url, PAGES[state])
+    elif state == "milestones-edit-form":
+        milestones_edit_form(page, app_url)
+    elif state == "import-problems":
+        import_with_problems(page, app_url, tmp_path)
+    assert page.locator("[data-testid='stException']").count() == 0
+    violations = axe_scrolled(page)
+    keep(f"{state}-{viewport}", violations)
+    failing = [v for v in violations if v["allowed"] < 0]
+    assert not failing, f"{len(failing)} WCAG 2.2 AA violations on {state} at {viewport}:\n{report(failing)}"
+    assert page.evaluate(CHART_TEXT) == [], "chart text under 4.5:1 on white"
+
+
+PACK_LAYOUT = r"""
+() => ({
+  pageWidth: document.documentElement.scrollWidth,
+  banner: getComputedStyle(document.querySelector('.synthetic-bar')).position,
+  chartsTooWide: [...document.querySelectorAll('.chart')]
+    .filter(c => c.scrollWidth > c.clientWidth + 1).length,
+  cellsOverflowing: [...document.querySelectorAll('td, th')]
+    .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.innerText.slice(0, 40)),
+  tablesInBoxes: [...document.querySelectorAll('table')].every(t => t.parentElement.matches('.table-scroll')),
+})
+"""
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_html_board_pack_reflows_and_has_no_wcag_violations(tab, html_pack, viewport):
+    """The HTML pack on a laptop and on a phone: no sideways scrolling of the page (tables scroll inside
+    their own box, charts fit), no text spilling out of a table cell, the synthetic-data banner sticky
+    only on a wide screen; and no axe violations."""
+    _axe_installed()
+    page = tab
+    page.goto(html_pack.as_uri())
+    page.wait_for_load_state("load")
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    layout = page.evaluate(PACK_LAYOUT)
+    assert layout["pageWidth"] <= VIEWPORTS[viewport]["width"], "the page does not scroll sideways"
+    assert layout["chartsTooWide"] == 0, "every chart fits its column"
+    assert layout["cellsOverflowing"] == [], "no text spills out of a table cell"
+    assert layout["tablesInBoxes"], "every table scrolls inside its own box"
+    assert layout["banner"] == ("sticky" if viewport == "desktop" else "static")
+
+    violations = axe_scrolled(page, streamlit=False)
+    keep(f"html-board-pack-{viewport}", violations)
+    failing = [v for v in violations if v["allowed"] < 0]
+    assert not failing, (
+        f"{len(failing)} WCAG 2.2 AA violations in the HTML board pack at {viewport}:\n{report(failing)}"
+    )
