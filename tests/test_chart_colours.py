@@ -1,13 +1,15 @@
 """Contrast of the charts against the white they are drawn on (WCAG 2.2 AA): every colour that carries
 meaning (a line, a point type, a status, an icon's ring) at least 3:1 (1.4.11 non-text contrast), and
 every piece of text at least 4.5:1 (1.4.3), computed with WCAG's own formula, on the colour palettes and
-on every colour the figures actually use."""
+on every colour the figures actually use, and on the theme's colours for Streamlit's own charts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -107,6 +109,25 @@ TEXT_COLOURS = {
 @pytest.mark.parametrize("name", list(MEANINGFUL))
 def test_every_palette_colour_is_at_least_3_to_1_on_white(name):
     assert contrast(MEANINGFUL[name]) >= MARK, f"{name} {MEANINGFUL[name]}: {contrast(MEANINGFUL[name]):.2f}"
+
+
+def theme_chart_colours() -> list[str]:
+    """The colours Streamlit gives its own charts' series (the theme's chartCategoricalColors)."""
+    config = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+    return tomllib.loads(config.read_text(encoding="utf-8"))["theme"]["chartCategoricalColors"]
+
+
+def test_the_themes_chart_colours_are_each_at_least_3_to_1_on_white():
+    colours = theme_chart_colours()
+    assert len(colours) >= 8
+    low = {colour: round(contrast(colour), 2) for colour in colours if contrast(colour) < MARK}
+    assert low == {}, f"chartCategoricalColors in .streamlit/config.toml below 3:1 on white: {low}"
+
+
+def test_the_themes_orange_is_the_chart_palettes_darkened_orange():
+    colours = [colour.upper() for colour in theme_chart_colours()]
+    assert "#ED8B00" not in colours
+    assert charts.NHS_ORANGE_DARKENED.upper() in colours
 
 
 @pytest.mark.parametrize("name", list(TEXT_COLOURS))
