@@ -91,4 +91,21 @@ def annotations_for(engine: Engine, kpi_codes: list[str], scope_code: str | None
     return frame
 
 
-__all__ = ["add_annotation", "annotations_for", "edit_annotation", "remove_annotation"]
+def on_chart(
+    annotations: pd.DataFrame, kpi_code: str, scope_codes: list[str] | tuple[str, ...]
+) -> pd.DataFrame:
+    """Of `annotations` (annotations_for's frame), those a chart of `kpi_code` over `scope_codes` shows:
+    every-scope ones and those of a scope drawn, oldest month first."""
+    mine = annotations[
+        (annotations["kpi_code"] == kpi_code)
+        & (annotations["scope_code"].isna() | annotations["scope_code"].isin(list(scope_codes)))
+    ]
+    return mine.sort_values(["period", "id"]).reset_index(drop=True)
+
+
+def marks(annotations: pd.DataFrame) -> tuple[tuple[pd.Timestamp, str], ...]:
+    """Annotations as (month, text) pairs for a chart, oldest first."""
+    return tuple((pd.Timestamp(row.period), str(row.text)) for row in annotations.itertuples())
+
+
+__all__ = ["add_annotation", "annotations_for", "edit_annotation", "marks", "on_chart", "remove_annotation"]

@@ -129,16 +129,53 @@ def _in_force(s: Session, kpi_code: str, scope_code: str) -> list[ChartSetting]:
 
 def settings_for(engine: Engine, kpi_code: str, scope_code: str) -> ChartSettings:
     """The settings in force for one chart."""
+    return settings_by_kpi(engine, scope_code, kpi_code).get(kpi_code.upper(), ChartSettings())
+
+
+def settings_by_kpi(engine: Engine, scope_code: str, kpi_code: str | None = None) -> dict[str, ChartSettings]:
+    """The settings in force for each KPI's chart of one scope (only KPIs with some), in one read."""
+    query = select(ChartSetting).where(
+        ChartSetting.scope_code == scope_code.upper(), ChartSetting.removed_at.is_(None)
+    )
+    if kpi_code is not None:
+        query = query.where(ChartSetting.kpi_code == kpi_code.upper())
+    with session_scope(engine) as s:
+        rows = list(s.scalars(query.order_by(ChartSetting.period, ChartSetting.id)))
+        by_kpi: dict[str, list[ChartSetting]] = {}
+        for row in rows:
+            by_kpi.setdefault(row.kpi_code, []).append(row)
+        return {code: _settings(kept) for code, kept in by_kpi.items()}
+
+
+def _settings(rows: list[ChartSetting]) -> ChartSettings:
+    baseline = next(((int(r.points or 0), r.reason) for r in rows if r.kind == "baseline"), None)
+    return ChartSettings(
+        baseline=baseline,
+        ghosts=[(pd.Timestamp(r.period), r.reason) for r in rows if r.kind == "ghost"],
+        recalculations=[(pd.Timestamp(r.period), r.reason) for r in rows if r.kind == "recalculation"],
+        targets=[(pd.Timestamp(r.period), float(r.value or 0), r.reason) for r in rows if r.kind == "target"],
+    )
+
+
+def settings_rows(engine: Engine, kpi_code: str, scope_code: str) -> pd.DataFrame:
+    """The settings in force for one chart as rows to list and remove: id, kind, month, points, value,
+    reason, who and when."""
     with session_scope(engine) as s:
         rows = _in_force(s, kpi_code.upper(), scope_code.upper())
-        baseline = next(((int(r.points or 0), r.reason) for r in rows if r.kind == "baseline"), None)
-        return ChartSettings(
-            baseline=baseline,
-            ghosts=[(pd.Timestamp(r.period), r.reason) for r in rows if r.kind == "ghost"],
-            recalculations=[(pd.Timestamp(r.period), r.reason) for r in rows if r.kind == "recalculation"],
-            targets=[
-                (pd.Timestamp(r.period), float(r.value or 0), r.reason) for r in rows if r.kind == "target"
+        return pd.DataFrame(
+            [
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "setting": _said(r),
+                    "value": r.value,
+                    "reason": r.reason,
+                    "by": r.created_by,
+                    "at": r.created_at,
+                }
+                for r in rows
             ],
+            columns=["id", "kind", "setting", "value", "reason", "by", "at"],
         )
 
 
@@ -222,6 +259,8 @@ __all__ = [
     "decided_months",
     "remove_setting",
     "setting_words",
+    "settings_by_kpi",
     "settings_for",
+    "settings_rows",
     "spc_arguments",
 ]

@@ -155,7 +155,22 @@ def _customdata(frame: pd.DataFrame, kpi: KPI) -> list[list[str]]:
     return rows
 
 
-def add_target_line(fig: go.Figure, kpi: KPI) -> None:
+def add_target_line(fig: go.Figure, kpi: KPI, points: pd.DataFrame | None = None) -> None:
+    """The KPI's target as a dashed red line; where the lead set a target from a month (`points` carry
+    the target in force at each point), a step that changes at that month."""
+    if points is not None and "target" in points and _target_changes(points, kpi):
+        fig.add_trace(
+            go.Scatter(
+                x=points["date"],
+                y=points["target"],
+                mode="lines",
+                name="Target",
+                line={"color": TARGET_RED, "dash": "dash", "width": 2, "shape": "hv"},
+                customdata=[format_target(v, kpi.unit) if v == v else "none" for v in points["target"]],
+                hovertemplate="Target in %{x|%b %Y}: %{customdata}<extra></extra>",
+            )
+        )
+        return
     if kpi.target is None:
         return
     fig.add_hline(
@@ -165,6 +180,63 @@ def add_target_line(fig: go.Figure, kpi: KPI) -> None:
         annotation_position="top left",
         annotation_font={"color": TARGET_RED, "size": 13},
     )
+
+
+def _target_changes(points: pd.DataFrame, kpi: KPI) -> bool:
+    """Whether the target in force differs from the catalogue's at some point (a target from a month)."""
+    targets = points["target"].to_numpy(dtype=float)
+    if kpi.target is None:
+        return bool((targets == targets).any())
+    return bool((targets != kpi.target).any())
+
+
+ANNOTATION_INK = NHS_BLUE
+
+
+def add_annotation_marks(fig: go.Figure, notes: Sequence[tuple[pd.Timestamp, str]]) -> None:
+    """The lead's annotations: a thin line at each month with a numbered flag on the x-axis; hovering the
+    flag shows the month and the text (the chart's sentence lists them in the same order)."""
+    for number, (month, text) in enumerate(notes, start=1):
+        when = pd.Timestamp(month)
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=when,
+            x1=when,
+            y0=0,
+            y1=1,
+            line={"color": ANNOTATION_INK, "width": 1},
+            layer="below",
+        )
+        fig.add_annotation(
+            x=when,
+            xref="x",
+            yref="paper",
+            y=0,
+            yanchor="bottom",
+            text=f"<b>{number}</b>",
+            hovertext=f"{when:%b %Y}: {_plain(text)}",
+            showarrow=False,
+            font={"size": 12, "color": "white"},
+            bgcolor=ANNOTATION_INK,
+            borderpad=2,
+        )
+
+
+def _plain(text: str) -> str:
+    """User text for a Plotly label, which reads a few HTML tags: shown as typed, never as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def annotation_sentence(notes: Sequence[tuple[pd.Timestamp, str]]) -> str:
+    """'Annotated: 1 Apr 2025, Recruitment drive launched; 2 …'; '' when there are none."""
+    if not notes:
+        return ""
+    listed = "; ".join(
+        f"{number} {pd.Timestamp(month):%b %Y}, {text}" for number, (month, text) in enumerate(notes, 1)
+    )
+    return f"Annotated: {listed}."
 
 
 EVENT_INK = NHS_DARK_GREY
@@ -217,9 +289,11 @@ def trend_figure(
     height: int = 380,
     y_max: float | None = None,
     events: Sequence[ScopeEvent] = (),
+    notes: Sequence[tuple[pd.Timestamp, str]] = (),
 ) -> go.Figure:
-    """One line per scope (system, collaboratives, trusts) over time, with the target if any and the
-    confirmed mergers and membership changes (`events`) marked. Provisional months (a `provisional`
+    """One line per scope (system, collaboratives, trusts) over time, with the target if any, the
+    confirmed mergers and membership changes (`events`) and the lead's annotations (`notes`, month and
+    text) marked. Provisional months (a `provisional`
     column) are hollow points of the line's colour, not joined to it, the newest one labelled.
     `y_max` fixes the top of the value axis (to compare charts side by side)."""
     fig = go.Figure()
@@ -252,6 +326,7 @@ def trend_figure(
     add_target_line(fig, kpi)
     if not series.empty:
         add_event_markers(fig, events, series["period"].min(), series["period"].max())
+        add_annotation_marks(fig, notes)
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True, rangemode="tozero")
     if y_max is not None:
@@ -550,7 +625,9 @@ POINT_STYLES = {
     "improvement": ("Special cause: improvement", "diamond"),
     "concern": ("Special cause: concern", "square"),
     "neither": ("Special cause: neither", "triangle-up"),
+    "ghost": ("Ghost point (not in the limits or rules)", "circle"),
 }
+GHOST_HOVER = "ghost point: drawn, left out of the limits and the rules"
 
 
 def spc_figure(
@@ -566,6 +643,7 @@ def spc_figure(
     events: Sequence[ScopeEvent] = (),
     provisional_months: pd.DataFrame | None = None,
     icons: bool = True,
+    notes: Sequence[tuple[pd.Timestamp, str]] = (),
 ) -> go.Figure:
     """A Making Data Count XmR chart: points coloured and shaped by type, mean and process limits per
     segment (drawn apart after a recalculation), the target, the variation and assurance icons with
@@ -573,7 +651,10 @@ def spc_figure(
     there are too few points; a plain trend (the points only: no mean, limits, point types or icons)
     for a 12-month rolling or year-to-date figure. `text_width` (characters) wraps the title and
     reading to the chart's width: about 120 for a full-width chart, 60 for one of two side by side.
-    `events` (confirmed mergers and membership changes) are marked as on a trend.
+    `events` (confirmed mergers and membership changes) and `notes` (the lead's annotations) are marked
+    as on a trend. The lead's settings show as the engine returns them: the points a baseline fixed the
+    limits on shaded, ghost points hollow grey, a recalculation as a break in the limits, a target from
+    a month as a step.
 
     `provisional_months` (period, value, numerator, denominator, contributors, expected) are the scope's
     provisional months: those in `dates` were calculated with (the user asked) and are drawn hollow in
@@ -586,6 +667,7 @@ def spc_figure(
     months = provisional_months if provisional_months is not None else pd.DataFrame(columns=["period"])
     included = set(pd.DatetimeIndex(months["period"])) & set(dates)
     fig = go.Figure()
+    _add_baseline_spans(fig, points)
     _add_joining_line(fig, points)
     _add_means_and_limits(fig, points, result.chart_type)
     _add_typed_points(fig, points, kpi, _provisional_hover(months, included))
@@ -598,10 +680,11 @@ def spc_figure(
             _provisional_hover(months, included),
         )
     _add_left_out_months(fig, points, months, included, kpi)
-    add_target_line(fig, kpi)
+    add_target_line(fig, kpi, points)
     shown = pd.DatetimeIndex([*dates, *pd.DatetimeIndex(months["period"])])
     if len(shown):
         add_event_markers(fig, events, shown.min(), shown.max())
+        add_annotation_marks(fig, [(m, t) for m, t in notes if shown.min() <= pd.Timestamp(m) <= shown.max()])
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
@@ -737,6 +820,7 @@ def _add_typed_points(
         rows = points[points["point_type"] == point_type]
         if rows.empty:
             continue
+        ghosts = {pd.Timestamp(d): GHOST_HOVER for d in rows["date"]} if point_type == "ghost" else {}
         fig.add_trace(
             _point_markers(
                 rows,
@@ -745,8 +829,30 @@ def _add_typed_points(
                 symbol=symbol,
                 size=10,
                 colour=spc.POINT_TYPE_COLOURS[point_type],
-                hollow=hollow,
+                hollow={**(hollow or {}), **ghosts},
             )
+        )
+
+
+BASELINE_FILL = "rgba(118, 134, 146, 0.12)"  # NHS mid grey, faint
+
+
+def _add_baseline_spans(fig: go.Figure, points: pd.DataFrame) -> None:
+    """A faint band over the points each segment's limits were fixed on (the lead's baseline), labelled
+    at its top left."""
+    if "baseline" not in points or not points["baseline"].any():
+        return
+    for _, rows in points[points["baseline"]].groupby("segment"):
+        first, last = pd.Timestamp(rows["date"].min()), pd.Timestamp(rows["date"].max())
+        fig.add_vrect(
+            x0=first - pd.Timedelta(days=14),
+            x1=last + pd.Timedelta(days=14),
+            fillcolor=BASELINE_FILL,
+            line_width=0,
+            layer="below",
+            annotation_text="Baseline",
+            annotation_position="bottom left",
+            annotation_font={"size": 12, "color": AXIS_TEXT},
         )
 
 

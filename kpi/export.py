@@ -166,9 +166,15 @@ def _with_completeness(frame: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def chart_table(series: pd.DataFrame, kpi: KPI, scope_names: Mapping[str, str]) -> pd.DataFrame:
+def chart_table(
+    series: pd.DataFrame,
+    kpi: KPI,
+    scope_names: Mapping[str, str],
+    annotations: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The rows behind a KPI chart, as people read them: one row per scope and month; the value to the
-    KPI's precision, numerator and denominator to at least two places."""
+    KPI's precision, numerator and denominator to at least two places; with `annotations` (the KPI's,
+    columns scope_code, period, text), an Annotation column with the month's events for that scope."""
     frame = pd.DataFrame(
         {
             "KPI code": series["kpi_code"],
@@ -178,7 +184,22 @@ def chart_table(series: pd.DataFrame, kpi: KPI, scope_names: Mapping[str, str]) 
             **_figure_columns(series, kpi),
         }
     )
+    if annotations is not None and not annotations.empty:
+        frame["Annotation"] = [
+            _annotation_text(annotations, scope, period)
+            for scope, period in zip(series["scope_code"], series["period"], strict=True)
+        ]
     return _with_synthetic(_with_completeness(frame, series), series)
+
+
+def _annotation_text(annotations: pd.DataFrame, scope: str, period: object) -> str:
+    """The annotations of one scope's month (its own and every-scope ones), joined with '; '."""
+    month = pd.Timestamp(period)
+    mine = annotations[
+        (pd.DatetimeIndex(annotations["period"]) == month)
+        & (annotations["scope_code"].isna() | (annotations["scope_code"] == scope))
+    ]
+    return "; ".join(mine["text"])
 
 
 def profession_table(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kpi import icons, provisional, spc
+from kpi.chart_settings import ChartSettings, setting_words, spc_arguments
 from kpi.formats import KPI, format_target, format_value
 
 # Concerns first, then KPIs that will not meet their target, then the rest; improvements last.
@@ -44,24 +45,31 @@ def kpi_spc(
     kpi: KPI,
     rebase_months: list[pd.Timestamp] | None = None,
     include_provisional: bool = False,
+    settings: ChartSettings | None = None,
 ) -> tuple[spc.SPCResult, pd.DatetimeIndex]:
     """XmR on one scope's monthly series (columns period, value), with the KPI's settings. Rebase
     months outside the series are ignored by the engine with a note. A 12-month rolling or
     year-to-date KPI comes back as a plain trend (no limits, signals or icons): the rules assume each
     month stands alone. Provisional months (a `provisional` column) are left out of the mean, limits
     and rules, so they never raise a signal, unless `include_provisional`; the dates returned are
-    those calculated with."""
+    those calculated with. The lead's `settings` for the chart (baseline, ghosts, recalculations,
+    targets from a month) are applied; a recalculation or ghost month outside the series is ignored."""
     rows = provisional.used(series, include_provisional).sort_values("period")
     dates = pd.DatetimeIndex(rows["period"])
-    inside = [month for month in (rebase_months or []) if month in set(dates)]
+    chosen = spc_arguments(settings or ChartSettings())
+    known = set(dates)
+    recalculations = sorted({*(rebase_months or []), *chosen["recalculate_at"]} & known)
     result = spc.xmr(
         rows["value"].tolist(),
         dates,
         improvement=kpi.improvement,
         target=kpi.target,
         conflict=kpi.conflict_rule,
-        recalculate_at=tuple(inside),
+        recalculate_at=tuple(recalculations),
         accumulation=kpi.accumulation,
+        baseline=chosen["baseline"] if kpi.is_monthly else None,
+        ghosts=[month for month in chosen["ghosts"] if month in known],
+        targets=chosen["targets"],
     )
     return result, dates
 
@@ -72,14 +80,17 @@ def reading(
     dates: pd.DatetimeIndex,
     series: pd.DataFrame | None = None,
     include_provisional: bool = False,
+    settings: ChartSettings | None = None,
 ) -> str:
     """The one-sentence plain-English reading of the chart; given the scope's `series`, a second
-    sentence on its provisional months (left out, or included as asked)."""
-    words = spc.describe(result, unit=kpi.unit, dates=dates, name=_subject(kpi))
-    if series is None:
-        return words
-    note = provisional_sentence(series, include_provisional)
-    return f"{words} {note}" if note else words
+    sentence on its provisional months (left out, or included as asked); then a sentence for each of
+    the lead's `settings` ('Limits recalculated from Apr 2025: new triage model.')."""
+    words = [spc.describe(result, unit=kpi.unit, dates=dates, name=_subject(kpi))]
+    if series is not None:
+        words.append(provisional_sentence(series, include_provisional))
+    if settings is not None:
+        words += setting_words(settings, lambda value: format_target(value, kpi.unit))
+    return " ".join(word for word in words if word)
 
 
 def provisional_sentence(series: pd.DataFrame, include_provisional: bool) -> str:
@@ -119,11 +130,13 @@ def icon_summary(
     scope: str,
     rebase: dict[str, list[pd.Timestamp]] | None = None,
     include_provisional: bool = False,
+    settings: dict[str, ChartSettings] | None = None,
 ) -> pd.DataFrame:
     """One row per KPI for `scope`: latest value, target, variation and assurance (code, words and an
     icon as a data URI), the reading, sorted so that concerns come first. The latest month is the
     latest complete one, and provisional months are left out of the SPC, unless `include_provisional`
-    (then the month says '(provisional)'); `provisional_note` says what is provisional."""
+    (then the month says '(provisional)'); `provisional_note` says what is provisional. `settings`
+    are the lead's chart settings for `scope`, by KPI code."""
     rows = []
     scoped = series[series["scope_code"] == scope]
     for order, (code, kpi) in enumerate(kpis.items()):
@@ -133,7 +146,8 @@ def icon_summary(
         if calculated.empty:
             rows.append(_no_data_row(order, code, kpi, note))
             continue
-        result, dates = kpi_spc(data, kpi, (rebase or {}).get(code), include_provisional)
+        chosen = (settings or {}).get(code)
+        result, dates = kpi_spc(data, kpi, (rebase or {}).get(code), include_provisional, chosen)
         last = calculated.sort_values("period").iloc[-1]
         is_provisional = bool(provisional.flags(calculated.sort_values("period").tail(1)).iloc[0])
         rows.append(
@@ -153,7 +167,7 @@ def icon_summary(
                 if kpi.target is not None or result.assurance
                 else "No target",
                 "assurance_icon": icons.assurance_icon_data_uri(result.assurance),
-                "reading": reading(result, kpi, dates, data, include_provisional),
+                "reading": reading(result, kpi, dates, data, include_provisional, chosen),
                 "points": result.n_points,
                 "provisional": is_provisional,
                 "provisional_note": note,

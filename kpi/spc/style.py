@@ -22,6 +22,7 @@ POINT_TYPE_COLOURS: dict[str, str] = {
     "improvement": COLOUR_IMPROVEMENT,
     "concern": COLOUR_CONCERN,
     "neither": COLOUR_NEITHER,
+    "ghost": COLOUR_COMMON_CAUSE,  # drawn hollow: left out of the limits and the rules
 }
 
 VARIATION_COLOURS: dict[str, str] = {

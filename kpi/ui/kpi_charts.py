@@ -11,10 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import chart_text, charts, export, filters, icons, mdc, provisional, scopes, spc
+from kpi import annotations, chart_text, charts, export, filters, icons, mdc, provisional, scopes, spc
+from kpi.chart_settings import ChartSettings
 from kpi.chart_text import ChartIcon, ChartWords
 from kpi.formats import KPI, format_value, month_label
-from kpi.ui import loaders, url_state
+from kpi.ui import chart_notes, loaders, url_state
 from kpi.ui.database import db
 from kpi.ui.widgets import (
     explain_empty,
@@ -36,6 +37,7 @@ def _trend_figure(
     height: int,
     y_max: float | None,
     events: tuple[scopes.ScopeEvent, ...] = (),
+    notes: tuple[tuple[pd.Timestamp, str], ...] = (),
 ) -> go.Figure:
     """Cached figure: a filter change that returns to a view seen before costs no figure building."""
     return charts.trend_figure(
@@ -47,6 +49,7 @@ def _trend_figure(
         height=height,
         y_max=y_max,
         events=events,
+        notes=notes,
     )
 
 
@@ -102,15 +105,20 @@ def kpi_chart(
         return
     order = tuple(code for code in scope_order if code in set(data["scope_code"]))
     events = chart_events(order, data)
-    figure = _trend_figure(kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events)
+    notes = chart_annotations(kpi, order, data)
+    marks = annotations.marks(notes)
+    figure = _trend_figure(
+        kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events, marks
+    )
     shown = ", ".join(names.get(code, code) for code in order)
     hollow = provisional.CHART_NOTE if provisional.flags(data).any() else ""
     events_words = scopes.events_sentence(events)
-    marked = " ".join(filter(None, (events_words, hollow)))
+    notes_words = charts.annotation_sentence(marks)
+    marked = " ".join(filter(None, (events_words, notes_words, hollow)))
     words = ChartWords(
         heading=title,
         sentences=tuple(chart_text.trend_sentences(data, kpi, names, order)),
-        notes=tuple(filter(None, (chart_text.target_sentence(kpi), events_words))),
+        notes=tuple(filter(None, (chart_text.target_sentence(kpi), events_words, notes_words))),
         table=chart_text.trend_table(data, kpi, names, order),
         kind="Line chart",
         listed=True,
@@ -124,7 +132,7 @@ def kpi_chart(
         )
     show_chart(
         figure,
-        export.chart_table(data, kpi, names),
+        export.chart_table(data, kpi, names, notes),
         words=words,
         stem=stem,
         synthetic=synthetic,
@@ -133,6 +141,16 @@ def kpi_chart(
         caption=image_caption(title, shown, sel=sel, source=kpi.source, synthetic=synthetic, notes=marked),
         provenance=provenance(sel, scope=shown, source=kpi.source, synthetic=synthetic),
     )
+
+
+def chart_annotations(kpi: KPI, scope_codes: Sequence[str], data: pd.DataFrame) -> pd.DataFrame:
+    """The lead's annotations a chart of `kpi` over `scope_codes` shows: every-scope ones and those of a
+    scope drawn, within the chart's months."""
+    notes = annotations.on_chart(loaders.annotations(db()), kpi.code, tuple(scope_codes))
+    if data.empty:
+        return notes.iloc[0:0]
+    months = pd.DatetimeIndex(notes["period"])
+    return notes[(months >= data["period"].min()) & (months <= data["period"].max())].reset_index(drop=True)
 
 
 def _and_list(items: Sequence[str]) -> str:
@@ -188,6 +206,7 @@ class _SPCView:
     chart_type: str
     icons: tuple[ChartIcon, ...]
     table: pd.DataFrame
+    result: spc.SPCResult
 
 
 @st.cache_data(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
@@ -201,9 +220,11 @@ def _spc_view(
     text_width: int,
     events: tuple[scopes.ScopeEvent, ...] = (),
     include_provisional: bool = False,
+    settings: ChartSettings | None = None,
+    notes: tuple[tuple[pd.Timestamp, str], ...] = (),
 ) -> _SPCView:
-    result, dates = mdc.kpi_spc(data, kpi, list(rebase), include_provisional)
-    reading = mdc.reading(result, kpi, dates, data, include_provisional)
+    result, dates = mdc.kpi_spc(data, kpi, list(rebase), include_provisional, settings)
+    reading = mdc.reading(result, kpi, dates, data, include_provisional, settings)
     months = data[provisional.flags(data)]
 
     def figure(**inside: object) -> go.Figure:
@@ -217,6 +238,7 @@ def _spc_view(
             text_width=text_width,
             events=events,
             provisional_months=months,
+            notes=notes,
             **inside,  # type: ignore[arg-type]
         )
 
@@ -228,6 +250,7 @@ def _spc_view(
         chart_type=result.chart_type,
         icons=spc_icons(result, kpi),
         table=chart_text.spc_table(result, dates, data, kpi),
+        result=result,
     )
 
 
@@ -274,7 +297,12 @@ def spc_chart(
     rebase = tuple(loaders.rebase_months(db()).get(kpi.code, []))
     events = chart_events([scope], data)
     include = bool(sel and sel.include_provisional)
-    view = _spc_view(kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events, include)
+    settings = loaders.settings_by_kpi(db(), scope).get(kpi.code)
+    notes = chart_annotations(kpi, [scope], data)
+    marks = annotations.marks(notes)
+    view = _spc_view(
+        kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events, include, settings, marks
+    )
     synthetic = bool(data["synthetic"].any())
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
     kind = "SPC" if kpi.is_monthly else "trend"  # rolling and year-to-date figures get no SPC rules
@@ -282,19 +310,20 @@ def spc_chart(
     if provisional.flags(data).any():
         hollow = provisional.SPC_INCLUDED_NOTE if include else provisional.SPC_EXCLUDED_NOTE
     events_words = scopes.events_sentence(events)
-    marked = " ".join(filter(None, (events_words, hollow)))
+    notes_words = charts.annotation_sentence(marks)
+    marked = " ".join(filter(None, (events_words, notes_words, hollow)))
     value = chart_text.value_sentence(data, kpi, scope_name, say_provisional=False)
     words = ChartWords(
         heading=f"{heading} ({charts.spc_kind(view.chart_type)})",
         sentences=(value, view.reading),
-        notes=tuple(filter(None, (hollow, events_words, chart_text.target_sentence(kpi)))),
+        notes=tuple(filter(None, (hollow, events_words, notes_words, chart_text.target_sentence(kpi)))),
         table=view.table,
         icons=view.icons,
         kind="SPC chart" if kind == "SPC" else "Line chart",
     )
     show_chart(
         view.screen,
-        export.chart_table(data, kpi, names),
+        export.chart_table(data, kpi, names, notes),
         words=words,
         stem=stem,
         synthetic=synthetic,
@@ -313,6 +342,9 @@ def spc_chart(
     )
     for note in view.notes:
         st.caption(note)
+    chart_notes.below_spc_chart(
+        kpi, data, scope=scope, scope_name=scope_name, result=view.result, events=events, key=key
+    )
 
 
 def kpi_panel(

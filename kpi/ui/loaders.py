@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from kpi import board_pack, filters, mdc, queries, scopes
+from kpi import annotations as kpi_annotations
+from kpi import board_pack, chart_settings, commentary, filters, mdc, queries, scopes
 from kpi.db import get_engine
 from kpi.formats import KPI, month_key
 from kpi.freshness import freshness as kpi_freshness
@@ -85,6 +86,25 @@ def rebase_months(db_url: str) -> dict[str, list[pd.Timestamp]]:
     """Months from which each KPI's SPC limits are recalculated (from the catalogue)."""
     frame = queries.rebase_points(engine=get_engine(db_url))
     return {code: list(group["period"]) for code, group in frame.groupby("kpi_code")}
+
+
+@_cached
+def settings_by_kpi(db_url: str, scope: str) -> dict[str, chart_settings.ChartSettings]:
+    """The lead's SPC chart settings for one scope, by KPI code (only KPIs with some)."""
+    return chart_settings.settings_by_kpi(get_engine(db_url), scope)
+
+
+@_cached
+def annotations(db_url: str) -> pd.DataFrame:
+    """Every annotation in force, all KPIs and scopes, oldest month first."""
+    engine = get_engine(db_url)
+    return kpi_annotations.annotations_for(engine, list(kpis(db_url)), None)
+
+
+@_cached
+def commentary_for(db_url: str, kpi_code: str, scope: str, month: dt.date) -> commentary.CommentaryView:
+    """The month's commentary on one KPI and scope (an earlier month's as a draft, if none)."""
+    return commentary.commentary_for(get_engine(db_url), kpi_code, scope, month)
 
 
 def collaborative_codes(db_url: str) -> list[str]:
@@ -178,7 +198,12 @@ def _icon_summary(
     db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool
 ) -> pd.DataFrame:
     return mdc.icon_summary(
-        series(db_url, flt, level), kpis(db_url), scope, rebase_months(db_url), include_provisional
+        series(db_url, flt, level),
+        kpis(db_url),
+        scope,
+        rebase_months(db_url),
+        include_provisional,
+        settings_by_kpi(db_url, scope),
     )
 
 

@@ -1,0 +1,313 @@
+"""Under an SPC chart: the month's commentary for everyone, and for the workforce lead the tools that
+annotate, comment on and adjust the chart (kpi.annotations, kpi.commentary, kpi.chart_settings), with a
+suggested recalculation to accept or dismiss.
+
+The lead's tools sit in one expander per chart that runs only when opened, so a page of charts costs
+nothing for them until they are wanted. Everything typed is shown as text, never as Markdown; every
+write is checked again where it happens (`require_lead`) and clears the caches, so every chart of the
+KPI shows it at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from kpi import annotations, chart_settings, charts, commentary, mdc, scopes, spc
+from kpi.auth import PermissionDenied
+from kpi.formats import KPI, format_target, month_label
+from kpi.notes import NoteError
+from kpi.spc.suggestions import suggested_recalculation
+from kpi.text import escape_markdown
+from kpi.ui import loaders, session
+from kpi.ui.database import clear_caches, db, engine
+from kpi.ui.style import focus_nonce, focus_on
+
+KINDS = {
+    "recalculation": "Recalculate the limits from a month",
+    "ghost": "Ghost a month (drawn, left out of the limits and rules)",
+    "baseline": "Fix the limits on the first N months (baseline)",
+    "target": "A new target from a month",
+}
+
+
+def below_spc_chart(
+    kpi: KPI,
+    data: pd.DataFrame,
+    *,
+    scope: str,
+    scope_name: str,
+    result: spc.SPCResult,
+    events: tuple[scopes.ScopeEvent, ...],
+    key: str,
+) -> None:
+    """The commentary of the chart's latest month, then (for the lead) the suggestion and the tools."""
+    month = pd.Timestamp(data["period"].max()).date()
+    words = loaders.commentary_for(db(), kpi.code, scope, month)
+    show_commentary(words, month)
+    user = session.user()
+    if not user.is_lead:
+        return
+    status = st.container(key=f"{key}_notes_result")
+    nonce = _said(status, key)
+    _suggestion(kpi, data, scope, scope_name, result, events, key, status)
+    tools = st.expander(
+        f"Annotate, comment on or adjust this chart ({scope_name})",
+        icon=":material/edit_note:",
+        key=f"{key}_notes",
+        on_change="rerun",
+    )
+    if tools.open:
+        with tools:
+            comment_tab, notes_tab, settings_tab = st.tabs(["Commentary", "Annotations", "Chart settings"])
+            with comment_tab:
+                _commentary_form(kpi, scope, month, words, key, status)
+            with notes_tab:
+                _annotation_tools(kpi, scope, scope_name, data, key, status)
+            with settings_tab:
+                _settings_tools(kpi, scope, data, key, status)
+    focus_on(f"{key}_notes_result", nonce)
+
+
+def show_commentary(words: commentary.CommentaryView, month: dt.date) -> None:
+    """The month's commentary under its four headings, as text; a draft carried over says so."""
+    if words.is_empty:
+        return
+    if words.carried_over_from:
+        state = f"draft carried over from {month_label(words.carried_over_from)}, not yet reviewed"
+    else:
+        state = words.status
+    owner = f" · owner {words.owner}" if words.owner else ""
+    with st.container(border=True):
+        st.markdown(f"**Commentary, {month_label(month)}** ({state}){escape_markdown(owner)}")
+        for name, heading in commentary.SECTIONS.items():
+            text = getattr(words, name)
+            if text:
+                st.markdown(f"**{heading}:** {escape_markdown(text)}")
+
+
+def _said(status, key: str) -> str | None:
+    """The message of the last save on this chart, shown once; the focus nonce to move the focus to it."""
+    message = st.session_state.pop(f"{key}_notes_said", None)
+    if message is None:
+        return None
+    status.success(message, icon=":material/check_circle:")
+    return focus_nonce(f"{key}_notes_result")
+
+
+def _saved(key: str, message: str) -> None:
+    clear_caches()
+    st.session_state[f"{key}_notes_said"] = message
+    st.rerun()
+
+
+def _refused(status, exc: Exception) -> None:
+    status.error(str(exc), title="Not saved", icon=":material/error:")
+
+
+def _suggestion(
+    kpi: KPI,
+    data: pd.DataFrame,
+    scope: str,
+    scope_name: str,
+    result: spc.SPCResult,
+    events: tuple[scopes.ScopeEvent, ...],
+    key: str,
+    status,
+) -> None:
+    """A suggested recalculation (never automatic): why, the chart as it would look, accept or dismiss."""
+    decided = chart_settings.decided_months(engine(), kpi.code, scope)
+    suggestion = suggested_recalculation(
+        result, events=[(event.month, event.label) for event in events], decided=decided
+    )
+    if suggestion is None:
+        return
+    month = month_label(suggestion.period)
+    with st.container(border=True, key=f"{key}_suggestion"):
+        st.markdown(
+            f"**Suggested: recalculate the limits from {month}** ({escape_markdown(suggestion.why)}). "
+            "The current limits may mislead; nothing changes unless you accept."
+        )
+        preview = st.expander(
+            f"See the chart with limits recalculated from {month}, then accept or dismiss",
+            key=f"{key}_suggestion_open",
+            on_change="rerun",
+        )
+        if not preview.open:
+            return
+        with preview:
+            _preview(kpi, data, scope, scope_name, suggestion.period, key)
+            with st.form(f"{key}_suggestion_form", border=False):
+                reason = st.text_input(
+                    "Reason (kept with the decision)", max_chars=chart_settings.REASON_LIMIT
+                )
+                accept, dismiss = st.columns(2)
+                accepted = accept.form_submit_button("Accept: recalculate", type="primary")
+                dismissed = dismiss.form_submit_button("Dismiss")
+        if accepted or dismissed:
+            decision = "accepted" if accepted else "dismissed"
+            try:
+                chart_settings.decide_suggestion(
+                    engine(), session.user(), kpi.code, scope, suggestion.period.date(), decision, reason
+                )
+            except (NoteError, PermissionDenied) as exc:
+                _refused(status, exc)
+            else:
+                _saved(key, f"Suggestion {decision}: limits from {month}.")
+
+
+def _preview(
+    kpi: KPI, data: pd.DataFrame, scope: str, scope_name: str, month: pd.Timestamp, key: str
+) -> None:
+    """The chart as it would look with limits recalculated from `month`, and its reading."""
+    current = loaders.settings_by_kpi(db(), scope).get(kpi.code) or chart_settings.ChartSettings()
+    tried = chart_settings.ChartSettings(
+        baseline=current.baseline,
+        ghosts=current.ghosts,
+        recalculations=[*current.recalculations, (month, "suggested")],
+        targets=current.targets,
+    )
+    result, dates = mdc.kpi_spc(data, kpi, loaders.rebase_months(db()).get(kpi.code), False, tried)
+    st.plotly_chart(
+        charts.spc_figure(result, dates, kpi, scope_name, reading="", icons=False, height=360),
+        key=f"{key}_suggestion_chart",
+        config={"displayModeBar": False},
+    )
+    st.markdown(escape_markdown(mdc.reading(result, kpi, dates)))
+
+
+def _commentary_form(
+    kpi: KPI, scope: str, month: dt.date, words: commentary.CommentaryView, key: str, status
+) -> None:
+    if words.carried_over_from:
+        st.caption(
+            f"Started from {month_label(words.carried_over_from)}'s commentary as a draft: "
+            "edit it and save to make it this month's."
+        )
+    with st.form(f"{key}_commentary_form", border=False):
+        texts = {
+            name: st.text_area(
+                f"{heading} ({month_label(month)})",
+                value=getattr(words, name),
+                max_chars=commentary.TEXT_LIMIT,
+            )
+            for name, heading in commentary.SECTIONS.items()
+        }
+        owner = st.text_input("Owner", value=words.owner, max_chars=commentary.OWNER_LIMIT)
+        final = st.checkbox("Final (ready for the board pack)", value=words.status == "final")
+        saved = st.form_submit_button("Save commentary", type="primary", icon=":material/save:")
+    if saved:
+        try:
+            changed = commentary.save_commentary(
+                engine(),
+                session.user(),
+                kpi.code,
+                scope,
+                month,
+                status="final" if final else "draft",
+                owner=owner,
+                **texts,
+            )
+        except (NoteError, PermissionDenied) as exc:
+            _refused(status, exc)
+        else:
+            _saved(key, f"Commentary for {month_label(month)} saved." if changed else "Nothing changed.")
+
+
+def _month_choice(label: str, data: pd.DataFrame, key: str) -> dt.date:
+    months = sorted(pd.DatetimeIndex(data["period"]).unique(), reverse=True)
+    return st.selectbox(label, months, format_func=month_label, key=key).date()
+
+
+def _annotation_tools(kpi: KPI, scope: str, scope_name: str, data: pd.DataFrame, key: str, status) -> None:
+    notes = annotations.on_chart(loaders.annotations(db()), kpi.code, [scope])
+    with st.form(f"{key}_annotation_form", border=False):
+        month = _month_choice("Month", data, f"{key}_annotation_month")
+        text = st.text_input(
+            "What happened", max_chars=annotations.TEXT_LIMIT, placeholder="Recruitment drive launched"
+        )
+        everywhere = st.checkbox(f"On every chart of this KPI, not only {scope_name}", value=False)
+        added = st.form_submit_button("Add annotation", icon=":material/add:")
+    if added:
+        try:
+            annotations.add_annotation(
+                engine(), session.user(), kpi.code, None if everywhere else scope, month, text
+            )
+        except (NoteError, PermissionDenied) as exc:
+            _refused(status, exc)
+        else:
+            _saved(key, f"Annotation added at {month_label(month)}.")
+    for row in notes.itertuples():
+        where = "every scope" if pd.isna(row.scope_code) else row.scope_code
+        line, button = st.columns([5, 1], vertical_alignment="center")
+        line.text(f"{pd.Timestamp(row.period):%b %Y} ({where}): {row.text}")
+        if button.button("Remove", key=f"{key}_annotation_remove_{row.id}"):
+            try:
+                annotations.remove_annotation(engine(), session.user(), int(row.id))
+            except (NoteError, PermissionDenied) as exc:
+                _refused(status, exc)
+            else:
+                _saved(key, f"Annotation at {pd.Timestamp(row.period):%b %Y} removed.")
+
+
+def _settings_tools(kpi: KPI, scope: str, data: pd.DataFrame, key: str, status) -> None:
+    kind = st.selectbox("Change", list(KINDS), format_func=KINDS.__getitem__, key=f"{key}_setting_kind")
+    with st.form(f"{key}_setting_form", border=False):
+        month, points, value = None, None, None
+        if kind == "baseline":
+            points = int(
+                st.number_input(
+                    "Months to fix the limits on",
+                    min_value=chart_settings.MIN_BASELINE,
+                    max_value=chart_settings.MAX_BASELINE,
+                    value=chart_settings.MIN_BASELINE,
+                    step=1,
+                )
+            )
+        else:
+            month = _month_choice("From month" if kind != "ghost" else "Month", data, f"{key}_setting_month")
+        if kind == "target":
+            value = st.number_input(f"Target ({kpi.unit})", value=float(kpi.target or 0), format="%.2f")
+        reason = st.text_input("Reason (shown in the chart's reading)", max_chars=chart_settings.REASON_LIMIT)
+        added = st.form_submit_button("Apply", type="primary")
+    if added:
+        try:
+            chart_settings.add_setting(
+                engine(),
+                session.user(),
+                kpi.code,
+                scope,
+                kind,
+                reason,
+                period=month,
+                points=points,
+                value=value,
+            )
+        except (NoteError, PermissionDenied) as exc:
+            _refused(status, exc)
+        else:
+            _saved(key, "Chart setting applied.")
+    _settings_in_force(kpi, scope, key, status)
+
+
+def _settings_in_force(kpi: KPI, scope: str, key: str, status) -> None:
+    rows = chart_settings.settings_rows(engine(), kpi.code, scope)
+    if rows.empty:
+        st.caption("No settings: the limits are calculated on every point, with the catalogue's target.")
+        return
+    st.markdown("**In force**")
+    why = st.text_input(
+        "Reason for removing a setting", max_chars=chart_settings.REASON_LIMIT, key=f"{key}_setting_why"
+    )
+    for row in rows.itertuples():
+        value = f" {format_target(row.value, kpi.unit)}" if row.kind == "target" else ""
+        line, button = st.columns([5, 1], vertical_alignment="center")
+        line.text(f"{row.kind.capitalize()} {row.setting}{value}: {row.reason} ({row.by}, {row.at:%d/%m/%Y})")
+        if button.button("Remove", key=f"{key}_setting_remove_{row.id}"):
+            try:
+                chart_settings.remove_setting(engine(), session.user(), int(row.id), why)
+            except (NoteError, PermissionDenied) as exc:
+                _refused(status, exc)
+            else:
+                _saved(key, f"{row.kind.capitalize()} {row.setting} removed.")
