@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from kpi import charts, export, scopes, scorecard, ui
+from kpi.ui import drill
 
 db = ui.db()
 sel = ui.selection()
@@ -92,8 +93,10 @@ ui.how_to_read_charts()
 summary_name = f"Making Data Count summary for {scope_name}: variation and assurance, concerns first"
 with ui.narrow_only("mdc_summary"):  # a phone: a list of cards, nothing behind a sideways scroll
     ui.mdc_summary_cards(summary, label=summary_name)
+trust_scope = level == "trust"
 with ui.wide_only("mdc_summary"):
-    st.dataframe(
+    st.caption("Select a row to open that KPI's SPC chart.")
+    chosen = st.dataframe(
         summary,
         hide_index=True,
         # The icons next to the figures, so that a narrow window still shows them before scrolling.
@@ -123,7 +126,12 @@ with ui.wide_only("mdc_summary"):
         height=ui.table_height(len(summary), 44),
         alt=summary_name,
         key="overview_mdc",
+        on_select="rerun",
+        selection_mode="single-row",
     )
+if code := drill.selected_row(chosen, summary, "overview_mdc"):
+    drill.open_chart(kpis[code], scope, trust_scope)
+drill.chart_link(kpis, summary, scope, trust_scope, "overview")
 synthetic = bool(history["synthetic"].any())
 ui.csv_download(
     "Download this summary (CSV)",

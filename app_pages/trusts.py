@@ -8,6 +8,7 @@ import streamlit as st
 
 from kpi import chart_text, charts, export, provisional, queries, scopes, scorecard, ui
 from kpi.formats import format_value, month_key, month_label
+from kpi.ui import drill
 
 db = ui.db()
 sel = ui.selection()
@@ -60,7 +61,8 @@ if section == "kpis":
     data = pd.concat(frames, ignore_index=True)
     order = [*sel.trusts, *their_collabs, queries.SYSTEM_CODE]
     view, spc_scope = ui.chart_controls("trust", order, names)
-    for kpi in (k for k in kpis.values() if k.workstream_code == code):
+    stream_kpis = [k for k in kpis.values() if k.workstream_code == code]
+    for kpi in drill.only_kpi(stream_kpis, "trust_drilled", stream_names[code]):
         with st.container(border=True, key=f"trust_card_{kpi.code}"):
             ui.kpi_intro(kpi)
             rows = data[data["kpi_code"] == kpi.code]

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import ui
+from kpi.ui import drill
 
 db = ui.db()
 sel = ui.selection()
@@ -30,6 +31,7 @@ collabs = ui.series(db, flt, "collaborative")
 order = ui.scope_options(db, dataclasses.replace(sel, trusts=()))  # the system and collaboratives
 stream_kpis = [kpi for kpi in kpis.values() if kpi.workstream_code == code]
 view, spc_scope = ui.chart_controls("ws", order, names)
+stream_kpis = drill.only_kpi(stream_kpis, "ws_drilled", stream_names[code])
 # System and collaborative lines: the trust choice does not change them, so it is not claimed.
 ui.shown_line(
     dataclasses.replace(sel, trusts=(), collaborative=None), scope=", ".join(names[c] for c in order)

@@ -135,3 +135,36 @@ def page_choice(
     if value != default and value is not None:
         remember({url_name: [value]})
     return value
+
+
+DRILL_PARAM = "kpi"
+
+
+def drill_params(kpi_code: str, workstream: str, scope: str, trust: bool) -> dict[str, list[str]]:
+    """The URL of one KPI's SPC chart for `scope` (the Trusts page for a trust, else Workstreams) with
+    the shared filters in force, for a link from a summary row."""
+    shared = {name: values for name, values in _current_params().items() if name in filters.SHARED_PARAMS}
+    page = {"section": ["kpis"]} if trust else {}
+    return {
+        **shared,
+        **page,
+        "workstream": [workstream],
+        "view": ["spc"],
+        "spc_scope": [scope],
+        DRILL_PARAM: [kpi_code],
+    }
+
+
+def drilled_kpi(options: Sequence[str], key: str) -> str | None:
+    """The KPI a link from a summary row asked the page to show alone (?kpi=CODE), while it is one of
+    `options` (the workstream's KPIs); None to show them all."""
+    if seeding():
+        value, warning = filters.parse_choice(arrived_params(), DRILL_PARAM, options, label="KPI")
+        if warning:
+            warn([warning])
+        st.session_state[key] = value
+    value = st.session_state.get(key)
+    if value not in options:
+        return None
+    remember({DRILL_PARAM: [value]})
+    return value
