@@ -9,7 +9,6 @@ from kpi.auth import PermissionDenied
 from kpi.ingest import sources
 from kpi.ingest.dispatch import prepare_file
 from kpi.text import escape_markdown
-from kpi.ui.style import focus_on
 
 # File names, sheet names, cells and user names are in the messages below, and st.info, st.success,
 # st.subheader... read Markdown: every message that can quote them is shown through escape_markdown.
@@ -126,9 +125,8 @@ def move_focus(key: str) -> None:
     nonce = None
     if st.session_state.get(FOCUS) == key:
         st.session_state.pop(FOCUS)
-        nonce = str(st.session_state.get("import_focus_count", 0) + 1)
-        st.session_state["import_focus_count"] = int(nonce)
-    focus_on(key, nonce)
+        nonce = ui.focus_nonce(key)
+    ui.focus_on(key, nonce)
 
 
 if preview is not None:

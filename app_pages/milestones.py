@@ -163,6 +163,10 @@ if user.is_lead:
         )
         notes = st.text_area("Notes", value=current["notes"], help="Shown as plain text to everyone.")
         submitted = st.form_submit_button("Save changes", type="primary", icon=":material/save:")
+    # The result of a save, and where the keyboard's focus goes after it (Streamlit leaves it on Save):
+    # "Saved M2: notes updated.", or why nothing was saved.
+    result = st.container(key="milestone_result")
+    focus_nonce = None
     if submitted:
         try:
             changes = update_milestone(
@@ -178,7 +182,8 @@ if user.is_lead:
                 clear_completed=completed is None,
             )
         except (MilestoneError, PermissionDenied) as exc:
-            st.error(str(exc), title="Not saved", icon=":material/error:")
+            result.error(str(exc), title="Not saved", icon=":material/error:")
+            focus_nonce = ui.focus_nonce("milestone_result")
         else:
             ui.clear_caches()
             labels = ", ".join(FIELD_LABELS.get(c.field, c.field) for c in changes)
@@ -187,7 +192,9 @@ if user.is_lead:
             )
             st.rerun()
     if saved := st.session_state.pop("ms_saved", None):
-        st.success(saved, icon=":material/check_circle:")
+        result.success(saved, icon=":material/check_circle:")
+        focus_nonce = ui.focus_nonce("milestone_result")
+    ui.focus_on("milestone_result", focus_nonce)  # every run, so that what follows keeps its place
 
 history = ui.milestone_history(db)
 with st.expander(f"Update history ({len(history)} changes)", icon=":material/history:"):

@@ -8,6 +8,7 @@
 - kpi_charts: a KPI's trend or SPC chart, and the trend/SPC switch
 - session: the deployment check, sign-in, the user and their role
 - pages: running the chosen page
+- style: the app's CSS, and moving the keyboard's focus to what a user's action produced
 
 This package is the only part of kpi/ that imports streamlit. Pages call `ui.X`; the names are
 re-exported here. A test that replaces a function must replace it in the submodule that calls it
@@ -71,6 +72,7 @@ from kpi.ui.session import (
     user,
 )
 from kpi.ui.sidebar import BOTH, scope_options, selection, sidebar_filters, workstream_filter
+from kpi.ui.style import focus_nonce, focus_on
 from kpi.ui.url_state import (
     LAST_RUN_SECONDS,
     finish_run,
@@ -129,6 +131,8 @@ __all__ = [
     "filter_choices",
     "filter_words",
     "finish_run",
+    "focus_nonce",
+    "focus_on",
     "freshness",
     "how_to_read_charts",
     "icon_summary",

@@ -20,7 +20,7 @@ Focus that Streamlit drops on the page body is put somewhere sensible by a small
 JavaScript (no user text in it): opening the sidebar from its button (which then disappears) focuses
 the sidebar's first control and closing it focuses the open button; and `focus_on` lets a page move
 the focus to what a user's action produced (Import data: the checked file's heading after an upload,
-the result after an import).
+the result after an import; Milestones: the message after a save), with a new `focus_nonce` each time.
 
 The selectors use Streamlit's data-testid attributes and ARIA attributes, never its generated class
 names (which change between releases), under .stApp.stApp so that they outrank Streamlit's own rules
@@ -218,3 +218,11 @@ def focus_on(key: str, nonce: str | None) -> None:
     if not _KEY.fullmatch(key) or (nonce is not None and not _KEY.fullmatch(nonce)):
         raise ValueError(f"focus_on needs a plain key and nonce, not {key!r} and {nonce!r}")
     _FOCUS(data={"target": key, "nonce": nonce}, key=f"kpi_focus_{key}", height=0)
+
+
+def focus_nonce(key: str) -> str:
+    """A new nonce for `focus_on(key, ...)`, for the run after a user's action (a counter in the session,
+    so that the same action twice moves the focus twice)."""
+    count = int(st.session_state.get(f"kpi_focus_count_{key}", 0)) + 1
+    st.session_state[f"kpi_focus_count_{key}"] = count
+    return str(count)

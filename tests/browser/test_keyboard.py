@@ -1,11 +1,11 @@
 """The keyboard alone, in a real browser: a month's file imported on the Import data page (Tab to the
 uploader, choose the file, Tab to Import, Enter) and a milestone updated in its form (Tab to the fields,
-type, Enter on Save), with the focus landing where the user can go on and every control showing it.
+type, Enter on Save), with the focus landing on what each action produced (the checked file's heading,
+the import's result, the save's message) and every control showing it.
 On a database of its own, since both write."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from kpi.demo import last_complete_month
 from kpi.months import add_months
-from tests.browser.conftest import screenshot, serve_app
+from tests.browser.conftest import demo_app, screenshot
 from tests.browser.test_dashboard import open_page, wait_idle
 from tests.browser.test_import import HEADER
 
@@ -52,20 +52,8 @@ FOCUSED = r"""
 @pytest.fixture(scope="module")
 def keyboard_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a database of its own, with the demo history (these tests import and save)."""
-    from kpi.bootstrap import prepare_database
-    from kpi.db import get_engine
-
-    folder = tmp_path_factory.mktemp("keyboard-db")
-    database = f"sqlite:///{folder / 'keyboard.db'}"
-    engine = get_engine(database)
-    prepare_database(engine)
-    engine.dispose()
-    get_engine.cache_clear()
-    env = {**os.environ, "KPI_DATABASE_URL": database}
-    with serve_app(env, folder / "streamlit.log", "--server.address=127.0.0.1") as url:
+    with demo_app(tmp_path_factory, "keyboard") as url:
         yield url
-    log = (folder / "streamlit.log").read_text()
-    assert "Traceback" not in log, f"the server logged an error:\n{log[-3000:]}"
 
 
 def open_styled(page, app_url: str, path: str) -> None:
@@ -179,9 +167,17 @@ def test_update_a_milestone_by_keyboard_alone(page, keyboard_app):
     notes = page.locator("[data-testid='stTextArea'] textarea")
     assert notes.input_value() == "Agreed at the November board; typed by keyboard alone."
     assert history_count(page) == changes + 1
-    # The focus stays on Save (the form is drawn again, not replaced) and the message below it is on
-    # screen and in a live region (Streamlit's st.success is role=status): the user can go on from there.
-    assert focused(page)["name"].endswith("Save changes")
+    # The focus moves from Save to the message (Streamlit would leave it on Save), which shows it, is on
+    # screen and is in a live region (Streamlit's st.success is role=status); Shift+Tab goes back to Save.
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.matches('[data-testid=stAlert]')"
+    )
+    now = focused(page)
+    # (innerText starts with the icon's ligature, which is hidden from screen readers)
+    assert now["name"].endswith("Saved M2: notes updated."), f"the focus is on the save's result, not {now}"
+    assert now["shown"], "the message shows that it has the focus"
     assert page.get_by_role("status").filter(has_text="Saved M2").count() == 1
     assert saved.is_visible() and in_viewport(page, saved)
     screenshot(page, "keyboard-milestone-saved")
+    page.keyboard.press("Shift+Tab")
+    assert focused(page)["name"].endswith("Save changes"), "one step back is the Save button"
