@@ -92,16 +92,18 @@ def serve_app(env: dict[str, str], log_path: Path, *args: str) -> Iterator[str]:
                 process.kill()
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app served by `streamlit run app.py` on a temporary SQLite database with demo data."""
+@contextlib.contextmanager
+def demo_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
+    """The app served by `streamlit run app.py` on a SQLite database of its own, `name`.db in a new
+    temporary folder, filled with the demo history before the server starts (so the first page load is
+    quick); yields the URL. Afterwards the server's log must hold no traceback."""
     from kpi.bootstrap import prepare_database
     from kpi.db import get_engine
 
-    folder = tmp_path_factory.mktemp("browser-db")
-    database = f"sqlite:///{folder / 'browser.db'}"
+    folder = tmp_path_factory.mktemp(f"{name}-db")
+    database = f"sqlite:///{folder / f'{name}.db'}"
     engine = get_engine(database)
-    prepare_database(engine)  # create it with demo data now, so the first page load is quick
+    prepare_database(engine)
     engine.dispose()
     get_engine.cache_clear()
 
@@ -110,6 +112,14 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
     server_log = (folder / "streamlit.log").read_text()
     assert "Traceback" not in server_log, f"the server logged an error:\n{server_log[-3000:]}"
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app on a temporary database with the demo data, shared by the tests that only read. A test
+    that writes (imports, saves) has a module fixture of its own: `with demo_app(tmp_path_factory, ...)`."""
+    with demo_app(tmp_path_factory, "browser") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ figure and puts provisional=include in the link."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from kpi.demo import generate_observations, last_complete_month
 from kpi.formats import month_label
 from kpi.months import add_months
-from tests.browser.conftest import screenshot, serve_app
+from tests.browser.conftest import demo_app, screenshot
 from tests.browser.test_dashboard import metric_value, open_page, url_has, wait_idle
 from tests.browser.test_import import HEADER, upload
 
@@ -28,20 +27,8 @@ EXPECTED_TRUSTS = 16  # every member trust sends staff in post in the demo histo
 @pytest.fixture(scope="module")
 def fresh_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a database of its own (this test imports into it), with the demo history."""
-    from kpi.bootstrap import prepare_database
-    from kpi.db import get_engine
-
-    folder = tmp_path_factory.mktemp("provisional-db")
-    database = f"sqlite:///{folder / 'provisional.db'}"
-    engine = get_engine(database)
-    prepare_database(engine)
-    engine.dispose()
-    get_engine.cache_clear()
-    env = {**os.environ, "KPI_DATABASE_URL": database}
-    with serve_app(env, folder / "streamlit.log", "--server.address=127.0.0.1") as url:
+    with demo_app(tmp_path_factory, "provisional") as url:
         yield url
-    log = (folder / "streamlit.log").read_text()
-    assert "Traceback" not in log, f"the server logged an error:\n{log[-3000:]}"
 
 
 def test_a_month_two_trusts_have_sent_is_provisional_until_asked_for(page, fresh_app, tmp_path: Path):
