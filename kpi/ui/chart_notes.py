@@ -78,9 +78,9 @@ def show_commentary(words: commentary.CommentaryView, month: dt.date) -> None:
         state = f"draft carried over from {month_label(words.carried_over_from)}, not yet reviewed"
     else:
         state = words.status
-    owner = f" · owner {words.owner}" if words.owner else ""
+    owner = f", owner {words.owner}" if words.owner else ""
     with st.container(border=True):
-        st.markdown(f"**Commentary, {month_label(month)}** ({state}){escape_markdown(owner)}")
+        st.markdown(f"**Commentary, {month_label(month)}** ({escape_markdown(state + owner)})")
         for name, heading in commentary.SECTIONS.items():
             text = getattr(words, name)
             if text:
