@@ -433,14 +433,21 @@ def latest_values(
     expected and contributed ("2 of 15 trusts")."""
     if flt.selects_nothing():
         return _empty(LATEST_COLUMNS)
-    # The comparison months may fall before the chosen range: read a year more.
-    wider = flt.but(period_from=add_months(flt.period_from, -12) if flt.period_from else None)
-    series = kpi_series(wider, level, engine)
+    return latest_from_series(kpi_series(widened(flt), level, engine), flt.period_from, include_provisional)
+
+
+def widened(flt: KPIFilter) -> KPIFilter:
+    """The filter with a year more before its start: the months a latest value is compared with."""
+    return flt.but(period_from=add_months(flt.period_from, -12) if flt.period_from else None)
+
+
+def latest_from_series(
+    series: pd.DataFrame, period_from: dt.date | None, include_provisional: bool = False
+) -> pd.DataFrame:
+    """latest_values from a series already read over the widened filter (`widened`): no second read."""
     if series.empty:
         return _empty(LATEST_COLUMNS)
-    in_range = (
-        series if flt.period_from is None else series[series["period"] >= pd.Timestamp(flt.period_from)]
-    )
+    in_range = series if period_from is None else series[series["period"] >= pd.Timestamp(period_from)]
     if not include_provisional:
         in_range = in_range[~in_range["provisional"]]
     if in_range.empty:

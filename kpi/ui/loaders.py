@@ -1,5 +1,8 @@
-"""Cached loaders: the figures and reference data pages read, each cached for ten minutes (or until an
-import in the app clears the caches).
+"""Cached loaders: the figures and reference data pages read, cached until the data changes. Each run
+first reads the database's data version (kpi.ui.database.clear_caches_if_data_changed, one primary-key
+read) and clears these caches when a write was committed anywhere since this process last looked: an
+import in another server process or from the command line shows at the next rerun, and nothing is
+recomputed while nothing was written. A size bound, not a time limit, keeps them small.
 
 Every loader takes the database URL as its first argument so that cached results never cross databases
 (tests run many in one process). Most are one line: `_loader(queries.x)` caches `queries.x(*args,
@@ -22,7 +25,7 @@ from kpi.formats import KPI, month_key
 from kpi.freshness import freshness as kpi_freshness
 from kpi.queries import KPIFilter
 
-CACHE_TTL = "10m"  # new data shows within ten minutes, or at once after an import in the app
+CACHE_TTL = None  # no time limit: the caches are cleared when the data version changes
 MAX_ENTRIES = 256
 T = TypeVar("T")
 
@@ -59,21 +62,30 @@ successions = _loader(queries.successions)
 
 
 def series(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
-    """A KPI series at `level`, cached per filter that matters at that level."""
-    return _series(db_url, queries.relevant_filter(flt, level), level)
+    """A KPI series at `level`, cached per filter that matters at that level. It is read with a year
+    more before the period (`queries.widened`), the months the latest values compare with, so that a
+    page's series and latest values come from one aggregation."""
+    flt = queries.relevant_filter(flt, level)
+    wide = _series(db_url, queries.widened(flt), level)
+    if flt.period_from is None:
+        return wide
+    return wide[wide["period"] >= pd.Timestamp(flt.period_from)].reset_index(drop=True)
 
 
 def latest(
     db_url: str, flt: KPIFilter, level: queries.Level, include_provisional: bool = False
 ) -> pd.DataFrame:
     """The latest value of each KPI at `level` (the latest complete month unless provisional months are
-    included), cached per filter that matters at that level."""
+    included), from the same cached aggregation as `series`."""
     return _latest(db_url, queries.relevant_filter(flt, level), level, include_provisional)
 
 
 @_cached
 def _latest(db_url: str, flt: KPIFilter, level: queries.Level, include_provisional: bool) -> pd.DataFrame:
-    return queries.latest_values(flt, level, get_engine(db_url), include_provisional=include_provisional)
+    if flt.selects_nothing():
+        return queries.latest_values(flt, level, get_engine(db_url))
+    wide = _series(db_url, queries.widened(flt), level)
+    return queries.latest_from_series(wide, flt.period_from, include_provisional)
 
 
 def kpis(db_url: str) -> dict[str, KPI]:
