@@ -303,12 +303,42 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_WROTE = "kpi_wrote"  # set on a connection's info by a write since session_scope began its transaction
+_BUMP_DATA_VERSION = text("UPDATE data_version SET version = version + 1 WHERE id = 1")
+_READ_DATA_VERSION = text("SELECT version FROM data_version WHERE id = 1")
+
+
+@event.listens_for(Engine, "after_cursor_execute")
+def _note_write(conn, _cursor, _statement, _parameters, context, _executemany) -> None:
+    """Mark the connection as having written (an INSERT, UPDATE or DELETE, ORM or Core alike)."""
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        conn.info[_WROTE] = True
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session in one transaction: committed if the block succeeds, rolled back if it raises."""
+    """A session in one transaction: committed if the block succeeds, rolled back if it raises.
+
+    Every write in the app and the command line goes through here, so here is where the data version
+    goes up: when the block wrote anything, the `data_version` row is bumped in the same transaction,
+    just before the commit (a rollback undoes both). One rule instead of a call in each write function
+    (imports, undo, demo loads, milestones, annotations, chart settings, decisions, commentary), so a new
+    write cannot forget it."""
     factory = _session_factory(engine or get_engine())
     with factory() as session, session.begin():
+        connection = session.connection()
+        connection.info.pop(_WROTE, None)
         yield session
+        session.flush()
+        if connection.info.pop(_WROTE, False):
+            connection.execute(_BUMP_DATA_VERSION)
+
+
+def data_version(engine: Engine) -> int:
+    """A number that changes whenever a write that pages show is committed anywhere (this process,
+    another server process, the command line): one primary-key read, to check on every run."""
+    with engine.connect() as conn:
+        return int(conn.execute(_READ_DATA_VERSION).scalar_one())
 
 
 def alembic_config(engine: Engine):

@@ -430,3 +430,14 @@ class RecordChange(Base):
     field: Mapped[str] = mapped_column(String(32))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+
+
+class DataVersion(Base):
+    """One row whose number goes up with every transaction that writes (kpi.db.session_scope bumps it
+    before committing), so a server process can tell with one primary-key read whether anything it has
+    cached may be out of date: imports, undo, demo loads, milestones and the lead's chart notes alike."""
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from kpi.db import (
     ENV_VAR,
     UNREACHABLE,
     DatabaseError,
+    data_version,
     database_health,
     database_url,
     get_engine,
@@ -110,9 +112,46 @@ def stop_on_database_fault(call: Callable, unreachable: str, *, otherwise: str) 
     return guarded
 
 
+# The data version this server process last saw, per database URL: one number per process, shared by
+# every session (its caches are process-wide too), read and updated under one lock.
+_seen_versions: dict[str, int] = {}
+_seen_lock = threading.Lock()
+
+
 def clear_caches() -> None:
-    """After a write (an import, an undo, a milestone update) so every page shows the new data."""
-    st.cache_data.clear()
+    """After a write in this process (an import, an undo, a milestone update) so every page shows the
+    new data; the version now in the database is noted, so the next run does not clear them again."""
+    url = db()
+    with _seen_lock:
+        try:
+            version = data_version(engine())  # read first: whatever is cached after the clear is newer
+        except DATABASE_ERRORS:
+            version = -1  # unknown: the next run that reads the version clears again
+        st.cache_data.clear()
+        _seen_versions[url] = version
+
+
+def clear_caches_if_data_changed() -> bool:
+    """Once per run, before anything cached is read: one primary-key read of the data version, and the
+    cached figures cleared when it differs from what this process last saw, so a write made anywhere
+    (another server process, a replica, `python -m kpi import`) shows at the next rerun and nothing is
+    recomputed while nothing was written. The first check in a process only notes the version (nothing
+    is cached before it). Under a lock, so concurrent runs clear once and none reads a stale cache while
+    another is clearing it. A database fault is left to the health check (the banner): returns False."""
+    url = db()
+    try:
+        version = data_version(engine())
+    except DATABASE_ERRORS as exc:
+        logger.debug("The data version could not be read: %s", redacted(exc))
+        return False
+    with _seen_lock:
+        seen = _seen_versions.get(url)
+        _seen_versions[url] = version
+        if seen is None or seen == version:
+            return False
+        logger.info("New data in the database (version %s, was %s): caches cleared", version, seen)
+        st.cache_data.clear()
+        return True
 
 
 def data_notice(status: queries.DataStatus) -> None:
@@ -156,16 +195,20 @@ def _filter_bar_data() -> None:
 
 
 def database_notice() -> None:
-    """On every page, after the navigation is built: whether the database answers (one cheap check
-    per process every few seconds, shared by every viewer). While it does not, a banner says so and
-    when the figures shown were last read; pages go on from the cache, and if even the filter bar's
-    data is not cached the run stops after the banner (no traceback). The first check that finds the
-    database back clears the cached figures, so the next run shows fresh ones. The banner names no
-    server, user, port or database (a missing SQLite file is named by its file name)."""
+    """On every page, after the navigation is built and before any cached figure is read: whether
+    the database answers (one cheap check per process every few seconds, shared by every viewer), and
+    whether anything was written since this process last looked (clear_caches_if_data_changed). While
+    it does not answer, a banner says so and when the figures shown were last read; pages go on from
+    the cache, and if even the filter bar's data is not cached the run stops after the banner (no
+    traceback). The first check that finds the database back clears the cached figures, so the next run
+    shows fresh ones. The banner names no server, user, port or database (a missing SQLite file is named
+    by its file name)."""
     current = engine()
     health = database_health(current)
     if health.recovered:
         clear_caches()  # figures cached before the outage may be older than what the database now holds
+    elif health.ok:
+        clear_caches_if_data_changed()  # a write anywhere since this process last looked
     cached = True
     try:
         _filter_bar_data()
