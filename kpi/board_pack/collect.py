@@ -11,9 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from kpi import charts, mdc, provisional, queries, scopes
+from kpi import annotations, charts, mdc, provisional, queries, scopes
 from kpi.board_pack.scope import ReportError, Scope, scope_filter, scope_months
-from kpi.formats import KPI, direction_words, format_value, month_label
+from kpi.chart_settings import ChartSettings, settings_by_kpi
+from kpi.commentary import SECTIONS, CommentaryView, commentary_for
+from kpi.formats import KPI, direction_words, format_value, month_label, uk_date
 from kpi.months import add_months
 
 PROGRAMME = "Cheshire and Merseyside AHP workforce programme"
@@ -55,6 +57,9 @@ class Pack:
     status: Any
     synthetic: bool
     events: tuple[scopes.ScopeEvent, ...] = ()  # confirmed mergers and membership changes in the period
+    settings: dict[str, ChartSettings] = field(default_factory=dict)  # the lead's, by KPI code
+    annotations: pd.DataFrame = field(default_factory=pd.DataFrame)  # the lead's, within the period
+    commentary: dict[str, CommentaryView] = field(default_factory=dict)  # for the pack's month
     figures: dict[str, go.Figure] = field(default_factory=dict)  # chart key -> figure
     kpi_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -79,7 +84,8 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
     kpis = {row["code"]: KPI.from_row(row) for row in catalogue.to_dict("records")}
     rebase_frame = queries.rebase_points(engine)
     rebase = {code: list(group["period"]) for code, group in rebase_frame.groupby("kpi_code")}
-    summary = mdc.icon_summary(series, kpis, scope.series_code, rebase)
+    settings = settings_by_kpi(engine, scope.series_code)
+    summary = mdc.icon_summary(series, kpis, scope.series_code, rebase, settings=settings)
     milestones = queries.milestones(engine)
     history = queries.milestone_history(engine)
     synthetic = bool(series["synthetic"].any()) or bool(milestones["is_synthetic"].astype(bool).any())
@@ -108,65 +114,169 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         status=status,
         synthetic=synthetic,
         events=events,
+        settings=settings,
+        annotations=_annotations_in(
+            engine, list(kpis), scope.series_code, series["period"].min(), period_end
+        ),
+        commentary={code: commentary_for(engine, code, scope.series_code, period_end) for code in kpis},
     )
     _build_figures(pack)
     return pack
 
 
+def _annotations_in(
+    engine: Engine, kpi_codes: list[str], scope_code: str, first: pd.Timestamp, last: dt.date
+) -> pd.DataFrame:
+    """The lead's annotations for the scope (its own and every-scope ones) within the pack's months."""
+    frame = annotations.annotations_for(engine, kpi_codes, scope_code)
+    months = pd.DatetimeIndex(frame["period"])
+    return frame[(months >= pd.Timestamp(first)) & (months <= pd.Timestamp(last))].reset_index(drop=True)
+
+
+def commentary_block(view: CommentaryView, month: dt.date) -> dict[str, Any]:
+    """A KPI's commentary as the pack shows it: the board's four headings (empty ones left out), the
+    owner and a status that never passes a carried-over draft off as the month's own."""
+    if view.carried_over_from is not None:
+        status = (
+            f"Draft carried over from {month_label(view.carried_over_from)}: not yet written for "
+            f"{month_label(month)}"
+        )
+    else:
+        status = "Final" if view.status == "final" else "Draft"
+    return {
+        "sections": [
+            (heading, getattr(view, name)) for name, heading in SECTIONS.items() if getattr(view, name)
+        ],
+        "owner": view.owner,
+        "status": status,
+        "carried_over": view.carried_over_from is not None,
+        "empty": view.is_empty,
+    }
+
+
+def kpi_exceptions(pack: Pack) -> list[dict[str, Any]]:
+    """The KPIs the board should look at first, in the summary's order: a concern, or a target failed
+    or at risk (hit and miss), each with its reasons and commentary."""
+    rows = []
+    for row in pack.summary.itertuples():
+        reasons = []
+        if str(row.variation or "").startswith("concern"):
+            reasons.append(row.variation_label)
+        if row.assurance in ("fail", "hit_or_miss"):
+            reasons.append(row.assurance_label)
+        if reasons:
+            block = pack.kpi_blocks[row.kpi_code]
+            rows.append({**block, "reasons": "; ".join(reasons)})
+    return rows
+
+
+def milestones_at_risk(pack: Pack) -> list[dict[str, str]]:
+    """Milestones not complete whose RAG is red or amber or whose forecast is after the baseline."""
+    rows = []
+    for m in pack.milestones.itertuples():
+        if str(m.status) == "complete":
+            continue
+        reasons = []
+        rag = str(m.rag or "").lower()
+        if rag in ("red", "amber"):
+            reasons.append(f"RAG {rag.capitalize()}")
+        if pd.notna(m.forecast_due) and pd.notna(m.baseline_due) and m.forecast_due > m.baseline_due:
+            reasons.append(
+                f"forecast {uk_date(m.forecast_due)}, after the baseline {uk_date(m.baseline_due)}"
+            )
+        if reasons:
+            rows.append(
+                {
+                    "code": m.code,
+                    "title": m.title,
+                    "owner": m.owner_role or "–",
+                    "status": str(m.status).capitalize(),
+                    "reasons": "; ".join(reasons),
+                    "notes": m.notes or "",
+                }
+            )
+    return rows
+
+
+def _kpi_block(pack: Pack, code: str, kpi: KPI, row: Any) -> dict[str, Any]:
+    """What the pack says about one KPI besides its chart."""
+    return {
+        "code": code,
+        "name": kpi.name,
+        "workstream": kpi.workstream_code,
+        "latest": row["latest"],
+        "month": row["month"],
+        "target": row["target"],
+        "direction": direction_words(kpi.improvement),
+        "reading": row["reading"],
+        "provisional_note": row["provisional_note"],
+        "variation_label": row["variation_label"],
+        "variation_icon": row["variation_icon"],
+        "assurance_label": row["assurance_label"],
+        "assurance_icon": row["assurance_icon"],
+        "notes": [],
+        "annotations": [],
+        "commentary": commentary_block(pack.commentary.get(code, CommentaryView()), pack.period_end),
+        "message": "",
+    }
+
+
+def _no_chart_message(pack: Pack, kpi: KPI, data: pd.DataFrame) -> str:
+    """Why a KPI has no chart ('' when it has one)."""
+    if data.empty:
+        if kpi.grain == "system" and pack.scope.level != "system":
+            return f"Collected for the system as a whole only, so there is no figure for {pack.scope.short}."
+        return (
+            f"No data for {pack.scope.short} from {month_label(pack.period_start)} to "
+            f"{month_label(pack.period_end)}."
+        )
+    if len(data) == 1:
+        only = data.iloc[0]
+        return (
+            f"Only one month of data ({month_label(only['period'])}: "
+            f"{format_value(only['value'], kpi.unit, kpi.decimals)}); an SPC chart needs at least two."
+        )
+    return ""
+
+
 def _build_figures(pack: Pack) -> None:
     """One SPC figure per KPI with at least two months (as on the dashboard), and the milestone timeline.
-    The reading is printed as text beside each chart, so the chart does not repeat it."""
+    The reading is printed as text beside each chart, so the chart does not repeat it; the lead's
+    annotations are numbered flags on the chart, listed under it and written into its alt text."""
     summary = pack.summary.set_index("kpi_code")
     for code, kpi in pack.kpis.items():
         data = pack.series[pack.series["kpi_code"] == code]
         row = summary.loc[code]
-        block: dict[str, Any] = {
-            "code": code,
-            "name": kpi.name,
-            "workstream": kpi.workstream_code,
-            "latest": row["latest"],
-            "month": row["month"],
-            "target": row["target"],
-            "direction": direction_words(kpi.improvement),
-            "reading": row["reading"],
-            "provisional_note": row["provisional_note"],
-            "variation_label": row["variation_label"],
-            "variation_icon": row["variation_icon"],
-            "assurance_label": row["assurance_label"],
-            "assurance_icon": row["assurance_icon"],
-            "notes": [],
-            "message": "",
-        }
-        pack.kpi_blocks[code] = block
-        if data.empty:
-            if kpi.grain == "system" and pack.scope.level != "system":
-                block["message"] = (
-                    f"Collected for the system as a whole only, so there is no figure for {pack.scope.short}."
-                )
-            else:
-                block["message"] = (
-                    f"No data for {pack.scope.short} from {month_label(pack.period_start)} to "
-                    f"{month_label(pack.period_end)}."
-                )
+        block = pack.kpi_blocks[code] = _kpi_block(pack, code, kpi, row)
+        block["message"] = _no_chart_message(pack, kpi, data)
+        if block["message"]:
             continue
-        if len(data) == 1:
-            only = data.iloc[0]
-            block["message"] = (
-                f"Only one month of data ({month_label(only['period'])}: "
-                f"{format_value(only['value'], kpi.unit, kpi.decimals)}); an SPC chart needs at least two."
-            )
-            continue
-        result, dates = mdc.kpi_spc(data, kpi, pack.rebase.get(code))
-        events = tuple(e for e in pack.events if data["period"].min() <= e.month <= data["period"].max())
+        result, dates = mdc.kpi_spc(data, kpi, pack.rebase.get(code), settings=pack.settings.get(code))
+        first, last = data["period"].min(), data["period"].max()
+        events = tuple(e for e in pack.events if first <= e.month <= last)
+        notes = annotations.on_chart(pack.annotations, code, [pack.scope.series_code])
+        notes = notes[(notes["period"] >= first) & (notes["period"] <= last)]
+        marks = annotations.marks(notes)
         months = data[provisional.flags(data)]
         figure = charts.spc_figure(
-            result, dates, kpi, pack.scope.short, reading="", events=events, provisional_months=months
+            result,
+            dates,
+            kpi,
+            pack.scope.short,
+            reading="",
+            events=events,
+            provisional_months=months,
+            notes=marks,
         )
         figure.layout.annotations = [a for a in figure.layout.annotations if a.text]
         figure.update_layout(margin={"t": 64})
         block["notes"] = list(result.notes)
         if not months.empty:
             block["notes"].append(provisional.SPC_EXCLUDED_NOTE)
+        block["annotations"] = [
+            {"number": number, "month": month_label(month), "text": text}
+            for number, (month, text) in enumerate(marks, 1)
+        ]
         block["alt"] = (
             f"{'SPC' if kpi.is_monthly else 'Trend'} chart of {kpi.name} for {pack.scope.short}, "
             f"{month_label(pack.period_start)} to {month_label(pack.period_end)}. {row['reading']}"
@@ -174,6 +284,8 @@ def _build_figures(pack: Pack) -> None:
         if events:
             block["alt"] += f" {scopes.events_sentence(events)}"
             block["notes"].append(scopes.events_sentence(events))
+        if marks:
+            block["alt"] += f" {charts.annotation_sentence(marks)}"
         pack.figures[code] = figure
     today = uk_time(pack.generated_at).date()
     pack.figures["milestones"] = charts.milestone_timeline(pack.milestones, today)

@@ -32,7 +32,15 @@ from plotly.offline import get_plotlyjs
 from sqlalchemy import Engine
 
 from kpi import images
-from kpi.board_pack.collect import PROGRAMME, Pack, collect, moment_label, uk_time
+from kpi.board_pack.collect import (
+    PROGRAMME,
+    Pack,
+    collect,
+    kpi_exceptions,
+    milestones_at_risk,
+    moment_label,
+    uk_time,
+)
 from kpi.board_pack.scope import FORMATS, Format, ReportError, pack_month, resolve_scope
 from kpi.charts import file_stem, plotly_config
 from kpi.formats import direction_words, format_target, month_label, uk_date
@@ -189,7 +197,7 @@ def _pdf_charts(pack: Pack, progress: Callable[[int, int], None]) -> dict[str, A
 # --- the document ---------------------------------------------------------------------------------------
 
 
-def _context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[str, Any]:
+def pack_context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[str, Any]:
     summary = [
         {
             "code": row.kpi_code,
@@ -243,6 +251,8 @@ def _context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[str, A
             if pack.status.all_synthetic
             else "Some figures in this pack are generated for demonstration, not real trust data."
         ),
+        "exceptions": kpi_exceptions(pack),
+        "milestones_at_risk": milestones_at_risk(pack),
         "summary": summary,
         "workstreams": workstreams,
         "milestone_chart": chart_markup.get("milestones"),
@@ -317,7 +327,7 @@ def build_report(
     pack = collect(engine, resolved, month, moment)
     if fmt == "html":
         report(0.6, "Laying out the charts")
-        document = _template().render(**_context(pack, "html", _html_charts(pack)))
+        document = _template().render(**pack_context(pack, "html", _html_charts(pack)))
         report(1.0, "The board pack is ready")
         return document.encode("utf-8")
 
@@ -334,7 +344,7 @@ def build_report(
 
     markup = _pdf_charts(pack, drawn)
     report(0.87, "Printing the PDF")
-    document = _template().render(**_context(pack, "pdf", markup))
+    document = _template().render(**pack_context(pack, "pdf", markup))
     header, footer = _footer(pack)
     pdf = images.print_pdf(document, header_template=header, footer_template=footer)
     report(1.0, "The board pack is ready")
