@@ -200,7 +200,8 @@ def test_postgres_outage_shows_a_banner_and_the_app_recovers_with_fresh_figures(
     assert metric(at, FTE).value == "186.0 FTE"
     assert not banners(at)
 
-    # The figures change in the database while the app holds them cached (for ten minutes)...
+    # The figures change in the database while the app holds them cached (written here by hand, outside
+    # kpi.db.session_scope, so the data version does not move and only the recovery clears the caches)...
     with get_engine(pg.url).begin() as conn:
         conn.execute(
             update(Observation)
