@@ -9,7 +9,6 @@ from kpi import chart_text, charts, export, scorecard, ui
 from kpi.auth import PermissionDenied
 from kpi.milestones import FIELD_LABELS, MilestoneError, rag_disagreement, update_milestone
 from kpi.models import MILESTONE_STATUSES, RAG_RATINGS
-from kpi.text import escape_markdown
 
 db = ui.db()
 milestones = ui.milestones(db)
@@ -60,8 +59,7 @@ milestone_provenance = export.Provenance(
 
 def milestone_list() -> None:
     """On a phone, the timeline as a list: each milestone, its status and its dates in words."""
-    lines = [chart_text.milestone_line(row) for row in milestones.sort_values("code").itertuples()]
-    st.markdown("\n".join(f"- **{escape_markdown(name)}** {escape_markdown(what)}" for name, what in lines))
+    ui.named_lines([chart_text.milestone_line(row) for row in milestones.sort_values("code").itertuples()])
 
 
 ui.show_chart(

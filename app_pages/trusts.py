@@ -135,6 +135,10 @@ if section == "professions":
             figure,
             export.profession_table(shown, kpi, profession_names, scope),
             words=chart_words,
+            # On a phone the heatmap's cells would be a few pixels wide: a line per profession instead.
+            on_a_phone=(lambda: ui.named_lines(chart_text.heatmap_lines(shown, kpi, profession_names)))
+            if view == "heatmap"
+            else None,
             stem=charts.file_stem(
                 kpi_code,
                 what,

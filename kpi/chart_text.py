@@ -249,6 +249,33 @@ def heatmap_sentence(frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str], sc
     return f"{darker} {latest}" if latest else darker
 
 
+def heatmap_lines(frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The heatmap in words, a line per profession (by name), for the list that replaces it on a phone,
+    where 36 months of cells would be a few pixels wide: its newest month, the change since the first
+    month and whether that is better or worse, and its lowest and highest months. As (name, what), the
+    name with its colon as milestone_line's ends with its full stop: ('Dietitians:', '7.5% in Oct 2026,
+    up 6.5 pts on Sep 2026: worse; lowest 1.0% in Sep 2026, highest 7.5% in Oct 2026.')"""
+    rows = frame.dropna(subset=["value"])
+    lines = []
+    for code, own in rows.groupby("profession_code"):
+        own = own.sort_values("period")
+        last, first = own.iloc[-1], own.iloc[0]
+        text = f"{_cell(last['value'], kpi, last)} in {month_label(last['period'])}"
+        if len(own) > 1:
+            delta = float(last["value"]) - float(first["value"])
+            reading = change_reading(delta, kpi.improvement, kpi.decimals)
+            amount = _amount(delta, float(first["value"]), kpi, relative=kpi.unit != "%")
+            text += _changes_words([(delta, reading, amount, month_label(first["period"]))], kpi)
+            low, high = own.loc[own["value"].idxmin()], own.loc[own["value"].idxmax()]
+
+            def at(row: pd.Series) -> str:
+                return f"{format_value(row['value'], kpi.unit, kpi.decimals)} in {month_label(row['period'])}"
+
+            text += f"; lowest {at(low)}, highest {at(high)}"
+        lines.append((f"{names.get(str(code), str(code))}:", f"{text}."))
+    return sorted(lines)
+
+
 def profession_table(frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str]) -> pd.DataFrame:
     """The figures a profession chart draws: month, profession and value, newest month first."""
     rows = frame.sort_values(["period", "profession_code"], ascending=[False, True])

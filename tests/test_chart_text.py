@@ -197,6 +197,25 @@ def test_profession_sentences_name_the_highest_and_lowest_and_count_who_meets_th
     assert list(table["Value"]) == ["7.5%", "5.0%", "12.5%"]
 
 
+def test_the_heatmap_in_words_a_line_per_profession_for_a_phone():
+    frame = pd.DataFrame(
+        {"profession_code": ["DIET", "PHYSIO", "OT"] * 3,
+         "value": [7.5, 12.5, 5.0, 1.0, 12.5, 6.0, 4.0, 9.0, 5.0],
+         "period": pd.to_datetime(["2026-10-01"] * 3 + ["2026-08-01"] * 3 + ["2026-09-01"] * 3)}
+    )  # fmt: skip
+    names = {"DIET": "Dietitians", "PHYSIO": "Physiotherapists", "OT": "Occupational therapists"}
+    assert chart_text.heatmap_lines(frame, VACANCY, names) == [
+        ("Dietitians:", "7.5% in Oct 2026, up 6.5 pts on Aug 2026: worse; lowest 1.0% in Aug 2026, highest "
+         "7.5% in Oct 2026."),
+        ("Occupational therapists:", "5.0% in Oct 2026, down 1.0 pts on Aug 2026: better; lowest 5.0% in "
+         "Sep 2026, highest 6.0% in Aug 2026."),
+        ("Physiotherapists:", "12.5% in Oct 2026, unchanged on Aug 2026; lowest 9.0% in Sep 2026, highest "
+         "12.5% in Aug 2026."),
+    ]  # fmt: skip
+    one_month = frame[frame["period"] == pd.Timestamp("2026-10-01")]
+    assert chart_text.heatmap_lines(one_month, SIP, {})[0] == ("DIET:", "7.5 FTE in Oct 2026.")
+
+
 MILESTONES = pd.DataFrame(
     {"code": ["M2", "M1", "M3"], "title": ["Publish the plan", "Recruit the lead", "Final report"],
      "status": ["at risk", "complete", "on track"],

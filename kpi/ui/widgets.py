@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import pandas as pd
@@ -218,6 +218,12 @@ def narrow_only(key: str) -> DeltaGenerator:
     """A container shown on a phone (up to 640 px wide) and hidden on wider screens (see wide_only)."""
     screen_style()
     return st.container(key=f"narrow_only_{key}")
+
+
+def named_lines(lines: Sequence[tuple[str, str]]) -> None:
+    """(name, what) pairs as a list, each name in bold: what replaces a chart on a phone (show_chart's
+    `on_a_phone`), e.g. the milestones and the heatmap by profession, one line each."""
+    st.markdown("\n".join(f"- **{escape_markdown(name)}** {escape_markdown(what)}" for name, what in lines))
 
 
 def _html(text: object) -> str:
