@@ -1,4 +1,5 @@
-"""Board pack: build the pack for a scope and month, as a PDF to print or a single interactive HTML file."""
+"""Board pack: build the pack for a scope and month, as a PDF to print, a single interactive HTML file or a
+PowerPoint deck."""
 
 import datetime as dt
 import logging
@@ -12,17 +13,28 @@ from kpi.formats import month_label
 
 logger = logging.getLogger("kpi.board_pack")
 PACK = "board_pack_built"  # session_state: the last pack built in this session
-FORMATS = {"pdf": "PDF (A4, to print)", "html": "HTML (one file, interactive charts)"}
-MIME = {"pdf": "application/pdf", "html": "text/html"}
+FORMATS = {
+    "pdf": "PDF (A4, to print)",
+    "html": "HTML (one file, interactive charts)",
+    "pptx": "PowerPoint (slides)",
+}
+MIME = {
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+NEEDS_BROWSER = {"pdf": "A PDF", "pptx": "A PowerPoint deck"}  # formats whose charts Chromium draws
 
 
 db = ui.db()
 
 st.title("Board pack", anchor=False)
 st.caption(
-    "The pack to take to a meeting: a cover, the Making Data Count summary, each workstream's KPIs as SPC "
-    "charts with their readings, the milestones with what changed since the last pack, and the KPI "
-    "definitions. It uses the choices below, not the sidebar filters, and covers the 36 months up to the "
+    "The pack to take to a meeting: a cover, the exceptions (concerns, targets failed or at risk, "
+    "milestones at risk) with their commentary, the Making Data Count summary, each workstream's KPIs as "
+    "SPC charts with their readings, annotations and commentary, the milestones with what changed since "
+    "the last pack, and the KPI definitions. It uses the choices below, not the sidebar filters, and "
+    "covers the 36 months up to the "
     "month you choose."
 )
 
@@ -60,7 +72,8 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         default="pdf" if browser_ok else "html",
         format_func=FORMATS.get,
         widget="segmented",
-        help="PDF for printing and papers; HTML to open in any browser, offline, with charts you can hover.",
+        help="PDF for printing and papers; HTML to open in any browser, offline, with charts you can hover; "
+        "PowerPoint to present, or to take slides into the board's own deck.",
     )
 
 if month is None:
@@ -69,13 +82,13 @@ if month is None:
     )
     st.stop()
 
-pdf_blocked = fmt == "pdf" and not browser_ok
-if fmt == "pdf" and browser_ok:
+pdf_blocked = fmt in NEEDS_BROWSER and not browser_ok
+if fmt in NEEDS_BROWSER and browser_ok:
     images.warm_up()  # start Chromium while the user decides, so the build does not wait for it
 if pdf_blocked:
     st.warning(
-        "A PDF needs Chromium on the server, which is not installed here; choose HTML, which works "
-        "without it.",
+        f"{NEEDS_BROWSER[fmt]} needs Chromium on the server, which is not installed here; choose HTML, "
+        "which works without it.",
         icon=":material/picture_as_pdf:",
     )
 
@@ -88,7 +101,7 @@ if st.button(
     icon=":material/auto_stories:",
     disabled=pdf_blocked,
     key="pack_build",
-    help="A PDF takes about 10 to 30 seconds; HTML a few seconds.",
+    help="A PDF or a PowerPoint deck takes about 10 to 60 seconds; HTML a few seconds.",
 ):
     bar = st.progress(0.0, text="Starting")
     started = time.perf_counter()

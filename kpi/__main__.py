@@ -281,7 +281,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 #: The board pack's formats (kpi.board_pack.FORMATS, written here so that building the parser does not
 #: import the board pack and its libraries; tests/test_cli.py checks the two agree).
-REPORT_FORMATS = ("pdf", "html")
+REPORT_FORMATS = ("pdf", "html", "pptx")
 
 
 def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -298,7 +298,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     parser.add_argument(
         "--format",
         choices=REPORT_FORMATS,
-        help="pdf or html (default: from the --out file's extension, else pdf)",
+        help="pdf, html or pptx (PowerPoint) (default: from the --out file's extension, else pdf)",
     )
     parser.add_argument(
         "--out",
@@ -308,13 +308,15 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     return parser
 
 
-def _report_format(args: argparse.Namespace) -> Literal["pdf", "html"]:
+def _report_format(args: argparse.Namespace) -> Literal["pdf", "html", "pptx"]:
     """--format, else the --out file's suffix, else PDF."""
     chosen = getattr(args, "format", None)
     out = getattr(args, "out", None)
     if not chosen and out:
         chosen = Path(out).suffix.lower().lstrip(".")
-    return "html" if chosen == "html" else "pdf"
+    if chosen == "html":
+        return "html"
+    return "pptx" if chosen == "pptx" else "pdf"
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -381,7 +383,10 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "undo": (cmd_undo, "undo an import batch, restoring what it replaced"),
     "batches": (cmd_batches, "list the import batches"),
     "template": (cmd_template, "write the import template (CSV, or XLSX with a guide sheet)"),
-    "report": (cmd_report, "build the board pack for a scope and month (PDF, or self-contained HTML)"),
+    "report": (
+        cmd_report,
+        "build the board pack for a scope and month (PDF, self-contained HTML or PowerPoint)",
+    ),
 }
 
 

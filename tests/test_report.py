@@ -406,7 +406,7 @@ def test_a_month_without_data_is_named(demo):
 
 
 def test_an_unknown_format_and_a_bad_month_are_refused(demo):
-    with pytest.raises(ReportError, match="Unknown format 'docx': use pdf or html"):
+    with pytest.raises(ReportError, match="Unknown format 'docx': use pdf, html or pptx"):
         report.build_report(demo, scope="system", period_end=END, fmt="docx")  # type: ignore[arg-type]
     with pytest.raises(ReportError, match="is not a month"):
         report.build_report(demo, scope="system", period_end="October", fmt="html")

@@ -1,15 +1,23 @@
-"""The board pack's exceptions-first summary, the lead's chart settings, annotations and commentary in
-the pack (HTML)."""
+"""The board pack's exceptions-first summary, commentary and annotations (HTML), and the PowerPoint deck:
+its slides, its summary table, its pictures' alt text, the user's text as typed, and the deck converted
+to PDF by LibreOffice and looked at page by page."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
+from PIL import Image
+from pptx import Presentation
 
-from kpi import annotations, chart_settings, commentary
+from kpi import annotations, chart_settings, commentary, images
 from kpi import board_pack as report
 from kpi.auth import User
 from kpi.board_pack.collect import collect, kpi_exceptions, milestones_at_risk
@@ -22,6 +30,7 @@ GENERATED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
 LEAD = User("lead@example.nhs.uk", "Workforce Lead", "lead")
 ANNOTATION = 'Recruitment drive <script>alert("x")</script> **launched**'
 TELLS = "Vacancies rose after the <b>new</b> posts were funded.\n*Second* line"
+needs_browser = pytest.mark.skipif(not images.images_available()[0], reason="no Chromium on this machine")
 EXCEPTIONS = ["SICKNESS_RATE", "TEMP_STAFF_RATE", "VACANCY_RATE", "PRECEPTORSHIP_RATE", "PLACEMENT_UPTAKE"]
 
 
@@ -71,6 +80,18 @@ def document(demo):
     return report.build_report(
         demo, scope="system", period_end=END, fmt="html", generated_at=GENERATED
     ).decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def deck_bytes(demo):
+    if not images.images_available()[0]:
+        pytest.skip("no Chromium on this machine")
+    return report.build_report(demo, scope="system", period_end=END, fmt="pptx", generated_at=GENERATED)
+
+
+@pytest.fixture(scope="module")
+def deck(deck_bytes):
+    return Presentation(io.BytesIO(deck_bytes))
 
 
 # --- the pack's data -------------------------------------------------------------------------------------
@@ -152,3 +173,188 @@ def test_html_kpi_section_has_commentary_under_the_boards_headings_and_the_annot
     sickness = sickness[: sickness.index("</article>")]
     assert 'class="commentary carried"' in sickness
     assert "Draft carried over from Sep 2026: not yet written for Oct 2026" in sickness
+
+
+# --- PowerPoint -----------------------------------------------------------------------------------------
+
+
+def _texts(slide) -> list[str]:
+    """Every text on a slide: text boxes and table cells."""
+    found = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            found.append(shape.text_frame.text)
+        if shape.has_table:
+            found += [cell.text for row in shape.table.rows for cell in row.cells]
+    return found
+
+
+def _slide_titled(deck, title: str):
+    return next(s for s in deck.slides if s.shapes.title is not None and s.shapes.title.text == title)
+
+
+@needs_browser
+def test_deck_has_the_slides_in_order(deck, pack):
+    titles = [slide.shapes.title.text for slide in deck.slides]
+    kpi_names = [
+        block["name"]
+        for ws in pack.workstreams.itertuples()
+        for block in pack.kpi_blocks.values()
+        if pack.kpis[block["code"]].workstream_code == ws.code
+    ]
+    assert titles == [
+        "Board pack: C&M system, Oct 2026",
+        "Exceptions: KPIs",
+        "Exceptions: milestones at risk",
+        "Making Data Count summary: C&M system",
+        *kpi_names,
+        "Programme milestones: baseline against forecast",
+        "Programme milestones",
+    ]
+    assert len(deck.slides) == 4 + 22 + 2 == 28
+    assert round(deck.slide_width / 914400, 2) == 13.33 and deck.slide_height / 914400 == 7.5, "16:9"
+
+
+@needs_browser
+def test_deck_summary_is_a_table_with_a_row_per_kpi_and_icon_pictures(deck, pack):
+    slide = _slide_titled(deck, "Making Data Count summary: C&M system")
+    tables = [shape.table for shape in slide.shapes if shape.has_table]
+    assert len(tables) == 1
+    table = tables[0]
+    assert len(table.rows) == len(pack.kpis) + 1 == 23
+    assert [table.cell(0, c).text for c in range(5)] == ["KPI", "Latest", "Target", "Variation", "Assurance"]
+    assert [table.cell(r, 0).text for r in range(1, 23)] == list(pack.summary["kpi"])
+    assert table.cell(3, 1).text == "6.7% (Oct 2026)" and table.cell(3, 4).text == "Hit and miss target"
+    pictures = [shape for shape in slide.shapes if shape.shape_type == 13]
+    assert len(pictures) == 2 * 22
+    alts = [p._element.nvPicPr.cNvPr.get("descr") for p in pictures]
+    assert alts[:2] == ["Special cause concern (high)", "Consistently failing target"]
+    bottom = max(p.top + p.height for p in pictures)
+    assert bottom <= 7.05 * 914400, "the table's last row is above the footer"
+
+
+@needs_browser
+def test_every_picture_in_the_deck_has_alt_text(deck, pack):
+    pictures = [shape for slide in deck.slides for shape in slide.shapes if shape.shape_type == 13]
+    assert pictures and all(p._element.nvPicPr.cNvPr.get("descr", "").strip() for p in pictures)
+    slide = _slide_titled(deck, "Vacancy rate")
+    alts = [s._element.nvPicPr.cNvPr.get("descr") for s in slide.shapes if s.shape_type == 13]
+    assert pack.kpi_blocks["VACANCY_RATE"]["alt"] in alts, "the chart's alt text is its reading"
+    assert "Limits recalculated from Apr 2025: new triage model." in pack.kpi_blocks["VACANCY_RATE"]["alt"]
+
+
+@needs_browser
+def test_deck_shows_the_users_text_as_typed_and_labels_a_carried_over_draft(deck):
+    vacancy = "\n".join(_texts(_slide_titled(deck, "Vacancy rate")))
+    assert f"1. Apr 2025: {ANNOTATION}" in vacancy and "2. Jan 2026: Bank rules changed" in vacancy
+    assert TELLS.replace("\n", "\v") in vacancy or TELLS in vacancy
+    assert "Commentary, Oct 2026: Final" in vacancy and "Owner: AHP workforce lead" in vacancy
+    for heading in ("What the chart tells us", "Issues", "Actions", "Mitigations and risks"):
+        assert heading in vacancy
+    sickness = "\n".join(_texts(_slide_titled(deck, "Sickness absence rate")))
+    assert "Commentary, Oct 2026: Draft carried over from Sep 2026: not yet written for Oct 2026" in sickness
+    exceptions = "\n".join(_texts(_slide_titled(deck, "Exceptions: KPIs")))
+    assert "Vacancies rose after the <b>new</b> posts were funded." in exceptions
+
+
+@needs_browser
+def test_deck_says_synthetic_on_the_title_slide_and_every_footer(deck):
+    title = "\n".join(_texts(deck.slides[0]))
+    assert "SYNTHETIC DEMO DATA" in title and "not real trust data" in title
+    for number, slide in enumerate(deck.slides, 1):
+        assert f"SYNTHETIC DEMO DATA · Slide {number} of 28" in _texts(slide)
+
+
+def test_deck_without_a_browser_is_one_line(demo, monkeypatch, tmp_path):
+    monkeypatch.setenv("KPI_CHROMIUM", str(tmp_path / "missing"))
+    with pytest.raises(images.ImageExportUnavailable, match=r"^Image export needs Chromium on the server"):
+        report.build_report(demo, scope="system", period_end=END, fmt="pptx")
+
+
+def test_cli_takes_pptx_from_the_option_or_the_file_name():
+    from kpi import __main__ as cli
+
+    parser = cli.build_parser()
+    assert parser.parse_args(["report", "--scope", "CMAST", "--format", "pptx"]).format == "pptx"
+    for out, expected in (("deck.pptx", "pptx"), ("pack.html", "html"), ("pack.pdf", "pdf")):
+        assert cli._report_format(parser.parse_args(["report", "--scope", "CMAST", "--out", out])) == expected
+    assert report.report_file_name("CMAST", END, "pptx") == "board-pack_CMAST_2026-10.pptx"
+
+
+# --- LibreOffice opens it: convert to PDF and look at the pages -----------------------------------------
+
+
+def _office() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _ink(png: Path) -> float:
+    """The share of a page's pixels that are not white."""
+    with Image.open(png) as image:
+        counts = image.convert("L").histogram()
+    return sum(counts[:240]) / sum(counts)
+
+
+@needs_browser
+def test_libreoffice_converts_the_deck_to_a_pdf_with_a_page_per_slide(deck_bytes, tmp_path):
+    office = _office()
+    if office is None:
+        if os.environ.get("CI") or os.environ.get("KPI_REQUIRE_BROWSER") == "1":
+            pytest.fail("LibreOffice (soffice) is missing; .ci/run installs libreoffice-impress-nogui")
+        pytest.skip("no LibreOffice (soffice) on this machine: apt-get install libreoffice-impress-nogui")
+    source = tmp_path / "deck.pptx"
+    source.write_bytes(deck_bytes)
+    profile = tmp_path / "profile"  # its own profile, so runs side by side do not share a lock
+    subprocess.run(
+        [
+            office,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pdf = tmp_path / "deck.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert re.search(r"^Pages:\s+28$", info, re.M), info
+    for page in (1, 4, 7, 27):
+        stem = tmp_path / f"page-{page}"
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "50",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-singlefile",
+                str(pdf),
+                str(stem),
+            ],
+            check=True,
+            timeout=120,
+        )
+        png = stem.with_suffix(".png")
+        with Image.open(png) as image:
+            assert image.size == (667, 375), "a 13.33 x 7.5 in slide at 50 dpi"
+        assert _ink(png) > 0.02, f"page {page} is not blank"
+
+
+def test_page_offers_powerpoint_and_says_when_it_cannot_draw_it(demo, monkeypatch, tmp_path):
+    from tests.test_report import board_pack_page
+
+    monkeypatch.setenv("KPI_DATABASE_URL", str(demo.url))
+    monkeypatch.setenv("KPI_CHROMIUM", str(tmp_path / "missing"))
+    at = board_pack_page(pack_format="pptx")
+    assert not at.exception
+    assert at.session_state["pack_format"] == "pptx"
+    assert any("A PowerPoint deck needs Chromium on the server" in w.value for w in at.warning)
+    assert at.button(key="pack_build").disabled

@@ -1,8 +1,10 @@
-"""The board pack: one document per scope and month, as a PDF or a self-contained HTML file.
+"""The board pack: one document per scope and month, as a PDF, a self-contained HTML file or a
+PowerPoint deck.
 
 * :mod:`kpi.board_pack.scope`: what a pack covers (scope, months, file name) and :class:`ReportError`;
 * :mod:`kpi.board_pack.collect`: read the figures and draw the charts;
-* :mod:`kpi.board_pack.render`: lay them out with ``template.html`` as HTML or print them as PDF.
+* :mod:`kpi.board_pack.render`: lay them out with ``template.html`` as HTML or print them as PDF;
+* :mod:`kpi.board_pack.slides`: the same pack as PowerPoint slides (python-pptx).
 
 The command line (`python -m kpi report ...`) is in :mod:`kpi.__main__`.
 """

@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from kpi import annotations, charts, mdc, provisional, queries, scopes
+from kpi import charts, mdc, provisional, queries, scopes
+from kpi.annotations import annotations_for, marks, on_chart
 from kpi.board_pack.scope import ReportError, Scope, scope_filter, scope_months
 from kpi.chart_settings import ChartSettings, settings_by_kpi
 from kpi.commentary import SECTIONS, CommentaryView, commentary_for
@@ -128,7 +129,7 @@ def _annotations_in(
     engine: Engine, kpi_codes: list[str], scope_code: str, first: pd.Timestamp, last: dt.date
 ) -> pd.DataFrame:
     """The lead's annotations for the scope (its own and every-scope ones) within the pack's months."""
-    frame = annotations.annotations_for(engine, kpi_codes, scope_code)
+    frame = annotations_for(engine, kpi_codes, scope_code)
     months = pd.DatetimeIndex(frame["period"])
     return frame[(months >= pd.Timestamp(first)) & (months <= pd.Timestamp(last))].reset_index(drop=True)
 
@@ -254,9 +255,9 @@ def _build_figures(pack: Pack) -> None:
         result, dates = mdc.kpi_spc(data, kpi, pack.rebase.get(code), settings=pack.settings.get(code))
         first, last = data["period"].min(), data["period"].max()
         events = tuple(e for e in pack.events if first <= e.month <= last)
-        notes = annotations.on_chart(pack.annotations, code, [pack.scope.series_code])
+        notes = on_chart(pack.annotations, code, [pack.scope.series_code])
         notes = notes[(notes["period"] >= first) & (notes["period"] <= last)]
-        marks = annotations.marks(notes)
+        flags = marks(notes)
         months = data[provisional.flags(data)]
         figure = charts.spc_figure(
             result,
@@ -266,7 +267,7 @@ def _build_figures(pack: Pack) -> None:
             reading="",
             events=events,
             provisional_months=months,
-            notes=marks,
+            notes=flags,
         )
         figure.layout.annotations = [a for a in figure.layout.annotations if a.text]
         figure.update_layout(margin={"t": 64})
@@ -275,7 +276,7 @@ def _build_figures(pack: Pack) -> None:
             block["notes"].append(provisional.SPC_EXCLUDED_NOTE)
         block["annotations"] = [
             {"number": number, "month": month_label(month), "text": text}
-            for number, (month, text) in enumerate(marks, 1)
+            for number, (month, text) in enumerate(flags, 1)
         ]
         block["alt"] = (
             f"{'SPC' if kpi.is_monthly else 'Trend'} chart of {kpi.name} for {pack.scope.short}, "
@@ -284,8 +285,8 @@ def _build_figures(pack: Pack) -> None:
         if events:
             block["alt"] += f" {scopes.events_sentence(events)}"
             block["notes"].append(scopes.events_sentence(events))
-        if marks:
-            block["alt"] += f" {charts.annotation_sentence(marks)}"
+        if flags:
+            block["alt"] += f" {charts.annotation_sentence(flags)}"
         pack.figures[code] = figure
     today = uk_time(pack.generated_at).date()
     pack.figures["milestones"] = charts.milestone_timeline(pack.milestones, today)

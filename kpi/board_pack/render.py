@@ -1,15 +1,19 @@
-"""Render a board pack as a PDF (A4, for printing and papers) or as one self-contained HTML file.
+"""Render a board pack as a PDF (A4, for printing and papers), as one self-contained HTML file, or (through
+kpi.board_pack.slides) as a PowerPoint deck.
 
-Contents, in order: a cover; the Making Data Count icon summary; one section per workstream with each
-KPI's SPC chart and its one-sentence reading; the milestone timeline and table with what changed since
-the last pack; and the KPI definitions. Both formats come from one template (template.html, beside
-this module):
+Contents, in order: a cover; the exceptions (KPIs with a concern or a target failed or at risk, with
+their commentary; milestones at risk) and the Making Data Count icon summary; one section per workstream
+with each KPI's SPC chart, its one-sentence reading, its annotations and its commentary; the milestone
+timeline and table with what changed since the last pack; and the KPI definitions. The HTML and PDF
+come from one template (template.html, beside this module), and all three formats from one context
+(`pack_context`):
 
 - HTML: plotly.js inlined once in the head, one interactive chart per KPI with a stable div id, icons as
   data URIs, no reference to the network or to other files;
 - PDF: the same document with the charts as SVG images (kaleido), printed by headless Chromium
   (Page.printToPDF) in the warm browser of kpi.images: A4, "Page x of y" in the footer, fonts embedded,
-  icons and statuses always named in words so greyscale print loses nothing.
+  icons and statuses always named in words so greyscale print loses nothing;
+- PowerPoint: the same context laid out as slides, with the charts and icons as PNG pictures.
 
 The pack is a function of its inputs (the database, scope, month, format and `generated_at`): nothing
 reads the clock except the default `generated_at`, and "what changed" means milestone updates recorded on
@@ -198,6 +202,8 @@ def _pdf_charts(pack: Pack, progress: Callable[[int, int], None]) -> dict[str, A
 
 
 def pack_context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[str, Any]:
+    """What the pack says, ready to lay out: the template's variables, and the deck's input (mode
+    "pptx", no chart markup)."""
     summary = [
         {
             "code": row.kpi_code,
@@ -300,6 +306,21 @@ def _footer(pack: Pack) -> tuple[str, str]:
     return header, footer
 
 
+def _deck(pack: Pack, report: Progress) -> bytes:
+    """The PowerPoint deck (kpi.board_pack.slides), from the same context as the HTML and PDF."""
+    from kpi.board_pack import slides  # python-pptx is loaded only for a deck
+
+    total = len(pack.figures)
+    report(0.12, f"Drawing the charts (0 of {total})")
+
+    def drawn(done: int, count: int) -> None:
+        report(0.12 + 0.75 * done / count, f"Drawing the charts ({done} of {count})")
+
+    deck = slides.build_deck(pack, pack_context(pack, "pptx", {}), drawn)
+    report(1.0, "The board pack is ready")
+    return deck
+
+
 def build_report(
     engine: Engine,
     *,
@@ -310,15 +331,16 @@ def build_report(
     generated_at: dt.datetime | None = None,
 ) -> bytes:
     """The board pack for `scope` ("system", "CMAST", "MHLDC" or an ODS code) over the 36 months ending
-    with `period_end` (or from the first month with data), as PDF or HTML bytes.
+    with `period_end` (or from the first month with data), as PDF, HTML or PowerPoint (pptx) bytes.
 
     Raises ReportError (a ValueError) for an unknown scope or format or a month without data for the
-    scope; for a PDF, kpi.images.ImageExportUnavailable when there is no browser and ImageExportError
-    when the browser failed. `progress(fraction, message)` is called as the work goes on, in the
-    caller's thread. `generated_at` (default: now) is the only input that is not data."""
+    scope; for a PDF or a PowerPoint deck (pptx), kpi.images.ImageExportUnavailable when there is no
+    browser and ImageExportError when the browser failed. `progress(fraction, message)` is called as
+    the work goes on, in the caller's thread. `generated_at` (default: now) is the only input that is
+    not data."""
     report = progress or (lambda fraction, message: None)
     if fmt not in FORMATS:
-        raise ReportError(f"Unknown format {fmt!r}: use pdf or html.")
+        raise ReportError(f"Unknown format {fmt!r}: use pdf, html or pptx.")
     moment = generated_at or dt.datetime.now(dt.UTC)
     month = pack_month(period_end)
     report(0.02, "Checking the scope and month")
@@ -331,6 +353,8 @@ def build_report(
         report(1.0, "The board pack is ready")
         return document.encode("utf-8")
 
+    if fmt == "pptx":
+        return _deck(pack, report)
     ok, reason = images.images_available()
     if not ok:
         raise images.ImageExportUnavailable(reason)

@@ -13,8 +13,8 @@ from kpi.charts import file_stem
 from kpi.months import parse_month
 from kpi.scopes import trust_label
 
-Format = Literal["pdf", "html"]
-FORMATS: tuple[str, ...] = ("pdf", "html")
+Format = Literal["pdf", "html", "pptx"]
+FORMATS: tuple[str, ...] = ("pdf", "html", "pptx")
 
 
 class ReportError(ValueError):
