@@ -1,13 +1,16 @@
 """The dashboard on a phone (390 x 844) and a tablet (820 x 1180) in a real browser: no page scrolls
 sideways, and what matters shows without it: the headline cards, the Making Data Count summary's
-variation and assurance (cards on a phone), charts with the width of the screen, and the milestones as
-a list on a phone. Screenshots of every page at both widths go to test-artifacts/ to look at."""
+variation and assurance (cards on a phone), each page's title, charts with the width of the screen, and
+the milestones and the heatmap by profession as lists on a phone. Screenshots of every page at both
+widths go to test-artifacts/ to look at."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_dashboard import open_page
@@ -23,7 +26,13 @@ PAGES = {
     "collaboratives": "collaboratives?workstream=PLAN",
     "trusts": "trusts?trust=REM&workstream=PLAN",
     "trusts-professions": "trusts?section=professions",
+    "trusts-heatmap": "trusts?section=professions&prof_view=heatmap",
+    "trusts-ranking": "trusts?section=ranking",
     "milestones": "milestones",
+    "submissions": "submissions",
+    "board-pack": "board_pack",
+    "definitions": "definitions",
+    "import": "import_data",
 }
 MIN_PLOT_WIDTH = 285  # of the 343 px a chart card holds at 390 (was 129 for an SPC chart)
 
@@ -65,10 +74,12 @@ def sideways_scroll(page) -> dict[str, list[int]]:
 
 
 def wait_for_charts(page) -> None:
-    """Plotly draws after the run ends: wait for every chart shown to have its plot."""
+    """Plotly draws after the run ends, and its code loads lazily (a skeleton shows until then): wait for
+    the skeletons to go and every chart shown to have its plot."""
     page.wait_for_function(
-        """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-                 .filter(c => c.offsetParent !== null).every(c => c.querySelector('.nsewdrag'))"""
+        """() => !document.querySelector("[data-testid='stSkeleton']")
+                 && [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+                    .filter(c => c.offsetParent !== null).every(c => c.querySelector('.nsewdrag'))"""
     )
 
 
@@ -80,6 +91,8 @@ def test_no_page_scrolls_sideways(request, app_url, name, size):
     wait_for_charts(page)
     assert page.locator("[data-testid='stException']").count() == 0
     assert sideways_scroll(page) == {}
+    title = page.locator("h1").first.bounding_box()  # the page's title, whole, on screen
+    assert title["x"] >= 0 and title["x"] + title["width"] <= page.viewport_size["width"], title
     screenshot(page, f"{size}-{name}")
 
 
@@ -142,3 +155,27 @@ def test_the_milestones_are_a_list_on_a_phone_and_a_timeline_on_a_tablet(phone, 
     tablet.locator("[class*='st-key-narrow_only_chart_milestone_timeline']").wait_for(state="hidden")
     timeline = tablet.locator("[class*='st-key-wide_only_chart_milestone_timeline'] .nsewdrag")
     assert timeline.bounding_box()["width"] >= 300
+
+
+def test_the_heatmap_is_a_line_per_profession_on_a_phone_and_a_heatmap_on_a_tablet(phone, tablet, app_url):
+    """36 months of cells in the 343 px a phone leaves would be a few pixels each (the plot was 85 px
+    wide): on a phone each profession's months are said in a line instead."""
+    open_page(phone, app_url, PAGES["trusts-heatmap"])
+    phone.locator("[class*='st-key-wide_only_chart_prof_heatmap']").wait_for(state="hidden")
+    listed = phone.locator("[class*='st-key-narrow_only_chart_prof_heatmap'] li")
+    expect(listed).to_have_count(14)  # every profession in the demo data (waits for the list to be drawn)
+    first = listed.first
+    assert first.is_visible()
+    assert re.match(
+        r"^Art therapists: \d+\.\d% in \w{3} \d{4}, (up|down) [\d.]+ pts on \w{3} \d{4}: (better|worse); "
+        r"lowest \d+\.\d% in \w{3} \d{4}, highest \d+\.\d% in \w{3} \d{4}\.$",
+        first.inner_text(),
+    ), first.inner_text()
+    box = first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+    open_page(tablet, app_url, PAGES["trusts-heatmap"])
+    wait_for_charts(tablet)
+    tablet.locator("[class*='st-key-narrow_only_chart_prof_heatmap']").wait_for(state="hidden")
+    plot = tablet.locator("[class*='st-key-wide_only_chart_prof_heatmap'] .nsewdrag").bounding_box()
+    assert plot["width"] >= 200 and plot["height"] >= 300, plot
