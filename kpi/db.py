@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import logging
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -308,11 +309,18 @@ _BUMP_DATA_VERSION = text("UPDATE data_version SET version = version + 1 WHERE i
 _READ_DATA_VERSION = text("SELECT version FROM data_version WHERE id = 1")
 
 
+_WROTE_FIGURES = "kpi_wrote_figures"  # ... to a table the roll-ups are computed from (kpi.rollups)
+_FIGURE_TABLES = re.compile(r"\b(observations|import_batches|successions)\b", re.IGNORECASE)
+
+
 @event.listens_for(Engine, "after_cursor_execute")
-def _note_write(conn, _cursor, _statement, _parameters, context, _executemany) -> None:
-    """Mark the connection as having written (an INSERT, UPDATE or DELETE, ORM or Core alike)."""
+def _note_write(conn, _cursor, statement, _parameters, context, _executemany) -> None:
+    """Mark the connection as having written (an INSERT, UPDATE or DELETE, ORM or Core alike), and
+    whether the write touched the figures the roll-ups are computed from."""
     if context is not None and (context.isinsert or context.isupdate or context.isdelete):
         conn.info[_WROTE] = True
+        if _FIGURE_TABLES.search(statement.split(" WHERE ", 1)[0][:200]):
+            conn.info[_WROTE_FIGURES] = True
 
 
 @contextmanager
@@ -328,8 +336,13 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     with factory() as session, session.begin():
         connection = session.connection()
         connection.info.pop(_WROTE, None)
+        connection.info.pop(_WROTE_FIGURES, None)
         yield session
         session.flush()
+        if connection.info.pop(_WROTE_FIGURES, False):
+            from kpi.rollups import refresh  # kpi.rollups reads through this module
+
+            refresh(connection)  # the roll-ups follow the figures in the same transaction
         if connection.info.pop(_WROTE, False):
             connection.execute(_BUMP_DATA_VERSION)
 

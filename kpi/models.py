@@ -441,3 +441,35 @@ class DataVersion(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
+
+
+class TrustMonthRollup(Base):
+    """The figures every series starts from, computed once per write (kpi.rollups): one row per KPI,
+    trust (after mergers) and month with professions combined by the profession rule, and one per KPI
+    and month of a system-level figure (trust null) where no trust reported. The membership and NWAS
+    rules, which depend on what a page asks for, are applied when the series is read."""
+
+    __tablename__ = "rollup_trust_months"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_code: Mapped[str] = mapped_column(String(40))
+    rollup: Mapped[str] = mapped_column(String(10))
+    trust_code: Mapped[str | None] = mapped_column(String(10))
+    period: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)
+    numerator: Mapped[float | None] = mapped_column(Float)
+    denominator: Mapped[float | None] = mapped_column(Float)
+    synthetic: Mapped[int] = mapped_column(Integer)
+
+
+Index("ix_rollup_trust_months_kpi_period", TrustMonthRollup.kpi_code, TrustMonthRollup.period)
+Index("ix_rollup_trust_months_trust_period", TrustMonthRollup.trust_code, TrustMonthRollup.period)
+
+
+class RollupState(Base):
+    """One row: the fingerprint of the figures the roll-up was computed from (kpi.rollups)."""
+
+    __tablename__ = "rollup_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(200))

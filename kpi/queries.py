@@ -54,6 +54,7 @@ from kpi.models import (
     ProfessionAlias,
     Succession,
     Trust,
+    TrustMonthRollup,
     Workstream,
 )
 from kpi.months import add_months
@@ -231,26 +232,62 @@ def _rolled_up(rows):
     return value, numerator, denominator
 
 
-def _reporting_codes(trusts: tuple[str, ...] | None, collaboratives: tuple[str, ...] | None):
-    """SQL condition on observations.trust_code narrowing the scan to rows that can count for the chosen
-    trusts or collaboratives: their own codes and the old codes of trusts merged into them. A superset;
-    the exact rules are applied after the roll-up. None when nothing narrows the scan."""
+def _reporting_codes(
+    trusts: tuple[str, ...] | None, collaboratives: tuple[str, ...] | None, trust_code=_o.c.trust_code
+):
+    """SQL condition on `trust_code` (observations' by default) narrowing the scan to rows that can count
+    for the chosen trusts or collaboratives: their own codes and the old codes of trusts merged into
+    them. A superset; the exact rules are applied after the roll-up. None when nothing narrows the scan."""
     conditions = []
     if trusts is not None:
         merged_in = select(_s.c.old_code).where(_s.c.successor_code.in_(trusts), _s.c.status == "confirmed")
-        conditions.append(or_(_o.c.trust_code.in_(trusts), _o.c.trust_code.in_(merged_in)))
+        conditions.append(or_(trust_code.in_(trusts), trust_code.in_(merged_in)))
     if collaboratives is not None:
         members = select(_m.c.trust_code).where(
             _m.c.collaborative_code.in_(collaboratives), _m.c.status == "confirmed"
         )
         merged_in = select(_s.c.old_code).where(_s.c.successor_code.in_(members), _s.c.status == "confirmed")
-        conditions.append(or_(_o.c.trust_code.in_(members), _o.c.trust_code.in_(merged_in)))
+        conditions.append(or_(trust_code.in_(members), trust_code.in_(merged_in)))
     return and_(*conditions) if conditions else None
 
 
-def _trust_months(flt: KPIFilter, *, narrow: bool = False):
-    """One row per KPI, trust (after mergers) and month, professions combined by the profession rule.
+_r = TrustMonthRollup.__table__
+
+
+def _stored(flt: KPIFilter, *, trusts: bool):
+    """Rows of the roll-up table (kpi.rollups) in the filter's months, KPIs and workstreams: the trust
+    rows, or (trusts=False) the system-level ones. Only without a profession filter: the table holds
+    professions already combined."""
+    query = select(
+        _r.c.kpi_code,
+        _r.c.rollup,
+        *([_r.c.trust_code] if trusts else []),
+        _r.c.period,
+        _r.c.value,
+        _r.c.numerator,
+        _r.c.denominator,
+        _r.c.synthetic,
+    ).where(_r.c.trust_code.is_not(None) if trusts else _r.c.trust_code.is_(None))
+    if flt.period_from:
+        query = query.where(_r.c.period >= flt.period_from)
+    if flt.period_to:
+        query = query.where(_r.c.period <= flt.period_to)
+    if flt.kpis is not None:
+        query = query.where(_r.c.kpi_code.in_(flt.kpis))
+    if flt.workstreams is not None:
+        in_streams = select(_k.c.code).where(_k.c.workstream_code.in_(flt.workstreams))
+        query = query.where(_r.c.kpi_code.in_(in_streams))
+    return query
+
+
+def _trust_months(flt: KPIFilter, *, narrow: bool = False, raw: bool = False):
+    """One row per KPI, trust (after mergers) and month, professions combined by the profession rule:
+    from the roll-up table, or computed from the observations (`raw`, or under a profession filter).
     With `narrow`, only rows that can count for the filter's trusts and collaboratives are read."""
+    if not raw and flt.professions is None:
+        query = _stored(flt, trusts=True)
+        condition = _reporting_codes(flt.trusts, flt.collaboratives, _r.c.trust_code) if narrow else None
+        return (query if condition is None else query.where(condition)).subquery("trust_months")
     query = _observations(flt).where(_o.c.trust_code.is_not(None))
     condition = _reporting_codes(flt.trusts, flt.collaboratives) if narrow else None
     if condition is not None:
@@ -273,8 +310,11 @@ def _trust_months(flt: KPIFilter, *, narrow: bool = False):
     )
 
 
-def _system_rows(flt: KPIFilter):
-    """System-level rows (no trust) for KPI-months that have no trust figures."""
+def _system_rows(flt: KPIFilter, *, raw: bool = False):
+    """System-level rows (no trust) for KPI-months that have no trust figures: from the roll-up table,
+    or computed from the observations (`raw`, or under a profession filter)."""
+    if not raw and flt.professions is None:
+        return _stored(flt, trusts=False).add_columns(literal(0).label("contributors"))
     base = _observations(flt).where(_o.c.trust_code.is_(None)).subquery("sys_obs")
     pc = base.c.profession_code
     trust_figures = _o.alias("trust_obs")
@@ -299,6 +339,25 @@ def _system_rows(flt: KPIFilter):
     )
 
 
+def rollup_rows() -> Select:
+    """What the roll-up table holds (kpi.rollups), computed from the observations with the rules above:
+    every KPI, trust (after mergers) and month with professions combined, and the system-level figures
+    of KPI-months with no trust figures (trust_code null)."""
+    tm = _trust_months(KPIFilter(), raw=True)
+    system = _system_rows(KPIFilter(), raw=True).subquery("system_rows")
+    columns = ("value", "numerator", "denominator", "synthetic")
+    return union_all(
+        select(tm.c.kpi_code, tm.c.rollup, tm.c.trust_code, tm.c.period, *(tm.c[c] for c in columns)),
+        select(
+            system.c.kpi_code,
+            system.c.rollup,
+            literal(None).label("trust_code"),
+            system.c.period,
+            *(system.c[c] for c in columns),
+        ),
+    )
+
+
 def _rollup(rows, scope, contributors, *, per_scope: bool = True) -> Select:
     """One row per KPI, scope and month of `rows`, with the roll-up rules applied. `scope` is a column
     of `rows` to group on, or (per_scope=False) a constant such as the system's code."""
@@ -316,8 +375,8 @@ def _rollup(rows, scope, contributors, *, per_scope: bool = True) -> Select:
     ).group_by(*group_by)
 
 
-def _series_query(flt: KPIFilter, level: Level) -> Select:
-    tm = _trust_months(relevant_filter(flt, level), narrow=level != "system")
+def _series_query(flt: KPIFilter, level: Level, raw: bool = False) -> Select:
+    tm = _trust_months(relevant_filter(flt, level), narrow=level != "system", raw=raw)
     if level == "trust":
         query = _rollup(tm, tm.c.trust_code, func.count())
         if flt.trusts is not None:
@@ -350,7 +409,7 @@ def _series_query(flt: KPIFilter, level: Level) -> Select:
         tm.c.synthetic,
         literal(1).label("contributors"),
     ).where(_is_member(tm.c.trust_code, tm.c.period))
-    rows = union_all(member_rows, _system_rows(flt)).subquery("system_rows")
+    rows = union_all(member_rows, _system_rows(flt, raw=raw)).subquery("system_rows")
     return _rollup(rows, literal(SYSTEM_CODE), func.sum(rows.c.contributors), per_scope=False)
 
 
@@ -380,16 +439,22 @@ def _tidy_series(frame: pd.DataFrame, level: Level, engine: Engine) -> pd.DataFr
 # --- the public reads ------------------------------------------------------------------------------
 
 
-def kpi_series(flt: KPIFilter, level: Level, engine: Engine) -> pd.DataFrame:
+def kpi_series(flt: KPIFilter, level: Level, engine: Engine, *, raw: bool = False) -> pd.DataFrame:
     """KPI time series at one level: one row per KPI, scope (trust, collaborative or the system) and
     month, with value, numerator, denominator, how many trusts contributed, whether any of the data is
     synthetic, how many trusts were expected to report and whether the month is provisional (too few
-    of them reported: kpi.completeness; a trust's own row is never provisional)."""
+    of them reported: kpi.completeness; a trust's own row is never provisional). Read from the roll-up
+    table (kpi.rollups), recomputed first if the figures changed; `raw` computes from the observations
+    (the tests check both give the same)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
     if flt.selects_nothing():
         return _empty(SERIES_COLUMNS)
-    frame = _read(engine, _series_query(flt, level))
+    from kpi.rollups import ensure_fresh  # kpi.rollups builds its table with this module's rules
+
+    if not raw:
+        ensure_fresh(engine)
+    frame = _read(engine, _series_query(flt, level, raw))
     if frame.empty:
         return _empty(SERIES_COLUMNS)
     return _tidy_series(frame, level, engine)

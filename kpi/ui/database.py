@@ -17,7 +17,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from kpi import queries
+from kpi import queries, rollups
 from kpi.bootstrap import prepare_database
 from kpi.db import (
     ENV_VAR,
@@ -206,7 +206,12 @@ def database_notice() -> None:
     current = engine()
     health = database_health(current)
     if health.recovered:
-        clear_caches()  # figures cached before the outage may be older than what the database now holds
+        # Figures cached before the outage, and the roll-ups, may be older than what the database holds.
+        try:
+            rollups.forget(current)
+        except SQLAlchemyError as exc:  # answered the health check, then failed: the next run retries
+            logger.warning("Could not mark the roll-ups stale after the outage: %s", redacted(exc))
+        clear_caches()
     elif health.ok:
         clear_caches_if_data_changed()  # a write anywhere since this process last looked
     cached = True

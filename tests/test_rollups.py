@@ -1,0 +1,132 @@
+"""Roll-ups computed once per write (kpi.rollups): the table holds exactly what the rules compute from
+the observations; every series read from it equals the series computed from the observations, at every
+level and filter, on the demo data and on the rules' edge cases; an import refreshes it in its own
+transaction, a failed write leaves both unchanged, and a write that went round kpi is still never read
+stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from sqlalchemy import select, update
+
+from kpi import queries, rollups
+from kpi.auth import User
+from kpi.db import session_scope
+from kpi.demo import load_demo
+from kpi.ingest import apply_import, undo_batch
+from kpi.ingest.dispatch import prepare_file
+from kpi.models import Observation, RollupState, TrustMonthRollup
+from kpi.queries import KPIFilter
+from tests.conftest import add_observations
+
+LEAD = User("lead@cheshireandmerseyside.nhs.uk", "Workforce Lead", "lead")
+END = dt.date(2026, 9, 1)
+FILTERS = [
+    KPIFilter(),
+    KPIFilter(period_from=dt.date(2025, 4, 1), period_to=END, workstreams=("PLAN", "RET")),
+    KPIFilter(collaboratives=("CMAST",)),
+    KPIFilter(trusts=("RBN", "REM"), kpis=("SIP_FTE", "VACANCY_RATE", "FUNDING_SECURED")),
+    KPIFilter(professions=("PHYSIO", "OT")),  # read from the observations themselves
+]
+
+
+def stored(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(select(TrustMonthRollup.__table__)).mappings().all())
+    return frame.drop(columns="id")
+
+
+def state(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(RollupState.fingerprint)).scalar_one()
+
+
+def assert_same_series(engine) -> None:
+    for flt in FILTERS:
+        for level in queries.LEVELS:
+            from_rollups = queries.kpi_series(flt, level, engine)
+            computed = queries.kpi_series(flt, level, engine, raw=True)
+            assert len(computed) > 0 or flt.trusts, (flt, level)
+            pd.testing.assert_frame_equal(from_rollups, computed, check_exact=False, rtol=1e-12)
+
+
+def test_on_the_demo_data_the_table_is_the_rules_and_every_series_read_from_it_is_the_computed_one(engine):
+    load_demo(engine, end=END)  # through session_scope: the table is refreshed in the same transaction
+    with engine.connect() as conn:
+        assert state(engine) == rollups.fingerprint(conn)
+        computed = pd.DataFrame(conn.execute(queries.rollup_rows()).mappings().all())
+    table = stored(engine)
+    assert len(table) == len(computed) > 10_000
+    key = ["kpi_code", "trust_code", "period"]
+    merged = table.merge(computed, on=key, suffixes=("", "_rule"))
+    assert len(merged) == len(table)
+    for column in ("value", "numerator", "denominator"):
+        pd.testing.assert_series_equal(
+            pd.to_numeric(merged[column]), pd.to_numeric(merged[f"{column}_rule"]), check_names=False
+        )
+    assert table["trust_code"].isna().any(), "system-level figures where no trust reported"
+    assert_same_series(engine)
+
+
+def test_the_rules_edge_cases_read_the_same_from_the_table(engine):
+    add_observations(  # written round kpi: the next read finds the fingerprint moved and recomputes
+        engine,
+        [
+            ("SIP_FTE", "REM", "PHYSIO", "2026-09", 40.0, None, None),
+            ("SIP_FTE", "REM", None, "2026-09", 99.0, None, None),  # all-AHP beside professions: not counted
+            ("SIP_FTE", "RBN", None, "2026-09", 60.0, None, None),
+            ("SIP_FTE", "RVY", None, "2026-09", 25.0, None, None),  # merged into RBN in 2023: RBN's
+            ("VACANCY_RATE", "REM", None, "2026-09", None, 5.0, 100.0),
+            ("VACANCY_RATE", "RBN", None, "2026-09", None, 15.0, 100.0),  # ratio: 20 / 200, not mean
+            ("FUNDING_SECURED", None, None, "2026-09", 1000.0, None, None),  # system only
+            ("SIP_FTE", "RX7", None, "2026-09", 500.0, None, None),  # NWAS: outside system totals
+        ],
+    )
+    system = queries.kpi_series(KPIFilter(), "system", engine).set_index("kpi_code")
+    assert system.loc["SIP_FTE", "value"] == 40.0 + 60.0 + 25.0
+    assert system.loc["VACANCY_RATE", "value"] == pytest.approx(10.0)
+    assert system.loc["FUNDING_SECURED", "value"] == 1000.0
+    assert_same_series(engine)
+
+
+def test_an_import_refreshes_the_table_in_its_transaction_and_a_failed_write_changes_nothing(engine):
+    add_observations(engine, [("SIP_FTE", "REM", "PHYSIO", "2026-09", 40.0, None, None)])
+    queries.kpi_series(KPIFilter(), "system", engine)  # the table catches up with the hand-written row
+    before, fingerprint = stored(engine), state(engine)
+
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        s.execute(update(Observation).values(value=1.0))
+        raise RuntimeError("the import fails half-way")
+    pd.testing.assert_frame_equal(stored(engine), before)
+    assert state(engine) == fingerprint
+
+    csv = (
+        "period,trust_code,profession,kpi_code,value,numerator,denominator\n2026-09,REM,PHYSIO,SIP_FTE,55,,\n"
+    )
+    result = apply_import(
+        engine, LEAD, prepare_file(engine, "fix.csv", csv.encode(), channel="cli"), replace=True
+    )
+    assert result.applied
+    row = stored(engine).set_index(["kpi_code", "trust_code"]).loc[("SIP_FTE", "REM")]
+    assert row["value"] == 55.0, "the table holds the import's figure before any read"
+    with engine.connect() as conn:
+        assert state(engine) == rollups.fingerprint(conn)
+
+    undo_batch(engine, LEAD, result.batch_id)
+    row = stored(engine).set_index(["kpi_code", "trust_code"]).loc[("SIP_FTE", "REM")]
+    assert row["value"] == 40.0, "undo puts the table back too"
+
+
+def test_a_stale_table_is_recomputed_once_and_forget_marks_it_stale(engine):
+    add_observations(engine, [("SIP_FTE", "REM", "PHYSIO", "2026-09", 40.0, None, None)])
+    assert queries.kpi_series(KPIFilter(), "system", engine)["value"].tolist() == [40.0]
+    with engine.begin() as conn:  # by hand, in place: no fingerprint moves ...
+        conn.execute(update(Observation).values(value=42.0))
+    assert queries.kpi_series(KPIFilter(), "system", engine)["value"].tolist() == [40.0]
+    rollups.forget(engine)  # ... until the table is marked stale (the app does after an outage)
+    assert state(engine) == ""
+    assert queries.kpi_series(KPIFilter(), "system", engine)["value"].tolist() == [42.0]
+    assert state(engine) != ""
