@@ -117,7 +117,7 @@ def _suggestion(
     status,
 ) -> None:
     """A suggested recalculation (never automatic): why, the chart as it would look, accept or dismiss."""
-    decided = chart_settings.decided_months(engine(), kpi.code, scope)
+    decided = loaders.decided_months(db(), kpi.code, scope)
     suggestion = suggested_recalculation(
         result, events=[(event.month, event.label) for event in events], decided=decided
     )

@@ -107,6 +107,12 @@ def settings_by_kpi(db_url: str, scope: str) -> dict[str, chart_settings.ChartSe
 
 
 @_cached
+def decided_months(db_url: str, kpi_code: str, scope: str) -> set[pd.Timestamp]:
+    """The months whose suggested recalculation the lead accepted or dismissed for one chart."""
+    return chart_settings.decided_months(get_engine(db_url), kpi_code, scope)
+
+
+@_cached
 def annotations(db_url: str) -> pd.DataFrame:
     """Every annotation in force, all KPIs and scopes, oldest month first."""
     engine = get_engine(db_url)
