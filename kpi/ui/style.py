@@ -11,6 +11,7 @@ tests/browser/test_keyboard.py); and where the keyboard's focus goes when Stream
   11.8:1 against white, the sidebar and the yellow (WCAG 1.4.11 asks 3:1); Streamlit's own rings are a
   half-transparent blue (2.3:1 on white) or, on the nav links, a grey tint (1.09:1).
 - A table's toolbar, shown on hover, is shown too while the keyboard's focus is in it.
+- A metric card's change in words wraps under its badge instead of ending in an ellipsis.
 - Target size (WCAG 2.5.8, 24 px): the multiselect's "Clear all" and the date fields' day, month and
   year boxes, which are smaller at our base font size of 15 px.
 - The collapsed sidebar (on a phone, or closed by the user) is hidden, not only slid off screen, so its
@@ -114,6 +115,18 @@ CSS = f"""
 .stApp.stApp [data-testid="stSidebarContent"]:focus-visible {{
   outline: 3px solid {FOCUS_DARK};
   outline-offset: -3px;
+}}
+
+/* A metric card's change in words ("+21.0 FTE on Sep 2026", beside its reading badge) is cut to one line
+   with an ellipsis by Streamlit ("+21.0 FTE o…" in two cards a row at 820 px): let it go under the badge
+   and wrap. */
+.stApp.stApp [data-testid="stMetric"] div:has(> [data-testid="stMetricDelta"]) {{
+  flex-wrap: wrap;
+}}
+.stApp.stApp [data-testid="stMetric"] [data-testid="stCaptionContainer"] {{
+  white-space: normal;
+  overflow: visible;
+  text-overflow: clip;
 }}
 
 /* Target size, WCAG 2.5.8: at least 24 by 24 px. */

@@ -126,6 +126,13 @@ def test_the_overview_on_a_tablet_keeps_the_table_with_its_icons_next_to_the_fig
     table.wait_for(state="visible")  # the grid draws a moment after the run ends
     box = table.bounding_box()
     assert box["x"] + box["width"] <= TABLET["width"]
+    # Each headline card's change in words is whole, not cut to "+21.0 FTE o…" (two cards a row here).
+    notes = "[data-testid='stMetric'] [data-testid='stCaptionContainer']"
+    tablet.wait_for_function(f"document.querySelectorAll(`{notes}`).length >= 8", timeout=60_000)
+    cut = tablet.locator(notes).evaluate_all(
+        "notes => notes.filter(n => n.scrollWidth > n.clientWidth + 1).map(n => n.innerText)"
+    )
+    assert cut == [], cut
 
 
 @pytest.mark.parametrize("path", ["workstreams?workstream=PLAN", "workstreams?workstream=PLAN&view=spc"])
