@@ -6,7 +6,7 @@ a build.
     python benchmarks/bench_dashboard.py --sizes demo,1m,5m
     python benchmarks/bench_dashboard.py --postgres postgresql+psycopg://postgres@127.0.0.1/bench
 
-Sizes beyond the demo add synthetic benchmark trusts (codes ZB001...) as collaborative members and
+Sizes beyond the demo add synthetic benchmark trusts (kpi.demo_scale, as `python -m kpi demo --rows N`) and
 fill every KPI, trust, profession and month of ten years, so the queries see the row counts a large
 system would have. Databases live in a temporary folder and are deleted afterwards.
 """
@@ -21,19 +21,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpi import queries  # noqa: E402
+from kpi import queries, rollups  # noqa: E402
 from kpi.db import get_engine, migrate  # noqa: E402
 from kpi.demo import DEMO_SEED, load_demo  # noqa: E402
-from kpi.models import ImportBatch, Membership, Observation, Trust  # noqa: E402
+from kpi.demo_scale import add_benchmark_rows  # noqa: E402
 from kpi.queries import KPIFilter  # noqa: E402
-from kpi.reference import load_reference, read_reference_csv  # noqa: E402
+from kpi.reference import load_reference  # noqa: E402
 
 END = dt.date(2026, 10, 1)
 SIZES = {"demo": 0, "1m": 1_000_000, "5m": 5_000_000}
@@ -49,7 +48,7 @@ def build(url: str, size: str) -> tuple[Engine, int, float]:
     load_demo(engine, end=END, seed=DEMO_SEED)
     target = SIZES[size]
     if target:
-        _add_benchmark_trusts(engine, target)
+        add_benchmark_rows(engine, target, END, DEMO_SEED)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM observations")).scalar_one()
         if engine.dialect.name == "sqlite":
@@ -57,106 +56,6 @@ def build(url: str, size: str) -> tuple[Engine, int, float]:
         else:
             conn.exec_driver_sql("ANALYZE observations")
     return engine, rows, time.perf_counter() - started
-
-
-def _add_benchmark_trusts(engine: Engine, target: int) -> None:
-    """Synthetic member trusts with every KPI, profession and month of ten years, until `target` rows."""
-    kpis = read_reference_csv("kpis")
-    professions = [row["code"] for row in read_reference_csv("professions")]
-    by_profession = [k["code"] for k in kpis if k["grain"] == "trust_profession"]
-    by_trust = [k["code"] for k in kpis if k["grain"] == "trust"]
-    ratio = {k["code"] for k in kpis if k["rollup"] == "ratio"}
-    months = pd.date_range(END - pd.DateOffset(months=119), END, freq="MS").date
-    per_trust = len(months) * (len(by_profession) * len(professions) + len(by_trust))
-    existing = queries.data_status(engine).observations
-    trusts = max(1, (target - existing) // per_trust)
-    rng = np.random.default_rng(DEMO_SEED)
-    with engine.begin() as conn:
-        batch = conn.execute(
-            insert(ImportBatch).returning(ImportBatch.id),
-            {
-                "file_name": "benchmark",
-                "sha256": "0" * 64,
-                "source": "benchmark",
-                "is_synthetic": True,
-                "rows_in_file": 0,
-                "rows_added": 0,
-                "rows_changed": 0,
-                "rows_skipped": 0,
-                "imported_by": "benchmark",
-                "imported_at": dt.datetime.now(dt.UTC),
-                "status": "applied",
-                "notes": "",
-            },
-        ).scalar_one()
-        for index in range(trusts):
-            code = f"ZB{index:03d}"
-            conn.execute(
-                insert(Trust),
-                {
-                    "ods_code": code,
-                    "name": f"Benchmark trust {index}",
-                    "short_name": code,
-                    "trust_type": "Acute",
-                    "role": "member",
-                    "notes": "benchmark",
-                },
-            )
-            conn.execute(
-                insert(Membership),
-                {
-                    "trust_code": code,
-                    "collaborative_code": ("CMAST", "MHLDC")[index % 2],
-                    "valid_from": dt.date(2000, 1, 1),
-                    "valid_to": None,
-                    "notes": "",
-                },
-            )
-            keys = [(k, p) for k in by_profession for p in professions] + [(k, None) for k in by_trust]
-            rows = []
-            for kpi, profession in keys:
-                base = rng.uniform(5, 200)
-                values = base * (1 + rng.normal(0, 0.05, len(months)))
-                for month, value in zip(months, values, strict=True):
-                    if kpi in ratio:
-                        denominator = round(base * 10, 1)
-                        numerator = round(min(denominator, abs(value)), 1)
-                        rows.append(
-                            (
-                                kpi,
-                                code,
-                                profession,
-                                month,
-                                100 * numerator / denominator,
-                                numerator,
-                                denominator,
-                                batch,
-                            )
-                        )
-                    else:
-                        rows.append((kpi, code, profession, month, round(abs(value), 1), None, None, batch))
-            conn.execute(
-                insert(Observation),
-                [
-                    dict(
-                        zip(
-                            (
-                                "kpi_code",
-                                "trust_code",
-                                "profession_code",
-                                "period",
-                                "value",
-                                "numerator",
-                                "denominator",
-                                "batch_id",
-                            ),
-                            row,
-                            strict=True,
-                        )
-                    )
-                    for row in rows
-                ],
-            )
 
 
 def timed(func, repeat: int = 3) -> float:
@@ -175,7 +74,20 @@ def query_timings(engine: Engine) -> dict[str, float]:
     first = (pd.Timestamp(last) - pd.DateOffset(months=35)).date()
     flt = KPIFilter(period_from=first, period_to=last)
     one_trust = flt.but(trusts=("REM",))
+
+    def recompute() -> None:
+        rollups.forget(engine)
+        rollups.ensure_fresh(engine)
+
     return {
+        "roll-ups: recompute (once per write)": timed(recompute),
+        "roll-ups: freshness check (every series read)": timed(lambda: rollups.ensure_fresh(engine)),
+        "system series, computed from observations (baseline)": timed(
+            lambda: queries.kpi_series(flt, "system", engine, raw=True)
+        ),
+        "collaborative series, computed from observations (baseline)": timed(
+            lambda: queries.kpi_series(flt, "collaborative", engine, raw=True)
+        ),
         "system series (all KPIs, 36 months)": timed(lambda: queries.kpi_series(flt, "system", engine)),
         "collaborative series": timed(lambda: queries.kpi_series(flt, "collaborative", engine)),
         "trust series (all trusts)": timed(lambda: queries.kpi_series(flt, "trust", engine)),

@@ -121,6 +121,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"({result.first_period:%b %Y} to {result.last_period:%b %Y}) as batch {result.batch_id} "
         f"in {time.perf_counter() - started:.1f} s."
     )
+    if args.rows:
+        from kpi.demo_scale import add_benchmark_rows
+
+        added = add_benchmark_rows(engine, args.rows, end, DEMO_SEED)
+        say(
+            f"Added {added:,} SYNTHETIC benchmark observations (trusts ZB000...), about {args.rows:,} "
+            f"in all ({time.perf_counter() - started:.1f} s)."
+        )
     return 0
 
 
@@ -416,7 +424,23 @@ def build_parser() -> OneLineParser:
                 "--end", type=_month, help="last month, YYYY-MM (default: last complete month)"
             )
             command.add_argument("--seed", type=int, help="random seed (default: the fixed demo seed)")
+            command.add_argument(
+                "--rows",
+                type=_positive_count,
+                help="grow the database to about this many observations with SYNTHETIC benchmark trusts "
+                "(ZB000...), for benchmarks; e.g. 1000000",
+            )
     return parser
+
+
+def _positive_count(text: str) -> int:
+    try:
+        count = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number, e.g. 1000000") from None
+    if not 0 < count <= 50_000_000:
+        raise argparse.ArgumentTypeError(f"{text} is not between 1 and 50,000,000")
+    return count
 
 
 def main(argv: Sequence[str] | None = None) -> int:

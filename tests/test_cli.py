@@ -190,3 +190,31 @@ def test_import_prints_the_first_1000_problems_and_counts_the_rest(database_url,
     assert "1,001 x column trust_code: Unknown trust code. (1,000 listed)" in lines[1_001]
     assert lines[-1].startswith("error: 1,001 problems found")
     assert observation_count(database_url) == 0
+
+
+@pytest.mark.parametrize("rows", ["lots", "0", "-5", "60000000"])
+def test_demo_rows_must_be_a_count_and_exit_2(rows):
+    assert_one_line_failure(run_cli("demo", "--rows", rows), 2, "--rows")
+
+
+def test_benchmark_rows_are_synthetic_member_trusts_that_count_in_the_system(engine):
+    import datetime as dt
+
+    from kpi import queries
+    from kpi.demo_scale import MONTHS, add_benchmark_rows
+
+    added = add_benchmark_rows(engine, 20_000, dt.date(2026, 10, 1), seed=1)
+    status = queries.data_status(engine)
+    assert 0 < added == status.observations <= 20_000, "one trust's ten years, under the count asked for"
+    assert status.all_synthetic
+    assert add_benchmark_rows(engine, status.observations, dt.date(2026, 10, 1), seed=1) == 0
+    assert queries.data_status(engine).observations == added, "nothing more when it holds enough"
+    assert (status.first_period, status.last_period) == (dt.date(2016, 11, 1), dt.date(2026, 10, 1))
+    assert MONTHS == 120
+    flt = queries.KPIFilter(kpis=("SIP_FTE",), period_from=dt.date(2026, 10, 1))
+    trust = queries.kpi_series(flt, "trust", engine)
+    assert list(trust["scope_code"]) == ["ZB000"]
+    system = queries.kpi_series(flt, "system", engine)
+    assert system["value"].iloc[0] == pytest.approx(trust["value"].iloc[0])
+    collab = queries.kpi_series(flt, "collaborative", engine)
+    assert list(collab["scope_code"]) == ["CMAST"]
