@@ -381,6 +381,22 @@ def test_pdf_has_one_figure_tag_per_chart_with_its_alt_text(pdf_packs, demo, wit
 
 
 @needs_browser
+def test_pdf_summary_links_go_to_each_kpis_section(pdf_packs, kpis):
+    """Chromium prints the HTML's internal links: every link names a destination the PDF has, and the
+    summary pages link to every KPI's section."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf_packs["system"]))
+    destinations = set(reader.named_destinations)
+    links = [
+        str(annotation.get_object()["/Dest"])
+        for page in reader.pages
+        for annotation in page.get("/Annots", []) or []
+        if annotation.get_object().get("/Subtype") == "/Link" and "/Dest" in annotation.get_object()
+    ]
+    assert links and set(links) <= destinations
+    assert {f"/kpi-{code}" for code in kpis["code"]} <= set(links)
+
+
+@needs_browser
 def test_same_inputs_give_the_same_pdf_text(demo, pdf_texts):
     again = _build(demo, TRUST, "pdf")
     assert pdf_pages(again) == pdf_texts[TRUST]
