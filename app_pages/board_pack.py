@@ -101,7 +101,8 @@ if st.button(
     icon=":material/auto_stories:",
     disabled=pdf_blocked,
     key="pack_build",
-    help="A PDF or a PowerPoint deck takes about 10 to 60 seconds; HTML a few seconds.",
+    help="A PDF or a PowerPoint deck draws every chart: from about 20 seconds to 2 minutes on a busy "
+    "server; HTML a few seconds.",
 ):
     bar = st.progress(0.0, text="Starting")
     started = time.perf_counter()
