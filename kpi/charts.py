@@ -193,22 +193,19 @@ def _target_changes(points: pd.DataFrame, kpi: KPI) -> bool:
 ANNOTATION_INK = NHS_BLUE
 
 
+def _month_line(fig: go.Figure, month: pd.Timestamp, line: dict) -> None:
+    """A vertical line at `month`, the plot's full height, under the data."""
+    fig.add_shape(
+        type="line", xref="x", yref="paper", x0=month, x1=month, y0=0, y1=1, line=line, layer="below"
+    )
+
+
 def add_annotation_marks(fig: go.Figure, notes: Sequence[tuple[pd.Timestamp, str]]) -> None:
     """The lead's annotations: a thin line at each month with a numbered flag on the x-axis; hovering the
     flag shows the month and the text (the chart's sentence lists them in the same order)."""
     for number, (month, text) in enumerate(notes, start=1):
         when = pd.Timestamp(month)
-        fig.add_shape(
-            type="line",
-            xref="x",
-            yref="paper",
-            x0=when,
-            x1=when,
-            y0=0,
-            y1=1,
-            line={"color": ANNOTATION_INK, "width": 1},
-            layer="below",
-        )
+        _month_line(fig, when, {"color": ANNOTATION_INK, "width": 1})
         fig.add_annotation(
             x=when,
             xref="x",
@@ -252,17 +249,7 @@ def add_event_markers(fig: go.Figure, events: Sequence[ScopeEvent], first: objec
     middle = start + (end - start) / 2
     for index, event in enumerate(events):
         month = pd.Timestamp(event.month)
-        fig.add_shape(
-            type="line",
-            xref="x",
-            yref="paper",
-            x0=month,
-            x1=month,
-            y0=0,
-            y1=1,
-            line={"color": EVENT_INK, "dash": "dot", "width": 1.5},
-            layer="below",
-        )
+        _month_line(fig, month, {"color": EVENT_INK, "dash": "dot", "width": 1.5})
         fig.add_annotation(
             x=month,
             xref="x",
