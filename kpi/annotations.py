@@ -103,9 +103,30 @@ def on_chart(
     return mine.sort_values(["period", "id"]).reset_index(drop=True)
 
 
+def with_events(annotations: pd.DataFrame, kpi_code: str, events) -> pd.DataFrame:
+    """The chart's annotations and, as automatic ones for every scope drawn, its confirmed mergers and
+    membership changes (`kpi.scopes.ScopeEvent`s): what the CSV's Annotation column lists."""
+    automatic = pd.DataFrame(
+        {"id": 0, "kpi_code": kpi_code, "scope_code": None, "period": [pd.Timestamp(e.month) for e in events],
+         "text": [f"{e.label} (automatic)" for e in events]},
+        columns=annotations.columns,
+    )  # fmt: skip
+    if automatic.empty:
+        return annotations
+    return pd.concat([annotations, automatic], ignore_index=True).sort_values("period", kind="stable")
+
+
 def marks(annotations: pd.DataFrame) -> tuple[tuple[pd.Timestamp, str], ...]:
     """Annotations as (month, text) pairs for a chart, oldest first."""
     return tuple((pd.Timestamp(row.period), str(row.text)) for row in annotations.itertuples())
 
 
-__all__ = ["add_annotation", "annotations_for", "edit_annotation", "marks", "on_chart", "remove_annotation"]
+__all__ = [
+    "add_annotation",
+    "annotations_for",
+    "edit_annotation",
+    "marks",
+    "on_chart",
+    "remove_annotation",
+    "with_events",
+]

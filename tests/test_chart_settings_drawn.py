@@ -95,3 +95,17 @@ def test_the_csv_carries_each_months_annotations_for_its_scope():
     assert by_row[("C&M", "2024-01")] == ""
     assert b"'=CMAST only" in export.csv_bytes(table)  # a spreadsheet shows it as text
     assert "Annotation" not in export.chart_table(data, VACANCY, {}).columns
+
+
+def test_confirmed_mergers_are_automatic_annotations_in_the_csv():
+    from kpi import annotations
+    from kpi.scopes import ScopeEvent
+
+    data = series(VALUES[:3])
+    lead = pd.DataFrame({"id": [1], "kpi_code": "VACANCY_RATE", "scope_code": ["C&M"], "period": [MONTHS[1]],
+                         "text": ["Drive"], "created_by": "lead", "created_at": None})  # fmt: skip
+    merger = ScopeEvent(MONTHS[1], "RVY merged into RBN", "Southport and Ormskirk merged into ...")
+    notes = annotations.with_events(lead, "VACANCY_RATE", [merger])
+    table = export.chart_table(data, VACANCY, {"C&M": "C&M system"}, notes)
+    assert list(table["Annotation"]) == ["", "Drive; RVY merged into RBN (automatic)", ""]
+    assert annotations.with_events(lead, "VACANCY_RATE", []) is lead

@@ -132,7 +132,7 @@ def kpi_chart(
         )
     show_chart(
         figure,
-        export.chart_table(data, kpi, names, notes),
+        export.chart_table(data, kpi, names, annotations.with_events(notes, kpi.code, events)),
         words=words,
         stem=stem,
         synthetic=synthetic,
@@ -323,7 +323,7 @@ def spc_chart(
     )
     show_chart(
         view.screen,
-        export.chart_table(data, kpi, names, notes),
+        export.chart_table(data, kpi, names, annotations.with_events(notes, kpi.code, events)),
         words=words,
         stem=stem,
         synthetic=synthetic,
