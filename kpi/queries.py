@@ -28,6 +28,7 @@ from typing import Literal
 
 import pandas as pd
 from sqlalchemy import (
+    CompoundSelect,
     Engine,
     Select,
     and_,
@@ -339,7 +340,7 @@ def _system_rows(flt: KPIFilter, *, raw: bool = False):
     )
 
 
-def rollup_rows() -> Select:
+def rollup_rows() -> CompoundSelect:
     """What the roll-up table holds (kpi.rollups), computed from the observations with the rules above:
     every KPI, trust (after mergers) and month with professions combined, and the system-level figures
     of KPI-months with no trust figures (trust_code null)."""

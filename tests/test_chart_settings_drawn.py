@@ -87,9 +87,11 @@ def test_annotations_are_numbered_flags_whose_text_is_never_markup():
 def test_the_csv_carries_each_months_annotations_for_its_scope():
     data = pd.concat([series(VALUES[:3]), series(VALUES[:3], scope="CMAST")], ignore_index=True)
     notes = pd.DataFrame({"id": [1, 2], "kpi_code": "VACANCY_RATE", "scope_code": [None, "CMAST"],
-                          "period": [MONTHS[1], MONTHS[2]], "text": ["Everywhere", "=CMAST only"]})  # fmt: skip
+                          "period": [MONTHS[1], MONTHS[2]],
+                          "text": ["Everywhere", "=CMAST only"]})  # fmt: skip
     table = export.chart_table(data, VACANCY, {"C&M": "C&M system", "CMAST": "CMAST"}, notes)
-    by_row = dict(zip(zip(table["Scope code"], table["Month"]), table["Annotation"], strict=True))
+    keys = zip(table["Scope code"], table["Month"], strict=True)
+    by_row = dict(zip(keys, table["Annotation"], strict=True))
     assert by_row[("C&M", "2024-02")] == "Everywhere" and by_row[("CMAST", "2024-02")] == "Everywhere"
     assert by_row[("CMAST", "2024-03")] == "=CMAST only" and by_row[("C&M", "2024-03")] == ""
     assert by_row[("C&M", "2024-01")] == ""

@@ -14,7 +14,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kpi import annotations, chart_settings, charts, commentary, mdc, scopes, spc
+from kpi import annotations as kpi_annotations
+from kpi import chart_settings, charts, commentary, mdc, scopes, spc
 from kpi.auth import PermissionDenied
 from kpi.formats import KPI, format_target, month_label
 from kpi.notes import NoteError
@@ -221,17 +222,17 @@ def _month_choice(label: str, data: pd.DataFrame, key: str) -> dt.date:
 
 
 def _annotation_tools(kpi: KPI, scope: str, scope_name: str, data: pd.DataFrame, key: str, status) -> None:
-    notes = annotations.on_chart(loaders.annotations(db()), kpi.code, [scope])
+    notes = kpi_annotations.on_chart(loaders.all_annotations(db()), kpi.code, [scope])
     with st.form(f"{key}_annotation_form", border=False):
         month = _month_choice("Month", data, f"{key}_annotation_month")
         text = st.text_input(
-            "What happened", max_chars=annotations.TEXT_LIMIT, placeholder="Recruitment drive launched"
+            "What happened", max_chars=kpi_annotations.TEXT_LIMIT, placeholder="Recruitment drive launched"
         )
         everywhere = st.checkbox(f"On every chart of this KPI, not only {scope_name}", value=False)
         added = st.form_submit_button("Add annotation", icon=":material/add:")
     if added:
         try:
-            annotations.add_annotation(
+            kpi_annotations.add_annotation(
                 engine(), session.user(), kpi.code, None if everywhere else scope, month, text
             )
         except (NoteError, PermissionDenied) as exc:
@@ -239,16 +240,29 @@ def _annotation_tools(kpi: KPI, scope: str, scope_name: str, data: pd.DataFrame,
         else:
             _saved(key, f"Annotation added at {month_label(month)}.")
     for row in notes.itertuples():
-        where = "every scope" if pd.isna(row.scope_code) else row.scope_code
-        line, button = st.columns([5, 1], vertical_alignment="center")
-        line.text(f"{pd.Timestamp(row.period):%b %Y} ({where}): {row.text}")
-        if button.button("Remove", key=f"{key}_annotation_remove_{row.id}"):
-            try:
-                annotations.remove_annotation(engine(), session.user(), int(row.id))
-            except (NoteError, PermissionDenied) as exc:
-                _refused(status, exc)
-            else:
-                _saved(key, f"Annotation at {pd.Timestamp(row.period):%b %Y} removed.")
+        _annotation_row(row, key, status)
+
+
+def _annotation_row(row, key: str, status) -> None:
+    """One annotation: its text to edit (the old text kept in its history), Save and Remove."""
+    month = f"{pd.Timestamp(row.period):%b %Y}"
+    where = "every scope" if pd.isna(row.scope_code) else row.scope_code
+    text, save, remove = st.columns([6, 1, 1], vertical_alignment="bottom")
+    edited = text.text_input(
+        f"{month} ({where})",
+        value=row.text,
+        max_chars=kpi_annotations.TEXT_LIMIT,
+        key=f"{key}_annotation_{row.id}",
+    )
+    try:
+        if save.button("Save", key=f"{key}_annotation_save_{row.id}"):
+            changed = kpi_annotations.edit_annotation(engine(), session.user(), int(row.id), text=edited)
+            _saved(key, f"Annotation at {month} saved." if changed else "Nothing changed.")
+        if remove.button("Remove", key=f"{key}_annotation_remove_{row.id}"):
+            kpi_annotations.remove_annotation(engine(), session.user(), int(row.id))
+            _saved(key, f"Annotation at {month} removed.")
+    except (NoteError, PermissionDenied) as exc:
+        _refused(status, exc)
 
 
 def _settings_tools(kpi: KPI, scope: str, data: pd.DataFrame, key: str, status) -> None:

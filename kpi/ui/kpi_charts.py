@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import annotations, chart_text, charts, export, filters, icons, mdc, provisional, scopes, spc
+from kpi import annotations as kpi_annotations
+from kpi import chart_text, charts, export, filters, icons, mdc, provisional, scopes, spc
 from kpi.chart_settings import ChartSettings
 from kpi.chart_text import ChartIcon, ChartWords
 from kpi.formats import KPI, format_value, month_label
@@ -106,7 +107,7 @@ def kpi_chart(
     order = tuple(code for code in scope_order if code in set(data["scope_code"]))
     events = chart_events(order, data)
     notes = chart_annotations(kpi, order, data)
-    marks = annotations.marks(notes)
+    marks = kpi_annotations.marks(notes)
     figure = _trend_figure(
         kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events, marks
     )
@@ -132,7 +133,7 @@ def kpi_chart(
         )
     show_chart(
         figure,
-        export.chart_table(data, kpi, names, annotations.with_events(notes, kpi.code, events)),
+        export.chart_table(data, kpi, names, kpi_annotations.with_events(notes, kpi.code, events)),
         words=words,
         stem=stem,
         synthetic=synthetic,
@@ -146,7 +147,7 @@ def kpi_chart(
 def chart_annotations(kpi: KPI, scope_codes: Sequence[str], data: pd.DataFrame) -> pd.DataFrame:
     """The lead's annotations a chart of `kpi` over `scope_codes` shows: every-scope ones and those of a
     scope drawn, within the chart's months."""
-    notes = annotations.on_chart(loaders.annotations(db()), kpi.code, tuple(scope_codes))
+    notes = kpi_annotations.on_chart(loaders.all_annotations(db()), kpi.code, tuple(scope_codes))
     if data.empty:
         return notes.iloc[0:0]
     months = pd.DatetimeIndex(notes["period"])
@@ -299,7 +300,7 @@ def spc_chart(
     include = bool(sel and sel.include_provisional)
     settings = loaders.settings_by_kpi(db(), scope).get(kpi.code)
     notes = chart_annotations(kpi, [scope], data)
-    marks = annotations.marks(notes)
+    marks = kpi_annotations.marks(notes)
     view = _spc_view(
         kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events, include, settings, marks
     )
@@ -323,7 +324,7 @@ def spc_chart(
     )
     show_chart(
         view.screen,
-        export.chart_table(data, kpi, names, annotations.with_events(notes, kpi.code, events)),
+        export.chart_table(data, kpi, names, kpi_annotations.with_events(notes, kpi.code, events)),
         words=words,
         stem=stem,
         synthetic=synthetic,

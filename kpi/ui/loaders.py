@@ -113,7 +113,7 @@ def decided_months(db_url: str, kpi_code: str, scope: str) -> set[pd.Timestamp]:
 
 
 @_cached
-def annotations(db_url: str) -> pd.DataFrame:
+def all_annotations(db_url: str) -> pd.DataFrame:
     """Every annotation in force, all KPIs and scopes, oldest month first."""
     engine = get_engine(db_url)
     return kpi_annotations.annotations_for(engine, list(kpis(db_url)), None)

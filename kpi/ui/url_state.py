@@ -164,7 +164,7 @@ def drilled_kpi(options: Sequence[str], key: str) -> str | None:
             warn([warning])
         st.session_state[key] = value
     value = st.session_state.get(key)
-    if value not in options:
+    if not isinstance(value, str) or value not in options:
         return None
     remember({DRILL_PARAM: [value]})
     return value

@@ -60,6 +60,14 @@ def test_lead_annotates_and_comments_and_a_board_member_reads_them(page, notes_a
     expect(main(page)).to_contain_text(f"Annotated: 1 {latest}, Recruitment drive <b>launched</b>.")
     flags = page.locator(".js-plotly-plot g.annotation-text-g text").filter(has_text=re.compile(r"^1$"))
     expect(flags).to_have_count(1)
+    # Edited in place (the old text kept in its history): the sentence follows.
+    page.get_by_label(f"{latest} (C&M)").fill("Recruitment drive <b>launched</b> in all trusts")
+    page.get_by_role("button", name="Save", exact=True).click()
+    wait_idle(page)
+    saved_message(page, f"Annotation at {latest} saved.")
+    expect(main(page)).to_contain_text(
+        f"Annotated: 1 {latest}, Recruitment drive <b>launched</b> in all trusts."
+    )
 
     open_tools(page, "Commentary")
     page.get_by_label(f"What the chart tells us ({latest})").fill("Growth continues **as planned**.")
@@ -74,7 +82,9 @@ def test_lead_annotates_and_comments_and_a_board_member_reads_them(page, notes_a
 
     open_page(page, notes_app, f"{CHART}&as=board")
     expect(main(page)).to_contain_text("What the chart tells us: Growth continues **as planned**.")
-    expect(main(page)).to_contain_text(f"Annotated: 1 {latest}, Recruitment drive <b>launched</b>.")
+    expect(main(page)).to_contain_text(
+        f"Annotated: 1 {latest}, Recruitment drive <b>launched</b> in all trusts."
+    )
     expect(page.get_by_text(TOOLS)).to_have_count(0)
     expect(page.get_by_text(re.compile("^Suggested: recalculate"))).to_have_count(0)
 
