@@ -28,10 +28,19 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, literal, select, union
 
 from kpi.formats import KPI, month_label
-from kpi.models import ImportBatch, KPIDefinition, Membership, Observation, Succession, Trust, Workstream
+from kpi.models import (
+    ImportBatch,
+    KPIDefinition,
+    Membership,
+    Observation,
+    Succession,
+    Trust,
+    TrustMonthRollup,
+    Workstream,
+)
 from kpi.months import add_months, current_month
 
 Scope = Literal["system", "collaborative"]
@@ -174,24 +183,49 @@ def after_mergers(frame: pd.DataFrame, mergers: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _between(query, table, kpis, period_from, period_to):
+    """`query` narrowed to the KPIs and months given (None: no limit), on `table`'s columns."""
+    if kpis is not None:
+        query = query.where(table.c.kpi_code.in_(list(kpis)))
+    if period_from is not None:
+        query = query.where(table.c.period >= period_from)
+    if period_to is not None:
+        query = query.where(table.c.period <= period_to)
+    return query
+
+
 def reporters(
     engine: Engine,
     kpis: list[str] | tuple[str, ...] | None = None,
     period_from: dt.date | None = None,
     period_to: dt.date | None = None,
+    *,
+    raw: bool = False,
 ) -> pd.DataFrame:
     """Who reported what: distinct kpi_code, trust_code (after mergers; None for a system-level row) and
-    period (as a timestamp) of the observations, for the KPIs and months given (all when None)."""
-    trust = func.coalesce(_o.c.trust_code, "")  # grouped as the observations' unique index has it
-    query = select(_o.c.kpi_code, _o.c.period, trust.label("trust_code")).group_by(
-        _o.c.kpi_code, _o.c.period, trust
-    )
-    if kpis is not None:
-        query = query.where(_o.c.kpi_code.in_(list(kpis)))
-    if period_from is not None:
-        query = query.where(_o.c.period >= period_from)
-    if period_to is not None:
-        query = query.where(_o.c.period <= period_to)
+    period (as a timestamp) of the observations, for the KPIs and months given (all when None). The
+    trusts come from the roll-up table (one row per KPI, trust and month reported: kpi.rollups) and the
+    system-level rows from the observations' trust index; `raw` reads only the observations (the tests
+    check both give the same)."""
+    if raw:
+        trust = func.coalesce(_o.c.trust_code, "")  # grouped as the observations' unique index has it
+        query = select(_o.c.kpi_code, _o.c.period, trust.label("trust_code")).group_by(
+            _o.c.kpi_code, _o.c.period, trust
+        )
+        query = _between(query, _o, kpis, period_from, period_to)
+    else:
+        from kpi.rollups import ensure_fresh  # kpi.rollups reads through kpi.queries, which imports this
+
+        ensure_fresh(engine)
+        r = TrustMonthRollup.__table__
+        trusts = select(r.c.kpi_code, r.c.period, r.c.trust_code).where(r.c.trust_code.is_not(None))
+        system = select(_o.c.kpi_code, _o.c.period, literal("").label("trust_code")).where(
+            _o.c.trust_code.is_(None)
+        )
+        query = union(
+            _between(trusts, r, kpis, period_from, period_to),
+            _between(system, _o, kpis, period_from, period_to),
+        )
     frame = read_frame(engine, query)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["trust_code"] = frame["trust_code"].replace("", None)

@@ -1,8 +1,8 @@
 """Roll-ups computed once per write (kpi.rollups): the table holds exactly what the rules compute from
-the observations; every series read from it equals the series computed from the observations, at every
-level and filter, on the demo data and on the rules' edge cases; an import refreshes it in its own
-transaction, a failed write leaves both unchanged, and a write that went round kpi is still never read
-stale."""
+the observations; every series read from it, and who reported what (completeness), equals what is
+computed from the observations, at every level and filter, on the demo data and on the rules' edge
+cases; an import refreshes it in its own transaction, a failed write leaves both unchanged, and a write
+that went round kpi is still never read stale."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from kpi import queries, rollups
+from kpi import completeness, queries, rollups
 from kpi.auth import User
 from kpi.db import session_scope
 from kpi.demo import load_demo
@@ -45,6 +45,15 @@ def state(engine) -> str:
 
 
 def assert_same_series(engine) -> None:
+    order = ["kpi_code", "trust_code", "period"]
+    for window in ((None, None), (dt.date(2025, 4, 1), END)):
+        computed = completeness.reporters(engine, None, *window, raw=True)
+        found = completeness.reporters(engine, None, *window)
+        assert len(found) > 0
+        pd.testing.assert_frame_equal(
+            found.sort_values(order, na_position="first", ignore_index=True),
+            computed.sort_values(order, na_position="first", ignore_index=True),
+        )
     for flt in FILTERS:
         for level in queries.LEVELS:
             from_rollups = queries.kpi_series(flt, level, engine)
