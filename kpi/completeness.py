@@ -225,7 +225,8 @@ def reporters(
         query = union(
             _between(trusts, r, kpis, period_from, period_to),
             _between(system, _o, kpis, period_from, period_to),
-        )
+        ).subquery("reported")
+        query = select(query)
     frame = read_frame(engine, query)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["trust_code"] = frame["trust_code"].replace("", None)
