@@ -28,7 +28,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, literal, select, union
+from sqlalchemy import CompoundSelect, Engine, Select, func, literal, select, union
 
 from kpi.formats import KPI, month_label
 from kpi.models import (
@@ -194,6 +194,26 @@ def _between(query, table, kpis, period_from, period_to):
     return query
 
 
+def _reported_in_observations(kpis, period_from, period_to) -> Select:
+    trust = func.coalesce(_o.c.trust_code, "")  # grouped as the observations' unique index has it
+    query = select(_o.c.kpi_code, _o.c.period, trust.label("trust_code")).group_by(
+        _o.c.kpi_code, _o.c.period, trust
+    )
+    return _between(query, _o, kpis, period_from, period_to)
+
+
+def _reported_in_rollups(kpis, period_from, period_to) -> CompoundSelect:
+    r = TrustMonthRollup.__table__
+    trusts = select(r.c.kpi_code, r.c.period, r.c.trust_code).where(r.c.trust_code.is_not(None))
+    system = select(_o.c.kpi_code, _o.c.period, literal("").label("trust_code")).where(
+        _o.c.trust_code.is_(None)
+    )
+    return union(
+        _between(trusts, r, kpis, period_from, period_to),
+        _between(system, _o, kpis, period_from, period_to),
+    )
+
+
 def reporters(
     engine: Engine,
     kpis: list[str] | tuple[str, ...] | None = None,
@@ -208,25 +228,12 @@ def reporters(
     system-level rows from the observations' trust index; `raw` reads only the observations (the tests
     check both give the same)."""
     if raw:
-        trust = func.coalesce(_o.c.trust_code, "")  # grouped as the observations' unique index has it
-        query = select(_o.c.kpi_code, _o.c.period, trust.label("trust_code")).group_by(
-            _o.c.kpi_code, _o.c.period, trust
-        )
-        query = _between(query, _o, kpis, period_from, period_to)
+        query: Select | CompoundSelect = _reported_in_observations(kpis, period_from, period_to)
     else:
         from kpi.rollups import ensure_fresh  # kpi.rollups reads through kpi.queries, which imports this
 
         ensure_fresh(engine)
-        r = TrustMonthRollup.__table__
-        trusts = select(r.c.kpi_code, r.c.period, r.c.trust_code).where(r.c.trust_code.is_not(None))
-        system = select(_o.c.kpi_code, _o.c.period, literal("").label("trust_code")).where(
-            _o.c.trust_code.is_(None)
-        )
-        query = union(
-            _between(trusts, r, kpis, period_from, period_to),
-            _between(system, _o, kpis, period_from, period_to),
-        ).subquery("reported")
-        query = select(query)
+        query = _reported_in_rollups(kpis, period_from, period_to)
     frame = read_frame(engine, query)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["trust_code"] = frame["trust_code"].replace("", None)
