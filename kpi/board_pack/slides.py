@@ -31,7 +31,8 @@ WIDE, HIGH = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.4)
 BODY_TOP = Inches(1.15)
 FOOTER_TOP = Inches(7.05)
-CHART_PX = 1000  # CSS pixels a chart is drawn at (PNG at twice that)
+CHART_PX = 1000  # CSS pixels the milestone timeline is drawn at (PNG at twice that), the slide's width
+KPI_CHART_PX = 840  # a KPI chart, narrower: at 8.3 in wide its 420 px height fills the slide's body
 ICON_PX = 64
 SHORT = 240  # characters of commentary in the exceptions table; the KPI's own slide has it all
 LONG_COMMENTARY = 1100  # more than this goes on a slide of its own
@@ -75,10 +76,13 @@ def draw_images(pack: Pack, context: dict[str, Any], progress: Drawn) -> dict[st
     if not ok:
         raise images.ImageExportUnavailable(reason)
     images.start_browser()
-    keys = list(pack.figures)
+    keys = [k for k in pack.figures if k != "milestones"]
     charts = images.render_figures(
-        [pack.figures[k] for k in keys], "png", width=CHART_PX, scale=2, progress=progress
+        [pack.figures[k] for k in keys], "png", width=KPI_CHART_PX, scale=2, progress=progress
     )
+    if "milestones" in pack.figures:
+        keys.append("milestones")
+        charts += images.render_figures([pack.figures["milestones"]], "png", width=CHART_PX, scale=2)
     uris = sorted({row[f"{kind}_icon"] for row in context["summary"] for kind in ("variation", "assurance")})
     icons = images.render_figures([_icon_figure(uri) for uri in uris], "png", width=ICON_PX, scale=2)
     return {**dict(zip(keys, charts, strict=True)), **dict(zip(uris, icons, strict=True))}
