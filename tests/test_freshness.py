@@ -122,6 +122,31 @@ def test_freshness_counts_the_provisional_months_after_the_latest_complete_one(e
     assert sip["as_at"] == "Data as at Aug 2026 (2 months provisional, the newest Oct 2026: 1 of 2 trusts)"
 
 
+def test_a_kpi_whose_data_is_older_than_the_recent_window_is_still_read(engine):
+    # Only Sep and Oct 2022 (both trusts, then REM alone): nothing in the last 36 months, so the KPI's
+    # whole history is read and its newest complete month is found, long stale.
+    add_observations(engine, [fte(t, "2022-09") for t in ("REM", "RBS")] + [fte("REM", "2022-10")])
+    today = dt.date(2026, 11, 25)
+    assert add_months(today.replace(day=1), -freshness.RECENT_MONTHS) > dt.date(2022, 10, 1)
+    sip = row_of(freshness.freshness(engine, today), "SIP_FTE")
+    assert (sip["latest_period"], sip["latest_complete_period"]) == (
+        dt.date(2022, 10, 1),
+        dt.date(2022, 9, 1),
+    )
+    assert (sip["provisional_periods"], sip["stale"]) == (1, True)
+    assert sip["as_at"] == (
+        "Data as at Sep 2022 (Oct 2022 provisional: 1 of 2 trusts); stale: Jul 2026 expected by now"
+    )
+    # A recent complete month is found in the window alone, and the old ones no longer matter.
+    add_observations(engine, [fte(t, "2026-07") for t in ("REM", "RBS")])
+    sip = row_of(freshness.freshness(engine, today), "SIP_FTE")
+    assert (sip["latest_complete_period"], sip["provisional_periods"], sip["stale"]) == (
+        dt.date(2026, 7, 1),
+        0,
+        False,
+    )
+
+
 def test_the_definitions_say_the_lag_the_latest_complete_month_and_stale(engine):
     from kpi import queries
     from kpi.formats import KPI
