@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, text
 
-from kpi import queries
+from kpi import queries, rollups
 from kpi.auth import PermissionDenied, User
 from kpi.ingest import (
     TEMPLATE_COLUMNS,
@@ -63,7 +63,9 @@ def observations_checksum(engine: Engine, *, with_ids: bool = True) -> str:
 
 
 def snapshot(engine: Engine) -> tuple[dict[str, int], str]:
-    """Row counts of every table and the observations checksum."""
+    """Row counts of every table and the observations checksum, the roll-ups first brought up to date
+    with the observations (kpi.rollups: derived figures a read may compute, as an import preview does)."""
+    rollups.ensure_fresh(engine)
     return queries.table_counts(engine), observations_checksum(engine)
 
 
