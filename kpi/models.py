@@ -473,3 +473,42 @@ class RollupState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(200))
+
+
+# --- the workforce plan (issue 16): the lead's assumption edits and saved scenarios ----------------------
+
+
+class PlanAssumptionChange(Base):
+    """One edit by the lead of a workforce-plan assumption (kpi.plan.assumptions): a profession, a
+    parameter and a financial year ('2027/28', or 'all'), the value before and after (None after: back
+    to the shipped value), why, who and when. Rows are never deleted: the newest row for a key is the
+    value in force, and the rows together are its history."""
+
+    __tablename__ = "plan_assumption_changes"
+    __table_args__ = (Index("ix_plan_assumption_changes_key", "profession_code", "parameter", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profession_code: Mapped[str] = mapped_column(ForeignKey("professions.code"))
+    parameter: Mapped[str] = mapped_column(String(40))
+    year: Mapped[str] = mapped_column(String(8))
+    old_value: Mapped[float | None] = mapped_column(Float)
+    new_value: Mapped[float | None] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str] = mapped_column(String(255))
+
+
+class PlanScenario(Base):
+    """A named set of workforce-plan parameter changes the lead saved (kpi.plan.assumptions): `changes`
+    is a JSON object such as {"leaver_rate_pts": -2.0}; `professions` a comma-separated list of the
+    profession codes it applies to ('' for every profession). Names are unique."""
+
+    __tablename__ = "plan_scenarios"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[str] = mapped_column(Text)
+    professions: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(255))
