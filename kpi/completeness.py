@@ -28,13 +28,25 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import CompoundSelect, Engine, Select, func, literal, select, union
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Engine,
+    Select,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union,
+)
 
 from kpi.formats import KPI, month_label
 from kpi.models import (
     ImportBatch,
     KPIDefinition,
     Membership,
+    MonthCount,
     Observation,
     Succession,
     Trust,
@@ -54,6 +66,7 @@ _m = Membership.__table__
 _t = Trust.__table__
 _k = KPIDefinition.__table__
 _w = Workstream.__table__
+_c = MonthCount.__table__
 
 
 # --- the rule (pure) -------------------------------------------------------------------------------
@@ -158,14 +171,17 @@ def provisional(counts: pd.DataFrame, shares: pd.Series) -> pd.Series:
 # --- reads -----------------------------------------------------------------------------------------
 
 
-def read_frame(engine: Engine, query) -> pd.DataFrame:
-    with engine.connect() as conn:
-        result = conn.execute(query)
-        # Plain tuples: pandas probes each Row object for attributes, which is slow on thousands of rows.
-        return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
+def read_frame(bind: Engine | Connection, query) -> pd.DataFrame:
+    """`query`'s rows as a frame, through an engine or inside a caller's transaction."""
+    if isinstance(bind, Engine):
+        with bind.connect() as conn:
+            return read_frame(conn, query)
+    result = bind.execute(query)
+    # Plain tuples: pandas probes each Row object for attributes, which is slow on thousands of rows.
+    return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
 
 
-def successions(engine: Engine) -> pd.DataFrame:
+def successions(engine: Engine | Connection) -> pd.DataFrame:
     """Confirmed mergers: old_code, successor_code, effective_from (planned ones are notes)."""
     query = select(_s.c.old_code, _s.c.successor_code, _s.c.effective_from).where(_s.c.status == "confirmed")
     frame = read_frame(engine, query)
@@ -234,13 +250,17 @@ def reporters(
 
         ensure_fresh(engine)
         query = _reported_in_rollups(kpis, period_from, period_to)
-    frame = read_frame(engine, query)
+    return _reporters_in(engine, query)
+
+
+def _reporters_in(bind: Engine | Connection, query: Select | CompoundSelect) -> pd.DataFrame:
+    frame = read_frame(bind, query)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["trust_code"] = frame["trust_code"].replace("", None)
-    return after_mergers(frame[KEYS], successions(engine)).drop_duplicates(ignore_index=True)
+    return after_mergers(frame[KEYS], successions(bind)).drop_duplicates(ignore_index=True)
 
 
-def member_spans(engine: Engine) -> pd.DataFrame:
+def member_spans(engine: Engine | Connection) -> pd.DataFrame:
     """Confirmed memberships of member trusts (system partners left out): trust_code,
     collaborative_code, valid_from, valid_to (NaT: still a member)."""
     query = (
@@ -260,6 +280,64 @@ def kpi_rules(engine: Engine) -> pd.DataFrame:
     return read_frame(engine, query).set_index("code", drop=False)
 
 
+# --- stored once per write (kpi.rollups) -----------------------------------------------------------
+
+COUNT_COLUMNS = ["kpi_code", "scope_code", "period", "expected", "reported", "system_figure"]
+
+
+def all_counts(reported: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    """`month_counts` for the system (scope_code None) and for each collaborative, in one frame: what
+    the rollup_month_counts table holds."""
+    system = month_counts(reported, members, "system").assign(scope_code=None)
+    collaborative = month_counts(reported, members, "collaborative")
+    return pd.concat([system, collaborative], ignore_index=True)[COUNT_COLUMNS]
+
+
+def store_counts(conn: Connection) -> None:
+    """Recompute the stored counts in the caller's transaction, from the roll-up table (refreshed
+    first: kpi.rollups.refresh) and the memberships. Every month of the whole history: who is expected
+    in a month depends only on the WINDOW months before it, so any range read later is exact."""
+    found = _reporters_in(conn, _reported_in_rollups(None, None, None))
+    counts = all_counts(found, member_spans(conn))
+    conn.execute(delete(MonthCount))
+    if counts.empty:
+        return
+    records = [
+        {
+            "kpi_code": row.kpi_code,
+            "scope_code": row.scope_code if isinstance(row.scope_code, str) else None,
+            "period": row.period.date(),
+            "expected": int(row.expected),
+            "reported": int(row.reported),
+            "system_figure": bool(row.system_figure),
+        }
+        for row in counts.itertuples(index=False)
+    ]
+    conn.execute(insert(MonthCount), records)
+
+
+def stored_counts(
+    engine: Engine,
+    level: str,
+    kpis: list[str] | None = None,
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+) -> pd.DataFrame:
+    """The stored counts at the system or collaborative level, as `month_counts` gives them (a
+    collaborative's code in scope_code; no scope_code for the system); brought up to date first if the
+    figures changed since they were computed."""
+    from kpi.rollups import ensure_fresh  # kpi.rollups stores these with this module's rules
+
+    ensure_fresh(engine)
+    system = level == "system"
+    query = select(*(_c.c[column] for column in COUNT_COLUMNS))
+    query = query.where(_c.c.scope_code.is_(None) if system else _c.c.scope_code.is_not(None))
+    frame = read_frame(engine, _between(query, _c, kpis, period_from, period_to))
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame = frame.astype({"expected": int, "reported": int, "system_figure": bool})
+    return frame.drop(columns="scope_code") if system else frame
+
+
 # --- completeness of a series ----------------------------------------------------------------------
 
 
@@ -268,11 +346,9 @@ def annotate(series: pd.DataFrame, level: str, engine: Engine) -> pd.DataFrame:
     trust's own row is never provisional (it exists only when the trust reported)."""
     if series.empty or level == "trust":
         return series.assign(expected=1, provisional=False)
-    start = add_months(series["period"].min().date(), -WINDOW)
-    found = reporters(engine, sorted(series["kpi_code"].unique()), start, series["period"].max().date())
-    counts = month_counts(
-        found, member_spans(engine), "collaborative" if level == "collaborative" else "system"
-    )
+    kpis = sorted(series["kpi_code"].unique())
+    first, last = series["period"].min().date(), series["period"].max().date()
+    counts = stored_counts(engine, level, kpis, first, last)
     counts["provisional"] = provisional(counts, kpi_rules(engine)["complete_share"])
     keys = ["kpi_code", "scope_code", "period"] if level == "collaborative" else ["kpi_code", "period"]
     out = series.merge(counts[[*keys, "expected", "provisional"]], on=keys, how="left")

@@ -310,7 +310,9 @@ _READ_DATA_VERSION = text("SELECT version FROM data_version WHERE id = 1")
 
 
 _WROTE_FIGURES = "kpi_wrote_figures"  # ... to a table the roll-ups are computed from (kpi.rollups)
-_FIGURE_TABLES = re.compile(r"\b(observations|import_batches|successions)\b", re.IGNORECASE)
+_FIGURE_TABLES = re.compile(
+    r"\b(observations|import_batches|successions|memberships|trusts)\b", re.IGNORECASE
+)
 
 
 @event.listens_for(Engine, "after_cursor_execute")

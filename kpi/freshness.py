@@ -10,17 +10,8 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi.completeness import (
-    WINDOW,
-    due_period,
-    kpi_rules,
-    member_spans,
-    month_counts,
-    provisional,
-    reporters,
-)
+from kpi.completeness import due_period, kpi_rules, provisional, stored_counts
 from kpi.formats import month_label
-from kpi.months import add_months
 
 FRESHNESS_COLUMNS = [
     "kpi_code", "name", "source", "lag_months", "latest_period", "latest_complete_period",
@@ -88,22 +79,13 @@ def _freshness_row(kpi: pd.Series, months: pd.DataFrame, today: dt.date) -> dict
     }
 
 
-RECENT_MONTHS = 36  # read first; a KPI with no complete month in them is read over its whole history
-
-
-def system_months(
-    engine: Engine, kpis: list[str] | None = None, since: dt.date | None = None
-) -> pd.DataFrame:
+def system_months(engine: Engine, kpis: list[str] | None = None) -> pd.DataFrame:
     """Every month with system-level data per KPI (an expected trust reported, or a system-level row),
-    with expected, reported and provisional, oldest first; from `since` on when given (the WINDOW months
-    before it are read too, since they decide who is expected)."""
-    rules = kpi_rules(engine)
-    start = add_months(since, -WINDOW) if since else None
-    counts = month_counts(reporters(engine, kpis, start), member_spans(engine), "system")
-    counts["provisional"] = provisional(counts, rules["complete_share"])
+    with expected, reported and provisional, oldest first: read from the counts stored at each write
+    (kpi.completeness.stored_counts)."""
+    counts = stored_counts(engine, "system", kpis)
+    counts["provisional"] = provisional(counts, kpi_rules(engine)["complete_share"])
     with_data = counts[(counts["reported"] > 0) | counts["system_figure"]]
-    if since is not None:
-        with_data = with_data[with_data["period"] >= pd.Timestamp(since)]
     return with_data.sort_values(["kpi_code", "period"], ignore_index=True)
 
 
@@ -111,15 +93,10 @@ def freshness(engine: Engine, today: dt.date) -> pd.DataFrame:
     """One row per KPI in catalogue order: kpi_code, name, source, lag_months, latest_period (newest
     month with system-level data), latest_complete_period, provisional_periods (provisional months after
     it), due_period (the newest month that should be complete by `today`), stale, and `as_at` in words:
-    'Data as at Aug 2026 (Sep 2026 provisional: 2 of 15 trusts)', '…; stale: Aug 2026 expected by now'.
-    The last RECENT_MONTHS are read first; only a KPI without a complete month in them is read in full
-    (the whole history on every cold page was most of the Overview's time at 1M observations)."""
+    'Data as at Aug 2026 (Sep 2026 provisional: 2 of 15 trusts)', '…; stale: Aug 2026 expected by now'."""
     rules = kpi_rules(engine)
-    recent = system_months(engine, since=add_months(today.replace(day=1), -RECENT_MONTHS))
-    by_kpi = dict(tuple(recent.groupby("kpi_code")))
-    older = [code for code in rules.index if code not in by_kpi or by_kpi[code]["provisional"].all()]
-    if older:
-        by_kpi.update(dict(tuple(system_months(engine, older).groupby("kpi_code"))))
-    empty = recent.iloc[0:0]
+    months = system_months(engine)
+    by_kpi = dict(tuple(months.groupby("kpi_code")))
+    empty = months.iloc[0:0]
     rows = [_freshness_row(kpi, by_kpi.get(code, empty), today) for code, kpi in rules.iterrows()]
     return pd.DataFrame(rows, columns=FRESHNESS_COLUMNS)

@@ -3,11 +3,15 @@
 reported (`queries.rollup_rows`). That step is stored in `rollup_trust_months` and recomputed only when
 the figures change, so a page's read is a small indexed look-up on SQLite and PostgreSQL alike; the
 membership and NWAS rules, which depend on the page's filters, are still applied when reading. A
-profession filter reads the observations themselves (the table holds professions combined).
+profession filter reads the observations themselves (the table holds professions combined). With it,
+`rollup_month_counts` holds the completeness counts (kpi.completeness.store_counts): the trusts expected
+and reporting per KPI, scope and month, from which every page's provisional months and each KPI's
+freshness are read.
 
 When the figures change:
-- every write through `kpi.db.session_scope` that touched observations, import batches or successions
-  (an import, an undo, a demo load, reference data) recomputes the table in the same transaction, so a
+- every write through `kpi.db.session_scope` that touched observations, import batches, successions,
+  memberships or trusts (an import, an undo, a demo load, reference data) recomputes both tables in the
+  same transaction, so a
   failed write leaves both as they were and the first page after an import pays nothing;
 - before every series read, `ensure_fresh` compares a fingerprint of the figures (a handful of counts
   and maxima on indexed columns) with the one the table was computed from, and recomputes it if they
@@ -17,10 +21,17 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from kpi import queries
-from kpi.models import ImportBatch, Observation, RollupState, Succession, TrustMonthRollup
+from kpi import completeness, queries
+from kpi.models import (
+    ImportBatch,
+    Membership,
+    Observation,
+    RollupState,
+    Succession,
+    Trust,
+    TrustMonthRollup,
+)
 
-FIGURE_TABLES = ("observations", "import_batches", "successions")
 _COLUMNS = ["kpi_code", "rollup", "trust_code", "period", "value", "numerator", "denominator", "synthetic"]
 
 
@@ -28,6 +39,8 @@ def fingerprint(conn: Connection) -> str:
     """What the roll-up depends on, in a few indexed aggregates: it changes with every import, undo,
     demo load, deleted or changed observation batch and confirmed merger."""
     o, b, s = Observation.__table__, ImportBatch.__table__, Succession.__table__
+    m, t = Membership.__table__, Trust.__table__
+    confirmed = m.c.status == "confirmed"
     row = conn.execute(
         select(
             select(func.count()).select_from(o).scalar_subquery(),
@@ -37,6 +50,11 @@ def fingerprint(conn: Connection) -> str:
             select(func.count()).select_from(b).where(b.c.status == "applied").scalar_subquery(),
             select(func.count()).select_from(s).where(s.c.status == "confirmed").scalar_subquery(),
             select(func.max(s.c.effective_from)).where(s.c.status == "confirmed").scalar_subquery(),
+            select(func.count()).select_from(m).where(confirmed).scalar_subquery(),
+            select(func.max(m.c.valid_from)).where(confirmed).scalar_subquery(),
+            select(func.max(m.c.valid_to)).where(confirmed).scalar_subquery(),
+            select(func.count()).select_from(m).where(confirmed, m.c.valid_to.is_(None)).scalar_subquery(),
+            select(func.count()).select_from(t).where(t.c.role == "partner").scalar_subquery(),
         )
     ).one()
     return "|".join("" if value is None else str(value) for value in row)
@@ -46,6 +64,7 @@ def refresh(conn: Connection) -> None:
     """Recompute the table from the observations, in the caller's transaction."""
     conn.execute(delete(TrustMonthRollup))
     conn.execute(insert(TrustMonthRollup).from_select(_COLUMNS, queries.rollup_rows()))
+    completeness.store_counts(conn)
     conn.execute(update(RollupState).where(RollupState.id == 1).values(fingerprint=fingerprint(conn)))
 
 

@@ -18,7 +18,7 @@ from kpi.db import session_scope
 from kpi.demo import load_demo
 from kpi.ingest import apply_import, undo_batch
 from kpi.ingest.dispatch import prepare_file
-from kpi.models import Observation, RollupState, TrustMonthRollup
+from kpi.models import Membership, MonthCount, Observation, RollupState, TrustMonthRollup
 from kpi.queries import KPIFilter
 from tests.conftest import add_observations
 
@@ -44,7 +44,42 @@ def state(engine) -> str:
         return conn.execute(select(RollupState.fingerprint)).scalar_one()
 
 
+def stored_counts(engine) -> pd.DataFrame:
+    """The completeness counts table as it is, read round kpi (no catching up)."""
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(select(MonthCount.__table__)).mappings().all())
+    frame = frame.drop(columns="id").astype({"system_figure": bool})
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame.sort_values(["kpi_code", "scope_code", "period"], na_position="first", ignore_index=True)
+
+
+def system_count(engine, kpi: str, month: str) -> tuple[int, int]:
+    counts = stored_counts(engine)
+    row = counts[
+        (counts["kpi_code"] == kpi) & counts["scope_code"].isna() & (counts["period"] == pd.Timestamp(month))
+    ]
+    return int(row["expected"].iloc[0]), int(row["reported"].iloc[0])
+
+
+def assert_same_counts(engine) -> None:
+    """The stored completeness counts are the rules applied to the observations themselves."""
+    computed = completeness.all_counts(
+        completeness.reporters(engine, raw=True), completeness.member_spans(engine)
+    )
+    computed = computed.astype({"expected": int, "reported": int, "system_figure": bool})
+    computed = computed.sort_values(
+        ["kpi_code", "scope_code", "period"], na_position="first", ignore_index=True
+    )
+    table = stored_counts(engine)
+    assert len(table) > 0 and table["scope_code"].isna().any() and table["scope_code"].notna().any()
+    for frame in (table, computed):  # the system's scope is None in one and NaN in the other
+        frame["scope_code"] = frame["scope_code"].fillna("").astype(str)
+    pd.testing.assert_frame_equal(table[computed.columns], computed, check_dtype=False)
+
+
 def assert_same_series(engine) -> None:
+    queries.kpi_series(KPIFilter(), "system", engine)  # catch up with rows written round kpi
+    assert_same_counts(engine)
     order = ["kpi_code", "trust_code", "period"]
     for window in ((None, None), (dt.date(2025, 4, 1), END)):
         computed = completeness.reporters(engine, None, *window, raw=True)
@@ -139,3 +174,42 @@ def test_a_stale_table_is_recomputed_once_and_forget_marks_it_stale(engine):
     assert state(engine) == ""
     assert queries.kpi_series(KPIFilter(), "system", engine)["value"].tolist() == [42.0]
     assert state(engine) != ""
+
+
+def test_a_membership_change_recomputes_the_completeness_counts_in_its_own_transaction(engine):
+    add_observations(
+        engine,
+        [("SIP_FTE", trust, None, "2026-09", 10.0, None, None) for trust in ("REM", "RBN")]
+        + [("SIP_FTE", "REM", None, "2026-08", 10.0, None, None)],
+    )
+    queries.kpi_series(KPIFilter(), "system", engine)  # the tables catch up with the rows
+    assert system_count(engine, "SIP_FTE", "2026-09") == (2, 2)
+    # REM leaves the collaboratives at the end of August: September expects RBN alone, at once, with no
+    # read in between (the write recomputed the counts in its transaction).
+    with session_scope(engine) as s:
+        s.execute(
+            update(Membership)
+            .where(Membership.trust_code == "REM")
+            .values(valid_to=END.replace(day=1) - dt.timedelta(days=1))
+        )
+    assert system_count(engine, "SIP_FTE", "2026-09") == (1, 1)
+    assert system_count(engine, "SIP_FTE", "2026-08") == (1, 1)
+    # Written round kpi (a script): the fingerprint moves and the next read recomputes.
+    with engine.begin() as conn:
+        conn.execute(update(Membership).where(Membership.trust_code == "REM").values(valid_to=None))
+    assert system_count(engine, "SIP_FTE", "2026-09") == (1, 1), "not yet read"
+    series = queries.kpi_series(KPIFilter(), "system", engine).set_index("period")
+    assert series.loc[pd.Timestamp("2026-09-01"), "expected"] == 2
+    assert system_count(engine, "SIP_FTE", "2026-09") == (2, 2)
+    assert_same_counts(engine)
+
+
+def test_a_failed_write_leaves_the_completeness_counts_as_they_were(engine):
+    add_observations(engine, [("SIP_FTE", t, None, "2026-09", 10.0, None, None) for t in ("REM", "RBN")])
+    queries.kpi_series(KPIFilter(), "system", engine)
+    before = stored_counts(engine)
+    with pytest.raises(RuntimeError), session_scope(engine) as s:
+        s.execute(update(Membership).where(Membership.trust_code == "REM").values(status="planned"))
+        raise RuntimeError("the reference load fails half-way")
+    pd.testing.assert_frame_equal(stored_counts(engine), before)
+    assert system_count(engine, "SIP_FTE", "2026-09") == (2, 2)
