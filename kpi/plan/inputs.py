@@ -1,0 +1,415 @@
+"""The projection's inputs, read from the database through `kpi.queries` (so the usual roll-up rules
+hold: a trust in both collaboratives counts once in the system, ratios are sum(numerator) /
+sum(denominator), merged trusts count under their successor, NWAS is outside the totals), and the one
+call the page makes: `run_plan`.
+
+For a scope (the system 'C&M', a collaborative such as 'CMAST', or a member trust's ODS code):
+
+- start month: the latest complete (not provisional) month of SIP_FTE in the scope;
+- stock: SIP_FTE (and SIP_HC where present) by profession in that month;
+- establishment: ESTAB_FTE by profession in its latest complete month on or before the start month
+  (staff in post when a profession has none, said so in its source);
+- leaver rate: the mean and standard deviation of LEAVER_RATE (12-month rolling, %) by profession over
+  its last 36 complete months up to the start month (fewer when there are fewer, said so); a profession
+  without any falls back to the scope's all-AHP rate over the same months, said so in its source. (Months
+  of a rolling rate overlap, so their spread understates year-to-year variation: a known limitation.)
+- apprentices completing: APPRENTICE_STARTS in the scope (a trust-level KPI, not by profession) lagged by
+  the apprenticeship length (an assumption, default 4 years), less attrition during training, shared
+  across professions by their share of the scope's staff in post. Months whose starts are not known yet
+  (after the data) take the mean monthly starts of the last 12 complete months.
+- graduates, uptake, attrition, international recruits, returners, demand growth and inflow spread: the
+  assumptions in force (kpi.plan.assumptions), per financial year. They are system-level: for a
+  collaborative or a trust the counts (graduates, international recruits, returners) are scaled by the
+  scope's share of the system's staff in post in that profession at the start month; rates and shares
+  are used as they are.
+
+`synthetic` is True when any observation used is synthetic (the demo data is): every output says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from kpi import queries
+from kpi.formats import month_label
+from kpi.plan import assumptions as store
+from kpi.plan.model import (
+    MAX_YEARS,
+    PlanError,
+    PlanInputs,
+    ProfessionInputs,
+    Scenario,
+    UnknownName,
+    gap_by_year,
+    joiners_needed,
+    project,
+    with_baseline,
+)
+from kpi.plan.words import AssumptionLine, assumption_lines
+from kpi.queries import SYSTEM_CODE, KPIFilter, Level
+
+DEFAULT_SEED = 16  # the issue's number: any fixed seed makes the runs reproducible
+LEAVER_WINDOW = 36  # months of LEAVER_RATE the mean and spread are taken over (at most)
+LEAVER_MIN_MONTHS = 12  # fewer than this many months is said in the source
+MONTHS = 12 * MAX_YEARS
+SCOPE_KPIS = ("SIP_FTE", "ESTAB_FTE", "LEAVER_RATE", "APPRENTICE_STARTS")
+PROFESSION_KPIS = ("SIP_FTE", "SIP_HC", "ESTAB_FTE", "LEAVER_RATE")
+SYSTEM_WORDS = {"C&M", "SYSTEM"}
+
+
+# --- scope and professions ----------------------------------------------------------------------------
+
+
+def resolve_scope(engine: Engine, scope: str) -> tuple[str, Level]:
+    """The scope's code and level: 'C&M' (or 'system'), a collaborative code, or a member trust's ODS
+    code. UnknownName for anything else, a merged trust or a system partner (outside the totals the
+    assumptions are for)."""
+    code = str(scope).strip().upper()
+    if code in SYSTEM_WORDS:
+        return SYSTEM_CODE, "system"
+    if code in set(queries.collaboratives(engine)["code"]):
+        return code, "collaborative"
+    trusts = queries.trusts(engine)
+    role = dict(zip(trusts["ods_code"], trusts["role"], strict=True)).get(code)
+    if role == "member":
+        return code, "trust"
+    if role is not None:
+        kind = "merged trust" if role == "predecessor" else "system partner"
+        raise UnknownName(
+            f"{code} is a {kind}, outside the C&M totals the plan's assumptions cover; choose a member trust."
+        )
+    raise UnknownName(
+        f"There is no scope {scope!r}: use C&M, a collaborative code or a member trust's ODS code."
+    )
+
+
+def chosen_professions(engine: Engine, professions: Sequence[str] | None) -> dict[str, str]:
+    """Code to name of the professions asked for (all 14 in catalogue order when None), each once;
+    UnknownName for a code that does not exist."""
+    table = queries.professions(engine)
+    names = dict(zip(table["code"], table["name"], strict=True))
+    if professions is None:
+        return names
+    codes = list(dict.fromkeys(str(p).strip().upper() for p in professions))
+    unknown = [code for code in codes if code not in names]
+    if unknown or not codes:
+        wrong = unknown[0] if unknown else ""
+        raise UnknownName(f"There is no profession {wrong!r}; the codes are {', '.join(names)}.")
+    return {code: names[code] for code in codes}
+
+
+def _scope_filter(code: str, level: Level) -> KPIFilter:
+    if level == "collaborative":
+        return KPIFilter(collaboratives=(code,))
+    return KPIFilter(trusts=(code,)) if level == "trust" else KPIFilter()
+
+
+# --- reads --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class _Reads:
+    """What the inputs are built from: the scope's complete months per KPI (all professions together),
+    its figures by profession, and the system's staff in post by profession at the start month."""
+
+    scope: str
+    level: Level
+    series: pd.DataFrame  # kpi_series rows of the scope, complete months only
+    provisional: pd.DataFrame  # the scope's provisional SIP_FTE months after the start
+    by_profession: pd.DataFrame  # profession_breakdown rows, complete months only
+    system_stock: pd.Series  # SIP_FTE by profession, the system, start month
+    start: pd.Timestamp
+
+
+def _read(engine: Engine, code: str, level: Level) -> _Reads:
+    flt = _scope_filter(code, level)
+    series = queries.kpi_series(flt.but(kpis=SCOPE_KPIS), level, engine)
+    series = series[series["scope_code"] == code]
+    complete = series[~series["provisional"].astype(bool)]
+    stock_months = complete.loc[complete["kpi_code"] == "SIP_FTE", "period"]
+    if stock_months.empty:
+        raise PlanError(f"There is no complete month of staff in post (SIP_FTE) for {code} to start from.")
+    start = pd.Timestamp(stock_months.max())
+    later = series[(series["kpi_code"] == "SIP_FTE") & (series["period"] > start)]
+    first = (start - pd.DateOffset(months=LEAVER_WINDOW - 1)).date()
+    window = flt.but(kpis=PROFESSION_KPIS, period_from=first, period_to=start.date())
+    rows = _complete_only(queries.profession_breakdown(window, engine), complete, start)
+    system = _system_stock(engine, start) if level != "system" else _stock_at(rows, start)
+    return _Reads(code, level, complete, later, rows, system, start)
+
+
+def _complete_only(rows: pd.DataFrame, complete: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    """Profession rows of the scope's complete months (SIP_HC, not in the completeness read, follows
+    SIP_FTE: its start month only)."""
+    months = complete[["kpi_code", "period"]].drop_duplicates()
+    headcount = rows[(rows["kpi_code"] == "SIP_HC") & (rows["period"] == start)]
+    return pd.concat([rows.merge(months, on=["kpi_code", "period"]), headcount], ignore_index=True)
+
+
+def _system_stock(engine: Engine, start: pd.Timestamp) -> pd.Series:
+    flt = KPIFilter(kpis=("SIP_FTE",), period_from=start.date(), period_to=start.date())
+    return _stock_at(queries.profession_breakdown(flt, engine), start)
+
+
+def _stock_at(rows: pd.DataFrame, start: pd.Timestamp, kpi: str = "SIP_FTE") -> pd.Series:
+    chosen = rows[(rows["kpi_code"] == kpi) & (rows["period"] == start)]
+    return chosen.set_index("profession_code")["value"].astype(float)
+
+
+# --- building one profession's inputs ----------------------------------------------------------------
+
+
+def mean_and_spread(values: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    numbers = np.asarray(values, dtype=float)
+    return float(numbers.mean()), float(numbers.std(ddof=1)) if len(numbers) > 1 else 0.0
+
+
+def _leaver_rate(reads: _Reads, code: str, name: str) -> tuple[float, float, str, bool]:
+    """(mean %, sd %, source, synthetic) of the profession's leaver rate, or the scope's all-AHP rate."""
+    series = reads.series[
+        (reads.series["kpi_code"] == "LEAVER_RATE") & (reads.series["period"] <= reads.start)
+    ]
+    months = sorted(series["period"])[-LEAVER_WINDOW:]
+    mine = reads.by_profession
+    mine = mine[(mine["kpi_code"] == "LEAVER_RATE") & (mine["profession_code"] == code)]
+    mine = mine[mine["period"].isin(months)]
+    where = f"LEAVER_RATE, {name}, {reads.scope}"
+    if mine.empty:
+        mine = series[series["period"].isin(months)]
+        where = f"no LEAVER_RATE for {name} in {reads.scope}: the scope's all-AHP LEAVER_RATE"
+    if mine.empty:
+        raise PlanError(f"There is no complete month of LEAVER_RATE for {reads.scope}.")
+    mean, sd = mean_and_spread(mine["value"].to_numpy())
+    few = f" (only {len(mine)}; {LEAVER_MIN_MONTHS} or more wanted)" if len(mine) < LEAVER_MIN_MONTHS else ""
+    span = f"{month_label(mine['period'].min())} to {month_label(mine['period'].max())}"
+    source = f"{where}: mean and standard deviation of {len(mine)} months{few}, {span}"
+    return mean, sd, source, bool(mine["synthetic"].any())
+
+
+def _establishment(reads: _Reads, code: str, stock: float) -> tuple[float, str, bool]:
+    rows = reads.by_profession
+    rows = rows[(rows["kpi_code"] == "ESTAB_FTE") & (rows["profession_code"] == code)]
+    if rows.empty:
+        return stock, "no ESTAB_FTE: taken as the staff in post (no gap at the start)", False
+    latest = rows.loc[rows["period"].idxmax()]
+    return (
+        float(latest["value"]),
+        f"ESTAB_FTE, {reads.scope}, {month_label(latest['period'])}",
+        bool(latest["synthetic"]),
+    )
+
+
+def _schedule(current: pd.DataFrame, code: str, parameter: str, years: list[str]) -> tuple[np.ndarray, str]:
+    """The assumption in force for each projection month (its financial year's value, else 'all'),
+    and the sources used."""
+    rows = current[(current["profession"] == code) & (current["parameter"] == parameter)]
+    by_year = dict(zip(rows["year"], rows["value"].astype(float), strict=True))
+    sources = dict(zip(rows["year"], rows["source"], strict=True))
+    chosen = [year if year in by_year else store.ALL_YEARS for year in years]
+    used = dict.fromkeys(chosen)
+    text = "; ".join(f"{sources[y]}" if y == store.ALL_YEARS else f"{y}: {sources[y]}" for y in used)
+    return np.array([by_year[y] for y in chosen]), text
+
+
+def _apprentice_starts(reads: _Reads, course_months: int) -> np.ndarray:
+    """Apprentices completing in each projection month in the scope (all professions): the starts
+    `course_months` earlier, or the mean monthly starts of the last 12 complete months when that month
+    is not in the data."""
+    rows = reads.series[reads.series["kpi_code"] == "APPRENTICE_STARTS"].set_index("period")["value"]
+    if rows.empty:
+        return np.zeros(MONTHS)
+    recent = rows.sort_index().iloc[-12:].mean()
+    when = pd.date_range(reads.start, periods=MONTHS + 1, freq="MS")[1:] - pd.DateOffset(months=course_months)
+    known = rows.reindex(when)
+    inside = (when >= rows.index.min()) & (when <= rows.index.max())
+    return np.where(inside, known.fillna(0.0).to_numpy(), recent)
+
+
+@dataclass(frozen=True, eq=False)
+class _Context:
+    reads: _Reads
+    current: pd.DataFrame
+    years: list[str]
+    scope_stock: float  # all professions in the scope at the start month
+
+
+def _share_of_system(ctx: _Context, code: str, stock: float) -> tuple[float, str]:
+    if ctx.reads.level == "system":
+        return 1.0, ""
+    system = float(ctx.reads.system_stock.get(code, 0.0))
+    share = stock / system if system > 0 else 0.0
+    return share, f" x {share:.3f} ({ctx.reads.scope}'s share of the system's staff in post)"
+
+
+def _inflows(ctx: _Context, code: str, stock: float) -> tuple[dict[str, object], dict[str, str]]:
+    """The assumption-based fields of ProfessionInputs (schedules per month) and their sources."""
+    share, scaled = _share_of_system(ctx, code, stock)
+    fields: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    for parameter, spec in store.PARAMETERS.items():
+        values, source = _schedule(ctx.current, code, parameter, ctx.years)
+        fields[parameter] = values * share if spec.scales else values
+        sources[parameter] = source + (scaled if spec.scales else "")
+    course = round(float(np.asarray(fields.pop("apprentice_course_years"))[0]) * 12)
+    starts = _apprentice_starts(ctx.reads, course)
+    stock_share = stock / ctx.scope_stock if ctx.scope_stock > 0 else 0.0
+    attrition = np.asarray(fields["training_attrition_pct"]) / 100
+    fields["apprentices"] = starts * 12 * stock_share * (1 - attrition)
+    sources["apprentices"] = (
+        f"APPRENTICE_STARTS, {ctx.reads.scope}, {course // 12 if course % 12 == 0 else course / 12} years "
+        f"earlier ({sources.pop('apprentice_course_years')}), less attrition, x {stock_share:.3f} "
+        "(the profession's share of the scope's staff in post)"
+    )
+    return fields, sources
+
+
+def _profession(ctx: _Context, code: str, name: str) -> tuple[ProfessionInputs, bool]:
+    reads = ctx.reads
+    stock_rows = reads.by_profession[
+        (reads.by_profession["kpi_code"] == "SIP_FTE") & (reads.by_profession["period"] == reads.start)
+    ]
+    stock = float(_stock_at(reads.by_profession, reads.start).get(code, 0.0))
+    headcount = _stock_at(reads.by_profession, reads.start, "SIP_HC").get(code)
+    leaver, leaver_sd, leaver_source, leaver_synthetic = _leaver_rate(reads, code, name)
+    establishment, estab_source, estab_synthetic = _establishment(reads, code, stock)
+    fields, sources = _inflows(ctx, code, stock)
+    inputs = ProfessionInputs(
+        profession=code,
+        name=name,
+        stock_fte=stock,
+        stock_hc=None if headcount is None else float(headcount),
+        establishment_fte=establishment,
+        leaver_rate_pct=leaver,
+        leaver_rate_sd_pct=leaver_sd,
+        demand_growth_pct=float(np.asarray(fields.pop("demand_growth_pct"))[0]),
+        inflow_spread_pct=float(np.asarray(fields.pop("inflow_spread_pct"))[0]),
+        **{k: tuple(float(v) for v in np.asarray(values)) for k, values in fields.items()},
+        sources={
+            "stock": f"SIP_FTE, {reads.scope}, {month_label(reads.start)}" + ("" if stock else " (none)"),
+            "establishment": estab_source,
+            "leaver_rate": leaver_source,
+            **sources,
+        },
+    )
+    synthetic = bool(stock_rows["synthetic"].any()) or leaver_synthetic or estab_synthetic
+    return inputs, synthetic
+
+
+def _notes(reads: _Reads) -> tuple[str, ...]:
+    notes = []
+    if not reads.provisional.empty:
+        months = ", ".join(month_label(p) for p in reads.provisional["period"])
+        notes.append(f"Provisional (too few trusts reported), not used as the start: {months}.")
+    if reads.level != "system":
+        notes.append(
+            f"The inflow assumptions are for the whole system: graduates, international recruits and "
+            f"returners are scaled by {reads.scope}'s share of the system's staff in post in each profession."
+        )
+    return tuple(notes)
+
+
+def plan_inputs(engine: Engine, scope: str, professions: Sequence[str] | None = None) -> PlanInputs:
+    """The inputs of a projection for `scope` and `professions` (all 14 when None), from the database
+    and the assumptions in force. UnknownName for an unknown scope or profession; PlanError when the
+    scope has no complete month of staff in post or no leaver rate at all."""
+    code, level = resolve_scope(engine, scope)
+    names = chosen_professions(engine, professions)
+    reads = _read(engine, code, level)
+    ctx = _Context(
+        reads=reads,
+        current=store.current_assumptions(engine),
+        years=store.month_years(reads.start + pd.DateOffset(months=1), MONTHS),
+        scope_stock=float(_stock_at(reads.by_profession, reads.start).sum()),
+    )
+    built = [_profession(ctx, profession, name) for profession, name in names.items()]
+    apprentices = reads.series[reads.series["kpi_code"] == "APPRENTICE_STARTS"]
+    synthetic = any(flag for _, flag in built) or bool(apprentices["synthetic"].any())
+    return PlanInputs(
+        scope=code,
+        level=level,
+        start_month=reads.start,
+        professions=tuple(inputs for inputs, _ in built),
+        synthetic=synthetic,
+        notes=_notes(reads),
+    )
+
+
+# --- the page's one call -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResult:
+    """Everything the page, the board pack and the CLI show: the inputs used, the scenarios (Baseline
+    first), the projection (model.PROJECTION_COLUMNS), the gap at each year-end (`gaps`), the extra
+    joiners and training places a year that close the gap by `by_year` (`joiners`), and the assumptions
+    in plain English with their sources."""
+
+    inputs: PlanInputs
+    scenarios: tuple[Scenario, ...]
+    years: int
+    runs: int
+    seed: int
+    by_year: int
+    projection: pd.DataFrame
+    gaps: pd.DataFrame
+    joiners: pd.DataFrame
+    assumptions: tuple[AssumptionLine, ...]
+
+    @property
+    def synthetic(self) -> bool:
+        return self.inputs.synthetic
+
+    @property
+    def trust_level(self) -> bool:
+        """Small numbers are shown as '<5' (model.small_number_text) at trust level."""
+        return self.inputs.level == "trust"
+
+
+def run_plan(
+    engine: Engine,
+    scope: str,
+    professions: Sequence[str] | None = None,
+    years: int = MAX_YEARS,
+    scenario_names: Sequence[str] = (),
+    runs: int = 1000,
+    seed: int = DEFAULT_SEED,
+    by_year: int | None = None,
+) -> PlanResult:
+    """Project `professions` (all when None) in `scope` over `years` under Baseline and the named
+    scenarios, with `runs` seeded runs (DEFAULT_SEED = 16 unless given: same inputs, same seed, same
+    numbers); the joiners needed close the gap by `by_year` (default: the horizon). UnknownName for an
+    unknown scope, profession or scenario; PlanError for inputs the model cannot use."""
+    scenarios = with_baseline(store.scenarios_named(engine, scenario_names))
+    inputs = plan_inputs(engine, scope, professions)
+    projection = project(inputs, years, scenarios, runs, seed)
+    target = years if by_year is None else by_year
+    return PlanResult(
+        inputs=inputs,
+        scenarios=tuple(scenarios),
+        years=years,
+        runs=runs,
+        seed=seed,
+        by_year=target,
+        projection=projection,
+        gaps=gap_by_year(projection),
+        joiners=joiners_needed(inputs, projection, target),
+        assumptions=assumption_lines(inputs, scenarios),
+    )
+
+
+__all__ = [
+    "DEFAULT_SEED",
+    "LEAVER_WINDOW",
+    "PlanResult",
+    "chosen_professions",
+    "mean_and_spread",
+    "plan_inputs",
+    "resolve_scope",
+    "run_plan",
+]
