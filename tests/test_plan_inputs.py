@@ -33,7 +33,7 @@ BOARD = User("board@cheshireandmerseyside.nhs.uk", "Board Member", "board")
 MONTHS_2025 = [f"2025-{m:02d}" for m in range(1, 13)]
 
 
-def _leavers() -> list[tuple]:
+def leaver_rows() -> list[tuple]:
     """PHYSIO leavers each month of 2025: RBS (10 + i % 3)/100, REM 20/200, RW4 5/50 -> system
     (35 + i % 3)/350. DIET only at REM: 30/100. OT has none (falls back to the all-AHP rate)."""
     rows = []
@@ -47,7 +47,7 @@ def _leavers() -> list[tuple]:
     return rows
 
 
-def _staff() -> list[tuple]:
+def staff_rows() -> list[tuple]:
     stock = {
         ("RBS", "PHYSIO"): 100,
         ("REM", "PHYSIO"): 200,
@@ -74,7 +74,7 @@ def _staff() -> list[tuple]:
     return rows
 
 
-def _apprentices() -> list[tuple]:
+def apprentice_rows() -> list[tuple]:
     """9 starts in Jan 2022 (RBS 3, REM 6), then REM 1 a month through 2025."""
     rows = [
         ("APPRENTICE_STARTS", "RBS", None, "2022-01", 3, None, None),
@@ -85,7 +85,7 @@ def _apprentices() -> list[tuple]:
 
 @pytest.fixture
 def small(engine):
-    add_observations(engine, _staff() + _leavers() + _apprentices())
+    add_observations(engine, staff_rows() + leaver_rows() + apprentice_rows())
     return engine
 
 
@@ -168,7 +168,7 @@ def test_assumptions_are_scaled_by_the_scopes_share_of_the_systems_staff_in_post
 
 
 def test_synthetic_data_is_flagged(engine):
-    add_observations(engine, _staff() + _leavers())
+    add_observations(engine, staff_rows() + leaver_rows())
     assert plan_inputs(engine, "C&M", ["PHYSIO"]).synthetic is False
     add_observations(engine, [("SIP_FTE", "RBS", "PHYSIO", "2025-10", 1, None, None)], synthetic=True)
     assert plan_inputs(engine, "C&M", ["PHYSIO"]).synthetic is False  # not a month the inputs use

@@ -36,9 +36,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi import queries
-from kpi.formats import month_label
+from kpi.formats import format_value, month_label
 from kpi.plan import assumptions as store
 from kpi.plan.model import (
+    BASELINE,
     MAX_YEARS,
     PlanError,
     PlanInputs,
@@ -403,13 +404,64 @@ def run_plan(
     )
 
 
+DOWNLOAD_COLUMNS = [
+    "month",
+    "scope",
+    "profession",
+    "profession_name",
+    "scenario",
+    "supply_fte_p05",
+    "supply_fte_p25",
+    "supply_fte_p50",
+    "supply_fte_p75",
+    "supply_fte_p95",
+    "establishment_fte",
+    "gap_fte",
+    "gap_pct",
+    "synthetic",
+]
+
+
+def download_table(result: PlanResult) -> pd.DataFrame:
+    """Every projected month, profession and scenario as a tidy table for CSV (DOWNLOAD_COLUMNS): FTE
+    to 2 decimals, the gap % to 1, and `synthetic` (True for demo data) on every row, so that the rows
+    keep it when filtered or pasted elsewhere. Write it with kpi.export.csv_bytes (formula-safe)."""
+    frame = result.projection.copy()
+    names = {p.profession: p.name or p.profession for p in result.inputs.professions}
+    fte = [c for c in DOWNLOAD_COLUMNS if c.endswith("_fte") or c.startswith("supply_fte")]
+    frame[fte] = frame[fte].round(2)
+    frame["gap_pct"] = frame["gap_pct"].round(1)
+    frame = frame.assign(
+        scope=result.inputs.scope,
+        profession_name=frame["profession"].map(names),
+        synthetic=result.synthetic,
+    )
+    return frame[DOWNLOAD_COLUMNS]
+
+
+def widest_gap_words(result: PlanResult) -> str:
+    """'Physiotherapists 416.1 FTE (20.8% of establishment) by Oct 2036': the Baseline's widest median
+    gap at the horizon; '' when no profession has a gap figure."""
+    ends = result.gaps[(result.gaps["scenario"] == BASELINE) & (result.gaps["year"] == result.years)]
+    ends = ends.dropna(subset=["gap_fte"])
+    if ends.empty:
+        return ""
+    row = ends.iloc[0]
+    name = result.inputs.profession(str(row["profession"])).name or row["profession"]
+    share = f" ({format_value(row['gap_pct'], '%')} of establishment)" if pd.notna(row["gap_pct"]) else ""
+    return f"{name} {format_value(row['gap_fte'], 'FTE')}{share} by {month_label(row['month'])}"
+
+
 __all__ = [
     "DEFAULT_SEED",
+    "DOWNLOAD_COLUMNS",
     "LEAVER_WINDOW",
     "PlanResult",
     "chosen_professions",
+    "download_table",
     "mean_and_spread",
     "plan_inputs",
     "resolve_scope",
     "run_plan",
+    "widest_gap_words",
 ]
