@@ -466,6 +466,26 @@ Index("ix_rollup_trust_months_kpi_period", TrustMonthRollup.kpi_code, TrustMonth
 Index("ix_rollup_trust_months_trust_period", TrustMonthRollup.trust_code, TrustMonthRollup.period)
 
 
+class MonthCount(Base):
+    """Completeness computed once per write (kpi.rollups, rules in kpi.completeness): per KPI, scope
+    (the system, scope_code null, or a collaborative) and month, the trusts expected to report and how
+    many did, and whether the system's figure is a system-level row. Whether a month is provisional
+    is decided when read, from the catalogue's complete share."""
+
+    __tablename__ = "rollup_month_counts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_code: Mapped[str] = mapped_column(String(40))
+    scope_code: Mapped[str | None] = mapped_column(String(10))
+    period: Mapped[dt.date] = mapped_column(Date)
+    expected: Mapped[int] = mapped_column(Integer)
+    reported: Mapped[int] = mapped_column(Integer)
+    system_figure: Mapped[bool] = mapped_column(Boolean)
+
+
+Index("ix_rollup_month_counts_kpi_period", MonthCount.kpi_code, MonthCount.period)
+
+
 class RollupState(Base):
     """One row: the fingerprint of the figures the roll-up was computed from (kpi.rollups)."""
 
