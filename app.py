@@ -54,6 +54,13 @@ pages = {
     ],
     "Programme": [
         st.Page(
+            "app_pages/workforce_plan.py",
+            title="Workforce plan",
+            icon=":material/trending_up:",
+            help="Where each profession's staff in post is heading against the funded establishment over "
+            "1 to 10 years, with uncertainty and scenarios, and what it would take to close the gap.",
+        ),
+        st.Page(
             "app_pages/milestones.py",
             title="Milestones",
             icon=":material/flag:",

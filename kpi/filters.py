@@ -245,6 +245,27 @@ def to_url(selection: Selection, choices: FilterChoices) -> dict[str, list[str]]
     return params
 
 
+def parse_choices(
+    params: Mapping[str, Sequence[str]], name: str, options: Sequence[str], *, label: str
+) -> tuple[tuple[str, ...] | None, str | None]:
+    """A page-level choice of several from the URL (`name` repeated): (the values it offers, in the
+    link's order, or None when absent; a warning naming those it does not offer, or None). Matching
+    ignores case."""
+    raw = params.get(name)
+    if not raw:
+        return None, None
+    by_lower = {option.lower(): option for option in options}
+    chosen = [by_lower[value.strip().lower()] for value in raw if value.strip().lower() in by_lower]
+    unknown = [value for value in raw if value.strip().lower() not in by_lower]
+    warning = None
+    if unknown:
+        names = ", ".join(quote(value) for value in unknown)
+        warning = (
+            f"The link's {label} {names} {'is' if len(unknown) == 1 else 'are'} not offered here; left out."
+        )
+    return tuple(dict.fromkeys(chosen)), warning
+
+
 def parse_choice(
     params: Mapping[str, Sequence[str]], name: str, options: Sequence[str], *, label: str
 ) -> tuple[str | None, str | None]:

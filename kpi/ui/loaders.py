@@ -23,6 +23,8 @@ from kpi import board_pack, chart_settings, commentary, filters, mdc, queries, s
 from kpi.db import get_engine
 from kpi.formats import KPI, month_key
 from kpi.freshness import freshness as kpi_freshness
+from kpi.plan import assumptions as plan_assumptions
+from kpi.plan.inputs import PlanResult, run_plan
 from kpi.queries import KPIFilter
 
 CACHE_TTL = None  # no time limit: the caches are cleared when the data version changes
@@ -265,3 +267,18 @@ def pack_scope_labels(db_url: str) -> dict[str, str]:
 def freshness(db_url: str, today: dt.date) -> pd.DataFrame:
     """Each KPI's latest complete month and whether it is stale (kpi.freshness.freshness)."""
     return kpi_freshness(get_engine(db_url), today)
+
+
+@_cached
+def workforce_plan(
+    db_url: str, scope: str, professions: tuple[str, ...], years: int, scenarios: tuple[str, ...]
+) -> PlanResult:
+    """The workforce projection (kpi.plan.inputs.run_plan, default runs and seed) for a scope, the
+    professions given (all when empty), a horizon and the scenarios named (Baseline always first)."""
+    return run_plan(get_engine(db_url), scope, professions or None, years, scenarios)
+
+
+@_cached
+def plan_scenario_names(db_url: str) -> list[str]:
+    """Every scenario but Baseline: the shipped ones, then those the lead saved."""
+    return [s.name for s in plan_assumptions.all_scenarios(get_engine(db_url))][1:]

@@ -137,6 +137,46 @@ def page_choice(
     return value
 
 
+def page_choices(
+    label: str,
+    options: Sequence[str],
+    *,
+    key: str,
+    url_name: str,
+    default: Sequence[str] = (),
+    format_func: Callable[[str], str] = str,
+    help: str | None = None,
+    placeholder: str | None = None,
+) -> list[str]:
+    """A page's choice of several (scenarios...), kept in the URL as `url_name` repeated and in the
+    session across page switches; options the link names that the page does not offer are left out,
+    with a warning."""
+    options = list(options)
+    fallback = [value for value in default if value in options]
+    if seeding():
+        values, warning = filters.parse_choices(arrived_params(), url_name, options, label=label.lower())
+        if warning:
+            warn([warning])
+        if values is not None:
+            st.session_state[key] = list(values)
+        elif key not in st.session_state:
+            st.session_state[key] = fallback
+    if key not in st.session_state or any(value not in options for value in st.session_state[key]):
+        st.session_state[key] = [value for value in st.session_state.get(key, fallback) if value in options]
+    chosen = st.multiselect(
+        label,
+        options,
+        key=key,
+        format_func=format_func,
+        help=help,
+        placeholder=placeholder,
+        persist_state="session",
+    )
+    if list(chosen) != fallback:
+        remember({url_name: list(chosen)})
+    return list(chosen)
+
+
 DRILL_PARAM = "kpi"
 
 

@@ -1,0 +1,134 @@
+"""Workforce plan: projected AHP supply by profession against the funded establishment, with scenarios."""
+
+import streamlit as st
+
+from kpi import charts, ui
+from kpi.formats import month_label
+from kpi.plan import chart as plan_chart
+from kpi.plan import model
+from kpi.ui import plan_tools
+
+db = ui.db()
+sel = ui.selection()
+names = ui.scope_names(db)
+profession_names = ui.profession_names(db)
+
+st.title("Workforce plan", anchor=False)
+st.caption(
+    "Where each profession's staff in post is heading, month by month, against the funded establishment: "
+    "staff in post less leavers, plus newly qualified joiners, international recruits, returners and "
+    "apprentices completing. The line is the middle of 1,000 runs that vary the leaver rate and the "
+    "inflows by their observed spread; the bands hold the middle 50% and 90% of runs. Compare scenarios "
+    "(named changes to the assumptions) side by side. The assumptions are listed in words at the foot "
+    "of the page, each with its source."
+)
+
+with st.container(horizontal=True, gap="medium"):
+    scope = ui.page_choice(
+        "Projection for",
+        ui.scope_options(db, sel),
+        key="plan_scope",
+        url_name="scope",
+        format_func=lambda code: names.get(code, code),
+        help="The system counts each trust once; a collaborative counts all its members. Pick trusts or a "
+        "collaborative in the sidebar to offer them here.",
+    )
+    years = int(
+        ui.page_choice(
+            "Horizon",
+            [str(n) for n in range(1, model.MAX_YEARS + 1)],
+            key="plan_years",
+            url_name="years",
+            default="5",
+            format_func=lambda n: f"{n} year" if n == "1" else f"{n} years",
+        )
+    )
+scenarios = ui.page_choices(
+    "Scenarios to compare with Baseline",
+    ui.plan_scenario_names(db),
+    key="plan_scenarios",
+    url_name="scenario",
+    placeholder="Baseline only",
+    help="Baseline is always shown: the assumptions as they stand. Each scenario changes only what it names.",
+)
+professions = tuple(sel.professions)
+result = plan_tools.projection(db, scope, professions, years, tuple(scenarios))
+if result is None:
+    st.stop()
+scope_name = names.get(scope, scope)
+chosen = plan_tools.profession_words(professions, profession_names)
+st.caption(
+    f"Showing {chosen} · {scope_name} · from {month_label(result.inputs.start_month)} for {years} years",
+    help="Choose professions in the sidebar; the period filter does not apply (the projection starts "
+    "from the latest complete month of staff in post).",
+)
+source = f"Workforce plan projection ({chosen})"
+trust_level = result.trust_level
+for note in result.inputs.notes:
+    st.caption(note)
+
+order = model.widest_gap_first(result.projection)
+end_month = month_label(result.projection["month"].max())
+st.subheader(f"Widest gaps by {end_month}, Baseline", anchor=False)
+plan_tools.gap_cards(result, order[:4], profession_names)
+
+st.subheader("Projected supply against the funded establishment", anchor=False)
+profession = ui.page_choice(
+    "Profession",
+    order,
+    key="plan_profession",
+    url_name="chart",
+    format_func=lambda code: profession_names.get(code, code),
+    help="Ordered by the Baseline gap at the horizon, widest first.",
+)
+fan_scenario = ui.page_choice(
+    "Fan for",
+    [model.BASELINE, *scenarios],
+    key="plan_fan",
+    url_name="fan",
+    help="The scenario drawn with its bands; the others are drawn as their median lines.",
+)
+others = [name for name in [model.BASELINE, *scenarios] if name != fan_scenario]
+title = f"{profession_names.get(profession, profession)}: projected supply, {scope_name}"
+words = plan_chart.fan_words(
+    result.projection, profession, title, fan_scenario, others, trust_level=trust_level
+)
+figure = plan_chart.fan_figure(result.projection, profession, title, fan_scenario, others)
+stem = charts.file_stem("workforce-plan", scope, profession, f"{years}y")
+ui.show_chart(
+    figure,
+    plan_tools.projection_csv(result, profession),
+    words=words,
+    stem=stem,
+    synthetic=result.synthetic,
+    key="plan_fan",
+    title=title,
+    caption=ui.image_caption(
+        title,
+        scope_name,
+        source="staff in post, leaver rate and establishment from the dashboard; inflows as assumed",
+        synthetic=result.synthetic,
+        notes=" ".join(words.sentences),
+    ),
+    provenance=ui.provenance(None, scope=scope_name, source=source, synthetic=result.synthetic),
+)
+
+st.subheader(f"The gap each year: {scope_name}", anchor=False)
+plan_tools.gap_table(result, profession_names)
+
+st.subheader("What it would take", anchor=False)
+plan_tools.what_it_would_take(result, profession_names)
+
+ui.csv_download(
+    "Download every projected month and scenario (CSV)",
+    plan_tools.projection_csv(result),
+    f"{charts.file_stem('workforce-plan', scope, *professions, f'{years}y')}.csv",
+    title=f"Workforce plan, {scope_name}, {years} years",
+    key="plan_csv",
+    provenance=ui.provenance(None, scope=scope_name, source=source, synthetic=result.synthetic),
+)
+
+st.subheader("The assumptions, in words", anchor=False)
+plan_tools.assumption_list(result, profession_names)
+if ui.user().is_lead:
+    plan_tools.lead_tools(profession_names)

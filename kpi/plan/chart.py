@@ -1,0 +1,146 @@
+"""The workforce plan as a chart and in words: a fan of projected supply for one profession (the median
+line, the middle 50 % and 90 % of runs as bands) against the funded establishment, with the other
+scenarios' medians beside it; the same in sentences (its text alternative) and as a year-end table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kpi import charts
+from kpi.chart_text import ChartWords
+from kpi.formats import month_label
+from kpi.plan.model import small_number_text
+
+BAND_90 = "rgba(0, 94, 184, 0.14)"  # NHS blue, light: the middle 90 % of runs
+BAND_50 = "rgba(0, 94, 184, 0.30)"  # darker: the middle 50 %
+SCENARIO_DASHES = ("dot", "dashdot", "longdash", "longdashdot")
+SCENARIO_COLOURS = (
+    charts.NHS_ORANGE_DARKENED,
+    charts.NHS_DARK_RED,
+    "#006747",
+    "#330072",
+)  # NHS dark green, purple
+
+
+def _band(fig: go.Figure, rows: pd.DataFrame, low: str, high: str, colour: str, name: str) -> None:
+    """A shaded band between two percentile columns (the upper edge drawn back along the lower)."""
+    x = list(rows["month"]) + list(rows["month"])[::-1]
+    y = list(rows[high]) + list(rows[low])[::-1]
+    fig.add_trace(
+        go.Scatter(x=x, y=y, fill="toself", fillcolor=colour, line={"width": 0}, name=name, hoverinfo="skip")
+    )
+
+
+def _line(fig: go.Figure, rows: pd.DataFrame, column: str, name: str, line: dict) -> None:
+    fig.add_trace(
+        go.Scatter(
+            x=rows["month"],
+            y=rows[column],
+            mode="lines",
+            name=name,
+            line=line,
+            hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:,.1f}} FTE<extra></extra>",
+        )
+    )
+
+
+def fan_figure(
+    projection: pd.DataFrame, profession: str, title: str, scenario: str, others: Sequence[str] = ()
+) -> go.Figure:
+    """The fan of `scenario` for one profession, its establishment, and the median of each of `others`."""
+    rows = projection[(projection["profession"] == profession) & (projection["scenario"] == scenario)]
+    fig = go.Figure()
+    _band(fig, rows, "supply_fte_p05", "supply_fte_p95", BAND_90, "90% of runs")
+    _band(fig, rows, "supply_fte_p25", "supply_fte_p75", BAND_50, "50% of runs")
+    _line(fig, rows, "supply_fte_p50", f"Supply, {scenario} (median)", {"color": charts.NHS_BLUE, "width": 3})
+    _line(
+        fig,
+        rows,
+        "establishment_fte",
+        "Funded establishment",
+        {"color": charts.NHS_DARK_GREY, "dash": "dash"},
+    )
+    for index, name in enumerate(others):
+        other = projection[(projection["profession"] == profession) & (projection["scenario"] == name)]
+        style = {"color": SCENARIO_COLOURS[index % 4], "dash": SCENARIO_DASHES[index % 4], "width": 2.5}
+        _line(fig, other, "supply_fte_p50", f"Supply, {name} (median)", style)
+    charts.style_figure(fig, title=title, y_title="FTE", height=420)
+    fig.update_layout(hovermode="x unified")
+    return fig
+
+
+def _fte(value: float, trust_level: bool) -> str:
+    text = small_number_text(value, trust_level=trust_level, decimals=0)
+    return text if text.startswith("<") else f"{text} FTE"
+
+
+def _gap_words(gap: float, pct: float, trust_level: bool) -> str:
+    if gap > 0:
+        return f"a gap of {_fte(gap, trust_level)} ({pct:.1f}% of the establishment)"
+    return f"{_fte(-gap, trust_level)} above the establishment (no gap)"
+
+
+def fan_words(
+    projection: pd.DataFrame,
+    profession: str,
+    heading: str,
+    scenario: str,
+    others: Sequence[str] = (),
+    *,
+    trust_level: bool = False,
+) -> ChartWords:
+    """The chart in sentences: where the median supply and the establishment go and the gap at the end,
+    for the fan's scenario, then each other scenario's end; and the year-end figures as a table."""
+    mine = projection[projection["profession"] == profession]
+    rows = mine[mine["scenario"] == scenario]
+    first, last = rows.iloc[0], rows.iloc[-1]
+    sentences = [
+        f"{scenario}: median supply goes from {_fte(first['supply_fte_p50'], trust_level)} in "
+        f"{month_label(first['month'])} to {_fte(last['supply_fte_p50'], trust_level)} in "
+        f"{month_label(last['month'])} (90% of runs between {_fte(last['supply_fte_p05'], trust_level)} and "
+        f"{_fte(last['supply_fte_p95'], trust_level)}); the establishment grows from "
+        f"{_fte(first['establishment_fte'], trust_level)} to {_fte(last['establishment_fte'], trust_level)}: "
+        f"{_gap_words(last['gap_fte'], last['gap_pct'], trust_level)} in {month_label(last['month'])}."
+    ]
+    for name in others:
+        end = mine[mine["scenario"] == name].iloc[-1]
+        supply = _fte(end["supply_fte_p50"], trust_level)
+        sentences.append(
+            f"{name}: median supply {supply} in {month_label(end['month'])}, "
+            f"{_gap_words(end['gap_fte'], end['gap_pct'], trust_level)}."
+        )
+    return ChartWords(
+        heading=heading,
+        sentences=tuple(sentences),
+        table=year_end_table(mine, [scenario, *others], trust_level=trust_level),
+        kind="Fan chart",
+        listed=len(sentences) > 1,
+    )
+
+
+def year_end_table(projection: pd.DataFrame, scenarios: Sequence[str], *, trust_level: bool) -> pd.DataFrame:
+    """Each year-end of the scenarios given, as text for a table: month, scenario, median supply with the
+    90% range, establishment and gap (small numbers '<5' at trust level)."""
+    rows = projection[projection["scenario"].isin(scenarios)]
+    ends = rows.groupby(["scenario", "year"], sort=False).tail(1)
+
+    def number(value: float) -> str:
+        return small_number_text(value, trust_level=trust_level, decimals=0)
+
+    return pd.DataFrame(
+        {
+            "Year end": [month_label(m) for m in ends["month"]],
+            "Scenario": ends["scenario"].to_list(),
+            "Supply, median (FTE)": [number(v) for v in ends["supply_fte_p50"]],
+            "90% of runs (FTE)": [
+                f"{number(a)} to {number(b)}"
+                for a, b in zip(ends["supply_fte_p05"], ends["supply_fte_p95"], strict=True)
+            ],
+            "Establishment (FTE)": [number(v) for v in ends["establishment_fte"]],
+            "Gap (FTE)": [number(v) for v in ends["gap_fte"]],
+            "Gap (% of establishment)": [f"{v:.1f}%" for v in ends["gap_pct"]],
+        }
+    )
