@@ -20,10 +20,15 @@ from kpi import board_pack as report
 from kpi import images, queries
 from kpi.board_pack import ReportError
 from kpi.board_pack.collect import collect
+from kpi.board_pack.plan_section import PLAN_PROFESSIONS, PLAN_YEARS
+from kpi.board_pack.render import chart_alt
 from kpi.bootstrap import prepare_database
 from kpi.db import get_engine
 from kpi.demo import load_demo
 from kpi.models import Milestone, MilestoneUpdate
+from kpi.plan.assumptions import all_scenarios
+from kpi.plan.inputs import run_plan
+from kpi.plan.model import gap_by_year, widest_gap_first
 from tests.conftest import add_observations
 
 END = dt.date(2026, 10, 1)
@@ -134,8 +139,10 @@ def test_html_has_every_kpi_and_one_interactive_chart_each(html_packs, kpis, wit
         assert f'id="kpi-{row.code}"' in document
         assert html.escape(row.name) in document
     assert document.count("* plotly.js v") == 1, "plotly.js is inlined exactly once"
-    charts = set(re.findall(r'<div id="chart-([A-Za-z0-9_]+)" class="plotly-graph-div"', document))
-    assert charts == with_data[scope] | {"milestones"}
+    charts = set(re.findall(r'<div id="chart-([A-Za-z0-9_-]+)" class="plotly-graph-div"', document))
+    plan = {key for key in charts if key.startswith("plan-")}
+    assert len(plan) == PLAN_PROFESSIONS, "the workforce plan's widest gaps: a fan chart each"
+    assert charts - plan == with_data[scope] | {"milestones"}
     assert document.count("Plotly.newPlot(") == len(charts)
     assert "SYNTHETIC DEMO DATA" in document
     assert "Cheshire and Merseyside AHP workforce programme" in document
@@ -172,13 +179,18 @@ def test_html_tables_scroll_in_their_own_box_and_charts_are_one_figure_each(html
     document = html_packs["system"]
     region = r'<div class="table-scroll" role="region" tabindex="0" aria-label="([^"]+)">\s*<table'
     regions = re.findall(region, document)
-    always = ["Making Data Count summary table", "Programme milestones table", "KPI definitions table"]
+    always = [
+        "Making Data Count summary table",
+        "Workforce plan scenarios table",
+        "Programme milestones table",
+        "KPI definitions table",
+    ]
     assert [r for r in regions if r in always] == always
     assert set(regions) <= {*always, "Milestone changes table", "Milestones at risk table"}
     assert document.count("<table class=") == len(regions), "every table is in a scrolling box"
     assert "<figure" not in document
     figures = re.findall(r'<div role="figure" aria-label="([^"]+)">', document)
-    assert len(figures) == len(with_data["system"]) + 1
+    assert len(figures) == len(with_data["system"]) + 1 + PLAN_PROFESSIONS
     assert "@media screen and (max-width: 760px)" in document
 
 
@@ -368,8 +380,10 @@ def test_pdf_has_one_figure_tag_per_chart_with_its_alt_text(pdf_packs, demo, wit
     data = pdf_packs[scope]
     figures = [e for e in structure_elements(data) if e["type"] == "/Figure"]
     pack = collect(demo, report.resolve_scope(demo, scope), END, GENERATED)
-    expected = [pack.kpi_blocks[code]["alt"] for code in pack.figures if code != "milestones"]
-    assert len(figures) == len(with_data[scope]) + 1 == len(pack.figures), "one Figure per chart"
+    expected = [chart_alt(pack, code) for code in pack.figures if code != "milestones"]
+    plan = [block["alt"] for block in pack.plan["professions"]]
+    assert len(plan) == PLAN_PROFESSIONS and all(alt.startswith("Fan chart: ") for alt in plan)
+    assert len(figures) == len(with_data[scope]) + 1 + len(plan) == len(pack.figures), "one Figure per chart"
     assert all(not any(kind == "/Figure" for kind in f["within"]) for f in figures), "no Figure in a Figure"
     alts = [f["alt"] for f in figures]
     assert None not in alts and "" not in alts, "every Figure has its alt text"
@@ -574,3 +588,24 @@ def test_a_confirmed_merger_in_the_packs_period_is_marked_on_its_charts(demo):
     assert "RVY merged into RBN" in labels
     assert collect(demo, report.resolve_scope(demo, TRUST), dt.date(2024, 6, 1), GENERATED).events == ()
     assert collect(demo, report.resolve_scope(demo, "MHLDC"), END, GENERATED).events == ()
+
+
+def test_the_pack_projects_the_widest_gaps_with_the_same_numbers_as_the_page(demo):
+    """The workforce plan section: the three professions with the widest Baseline gap at five years,
+    each scenario compared at the horizon, with the figures run_plan gives the Workforce plan page."""
+    pack = collect(demo, report.resolve_scope(demo, "system"), END, GENERATED)
+    names = [s.name for s in all_scenarios(demo)][1:]
+    result = run_plan(demo, "C&M", None, PLAN_YEARS, names)
+    top = widest_gap_first(result.projection)[:PLAN_PROFESSIONS]
+    assert [block["key"] for block in pack.plan["professions"]] == [f"plan-{code}" for code in top]
+    assert len(pack.plan["comparison"]) == PLAN_PROFESSIONS * (1 + len(names)) == 12
+    ends = gap_by_year(result.projection).set_index(["profession", "scenario", "year"])
+    first = pack.plan["comparison"][0]
+    end = ends.loc[(top[0], "Baseline", PLAN_YEARS)]
+    assert (first["scenario"], first["gap"], first["gap_pct"]) == (
+        "Baseline",
+        f"{end['gap_fte']:,.0f}",
+        f"{end['gap_pct']:.1f}%",
+    )
+    assert pack.plan["professions"][0]["sentences"][0].startswith("Baseline: median supply goes from ")
+    assert (pack.plan["start"], pack.plan["end"]) == ("Oct 2026", "Oct 2031")

@@ -208,10 +208,17 @@ def test_deck_has_the_slides_in_order(deck, pack):
         "Exceptions: milestones at risk",
         "Making Data Count summary: C&M system",
         *kpi_names,
+        *[f"Workforce plan: {block['name']}, Oct 2026 to Oct 2031" for block in pack.plan["professions"]],
+        "Workforce plan: the scenarios compared at Oct 2031",
         "Programme milestones: baseline against forecast",
         "Programme milestones",
     ]
-    assert len(deck.slides) == 4 + 22 + 2 == 28
+    assert [block["name"] for block in pack.plan["professions"]] == [
+        "Physiotherapists",
+        "Radiographers",
+        "Occupational therapists",
+    ], "the widest gaps first"
+    assert len(deck.slides) == 4 + 22 + 4 + 2 == 32
     assert round(deck.slide_width / 914400, 2) == 13.33 and deck.slide_height / 914400 == 7.5, "16:9"
 
 
@@ -262,7 +269,7 @@ def test_deck_says_synthetic_on_the_title_slide_and_every_footer(deck):
     title = "\n".join(_texts(deck.slides[0]))
     assert "SYNTHETIC DEMO DATA" in title and "not real trust data" in title
     for number, slide in enumerate(deck.slides, 1):
-        assert f"SYNTHETIC DEMO DATA · Slide {number} of 28" in _texts(slide)
+        assert f"SYNTHETIC DEMO DATA · Slide {number} of 32" in _texts(slide)
 
 
 def test_deck_without_a_browser_is_one_line(demo, monkeypatch, tmp_path):
@@ -322,8 +329,8 @@ def test_libreoffice_converts_the_deck_to_a_pdf_with_a_page_per_slide(deck_bytes
     )
     pdf = tmp_path / "deck.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
-    assert re.search(r"^Pages:\s+28$", info, re.M), info
-    for page in (1, 4, 7, 27):
+    assert re.search(r"^Pages:\s+32$", info, re.M), info
+    for page in (1, 4, 7, 27, 30):
         stem = tmp_path / f"page-{page}"
         subprocess.run(
             [

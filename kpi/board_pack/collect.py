@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from kpi import charts, mdc, provisional, queries, scopes
 from kpi.annotations import annotations_for, marks, on_chart
+from kpi.board_pack.plan_section import plan_section
 from kpi.board_pack.scope import ReportError, Scope, scope_filter, scope_months
 from kpi.chart_settings import ChartSettings, settings_by_kpi
 from kpi.commentary import SECTIONS, CommentaryView, commentary_for
@@ -63,6 +64,7 @@ class Pack:
     commentary: dict[str, CommentaryView] = field(default_factory=dict)  # for the pack's month
     figures: dict[str, go.Figure] = field(default_factory=dict)  # chart key -> figure
     kpi_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plan: dict[str, Any] = field(default_factory=dict)  # the workforce plan section (plan_section)
 
 
 def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.datetime) -> Pack:
@@ -122,6 +124,8 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         commentary={code: commentary_for(engine, code, scope.series_code, period_end) for code in kpis},
     )
     _build_figures(pack)
+    pack.plan, plan_figures = plan_section(engine, scope.series_code, scope.short)
+    pack.figures.update(plan_figures)
     return pack
 
 

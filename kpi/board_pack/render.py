@@ -166,6 +166,15 @@ def _data_as_at(status: Any) -> str:
 # --- charts in each format ------------------------------------------------------------------------------
 
 
+MILESTONES_ALT = "Programme milestones: baseline against forecast"
+
+
+def chart_alt(pack: Pack, key: str) -> str:
+    """A chart's text alternative: the KPI's reading, the plan chart's sentences or the timeline's."""
+    plan = {block["key"]: block["alt"] for block in pack.plan.get("professions", [])}
+    return pack.kpi_blocks.get(key, {}).get("alt") or plan.get(key) or MILESTONES_ALT
+
+
 def _html_charts(pack: Pack) -> dict[str, Any]:
     markup = {}
     for key, figure in pack.figures.items():
@@ -177,7 +186,7 @@ def _html_charts(pack: Pack) -> dict[str, Any]:
             config=config,
             default_height=f"{figure.layout.height or 420}px",
         )
-        alt = pack.kpi_blocks.get(key, {}).get("alt") or "Programme milestones: baseline against forecast"
+        alt = chart_alt(pack, key)
         markup[key] = Markup('<div role="figure" aria-label="{}">{}</div>').format(alt, Markup(div))
     return markup
 
@@ -190,7 +199,7 @@ def _pdf_charts(pack: Pack, progress: Callable[[int, int], None]) -> dict[str, A
     markup = {}
     for key, svg in zip(keys, svgs, strict=True):
         figure = pack.figures[key]
-        alt = pack.kpi_blocks.get(key, {}).get("alt") or "Programme milestones: baseline against forecast"
+        alt = chart_alt(pack, key)
         uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
         markup[key] = Markup('<img src="{}" alt="{}" width="{}" height="{}">').format(
             uri, alt, PDF_CHART_WIDTH, int(figure.layout.height or 420)
@@ -261,6 +270,13 @@ def pack_context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[st
         "milestones_at_risk": milestones_at_risk(pack),
         "summary": summary,
         "workstreams": workstreams,
+        "plan": {
+            **pack.plan,
+            "professions": [
+                {**block, "chart": chart_markup.get(block["key"])}
+                for block in pack.plan.get("professions", [])
+            ],
+        },
         "milestone_chart": chart_markup.get("milestones"),
         "milestones": _milestone_rows(pack),
         "changes": _change_rows(pack),

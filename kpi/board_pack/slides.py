@@ -407,6 +407,42 @@ def kpi_slides(prs: Any, block: dict[str, Any], context: dict[str, Any], picture
     )
 
 
+PLAN_WIDTHS = [3.0, 2.6, 1.35, 1.75, 1.45, 1.1, 1.28]  # inches: the plan's scenario comparison
+
+
+def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -> None:
+    """The workforce plan: one slide per profession with the widest gap (its fan chart, alt text its
+    sentences, and the sentences beside it), then the scenarios compared at the horizon as a table."""
+    plan = context["plan"]
+    if plan["message"]:
+        slide = _slide(prs, "Workforce plan")
+        _text_box(
+            slide, MARGIN, BODY_TOP, WIDE - 2 * MARGIN, Inches(1), [(plan["message"], False, 14, MUTED)]
+        )
+        return
+    for block in plan["professions"]:
+        slide = _slide(prs, f"Workforce plan: {block['name']}, {plan['start']} to {plan['end']}")
+        if block["key"] in pictures:
+            _picture(slide, pictures[block["key"]], MARGIN, Inches(1.4), CHART_WIDTH, block["alt"])
+        lines = [(sentence, index == 0, 12) for index, sentence in enumerate(block["sentences"])]
+        _text_box(slide, PANEL_LEFT, Inches(1.4), PANEL_WIDTH, FOOTER_TOP - Inches(1.5), lines)
+    slide = _slide(prs, f"Workforce plan: the scenarios compared at {plan['end']}")
+    header = [
+        "Profession",
+        "Scenario",
+        "Supply (FTE)",
+        "90% of runs",
+        "Establishment",
+        "Gap (FTE)",
+        "Gap (%)",
+    ]
+    rows = [header] + [
+        [r["profession"], r["scenario"], r["supply"], r["range"], r["establishment"], r["gap"], r["gap_pct"]]
+        for r in plan["comparison"]
+    ]
+    _table(slide, rows, PLAN_WIDTHS, size=11)
+
+
 MILESTONE_WIDTHS = [3.9, 1.7, 1.05, 1.05, 1.05, 0.9, 0.7, 2.18]
 
 
@@ -447,6 +483,7 @@ def build_deck(pack: Pack, context: dict[str, Any], progress: Drawn) -> bytes:
     for workstream in context["workstreams"]:
         for block in workstream["kpis"]:
             kpi_slides(prs, block, context, pictures)
+    plan_slides(prs, context, pictures)
     milestone_slides(prs, context, pictures)
     total = len(prs.slides)
     for number, slide in enumerate(prs.slides, 1):

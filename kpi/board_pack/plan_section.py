@@ -1,0 +1,84 @@
+"""The board pack's workforce plan section: the pack scope's projection over PLAN_YEARS for the
+PLAN_PROFESSIONS professions with the widest Baseline gap (a fan chart each, with every scenario's
+median), and the scenarios compared at the horizon. Built from kpi.plan as the Workforce plan page is,
+with the default runs and seed, so the pack and the page give the same numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+from sqlalchemy import Engine
+
+from kpi import queries
+from kpi.formats import month_label
+from kpi.plan import assumptions, model
+from kpi.plan.chart import fan_figure, fan_words
+from kpi.plan.inputs import PlanResult, run_plan
+
+PLAN_YEARS = 5
+PLAN_PROFESSIONS = 3
+
+
+def plan_section(
+    engine: Engine, scope_code: str, scope_name: str
+) -> tuple[dict[str, Any], dict[str, go.Figure]]:
+    """(the section's words and tables, its figures by chart key 'plan-CODE'); a section with only a
+    `message` when the scope cannot be projected (no complete month of staff in post...)."""
+    names = [s.name for s in assumptions.all_scenarios(engine)][1:]
+    try:
+        result = run_plan(engine, scope_code, None, PLAN_YEARS, names)
+    except model.PlanError as exc:
+        return {"message": f"No projection for {scope_name}: {exc}", "professions": [], "comparison": []}, {}
+    frame = queries.professions(engine)
+    professions = dict(zip(frame["code"], frame["name"], strict=True))
+    top = model.widest_gap_first(result.projection)[:PLAN_PROFESSIONS]
+    others = [s.name for s in result.scenarios[1:]]
+    blocks, figures = [], {}
+    for code in top:
+        title = f"{professions.get(code, code)}: projected supply, {scope_name}"
+        words = fan_words(
+            result.projection, code, title, model.BASELINE, others, trust_level=result.trust_level
+        )
+        figures[f"plan-{code}"] = fan_figure(result.projection, code, title, model.BASELINE, others)
+        blocks.append(
+            {"key": f"plan-{code}", "name": professions.get(code, code), "sentences": list(words.sentences),
+             "alt": words.accessible_name}
+        )  # fmt: skip
+    section = {
+        "message": "",
+        "start": month_label(result.inputs.start_month),
+        "end": month_label(result.projection["month"].max()),
+        "years": PLAN_YEARS,
+        "runs": f"{result.runs:,}",
+        "scenarios": [{"name": s.name, "description": s.description} for s in result.scenarios],
+        "professions": blocks,
+        "comparison": _comparison(result, top, professions),
+        "notes": list(result.inputs.notes),
+    }
+    return section, figures
+
+
+def _comparison(result: PlanResult, codes: list[str], names: dict[str, str]) -> list[dict[str, str]]:
+    """Per profession (widest gap first) and scenario, at the horizon: median supply, establishment and
+    the gap, as text ('<5' for small figures at trust level)."""
+    ends = model.gap_by_year(result.projection)
+    ends = ends[(ends["year"] == result.years) & ends["profession"].isin(codes)]
+    order = {code: i for i, code in enumerate(codes)}
+    ends = ends.assign(_o=ends["profession"].map(order)).sort_values("_o", kind="stable")
+
+    def text(value: float) -> str:
+        return model.small_number_text(value, trust_level=result.trust_level)
+
+    return [
+        {
+            "profession": names.get(row.profession, row.profession),
+            "scenario": row.scenario,
+            "supply": text(row.supply_fte_p50),
+            "range": f"{text(row.supply_fte_p05)} to {text(row.supply_fte_p95)}",
+            "establishment": text(row.establishment_fte),
+            "gap": text(row.gap_fte),
+            "gap_pct": f"{row.gap_pct:.1f}%",
+        }
+        for row in ends.itertuples()
+    ]
