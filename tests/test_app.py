@@ -19,6 +19,7 @@ PAGES = [
     "app_pages/collaboratives.py",
     "app_pages/trusts.py",
     "app_pages/milestones.py",
+    "app_pages/workforce_plan.py",
     "app_pages/definitions.py",
 ]
 

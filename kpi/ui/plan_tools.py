@@ -240,7 +240,7 @@ def _refused(status, exc: Exception) -> None:
 def _assumption_form(names: Mapping[str, str], status) -> None:
     parameters = assumptions.PARAMETERS
     with st.form("plan_assumption_form", border=False):
-        profession = st.selectbox("Profession", list(names), format_func=lambda c: names.get(c, c))
+        profession = st.selectbox("For the profession", list(names), format_func=lambda c: names.get(c, c))
         parameter = st.selectbox(
             "Assumption",
             list(parameters),
@@ -278,7 +278,7 @@ def _scenario_form(names: Mapping[str, str], status) -> None:
         description = st.text_input("Description", max_chars=assumptions.DESCRIPTION_LIMIT)
         changes = {
             parameter: st.number_input(
-                words.capitalize(), value=0.0, step=1.0, key=f"plan_change_{parameter}"
+                words[:1].upper() + words[1:], value=0.0, step=1.0, key=f"plan_change_{parameter}"
             )
             for parameter, words in model.SCENARIO_PARAMETERS.items()
         }

@@ -218,6 +218,7 @@ PATHS = {
     "collaboratives": "collaboratives",
     "trusts": "trusts",
     "milestones": "milestones",
+    "workforce-plan": "workforce_plan?scenario=Retention+%2B2+pts",
     "import-data": "import_data",
     "submissions": "submissions",
     "board-pack": "board_pack",

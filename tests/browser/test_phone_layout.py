@@ -29,6 +29,7 @@ PAGES = {
     "trusts-heatmap": "trusts?section=professions&prof_view=heatmap",
     "trusts-ranking": "trusts?section=ranking",
     "milestones": "milestones",
+    "workforce-plan": "workforce_plan?scenario=Retention+%2B2+pts",
     "submissions": "submissions",
     "board-pack": "board_pack",
     "definitions": "definitions",
