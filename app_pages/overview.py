@@ -45,7 +45,7 @@ include = sel.include_provisional
 latest = ui.latest(db, scope_filter, level, include)
 history = ui.series(db, scope_filter, level)
 workstream_names = ui.workstream_names(db)
-card = scorecard.scorecard(latest, history, kpis, scope, workstream_names, include)
+card = ui.scorecard(db, scope_filter, level, scope, include)
 freshness = ui.freshness(db, dt.date.today()).set_index("kpi_code")
 
 if sel.professions:
@@ -135,7 +135,7 @@ drill.chart_link(kpis, summary, scope, trust_scope, "overview")
 synthetic = bool(history["synthetic"].any())
 ui.csv_download(
     "Download this summary (CSV)",
-    export.summary_table(summary, history, kpis, scope, include),
+    lambda: export.summary_table(summary, history, kpis, scope, include),
     f"{charts.file_stem('mdc-summary', scope, *words.stem_parts())}.csv",
     title=words.titled(f"Making Data Count summary, {scope_name}, {words.period}"),
     key="overview_mdc_csv",
@@ -175,7 +175,7 @@ st.dataframe(
 )
 ui.csv_download(
     "Download this table (CSV)",
-    export.scorecard_table(latest, kpis, scope, workstream_names),
+    lambda: export.scorecard_table(latest, kpis, scope, workstream_names),
     f"{charts.file_stem('kpi-summary', scope, *words.stem_parts())}.csv",
     title=words.titled(f"KPI summary, {scope_name}, {words.period}"),
     provenance=ui.provenance(shaping, scope=scope_name, synthetic=synthetic),

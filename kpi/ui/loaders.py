@@ -20,6 +20,7 @@ import streamlit as st
 
 from kpi import annotations as kpi_annotations
 from kpi import board_pack, chart_settings, commentary, filters, mdc, queries, scopes
+from kpi import scorecard as kpi_scorecard
 from kpi.db import get_engine
 from kpi.formats import KPI, month_key
 from kpi.freshness import freshness as kpi_freshness
@@ -88,6 +89,29 @@ def _latest(db_url: str, flt: KPIFilter, level: queries.Level, include_provision
         return queries.latest_values(flt, level, get_engine(db_url))
     wide = _series(db_url, queries.widened(flt), level)
     return queries.latest_from_series(wide, flt.period_from, include_provisional)
+
+
+def scorecard(
+    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool = False
+) -> pd.DataFrame:
+    """Every KPI's latest value, changes and sparkline for one scope (kpi.scorecard.scorecard), cached
+    per filter that matters: a rerun that changed nothing else costs a look-up, not a pass over the
+    series per KPI."""
+    return _scorecard(db_url, queries.relevant_filter(flt, level), level, scope, include_provisional)
+
+
+@_cached
+def _scorecard(
+    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool
+) -> pd.DataFrame:
+    return kpi_scorecard.scorecard(
+        latest(db_url, flt, level, include_provisional),
+        series(db_url, flt, level),
+        kpis(db_url),
+        scope,
+        workstream_names(db_url),
+        include_provisional,
+    )
 
 
 def kpis(db_url: str) -> dict[str, KPI]:

@@ -260,7 +260,7 @@ _CARD_LINE = "margin:0 0 0.25rem 0"
 
 def csv_download(
     label: str,
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Callable[[], pd.DataFrame],
     file_name: str,
     *,
     synthetic: bool = False,
@@ -270,13 +270,13 @@ def csv_download(
 ) -> None:
     """A 'Download ... (CSV)' button for a table: a tidy CSV (header first, figures as numbers) that is
     Excel-ready and formula-safe, every row carrying `provenance`; without one, a synthetic table still
-    says so in every row. `title` says what the file holds, on hovering the button. The file is built
-    only when clicked."""
+    says so in every row. `title` says what the file holds, on hovering the button. The file (and the
+    table, when `frame` is a function that makes it) is built only when clicked."""
     if provenance is None and synthetic:
         provenance = export.Provenance(synthetic=True)
     st.download_button(
         label,
-        data=functools.partial(export.csv_bytes, frame, provenance=provenance),
+        data=functools.partial(_csv, frame, provenance),
         file_name=file_name,
         mime="text/csv",
         icon=":material/download:",
@@ -287,6 +287,10 @@ def csv_download(
         if title
         else None,
     )
+
+
+def _csv(frame: pd.DataFrame | Callable[[], pd.DataFrame], provenance: export.Provenance | None) -> bytes:
+    return export.csv_bytes(frame() if callable(frame) else frame, provenance=provenance)
 
 
 def table_height(rows: int, row_height: int = 35) -> int:
