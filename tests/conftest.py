@@ -23,6 +23,9 @@ from kpi.models import ImportBatch, Observation
 from kpi.reference import load_reference
 
 PG_URL = os.environ.get("KPI_TEST_POSTGRES_URL")
+# No cache-warming thread per test database (kpi.ui.warm): it would read, and bring the roll-ups up to
+# date, behind the tests' backs. tests/test_warm.py turns it on where it is the subject.
+os.environ["KPI_WARM_CACHES"] = "0"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 

@@ -131,6 +131,17 @@ def clear_caches() -> None:
         _seen_versions[url] = version
 
 
+def note_new_version(url: str, version: int) -> None:
+    """What the cache warmer (kpi.ui.warm) does when it sees a write: the caches cleared, once, unless a
+    page run already did for this version."""
+    with _seen_lock:
+        if _seen_versions.get(url) == version:
+            return
+        logger.info("New data in the database (version %s): caches cleared", version)
+        st.cache_data.clear()
+        _seen_versions[url] = version
+
+
 def clear_caches_if_data_changed() -> bool:
     """Once per run, before anything cached is read: one primary-key read of the data version, and the
     cached figures cleared when it differs from what this process last saw, so a write made anywhere
@@ -214,6 +225,9 @@ def database_notice() -> None:
         clear_caches()
     elif health.ok:
         clear_caches_if_data_changed()  # a write anywhere since this process last looked
+        from kpi.ui import warm  # the watcher reads through this module
+
+        warm.start(db())  # from the process's first run on, the default views are kept warm
     cached = True
     try:
         _filter_bar_data()
