@@ -114,6 +114,7 @@ def _scorecard(
     )
 
 
+@_cached
 def kpis(db_url: str) -> dict[str, KPI]:
     """The catalogue as KPI objects, in catalogue order."""
     return {row["code"]: KPI.from_row(row) for row in catalogue(db_url).to_dict("records")}

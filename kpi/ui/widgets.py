@@ -328,7 +328,12 @@ def definition_popover(kpi: KPI) -> None:
 def how_to_read_charts() -> None:
     """The key to the Making Data Count icons and the marks on an SPC chart, one click away: on the
     Overview and wherever SPC charts are shown."""
-    with st.expander("How to read these charts", icon=":material/help:"):
+    key = st.expander(
+        "How to read these charts", icon=":material/help:", key="how_to_read", on_change="rerun"
+    )
+    if not key.open:  # drawn only when opened: every run of a page would otherwise make its pictures
+        return
+    with key:
         for row in icon_key(size=36):
             icon, words = st.columns([1, 18], vertical_alignment="center", gap="small")
             icon.image(row["icon"], width=36)
