@@ -213,7 +213,7 @@ def add_annotation_marks(fig: go.Figure, notes: Sequence[tuple[pd.Timestamp, str
             y=0,
             yanchor="bottom",
             text=f"<b>{number}</b>",
-            hovertext=f"{when:%b %Y}: {_plain(text)}",
+            hovertext=f"{when:%b %Y}: {plotly_text(text)}",
             showarrow=False,
             font={"size": 12, "color": "white"},
             bgcolor=ANNOTATION_INK,
@@ -221,7 +221,7 @@ def add_annotation_marks(fig: go.Figure, notes: Sequence[tuple[pd.Timestamp, str
         )
 
 
-def _plain(text: str) -> str:
+def plotly_text(text: str) -> str:
     """User text for a Plotly label, which reads a few HTML tags: shown as typed, never as markup."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 

@@ -55,7 +55,8 @@ def fan_figure(
     fig = go.Figure()
     _band(fig, rows, "supply_fte_p05", "supply_fte_p95", BAND_90, "90% of runs")
     _band(fig, rows, "supply_fte_p25", "supply_fte_p75", BAND_50, "50% of runs")
-    _line(fig, rows, "supply_fte_p50", f"Supply, {scenario} (median)", {"color": charts.NHS_BLUE, "width": 3})
+    median = f"Supply, {charts.plotly_text(scenario)} (median)"  # a scenario's name is the lead's text
+    _line(fig, rows, "supply_fte_p50", median, {"color": charts.NHS_BLUE, "width": 3})
     _line(
         fig,
         rows,
@@ -66,7 +67,7 @@ def fan_figure(
     for index, name in enumerate(others):
         other = projection[(projection["profession"] == profession) & (projection["scenario"] == name)]
         style = {"color": SCENARIO_COLOURS[index % 4], "dash": SCENARIO_DASHES[index % 4], "width": 2.5}
-        _line(fig, other, "supply_fte_p50", f"Supply, {name} (median)", style)
+        _line(fig, other, "supply_fte_p50", f"Supply, {charts.plotly_text(name)} (median)", style)
     charts.style_figure(fig, title=title, y_title="FTE", height=420)
     fig.update_layout(hovermode="x unified")
     return fig

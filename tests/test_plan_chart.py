@@ -1,0 +1,64 @@
+"""The workforce plan's fan chart and its words (kpi.plan.chart): the bands are the percentiles they
+name, a scenario's name (the lead's text) shows as typed, never as markup, and at trust level the
+sentences and the year-end table say '<5' for a small figure."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kpi.formats import month_label
+from kpi.plan.chart import fan_figure, fan_words, year_end_table
+from kpi.plan.model import BASELINE, ProfessionInputs, Scenario, project
+from tests.test_plan_model import noisy, plan
+
+ODD = Scenario("<b>Bold</b> & co", {"leaver_rate_pts": -2.0})
+
+
+def projection() -> pd.DataFrame:
+    return project(plan(noisy("PHYSIO")), 2, [ODD], runs=200, seed=3)
+
+
+def small(level: str) -> pd.DataFrame:
+    """Four FTE, no inflows: every figure stays under 5."""
+    physio = ProfessionInputs("PHYSIO", stock_fte=4.0, establishment_fte=4.5, leaver_rate_pct=10.0)
+    return project(plan(physio, level=level), 2, runs=50, seed=3)
+
+
+def test_the_bands_are_the_percentiles_they_name_and_the_lines_follow():
+    frame = projection()
+    rows = frame[(frame["profession"] == "PHYSIO") & (frame["scenario"] == BASELINE)]
+    fig = fan_figure(frame, "PHYSIO", "Physiotherapists", BASELINE, [ODD.name])
+    wide, middle, median, establishment, other = fig.data
+    months = len(rows)
+    assert list(wide.y[:months]) == list(rows["supply_fte_p95"])
+    assert list(wide.y[months:]) == list(rows["supply_fte_p05"])[::-1]
+    assert list(middle.y[:months]) == list(rows["supply_fte_p75"])
+    assert list(median.y) == list(rows["supply_fte_p50"])
+    assert list(establishment.y) == list(rows["establishment_fte"])
+    assert (wide.name, middle.name, establishment.name) == (
+        "90% of runs",
+        "50% of runs",
+        "Funded establishment",
+    )
+    assert other.name == "Supply, &lt;b&gt;Bold&lt;/b&gt; &amp; co (median)", "the lead's text, not markup"
+
+
+def test_the_sentences_keep_the_scenarios_name_as_typed_and_give_the_end_figures():
+    frame = projection()
+    words = fan_words(frame, "PHYSIO", "Physiotherapists", BASELINE, [ODD.name])
+    end = frame[(frame["scenario"] == ODD.name)].iloc[-1]
+    assert words.sentences[1] == (
+        f"<b>Bold</b> & co: median supply {end['supply_fte_p50']:,.0f} FTE in {month_label(end['month'])}, "
+        f"a gap of {end['gap_fte']:,.0f} FTE ({end['gap_pct']:.1f}% of the establishment)."
+    )
+    assert words.accessible_name.startswith("Fan chart: Physiotherapists. Baseline: median supply goes from")
+
+
+def test_at_trust_level_a_figure_under_five_is_under_five_and_five_is_five():
+    frame = small("trust")
+    table = year_end_table(frame, [BASELINE], trust_level=True)
+    assert set(table["Supply, median (FTE)"]) == {"<5"}
+    assert "<5 FTE" not in " ".join(fan_words(frame, "PHYSIO", "P", BASELINE, trust_level=True).sentences)
+    assert "<5" in fan_words(frame, "PHYSIO", "P", BASELINE, trust_level=True).sentences[0]
+    system = year_end_table(frame, [BASELINE], trust_level=False)
+    assert "<5" not in set(system["Supply, median (FTE)"]), "the system shows every figure"
