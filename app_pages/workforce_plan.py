@@ -6,6 +6,7 @@ from kpi import charts, ui
 from kpi.formats import month_label
 from kpi.plan import chart as plan_chart
 from kpi.plan import model
+from kpi.text import escape_markdown
 from kpi.ui import plan_tools
 
 db = ui.db()
@@ -58,7 +59,8 @@ if result is None:
 scope_name = names.get(scope, scope)
 chosen = plan_tools.profession_words(professions, profession_names)
 st.caption(
-    f"Showing {chosen} · {scope_name} · from {month_label(result.inputs.start_month)} for {years} years",
+    f"Showing {chosen} · {scope_name} · from {month_label(result.inputs.start_month)} for "
+    f"{years} year{'' if years == 1 else 's'}",
     help="Choose professions in the sidebar; the period filter does not apply (the projection starts "
     "from the latest complete month of staff in post).",
 )
@@ -67,7 +69,14 @@ trust_level = result.trust_level
 for note in result.inputs.notes:
     st.caption(note)
 
-order = model.widest_gap_first(result.projection)
+order = result.professions_present
+if not order:
+    st.info(
+        f"{scope_name} has no staff in post and no funded establishment in {chosen}: nothing to project. "
+        "Choose other professions in the sidebar, or another scope.",
+        icon=":material/info:",
+    )
+    st.stop()
 end_month = month_label(result.projection["month"].max())
 st.subheader(f"Widest gaps by {end_month}, Baseline", anchor=False)
 plan_tools.gap_cards(result, order[:4], profession_names)
@@ -93,25 +102,31 @@ title = f"{profession_names.get(profession, profession)}: projected supply, {sco
 words = plan_chart.fan_words(
     result.projection, profession, title, fan_scenario, others, trust_level=trust_level
 )
-figure = plan_chart.fan_figure(result.projection, profession, title, fan_scenario, others)
 stem = charts.file_stem("workforce-plan", scope, profession, f"{years}y")
-ui.show_chart(
-    figure,
-    plan_tools.projection_csv(result, profession),
-    words=words,
-    stem=stem,
-    synthetic=result.synthetic,
-    key="plan_fan",
-    title=title,
-    caption=ui.image_caption(
-        title,
-        scope_name,
-        source="staff in post, leaver rate and establishment from the dashboard; inflows as assumed",
+if plan_chart.too_small_to_chart(result.projection, profession, trust_level):
+    st.markdown(f"**{escape_markdown(title)}**")
+    st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in words.sentences))
+    st.caption("Every figure of this profession here is under 5 FTE: not charted at trust level.")
+else:
+    ui.show_chart(
+        plan_chart.fan_figure(
+            result.projection, profession, title, fan_scenario, others, trust_level=trust_level
+        ),
+        plan_tools.projection_csv(result, profession),
+        words=words,
+        stem=stem,
         synthetic=result.synthetic,
-        notes=" ".join(words.sentences),
-    ),
-    provenance=ui.provenance(None, scope=scope_name, source=source, synthetic=result.synthetic),
-)
+        key="plan_fan",
+        title=title,
+        caption=ui.image_caption(
+            title,
+            scope_name,
+            source="staff in post, leaver rate and establishment from the dashboard; inflows as assumed",
+            synthetic=result.synthetic,
+            notes=" ".join(words.sentences),
+        ),
+        provenance=ui.provenance(None, scope=scope_name, source=source, synthetic=result.synthetic),
+    )
 
 st.subheader(f"The gap each year: {scope_name}", anchor=False)
 plan_tools.gap_table(result, profession_names)
@@ -123,7 +138,7 @@ ui.csv_download(
     "Download every projected month and scenario (CSV)",
     plan_tools.projection_csv(result),
     f"{charts.file_stem('workforce-plan', scope, *professions, f'{years}y')}.csv",
-    title=f"Workforce plan, {scope_name}, {years} years",
+    title=f"Workforce plan, {scope_name}, {years} year{'' if years == 1 else 's'}",
     key="plan_csv",
     provenance=ui.provenance(None, scope=scope_name, source=source, synthetic=result.synthetic),
 )

@@ -476,7 +476,7 @@ class MonthCount(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kpi_code: Mapped[str] = mapped_column(String(40))
-    scope_code: Mapped[str | None] = mapped_column(String(10))
+    scope_code: Mapped[str | None] = mapped_column(String(16))  # as long as collaboratives.code
     period: Mapped[dt.date] = mapped_column(Date)
     expected: Mapped[int] = mapped_column(Integer)
     reported: Mapped[int] = mapped_column(Integer)

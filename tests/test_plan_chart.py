@@ -7,7 +7,14 @@ from __future__ import annotations
 import pandas as pd
 
 from kpi.formats import month_label
-from kpi.plan.chart import fan_figure, fan_words, year_end_table
+from kpi.plan.chart import (
+    fan_figure,
+    fan_words,
+    pct_text,
+    scenario_style,
+    too_small_to_chart,
+    year_end_table,
+)
 from kpi.plan.model import BASELINE, ProfessionInputs, Scenario, project
 from tests.test_plan_model import noisy, plan
 
@@ -62,3 +69,26 @@ def test_at_trust_level_a_figure_under_five_is_under_five_and_five_is_five():
     assert "<5" in fan_words(frame, "PHYSIO", "P", BASELINE, trust_level=True).sentences[0]
     system = year_end_table(frame, [BASELINE], trust_level=False)
     assert "<5" not in set(system["Supply, median (FTE)"]), "the system shows every figure"
+
+
+def test_at_trust_level_the_hover_says_under_five_and_an_all_small_profession_is_not_charted():
+    frame = small("trust")
+    figure = fan_figure(frame, "PHYSIO", "P", BASELINE, trust_level=True)
+    median = figure.data[2]
+    assert set(median.customdata) == {"<5 FTE"}, "the hover gives nothing away"
+    assert too_small_to_chart(frame, "PHYSIO", trust_level=True)
+    assert not too_small_to_chart(small("system"), "PHYSIO", trust_level=False), "the system charts all"
+    big = projection()
+    assert not too_small_to_chart(big, "PHYSIO", trust_level=True), "a profession of 400 FTE is charted"
+    shown = fan_figure(big, "PHYSIO", "P", BASELINE, trust_level=True).data[2].customdata
+    assert shown[0] == f"{big['supply_fte_p50'].iloc[0]:,.1f} FTE"
+
+
+def test_a_share_of_no_establishment_is_a_dash_not_nan():
+    assert (pct_text(13.84), pct_text(float("nan")), pct_text(float("inf"))) == ("13.8%", "–", "–")
+
+
+def test_the_scenarios_beside_the_fan_never_look_alike():
+    styles = [(s["color"], s["dash"]) for s in map(scenario_style, range(16))]
+    assert len(set(styles)) == 16
+    assert len({dash for _, dash in styles[:4]}) == 4, "the first four differ by dash, not colour alone"

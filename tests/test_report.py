@@ -20,7 +20,7 @@ from kpi import board_pack as report
 from kpi import images, queries
 from kpi.board_pack import ReportError
 from kpi.board_pack.collect import collect
-from kpi.board_pack.plan_section import PLAN_PROFESSIONS, PLAN_YEARS
+from kpi.board_pack.plan_section import PLAN_PROFESSIONS, PLAN_YEARS, plan_section
 from kpi.board_pack.render import chart_alt
 from kpi.bootstrap import prepare_database
 from kpi.db import get_engine
@@ -609,3 +609,13 @@ def test_the_pack_projects_the_widest_gaps_with_the_same_numbers_as_the_page(dem
     )
     assert pack.plan["professions"][0]["sentences"][0].startswith("Baseline: median supply goes from ")
     assert (pack.plan["start"], pack.plan["end"]) == ("Oct 2026", "Oct 2031")
+
+
+def test_a_pack_for_an_earlier_month_says_the_projection_starts_later(demo):
+    section, _ = plan_section(demo, "C&M", "C&M system", dt.date(2026, 6, 1))
+    assert section["notes"][0] == (
+        "The projection starts from the latest complete month of staff in post, Oct 2026, which is after "
+        "this pack's month, Jun 2026."
+    )
+    same, _ = plan_section(demo, "C&M", "C&M system", END)
+    assert not any("after this pack's month" in note for note in same["notes"])

@@ -85,3 +85,12 @@ def test_at_trust_level_small_figures_are_under_five(demo):
     assert "<5" in shown
     numbers = [float(v.replace(",", "")) for v in shown if v not in ("<5", "–")]
     assert all(abs(n) >= 5 for n in numbers), "no figure under 5 shown as a number"
+
+
+def test_the_year_to_close_the_gap_by_follows_the_horizon_until_chosen(demo):
+    at = open_plan()
+    label = "Close the gap by the end of"
+    assert next(s for s in at.selectbox if s.label == label).value == "5"
+    at.selectbox(key="plan_years").set_value("10").run()
+    assert next(s for s in at.selectbox if s.label == label).value == "10", "not stuck at the old horizon"
+    assert "by" not in at.query_params, "the default stays out of the link"

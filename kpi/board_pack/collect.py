@@ -124,7 +124,7 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         commentary={code: commentary_for(engine, code, scope.series_code, period_end) for code in kpis},
     )
     _build_figures(pack)
-    pack.plan, plan_figures = plan_section(engine, scope.series_code, scope.short)
+    pack.plan, plan_figures = plan_section(engine, scope.series_code, scope.short, period_end)
     pack.figures.update(plan_figures)
     return pack
 

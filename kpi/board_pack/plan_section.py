@@ -5,6 +5,7 @@ with the default runs and seed, so the pack and the page give the same numbers."
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import plotly.graph_objects as go
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 from kpi import queries
 from kpi.formats import month_label
 from kpi.plan import assumptions, model
-from kpi.plan.chart import fan_figure, fan_words
+from kpi.plan.chart import fan_figure, fan_words, pct_text, too_small_to_chart
 from kpi.plan.inputs import PlanResult, run_plan
 
 PLAN_YEARS = 5
@@ -21,7 +22,7 @@ PLAN_PROFESSIONS = 3
 
 
 def plan_section(
-    engine: Engine, scope_code: str, scope_name: str
+    engine: Engine, scope_code: str, scope_name: str, period_end: dt.date
 ) -> tuple[dict[str, Any], dict[str, go.Figure]]:
     """(the section's words and tables, its figures by chart key 'plan-CODE'); a section with only a
     `message` when the scope cannot be projected (no complete month of staff in post...)."""
@@ -32,7 +33,7 @@ def plan_section(
         return {"message": f"No projection for {scope_name}: {exc}", "professions": [], "comparison": []}, {}
     frame = queries.professions(engine)
     professions = dict(zip(frame["code"], frame["name"], strict=True))
-    top = model.widest_gap_first(result.projection)[:PLAN_PROFESSIONS]
+    top = result.professions_present[:PLAN_PROFESSIONS]
     others = [s.name for s in result.scenarios[1:]]
     blocks, figures = [], {}
     for code in top:
@@ -40,11 +41,22 @@ def plan_section(
         words = fan_words(
             result.projection, code, title, model.BASELINE, others, trust_level=result.trust_level
         )
-        figures[f"plan-{code}"] = fan_figure(result.projection, code, title, model.BASELINE, others)
+        if not too_small_to_chart(result.projection, code, result.trust_level):
+            figures[f"plan-{code}"] = fan_figure(
+                result.projection, code, title, model.BASELINE, others, trust_level=result.trust_level
+            )
         blocks.append(
             {"key": f"plan-{code}", "name": professions.get(code, code), "sentences": list(words.sentences),
              "alt": words.accessible_name}
         )  # fmt: skip
+    notes = list(result.inputs.notes)
+    start = result.inputs.start_month
+    if start.date() > period_end:
+        notes.insert(
+            0,
+            f"The projection starts from the latest complete month of staff in post, {month_label(start)}, "
+            f"which is after this pack's month, {month_label(period_end)}.",
+        )
     section = {
         "message": "",
         "start": month_label(result.inputs.start_month),
@@ -54,7 +66,7 @@ def plan_section(
         "scenarios": [{"name": s.name, "description": s.description} for s in result.scenarios],
         "professions": blocks,
         "comparison": _comparison(result, top, professions),
-        "notes": list(result.inputs.notes),
+        "notes": notes,
     }
     return section, figures
 
@@ -78,7 +90,7 @@ def _comparison(result: PlanResult, codes: list[str], names: dict[str, str]) -> 
             "range": f"{text(row.supply_fte_p05)} to {text(row.supply_fte_p95)}",
             "establishment": text(row.establishment_fte),
             "gap": text(row.gap_fte),
-            "gap_pct": f"{row.gap_pct:.1f}%",
+            "gap_pct": pct_text(row.gap_pct),
         }
         for row in ends.itertuples()
     ]

@@ -408,6 +408,7 @@ def kpi_slides(prs: Any, block: dict[str, Any], context: dict[str, Any], picture
 
 
 PLAN_WIDTHS = [3.0, 2.6, 1.35, 1.75, 1.45, 1.1, 1.28]  # inches: the plan's scenario comparison
+PLAN_ROWS = 16  # rows of it a slide holds above the footer at 11 pt, with names that wrap once
 
 
 def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -> None:
@@ -426,7 +427,6 @@ def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -
             _picture(slide, pictures[block["key"]], MARGIN, Inches(1.4), CHART_WIDTH, block["alt"])
         lines = [(sentence, index == 0, 12) for index, sentence in enumerate(block["sentences"])]
         _text_box(slide, PANEL_LEFT, Inches(1.4), PANEL_WIDTH, FOOTER_TOP - Inches(1.5), lines)
-    slide = _slide(prs, f"Workforce plan: the scenarios compared at {plan['end']}")
     header = [
         "Profession",
         "Scenario",
@@ -436,11 +436,14 @@ def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -
         "Gap (FTE)",
         "Gap (%)",
     ]
-    rows = [header] + [
+    rows = [
         [r["profession"], r["scenario"], r["supply"], r["range"], r["establishment"], r["gap"], r["gap_pct"]]
         for r in plan["comparison"]
     ]
-    _table(slide, rows, PLAN_WIDTHS, size=11)
+    for first in range(0, max(len(rows), 1), PLAN_ROWS):  # a long list of scenarios goes on over slides
+        title = f"Workforce plan: the scenarios compared at {plan['end']}"
+        slide = _slide(prs, title if first == 0 else f"{title} (continued)")
+        _table(slide, [header, *rows[first : first + PLAN_ROWS]], PLAN_WIDTHS, size=11)
 
 
 MILESTONE_WIDTHS = [3.9, 1.7, 1.05, 1.05, 1.05, 0.9, 0.7, 2.18]

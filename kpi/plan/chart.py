@@ -4,6 +4,7 @@ scenarios' medians beside it; the same in sentences (its text alternative) and a
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -12,7 +13,7 @@ import plotly.graph_objects as go
 from kpi import charts
 from kpi.chart_text import ChartWords
 from kpi.formats import month_label
-from kpi.plan.model import small_number_text
+from kpi.plan.model import SMALL_NUMBER, small_number_text
 
 BAND_90 = "rgba(0, 94, 184, 0.14)"  # NHS blue, light: the middle 90 % of runs
 BAND_50 = "rgba(0, 94, 184, 0.30)"  # darker: the middle 50 %
@@ -34,7 +35,11 @@ def _band(fig: go.Figure, rows: pd.DataFrame, low: str, high: str, colour: str, 
     )
 
 
-def _line(fig: go.Figure, rows: pd.DataFrame, column: str, name: str, line: dict) -> None:
+def _line(fig: go.Figure, rows: pd.DataFrame, column: str, name: str, line: dict, trust_level: bool) -> None:
+    """A line with its hover text: the figure, or '<5' for a small one at trust level. The name is in
+    the hover through %{fullData.name}, never spliced into the template, so the lead's text cannot
+    become a template field."""
+    shown = [f"{small_number_text(v, trust_level=trust_level, decimals=1)} FTE" for v in rows[column]]
     fig.add_trace(
         go.Scatter(
             x=rows["month"],
@@ -42,35 +47,58 @@ def _line(fig: go.Figure, rows: pd.DataFrame, column: str, name: str, line: dict
             mode="lines",
             name=name,
             line=line,
-            hovertemplate=f"{name}<br>%{{x|%b %Y}}: %{{y:,.1f}} FTE<extra></extra>",
+            customdata=shown,
+            hovertemplate="%{fullData.name}<br>%{x|%b %Y}: %{customdata}<extra></extra>",
         )
     )
 
 
+def scenario_style(index: int) -> dict:
+    """The line of the index-th scenario drawn beside the fan: a dash and a colour each, so that no two
+    of the first sixteen look alike and none depends on colour alone among the first four."""
+    colour = SCENARIO_COLOURS[(index + index // len(SCENARIO_DASHES)) % len(SCENARIO_COLOURS)]
+    return {"color": colour, "dash": SCENARIO_DASHES[index % len(SCENARIO_DASHES)], "width": 2.5}
+
+
 def fan_figure(
-    projection: pd.DataFrame, profession: str, title: str, scenario: str, others: Sequence[str] = ()
+    projection: pd.DataFrame,
+    profession: str,
+    title: str,
+    scenario: str,
+    others: Sequence[str] = (),
+    *,
+    trust_level: bool = False,
 ) -> go.Figure:
-    """The fan of `scenario` for one profession, its establishment, and the median of each of `others`."""
+    """The fan of `scenario` for one profession, its establishment, and the median of each of `others`
+    (their hover text says '<5' for a small figure at trust level)."""
     rows = projection[(projection["profession"] == profession) & (projection["scenario"] == scenario)]
     fig = go.Figure()
     _band(fig, rows, "supply_fte_p05", "supply_fte_p95", BAND_90, "90% of runs")
     _band(fig, rows, "supply_fte_p25", "supply_fte_p75", BAND_50, "50% of runs")
     median = f"Supply, {charts.plotly_text(scenario)} (median)"  # a scenario's name is the lead's text
-    _line(fig, rows, "supply_fte_p50", median, {"color": charts.NHS_BLUE, "width": 3})
-    _line(
-        fig,
-        rows,
-        "establishment_fte",
-        "Funded establishment",
-        {"color": charts.NHS_DARK_GREY, "dash": "dash"},
-    )
+    _line(fig, rows, "supply_fte_p50", median, {"color": charts.NHS_BLUE, "width": 3}, trust_level)
+    establishment = {"color": charts.NHS_DARK_GREY, "dash": "dash"}
+    _line(fig, rows, "establishment_fte", "Funded establishment", establishment, trust_level)
     for index, name in enumerate(others):
         other = projection[(projection["profession"] == profession) & (projection["scenario"] == name)]
-        style = {"color": SCENARIO_COLOURS[index % 4], "dash": SCENARIO_DASHES[index % 4], "width": 2.5}
-        _line(fig, other, "supply_fte_p50", f"Supply, {charts.plotly_text(name)} (median)", style)
+        label = f"Supply, {charts.plotly_text(name)} (median)"
+        _line(fig, other, "supply_fte_p50", label, scenario_style(index), trust_level)
     charts.style_figure(fig, title=title, y_title="FTE", height=420)
     fig.update_layout(hovermode="x unified")
     return fig
+
+
+def too_small_to_chart(projection: pd.DataFrame, profession: str, trust_level: bool) -> bool:
+    """At trust level, a profession whose every figure (supply band and establishment) is under 5 FTE
+    is not charted: its axis would give away what '<5' keeps back."""
+    rows = projection[projection["profession"] == profession]
+    top = rows[["supply_fte_p95", "establishment_fte"]].to_numpy()
+    return trust_level and bool((abs(top) < SMALL_NUMBER).all())
+
+
+def pct_text(value: float) -> str:
+    """'13.8%', or an en dash where there is no establishment to take a share of."""
+    return f"{value:.1f}%" if math.isfinite(value) else "–"
 
 
 def _fte(value: float, trust_level: bool) -> str:
@@ -80,7 +108,7 @@ def _fte(value: float, trust_level: bool) -> str:
 
 def _gap_words(gap: float, pct: float, trust_level: bool) -> str:
     if gap > 0:
-        return f"a gap of {_fte(gap, trust_level)} ({pct:.1f}% of the establishment)"
+        return f"a gap of {_fte(gap, trust_level)} ({pct_text(pct)} of the establishment)"
     return f"{_fte(-gap, trust_level)} above the establishment (no gap)"
 
 
@@ -142,6 +170,6 @@ def year_end_table(projection: pd.DataFrame, scenarios: Sequence[str], *, trust_
             ],
             "Establishment (FTE)": [number(v) for v in ends["establishment_fte"]],
             "Gap (FTE)": [number(v) for v in ends["gap_fte"]],
-            "Gap (% of establishment)": [f"{v:.1f}%" for v in ends["gap_pct"]],
+            "Gap (% of establishment)": [pct_text(v) for v in ends["gap_pct"]],
         }
     )

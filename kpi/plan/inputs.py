@@ -49,6 +49,7 @@ from kpi.plan.model import (
     gap_by_year,
     joiners_needed,
     project,
+    widest_gap_first,
     with_baseline,
 )
 from kpi.plan.words import AssumptionLine, assumption_lines
@@ -365,6 +366,14 @@ class PlanResult:
     @property
     def synthetic(self) -> bool:
         return self.inputs.synthetic
+
+    @property
+    def professions_present(self) -> list[str]:
+        """The professions the scope employs or funds (staff in post or establishment above 0), widest
+        Baseline gap first: what the page and the pack show (a trust employs a few of the 14; the CSV
+        keeps every profession)."""
+        held = {p.profession for p in self.inputs.professions if p.stock_fte > 0 or p.establishment_fte > 0}
+        return [code for code in widest_gap_first(self.projection) if code in held]
 
     @property
     def trust_level(self) -> bool:

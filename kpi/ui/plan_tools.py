@@ -14,6 +14,7 @@ from kpi.auth import PermissionDenied
 from kpi.formats import month_key, month_label
 from kpi.notes import NoteError
 from kpi.plan import assumptions, model
+from kpi.plan.chart import pct_text
 from kpi.plan.inputs import PlanResult
 from kpi.plan.words import AssumptionLine
 from kpi.text import escape_markdown
@@ -25,6 +26,7 @@ from kpi.ui.widgets import named_lines, narrow_only, wide_only
 
 _RESULT = "plan_tools_result"
 _SAID = "plan_tools_said"
+_REFUSED = "plan_tools_refused"
 
 
 def profession_words(professions: Sequence[str], names: Mapping[str, str]) -> str:
@@ -67,7 +69,7 @@ def _gap_card(name: str, row: pd.Series, trust_level: bool) -> None:
     fte = {column: _fte(row[column], trust_level) for column in row.index if "fte" in str(column)}
     st.metric(name, f"{fte['gap_fte']} short" if row["gap_fte"] > 0 else "No gap")
     st.caption(
-        f"{row['gap_pct']:.1f}% of an establishment of {fte['establishment_fte']}; supply "
+        f"{pct_text(row['gap_pct'])} of an establishment of {fte['establishment_fte']}; supply "
         f"{fte['supply_fte_p50']} (90% of runs {fte['supply_fte_p05']} to {fte['supply_fte_p95']})."
     )
 
@@ -75,8 +77,9 @@ def _gap_card(name: str, row: pd.Series, trust_level: bool) -> None:
 def gap_table(result: PlanResult, names: Mapping[str, str]) -> None:
     """The gap (FTE, median supply) at each year-end, one row per profession and scenario, widest
     Baseline gap first; '<5' for small figures at trust level."""
+    order = {code: i for i, code in enumerate(result.professions_present)}
     ends = model.gap_by_year(result.projection)
-    order = {code: i for i, code in enumerate(model.widest_gap_first(result.projection))}
+    ends = ends[ends["profession"].isin(order)]
     ends = ends.assign(column=[f"Gap, {month_label(m)}" for m in ends["month"]])
     table = ends.pivot_table(index=["profession", "scenario"], columns="column", values="gap_fte", sort=False)
     table = table.reset_index()
@@ -111,7 +114,7 @@ def what_it_would_take(result: PlanResult, names: Mapping[str, str]) -> None:
         page_choice(
             "Close the gap by the end of",
             [str(n) for n in range(1, result.years + 1)],
-            key="plan_by_year",
+            key=f"plan_by_year_{result.years}",  # a new horizon starts at its own end
             url_name="by",
             default=str(result.years),
             format_func=lambda n: month_label(
@@ -120,7 +123,9 @@ def what_it_would_take(result: PlanResult, names: Mapping[str, str]) -> None:
         )
     )
     needed = model.joiners_needed(result.inputs, result.projection, by_year)
-    needed = needed[needed["extra_joiners_per_year"] > 0]
+    needed = needed[
+        (needed["extra_joiners_per_year"] > 0) & needed["profession"].isin(result.professions_present)
+    ]
     if needed.empty:
         st.success(
             "No profession has a gap to close by then in any scenario shown.", icon=":material/check_circle:"
@@ -188,7 +193,7 @@ def assumption_list(result: PlanResult, names: Mapping[str, str]) -> None:
     profession's under its name (a list, which reads on a phone as on a screen)."""
     general = [line for line in result.assumptions if line.profession is None]
     st.markdown("\n".join(_assumption_line(line) for line in general))
-    for code in result.inputs.codes:
+    for code in result.professions_present:
         lines = [line for line in result.assumptions if line.profession == code]
         with st.expander(names.get(code, code), key=f"plan_assumptions_{code}"):
             st.markdown("\n".join(_assumption_line(line) for line in lines))
@@ -207,7 +212,7 @@ def lead_tools(names: Mapping[str, str]) -> None:
     status = st.container(key=_RESULT)
     nonce = None
     if (message := st.session_state.pop(_SAID, None)) is not None:
-        status.success(message, icon=":material/check_circle:")
+        status.success(escape_markdown(message), icon=":material/check_circle:")
         nonce = focus_nonce(_RESULT)
     tools = st.expander(
         "Change an assumption or save a scenario",
@@ -224,6 +229,8 @@ def lead_tools(names: Mapping[str, str]) -> None:
                 _scenario_form(names, status)
             with history_tab:
                 _history(names)
+    if st.session_state.pop(_REFUSED, False):
+        nonce = focus_nonce(_RESULT)
     focus_on(_RESULT, nonce)
 
 
@@ -234,7 +241,9 @@ def _saved(message: str) -> None:
 
 
 def _refused(status, exc: Exception) -> None:
-    status.error(str(exc), title="Not saved", icon=":material/error:")
+    """The reason a save was refused, as text (it may quote what was typed), with the focus moved to it."""
+    status.error(escape_markdown(str(exc)), title="Not saved", icon=":material/error:")
+    st.session_state[_REFUSED] = True
 
 
 def _assumption_form(names: Mapping[str, str], status) -> None:

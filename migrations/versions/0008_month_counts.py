@@ -24,7 +24,7 @@ def upgrade() -> None:
         "rollup_month_counts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("kpi_code", sa.String(length=40), nullable=False),
-        sa.Column("scope_code", sa.String(length=10), nullable=True),
+        sa.Column("scope_code", sa.String(length=16), nullable=True),
         sa.Column("period", sa.Date(), nullable=False),
         sa.Column("expected", sa.Integer(), nullable=False),
         sa.Column("reported", sa.Integer(), nullable=False),
