@@ -101,15 +101,16 @@ def pct_text(value: float) -> str:
     return f"{value:.1f}%" if math.isfinite(value) else "–"
 
 
-def _fte(value: float, trust_level: bool) -> str:
+def fte_text(value: float, trust_level: bool) -> str:
+    """'1,559 FTE', or '<5' for a small figure at trust level."""
     text = small_number_text(value, trust_level=trust_level, decimals=0)
     return text if text.startswith("<") else f"{text} FTE"
 
 
 def _gap_words(gap: float, pct: float, trust_level: bool) -> str:
     if gap > 0:
-        return f"a gap of {_fte(gap, trust_level)} ({pct_text(pct)} of the establishment)"
-    return f"{_fte(-gap, trust_level)} above the establishment (no gap)"
+        return f"a gap of {fte_text(gap, trust_level)} ({pct_text(pct)} of the establishment)"
+    return f"{fte_text(-gap, trust_level)} above the establishment (no gap)"
 
 
 def fan_words(
@@ -126,17 +127,20 @@ def fan_words(
     mine = projection[projection["profession"] == profession]
     rows = mine[mine["scenario"] == scenario]
     first, last = rows.iloc[0], rows.iloc[-1]
+    at_start, at_end = (
+        {column: fte_text(row[column], trust_level) for column in row.index if "fte" in str(column)}
+        for row in (first, last)
+    )
     sentences = [
-        f"{scenario}: median supply goes from {_fte(first['supply_fte_p50'], trust_level)} in "
-        f"{month_label(first['month'])} to {_fte(last['supply_fte_p50'], trust_level)} in "
-        f"{month_label(last['month'])} (90% of runs between {_fte(last['supply_fte_p05'], trust_level)} and "
-        f"{_fte(last['supply_fte_p95'], trust_level)}); the establishment grows from "
-        f"{_fte(first['establishment_fte'], trust_level)} to {_fte(last['establishment_fte'], trust_level)}: "
+        f"{scenario}: median supply goes from {at_start['supply_fte_p50']} in {month_label(first['month'])} "
+        f"to {at_end['supply_fte_p50']} in {month_label(last['month'])} (90% of runs between "
+        f"{at_end['supply_fte_p05']} and {at_end['supply_fte_p95']}); the establishment grows from "
+        f"{at_start['establishment_fte']} to {at_end['establishment_fte']}: "
         f"{_gap_words(last['gap_fte'], last['gap_pct'], trust_level)} in {month_label(last['month'])}."
     ]
     for name in others:
         end = mine[mine["scenario"] == name].iloc[-1]
-        supply = _fte(end["supply_fte_p50"], trust_level)
+        supply = fte_text(end["supply_fte_p50"], trust_level)
         sentences.append(
             f"{name}: median supply {supply} in {month_label(end['month'])}, "
             f"{_gap_words(end['gap_fte'], end['gap_pct'], trust_level)}."

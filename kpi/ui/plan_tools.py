@@ -14,7 +14,7 @@ from kpi.auth import PermissionDenied
 from kpi.formats import month_key, month_label
 from kpi.notes import NoteError
 from kpi.plan import assumptions, model
-from kpi.plan.chart import pct_text
+from kpi.plan.chart import fte_text, pct_text
 from kpi.plan.inputs import PlanResult
 from kpi.plan.words import AssumptionLine
 from kpi.text import escape_markdown
@@ -50,11 +50,6 @@ def projection(
         return None
 
 
-def _fte(value: float, trust_level: bool) -> str:
-    text = model.small_number_text(value, trust_level=trust_level)
-    return text if text.startswith("<") else f"{text} FTE"
-
-
 def gap_cards(result: PlanResult, codes: Sequence[str], names: Mapping[str, str]) -> None:
     """One card per profession: its Baseline gap at the horizon and what it is made of."""
     ends = model.gap_by_year(result.projection)
@@ -66,7 +61,7 @@ def gap_cards(result: PlanResult, codes: Sequence[str], names: Mapping[str, str]
 
 
 def _gap_card(name: str, row: pd.Series, trust_level: bool) -> None:
-    fte = {column: _fte(row[column], trust_level) for column in row.index if "fte" in str(column)}
+    fte = {column: fte_text(row[column], trust_level) for column in row.index if "fte" in str(column)}
     st.metric(name, f"{fte['gap_fte']} short" if row["gap_fte"] > 0 else "No gap")
     st.caption(
         f"{pct_text(row['gap_pct'])} of an establishment of {fte['establishment_fte']}; supply "
