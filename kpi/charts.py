@@ -87,58 +87,87 @@ def _unit_suffix(kpi: KPI) -> tuple[str, str]:
 def style_figure(fig: go.Figure, *, title: str, y_title: str, height: int = 380) -> go.Figure:
     """The house style, applied last: every font's colour and size set here, so that a theme's own
     (Streamlit's grey 11 px ticks) never takes over."""
-    fig.update_layout(
-        title={
+    style = {
+        "title": {
             "text": title,
             "x": 0,
             "xref": "paper",
             "xanchor": "left",
             "font": {"family": FONT, "size": 17, "color": CHART_TEXT},
         },
-        font={"family": FONT, "size": 14, "color": CHART_TEXT},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 56, "b": 10},
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        hovermode="closest",
-        hoverlabel={"font": {"family": FONT, "size": 14}},
-        legend={**LEGEND_BELOW, "font": LEGEND_FONT, "title": {"font": LEGEND_FONT}},
-        separators=".,",
-    )
-    # The margins above are minimums: automargin grows them to fit the tick labels and axis titles.
-    # It is set here, not left to the template, because importing Streamlit makes its own template
-    # (which has no automargin) the default, and images drawn on the server would then cut the y tick
-    # labels at the left edge ("0 0 0") with the axis title on top of them.
-    fig.update_xaxes(
-        automargin=True,
-        showgrid=False,
-        linecolor=NHS_MID_GREY,
-        ticks="outside",
-        tickformat="%b %Y",
-        hoverformat="%b %Y",
-        tickfont=TICK_FONT,
-        title={"font": AXIS_TITLE_FONT},
-    )
-    fig.update_yaxes(
-        automargin=True,
-        title={"text": y_title, "standoff": 12, "font": AXIS_TITLE_FONT},  # clear of the longest label
-        gridcolor=NHS_PALE_GREY,
-        zeroline=False,
-        linecolor=NHS_MID_GREY,
-        tickfont=TICK_FONT,
-    )
+        "font": {"family": FONT, "size": 14, "color": CHART_TEXT},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 56, "b": 10},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "hovermode": "closest",
+        "hoverlabel": {"font": {"family": FONT, "size": 14}},
+        "legend": {**LEGEND_BELOW, "font": LEGEND_FONT, "title": {"font": LEGEND_FONT}},
+        "separators": ".,",
+        # The margins above are minimums: automargin grows them to fit the tick labels and axis titles.
+        # It is set here, not left to the template, because importing Streamlit makes its own template
+        # (which has no automargin) the default, and images drawn on the server would then cut the y
+        # tick labels at the left edge ("0 0 0") with the axis title on top of them.
+        "xaxis": {
+            "automargin": True,
+            "showgrid": False,
+            "linecolor": NHS_MID_GREY,
+            "ticks": "outside",
+            "tickformat": "%b %Y",
+            "hoverformat": "%b %Y",
+            "tickfont": TICK_FONT,
+            "title": {"font": AXIS_TITLE_FONT},
+        },
+        "yaxis": {
+            "automargin": True,
+            "title": {"text": y_title, "standoff": 12, "font": AXIS_TITLE_FONT},  # clear of the longest label
+            "gridcolor": NHS_PALE_GREY,
+            "zeroline": False,
+            "linecolor": NHS_MID_GREY,
+            "tickfont": TICK_FONT,
+        },
+    }
+    # One assignment of the merged layout, as update_layout would merge it: Plotly's update path
+    # checks every key path one by one, three times slower for the same figure.
+    fig.layout = _merged(fig.layout.to_plotly_json(), style)
     return fig
+
+
+def _merged(base: Mapping, changes: Mapping) -> dict:
+    """`base` with `changes` merged in, nested dictionaries key by key (as Plotly's update_layout)."""
+    merged = dict(base)
+    for key, value in changes.items():
+        inner = merged.get(key)
+        merged[key] = (
+            _merged(inner, value) if isinstance(value, Mapping) and isinstance(inner, Mapping) else value
+        )
+    return merged
+
+
+def screen_spec(figure: go.Figure | Mapping) -> dict:
+    """The figure as the app shows it, as a plain dictionary (cheap to cache and to read back): no title
+    inside (the page writes it above the chart as text, which wraps on a phone where a Plotly title is
+    cut off), the top margin to match, and no dragging to zoom (on a phone a drag then scrolls the page,
+    not the chart), and no title on the value axis: the heading says the unit, and on a phone the plot
+    needs the width. Images keep both titles."""
+    spec = figure.to_dict() if isinstance(figure, go.Figure) else dict(figure)
+    screen = {"title": {"text": ""}, "margin": {"t": 16, "l": 0, "r": 0}, "dragmode": False}
+    layout = _merged(spec.get("layout", {}), screen)
+    for axis in [key for key in layout if key.startswith("yaxis")] or ["yaxis"]:
+        # an empty title still keeps its standoff
+        layout[axis] = _merged(layout.get(axis, {}), {"title": {"text": "", "standoff": 0}})
+    return {**spec, "layout": layout}
+
+
+def from_spec(spec: Mapping) -> go.Figure:
+    """A figure from a dictionary that Plotly made from a figure (`screen_spec`, `figure.to_dict()`): not
+    checked again, which would cost more than drawing it (Plotly's own templates are read so)."""
+    return go.Figure(spec, _validate=False)
 
 
 def for_screen(figure: go.Figure) -> go.Figure:
-    """The figure as the app shows it: no title inside (the page writes it above the chart as text,
-    which wraps on a phone where a Plotly title is cut off), the top margin to match, and no dragging
-    to zoom (on a phone a drag then scrolls the page, not the chart), and no title on the value axis:
-    the heading says the unit, and on a phone the plot needs the width. Images keep both titles."""
-    fig = go.Figure(figure)
-    fig.update_layout(title={"text": ""}, margin={"t": 16, "l": 0, "r": 0}, dragmode=False)
-    fig.update_yaxes(title={"text": "", "standoff": 0})  # an empty title still keeps its standoff
-    return fig
+    """The figure as the app shows it (`screen_spec`)."""
+    return from_spec(screen_spec(figure))
 
 
 def _hover(kpi: KPI, name: str) -> str:

@@ -81,7 +81,7 @@ def shown_line(sel: filters.Selection, *, scope: str | None = None) -> None:
 
 def show_chart(
     figure: go.Figure,
-    data: pd.DataFrame,
+    data: pd.DataFrame | Callable[[], pd.DataFrame],
     *,
     words: ChartWords,
     stem: str,
@@ -101,10 +101,11 @@ def show_chart(
     - the chart itself, without Plotly's modebar (charts.app_config);
     - a "Data table" expander with the figures it draws (`words.table`), an HTML table a screen reader
       can walk;
-    - 'Download data (CSV)' of exactly the rows the chart shows, each row carrying `provenance` (scope,
-      filters, period, source, data as at, synthetic), and, given a caption, PNG (2x) and SVG images made
-      on the server from `image_figure` (the figure with its title and, for SPC, its reading and icons
-      inside) that carry their own caption. Files are made only when clicked.
+    - 'Download data (CSV)' of exactly the rows the chart shows (`data`, or a function that makes them),
+      each row carrying `provenance` (scope, filters, period, source, data as at, synthetic), and, given
+      a caption, PNG (2x) and SVG images made on the server from `image_figure` (the figure with its
+      title and, for SPC, its reading and icons inside) that carry their own caption. Files (and the
+      rows, given a function) are made only when clicked.
 
     `on_a_phone` draws what replaces the chart on a phone (the milestone list for the timeline)."""
     screen_style()
