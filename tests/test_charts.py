@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import plotly.io as pio
@@ -179,6 +180,23 @@ def test_the_app_shows_a_figure_without_its_title_zooming_or_value_axis_title():
     assert screen.layout.dragmode is False
     assert (screen.layout.margin.t, screen.layout.margin.l, screen.layout.margin.r) == (16, 0, 0)
     assert fig.layout.title.text == "Vacancy rate (%)" and fig.layout.yaxis.title.text == "%"
+
+
+def test_the_house_style_merges_into_what_the_figure_set_and_the_screen_copy_keeps_it():
+    """The style is one merged layout: the value axis keeps the unit and the fixed top set before it
+    (charts side by side on one scale), the target line and its label stay, and the screen copy, read
+    back without a second validation, draws the same figure bar its titles."""
+    fig = charts.trend_figure(series([8.0, 8.5, 9.0]), VACANCY, {"C&M": "C&M system"}, y_max=20.0)
+    yaxis = fig.layout.yaxis
+    assert (yaxis.ticksuffix, yaxis.rangemode, tuple(yaxis.range)) == ("%", "tozero", (0, 20.0 * 1.08))
+    assert (yaxis.gridcolor, yaxis.title.text, yaxis.title.standoff) == (charts.NHS_PALE_GREY, "%", 12)
+    assert [shape.y0 for shape in fig.layout.shapes] == [VACANCY.target]
+    assert fig.layout.annotations[0].text == "Target 7.5%"
+    screen = json.loads(charts.for_screen(fig).to_json())
+    drawn = json.loads(fig.to_json())
+    assert screen["data"] == drawn["data"]
+    assert screen["layout"]["yaxis"]["range"] == [0, 20.0 * 1.08]
+    assert screen["layout"]["shapes"] == drawn["layout"]["shapes"]
 
 
 def test_the_legend_is_under_the_plot_where_it_never_covers_the_title():
