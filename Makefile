@@ -1,5 +1,5 @@
 # The two commands of the README. Both set up everything they need in .venv on first use.
-#   make run    start the dashboard on the embedded SQLite database (created with demo data)
+#   make run    start the dashboard (serve.py) on the embedded SQLite database (created with demo data)
 #   make test   lint, type-check kpi/ and run the whole test suite (installs axe-core for the
 #               accessibility checks with `npm ci`, pinned in package-lock.json)
 PYTHON ?= python3
@@ -11,7 +11,7 @@ AXE_STAMP = node_modules/.package-lock.json
 .PHONY: run test lint clean
 
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run serve.py
 
 test: $(VENV)/.dev $(AXE_STAMP)
 	$(BIN)/ruff check .

@@ -112,6 +112,7 @@ ui.data_notice(ui.data_status(ui.db()))
 ui.account_panel(user)
 try:
     ui.run_page(page)
+    ui.keep_warm()
 finally:
     ui.show_url_warnings(warnings_slot)
     ui.finish_run()

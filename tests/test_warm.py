@@ -68,6 +68,50 @@ def test_the_warmed_default_views_are_what_the_overview_reads(demo):
     assert overview_headline() == "No data", "cold, the emptied tables show nothing"
 
 
+def workstream_charts(page: str) -> int:
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return len(at.get("plotly_chart"))
+
+
+@pytest.mark.parametrize("page", ["workstreams", "collaboratives"])
+def test_the_warmed_views_include_the_series_the_chart_pages_open_on(demo, page):
+    warm.default_views(str(demo.url))
+    empty_rollups_behind_kpis_back(demo)
+    assert workstream_charts(page) > 0, "served from the warm cache"
+    st.cache_data.clear()
+    assert workstream_charts(page) == 0, "cold, the emptied tables draw no chart"
+
+
+def test_at_start_the_server_warms_what_the_first_page_reads(demo, monkeypatch):
+    """serve.py's start-up step, before any page has run: the views it warms are keyed as the pages
+    read them (the same database URL), so the first visitor is served from the cache."""
+    monkeypatch.setenv(warm.ENV_VAR, "1")
+    monkeypatch.setenv("KPI_DEPLOYMENT", "local")
+    expected = system_sip(demo)
+    warm.at_start()
+    empty_rollups_behind_kpis_back(demo)
+    assert overview_headline() == expected, "the first page is served from what start-up warmed"
+
+
+def test_at_start_a_refused_deployment_opens_no_database(tmp_path, monkeypatch):
+    """Production without sign-in configured is refused: start-up opens, creates and warms nothing
+    (the pages show only the misconfigured page)."""
+    database = tmp_path / "never-created.db"
+    monkeypatch.setenv(warm.ENV_VAR, "1")
+    monkeypatch.setenv("KPI_DEPLOYMENT", "production")
+    monkeypatch.setenv("KPI_DATABASE_URL", f"sqlite:///{database}")
+    warm.at_start()
+    assert not database.exists()
+    monkeypatch.setenv("KPI_DEPLOYMENT", "local")  # the other side: allowed, it creates and fills it
+    warm.at_start()
+    warm.stop(f"sqlite:///{database}")
+    assert database.exists()
+    with get_engine(f"sqlite:///{database}").connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM observations")).scalar_one() > 0, "demo data"
+
+
 def test_after_a_write_anywhere_the_watcher_clears_and_warms_again(demo, monkeypatch, caplog):
     monkeypatch.setenv(warm.ENV_VAR, "1")
     monkeypatch.setattr(warm, "WATCH_SECONDS", 0.05)

@@ -25,6 +25,7 @@ from kpi.ui.database import (
     database_notice,
     db,
     engine,
+    keep_warm,
     stop_on_database_fault,
 )
 from kpi.ui.kpi_charts import VIEWS, chart_controls, chart_view, kpi_chart, kpi_panel, spc_chart
@@ -142,6 +143,7 @@ __all__ = [
     "how_to_read_charts",
     "icon_summary",
     "image_caption",
+    "keep_warm",
     "kpi_chart",
     "kpi_intro",
     "kpi_panel",

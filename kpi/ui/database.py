@@ -28,6 +28,7 @@ from kpi.db import (
     database_url,
     get_engine,
 )
+from kpi.deployment import Mode
 from kpi.formats import month_label
 from kpi.text import escape_markdown, redact_secrets, url_password
 from kpi.ui import loaders
@@ -69,6 +70,17 @@ def engine() -> Engine:
         raise  # unreachable: st.stop() ends the run
 
 
+def prepared_url(mode: Mode) -> str:
+    """The database URL the cached loaders are keyed by, the database opened and prepared (created,
+    migrated, with demo data in local `mode`) if it was not yet; raises what opening it raises."""
+    return _loader_url(_prepared_engine(database_url(), with_demo=mode.local))
+
+
+def _loader_url(opened: Engine) -> str:
+    # str(url) hides the password as ***, which would then be what the loaders connect with.
+    return opened.url.render_as_string(hide_password=False)
+
+
 def redacted(exc: BaseException) -> str:
     """An exception's message with the configured database password (and any other) taken out."""
     try:
@@ -80,8 +92,7 @@ def redacted(exc: BaseException) -> str:
 
 def db() -> str:
     """The database URL, the first argument of every cached loader."""
-    # str(url) hides the password as ***, which would then be what the loaders connect with.
-    return engine().url.render_as_string(hide_password=False)
+    return _loader_url(engine())
 
 
 def database_fault(exc: BaseException, unreachable: str, *, otherwise: str) -> None:
@@ -197,6 +208,16 @@ def _as_at(moment: dt.datetime) -> str:
     return f"{local:%H:%M} on {local:%d/%m/%Y}"
 
 
+def keep_warm() -> None:
+    """Last thing on every run: from the process's first run on, the default views are kept warm
+    (kpi.ui.warm) while the database answers. Started after the run, not with it, so that the first
+    visitor's page does not share the processor with the warming."""
+    if database_health(engine()).ok:
+        from kpi.ui import warm  # the watcher reads through this module
+
+        warm.start(db())
+
+
 def _filter_bar_data() -> None:
     """Load (or find in the cache) what the filter bar and the data-as-at line need before any page."""
     url = db()
@@ -225,9 +246,6 @@ def database_notice() -> None:
         clear_caches()
     elif health.ok:
         clear_caches_if_data_changed()  # a write anywhere since this process last looked
-        from kpi.ui import warm  # the watcher reads through this module
-
-        warm.start(db())  # from the process's first run on, the default views are kept warm
     cached = True
     try:
         _filter_bar_data()

@@ -1,14 +1,14 @@
 """Warm caches: the default views computed in the background, so that the next visitor after a start or
 an import finds them ready instead of paying for them.
 
-One watcher thread per server process and database, started by the process's first page run (Streamlit
-has no start-up hook: a deployment warms a new process by requesting any page once it is healthy). It
-warms the default views at once, then every WATCH_SECONDS reads the data version (one primary-key read)
-and, when a write was committed anywhere (this process, another replica, `python -m kpi import`), clears
-this process's caches and warms them again. `KPI_WARM_CACHES=0` turns it off. Streamlit computes each
-cached value once even when a page asks for it while the watcher is computing it (a lock per cache key),
-so a visitor never pays twice. A failure is logged and left for the page to meet and explain: the
-watcher never stops a page."""
+At start-up (serve.py's lifespan step, `at_start`), before the process takes its first visitor, the
+database is opened and prepared and the default views warmed. Then one watcher thread per server process
+and database (also started at the end of a page run, for a process started as `streamlit run app.py`)
+reads the data version every WATCH_SECONDS (one primary-key read) and, when a write was committed
+anywhere (this process, another replica, `python -m kpi import`), clears this process's caches and warms
+them again. `KPI_WARM_CACHES=0` turns it off. Streamlit computes each cached value once even when a page
+asks for it while the watcher is computing it (a lock per cache key), so a visitor never pays twice. A
+failure is logged and left for the page to meet and explain: the watcher never stops a page."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ import time
 from kpi import filters, scopes
 from kpi.db import data_version, get_engine
 from kpi.queries import SYSTEM_CODE
-from kpi.ui import database, loaders
+from kpi.ui import database, loaders, session
+from kpi.ui.sidebar import DEFAULT_WORKSTREAM
 
 logger = logging.getLogger("kpi.ui")
 
@@ -42,6 +43,24 @@ def start(db_url: str) -> None:
     threading.Thread(target=_watch, args=(db_url,), name="kpi-warm", daemon=True).start()
 
 
+def at_start() -> None:
+    """serve.py's start-up step: open (and prepare) the database as the first page would, warm the
+    default views and start the watcher. Nothing at all when the deployment is refused (a broken sign-in
+    configuration: the pages show only that, and no database is opened or created). A fault is logged,
+    never raised: the first page meets it and explains it."""
+    if os.environ.get(ENV_VAR, "1") == "0":
+        return
+    try:
+        mode = session.deployment_mode()
+        if mode.refused:
+            return
+        url = database.prepared_url(mode)
+        default_views(url)
+        start(url)
+    except Exception as exc:
+        logger.warning("Warming the default views at start-up failed: %s", database.redacted(exc))
+
+
 def stop(db_url: str) -> None:
     """Let the watcher of `db_url` end after its current round (a database going away; tests)."""
     with _watchers_lock:
@@ -55,7 +74,8 @@ def _watching(db_url: str) -> bool:
 
 def default_views(db_url: str) -> None:
     """Fill the cached loaders the Overview reads under the default filters, for the system and each
-    collaborative, with the filter choices and the freshness every page reads."""
+    collaborative, the series the chart pages open on, and the filter choices and the freshness every
+    page reads."""
     choices = loaders.filter_choices(db_url)
     flt = filters.default_selection(choices).to_kpi_filter()
     collaboratives = loaders.collaborative_codes(db_url)
@@ -64,6 +84,11 @@ def default_views(db_url: str) -> None:
         scope_flt = scopes.scope_filter(flt, scope, level)
         loaders.scorecard(db_url, scope_flt, level, scope)
         loaders.icon_summary(db_url, scope_flt, level, scope)
+    # The chart pages open on the first workstream: its KPIs for the system and the collaboratives
+    # (Workstreams; Collaboratives reads them without the collaborative choice).
+    for stream_flt in (flt, flt.but(collaboratives=None)):
+        for level in ("system", "collaborative"):
+            loaders.series(db_url, stream_flt.but(workstreams=(DEFAULT_WORKSTREAM,)), level)
     loaders.freshness(db_url, dt.date.today())
     loaders.milestones(db_url)
 

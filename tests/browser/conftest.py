@@ -1,4 +1,4 @@
-"""Real-browser fixtures: `streamlit run app.py` on a free local port with a temporary database, and
+"""Real-browser fixtures: `streamlit run serve.py` on a free local port with a temporary database, and
 Playwright driving Debian's Chromium (/usr/bin/chromium).
 
 Where no Chromium is installed the browser tests skip, saying how to enable them; with
@@ -61,12 +61,12 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def serve_app(env: dict[str, str], log_path: Path, *args: str) -> Iterator[str]:
-    """`streamlit run app.py` on a free local port with `env`, its output in `log_path`; yields the
-    URL once the server answers, and stops the server afterwards."""
+    """`streamlit run serve.py` (the app as `make run` serves it) on a free local port with `env`, its
+    output in `log_path`; yields the URL once the server answers, and stops the server afterwards."""
     port = _free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless=true",
              f"--server.port={port}", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
              *args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -94,7 +94,7 @@ def serve_app(env: dict[str, str], log_path: Path, *args: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def demo_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[str]:
-    """The app served by `streamlit run app.py` on a SQLite database of its own, `name`.db in a new
+    """The app served by `streamlit run serve.py` on a SQLite database of its own, `name`.db in a new
     temporary folder, filled with the demo history before the server starts (so the first page load is
     quick); yields the URL. Afterwards the server's log must hold no traceback."""
     from kpi.bootstrap import prepare_database

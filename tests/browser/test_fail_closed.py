@@ -1,4 +1,4 @@
-"""In a real browser, against `streamlit run app.py` as an operator would start it: a secrets file that
+"""In a real browser, against `streamlit run serve.py` as an operator would start it: a secrets file that
 cannot be read (one closing quote dropped) closes the app. Every URL shows the one "Sign-in is
 misconfigured" page: no navigation, no figures, no Import page, no database opened, no secret shown."""
 
@@ -35,6 +35,8 @@ def broken_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
     log_path = home / "streamlit.log"
     env = {**os.environ, "HOME": str(home), "KPI_DATABASE_URL": f"sqlite:///{database}"}
     env.pop("KPI_DEPLOYMENT", None)
+    # serve.py's start-up step on, as in production: it too must leave the database unopened.
+    env["KPI_WARM_CACHES"] = "1"
     # No --server.address: the project's .streamlit/config.toml says 127.0.0.1.
     with serve_app(env, log_path) as url:
         yield url, database, log_path
