@@ -4,6 +4,11 @@ from a small in-memory DataFrame, with a trust multiselect in the sidebar. No da
 own, no URL state: what is left is what Streamlit and Plotly cost, so the benchmark's ratios isolate the
 app's own costs.
 
+`?charts=N` draws N trend charts instead of three single-line ones, each with three lines over the four
+years (the system and the two collaboratives, as the dashboard's trend charts): benchmarks/bench_browser.py
+sets N to the number of charts the dashboard page it compares with draws, so that both draw the same
+charts.
+
     streamlit run benchmarks/bare_app.py
 """
 
@@ -77,6 +82,17 @@ st.dataframe(
 )
 
 st.subheader("Trends", anchor=False)
-for kpi, _level in KPIS[:3]:
-    figure = px.line(monthly[monthly["kpi"] == kpi], x="month", y="value", title=kpi, markers=True)
-    st.plotly_chart(figure, width="stretch")
+count = st.query_params.get("charts")
+if count is None:  # as benchmarks/bench_load.py compares with the Overview: three single-line charts
+    for kpi, _level in KPIS[:3]:
+        figure = px.line(monthly[monthly["kpi"] == kpi], x="month", y="value", title=kpi, markers=True)
+        st.plotly_chart(figure, width="stretch")
+else:
+    three = data.assign(line=data["trust"].map(lambda trust: f"Line {int(trust[-2:]) % 3 + 1}"))
+    three = three.groupby(["kpi", "line", "month"], as_index=False)["value"].mean()
+    for number in range(int(count) if count.isdigit() else 3):
+        kpi = KPIS[number % len(KPIS)][0]
+        figure = px.line(
+            three[three["kpi"] == kpi], x="month", y="value", color="line", title=kpi, markers=True
+        )
+        st.plotly_chart(figure, width="stretch", key=f"trend_{number}")

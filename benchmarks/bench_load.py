@@ -1,6 +1,7 @@
 """How does the dashboard hold up under N simultaneous viewers, against a bare Streamlit app? Drives N
 websocket sessions at once, speaking Streamlit's own protocol as a browser tab does (load the Overview,
-then pick a trust in the sidebar), against the app and against benchmarks/bare_app.py in the same run,
+then pick a trust in the sidebar), against the app (serve.py, as `make run` starts it) and against
+benchmarks/bare_app.py (through bare_serve.py, on the same server) in the same run,
 each with 1 and 2 server processes behind nginx, and prints p50/p95 session times, CPU-seconds per
 session and throughput, with the app/bare ratios. Never fails a build.
 
@@ -58,7 +59,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
-BARE_APP = ROOT / "benchmarks" / "bare_app.py"
+APP = ROOT / "serve.py"  # as `make run` and a deployment serve it
+BARE_APP = ROOT / "benchmarks" / "bare_serve.py"  # bare_app.py on the same server
 TRUST_LABEL = "Trusts"
 SESSION_TIMEOUT = 600.0
 FINISHED = ForwardMsg.FINISHED_SUCCESSFULLY
@@ -436,7 +438,7 @@ def main() -> None:
         for processes in process_counts:
             with contextlib.ExitStack() as stack:
                 app = stack.enter_context(
-                    serve("app", ROOT / "app.py", processes, env, folder / f"app-{processes}", nginx)
+                    serve("app", APP, processes, env, folder / f"app-{processes}", nginx)
                 )
                 bare = stack.enter_context(
                     serve("bare", BARE_APP, processes, env, folder / f"bare-{processes}", nginx)
