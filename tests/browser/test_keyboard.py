@@ -181,3 +181,25 @@ def test_update_a_milestone_by_keyboard_alone(page, keyboard_app):
     screenshot(page, "keyboard-milestone-saved")
     page.keyboard.press("Shift+Tab")
     assert focused(page)["name"].endswith("Save changes"), "one step back is the Save button"
+
+
+def test_a_charts_data_table_opens_by_keyboard_and_by_mouse(page, keyboard_app):
+    """A chart's "Data table" is drawn only when opened (a rerun): by Enter on its summary, with the
+    focus staying there, and by a click; the others stay closed and empty."""
+    open_styled(page, keyboard_app, "workstreams")
+    blocks = page.locator("[data-testid='stExpander']").filter(has_text="Data table")
+    assert blocks.count() >= 2
+    assert page.locator("[data-testid='stExpander'] [data-testid='stTable']").count() == 0, "none drawn"
+    now = tab_to(page, re.compile(r"Data table$"))  # its name after its icon's
+    page.keyboard.press("Enter")
+    first = blocks.first.locator("[data-testid='stTable']")
+    expect(first).to_contain_text("C&M system")  # a column per line drawn
+    expect(first.locator("tbody tr").first).to_contain_text(re.compile(r"[A-Z][a-z]{2} \d{4}"))  # a month
+    wait_idle(page)
+    after = focused(page)
+    assert after["tag"] == now["tag"] == "summary" and after["name"].endswith("Data table"), "focus stays"
+    assert "stExpander" in after["testids"] and after["shown"]
+    expect(blocks.first.locator("summary")).to_be_focused()
+    blocks.nth(1).locator("summary").click()
+    expect(blocks.nth(1).locator("[data-testid='stTable']")).to_contain_text("C&M system")
+    assert page.locator("[data-testid='stExpander'] [data-testid='stTable']").count() == 2, "only those two"
