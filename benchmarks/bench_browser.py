@@ -4,10 +4,11 @@ empty, as for the first visitor after a start or an import), open the page in a 
 (empty browser cache) and time from navigation to the page drawn: the script run finished (Streamlit's
 `data-test-script-state` back to notRunning), no element stale, every Plotly chart drawn, and then the
 time of the last change to the page before it stayed still for QUIET_MS. Then the same page in a second new
-context on the same server: a new visitor when the caches are warm. The bare app draws as many trend
-charts as the page did (`?charts=N`), so both draw the same charts; for a page without a Plotly chart it
-draws its Overview-like page as benchmarks/bench_load.py uses it. Prints the median of the rounds and
-the app/bare ratios. Never fails a build.
+context on the same server: a new visitor when the caches are warm, who then picks the first trust in the
+sidebar's trust filter (both apps have it) by keyboard: timed from the key to the page drawn again. The
+bare app draws as many trend charts as the page did (`?charts=N`), so both draw the same charts; for a
+page without a Plotly chart it draws its Overview-like page as benchmarks/bench_load.py uses it. Prints
+the median of the rounds and the app/bare ratios. Never fails a build.
 
     python benchmarks/bench_browser.py               # 5 rounds of every page (a few minutes)
     python benchmarks/bench_browser.py --rounds 3 --pages overview,trusts
@@ -19,6 +20,7 @@ as `make run` serves it. Browser, servers and this script share the machine: the
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import subprocess
@@ -46,8 +48,14 @@ QUIET_MS = 750  # a page still this long after its last change is drawn
 # Every change to the page stamps the time since navigation; read once the page is drawn.
 STAMP_CHANGES = """
 window.__lastChange = 0;
-new MutationObserver(() => { window.__lastChange = performance.now(); })
-  .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+window.__runs = 0;
+new MutationObserver((changes) => {
+  window.__lastChange = performance.now();
+  for (const change of changes) {
+    if (change.attributeName === 'data-test-script-state'
+        && change.target.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
+  }
+}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 """
 DRAWN = """() => {
   const app = document.querySelector("[data-testid='stApp']");
@@ -60,6 +68,9 @@ DRAWN = """() => {
   return performance.now() - window.__lastChange > QUIET_MS;
 }""".replace("QUIET_MS", str(QUIET_MS))
 CHARTS = "document.querySelectorAll(\"[data-testid='stPlotlyChart']\").length"
+# The sidebar's trust filter, the same multiselect in both apps: its first option is picked by keyboard.
+TRUSTS = "[data-testid='stSidebar'] [data-testid='stMultiSelect'] input"
+HEADS = (("first visitor s", 16), ("new visitor s", 14), ("trust change s", 15))  # columns, widths
 
 
 def start(script: Path, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
@@ -84,25 +95,41 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def load_time(browser, url: str) -> tuple[float, int]:
-    """Seconds from navigation to the page drawn (its last change), in a new context (empty browser
-    cache), and the number of Plotly charts it drew."""
+def visit(browser, url: str) -> tuple[float, int, float]:
+    """In a new context (empty browser cache): seconds from navigation to the page drawn (its last
+    change), the number of Plotly charts it drew, and the seconds from picking a trust in the sidebar
+    (the first option, by keyboard) to the page drawn again after its rerun."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     context.add_init_script(STAMP_CHANGES)
     page = context.new_page()
     page.goto(url)
     page.wait_for_function(DRAWN, timeout=120_000, polling=100)
     seconds, charts = page.evaluate(f"[window.__lastChange / 1000, {CHARTS}]")
+    if page.locator(TRUSTS).count() == 0:  # a page without the shared filters
+        context.close()
+        return seconds, charts, math.nan
+    page.locator(TRUSTS).first.click()
+    page.keyboard.press("ArrowDown")
+    runs, picked = page.evaluate("[window.__runs, performance.now()]")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"window.__runs > {runs} && ({DRAWN})()", timeout=120_000, polling=100)
+    changed = (page.evaluate("window.__lastChange") - picked) / 1000
     context.close()
-    return seconds, charts
+    return seconds, charts, changed
 
 
-def measure(browser, script: Path, path: str, env: dict[str, str], log: Path) -> tuple[float, float, int]:
-    """(first visitor after a start, a new visitor with warm server caches, charts drawn) for one page."""
+def measure(
+    browser, script: Path, path: str, env: dict[str, str], log: Path
+) -> tuple[float, float, int, float]:
+    """(first visitor after a start, a new visitor with warm server caches, charts drawn, the new
+    visitor's trust filter change) for one page."""
     process, url = start(script, env, log)
     try:
-        (first, charts), (again, _) = load_time(browser, f"{url}/{path}"), load_time(browser, f"{url}/{path}")
-        return first, again, charts
+        (first, charts, _), (again, _, change) = (
+            visit(browser, f"{url}/{path}"),
+            visit(browser, f"{url}/{path}"),
+        )
+        return first, again, charts, change
     finally:
         stop(process)
 
@@ -118,35 +145,37 @@ def main() -> None:
     rows = [row for name in names for row in (name, f"bare {name}")]
     cold: dict[str, list[float]] = {row: [] for row in rows}
     warm: dict[str, list[float]] = {row: [] for row in rows}
+    change: dict[str, list[float]] = {row: [] for row in rows}
     drawn: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         env = {**os.environ, "KPI_DATABASE_URL": demo_database(Path(folder)), "KPI_DEPLOYMENT": "local"}
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         for round_number in range(args.rounds):
             for name in names:  # the bare app after each page: interleaved, so load drifts hit both
-                first, again, charts = measure(browser, APP, PAGES[name], env, Path(folder) / "app.log")
-                cold[name].append(first)
-                warm[name].append(again)
+                first, again, charts, changed = measure(
+                    browser, APP, PAGES[name], env, Path(folder) / "app.log"
+                )
+                for table, value in ((cold, first), (warm, again), (change, changed)):
+                    table[name].append(value)
                 drawn[name] = charts
-                first, again, _ = measure(
+                first, again, _, changed = measure(
                     browser, BARE_APP, f"?charts={charts}" if charts else "", env, Path(folder) / "bare.log"
                 )
-                cold[f"bare {name}"].append(first)
-                warm[f"bare {name}"].append(again)
+                for table, value in ((cold, first), (warm, again), (change, changed)):
+                    table[f"bare {name}"].append(value)
             print(f"... round {round_number + 1} of {args.rounds} done", file=sys.stderr)
         browser.close()
     print(f"load average {os.getloadavg()[0]:.2f}; medians of {args.rounds} rounds, to the page drawn")
-    heads = f"{'first visitor s':>16} {'x bare':>7} {'new visitor s':>14} {'x bare':>7}"
+    heads = " ".join(f"{head:>{width}} {'x bare':>7}" for head, width in HEADS)
     print(f"{'page':<16} {'charts':>6} {heads}")
     for name in names:
-        first, again = statistics.median(cold[name]), statistics.median(warm[name])
-        bare_first, bare_again = (
-            statistics.median(cold[f"bare {name}"]),
-            statistics.median(warm[f"bare {name}"]),
-        )
-        ratios = f"{first / bare_first:>7.2f} {again:>14.2f} {again / bare_again:>7.2f}"
-        print(f"{name:<16} {drawn[name]:>6} {first:>16.2f} {ratios}")
-        print(f"{'  bare':<16} {drawn[name]:>6} {bare_first:>16.2f} {'':>7} {bare_again:>14.2f}")
+        app = [statistics.median(table[name]) for table in (cold, warm, change)]
+        bare = [statistics.median(table[f"bare {name}"]) for table in (cold, warm, change)]
+        widths = [width for _, width in HEADS]
+        ours = " ".join(f"{a:>{w}.2f} {a / b:>7.2f}" for a, b, w in zip(app, bare, widths, strict=True))
+        theirs = " ".join(f"{b:>{w}.2f} {'':>7}" for b, w in zip(bare, widths, strict=True))
+        print(f"{name:<16} {drawn[name]:>6} {ours}")
+        print(f"{'  bare':<16} {drawn[name]:>6} {theirs}")
 
 
 if __name__ == "__main__":
