@@ -1,5 +1,7 @@
 """Workforce plan: projected AHP supply by profession against the funded establishment, with scenarios."""
 
+import dataclasses
+
 import streamlit as st
 
 from kpi import charts, ui
@@ -118,12 +120,18 @@ else:
         synthetic=result.synthetic,
         key="plan_fan",
         title=title,
-        caption=ui.image_caption(
-            title,
-            scope_name,
-            source="staff in post, leaver rate and establishment from the dashboard; inflows as assumed",
-            synthetic=result.synthetic,
-            notes=" ".join(words.sentences),
+        # The filters that shaped it: the professions (the scope is named; the period filter does not
+        # apply, so the caption gives the projection's own months).
+        caption=dataclasses.replace(
+            ui.image_caption(
+                title,
+                scope_name,
+                sel=dataclasses.replace(sel, trusts=(), collaborative=None),
+                source="staff in post, leaver rate and establishment from the dashboard; inflows as assumed",
+                synthetic=result.synthetic,
+                notes=" ".join(words.sentences),
+            ),
+            period=f"projected from {month_label(result.inputs.start_month)} to {end_month}",
         ),
         provenance=ui.provenance(None, scope=scope_name, source=source, synthetic=result.synthetic),
     )

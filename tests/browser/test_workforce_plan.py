@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -144,3 +145,18 @@ def test_the_lead_changes_an_assumption_saves_a_scenario_and_a_board_member_has_
     expect(page.get_by_text(TOOLS)).to_have_count(0)
     expect(main(page)).to_contain_text("set by")  # the lead's change and reason, as text, in the sources
     expect(main(page)).to_contain_text("International recruitment <b>campaign</b> agreed")
+
+
+def test_the_fan_charts_image_names_the_professions_chosen_and_the_projected_months(page, plan_app):
+    """The downloaded image says which filters made it: the professions chosen in the sidebar, and the
+    projection's own months (the period filter does not apply to it), never 'Filters: none'."""
+    open_page(page, plan_app, "workforce_plan?profession=PHYSIO&profession=DIET&years=5&chart=PHYSIO")
+    expect(main(page)).to_contain_text("Physiotherapists: projected supply, C&M system")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Image (SVG)").click()
+    caption = " ".join(" ".join(ET.fromstring(download.value.path().read_bytes()).itertext()).split())
+    assert "Filters: professions Dietitians, Physiotherapists" in caption or (
+        "Filters: professions Physiotherapists, Dietitians" in caption
+    ), caption
+    assert re.search(r"Period: projected from [A-Z][a-z]{2} \d{4} to Oct 2031", caption), caption
+    assert "Filters: none" not in caption
