@@ -144,13 +144,13 @@ def _merged(base: Mapping, changes: Mapping) -> dict:
     return merged
 
 
-def screen_spec(figure: go.Figure | Mapping) -> dict:
+def screen_spec(figure: go.Figure) -> dict:
     """The figure as the app shows it, as a plain dictionary (cheap to cache and to read back): no title
     inside (the page writes it above the chart as text, which wraps on a phone where a Plotly title is
     cut off), the top margin to match, and no dragging to zoom (on a phone a drag then scrolls the page,
     not the chart), and no title on the value axis: the heading says the unit, and on a phone the plot
     needs the width. Images keep both titles."""
-    spec = figure.to_dict() if isinstance(figure, go.Figure) else dict(figure)
+    spec = figure.to_dict()
     screen = {"title": {"text": ""}, "margin": {"t": 16, "l": 0, "r": 0}, "dragmode": False}
     layout = _merged(spec.get("layout", {}), screen)
     for axis in [key for key in layout if key.startswith("yaxis")] or ["yaxis"]:
