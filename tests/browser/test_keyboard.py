@@ -191,9 +191,11 @@ def test_a_charts_data_table_opens_by_keyboard_and_by_mouse(page, keyboard_app):
     assert blocks.count() >= 2
     assert page.locator("[data-testid='stExpander'] [data-testid='stTable']").count() == 0, "none drawn"
     now = tab_to(page, re.compile(r"Data table$"))  # its name after its icon's
+    expect(blocks.first.locator("summary")).to_be_focused()
     page.keyboard.press("Enter")
+    wait_idle(page)  # opening reruns the page, which draws the table
     first = blocks.first.locator("[data-testid='stTable']")
-    expect(first).to_contain_text("C&M system")  # a column per line drawn
+    expect(first).to_contain_text("C&M system", timeout=60_000)  # a column per line drawn
     expect(first.locator("tbody tr").first).to_contain_text(re.compile(r"[A-Z][a-z]{2} \d{4}"))  # a month
     wait_idle(page)
     after = focused(page)
@@ -201,5 +203,6 @@ def test_a_charts_data_table_opens_by_keyboard_and_by_mouse(page, keyboard_app):
     assert "stExpander" in after["testids"] and after["shown"]
     expect(blocks.first.locator("summary")).to_be_focused()
     blocks.nth(1).locator("summary").click()
-    expect(blocks.nth(1).locator("[data-testid='stTable']")).to_contain_text("C&M system")
+    wait_idle(page)
+    expect(blocks.nth(1).locator("[data-testid='stTable']")).to_contain_text("C&M system", timeout=60_000)
     assert page.locator("[data-testid='stExpander'] [data-testid='stTable']").count() == 2, "only those two"
