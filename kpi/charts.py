@@ -129,7 +129,9 @@ def style_figure(fig: go.Figure, *, title: str, y_title: str, height: int = 380)
     }
     # One assignment of the merged layout, as update_layout would merge it: Plotly's update path
     # checks every key path one by one, three times slower for the same figure.
-    fig.layout = _merged(fig.layout.to_plotly_json(), style)
+    layout = fig.layout.to_plotly_json()
+    layout.pop("template", None)
+    fig.layout = _merged(layout, style)
     return fig
 
 
