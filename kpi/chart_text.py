@@ -11,7 +11,7 @@ figures against sixteen would read as a fall); the sentence says it is there and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -45,15 +45,25 @@ class ChartIcon:
 class ChartWords:
     """What a chart says in words: its `heading` (written above it, so it wraps on a phone), its
     `sentences` (beside it: the text alternative and the accessible name), the Making Data Count
-    `icons` of an SPC chart with their names, and the figures it draws (`table`, under "Data table")."""
+    `icons` of an SPC chart with their names, and the figures it draws (`table`, under "Data table"; or a
+    function that makes them, called only when the table is opened)."""
 
     heading: str
     sentences: tuple[str, ...]  # one per line drawn, or the figure and the SPC reading
     notes: tuple[str, ...] = ()  # after them: the target and direction, the events marked
-    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    table: pd.DataFrame | Callable[[], pd.DataFrame] = field(default_factory=pd.DataFrame)
     icons: tuple[ChartIcon, ...] = ()
     kind: str = "Chart"  # "Line chart", "SPC chart"...: how the accessible name starts
     listed: bool = False  # the sentences are one per line drawn: a list when there are several
+
+    @property
+    def has_table(self) -> bool:
+        """Whether there is a data table to offer (a function's is made only when opened)."""
+        return callable(self.table) or not self.table.empty
+
+    def figures(self) -> pd.DataFrame:
+        """The data table."""
+        return self.table() if callable(self.table) else self.table
 
     @property
     def accessible_name(self) -> str:
@@ -73,11 +83,6 @@ def _amount(delta: float, base: float, kpi: KPI, *, relative: bool) -> str:
     return format_value(size, kpi.unit, kpi.decimals)
 
 
-def _row_for(rows: pd.DataFrame, period: pd.Timestamp) -> pd.Series | None:
-    match = rows[rows["period"] == period]
-    return None if match.empty else match.iloc[0]
-
-
 def value_sentence(rows: pd.DataFrame, kpi: KPI, scope_name: str, *, say_provisional: bool = True) -> str:
     """One scope's figure in words, from its rows (period, value, and `provisional`, `contributors`,
     `expected` where some months are provisional): the latest complete month, the change on the month
@@ -86,26 +91,28 @@ def value_sentence(rows: pd.DataFrame, kpi: KPI, scope_name: str, *, say_provisi
     than it and how the chart draws them."""
     ordered = rows.sort_values("period")
     complete = ordered[~provisional.flags(ordered) & ordered["value"].notna()]
-    pending = provisional.pending(ordered)
-    note = f" {provisional.line(pending)} ({PROVISIONAL_DRAWN})." if say_provisional and len(pending) else ""
+    note = ""
+    if say_provisional and provisional.flags(ordered).any():
+        pending = provisional.pending(ordered)
+        note = f" {provisional.line(pending)} ({PROVISIONAL_DRAWN})." if len(pending) else ""
     if complete.empty:
         return f"{kpi.name} for {scope_name}: no complete month yet.{note}"
-    latest = complete.iloc[-1]
-    when = pd.Timestamp(latest["period"])
-    text = f"{kpi.name} for {scope_name} was {format_value(latest['value'], kpi.unit, kpi.decimals)} in "
-    text += month_label(when)
+    by_month = dict(zip(pd.DatetimeIndex(complete["period"]).to_period("M"), complete["value"], strict=True))
+    when, latest = next(reversed(by_month.items()))
+    text = f"{kpi.name} for {scope_name} was {format_value(latest, kpi.unit, kpi.decimals)} in "
+    text += month_label(when.to_timestamp())
     changes = []
     for months, relative in ((1, False), (12, kpi.unit != "%")):
-        earlier = _row_for(complete, when - pd.DateOffset(months=months))
+        earlier = by_month.get(when - months)
         if earlier is None:
             continue
-        delta = float(latest["value"]) - float(earlier["value"])
+        delta = float(latest) - float(earlier)
         changes.append(
             (
                 delta,
                 change_reading(delta, kpi.improvement, kpi.decimals),
-                _amount(delta, float(earlier["value"]), kpi, relative=relative),
-                month_label(earlier["period"]),
+                _amount(delta, float(earlier), kpi, relative=relative),
+                month_label((when - months).to_timestamp()),
             )
         )
     return f"{text}{_changes_words(changes, kpi)}.{note}"
@@ -149,11 +156,13 @@ def trend_sentences(
     data: pd.DataFrame, kpi: KPI, names: Mapping[str, str], order: Sequence[str]
 ) -> list[str]:
     """A trend chart's sentences: one per line drawn, in `order`."""
-    return [
-        value_sentence(data[data["scope_code"] == code], kpi, names.get(code, code))
-        for code in order
-        if (data["scope_code"] == code).any()
-    ]
+    lines = _by_scope(data)
+    return [value_sentence(lines[code], kpi, names.get(code, code)) for code in order if code in lines]
+
+
+def _by_scope(data: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each scope's rows of `data`, split once."""
+    return {str(code): rows for code, rows in data.groupby("scope_code", sort=False)}
 
 
 def _cell(value: float, kpi: KPI, row: object) -> str:
@@ -169,11 +178,11 @@ def _cell(value: float, kpi: KPI, row: object) -> str:
 def trend_table(data: pd.DataFrame, kpi: KPI, names: Mapping[str, str], order: Sequence[str]) -> pd.DataFrame:
     """The figures a trend chart draws: a row per month (newest first) and a column per line, each
     value formatted as on the chart and a provisional month saying so."""
-    codes = [code for code in order if (data["scope_code"] == code).any()]
+    lines = _by_scope(data)
     months = sorted(set(pd.DatetimeIndex(data["period"])), reverse=True)
     table = pd.DataFrame(index=pd.Index([month_label(m) for m in months], name=MONTH))
-    for code in codes:
-        rows = data[data["scope_code"] == code]
+    for code in (code for code in order if code in lines):
+        rows = lines[code]
         by_month = {pd.Timestamp(row.period): _cell(row.value, kpi, row) for row in rows.itertuples()}
         table[names.get(code, code)] = [by_month.get(month, "–") for month in months]
     return table

@@ -32,12 +32,11 @@ from kpi.ui.widgets import (
 @dataclasses.dataclass(frozen=True)
 class _TrendView:
     """A trend chart as a page shows it, made once per data and kept in the cache: the figure as Plotly's
-    dictionary of it (read back from the cache in a tenth of the time of a figure), its sentences (one per
-    line drawn) and its data table."""
+    dictionary of it (read back from the cache in a tenth of the time of a figure) and its sentences (one
+    per line drawn). Its data table is made only when opened."""
 
     spec: dict
     sentences: tuple[str, ...]
-    table: pd.DataFrame
 
 
 @st.cache_data(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
@@ -69,7 +68,6 @@ def _trend_view(
     return _TrendView(
         spec=figure.to_dict(),
         sentences=tuple(chart_text.trend_sentences(data, kpi, named, order)),
-        table=chart_text.trend_table(data, kpi, named, order),
     )
 
 
@@ -137,7 +135,7 @@ def kpi_chart(
         heading=title,
         sentences=view.sentences,
         notes=tuple(filter(None, (chart_text.target_sentence(kpi), events_words, notes_words))),
-        table=view.table,
+        table=functools.partial(chart_text.trend_table, data, kpi, names, order),
         kind="Line chart",
         listed=True,
     )

@@ -100,8 +100,8 @@ def show_chart(
       visible beside it: its text alternative, and its accessible name too (`alt`);
     - the chart itself, without Plotly's modebar (charts.app_config);
     - a "Data table" expander with the figures it draws (`words.table`), an HTML table a screen reader
-      can walk, drawn only when opened (keyed `table_<key>`; opening it reruns the page): a page of 14
-      charts would otherwise send and draw 14 tables on every run;
+      can walk, made (given a function) and drawn only when opened (keyed `table_<key>`; opening it
+      reruns the page): a page of 14 charts would otherwise send and draw 14 tables on every run;
     - 'Download data (CSV)' of exactly the rows the chart shows (`data`, or a function that makes them),
       each row carrying `provenance` (scope, filters, period, source, data as at, synthetic), and, given
       a caption, PNG (2x) and SVG images made on the server from `image_figure` (the figure with its
@@ -123,10 +123,10 @@ def show_chart(
         if on_a_phone:
             with narrow_only(f"chart_{key}"):
                 on_a_phone()
-        if not words.table.empty:
+        if words.has_table:
             table = st.expander("Data table", icon=":material/table:", key=f"table_{key}", on_change="rerun")
             if table.open:
-                table.table(words.table)
+                table.table(words.figures())
         with st.container(horizontal=True, gap="small", key=f"downloads_{key}"):
             csv_download(
                 "Download data (CSV)",
