@@ -26,8 +26,11 @@ st.caption(
 )
 
 ui.shown_line(sel)
+# Always a container here, empty once a trust is chosen: the page's elements keep their places, so picking
+# a trust updates the charts where they are instead of drawing each again in the place of the one before.
+notice = st.container()
 if not sel.trusts:
-    st.info(
+    notice.info(
         "No trust chosen: pick one or more under **Trusts** in the sidebar. Until then the charts show the "
         "collaboratives and the system, and the profession breakdown covers all member trusts.",
         icon=":material/arrow_back:",

@@ -456,3 +456,24 @@ def test_loaders_connect_with_the_real_password_not_its_mask(monkeypatch):
     url = make_url("postgresql+psycopg://kpi:S3cret@127.0.0.1:5432/ahp")
     monkeypatch.setattr(database, "engine", lambda: type("E", (), {"url": url})())  # where db() calls it
     assert ui.db() == "postgresql+psycopg://kpi:S3cret@127.0.0.1:5432/ahp"
+
+
+def _places(at: AppTest) -> list[tuple[int, str, str]]:
+    """Each element of the page's main area: its place, its type and its key (for a keyed one)."""
+    return [
+        (index, node.type, (getattr(node.proto, "id", "") or "").rsplit("-", 1)[-1])
+        for index, node in at.main.children.items()
+    ]
+
+
+@pytest.mark.parametrize("page", ["overview", "workstreams", "collaboratives", "trusts", "milestones"])
+def test_picking_a_trust_leaves_every_element_in_its_place(app_db, page):
+    """A notice that comes and goes with the trust filter keeps its place (an empty container): were the
+    elements after it to move up one place, the browser would draw each chart again in the place of the
+    one before, and the first ones twice, instead of updating it where it is."""
+    at = run_app(f"app_pages/{page}.py")
+    before = _places(at)
+    at.sidebar.multiselect[0].set_value(["RBS"]).run()
+    assert_page_ok(at)
+    assert url(at, "trust") == ["RBS"]
+    assert _places(at) == before
