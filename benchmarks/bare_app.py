@@ -5,9 +5,10 @@ own, no URL state: what is left is what Streamlit and Plotly cost, so the benchm
 app's own costs.
 
 `?charts=N` draws N trend charts instead of three single-line ones, each with three lines over the four
-years (the system and the two collaboratives, as the dashboard's trend charts): benchmarks/bench_browser.py
-sets N to the number of charts the dashboard page it compares with draws, so that both draw the same
-charts.
+years (the system and the two collaboratives, as the dashboard's trend charts; with a trust chosen, its
+line and two of those, as the Trusts page draws a trust with its collaborative and the system):
+benchmarks/bench_browser.py sets N to the number of charts the dashboard page it compares with draws, so
+that both draw the same charts before and after a trust is picked.
 
     streamlit run benchmarks/bare_app.py
 """
@@ -88,8 +89,15 @@ if count is None:  # as benchmarks/bench_load.py compares with the Overview: thr
         figure = px.line(monthly[monthly["kpi"] == kpi], x="month", y="value", title=kpi, markers=True)
         st.plotly_chart(figure, width="stretch")
 else:
-    three = data.assign(line=data["trust"].map(lambda trust: f"Line {int(trust[-2:]) % 3 + 1}"))
+    # The two collaboratives' and the system's lines do not follow the trust filter (as on the dashboard);
+    # a chosen trust's line takes the place of the third, as on the Trusts page (trust, collaborative,
+    # system), so that after a trust is picked both still draw the same charts.
+    every = observations()
+    three = every.assign(line=every["trust"].map(lambda trust: f"Line {int(trust[-2:]) % 3 + 1}"))
     three = three.groupby(["kpi", "line", "month"], as_index=False)["value"].mean()
+    if chosen:
+        picked = data.rename(columns={"trust": "line"})[["kpi", "line", "month", "value"]]
+        three = pd.concat([three[three["line"] != "Line 3"], picked], ignore_index=True)
     for number in range(int(count) if count.isdigit() else 3):
         kpi = KPIS[number % len(KPIS)][0]
         figure = px.line(
