@@ -56,10 +56,24 @@ def keyboard_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+# Resolves once nothing on the page has changed for 750 ms (or after 20 s whatever happens).
+SETTLED = """() => new Promise((resolve) => {
+  let timer;
+  const done = () => { observer.disconnect(); resolve(true); };
+  const observer = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, 750); });
+  observer.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+  timer = setTimeout(done, 750);
+  setTimeout(done, 20000);
+})"""
+
+
 def open_styled(page, app_url: str, path: str) -> None:
-    """Open a page and wait for the app's CSS (it arrives a moment after the first run's elements)."""
+    """Open a page, wait for the app's CSS (it arrives a moment after the first run's elements) and then
+    for the page to be still: a keyboard user starts once it is drawn, and an element drawn again while
+    the Tab key goes through the page would drop the focus to the page itself."""
     open_page(page, app_url, path)
     page.wait_for_selector("style[data-kpi-style]", state="attached")
+    page.evaluate(SETTLED)
 
 
 def focused(page) -> dict:
@@ -76,7 +90,7 @@ def tab_to(page, name: str | re.Pattern, *, limit: int = 120) -> dict:
         now = focused(page)
         # A table's cells are drawn on a canvas, with the table's own focus ring around the cell.
         if now["tag"] != "canvas":
-            assert now["shown"], f"no visible focus on {now}"
+            assert now["shown"], f"no visible focus on {now}, after {passed}"
         if pattern.search(now["name"]):
             return now
         passed.append(now["name"][:40])
