@@ -2,7 +2,8 @@
 of Overview as the dashboard (8 metric cards with deltas and sparklines, a table, three line charts)
 from a small in-memory DataFrame, with a trust multiselect in the sidebar. No database, no caches of our
 own, no URL state: what is left is what Streamlit and Plotly cost, so the benchmark's ratios isolate the
-app's own costs.
+app's own costs. Above the trusts, a collaborative control like the dashboard's (Both, CMAST, MHLDC)
+narrows the trusts and the figures to that collaborative's.
 
 `?charts=N` draws N trend charts instead of three single-line ones, each with three lines over the four
 years (the system and the two collaboratives, as the dashboard's trend charts; with a trust chosen, its
@@ -21,6 +22,7 @@ import plotly.express as px
 import streamlit as st
 
 TRUSTS = [f"Trust {n:02d}" for n in range(1, 18)]  # the programme has 17 trusts
+COLLABORATIVES = {"CMAST": TRUSTS[:14], "MHLDC": TRUSTS[14:]}
 KPIS = [
     ("Staff in post (FTE)", 400.0),
     ("Vacancy rate (%)", 9.0),
@@ -49,9 +51,14 @@ def observations() -> pd.DataFrame:
 st.set_page_config(page_title="Bare baseline", layout="wide")
 with st.sidebar:
     st.header("Filters", anchor=False)
-    chosen = st.multiselect("Trusts", TRUSTS, key="f_trusts", placeholder="All trusts")
+    collaborative = st.segmented_control(
+        "Collaborative", ["Both", *COLLABORATIVES], default="Both", key="f_collab"
+    )
+    members = COLLABORATIVES.get(collaborative or "Both", TRUSTS)
+    chosen = st.multiselect("Trusts", members, key="f_trusts", placeholder="All trusts")
 
 data = observations()
+data = data[data["trust"].isin(members)]
 if chosen:
     data = data[data["trust"].isin(chosen)]
 monthly = data.groupby(["kpi", "month"], as_index=False)["value"].mean()
@@ -93,6 +100,7 @@ else:
     # a chosen trust's line takes the place of the third, as on the Trusts page (trust, collaborative,
     # system), so that after a trust is picked both still draw the same charts.
     every = observations()
+    every = every[every["trust"].isin(members)]
     three = every.assign(line=every["trust"].map(lambda trust: f"Line {int(trust[-2:]) % 3 + 1}"))
     three = three.groupby(["kpi", "line", "month"], as_index=False)["value"].mean()
     if chosen:
