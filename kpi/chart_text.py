@@ -90,9 +90,10 @@ def value_sentence(rows: pd.DataFrame, kpi: KPI, scope_name: str, *, say_provisi
     and whether that is better or worse for the KPI. `say_provisional` adds the provisional months newer
     than it and how the chart draws them."""
     ordered = rows.sort_values("period")
-    complete = ordered[~provisional.flags(ordered) & ordered["value"].notna()]
+    marks = provisional.flags(ordered)
+    complete = ordered[~marks & ordered["value"].notna()]
     note = ""
-    if say_provisional and provisional.flags(ordered).any():
+    if say_provisional and marks.any():
         pending = provisional.pending(ordered)
         note = f" {provisional.line(pending)} ({PROVISIONAL_DRAWN})." if len(pending) else ""
     if complete.empty:

@@ -129,6 +129,8 @@ def style_figure(fig: go.Figure, *, title: str, y_title: str, height: int = 380)
     }
     # One assignment of the merged layout, as update_layout would merge it: Plotly's update path
     # checks every key path one by one, three times slower for the same figure.
+    # Without its template: Plotly puts the default one back unchecked, where it would check it again
+    # (7 of a trend figure's 26 ms). No figure here has another template.
     layout = fig.layout.to_plotly_json()
     layout.pop("template", None)
     fig.layout = _merged(layout, style)
