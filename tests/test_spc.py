@@ -775,8 +775,9 @@ def test_assurance_target_exactly_on_a_limit():
     # A target on a limit is a pass/fail (NHS England v2.6) ...
     assert assurance_type(55, -36.0, 55.0, "up") == "fail"
     assert xmr(ON_UPPER_LIMIT[::-1], target=55, improvement="up").assurance == "fail"  # last point 0
-    # ... but not "consistently failing" when the latest point, on the limit, meets the target.
-    assert xmr(ON_UPPER_LIMIT, target=55, improvement="up").assurance == "hit_or_miss"
+    # ... even when the latest point, on the limit, meets the target: NHS England's SQL (v2.5, step 4K)
+    # reads the target against the limits alone.
+    assert xmr(ON_UPPER_LIMIT, target=55, improvement="up").assurance == "fail"
     assert xmr(ON_UPPER_LIMIT, target=55, improvement="down").assurance == "pass"
     assert xmr(ON_UPPER_LIMIT, target=-36, improvement="up").assurance == "pass"
     assert xmr(ON_UPPER_LIMIT, target=-36, improvement="down").assurance == "fail"
@@ -813,47 +814,34 @@ AT_CEILING = [64.7] * 3 + [94.1] * 8 + [100.0] * 25
 CEILING_MONTHS = pd.date_range("2023-11-01", periods=36, freq="MS")
 
 
-def test_a_target_met_in_the_latest_months_is_never_read_as_consistently_missed():
+def test_assurance_follows_the_limits_even_when_the_latest_months_are_beyond_them():
+    # NHS England's SQL (v2.5, step 4K) reads the target against the latest limits alone: the limits
+    # still include the months before 100%, so target 100 >= UPL 98.43 is "consistently failing",
+    # though the latest 25 months met it. The reading suggests recalculating (kpi.spc.suggestions).
     r = xmr(AT_CEILING, CEILING_MONTHS, target=100)
     assert r.upl == pytest.approx(98.430, abs=1e-3)
-    assert assurance_type(100, r.lpl, r.upl, "up") == "fail"  # what the limits alone would say
     assert r.variation == "improvement_high"
-    assert r.assurance is None  # the limits still include the months before 100%: no icon
-    assert (r.target_check, r.target_run_start) == ("met_beyond_limits", 11)
-    assert r.assurance_label.startswith("No assurance icon: the latest months meet the target")
-    reading = describe(r, unit="%")
-    assert "consistently be missed" not in reading
-    assert reading == (
+    assert r.assurance == "fail"
+    assert describe(r, unit="%") == (
         "Special cause improvement: the latest month is above the upper process limit; target 100% is "
-        "above the upper limit but has been met in each of the last 25 months, since Oct 2024: the limits "
-        "still include the earlier months, so recalculating them (rebasing) from Oct 2024 is worth "
-        "considering."
+        "above the upper limit, so it will consistently be missed."
     )
+    # The other side of the rule: 99.9% for the same 25 months is read the same way.
+    assert xmr(AT_CEILING[:11] + [99.9] * 25, CEILING_MONTHS, target=100).assurance == "fail"
 
 
-def test_latest_months_just_below_the_target_are_still_consistently_missed():
-    # The same process settling at 99.9% instead of 100%: above the limits, but never at the target.
-    r = xmr(AT_CEILING[:11] + [99.9] * 25, CEILING_MONTHS, target=100)
-    assert r.assurance == "fail" and r.target_check is None
-    assert describe(r, unit="%").endswith(
-        "target 100% is above the upper limit, so it will consistently be missed."
-    )
-
-
-def test_only_the_latest_month_decides_whether_the_target_is_met():
-    met_then_missed = xmr([*AT_CEILING[:-1], 99.9], CEILING_MONTHS, target=100)
-    assert met_then_missed.assurance == "fail"
-    missed_then_met = xmr([*AT_CEILING[:11], *[99.9] * 24, 100.0], CEILING_MONTHS, target=100)
-    assert missed_then_met.assurance is None and missed_then_met.target_run_start == 35
-    assert describe(missed_then_met, unit="%").endswith(
-        "target 100% is above the upper limit but was met in the latest month: if that lasts, "
-        "recalculating the limits (rebasing) is worth considering."
-    )
+def test_a_floor_target_is_read_against_the_limits_when_down_is_better():
+    r = xmr([30.0] * 3 + [5.9] * 8 + [0.0] * 25, CEILING_MONTHS, target=0, improvement="down")
+    assert r.variation == "improvement_low"
+    assert r.assurance == "fail"  # target 0 <= LPL, the limits dragged up by the earlier months
+    rebased = xmr([30.0] * 4 + [5.9] * 8 + [0.0] * 24, CEILING_MONTHS, target=0, improvement="down",
+                  recalculate_at=[12])  # fmt: skip
+    assert rebased.segment_starts == (0, 12) and rebased.assurance == "pass"
 
 
 def test_a_process_at_its_ceiling_after_recalculation_consistently_meets_the_target():
     stable = xmr([100.0] * 20, target=100)
-    assert stable.assurance == "pass" and stable.target_check is None
+    assert stable.assurance == "pass"
     rebased = xmr(AT_CEILING, CEILING_MONTHS, target=100, recalculate_at=[12])
     assert rebased.segment_starts == (0, 12)
     assert rebased.assurance == "pass"
@@ -862,47 +850,14 @@ def test_a_process_at_its_ceiling_after_recalculation_consistently_meets_the_tar
     )
 
 
-def test_a_recent_change_suggests_recalculation_once_there_are_twelve_months():
-    # 16 months alternating 10, 12 then 5 months at 20 (from May 2025): target 20 is above the UPL.
-    r = xmr([10.0, 12.0] * 8 + [20.0] * 5, monthly(21), target=20)
-    assert r.assurance is None and r.target_check == "met_beyond_limits"
-    assert describe(r).endswith(
-        "target 20 is above the upper limit but has been met in each of the last 5 months, since May 2025: "
-        "if that lasts, recalculating the limits (rebasing) from May 2025 is worth considering once there "
-        "are 12 months since then."
-    )
-
-
-def test_a_floor_target_met_when_down_is_better():
-    # The mirror image: a share that should be 0% (down is better) and has been 0% for 25 months.
-    r = xmr([30.0] * 3 + [5.9] * 8 + [0.0] * 25, CEILING_MONTHS, target=0, improvement="down")
-    assert r.variation == "improvement_low"
-    assert r.assurance is None and r.target_check == "met_beyond_limits"
-    assert "target 0% is below the lower limit but has been met" in describe(r, unit="%")
-
-
-def test_a_target_on_the_limit_met_by_the_latest_point_is_hit_and_missed():
-    # ON_UPPER_LIMIT ends with 55, exactly on UPL 55: the target 55 is met, but not beyond the limit.
-    r = xmr(ON_UPPER_LIMIT, monthly(20), target=55)
-    assert (r.assurance, r.target_check) == ("hit_or_miss", "met_on_limit")
-    assert describe(r).endswith(
-        "target 55 is on the upper limit and was met in the latest month, so it will be hit and missed."
-    )
-
-
-def test_consistently_passing_is_never_said_of_a_latest_month_that_misses_the_target():
-    # 90, 92 alternating (LPL 84.75 with the last point) then 80: target 84 is below the LPL ("pass")
-    # but the latest month misses it.
+def test_a_latest_month_beyond_the_lower_limit_does_not_change_the_assurance():
+    # 90, 92 alternating then 80: target 84 is below the LPL ("pass") while the latest month misses it;
+    # NHS England's query gives "pass" (the variation icon says concern).
     r = xmr([90.0, 92.0] * 20 + [80.0], monthly(41, "2023-01-01"), target=84)
-    assert assurance_type(84, r.lpl, r.upl, "up") == "pass"
     assert r.variation == "concern_low"
-    assert (r.assurance, r.target_check) == (None, "missed_beyond_limits")
-    assert r.assurance_label.startswith("No assurance icon: the latest months miss the target")
-    assert "consistently be met" not in describe(r, unit="%")
-    assert describe(r, unit="%").endswith(
-        "target 84% is below the lower limit but was missed in the latest month: if that lasts, "
-        "recalculating the limits (rebasing) is worth considering."
-    )
+    assert r.assurance == "pass"
+    assert xmr([90.0, 92.0] * 20 + [80.0], monthly(41, "2023-01-01"), target=97).assurance == "fail"
+
 
 
 # --------------------------------------------------------------------------------------------------

@@ -55,7 +55,24 @@ def test_two_of_three_needs_all_three_on_one_side_and_two_beyond_the_two_sigma_l
 ON_LOWER_LIMIT = [0.0, -15.0] * 9 + [0.0, -55.0]  # LPL -55.0 exactly; the last point sits on it
 
 
-def test_a_latest_month_on_the_lower_limit_that_meets_a_lower_is_better_target_is_hit_and_miss():
+def test_a_target_on_the_lower_limit_is_consistently_failed_when_lower_is_better():
+    # NHS England's SQL v2.5 (step 4K): down is better and target <= LPL is "fail", whatever the latest
+    # month (here on the limit, meeting the target) did; just above the limit it is hit and miss.
     r = xmr(ON_LOWER_LIMIT, target=-55, improvement="down")
     assert round(float(r.lpl), 6) == -55.0
-    assert (r.assurance, r.target_check) == ("hit_or_miss", "met_on_limit")
+    assert r.assurance == "fail"
+    assert xmr(ON_LOWER_LIMIT, target=-54.9, improvement="down").assurance == "hit_or_miss"
+
+
+def test_a_trend_is_read_across_a_recalculation_point():
+    # NHS England's SQL v2.5 step 4H "works across partitions": 7 rising points, 3 before the
+    # recalculation at position 14 and 4 after, are a trend; 6 rising points are not.
+    flat = [10.0, 11.0] * 7  # 14 points, then the second segment
+    rising = [*flat[:-3], 9.0, 9.5, 9.8, 10.2, 10.6, 11.1, 11.7, *[11.0, 12.0] * 5]
+    r = xmr(rising, recalculate_at=[14])
+    assert r.segment_starts == (0, 14)
+    assert list(r.points["trend_high"].iloc[11:18]) == [True] * 7
+    six = [*flat[:-2], 9.5, 9.8, 10.2, 10.6, 11.1, 11.7, 11.0, *[11.0, 12.0] * 5]
+    r6 = xmr(six, recalculate_at=[14])
+    assert r6.segment_starts == (0, 14)
+    assert not r6.points["trend_high"].iloc[11:19].any()

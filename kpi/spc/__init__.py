@@ -57,7 +57,6 @@ from kpi.spc.style import (
 from kpi.spc.words import (
     ACCUMULATION_LABELS,
     ASSURANCE_LABELS,
-    ASSURANCE_WITHHELD_LABELS,
     POINT_TYPE_LABELS,
     VARIATION_LABELS,
     describe,
@@ -70,7 +69,6 @@ __all__ = [
     "ASSURANCE_CODES",
     "ASSURANCE_COLOURS",
     "ASSURANCE_LABELS",
-    "ASSURANCE_WITHHELD_LABELS",
     "COLOUR_COMMON_CAUSE",
     "COLOUR_CONCERN",
     "COLOUR_CONCERN_TEXT",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.spc.words import ASSURANCE_LABELS, ASSURANCE_WITHHELD_LABELS, VARIATION_LABELS, _trend_label
+from kpi.spc.words import ASSURANCE_LABELS, VARIATION_LABELS, _trend_label
 
 
 @dataclass(frozen=True, eq=False)
@@ -25,10 +25,8 @@ class SPCResult:
 
     ``chart_type`` is "xmr", "run" (too few points: mean only, no icons) or "trend" (an accumulating
     figure, see ``accumulation``: no mean, no limits, no point types, no icons).
-    ``target_check`` says when the latest point overrode the assurance the limits alone give:
-    "met_beyond_limits"/"missed_beyond_limits" (assurance withheld, the limits need recalculating;
-    ``target_run_start`` is the position where the latest run of points meeting or missing the target
-    began) or "met_on_limit"/"missed_on_limit" (assurance "hit_or_miss"); None otherwise.
+    ``assurance`` is read from the target in force at the latest point against the latest limits only
+    (NHS England's SQL v2.5), even when the latest points lie beyond a limit.
     """
 
     points: pd.DataFrame
@@ -45,8 +43,6 @@ class SPCResult:
     min_points: int = 15
     segment_starts: tuple[int, ...] = (0,)
     accumulation: str = "monthly"
-    target_check: str | None = None
-    target_run_start: int | None = None
     baseline: int | None = None  # the limits of each segment fixed on its first `baseline` points
 
     @property
@@ -66,6 +62,4 @@ class SPCResult:
         """Plain-English label of the assurance icon (alt text), or why there is none."""
         if self.chart_type == "trend":
             return f"No assurance icon: {_trend_label(self.accumulation)}"
-        if self.assurance is None and self.target_check in ("met_beyond_limits", "missed_beyond_limits"):
-            return ASSURANCE_WITHHELD_LABELS[self.target_check.split("_")[0]]
         return ASSURANCE_LABELS[self.assurance]

@@ -13,7 +13,6 @@ import pandas as pd
 
 from kpi.formats import format_value
 from kpi.spc.arguments import _to_dates
-from kpi.spc.limits import MIN_SEGMENT_POINTS
 
 if TYPE_CHECKING:
     from kpi.spc.result import SPCResult
@@ -41,16 +40,6 @@ ASSURANCE_LABELS: dict[str | None, str] = {
     "fail": "Consistently failing target",
     "hit_or_miss": "Hit and miss target",
     None: "No assurance icon: needs a target, an improvement direction and process limits",
-}
-
-# Why no assurance icon is shown although there is a target and there are limits: the latest point(s)
-# contradict what the limits say (e.g. a process at 100% with target 100%, its limits still dragged
-# down by earlier months). See xmr(): the limits of a changed process need recalculating.
-ASSURANCE_WITHHELD_LABELS: dict[str, str] = {
-    "met": "No assurance icon: the latest months meet the target, but the limits still include "
-    "earlier months (consider recalculating them)",
-    "missed": "No assurance icon: the latest months miss the target, but the limits still include "
-    "earlier months (consider recalculating them)",
 }
 
 #: What each kind of figure is, for legends and labels.
@@ -196,13 +185,22 @@ def describe(
     else:
         detail = _signal_phrase(pts, valid_pos, last, side, noun, label)
 
-    return f"{head}: {detail}{_assurance_clause(result, unit, pts, valid_pos, noun, label)}."
+    return f"{head}: {detail}{_assurance_clause(result, unit)}."
 
 
-def _run_start(pts: pd.DataFrame, valid_pos: np.ndarray, last: int, keep: Callable[[int, int], bool]) -> int:
-    """Walk back over non-missing points of the last point's segment while ``keep(prev, cur)`` holds."""
+def _run_start(
+    pts: pd.DataFrame,
+    valid_pos: np.ndarray,
+    last: int,
+    keep: Callable[[int, int], bool],
+    *,
+    across_segments: bool = False,
+) -> int:
+    """Walk back over the non-missing, non-ghost points of the last point's segment (of the whole chart,
+    `across_segments`, as the trend rule reads) while ``keep(prev, cur)`` holds."""
     seg = pts["segment"].iloc[last]
-    seq = [int(p) for p in valid_pos if pts["segment"].iloc[int(p)] == seg]
+    read = ~pts["ghost"].to_numpy() if "ghost" in pts else np.ones(len(pts), dtype=bool)
+    seq = [int(p) for p in valid_pos if read[p] and (across_segments or pts["segment"].iloc[int(p)] == seg)]
     idx = len(seq) - 1
     while idx > 0 and keep(seq[idx - 1], seq[idx]):
         idx -= 1
@@ -233,8 +231,9 @@ def _signal_phrase(
             valid_pos,
             last,
             lambda p, c: values.iloc[c] > values.iloc[p] if above else values.iloc[c] < values.iloc[p],
+            across_segments=True,
         )
-        count = int(((pts.index >= start) & (pts.index <= last) & pts["value"].notna()).sum())
+        count = int(((pts.index >= start) & (pts.index <= last) & pts["value"].notna() & ~pts["ghost"]).sum())
         way = "rising" if above else "falling"
         return f"{count} {way} {nouns} in a row since {label(start)}"
     if row[f"two_in_three_{side}"]:
@@ -251,16 +250,9 @@ def _signal_phrase(
     return f"a signal in the latest {noun}"
 
 
-def _assurance_clause(
-    result: SPCResult,
-    unit: str,
-    pts: pd.DataFrame,
-    valid_pos: np.ndarray,
-    noun: str,
-    label: Callable[[int], str],
-) -> str:
-    check = result.target_check
-    if result.target is None or (result.assurance is None and check is None):
+def _assurance_clause(result: SPCResult, unit: str) -> str:
+    """'; target 7.5% is inside the limits, so it will be hit and missed' ('' without an icon)."""
+    if result.target is None or result.assurance is None:
         return ""
     t, lpl, upl = result.target, result.lpl, result.upl
     if t == lpl == upl:
@@ -276,38 +268,9 @@ def _assurance_clause(
     else:
         where = "inside the limits"
     target = f"target {format_value(t, unit, None)} is {where}"
-    if check is not None:
-        return f"; {target}{_latest_against_target(result, check, valid_pos, noun, label)}"
     outcome = {
         "pass": "it will consistently be met",
         "fail": "it will consistently be missed",
         "hit_or_miss": "it will be hit and missed",
     }[result.assurance or "hit_or_miss"]
     return f"; {target}, so {outcome}"
-
-
-def _latest_against_target(
-    result: SPCResult, check: str, valid_pos: np.ndarray, noun: str, label: Callable[[int], str]
-) -> str:
-    """The end of the assurance clause when the latest point overrode the limits (see xmr)."""
-    verb = "met" if check.startswith("met") else "missed"
-    if check.endswith("_on_limit"):
-        return f" and was {verb} in the latest {noun}, so it will be hit and missed"
-    start = result.target_run_start if result.target_run_start is not None else int(valid_pos[-1])
-    count = int((valid_pos >= start).sum())
-    nouns = f"{noun}s" if noun != "point" else "points"
-    if count == 1:
-        return (
-            f" but was {verb} in the latest {noun}: if that lasts, recalculating the limits (rebasing) "
-            "is worth considering"
-        )
-    since = f" but has been {verb} in each of the last {count} {nouns}, since {label(start)}"
-    if count >= MIN_SEGMENT_POINTS:
-        return (
-            f"{since}: the limits still include the earlier {nouns}, so recalculating them (rebasing) "
-            f"from {label(start)} is worth considering"
-        )
-    return (
-        f"{since}: if that lasts, recalculating the limits (rebasing) from {label(start)} is worth "
-        f"considering once there are {MIN_SEGMENT_POINTS} {nouns} since then"
-    )

@@ -17,7 +17,7 @@ from kpi.spc.arguments import (
     _to_target,
     _to_values,
 )
-from kpi.spc.assurance import _check_latest_against_target, assurance_type
+from kpi.spc.assurance import assurance_type
 from kpi.spc.limits import MR_OUTLIER_FACTOR, NO_LIMITS, Limits, moving_ranges, process_limits
 from kpi.spc.result import SPCResult
 from kpi.spc.rules import (
@@ -75,12 +75,11 @@ def xmr(
     and an accumulating figure is autocorrelated by construction, so it is returned as a plain trend
     (``chart_type`` "trend"): no mean, limits, signals, point types or icons.
 
-    Assurance never contradicts the latest point: where the limits alone say "fail" (or "pass") but the
-    latest point meets (or misses) the target, the latest point lies beyond a limit or on it. Beyond it,
-    the process has moved away from limits that still include earlier months, so no assurance icon is
-    given and :func:`describe` says that recalculating the limits is worth considering (e.g. a share at
-    100% with target 100%, its limits pulled down by the months before it reached 100%); on it, the
-    target is "hit_or_miss". See ``target_check``.
+    Assurance comes from the target in force at the latest point against the latest segment's process
+    limits alone, as NHS England's SQL (v2.5, step 4K): it is given even when the latest points lie
+    beyond a limit (the limits then need recalculating, which :mod:`kpi.spc.suggestions` suggests).
+    Trends are read over every non-ghost point of the chart, across recalculation points, as that
+    query's step 4H does ("works across partitions"); the other rules are read within each segment.
 
     A lead's settings for one chart (see :mod:`kpi.spc.settings`): ``baseline`` fixes each segment's
     mean and limits on its first ``baseline`` non-missing points (the later points are read against
@@ -114,7 +113,7 @@ def xmr(
     starts = _segment_starts(chart_type, candidates, valid, date_index, min_points, notes)
     segment = _segment_numbers(starts, n)
 
-    reading = _Reading(n)
+    reading = _Reading(n, chart_trends(x, valid, trend_points))
     for k in range(len(starts)):
         reading.read_segment(
             x,
@@ -125,7 +124,6 @@ def xmr(
             improvement=improvement,
             conflict=conflict,
             shift_points=shift_points,
-            trend_points=trend_points,
             two_in_three_counts_beyond_limits=two_in_three_counts_beyond_limits,
             baseline=fixed_on,
         )
@@ -133,7 +131,7 @@ def xmr(
     verdict = _Verdict()
     if chart_type == "xmr":
         notes.extend(_limit_notes(last_limits, reading.n_screened))
-        verdict = _latest_verdict(x, valid, segment, reading, target_value, improvement)
+        verdict = _latest_verdict(valid, reading, target_value, improvement)
 
     if fixed_on is not None and chart_type == "xmr":
         notes.append(f"Limits fixed on the first {fixed_on} points of each segment (the baseline).")
@@ -152,8 +150,6 @@ def xmr(
         min_points=min_points,
         segment_starts=tuple(starts),
         accumulation=accumulation,
-        target_check=verdict.target_check,
-        target_run_start=verdict.target_run_start,
         baseline=fixed_on,
     )
 
@@ -193,37 +189,31 @@ def _segment_numbers(starts: list[int], n: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Verdict:
-    """What an XmR chart says about its latest point: variation and assurance icons, and how the
-    latest point stands against the target (None throughout for a run chart or trend)."""
+    """What an XmR chart says about its latest point: the variation and assurance icons (None for a run
+    chart or a trend)."""
 
     variation: str | None = None
     assurance: str | None = None
-    target_check: str | None = None
-    target_run_start: int | None = None
 
 
 def _latest_verdict(
-    x: np.ndarray,
-    valid: np.ndarray,
-    segment: np.ndarray,
-    reading: _Reading,
-    target_value: float | None,
-    improvement: str,
+    valid: np.ndarray, reading: _Reading, target_value: float | None, improvement: str
 ) -> _Verdict:
-    """The variation of the latest non-missing point and the assurance of the latest limits, checked
-    against the latest point itself (see ``target_check`` in :func:`xmr`)."""
+    """The variation of the latest non-missing point, and the assurance of the target in force then
+    against the latest limits (NHS England's SQL v2.5, step 4K)."""
     last_limits = reading.last_limits
     last = int(np.flatnonzero(valid)[-1])
     variation = variation_type(reading.point_type[last], reading.signal_side[last])
-    assurance = assurance_type(target_value, last_limits.lpl, last_limits.upl, improvement)
-    target_check: str | None = None
-    target_run_start: int | None = None
-    if assurance in ("pass", "fail") and target_value is not None:
-        in_last = np.flatnonzero(valid & (segment == segment[last]))
-        assurance, target_check, target_run_start = _check_latest_against_target(
-            x[in_last], in_last, target_value, improvement, assurance, last_limits
-        )
-    return _Verdict(variation, assurance, target_check, target_run_start)
+    return _Verdict(variation, assurance_type(target_value, last_limits.lpl, last_limits.upl, improvement))
+
+
+def chart_trends(x: np.ndarray, valid: np.ndarray, trend_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """The trend rule over every point the rules read (non-missing, non-ghost), across recalculation
+    points, as NHS England's SQL v2.5 step 4H does: (rising, falling) at each position."""
+    rising, falling = np.zeros(x.size, dtype=bool), np.zeros(x.size, dtype=bool)
+    pos = np.flatnonzero(valid)
+    rising[pos], falling[pos] = trend_runs(x[pos], trend_points)
+    return rising, falling
 
 
 def _data_notes(
@@ -296,7 +286,8 @@ def _limit_notes(last_limits: Limits, n_screened: int) -> list[str]:
 class _Reading:
     """The columns of :attr:`SPCResult.points` as the segments fill them in."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, trends: tuple[np.ndarray, np.ndarray]) -> None:
+        self.trends = trends  # the trend rule over the whole chart (chart_trends)
         self.lines = {name: np.full(n, np.nan) for name in _LINE_COLUMNS}
         self.screened = np.zeros(n, dtype=bool)
         self.rules = {name: np.zeros(n, dtype=bool) for name in _RULE_COLUMNS}
@@ -317,7 +308,6 @@ class _Reading:
         improvement: str,
         conflict: str,
         shift_points: int,
-        trend_points: int,
         two_in_three_counts_beyond_limits: bool,
         baseline: int | None = None,
     ) -> None:
@@ -343,7 +333,8 @@ class _Reading:
             raw_bar = float(np.nanmean(mr))
             with np.errstate(invalid="ignore"):
                 self.screened[pos] = mr > MR_OUTLIER_FACTOR * raw_bar
-        seg_rules = _segment_rules(seg_x, lim, shift_points, trend_points, two_in_three_counts_beyond_limits)
+        seg_rules = _segment_rules(seg_x, lim, shift_points, two_in_three_counts_beyond_limits)
+        seg_rules["trend_high"], seg_rules["trend_low"] = self.trends[0][pos], self.trends[1][pos]
         for name, flags in seg_rules.items():
             self.rules[name][pos] = flags
         high = np.logical_or.reduce([seg_rules[c] for c in _RULE_COLUMNS if c.endswith("_high")])
@@ -398,13 +389,13 @@ def _segment_limits(seg_x: np.ndarray, chart_type: str, screen_outliers: bool) -
 
 
 def _segment_rules(
-    seg_x: np.ndarray, lim: Limits, shift_points: int, trend_points: int, count_beyond_limits: bool
+    seg_x: np.ndarray, lim: Limits, shift_points: int, count_beyond_limits: bool
 ) -> dict[str, np.ndarray]:
-    """Every rule's high and low flags for one segment's non-missing values."""
+    """The segment rules' high and low flags for one segment's non-missing values (the trend rule is
+    read over the whole chart: chart_trends)."""
     rules: dict[str, np.ndarray] = {}
     rules["outside_high"], rules["outside_low"] = points_outside_limits(seg_x, lim.lpl, lim.upl)
     rules["shift_high"], rules["shift_low"] = shift_runs(seg_x, lim.mean, shift_points)
-    rules["trend_high"], rules["trend_low"] = trend_runs(seg_x, trend_points)
     rules["two_in_three_high"], rules["two_in_three_low"] = two_in_three(
         seg_x,
         lim.mean,
