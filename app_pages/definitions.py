@@ -7,11 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from kpi import definitions, export, ui
+from kpi.spc.method import method
 from kpi.text import escape_markdown
 
 db = ui.db()
+sel = ui.selection()
 catalogue = ui.catalogue(db)
 kpis = ui.kpis(db)
+names = ui.scope_names(db)
 freshness = ui.freshness(db, dt.date.today())
 
 st.title("KPI definitions", anchor=False)
@@ -23,13 +26,24 @@ st.caption(
     "and the headline figures show the newest complete month. A KPI is stale when a month that should "
     "be complete by now, given its publication lag, is not."
 )
+scope = ui.page_choice(
+    "Targets for",
+    ui.scope_options(db, sel),
+    key="def_scope",
+    url_name="scope",
+    format_func=lambda code: names.get(code, code),
+    widget="segmented",
+    help="A lead can set a target from a month for one scope; each definition gives the target in force for "
+    "the scope chosen here.",
+)
+readings = ui.readings(db, sel.to_kpi_filter(), scope, sel.include_provisional)
 query = st.text_input(
     "Search",
     placeholder="Search the definitions (e.g. vacancy, ESR, placement)",
     type="search",
     key="def_search",
 )
-entries = definitions.dictionary(catalogue, kpis, freshness)
+entries = definitions.dictionary(catalogue, kpis, freshness, readings)
 shown = definitions.matching(entries, query)
 if query:
     st.caption(f"{len(shown)} of {len(entries)} KPIs match the search.")
@@ -53,10 +67,14 @@ for workstream in dict.fromkeys(entry.workstream for entry in shown):
                 alt=f"Facts about {entry.name}",
             )
 
+st.subheader("How the charts are read", anchor=False)
+for heading, text in method():
+    st.markdown(f"**{heading}.** {escape_markdown(text)}")
+
 ui.csv_download(
     "Download the data dictionary (CSV)",
     definitions.as_table(entries),
-    "kpi-definitions.csv",
+    f"kpi-definitions-{scope}.csv",
     title="C&M AHP workforce KPI definitions",
     provenance=export.Provenance(source="Dashboard reference data: the KPI catalogue"),
 )

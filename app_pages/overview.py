@@ -6,6 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from kpi import charts, export, scopes, scorecard, ui
+from kpi.reading.tables import scorecard_frame, summary_frame
 from kpi.ui import drill
 
 db = ui.db()
@@ -42,11 +43,9 @@ words = ui.filter_words(shaping)
 scope_name = names.get(scope, scope)
 ui.shown_line(shaping, scope=scope_name)
 include = sel.include_provisional
-latest = ui.latest(db, scope_filter, level, include)
-history = ui.series(db, scope_filter, level)
+readings = ui.readings(db, scope_filter, scope, include)  # what every part of this page says
 workstream_names = ui.workstream_names(db)
-card = ui.scorecard(db, scope_filter, level, scope, include)
-freshness = ui.freshness(db, dt.date.today()).set_index("kpi_code")
+synthetic = any(reading.synthetic for reading in readings.values())
 
 if sel.professions:
     st.info(
@@ -60,10 +59,10 @@ st.caption(
     "signal that is neither, grey for common cause or no icon; an up or down arrow for a high or low "
     "signal. The change on the month before is given in plain words beneath."
 )
-summary = ui.icon_summary(db, scope_filter, level, scope, include)
+summary = summary_frame(readings.values())
 with st.grid(4, min_column_width=240, gap="small"):
-    for item in scorecard.headline_cards(card, summary, kpis):
-        as_at = scorecard.data_as_at(freshness.loc[item.code] if item.code in freshness.index else None)
+    for item in scorecard.headline_cards(readings):
+        as_at = readings[item.code].as_at
         with st.container(border=True, height="stretch", gap="xsmall", key=f"headline_{item.code}"):
             if item.reading is None:
                 st.metric(item.label, item.value, help=item.help)
@@ -132,10 +131,9 @@ with ui.wide_only("mdc_summary"):
 if code := drill.selected_row(chosen, summary, "overview_mdc"):
     drill.open_chart(kpis[code], scope, trust_scope)
 drill.chart_link(kpis, summary, scope, trust_scope, "overview")
-synthetic = bool(history["synthetic"].any())
 ui.csv_download(
     "Download this summary (CSV)",
-    lambda: export.summary_table(summary, history, kpis, scope, include),
+    lambda: export.summary_table(readings.values()),
     f"{charts.file_stem('mdc-summary', scope, *words.stem_parts())}.csv",
     title=words.titled(f"Making Data Count summary, {scope_name}, {words.period}"),
     key="overview_mdc_csv",
@@ -144,6 +142,7 @@ ui.csv_download(
 
 st.subheader(words.titled(f"All KPIs: {scope_name}"), anchor=False)
 st.caption("Sort by any column. ▲ and ▼ show the direction of a change; the words say whether it is better.")
+card = scorecard_frame(readings.values(), workstream_names)
 table = card.drop(
     columns=[
         "kpi_code",
@@ -175,7 +174,7 @@ st.dataframe(
 )
 ui.csv_download(
     "Download this table (CSV)",
-    lambda: export.scorecard_table(latest, kpis, scope, workstream_names),
+    lambda: export.scorecard_table(readings.values(), workstream_names),
     f"{charts.file_stem('kpi-summary', scope, *words.stem_parts())}.csv",
     title=words.titled(f"KPI summary, {scope_name}, {words.period}"),
     provenance=ui.provenance(shaping, scope=scope_name, synthetic=synthetic),

@@ -116,17 +116,26 @@ if section == "professions":
             if view == "bars"
             else f"{kpi.title_with_unit} by profession and month: {scope}"
         )
+        # The target in force for the scope the breakdown covers (each chosen trust's reading, or the
+        # collaborative's or the system's); none drawn when the chosen trusts' targets differ.
+        scope_codes = sel.trusts or (sel.collaborative or queries.SYSTEM_CODE,)
+        in_force = {
+            ui.readings(db, flt, c, sel.include_provisional)[kpi_code].target.value for c in scope_codes
+        }
+        target = in_force.pop() if len(in_force) == 1 else None
+        if len(in_force) > 0:
+            st.caption("The trusts chosen have different targets in force, so none is drawn.")
         figure = (
-            charts.profession_bars(shown, kpi, profession_names, title=title)
+            charts.profession_bars(shown, kpi, profession_names, title=title, target=target)
             if view == "bars"
             else charts.profession_heatmap(shown, kpi, profession_names, title=title)
         )
         synthetic = bool(shown["synthetic"].any())
         what = "by-profession" if view == "bars" else "by-profession-and-month"
         sentence = (
-            chart_text.profession_sentence(shown, kpi, profession_names, scope)
+            chart_text.profession_sentence(shown, kpi, profession_names, scope, target)
             if view == "bars"
-            else chart_text.heatmap_sentence(shown, kpi, profession_names, scope)
+            else chart_text.heatmap_sentence(shown, kpi, profession_names, scope, target)
         )
         chart_words = chart_text.ChartWords(
             heading=title,
@@ -179,7 +188,9 @@ if section == "ranking":
         ui.explain_empty("No months in the chosen period.")
     else:
         day = pd.Timestamp(f"{month}-01").date()
-        month_flt = flt.but(kpis=(kpi_code,), period_from=day, period_to=day, trusts=None)
+        month_flt = flt.but(
+            kpis=(kpi_code,), period_from=day, period_to=day, trusts=None, default_period=False
+        )
         trust_rows = ui.series(db, month_flt, "trust")
         system_rows = ui.series(db, month_flt, "system")
         system_value = float(system_rows["value"].iloc[0]) if not system_rows.empty else None

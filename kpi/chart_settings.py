@@ -16,11 +16,13 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from kpi import queries
 from kpi.auth import User, require_lead
 from kpi.db import session_scope
 from kpi.formats import month_label
 from kpi.models import ChartSetting, RecalculationDecision
 from kpi.notes import NoteError, check_kpi, check_scope, clean_text, month_of, now
+from kpi.spc import checks
 
 REASON_LIMIT = 300
 MIN_BASELINE = 12  # NHS England's guidance: at least 12 points before limits mean much
@@ -50,15 +52,20 @@ def add_setting(
     value: float | None = None,
 ) -> int:
     """Record a setting; refused (NoteError, nothing written) without a reason, with a value its kind
-    does not take, or when the same setting is already in force. Returns its id."""
+    does not take, when it could not change the chart (setting_problem), or when the same setting is
+    already in force. Returns its id."""
     require_lead(user, "change a chart's settings")
+    fields = kind_fields(kind, period, points, value)
+    clean_text("reason", reason, REASON_LIMIT)
     with session_scope(engine) as s:
-        return _new_setting(
-            s, user, kpi_code, scope_code, kind, reason, _kind_fields(kind, period, points, value)
-        )
+        check_kpi(s, kpi_code)
+        check_scope(s, scope_code)
+    refuse_without_effect(engine, kpi_code, scope_code, kind, fields)
+    with session_scope(engine) as s:
+        return new_setting(s, user, kpi_code, scope_code, kind, reason, fields)
 
 
-def _new_setting(
+def new_setting(
     s: Session, user: User, kpi_code: str, scope_code: str, kind: str, reason: str, fields: dict
 ) -> int:
     setting = ChartSetting(
@@ -76,7 +83,53 @@ def _new_setting(
     return setting.id
 
 
-def _kind_fields(kind: str, period: dt.date | None, points: int | None, value: float | None) -> dict:
+def complete_months(engine: Engine, kpi_code: str, scope_code: str) -> pd.DatetimeIndex:
+    """The months with a complete figure for one KPI and scope, every month in the database: what a
+    chart setting is checked against."""
+    code, scope = kpi_code.upper(), scope_code.upper()
+    collaboratives = set(queries.collaboratives(engine)["code"])
+    level: queries.Level = (
+        "system" if scope == queries.SYSTEM_CODE else "collaborative" if scope in collaboratives else "trust"
+    )
+    flt = queries.KPIFilter(kpis=(code,), trusts=(scope,) if level == "trust" else None)
+    rows = queries.kpi_series(flt, level, engine)
+    rows = rows[(rows["scope_code"] == scope) & ~rows["provisional"].astype(bool)]
+    return pd.DatetimeIndex(sorted(rows["period"]))
+
+
+def setting_problem(engine: Engine, kpi_code: str, scope_code: str, kind: str, fields: dict) -> str | None:
+    """Why a setting of `kind` (its `fields` as _kind_fields gives them) could not change the chart of
+    one KPI and scope, or None (kpi.spc.checks): the same check for the app, `settings import` and an
+    accepted suggestion."""
+    code = kpi_code.upper()
+    kpi = queries.kpi_catalogue(engine).set_index("code").loc[code]
+    if kind != "target" and kpi["accumulation"] != "monthly":
+        return (
+            f"{kpi['name']} is shown as a trend without SPC limits (each month shares months with the ones "
+            f"before it), so a {kind} cannot change its chart; a target can."
+        )
+    months = complete_months(engine, code, scope_code)
+    current = settings_for(engine, code, scope_code)
+    if kind == "recalculation":
+        rebase = queries.rebase_points(engine)
+        earlier = [*rebase.loc[rebase["kpi_code"] == code, "period"], *(m for m, _ in current.recalculations)]
+        return checks.recalculation_problem(pd.Timestamp(fields["period"]), months, earlier)
+    if kind == "ghost":
+        ghosts = [month for month, _ in current.ghosts]
+        return checks.ghost_problem(pd.Timestamp(fields["period"]), months, ghosts)
+    if kind == "baseline":
+        return checks.baseline_problem(int(fields["points"]), months)
+    return None
+
+
+def refuse_without_effect(engine: Engine, kpi_code: str, scope_code: str, kind: str, fields: dict) -> None:
+    """NoteError (nothing written) when the setting could not change the chart (setting_problem)."""
+    problem = setting_problem(engine, kpi_code, scope_code, kind, fields)
+    if problem is not None:
+        raise NoteError(kind, problem)
+
+
+def kind_fields(kind: str, period: dt.date | None, points: int | None, value: float | None) -> dict:
     if kind == "baseline":
         if (
             not isinstance(points, int)
@@ -92,6 +145,15 @@ def _kind_fields(kind: str, period: dt.date | None, points: int | None, value: f
             raise NoteError("target", "Give the target as a number.")
         return {"period": month_of("month", period), "value": float(value)}
     raise NoteError("kind", f"{kind!r} is not a chart setting (baseline, ghost, recalculation or target).")
+
+
+def refuse_repeat(engine: Engine, kpi_code: str, scope_code: str, kind: str, fields: dict) -> None:
+    """NoteError when the same setting is already in force for the chart (a file row checked before it
+    is written)."""
+    with session_scope(engine) as s:
+        _refuse_repeats(
+            s, ChartSetting(kpi_code=kpi_code.upper(), scope_code=scope_code.upper(), kind=kind, **fields)
+        )
 
 
 def _refuse_repeats(s: Session, setting: ChartSetting) -> None:
@@ -225,6 +287,8 @@ def decide_suggestion(
     require_lead(user, "decide on a suggested recalculation")
     if decision not in ("accepted", "dismissed"):
         raise NoteError("decision", "Accept or dismiss the suggestion.")
+    if decision == "accepted":
+        refuse_without_effect(engine, kpi_code, scope_code, "recalculation", {"period": period})
     with session_scope(engine) as s:
         kpi, scope, month = check_kpi(s, kpi_code), check_scope(s, scope_code), month_of("month", period)
         assert scope is not None
@@ -241,23 +305,38 @@ def decide_suggestion(
             )
         )
         if decision == "accepted":
-            _new_setting(s, user, kpi, scope, "recalculation", why, {"period": month})
+            new_setting(s, user, kpi, scope, "recalculation", why, {"period": month})
 
 
 def decided_months(engine: Engine, kpi_code: str, scope_code: str) -> set[pd.Timestamp]:
     """The months whose suggestion was accepted or dismissed for this chart."""
+    return decided_by_kpi(engine, scope_code).get(kpi_code.upper(), set())
+
+
+def decided_by_kpi(engine: Engine, scope_code: str) -> dict[str, set[pd.Timestamp]]:
+    """The months whose suggestion was accepted or dismissed, for each KPI's chart of one scope."""
     d = RecalculationDecision.__table__
-    query = select(d.c.period).where(d.c.kpi_code == kpi_code.upper(), d.c.scope_code == scope_code.upper())
+    query = select(d.c.kpi_code, d.c.period).where(d.c.scope_code == scope_code.upper())
+    decided: dict[str, set[pd.Timestamp]] = {}
     with engine.connect() as conn:
-        return {pd.Timestamp(p) for p in conn.execute(query).scalars()}
+        for code, period in conn.execute(query):
+            decided.setdefault(code, set()).add(pd.Timestamp(period))
+    return decided
 
 
 __all__ = [
     "ChartSettings",
     "add_setting",
+    "complete_months",
     "decide_suggestion",
+    "decided_by_kpi",
     "decided_months",
+    "kind_fields",
+    "new_setting",
+    "refuse_repeat",
+    "refuse_without_effect",
     "remove_setting",
+    "setting_problem",
     "setting_words",
     "settings_by_kpi",
     "settings_for",

@@ -20,7 +20,6 @@ from kpi import provisional, spc
 from kpi.formats import (
     KPI,
     change_reading,
-    direction_words,
     format_target,
     format_value,
     month_label,
@@ -144,15 +143,6 @@ def _changes_words(changes: list[tuple[float, str, str, str]], kpi: KPI) -> str:
     return text
 
 
-def target_sentence(kpi: KPI) -> str:
-    """'Target 7.5%; lower is better.', or without a target 'Higher is better.'"""
-    direction = direction_words(kpi.improvement)
-    if kpi.target is None:
-        return f"{direction}." if direction else ""
-    target = f"Target {format_target(kpi.target, kpi.unit)}"
-    return f"{target}; {direction[:1].lower()}{direction[1:]}." if direction else f"{target}."
-
-
 def trend_sentences(
     data: pd.DataFrame, kpi: KPI, names: Mapping[str, str], order: Sequence[str]
 ) -> list[str]:
@@ -196,8 +186,8 @@ def spc_table(
     kpi: KPI,
 ) -> pd.DataFrame:
     """The figures an SPC chart draws, newest month first: the value (a provisional month saying so),
-    the point's type in words, and the mean and process limits it was read against. A provisional month
-    left out of the calculation says so instead of a point type."""
+    the point's type in words, the mean and process limits it was read against, and the target in force.
+    A provisional month left out of the calculation says so instead of a point type."""
     points = result.points.assign(period=dates).set_index("period")
     rows = data.sort_values("period", ascending=False)
     finer = kpi.decimals + 1
@@ -216,14 +206,19 @@ def spc_table(
             if result.chart_type == "xmr":
                 record["Lower process limit"] = format_value(point["lpl"], kpi.unit, finer)
                 record["Upper process limit"] = format_value(point["upl"], kpi.unit, finer)
+            if pd.notna(point["target"]):
+                record["Target"] = format_target(point["target"], kpi.unit)
         else:
             record["Point"] = f"Provisional: {LEFT_OUT.lower()}"
         records.append(record)
     return pd.DataFrame(records).set_index(MONTH).fillna("–")
 
 
-def profession_sentence(frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str], scope: str) -> str:
-    """One month's figures by profession in words: highest and lowest, and how many meet the target."""
+def profession_sentence(
+    frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str], scope: str, target: float | None = None
+) -> str:
+    """One month's figures by profession in words: highest and lowest, and how many meet the `target`
+    in force for the scope (from its reading)."""
     rows = frame.dropna(subset=["value"]).sort_values("value")
     if rows.empty:
         return ""
@@ -238,23 +233,25 @@ def profession_sentence(frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str],
     if len(rows) > 1:
         text += f", lowest {named(rows.iloc[0])}"
     text += "."
-    if kpi.target is not None and kpi.improvement in ("up", "down"):
-        meets = rows["value"] >= kpi.target if kpi.improvement == "up" else rows["value"] <= kpi.target
+    if target is not None and kpi.improvement in ("up", "down"):
+        meets = rows["value"] >= target if kpi.improvement == "up" else rows["value"] <= target
         text += (
             f" {int(meets.sum())} of {len(rows)} professions meet the target of "
-            f"{format_target(kpi.target, kpi.unit)}."
+            f"{format_target(target, kpi.unit)}."
         )
     return text
 
 
-def heatmap_sentence(frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str], scope: str) -> str:
+def heatmap_sentence(
+    frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str], scope: str, target: float | None = None
+) -> str:
     """A heatmap in words: what it shows over which months, and its newest month's highest and lowest."""
     rows = frame.dropna(subset=["value"])
     if rows.empty:
         return ""
     first, last = month_label(rows["period"].min()), month_label(rows["period"].max())
     newest = rows[rows["period"] == rows["period"].max()]
-    latest = profession_sentence(newest, kpi, names, scope)
+    latest = profession_sentence(newest, kpi, names, scope, target)
     darker = f"{kpi.name} by profession and month for {scope}, {first} to {last}; darker cells are higher."
     return f"{darker} {latest}" if latest else darker
 

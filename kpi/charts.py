@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from kpi import icons, provisional, spc
+from kpi import provisional, spc
 from kpi.formats import KPI, direction_words, format_target, format_value, uk_date
+from kpi.reading import Reading
 from kpi.scopes import ScopeEvent
 
 NHS_BLUE = "#005EB8"
@@ -188,39 +189,54 @@ def _customdata(frame: pd.DataFrame, kpi: KPI) -> list[list[str]]:
     return rows
 
 
-def add_target_line(fig: go.Figure, kpi: KPI, points: pd.DataFrame | None = None) -> None:
-    """The KPI's target as a dashed red line; where the lead set a target from a month (`points` carry
-    the target in force at each point), a step that changes at that month."""
-    if points is not None and "target" in points and _target_changes(points, kpi):
-        fig.add_trace(
-            go.Scatter(
-                x=points["date"],
-                y=points["target"],
-                mode="lines",
-                name="Target",
-                line={"color": TARGET_RED, "dash": "dash", "width": 2, "shape": "hv"},
-                customdata=[format_target(v, kpi.unit) if v == v else "none" for v in points["target"]],
-                hovertemplate="Target in %{x|%b %Y}: %{customdata}<extra></extra>",
-            )
+def add_target_line(fig: go.Figure, targets: pd.Series, unit: str, name: str = "Target") -> None:
+    """The target in force (`targets`, by month, NaN where there is none; a reading's target_path) as a
+    dashed red line: flat and labelled when it never changes, a step that changes at the month a lead's
+    target took effect otherwise; nothing without a target."""
+    known = targets.dropna()
+    if known.empty:
+        return
+    if known.nunique() == 1 and len(known) == len(targets):
+        fig.add_hline(
+            y=float(known.iloc[0]),
+            line={"color": TARGET_RED, "dash": "dash", "width": 2},
+            annotation_text=f"{name} {format_target(float(known.iloc[0]), unit)}",
+            annotation_position="top left",
+            annotation_font={"color": TARGET_RED, "size": 13},
         )
         return
-    if kpi.target is None:
-        return
-    fig.add_hline(
-        y=kpi.target,
-        line={"color": TARGET_RED, "dash": "dash", "width": 2},
-        annotation_text=f"Target {format_target(kpi.target, kpi.unit)}",
-        annotation_position="top left",
-        annotation_font={"color": TARGET_RED, "size": 13},
+    fig.add_trace(
+        go.Scatter(
+            x=targets.index,
+            y=targets.to_numpy(),
+            mode="lines",
+            name=name,
+            line={"color": TARGET_RED, "dash": "dash", "width": 2, "shape": "hv"},
+            customdata=[format_target(v, unit) if v == v else "none" for v in targets.to_numpy()],
+            hovertemplate=f"{plotly_text(name)} in %{{x|%b %Y}}: %{{customdata}}<extra></extra>",
+        )
     )
 
 
-def _target_changes(points: pd.DataFrame, kpi: KPI) -> bool:
-    """Whether the target in force differs from the catalogue's at some point (a target from a month)."""
-    targets = points["target"].to_numpy(dtype=float)
-    if kpi.target is None:
-        return bool((targets == targets).any())
-    return bool((targets != kpi.target).any())
+def add_scope_targets(fig: go.Figure, targets: Mapping[str, pd.Series], unit: str) -> None:
+    """The targets of the scopes a trend draws (scope name -> target by month): one line when they
+    agree, else one named line per scope with a target."""
+    paths = [path for path in targets.values() if not path.dropna().empty]
+    if not paths:
+        return
+    first = paths[0]
+    if all(path.equals(first) for path in paths) and len(paths) == len(targets):
+        add_target_line(fig, first, unit)
+        return
+    for name, path in targets.items():
+        if not path.dropna().empty:
+            add_target_line(fig, path.sort_index(), unit, name=f"Target, {name}")
+
+
+def highest_target(targets: Mapping[str, pd.Series]) -> float:
+    """The highest target any scope drawn has (0 without one): the value axis must reach it."""
+    values = [float(path.max()) for path in targets.values() if not path.dropna().empty]
+    return max(values, default=0.0)
 
 
 ANNOTATION_INK = NHS_BLUE
@@ -310,8 +326,10 @@ def trend_figure(
     y_max: float | None = None,
     events: Sequence[ScopeEvent] = (),
     notes: Sequence[tuple[pd.Timestamp, str]] = (),
+    targets: Mapping[str, pd.Series] | None = None,
 ) -> go.Figure:
-    """One line per scope (system, collaboratives, trusts) over time, with the target if any, the
+    """One line per scope (system, collaboratives, trusts) over time, with the targets in force
+    (`targets`: scope name -> target by month, from each scope's reading), the
     confirmed mergers and membership changes (`events`) and the lead's annotations (`notes`, month and
     text) marked. Provisional months (a `provisional`
     column) are hollow points of the line's colour, not joined to it, the newest one labelled.
@@ -343,14 +361,14 @@ def trend_figure(
         )
         if marks.any():
             _add_provisional_points(fig, rows, kpi, name, style, first=not _has_provisional_legend(fig))
-    add_target_line(fig, kpi)
+    add_scope_targets(fig, targets or {}, kpi.unit)
     if not series.empty:
         add_event_markers(fig, events, series["period"].min(), series["period"].max())
         add_annotation_marks(fig, notes)
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True, rangemode="tozero")
     if y_max is not None:
-        top = max(y_max, kpi.target or 0) * 1.08
+        top = max(y_max, highest_target(targets or {})) * 1.08
         fig.update_yaxes(range=[0, top])
     return style_figure(
         fig, title=title or kpi.title_with_unit, y_title=kpi.unit if kpi.unit != "GBP" else "£", height=height
@@ -416,10 +434,16 @@ def _add_provisional_points(
 
 
 def profession_bars(
-    frame: pd.DataFrame, kpi: KPI, profession_names: Mapping[str, str], *, title: str
+    frame: pd.DataFrame,
+    kpi: KPI,
+    profession_names: Mapping[str, str],
+    *,
+    title: str,
+    target: float | None = None,
 ) -> go.Figure:
     """Horizontal bars of one month's value per profession, largest first, labelled with values (inside
-    the bar where it fits, white on NHS blue, 6.4:1) and with the target; long names on two lines."""
+    the bar where it fits, white on NHS blue, 6.4:1) and with the `target` in force (from the scope's
+    reading); long names on two lines."""
     rows = frame.sort_values("value")
     labels = [_wrap(profession_names.get(code, code), LABEL_WIDTH) for code in rows["profession_code"]]
     fig = go.Figure(
@@ -438,13 +462,13 @@ def profession_bars(
             hovertemplate="<b>%{y}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
         )
     )
-    if kpi.target is not None:
+    if target is not None:
         fig.add_vline(
-            x=kpi.target,
+            x=target,
             line={"color": TARGET_RED, "dash": "dash", "width": 2},
             annotation_position="top left",  # the longest bars' values are right of it
             annotation={
-                "text": f"Target {format_target(kpi.target, kpi.unit)}",
+                "text": f"Target {format_target(target, kpi.unit)}",
                 "font": {"color": TARGET_RED},
                 "bgcolor": "white",  # readable where it crosses a bar
             },
@@ -461,7 +485,7 @@ def profession_bars(
         title_text=kpi.unit if kpi.unit != "GBP" else "£",
     )
     values = rows["value"].dropna()
-    top = max(float(values.max()), kpi.target or 0.0) if not values.empty else 0.0
+    top = max(float(values.max()), target or 0.0) if not values.empty else 0.0
     if top > 0:  # room right of the longest bar for its value, which is drawn outside the bar
         fig.update_xaxes(range=[min(0.0, float(values.min())), top * 1.2])
     fig.update_yaxes(gridcolor="white")
@@ -651,40 +675,37 @@ GHOST_HOVER = "ghost point: drawn, left out of the limits and the rules"
 
 
 def spc_figure(
-    result: spc.SPCResult,
-    dates: pd.DatetimeIndex,
-    kpi: KPI,
-    scope_name: str,
+    reading: Reading,
     *,
-    reading: str,
+    words: str,
     title: str | None = None,
     height: int = 420,
     text_width: int = 120,
     events: Sequence[ScopeEvent] = (),
-    provisional_months: pd.DataFrame | None = None,
     icons: bool = True,
     notes: Sequence[tuple[pd.Timestamp, str]] = (),
 ) -> go.Figure:
-    """A Making Data Count XmR chart: points coloured and shaped by type, mean and process limits per
-    segment (drawn apart after a recalculation), the target, the variation and assurance icons with
-    their names, and the one-sentence reading under the title. A run chart (mean only, no icons) when
-    there are too few points; a plain trend (the points only: no mean, limits, point types or icons)
-    for a 12-month rolling or year-to-date figure. `text_width` (characters) wraps the title and
-    reading to the chart's width: about 120 for a full-width chart, 60 for one of two side by side.
-    `events` (confirmed mergers and membership changes) and `notes` (the lead's annotations) are marked
-    as on a trend. The lead's settings show as the engine returns them: the points a baseline fixed the
-    limits on shaded, ghost points hollow grey, a recalculation as a break in the limits, a target from
-    a month as a step.
+    """A KPI's reading drawn as a Making Data Count XmR chart: points coloured and shaped by type, mean and
+    process limits per segment (drawn apart after a recalculation), the target in force, the variation and
+    assurance icons with their names, and the reading's words under the title (`words`, '' for none). A
+    run chart (mean only, no icons) when there are too few points; a plain trend (the points only: no
+    mean, limits, point types or icons) for a 12-month rolling or year-to-date figure. `text_width`
+    (characters) wraps the title and words to the chart's width: about 120 for a full-width chart, 60 for
+    one of two side by side. `events` (confirmed mergers and membership changes) and `notes` (the lead's
+    annotations) are marked as on a trend. The lead's settings show as the engine returns them: the points
+    a baseline fixed the limits on shaded, ghost points hollow grey, a recalculation as a break in the
+    limits, a target from a month as a step.
 
-    `provisional_months` (period, value, numerator, denominator, contributors, expected) are the scope's
-    provisional months: those in `dates` were calculated with (the user asked) and are drawn hollow in
-    their point type's colour; the others were left out of the mean, limits and rules and are drawn
-    hollow grey, joined by a dashed line, outside the calculation.
+    The reading's provisional months: those the SPC read (the viewer asked) are drawn hollow in their
+    point type's colour; the others were left out of the mean, limits and rules and are drawn hollow grey,
+    joined by a dashed line, outside the calculation.
 
-    The app shows the reading and the icons as text beside the chart (`reading=""`, `icons=False`), so
-    that on a phone the plot has the whole width; an image or the board pack carries them inside."""
+    The app shows the words and the icons as text beside the chart (`words=""`, `icons=False`), so that on
+    a phone the plot has the whole width; an image or the board pack carries them inside."""
+    result, dates, kpi = reading.result, reading.dates, reading.kpi
+    assert result is not None, "a reading without a month to read has no chart"
     points = result.points.assign(date=dates)
-    months = provisional_months if provisional_months is not None else pd.DataFrame(columns=["period"])
+    months = reading.rows[provisional.flags(reading.rows)]
     included = set(pd.DatetimeIndex(months["period"])) & set(dates)
     fig = go.Figure()
     _add_baseline_spans(fig, points)
@@ -700,20 +721,20 @@ def spc_figure(
             _provisional_hover(months, included),
         )
     _add_left_out_months(fig, points, months, included, kpi)
-    add_target_line(fig, kpi, points)
     shown = pd.DatetimeIndex([*dates, *pd.DatetimeIndex(months["period"])])
+    add_target_line(fig, reading.target_path(shown), kpi.unit)
     if len(shown):
         add_event_markers(fig, events, shown.min(), shown.max())
         add_annotation_marks(fig, [(m, t) for m, t in notes if shown.min() <= pd.Timestamp(m) <= shown.max()])
     prefix, suffix = _unit_suffix(kpi)
     fig.update_yaxes(tickprefix=prefix, ticksuffix=suffix, separatethousands=True)
-    heading = title or f"{kpi.title_with_unit}: {scope_name}"
+    heading = title or f"{kpi.title_with_unit}: {reading.scope_name}"
     drawn_icons = icons and result.chart_type == "xmr"
     fig = _lay_out_spc(
-        fig, result.chart_type, kpi, heading, reading, height=height, text_width=text_width, icons=drawn_icons
+        fig, result.chart_type, kpi, heading, words, height=height, text_width=text_width, icons=drawn_icons
     )
     if drawn_icons:
-        _add_icons(fig, result)
+        _add_icons(fig, reading)
     return fig
 
 
@@ -904,7 +925,8 @@ def _lay_out_spc(
     text_width: int,
     icons: bool = True,
 ) -> go.Figure:
-    """The house style with the heading (naming the kind of chart) and the reading under it, both
+    """The house style with the heading (naming the kind of chart) and the reading's words under it,
+    both
     wrapped to `text_width` characters, the top margin grown to fit them, the legend below and room on
     the right for the `icons`."""
     title_lines = textwrap.wrap(f"{heading} ({spc_kind(chart_type)})", int(text_width * 0.75))
@@ -950,16 +972,14 @@ def _flat_line(
     )
 
 
-def _add_icons(fig: go.Figure, result: spc.SPCResult) -> None:
+def _add_icons(fig: go.Figure, reading: Reading) -> None:
     """The variation and assurance icons at the top right, each with its name beneath (never colour
-    alone). Nothing for a run chart."""
-    if result.chart_type != "xmr":
+    alone), as the reading names them. Nothing for a run chart."""
+    if reading.chart_type != "xmr":
         return
-    entries = [(icons.variation_icon_data_uri(result.variation), spc.VARIATION_LABELS[result.variation])]
-    if result.assurance is not None:
-        entries.append(
-            (icons.assurance_icon_data_uri(result.assurance), spc.ASSURANCE_LABELS[result.assurance])
-        )
+    entries = [(reading.variation_icon(), reading.variation_label)]
+    if reading.assurance is not None:
+        entries.append((reading.assurance_icon(), reading.assurance_label))
     for index, (uri, label) in enumerate(entries):
         top = 1.0 - index * 0.42
         fig.add_layout_image(

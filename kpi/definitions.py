@@ -3,11 +3,13 @@ over every word of it, and the same entries as a table for the CSV download. Pur
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.formats import KPI, direction_words, format_target, month_label
+from kpi.formats import KPI, direction_words, month_label
+from kpi.reading import Reading
 
 GRAINS = {
     "trust_profession": "By trust, profession and month",
@@ -65,10 +67,14 @@ def freshness_facts(row: dict | None) -> list[tuple[str, str]]:
 
 
 def dictionary(
-    catalogue: pd.DataFrame, kpis: dict[str, KPI], freshness: pd.DataFrame | None = None
+    catalogue: pd.DataFrame,
+    kpis: dict[str, KPI],
+    freshness: pd.DataFrame | None = None,
+    readings: Mapping[str, Reading] | None = None,
 ) -> list[Entry]:
     """One entry per KPI, in catalogue order; with `freshness` (kpi.freshness.freshness), its
-    publication lag, latest complete month and whether it is stale too."""
+    publication lag, latest complete month and whether it is stale too; with `readings` (one scope's),
+    the target in force for that scope ('Target for C&M': '6% from Apr 2026 ...')."""
     fresh = {} if freshness is None else {row["kpi_code"]: row for row in freshness.to_dict("records")}
     entries = []
     for row in catalogue.to_dict("records"):
@@ -77,8 +83,10 @@ def dictionary(
             ("Unit", "£" if kpi.unit == "GBP" else kpi.unit),
             ("Better when", direction_words(kpi.improvement)),
         ]
-        if kpi.target is not None:
-            facts.append(("Target", format_target(kpi.target, kpi.unit)))
+        if readings is not None and kpi.code in readings:
+            reading = readings[kpi.code]
+            target = reading.target.words(kpi.unit)
+            facts.append((f"Target for {reading.scope_name}", target.removeprefix("Target ")))
         if kpi.rollup == "ratio":
             facts += [("Numerator", kpi.numerator_definition), ("Denominator", kpi.denominator_definition)]
         facts += [

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,8 @@ import pandas as pd
 from kpi import provisional
 from kpi.formats import KPI, change_reading, month_key
 from kpi.labels import FilterWords
+from kpi.reading import Change, Reading
+from kpi.reading.tables import by_priority
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -171,10 +173,12 @@ def chart_table(
     kpi: KPI,
     scope_names: Mapping[str, str],
     annotations: pd.DataFrame | None = None,
+    readings: Mapping[str, Reading] | None = None,
 ) -> pd.DataFrame:
     """The rows behind a KPI chart, as people read them: one row per scope and month; the value to the
-    KPI's precision, numerator and denominator to at least two places; with `annotations` (the KPI's,
-    columns scope_code, period, text), an Annotation column with the month's events for that scope."""
+    KPI's precision, numerator and denominator to at least two places; with `readings` (by scope code),
+    the target in force for that scope and month; with `annotations` (the KPI's, columns scope_code,
+    period, text), an Annotation column with the month's events for that scope."""
     frame = pd.DataFrame(
         {
             "KPI code": series["kpi_code"],
@@ -184,12 +188,70 @@ def chart_table(
             **_figure_columns(series, kpi),
         }
     )
+    if readings:
+        frame["Target"] = [
+            _number(readings[scope].target_at(pd.Timestamp(period)).value) if scope in readings else None
+            for scope, period in zip(series["scope_code"], series["period"], strict=True)
+        ]
     if annotations is not None and not annotations.empty:
         frame["Annotation"] = [
             _annotation_text(annotations, scope, period)
             for scope, period in zip(series["scope_code"], series["period"], strict=True)
         ]
     return _with_synthetic(_with_completeness(frame, series), series)
+
+
+SPC_POINT_WORDS = {
+    "common_cause": "common cause",
+    "improvement": "special cause improvement",
+    "concern": "special cause concern",
+    "neither": "special cause neither",
+    "ghost": "ghost",
+}
+
+
+def _point_type(point: pd.Series | None, chart_type: str) -> str:
+    """A point's type as the chart draws it: 'special cause concern (high)', 'common cause', 'ghost',
+    'provisional, left out'; the kind of figure for a trend."""
+    if point is None:
+        return "provisional, left out"
+    if chart_type == "trend":
+        return "trend (no SPC rules)"
+    kind = point["point_type"]
+    words = SPC_POINT_WORDS.get(str(kind), "") if kind is not None else ""
+    if point["signal_side"] in ("high", "low") and kind not in ("common_cause", "ghost"):
+        words += f" ({point['signal_side']})"
+    return words
+
+
+def spc_chart_table(
+    reading: Reading, scope_names: Mapping[str, str], annotations: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The rows behind an SPC chart, carrying the chart itself: each month's value (numerator and
+    denominator), the segment, mean, lower and upper process limits it was read against, its point type
+    ('special cause improvement (high)', 'ghost', 'provisional, left out'), whether it is in the
+    baseline, and the target in force; with `annotations`, the month's events."""
+    kpi, result = reading.kpi, reading.result
+    rows = reading.rows
+    frame = chart_table(rows, kpi, scope_names, annotations, {reading.scope_code: reading})
+    if result is None:
+        return frame
+    points = result.points.assign(period=reading.dates).set_index("period")
+    found = [
+        points.loc[month] if month in points.index else None for month in pd.DatetimeIndex(rows["period"])
+    ]
+    finer = kpi.decimals + 1
+    lines = {"Segment": "segment", "Mean": "mean", "Lower process limit": "lpl", "Upper process limit": "upl"}
+    for column, name in lines.items():
+        values = [None if point is None else point[name] for point in found]
+        frame[column] = (
+            pd.array([None if v is None else int(v) + 1 for v in values], dtype="Int64")
+            if column == "Segment"
+            else round_column(pd.Series(values, dtype=float), finer)
+        )
+    frame["Point type"] = [_point_type(point, result.chart_type) for point in found]
+    frame["Baseline"] = [YES if point is not None and bool(point["baseline"]) else NO for point in found]
+    return frame
 
 
 def _annotation_text(annotations: pd.DataFrame, scope: str, period: object) -> str:
@@ -219,11 +281,11 @@ def profession_table(
     return _with_synthetic(frame, breakdown)
 
 
-def _target(kpi: KPI) -> float | int | None:
-    """The target as a number: 100 for a whole number, 7.5 otherwise; None without a target."""
-    if kpi.target is None:
+def _number(value: float | None) -> float | int | None:
+    """A target as a number: 100 for a whole number, 7.5 otherwise; None without one."""
+    if value is None:
         return None
-    return int(kpi.target) if float(kpi.target).is_integer() else kpi.target
+    return int(value) if float(value).is_integer() else value
 
 
 def _month(period: object) -> str:
@@ -247,6 +309,7 @@ SCORECARD_EXPORT_COLUMNS = [
     "Value",
     "Unit",
     "Target",
+    "Target from",
     "Previous month",
     "Change on previous month",
     "Reading on previous month",
@@ -259,40 +322,57 @@ SCORECARD_EXPORT_COLUMNS = [
 ]
 
 
-def scorecard_table(
-    latest: pd.DataFrame, kpis: Mapping[str, KPI], scope: str, workstream_names: Mapping[str, str]
-) -> pd.DataFrame:
-    """The Overview's KPI summary as figures: one row per KPI (catalogue order, KPIs without data
-    too), the latest value and target as numbers, each change as a signed number at the KPI's
-    precision (percentage points for % KPIs) with its reading in words in its own column, and whether
-    the month is provisional with the trusts reporting of those expected. `latest` is
-    queries.latest_values: the latest complete month unless provisional months were asked for."""
-    latest = latest[latest["scope_code"] == scope].set_index("kpi_code")
+def _target_columns(reading: Reading) -> dict[str, object]:
+    """The target in force at the reading's month as a number, and the month a lead's dated target took
+    effect ('' for the catalogue's)."""
+    return {
+        "Target": _number(reading.target.value),
+        "Target from": _month(reading.target.since) if reading.target.since is not None else "",
+    }
+
+
+def _change_columns(change: Change | None, kpi: KPI, month: str, delta: str, said: str) -> dict[str, object]:
+    if change is None or not change.reading:
+        return {month: "", delta: None, said: ""}
+    return {month: _month(change.month), delta: rounded(change.delta, kpi.decimals), said: change.reading}
+
+
+def scorecard_table(readings: Iterable[Reading], workstream_names: Mapping[str, str]) -> pd.DataFrame:
+    """The Overview's KPI summary as figures: one row per reading (catalogue order, KPIs without data
+    too), the latest value and the target in force as numbers, each change as a signed number at the
+    KPI's precision (percentage points for % KPIs) with its reading in words in its own column, and
+    whether the month is provisional with the trusts reporting of those expected."""
     rows = []
-    for code, kpi in kpis.items():
+    for reading in readings:
+        kpi = reading.kpi
         row: dict[str, object] = {
             "Workstream": workstream_names.get(kpi.workstream_code, kpi.workstream_code),
-            "KPI code": code,
+            "KPI code": kpi.code,
             "KPI": kpi.name,
             "Unit": kpi.unit,
-            "Target": _target(kpi),
+            **_target_columns(reading),
             "Source": kpi.source,
         }
-        if code in latest.index:
-            figures = latest.loc[code]
-            previous, previous_reading = _change(figures["value"], figures["previous_value"], kpi)
-            last_year, last_year_reading = _change(figures["value"], figures["last_year_value"], kpi)
+        if reading.latest is not None:
             row |= {
-                "Month": _month(figures["period"]),
-                "Value": rounded(figures["value"], kpi.decimals),
-                "Previous month": _month(figures["previous_period"]) if previous_reading else "",
-                "Change on previous month": previous,
-                "Reading on previous month": previous_reading,
-                "Same month last year": _month(figures["last_year_period"]) if last_year_reading else "",
-                "Change on same month last year": last_year,
-                "Reading on same month last year": last_year_reading,
-                **_completeness(figures),
-                SYNTHETIC_COLUMN: YES if bool(figures.get("synthetic", False)) else NO,
+                "Month": _month(reading.month),
+                "Value": rounded(reading.value, kpi.decimals),
+                **_change_columns(
+                    reading.previous,
+                    kpi,
+                    "Previous month",
+                    "Change on previous month",
+                    "Reading on previous month",
+                ),
+                **_change_columns(
+                    reading.last_year,
+                    kpi,
+                    "Same month last year",
+                    "Change on same month last year",
+                    "Reading on same month last year",
+                ),
+                **_completeness(reading.latest),
+                SYNTHETIC_COLUMN: YES if bool(reading.latest.get("synthetic", False)) else NO,
             }
         rows.append(row)
     return _figures_frame(rows, SCORECARD_EXPORT_COLUMNS)
@@ -313,51 +393,43 @@ SUMMARY_EXPORT_COLUMNS = [
     "Value",
     "Unit",
     "Target",
+    "Target from",
     "Variation",
     "Variation (in words)",
     "Assurance",
     "Assurance (in words)",
     "Reading",
+    "Suggested recalculation",
     "Points",
     *PROVISIONAL_COLUMNS,
     "Source",
 ]
 
 
-def summary_table(
-    summary: pd.DataFrame,
-    series: pd.DataFrame,
-    kpis: Mapping[str, KPI],
-    scope: str,
-    include_provisional: bool = False,
-) -> pd.DataFrame:
-    """The Making Data Count summary as figures, in the summary's order (concerns first): the latest
-    value from the series as a number (the latest complete month unless `include_provisional`, as the
-    summary), the target as a number, variation and assurance as codes and in words, the reading, and
-    whether the month is provisional with the trusts reporting of those expected."""
-    scoped = provisional.used(series[series["scope_code"] == scope], include_provisional).sort_values(
-        "period"
-    )
-    last = scoped.groupby("kpi_code").tail(1).set_index("kpi_code")
+def summary_table(readings: Iterable[Reading]) -> pd.DataFrame:
+    """The Making Data Count summary as figures, concerns first (as the app's summary): the latest value
+    as a number, the target in force as a number, variation and assurance as codes and in words, the
+    reading, the suggested recalculation month (YYYY-MM, '' for none), and whether the month is
+    provisional with the trusts reporting of those expected."""
     rows = []
-    for item in summary.itertuples():
-        kpi = kpis[item.kpi_code]
-        has_data = item.kpi_code in last.index
+    for reading in by_priority(readings):
+        kpi = reading.kpi
         rows.append(
             {
-                "KPI code": item.kpi_code,
+                "KPI code": kpi.code,
                 "KPI": kpi.name,
-                "Month": _month(last.loc[item.kpi_code, "period"]) if has_data else "",
-                "Value": rounded(last.loc[item.kpi_code, "value"], kpi.decimals) if has_data else None,
+                "Month": _month(reading.month),
+                "Value": None if reading.value is None else rounded(reading.value, kpi.decimals),
                 "Unit": kpi.unit,
-                "Target": _target(kpi),
-                "Variation": item.variation or "",
-                "Variation (in words)": item.variation_label,
-                "Assurance": item.assurance or "",
-                "Assurance (in words)": item.assurance_label,
-                "Reading": item.reading,
-                "Points": int(item.points),
-                **_completeness(last.loc[item.kpi_code] if has_data else None),
+                **_target_columns(reading),
+                "Variation": reading.variation or "",
+                "Variation (in words)": reading.variation_label,
+                "Assurance": reading.assurance or "",
+                "Assurance (in words)": reading.assurance_label,
+                "Reading": reading.sentence,
+                "Suggested recalculation": _month(reading.suggestion.period) if reading.suggestion else "",
+                "Points": 0 if reading.result is None else reading.result.n_points,
+                **_completeness(reading.latest),
                 "Source": kpi.source,
             }
         )

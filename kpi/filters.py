@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from kpi.formats import month_key, month_label
 from kpi.months import parse_month
 from kpi.queries import KPIFilter
+from kpi.reading.window import DEFAULT_MONTHS
 from kpi.text import escape_markdown
 
 # the sidebar's, on every page
 SHARED_PARAMS = frozenset({"from", "to", "collab", "trust", "profession", "provisional"})
 INCLUDE_PROVISIONAL = "include"  # ?provisional=include
-DEFAULT_MONTHS = 36  # the default period: the last three years, enough for SPC limits
 QUOTE_LIMIT = 60  # characters of a URL value quoted back; a link can carry kilobytes
 
 
@@ -65,6 +65,7 @@ class Selection:
     trusts: tuple[str, ...] = ()
     professions: tuple[str, ...] = ()
     include_provisional: bool = False  # headline figures may use a provisional (incomplete) month
+    default_period: bool = False  # no period chosen: each KPI shows its own (kpi.reading.window)
 
     def to_kpi_filter(self) -> KPIFilter:
         """An empty trust or profession list means "all" in the UI, i.e. no restriction."""
@@ -74,6 +75,7 @@ class Selection:
             collaboratives=(self.collaborative,) if self.collaborative else None,
             trusts=self.trusts or None,
             professions=self.professions or None,
+            default_period=self.default_period,
         )
 
 
@@ -87,7 +89,13 @@ def quote(raw: object) -> str:
 
 
 def default_selection(choices: FilterChoices) -> Selection:
-    return Selection(period_from=choices.default_from, period_to=choices.default_to)
+    return Selection(period_from=choices.default_from, period_to=choices.default_to, default_period=True)
+
+
+def is_default_period(period_from: dt.date | None, period_to: dt.date | None, choices: FilterChoices) -> bool:
+    """Whether a period is the sidebar's default (the one a link without from and to gives): then each
+    KPI shows its own months (kpi.reading.window)."""
+    return period_from == choices.default_from and period_to == choices.default_to
 
 
 def _first(params: Mapping[str, Sequence[str]], name: str) -> str | None:
@@ -224,7 +232,10 @@ def parse_url(params: Mapping[str, Sequence[str]], choices: FilterChoices) -> tu
     trusts = _parse_trusts(params, choices, collaborative, warnings)
     professions = _parse_professions(params, choices, warnings)
     provisional = _parse_provisional(params, warnings)
-    return Selection(period_from, period_to, collaborative, trusts, professions, provisional), warnings
+    default = is_default_period(period_from, period_to, choices)
+    return Selection(
+        period_from, period_to, collaborative, trusts, professions, provisional, default
+    ), warnings
 
 
 def to_url(selection: Selection, choices: FilterChoices) -> dict[str, list[str]]:

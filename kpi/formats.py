@@ -13,14 +13,17 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class KPI:
-    """What the presentation layer needs to know about a KPI (a row of the catalogue)."""
+    """What the presentation layer needs to know about a KPI (a row of the catalogue).
+
+    `catalogue_target` is the catalogue's starting target: a lead's target from a month for a scope can
+    replace it, so no view reads it; views ask the reading (kpi.reading) for the target in force."""
 
     code: str
     name: str
     workstream_code: str
     unit: str
     improvement: str
-    target: float | None
+    catalogue_target: float | None
     rollup: str
     decimals: int
     definition: str = ""
@@ -41,7 +44,7 @@ class KPI:
             workstream_code=row["workstream_code"],
             unit=row["unit"],
             improvement=row["improvement"],
-            target=None
+            catalogue_target=None
             if target is None or (isinstance(target, float) and math.isnan(target))
             else float(target),
             rollup=row["rollup"],

@@ -106,7 +106,9 @@ LATEST_COLUMNS = [
 
 @dataclass(frozen=True)
 class KPIFilter:
-    """What the user selected. None = no restriction; () = nothing selected."""
+    """What the user selected. None = no restriction; () = nothing selected. `default_period`: the viewer
+    chose no period, so each KPI shows its own default months (kpi.reading.window); the period fields
+    then hold the sidebar's default and the reads here use them as they are."""
 
     period_from: dt.date | None = None
     period_to: dt.date | None = None
@@ -115,6 +117,7 @@ class KPIFilter:
     professions: tuple[str, ...] | None = None
     workstreams: tuple[str, ...] | None = None
     kpis: tuple[str, ...] | None = None
+    default_period: bool = False
 
     def selects_nothing(self) -> bool:
         chosen = (self.collaboratives, self.trusts, self.professions, self.workstreams, self.kpis)

@@ -85,6 +85,9 @@ class ScopeEvent:
     month: pd.Timestamp
     label: str
     detail: str
+    # Whether the scope's figures take in or lose staff then (a merger of two trusts both already in the
+    # scope changes nothing): only such an event suggests recalculating (kpi.spc.suggestions).
+    steps: bool = True
 
     @property
     def sentence(self) -> str:
@@ -140,12 +143,14 @@ def _merger_events(
         if day is None:
             continue
         if level == "trust":
-            affected = scope in (old, new)
+            affected = steps = scope in (old, new)
         elif level == "system":
-            affected = _ever_member(memberships, new) or _ever_member(memberships, old)
+            inside = _ever_member(memberships, new), _ever_member(memberships, old)
+            affected, steps = any(inside), not all(inside)
         else:
             before = day - pd.Timedelta(days=1)
-            affected = _member_on(memberships, new, day, scope) or _member_on(memberships, old, before, scope)
+            inside = _member_on(memberships, new, day, scope), _member_on(memberships, old, before, scope)
+            affected, steps = any(inside), not all(inside)
         if affected:
             events.append(
                 ScopeEvent(
@@ -153,6 +158,7 @@ def _merger_events(
                     label=f"{old} merged into {new}",
                     detail=f"{_named(old, names)} merged into {_named(new, names)} on {uk_date(day)}: "
                     f"from {month_label(day)} its figures count under {new}.",
+                    steps=steps,
                 )
             )
     return events

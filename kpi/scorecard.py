@@ -1,17 +1,19 @@
-"""Board-facing summaries: the KPI scorecard (latest value, changes read as better or worse, target,
-trend) for one scope, the headline cards (read as the Making Data Count summary reads them), and the
-milestones that need attention. Pure pandas, no Streamlit."""
+"""Board-facing summaries: the headline cards (read as the Making Data Count summary reads them) from the
+readings, the milestones that need attention and the trust ranking. Pure pandas, no Streamlit."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
-from kpi import provisional
-from kpi.formats import KPI, change_reading, format_change, format_target, format_value, month_label
+from kpi.formats import KPI, change_reading, format_change, format_value
+from kpi.reading import Reading
+from kpi.reading.tables import SPARKLINE_MONTHS, sparkline
+
+__all__ = ["SPARKLINE_MONTHS"]  # re-exported: the Overview's sparkline column names it
 
 # The KPIs on the Overview's headline cards: one or two per workstream that boards ask about first.
 HEADLINE_KPIS = (
@@ -24,107 +26,6 @@ HEADLINE_KPIS = (
     "SUPPORT_FTE",
     "BME_SHARE",
 )
-SPARKLINE_MONTHS = 24
-
-SCORECARD_COLUMNS = [
-    "kpi_code",
-    "workstream",
-    "kpi",
-    "month",
-    "latest",
-    "value",
-    "target",
-    "vs_previous",
-    "previous_change",
-    "previous_month",
-    "previous_reading",
-    "vs_last_year",
-    "last_year_reading",
-    "trend",
-    "unit",
-    "provisional_note",
-]
-
-
-def describe_change(delta: float | None, kpi: KPI, when: str) -> str:
-    """'+0.4 pts on Sep 2026 (worse)'; '–' where there is nothing to compare with."""
-    reading = change_reading(delta, kpi.improvement, kpi.decimals)
-    if not reading:
-        return "–"
-    if reading == "no change":
-        return f"No change on {when}"
-    return f"{format_change(delta, kpi.unit, kpi.decimals)} on {when} ({reading})"
-
-
-def scorecard(
-    latest: pd.DataFrame,
-    series: pd.DataFrame,
-    kpis: dict[str, KPI],
-    scope: str,
-    workstream_names: dict[str, str],
-    include_provisional: bool = False,
-) -> pd.DataFrame:
-    """One row per KPI (catalogue order) for `scope`: KPIs with no data in the range are listed too,
-    so the board sees what is missing rather than a silent gap. `latest` comes from
-    queries.latest_values with the same `include_provisional`: the latest complete month unless
-    provisional months are included (then a provisional month says so). `provisional_note` says what
-    is provisional ('Nov 2026 provisional: 2 of 15 trusts reported'); the sparkline leaves provisional
-    months out unless they are included."""
-    rows = []
-    latest = latest[latest["scope_code"] == scope].set_index("kpi_code")
-    scoped = series[series["scope_code"] == scope]
-    trends = provisional.used(scoped, include_provisional).sort_values("period").groupby("kpi_code")["value"]
-    trend_lists = {code: list(values.tail(SPARKLINE_MONTHS)) for code, values in trends}
-    notes = {
-        code: provisional.headline_line(rows, include_provisional)
-        for code, rows in scoped.groupby("kpi_code")
-    }
-    for code, kpi in kpis.items():
-        base = {
-            "kpi_code": code,
-            "workstream": workstream_names.get(kpi.workstream_code, kpi.workstream_code),
-            "kpi": kpi.name,
-            "target": format_target(kpi.target, kpi.unit) if kpi.target is not None else "",
-            "unit": kpi.unit,
-            "trend": trend_lists.get(code, []),
-            "provisional_note": notes.get(code, ""),
-        }
-        if code not in latest.index:
-            rows.append(
-                {
-                    **base,
-                    "month": "–",
-                    "latest": "No complete month" if base["provisional_note"] else "No data",
-                    "value": float("nan"),
-                    "vs_previous": "–",
-                    "previous_reading": "",
-                    "vs_last_year": "–",
-                    "last_year_reading": "",
-                }
-            )
-            continue
-        row = latest.loc[code]
-        previous_delta = row["value"] - row["previous_value"]
-        year_delta = row["value"] - row["last_year_value"]
-        rows.append(
-            {
-                **base,
-                "month": provisional.month_words(row["period"], bool(row.get("provisional", False))),
-                "latest": format_value(row["value"], kpi.unit, kpi.decimals),
-                "value": float(row["value"]),
-                "vs_previous": describe_change(previous_delta, kpi, month_label(row["previous_period"])),
-                "previous_change": ""
-                if pd.isna(previous_delta)
-                else format_change(previous_delta, kpi.unit, kpi.decimals),
-                "previous_month": month_label(row["previous_period"]),
-                "previous_reading": change_reading(previous_delta, kpi.improvement, kpi.decimals),
-                "vs_last_year": describe_change(year_delta, kpi, month_label(row["last_year_period"])),
-                "last_year_reading": change_reading(year_delta, kpi.improvement, kpi.decimals),
-            }
-        )
-    return pd.DataFrame(rows, columns=SCORECARD_COLUMNS)
-
-
 # The headline cards take their colour from the Making Data Count icons (st.metric's named colours):
 # the variation icon's colour; for common cause variation, the assurance icon's colour. Never the
 # green/red of a month-on-month change, which would read one month's change as a signal.
@@ -157,11 +58,6 @@ class HeadlineCard:
     assurance: str | None = None
     trend: list[float] = field(default_factory=list)
     note: str = ""  # provisional months: 'Nov 2026 provisional: 2 of 15 trusts reported'
-
-
-def _code(value: Any) -> str | None:
-    """An icon code from a summary row (pandas may hold a missing one as NaN)."""
-    return None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
 def card_colour(variation: str | None, assurance: str | None) -> str:
@@ -199,108 +95,69 @@ CARD_ASSURANCE_WORDS = {
 NO_ICON_WORDS = "No SPC icon"
 
 
-def card_reading(summary_row: pd.Series | dict[str, Any], kpi: KPI) -> str:
+def card_reading(reading: Reading) -> str:
     """The card's words, short enough for one line on a phone: the variation icon's and, where an
     assurance applies, the assurance icon's: 'Concern (high) · failing target'. Without a variation
     icon, 'No SPC icon' (the help and the summary say why: too few months, a rolling figure)."""
-    variation, assurance = _code(summary_row["variation"]), _code(summary_row["assurance"])
-    if variation is None:
+    if reading.variation is None:
         return NO_ICON_WORDS
-    words = CARD_VARIATION_WORDS[variation]
-    if kpi.target is not None and assurance is not None:
-        words = f"{words} · {CARD_ASSURANCE_WORDS[assurance]}"
+    words = CARD_VARIATION_WORDS[reading.variation]
+    if reading.target.value is not None and reading.assurance is not None:
+        words = f"{words} · {CARD_ASSURANCE_WORDS[reading.assurance]}"
     return words
 
 
-def _full_reading(summary_row: pd.Series | dict[str, Any], kpi: KPI) -> str:
+def _full_reading(reading: Reading) -> str:
     """The icons' full names, for the card's help: 'Special cause concern (high). Consistently failing
     target.'"""
-    words = f"{summary_row['variation_label']}."
-    if _code(summary_row["variation"]) is not None and kpi.target is not None:
-        words += f" {summary_row['assurance_label']}."
+    words = f"{reading.variation_label}."
+    if reading.variation is not None and reading.target.value is not None:
+        words += f" {reading.assurance_label}."
     return words
 
 
-def month_on_month(row: pd.Series | dict[str, Any]) -> str:
-    """The change on the month before in plain words, with no better/worse verdict: '+0.12 pts on
-    Sep 2026', 'No change on Sep 2026', 'No earlier month'."""
-    reading = row.get("previous_reading", "")
-    if not isinstance(reading, str) or not reading:
-        return "No earlier month"
-    if reading == "no change":
-        return f"No change on {row['previous_month']}"
-    return f"{row['previous_change']} on {row['previous_month']}"
+def headline_card(reading: Reading) -> HeadlineCard:
+    """One headline card from the KPI's reading: the card, the summary table, the chart and the board
+    pack say the same because they all render the same reading."""
+    kpi = reading.kpi
+    target = f"{reading.target.words(kpi.unit)}. " if reading.target.value is not None else ""
+    if reading.latest is None:
+        return HeadlineCard(
+            code=kpi.code,
+            label=kpi.name,
+            value=reading.value_text,
+            reading=None,
+            colour=NO_ICON_COLOUR,
+            arrow="off",
+            change="",
+            help=f"{kpi.definition}. {target}",
+            note=reading.provisional_note,
+        )
+    change = reading.plain_change(reading.previous)
+    return HeadlineCard(
+        code=kpi.code,
+        label=kpi.name,
+        value=reading.value_text,
+        reading=card_reading(reading),
+        colour=card_colour(reading.variation, reading.assurance),
+        arrow=card_arrow(reading.variation),
+        change=change,
+        help=f"{kpi.definition}. {target}Latest: {reading.month_text}. {_full_reading(reading)} "
+        f"{reading.sentence} "
+        f"Change on the month before: {change[:1].lower()}{change[1:]}. "
+        f"Same month last year: {reading.change_words(reading.last_year)}.",
+        variation=reading.variation,
+        assurance=reading.assurance,
+        trend=sparkline(reading),
+        note=reading.provisional_note,
+    )
 
 
 def headline_cards(
-    card: pd.DataFrame,
-    summary: pd.DataFrame,
-    kpis: dict[str, KPI],
-    codes: tuple[str, ...] = HEADLINE_KPIS,
+    readings: Mapping[str, Reading], codes: Iterable[str] = HEADLINE_KPIS
 ) -> list[HeadlineCard]:
-    """The headline cards for one scope, from its scorecard (`scorecard()`) and its Making Data Count
-    summary (`mdc.icon_summary()`), so that card, summary table, chart and board pack say the same."""
-    rows = card.set_index("kpi_code")
-    readings = summary.set_index("kpi_code")
-    cards = []
-    for code in codes:
-        kpi = kpis[code]
-        row = rows.loc[code]
-        target = f"Target {row['target']}. " if row["target"] else ""
-        note = row.get("provisional_note", "")
-        note = note if isinstance(note, str) else ""
-        if row["latest"] in ("No data", "No complete month") or code not in readings.index:
-            cards.append(
-                HeadlineCard(
-                    code=code,
-                    label=kpi.name,
-                    value=row["latest"] if row["latest"] != "No data" or not note else "No complete month",
-                    reading=None,
-                    colour=NO_ICON_COLOUR,
-                    arrow="off",
-                    change="",
-                    help=f"{kpi.definition}. {target}",
-                    note=note,
-                )
-            )
-            continue
-        mdc = readings.loc[code]
-        variation, assurance = _code(mdc["variation"]), _code(mdc["assurance"])
-        change = month_on_month(row)
-        cards.append(
-            HeadlineCard(
-                code=code,
-                label=kpi.name,
-                value=row["latest"],
-                reading=card_reading(mdc, kpi),
-                colour=card_colour(variation, assurance),
-                arrow=card_arrow(variation),
-                change=change,
-                help=f"{kpi.definition}. {target}Latest: {row['month']}. {_full_reading(mdc, kpi)} "
-                f"{mdc['reading']} "
-                f"Change on the month before: {change[:1].lower()}{change[1:]}. "
-                f"Same month last year: {row['vs_last_year']}.",
-                variation=variation,
-                assurance=assurance,
-                trend=list(row["trend"]),
-                note=note,
-            )
-        )
-    return cards
-
-
-def data_as_at(freshness_row: pd.Series | dict[str, Any] | None) -> str:
-    """A headline card's 'data as at' line from kpi.freshness.freshness: 'Data as at Oct 2026', or
-    when the KPI is behind its publication schedule 'Data as at Aug 2026 — stale: Sep 2026 expected
-    by now' (in words, never colour alone); '' without a freshness row."""
-    if freshness_row is None:
-        return ""
-    complete = freshness_row["latest_complete_period"]
-    has_month = complete is not None and not pd.isna(complete)
-    text = f"Data as at {month_label(complete)}" if has_month else "No complete month yet"
-    if bool(freshness_row["stale"]):
-        text += f" — stale: {month_label(freshness_row['due_period'])} expected by now"
-    return text
+    """The headline cards for one scope, in `codes` order."""
+    return [headline_card(readings[code]) for code in codes]
 
 
 MILESTONE_ATTENTION_COLUMNS = ["code", "title", "status", "due", "why"]

@@ -15,8 +15,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from kpi import charts, icons, mdc, scopes, spc
+from kpi import charts, icons, scopes, spc
 from kpi.formats import KPI
+from tests.readings import reading_of
 
 WHITE = "#FFFFFF"
 MARK = 3.0  # WCAG 1.4.11: graphical objects
@@ -179,7 +180,7 @@ def _figures() -> dict[str, go.Figure]:
     event = scopes.ScopeEvent(pd.Timestamp("2024-02-01"), "RVY merged into RBN", "detail")
     spc_values = [10.0, 10.5] * 8 + [12.0, 12.5, 13.0, 14.0]
     spc_data = _series([*spc_values, 9.0], "C&M", provisional_last=True)
-    result, dates = mdc.kpi_spc(spc_data, VACANCY)
+    reading = reading_of(spc_data, VACANCY)
     by_profession = pd.DataFrame(
         {"profession_code": ["DIET", "POD"], "value": [7.0, 9.0], "numerator": [7.0, 9.0],
          "denominator": [100.0, 100.0], "period": pd.Timestamp("2024-01-01")}
@@ -194,16 +195,8 @@ def _figures() -> dict[str, go.Figure]:
     names = {"DIET": "Dietitians", "POD": "Podiatrists"}
     return {
         "trend": charts.trend_figure(trend, VACANCY, {}, events=[event]),
-        "SPC": charts.spc_figure(
-            result,
-            dates,
-            VACANCY,
-            "C&M system",
-            reading="A reading.",
-            provisional_months=spc_data[spc_data["provisional"]],
-            events=[event],
-        ),
-        "bars": charts.profession_bars(by_profession, VACANCY, names, title="By profession"),
+        "SPC": charts.spc_figure(reading, words="A reading.", events=[event]),
+        "bars": charts.profession_bars(by_profession, VACANCY, names, title="By profession", target=7.5),
         "heatmap": charts.profession_heatmap(by_profession, VACANCY, names, title="By profession"),
         "milestones": charts.milestone_timeline(milestones, dt.date(2026, 11, 25)),
     }

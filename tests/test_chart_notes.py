@@ -13,11 +13,30 @@ from kpi import annotations, chart_settings, commentary, spc
 from kpi.auth import PermissionDenied, User
 from kpi.db import session_scope
 from kpi.notes import NoteError, history
+from tests.conftest import add_observations
 from tests.test_ingest import snapshot
 
 LEAD = User("lead@cheshireandmerseyside.nhs.uk", "Workforce Lead", "lead")
 BOARD = User("board@cheshireandmerseyside.nhs.uk", "Board Member", "board")
 OCT = dt.date(2026, 10, 1)
+NOV_2024 = dt.date(2024, 11, 1)  # 12 months of the fixture before it, 24 from it on
+
+
+def months_of(kpi: str, first: str, count: int, value=lambda i: 100.0 + i % 2) -> list[tuple]:
+    """System-level rows of `kpi` for `count` months from `first` ('YYYY-MM')."""
+    months = pd.date_range(f"{first}-01", periods=count, freq="MS")
+    return [(kpi, None, None, f"{m:%Y-%m}", value(i), None, None) for i, m in enumerate(months)]
+
+
+@pytest.fixture
+def charted(engine):
+    """Three years of staff in post for the system (Nov 2023 to Oct 2026) and of the named-AHP-lead share,
+    so that settings can change the charts."""
+    add_observations(engine, months_of("SIP_FTE", "2023-11", 36))
+    share = [(kpi, None, None, month, None, 17.0, 17.0) for kpi, _, _, month, *_ in
+             months_of("BOARD_AHP_LEAD", "2023-11", 36)]  # fmt: skip
+    add_observations(engine, share)
+    return engine
 
 
 def test_an_annotation_shows_for_its_scope_and_every_scope_one_for_all(engine):
@@ -77,7 +96,8 @@ def test_board_members_read_but_never_write(engine):
     assert snapshot(engine) == before
 
 
-def test_chart_settings_become_the_engines_arguments_and_the_readings_words(engine):
+def test_chart_settings_become_the_engines_arguments_and_the_readings_words(charted):
+    engine = charted
     add = chart_settings.add_setting
     add(engine, LEAD, "SIP_FTE", "C&M", "baseline", "the first year before the programme", points=12)
     add(engine, LEAD, "SIP_FTE", "C&M", "recalculation", "new triage model", period=dt.date(2025, 4, 1))
@@ -118,13 +138,20 @@ def test_a_setting_its_kind_cannot_take_is_refused(engine, kind, fields, words):
         chart_settings.add_setting(engine, LEAD, "SIP_FTE", "C&M", kind, "a reason", **fields)
 
 
-def test_a_baseline_of_twelve_and_of_one_hundred_and_twenty_are_taken(engine):
+def test_a_baseline_is_taken_only_where_later_months_are_read_against_it(charted):
+    engine = charted
     chart_settings.add_setting(engine, LEAD, "SIP_FTE", "C&M", "baseline", "why", points=12)
-    chart_settings.add_setting(engine, LEAD, "SIP_FTE", "CMAST", "baseline", "why", points=120)
-    assert chart_settings.settings_for(engine, "SIP_FTE", "CMAST").baseline == (120, "why")
+    assert chart_settings.settings_for(engine, "SIP_FTE", "C&M").baseline == (12, "why")
+    # 36 months: a baseline of 35 leaves one month to read against it, one of 36 none.
+    chart_settings.add_setting(engine, LEAD, "BOARD_AHP_LEAD", "C&M", "baseline", "why", points=35)
+    with pytest.raises(NoteError, match="A baseline of 36 months needs more than 36 complete months"):
+        chart_settings.add_setting(engine, LEAD, "SIP_FTE", "CMAST", "baseline", "why", points=36)
+    with pytest.raises(NoteError, match="there are 0"):  # CMAST has no figures at all
+        chart_settings.add_setting(engine, LEAD, "SIP_FTE", "CMAST", "baseline", "why", points=12)
 
 
-def test_every_setting_needs_a_reason_and_is_not_repeated_until_removed(engine):
+def test_every_setting_needs_a_reason_and_is_not_repeated_until_removed(charted):
+    engine = charted
     with pytest.raises(NoteError, match="Write the reason"):
         chart_settings.add_setting(engine, LEAD, "SIP_FTE", "C&M", "ghost", " ", period=OCT)
     first = chart_settings.add_setting(engine, LEAD, "SIP_FTE", "C&M", "ghost", "one-off", period=OCT)
@@ -135,17 +162,20 @@ def test_every_setting_needs_a_reason_and_is_not_repeated_until_removed(engine):
     chart_settings.add_setting(engine, LEAD, "SIP_FTE", "C&M", "ghost", "again", period=OCT)
 
 
-def test_accepting_a_suggestion_adds_the_recalculation_and_both_decisions_are_remembered(engine):
+def test_accepting_a_suggestion_adds_the_recalculation_and_both_decisions_are_remembered(charted):
+    engine = charted
+    with pytest.raises(NoteError, match="needs at least 12 months after it; Oct 2026 has 1"):
+        chart_settings.decide_suggestion(engine, LEAD, "BOARD_AHP_LEAD", "C&M", OCT, "accepted", "too late")
     chart_settings.decide_suggestion(
-        engine, LEAD, "BOARD_AHP_LEAD", "C&M", OCT, "accepted", "met 100% for a year"
+        engine, LEAD, "BOARD_AHP_LEAD", "C&M", NOV_2024, "accepted", "met 100% for a year"
     )
     chart_settings.decide_suggestion(
         engine, LEAD, "BOARD_AHP_LEAD", "C&M", dt.date(2025, 1, 1), "dismissed", "noise"
     )
     settings = chart_settings.settings_for(engine, "BOARD_AHP_LEAD", "C&M")
-    assert settings.recalculations == [(pd.Timestamp(OCT), "met 100% for a year")]
+    assert settings.recalculations == [(pd.Timestamp(NOV_2024), "met 100% for a year")]
     assert chart_settings.decided_months(engine, "BOARD_AHP_LEAD", "C&M") == {
-        pd.Timestamp(OCT),
+        pd.Timestamp(NOV_2024),
         pd.Timestamp("2025-01-01"),
     }
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi import charts, export, mdc
+from kpi import charts, export
 from kpi.chart_settings import ChartSettings
 from kpi.formats import KPI
+from tests.readings import reading_of
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
 MONTHS = pd.date_range("2024-01-01", periods=24, freq="MS")
@@ -21,8 +22,8 @@ def series(values=VALUES, scope="C&M"):
 
 
 def figure(settings: ChartSettings, notes=()):
-    result, dates = mdc.kpi_spc(series(), VACANCY, settings=settings)
-    return result, charts.spc_figure(result, dates, VACANCY, "C&M system", reading="", notes=notes)
+    reading = reading_of(series(), VACANCY, settings=settings)
+    return reading.result, charts.spc_figure(reading, words="", notes=notes)
 
 
 def test_a_baseline_is_a_shaded_band_over_exactly_its_months():
@@ -37,13 +38,11 @@ def test_a_baseline_is_a_shaded_band_over_exactly_its_months():
 
 def test_a_ghost_is_hollow_grey_and_left_out_of_the_mean():
     spiked = [*VALUES[:-1], 30.0]
-    with_ghost, dates = mdc.kpi_spc(
-        series(spiked), VACANCY, settings=ChartSettings(ghosts=[(MONTHS[23], "x")])
-    )
-    without, _ = mdc.kpi_spc(series(spiked), VACANCY)
-    assert with_ghost.points["mean"].iloc[0] == sum(VALUES[:-1]) / 23
+    ghosted = reading_of(series(spiked), VACANCY, settings=ChartSettings(ghosts=[(MONTHS[23], "x")]))
+    without = reading_of(series(spiked), VACANCY).result
+    assert ghosted.result.points["mean"].iloc[0] == sum(VALUES[:-1]) / 23
     assert without.points["mean"].iloc[0] == sum(spiked) / 24
-    fig = charts.spc_figure(with_ghost, dates, VACANCY, "C&M system", reading="")
+    fig = charts.spc_figure(ghosted, words="")
     ghost = next(t for t in fig.data if t.name and t.name.startswith("Ghost point"))
     assert list(ghost.x) == [MONTHS[23]] and list(ghost.marker.symbol) == ["circle-open"]
     assert "ghost point" in ghost.customdata[0][1]
@@ -63,12 +62,11 @@ def test_the_reading_says_each_setting_with_its_reason():
     settings = ChartSettings(
         recalculations=[(MONTHS[12], "new triage model")], targets=[(MONTHS[12], 6.5, "new plan")]
     )
-    result, dates = mdc.kpi_spc(series(), VACANCY, settings=settings)
-    words = mdc.reading(result, VACANCY, dates, settings=settings)
-    assert "Limits recalculated from Jan 2025: new triage model." in words
-    assert "Target 6.5% from Jan 2025: new plan." in words
-    assert result.points["segment"].nunique() == 2  # the app's recalculation is a break in the limits
-    both, _ = mdc.kpi_spc(series(), VACANCY, [MONTHS[12]], settings=settings)
+    reading = reading_of(series(), VACANCY, settings=settings)
+    assert "Limits recalculated from Jan 2025: new triage model." in reading.sentence
+    assert "Target 6.5% from Jan 2025: new plan." in reading.sentence
+    assert reading.result.points["segment"].nunique() == 2  # the app's recalculation is a break
+    both = reading_of(series(), VACANCY, rebase=[MONTHS[12]], settings=settings).result
     assert both.points["segment"].nunique() == 2  # the catalogue's month and the app's are one break
 
 

@@ -8,9 +8,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from kpi import chart_text, mdc
+from kpi import chart_text
 from kpi.chart_text import ChartIcon, ChartWords
 from kpi.formats import KPI
+from tests.readings import reading_of
 
 SIP = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1)
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
@@ -124,9 +125,9 @@ def test_a_trend_has_a_sentence_per_line_in_the_charts_order_and_its_target():
         "Vacancy rate for C&M system was 9.0% in Oct 2026, unchanged on Sep 2026.",
         "Vacancy rate for CMAST was 8.2% in Oct 2026, down 0.3 pts on Sep 2026: better.",
     ]
-    assert chart_text.target_sentence(VACANCY) == "Target 7.5%; lower is better."
-    assert chart_text.target_sentence(SIP) == "Higher is better."
-    assert chart_text.target_sentence(FUNDED) == "Neither direction is better."
+    for kpi, words in ((VACANCY, "Target 7.5%; lower is better."), (SIP, "Higher is better."),
+                       (FUNDED, "Neither direction is better.")):  # fmt: skip
+        assert reading_of(months({"2026-10": 1.0}), kpi).target_sentence == words
 
 
 def test_the_trend_data_table_has_a_row_a_month_newest_first_and_a_column_a_line():
@@ -151,9 +152,12 @@ def test_the_spc_data_table_gives_each_months_point_type_mean_and_limits():
     values = [10.0, 10.5] * 8 + [12.0, 12.5, 13.0, 14.0]
     periods = [f"{2024 + i // 12}-{i % 12 + 1:02d}" for i in range(20)]
     data = months(dict(zip(periods, values, strict=True)))
-    result, dates = mdc.kpi_spc(data, VACANCY)
-    table = chart_text.spc_table(result, dates, data, VACANCY)
-    assert list(table.columns) == ["Value", "Point", "Mean", "Lower process limit", "Upper process limit"]
+    reading = reading_of(data, VACANCY)
+    table = chart_text.spc_table(reading.result, reading.dates, reading.rows, VACANCY)
+    assert list(table.columns) == [
+        "Value", "Point", "Mean", "Lower process limit", "Upper process limit", "Target"
+    ]  # fmt: skip
+    assert table.loc["Aug 2025", "Target"] == "7.5%"
     newest = table.loc["Aug 2025"]
     assert newest["Value"] == "14.0%" and newest["Point"] == "Special cause concern"
     assert table.loc["Jan 2024", "Point"] == "Special cause improvement"  # below the mean, lower is better
@@ -165,12 +169,13 @@ def test_the_spc_data_table_gives_each_months_point_type_mean_and_limits():
 def test_a_provisional_month_left_out_of_the_spc_says_so_in_the_table():
     values = {f"2025-{m:02d}": 10.0 + m % 2 for m in range(1, 11)}
     data = months({**values, "2025-11": 3.0}, provisional={"2025-11": (2, 16)})
-    result, dates = mdc.kpi_spc(data, VACANCY)
-    table = chart_text.spc_table(result, dates, data, VACANCY)
+    reading = reading_of(data, VACANCY)
+    table = chart_text.spc_table(reading.result, reading.dates, reading.rows, VACANCY)
     assert table.loc["Nov 2025"].to_dict() == {
         "Value": "3.0% (provisional: 2 of 16 trusts reported)",
         "Point": "Provisional: left out of the mean and limits",
         "Mean": "–",
+        "Target": "–",
     }
     assert table.loc["Oct 2025", "Point"] == "Common cause"  # a run chart: fewer than 15 months
 
@@ -182,12 +187,12 @@ def test_profession_sentences_name_the_highest_and_lowest_and_count_who_meets_th
     )  # fmt: skip
     names = {"DIET": "Dietitians", "PHYSIO": "Physiotherapists", "OT": "Occupational therapists"}
     # Lower is better: 7.5% exactly on the target meets it.
-    assert chart_text.profession_sentence(frame, VACANCY, names, "C&M system") == (
+    assert chart_text.profession_sentence(frame, VACANCY, names, "C&M system", 7.5) == (
         "Vacancy rate by profession for C&M system in Oct 2026: highest Physiotherapists 12.5%, lowest "
         "Occupational therapists 5.0%. 2 of 3 professions meet the target of 7.5%."
     )
     earlier = frame.assign(period=pd.Timestamp("2026-09-01"), value=[1.0, 2.0, 3.0])
-    assert chart_text.heatmap_sentence(pd.concat([earlier, frame]), VACANCY, names, "CMAST") == (
+    assert chart_text.heatmap_sentence(pd.concat([earlier, frame]), VACANCY, names, "CMAST", 7.5) == (
         "Vacancy rate by profession and month for CMAST, Sep 2026 to Oct 2026; darker cells are higher. "
         "Vacancy rate by profession for CMAST in Oct 2026: highest Physiotherapists 12.5%, lowest "
         "Occupational therapists 5.0%. 2 of 3 professions meet the target of 7.5%."

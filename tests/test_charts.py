@@ -9,8 +9,9 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from kpi import charts, mdc, scopes
+from kpi import charts, scopes
 from kpi.formats import KPI
+from tests.readings import catalogue_targets, reading_of
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
 
@@ -24,7 +25,8 @@ def series(values, scope="C&M", start="2024-01-01"):
 
 def test_trend_figure_has_a_line_per_scope_with_styles_and_the_target():
     data = pd.concat([series([8.0, 8.5, 9.0]), series([7.0, 7.5, 8.0], scope="CMAST")])
-    fig = charts.trend_figure(data, VACANCY, {"C&M": "C&M system", "CMAST": "CMAST"})
+    names = {"C&M": "C&M system", "CMAST": "CMAST"}
+    fig = charts.trend_figure(data, VACANCY, names, targets=catalogue_targets(data, VACANCY, names))
     assert [t.name for t in fig.data] == ["C&M system", "CMAST"]
     assert fig.data[0].line.dash == "solid" and fig.data[1].line.dash == "dash"
     assert fig.data[0].marker.symbol != fig.data[1].marker.symbol
@@ -36,8 +38,9 @@ def test_trend_figure_has_a_line_per_scope_with_styles_and_the_target():
 def test_spc_figure_shows_types_limits_icons_and_the_reading():
     values = [10.0, 10.5] * 8 + [12.0, 12.5, 13.0, 14.0]
     data = series(values)
-    result, dates = mdc.kpi_spc(data, VACANCY)
-    fig = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="Special cause concern: test.")
+    reading = reading_of(data, VACANCY)
+    result = reading.result
+    fig = charts.spc_figure(reading, words="Special cause concern: test.")
     names = {t.name for t in fig.data if t.name}
     # 16 low alternating points are a shift below the mean (improvement, as lower is better); the last
     # points climb above the upper limit (concern).
@@ -52,8 +55,8 @@ def test_spc_figure_shows_types_limits_icons_and_the_reading():
 
 def test_spc_figure_falls_back_to_a_run_chart_without_icons():
     data = series([8.0, 8.5, 9.0, 9.5, 9.0])
-    result, dates = mdc.kpi_spc(data, VACANCY)
-    fig = charts.spc_figure(result, dates, VACANCY, "C&M system", reading=mdc.reading(result, VACANCY, dates))
+    reading = reading_of(data, VACANCY)
+    fig = charts.spc_figure(reading, words=reading.sentence)
     assert "(run chart)" in fig.layout.title.text
     assert not fig.layout.images
     assert "Process limits" not in {t.name for t in fig.data}
@@ -62,8 +65,8 @@ def test_spc_figure_falls_back_to_a_run_chart_without_icons():
 def test_spc_figure_draws_each_segment_separately():
     values = [10.0, 11.0] * 7 + [20.0, 21.0] * 6
     data = series(values)
-    result, dates = mdc.kpi_spc(data, VACANCY, [pd.Timestamp("2025-03-01")])
-    fig = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="")
+    reading = reading_of(data, VACANCY, rebase=[pd.Timestamp("2025-03-01")])
+    fig = charts.spc_figure(reading, words="")
     means = [t for t in fig.data if t.name == "Mean"]
     assert len(means) == 2 and means[0].y[0] == 10.5 and means[1].y[0] == 20.5
 
@@ -99,7 +102,7 @@ def test_every_axis_grows_its_margin_to_fit_its_labels_whatever_the_default_temp
     figures ask for it themselves; images drawn on the server otherwise cut the y labels at the edge."""
     monkeypatch.setattr(pio.templates, "default", "none")
     data = series([8.0, 8.5, 9.0, 9.5, 9.0] * 3)
-    result, dates = mdc.kpi_spc(data, VACANCY)
+    reading = reading_of(data, VACANCY)
     by_profession = pd.DataFrame(
         {"profession_code": ["DIET", "POD"], "value": [7.0, 9.0], "numerator": [7.0, 9.0],
          "denominator": [100.0, 100.0], "period": pd.Timestamp("2024-01-01")}
@@ -112,7 +115,7 @@ def test_every_axis_grows_its_margin_to_fit_its_labels_whatever_the_default_temp
     names = {"DIET": "Dietitians", "POD": "Podiatrists"}
     figures = {
         "trend": charts.trend_figure(data, VACANCY, {"C&M": "C&M system"}),
-        "SPC": charts.spc_figure(result, dates, VACANCY, "C&M system", reading=""),
+        "SPC": charts.spc_figure(reading, words=""),
         "bars": charts.profession_bars(by_profession, VACANCY, names, title="By profession"),
         "heatmap": charts.profession_heatmap(by_profession, VACANCY, names, title="By profession"),
         "milestones": charts.milestone_timeline(milestones, dt.date(2026, 11, 25)),
@@ -163,8 +166,8 @@ def test_no_events_no_marks():
 
 def test_spc_figure_marks_a_merger_too():
     data = series([10.0, 10.5] * 8 + [12.0, 12.5, 13.0, 14.0])
-    result, dates = mdc.kpi_spc(data, VACANCY)
-    fig = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="", events=[RVY_MERGER])
+    reading = reading_of(data, VACANCY)
+    fig = charts.spc_figure(reading, words="", events=[RVY_MERGER])
     lines, labels = event_marks(fig)
     assert [pd.Timestamp(x) for x in lines] == [pd.Timestamp("2024-03-01")]
     assert labels == [("RVY merged into RBN", RVY_MERGER.detail, "left")]
@@ -186,11 +189,15 @@ def test_the_house_style_merges_into_what_the_figure_set_and_the_screen_copy_kee
     """The style is one merged layout: the value axis keeps the unit and the fixed top set before it
     (charts side by side on one scale), the target line and its label stay, and the screen copy, read
     back without a second validation, draws the same figure bar its titles."""
-    fig = charts.trend_figure(series([8.0, 8.5, 9.0]), VACANCY, {"C&M": "C&M system"}, y_max=20.0)
+    data = series([8.0, 8.5, 9.0])
+    names = {"C&M": "C&M system"}
+    fig = charts.trend_figure(
+        data, VACANCY, names, y_max=20.0, targets=catalogue_targets(data, VACANCY, names)
+    )
     yaxis = fig.layout.yaxis
     assert (yaxis.ticksuffix, yaxis.rangemode, tuple(yaxis.range)) == ("%", "tozero", (0, 20.0 * 1.08))
     assert (yaxis.gridcolor, yaxis.title.text, yaxis.title.standoff) == (charts.NHS_PALE_GREY, "%", 12)
-    assert [shape.y0 for shape in fig.layout.shapes] == [VACANCY.target]
+    assert [shape.y0 for shape in fig.layout.shapes] == [7.5]
     assert fig.layout.annotations[0].text == "Target 7.5%"
     screen = json.loads(charts.for_screen(fig).to_json())
     drawn = json.loads(fig.to_json())
@@ -214,12 +221,12 @@ def test_the_app_has_no_modebar_but_the_html_board_pack_keeps_its_image_button()
 
 def test_the_app_spc_figure_leaves_the_reading_and_icons_to_the_text_beside_it():
     data = series([10.0, 10.5] * 8 + [12.0, 12.5, 13.0, 14.0])
-    result, dates = mdc.kpi_spc(data, VACANCY)
-    screen = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="", icons=False)
+    reading = reading_of(data, VACANCY)
+    screen = charts.spc_figure(reading, words="", icons=False)
     assert not screen.layout.images and not screen.layout.annotations[1:]
     assert [a.text for a in screen.layout.annotations] == ["Target 7.5%"]
     assert screen.layout.margin.r == 10, "no room kept for icons: the plot has the width"
-    image = charts.spc_figure(result, dates, VACANCY, "C&M system", reading="Special cause concern: test.")
+    image = charts.spc_figure(reading, words="Special cause concern: test.")
     assert len(image.layout.images) == 2 and image.layout.margin.r == 130
 
 
@@ -229,7 +236,7 @@ def test_long_category_names_wrap_onto_two_lines():
          "denominator": [100.0, 100.0], "period": pd.Timestamp("2024-01-01")}
     )  # fmt: skip
     names = {"ODP": "Operating department practitioners", "POD": "Podiatrists"}
-    bars = charts.profession_bars(frame, VACANCY, names, title="By profession")
+    bars = charts.profession_bars(frame, VACANCY, names, title="By profession", target=7.5)
     assert list(bars.data[0].y) == ["Operating department<br>practitioners", "Podiatrists"]
     assert bars.data[0].insidetextfont.color == "white" and bars.data[0].textposition == "auto"
     heatmap = charts.profession_heatmap(frame, VACANCY, names, title="By profession")

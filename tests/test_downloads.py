@@ -166,8 +166,8 @@ def test_overview_kpi_summary_csv_has_figures_not_sentences(dl_db, spy):
     download = one(offered, "kpi-summary_")
     assert download.file_name == f"kpi-summary_C-M_PHYSIO_{PERIOD}.csv"
     frame = read(download)
-    assert list(frame.columns[:13]) == [
-        "Workstream", "KPI code", "KPI", "Month", "Value", "Unit", "Target", "Previous month",
+    assert list(frame.columns[:14]) == [
+        "Workstream", "KPI code", "KPI", "Month", "Value", "Unit", "Target", "Target from", "Previous month",
         "Change on previous month", "Reading on previous month", "Same month last year",
         "Change on same month last year", "Reading on same month last year",
     ]  # fmt: skip

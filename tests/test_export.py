@@ -23,6 +23,7 @@ from kpi.export import (
 from kpi.filters import Selection
 from kpi.formats import KPI
 from kpi.labels import describe
+from kpi.reading import Window, read_scope
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1, grain="trust_profession")
 SIP = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1, source="ESR")
@@ -116,21 +117,18 @@ def test_chart_table_has_readable_scope_names_months_and_rounded_figures():
 
 
 def test_scorecard_table_splits_changes_into_numbers_and_readings():
-    latest = pd.DataFrame(
+    series = pd.DataFrame(
         {
-            "kpi_code": ["SIP_FTE", "SIP_HC"],
-            "scope_code": ["C&M", "C&M"],
-            "period": pd.to_datetime(["2026-10-01"] * 2),
-            "value": [1500.1 + 28.3, 1790.0],
-            "previous_period": pd.to_datetime(["2026-09-01"] * 2),
-            "previous_value": [1516.1, 1790.0],
-            "last_year_period": pd.to_datetime(["2025-10-01"] * 2),
-            "last_year_value": [float("nan"), 1750.0],
-            "synthetic": [True, True],
+            "kpi_code": ["SIP_FTE", "SIP_FTE", "SIP_HC", "SIP_HC", "SIP_HC"],
+            "scope_code": "C&M",
+            "period": pd.to_datetime(["2026-09-01", "2026-10-01", "2025-10-01", "2026-09-01", "2026-10-01"]),
+            "value": [1516.1, 1500.1 + 28.3, 1750.0, 1790.0, 1790.0],
+            "synthetic": True,
         }
     )
     kpis = {"SIP_FTE": SIP, "SIP_HC": HEADCOUNT, "VACANCY_RATE": VACANCY}
-    data = csv_bytes(scorecard_table(latest, kpis, "C&M", {"PLAN": "Planning"}), provenance=Provenance())
+    readings = read_scope(series, kpis, "C&M", "C&M system", window=Window(None, None))
+    data = csv_bytes(scorecard_table(readings.values(), {"PLAN": "Planning"}), provenance=Provenance())
     text = data.decode("utf-8-sig")
     assert "(better)" not in text and "FTE on" not in text
     assert "\r\nPlanning,SIP_HC,AHP staff in post (headcount),2026-10,1790,people," in text, (

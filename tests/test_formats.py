@@ -60,8 +60,9 @@ def test_uk_month_and_financial_year():
 
 
 def _kpi(name: str, unit: str) -> KPI:
-    return KPI(code="X", name=name, workstream_code="PLAN", unit=unit, improvement="up", target=None,
-               rollup="sum", decimals=1)  # fmt: skip
+    return KPI(code="X", name=name, workstream_code="PLAN", unit=unit, improvement="up",
+               catalogue_target=None, rollup="sum", decimals=1)  # fmt: skip
+
 
 
 def test_title_says_the_unit_once():

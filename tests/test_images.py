@@ -15,9 +15,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from kpi import charts, images, mdc, scopes
+from kpi import charts, images, scopes
 from kpi.formats import KPI
 from kpi.images import ImageCaption, ImageExportUnavailable
+from tests.readings import reading_of
 
 needs_browser = pytest.mark.skipif(not images.images_available()[0], reason="no Chromium on this machine")
 
@@ -344,10 +345,9 @@ def chart(kind: str) -> go.Figure:
         return charts.trend_figure(frame, WTE, {"C&M": "C&M system"}, events=events)
     if kind == "SPC with a merger":
         frame = _series([1528.2, 1528.6] * 8 + [1529.4, 1529.6, 1529.8, 1530.1], start="2024-01-01")
-        result, dates = mdc.kpi_spc(frame, WTE)
         event = scopes.ScopeEvent(pd.Timestamp("2024-01-01"), "RVY merged into RBN", "Southport into RBN")
         return charts.spc_figure(
-            result, dates, WTE, "C&M system", reading="Special cause improvement: a test.", events=[event]
+            reading_of(frame, WTE), words="Special cause improvement: a test.", events=[event]
         )
     if kind == "trend £":
         return charts.trend_figure(
@@ -355,14 +355,10 @@ def chart(kind: str) -> go.Figure:
         )
     if kind == "SPC":
         frame = _series([1528.2, 1528.6] * 8 + [1529.4, 1529.6, 1529.8, 1530.1], start="2024-01-01")
-        result, dates = mdc.kpi_spc(frame, WTE)
-        return charts.spc_figure(
-            result, dates, WTE, "C&M system", reading="Special cause improvement: a test."
-        )
+        return charts.spc_figure(reading_of(frame, WTE), words="Special cause improvement: a test.")
     if kind == "SPC £":
         frame = _series([1_250_100.0, 1_249_800.0] * 8 + [1_251_500.0, 1_252_000.0], start="2024-01-01")
-        result, dates = mdc.kpi_spc(frame, SPEND)
-        return charts.spc_figure(result, dates, SPEND, "C&M system", reading="")
+        return charts.spc_figure(reading_of(frame, SPEND), words="")
     if kind == "by profession":
         frame = _by_category({"DIET": 1_250_000.0, "PHYS": 15_000.0, "POD": 980_000.0, "SLT": 402_500.0})
         return charts.profession_bars(frame, SPEND, PROFESSIONS, title="Agency spend (£) by profession")

@@ -8,9 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpi import charts, export, mdc, provisional, scorecard, spc
+from kpi import charts, export, provisional, scorecard, spc
 from kpi.formats import KPI
+from kpi.reading import Window, read_scope
+from kpi.reading.tables import scorecard_frame
 from tests.conftest import add_observations
+from tests.readings import reading_of, summary_of
 from tests.test_app import ROWS, assert_page_ok, metric, run_app, url
 
 FTE = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1)
@@ -29,16 +32,11 @@ def series(scope: str = "C&M", newest: float = 1400.0) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def latest(include: bool) -> pd.DataFrame:
-    """What queries.latest_values gives for the series above."""
-    period, value, reported, flag = (NOV, 1400.0, 2, True) if include else (NOV - pd.DateOffset(months=1),
-                                                                            5010.0, 16, False)  # fmt: skip
-    return pd.DataFrame(
-        {"kpi_code": ["SIP_FTE"], "level": "system", "scope_code": "C&M", "period": [period],
-         "value": [value], "previous_period": [period - pd.DateOffset(months=1)], "previous_value": [5000.0],
-         "last_year_period": [period - pd.DateOffset(months=12)], "last_year_value": [5000.0],
-         "synthetic": False, "provisional": [flag], "expected": 16, "contributors": [reported]}
-    )  # fmt: skip
+def readings(include: bool):
+    """The system's readings of the series above, provisional months included or not."""
+    return read_scope(
+        series(), KPIS, "C&M", "C&M system", window=Window(None, None), include_provisional=include
+    )
 
 
 # --- the words ---------------------------------------------------------------------------------------
@@ -67,17 +65,17 @@ def test_only_provisional_months_newer_than_the_last_complete_one_are_pending():
 
 
 def test_spc_leaves_the_provisional_month_out_of_the_mean_limits_and_rules():
-    result, dates = mdc.kpi_spc(series(), FTE)
-    assert result.n_points == 20 and dates[-1] == pd.Timestamp("2026-10-01")
-    assert result.mean == pytest.approx(5005.0)
-    assert result.variation == "common_cause", "1,400 FTE from two trusts is no signal"
-    included, dates = mdc.kpi_spc(series(), FTE, include_provisional=True)
-    assert included.n_points == 21 and dates[-1] == NOV
+    reading = reading_of(series(), FTE)
+    assert reading.result.n_points == 20 and reading.dates[-1] == pd.Timestamp("2026-10-01")
+    assert reading.result.mean == pytest.approx(5005.0)
+    assert reading.variation == "common_cause", "1,400 FTE from two trusts is no signal"
+    included = reading_of(series(), FTE, include_provisional=True)
+    assert included.result.n_points == 21 and included.dates[-1] == NOV
     assert included.variation == "concern_low"
 
 
 def test_the_summary_reads_the_last_complete_month_and_says_what_is_provisional():
-    row = mdc.icon_summary(series(), KPIS, "C&M").iloc[0]
+    row = summary_of(series(), KPIS).iloc[0]
     assert (row["month"], row["latest"], row["variation"]) == ("Oct 2026", "5,010.0 FTE", "common_cause")
     assert (row["provisional"], row["provisional_note"]) == (
         False,
@@ -86,7 +84,7 @@ def test_the_summary_reads_the_last_complete_month_and_says_what_is_provisional(
     assert row["reading"].endswith(
         "Nov 2026 provisional: 2 of 16 trusts reported, so it is left out of the calculation."
     )
-    asked = mdc.icon_summary(series(), KPIS, "C&M", include_provisional=True).iloc[0]
+    asked = summary_of(series(), KPIS, include_provisional=True).iloc[0]
     assert (asked["month"], asked["latest"], asked["variation"]) == (
         "Nov 2026 (provisional)",
         "1,400.0 FTE",
@@ -97,7 +95,7 @@ def test_the_summary_reads_the_last_complete_month_and_says_what_is_provisional(
 
 def test_a_kpi_with_only_provisional_months_has_no_complete_month():
     only = series().tail(1)
-    row = mdc.icon_summary(only, KPIS, "C&M").iloc[0]
+    row = summary_of(only, KPIS).iloc[0]
     assert (row["latest"], row["provisional_note"]) == (
         "No complete month",
         "Nov 2026 provisional: 2 of 16 trusts reported",
@@ -108,18 +106,18 @@ def test_a_kpi_with_only_provisional_months_has_no_complete_month():
 
 
 def test_the_headline_card_keeps_the_complete_month_and_names_the_provisional_one():
-    card = scorecard.scorecard(latest(False), series(), KPIS, "C&M", {"PLAN": "Planning"})
-    summary = mdc.icon_summary(series(), KPIS, "C&M")
-    (item,) = scorecard.headline_cards(card, summary, KPIS, codes=("SIP_FTE",))
+    read = readings(False)
+    card = scorecard_frame(read.values(), {"PLAN": "Planning"})
+    (item,) = scorecard.headline_cards(read, codes=("SIP_FTE",))
     assert (item.value, item.note) == ("5,010.0 FTE", "Nov 2026 provisional: 2 of 16 trusts reported")
     assert item.trend[-1] == 5010.0 and len(item.trend) == 20, "the sparkline leaves the month out"
     assert card.iloc[0]["month"] == "Oct 2026"
 
 
 def test_asked_for_the_card_shows_the_provisional_month_labelled():
-    card = scorecard.scorecard(latest(True), series(), KPIS, "C&M", {"PLAN": "Planning"}, True)
-    summary = mdc.icon_summary(series(), KPIS, "C&M", include_provisional=True)
-    (item,) = scorecard.headline_cards(card, summary, KPIS, codes=("SIP_FTE",))
+    read = readings(True)
+    card = scorecard_frame(read.values(), {"PLAN": "Planning"})
+    (item,) = scorecard.headline_cards(read, codes=("SIP_FTE",))
     assert (item.value, item.note) == ("1,400.0 FTE", "Nov 2026 (provisional): 2 of 16 trusts reported")
     assert item.trend[-1] == 1400.0
     assert card.iloc[0]["month"] == "Nov 2026 (provisional)"
@@ -136,22 +134,22 @@ def test_asked_for_the_card_shows_the_provisional_month_labelled():
 def test_data_as_at_says_stale_in_words(complete, stale, words):
     row = {"latest_complete_period": pd.Timestamp(complete) if complete else None, "stale": stale,
            "due_period": pd.Timestamp("2026-09-01")}  # fmt: skip
-    assert scorecard.data_as_at(row) == words
-    assert scorecard.data_as_at(None) == ""
+    assert reading_of(series(), FTE, freshness=row).as_at == words
+    assert reading_of(series(), FTE).as_at == ""
 
 
 # --- the CSV files -----------------------------------------------------------------------------------
 
 
 def test_the_kpi_summary_csv_says_provisional_and_how_many_trusts_reported():
-    left_out = export.scorecard_table(latest(False), KPIS, "C&M", {}).iloc[0]
+    left_out = export.scorecard_table(readings(False).values(), {}).iloc[0]
     assert (left_out["Month"], left_out["Value"]) == ("2026-10", 5010)
     assert (left_out["provisional"], left_out["trusts_reported"], left_out["trusts_expected"]) == (
         "false",
         16,
         16,
     )
-    asked = export.scorecard_table(latest(True), KPIS, "C&M", {}).iloc[0]
+    asked = export.scorecard_table(readings(True).values(), {}).iloc[0]
     assert (asked["Month"], asked["Value"], asked["provisional"], asked["trusts_reported"]) == (
         "2026-11",
         1400,
@@ -165,11 +163,9 @@ def test_the_chart_and_summary_csvs_carry_the_flag_per_row():
     rows = export.chart_table(series(), FTE, {"C&M": "C&M system"})
     assert list(rows["provisional"].tail(2)) == ["false", "true"]
     assert list(rows["trusts_reported"].tail(2)) == [16, 2] and set(rows["trusts_expected"]) == {16}
-    summary = mdc.icon_summary(series(), KPIS, "C&M")
-    row = export.summary_table(summary, series(), KPIS, "C&M").iloc[0]
+    row = export.summary_table(readings(False).values()).iloc[0]
     assert (row["Month"], row["Value"], row["provisional"]) == ("2026-10", 5010, "false")
-    asked = mdc.icon_summary(series(), KPIS, "C&M", include_provisional=True)
-    row = export.summary_table(asked, series(), KPIS, "C&M", include_provisional=True).iloc[0]
+    row = export.summary_table(readings(True).values()).iloc[0]
     assert (row["Month"], row["Value"], row["provisional"], row["trusts_reported"]) == (
         "2026-11",
         1400,
@@ -206,11 +202,7 @@ def test_a_trend_without_provisional_months_has_no_hollow_points():
 
 
 def test_spc_draws_a_left_out_month_hollow_grey_outside_the_limits():
-    data = series()
-    result, dates = mdc.kpi_spc(data, FTE)
-    fig = charts.spc_figure(
-        result, dates, FTE, "C&M system", reading="", provisional_months=data[data["provisional"]]
-    )
+    fig = charts.spc_figure(reading_of(series(), FTE), words="")
     (grey,) = traces(fig, "Provisional month (hollow, not in the limits)")
     assert (grey.marker.symbol, grey.marker.color) == ("circle-open", spc.COLOUR_COMMON_CAUSE)
     assert list(grey.x) == [NOV] and list(grey.text) == ["provisional: 2 of 16"]
@@ -221,11 +213,7 @@ def test_spc_draws_a_left_out_month_hollow_grey_outside_the_limits():
 
 
 def test_spc_asked_to_include_draws_the_month_hollow_in_its_point_type():
-    data = series()
-    result, dates = mdc.kpi_spc(data, FTE, include_provisional=True)
-    fig = charts.spc_figure(
-        result, dates, FTE, "C&M system", reading="", provisional_months=data[data["provisional"]]
-    )
+    fig = charts.spc_figure(reading_of(series(), FTE, include_provisional=True), words="")
     (concern,) = traces(fig, "Special cause: concern")
     assert list(concern.x)[-1] == NOV and list(concern.marker.symbol)[-1] == "square-open"
     assert concern.customdata[-1][1] == "<br>provisional: 2 of 16 expected trusts reported"

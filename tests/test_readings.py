@@ -1,6 +1,7 @@
 """One reading per KPI: on the demo data, for every KPI and every scope the Overview offers (the system,
 both collaboratives, each member trust), the headline card says what the Making Data Count summary
-says, in the same words and the icons' colour, and the month-on-month change is plain text."""
+says, in the same words and the icons' colour, and the month-on-month change is plain text; the charts
+are drawn from the same readings."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from kpi import charts, mdc, queries, scorecard
+from kpi import charts, queries, scorecard
 from kpi.db import get_engine, migrate
 from kpi.demo import load_demo
 from kpi.formats import KPI
-from kpi.queries import KPIFilter
+from kpi.reading import chosen_window
+from kpi.reading.load import readings_for
+from kpi.reading.tables import scorecard_frame, summary_frame
 from kpi.reference import load_reference
 
 END = dt.date(2026, 10, 1)
@@ -27,7 +30,7 @@ START = dt.date(2023, 11, 1)  # the default period: the last 36 months
 @dataclass
 class Scope:
     code: str
-    series: pd.DataFrame
+    readings: dict
     card: pd.DataFrame
     summary: pd.DataFrame
     cards: dict[str, scorecard.HeadlineCard]
@@ -49,22 +52,15 @@ def scopes(demo_engine: Engine) -> dict[str, Scope]:
     """Scorecard, Making Data Count summary and headline cards (every KPI) for each scope, built as the
     Overview builds them."""
     kpis = {row["code"]: KPI.from_row(row) for row in queries.kpi_catalogue(demo_engine).to_dict("records")}
-    points = queries.rebase_points(demo_engine)
-    rebase = {code: list(group["period"]) for code, group in points.groupby("kpi_code")}
     trusts = queries.trusts(demo_engine)
     members = list(trusts.loc[trusts["role"] == "member", "ods_code"])
-    flt = KPIFilter(period_from=START, period_to=END)
     out = {}
-    for level, codes in (("system", [queries.SYSTEM_CODE]), ("collaborative", ["CMAST", "MHLDC"]),
-                         ("trust", members)):  # fmt: skip
-        for code in codes:
-            scope_filter = flt if level != "trust" else flt.but(trusts=(code,))
-            series = queries.kpi_series(scope_filter, level, demo_engine)
-            latest = queries.latest_values(scope_filter, level, demo_engine)
-            card = scorecard.scorecard(latest, series, kpis, code, {})
-            summary = mdc.icon_summary(series, kpis, code, rebase)
-            cards = scorecard.headline_cards(card, summary, kpis, tuple(kpis))
-            out[code] = Scope(code, series, card, summary, {c.code: c for c in cards})
+    for code in [queries.SYSTEM_CODE, "CMAST", "MHLDC", *members]:
+        readings = readings_for(demo_engine, code, window=chosen_window(START, END), today=END)
+        card = scorecard_frame(readings.values(), {})
+        summary = summary_frame(readings.values())
+        cards = scorecard.headline_cards(readings, tuple(kpis))
+        out[code] = Scope(code, readings, card, summary, {c.code: c for c in cards})
     return out
 
 
@@ -103,7 +99,11 @@ def test_card_and_summary_say_the_same_for_every_kpi_and_scope(scopes, kpis):
             assert card.reading.startswith(short), where
             assert len(card.reading) <= 36, f"{where}: one line on a phone"
             assert row["variation_label"] in card.help and row["reading"] in card.help, where
-            if variation is not None and kpis[code].target is not None and assurance is not None:
+            if (
+                variation is not None
+                and scope.readings[code].target.value is not None
+                and assurance is not None
+            ):
                 assert card.reading.endswith(scorecard.CARD_ASSURANCE_WORDS[assurance]), where
                 assert row["assurance_label"] in card.help, where
             # ... and the icons' colour and side, never a green/red verdict on one month's change.
@@ -139,18 +139,15 @@ def test_accumulating_kpis_are_trends_everywhere_and_say_why(scopes):
     assert system.loc["FUNDING_UTILISED", "reading"].startswith("Funding utilised is a year-to-date figure")
 
 
-def test_a_board_lead_measure_at_100_percent_is_never_read_as_consistently_missed(scopes):
-    for scope in scopes.values():
-        row = scope.summary.set_index("kpi_code").loc["BOARD_AHP_LEAD"]
-        if row["latest"] == "100%":
-            assert "consistently be missed" not in row["reading"], scope.code
-            assert row["assurance"] != "fail", scope.code
+def test_a_board_lead_measure_at_100_percent_reads_as_nhs_england_reads_it_and_suggests_a_recalculation(
+    scopes,
+):
     system = scopes[queries.SYSTEM_CODE].summary.set_index("kpi_code").loc["BOARD_AHP_LEAD"]
-    assert system["reading"].endswith(
-        "target 100% is above the upper limit but has been met in each of the last 25 months, since "
-        "Oct 2024: the limits still include the earlier months, so recalculating them (rebasing) from "
-        "Oct 2024 is worth considering."
-    )
+    # The limits still include the months before 100%: NHS England's query reads target 100 at or above
+    # the upper limit as consistently failing, and the reading says to recalculate from Oct 2024.
+    assert system["assurance"] == "fail"
+    assert system["suggestion"] == "Oct 2024"
+    assert "Recalculating the limits from Oct 2024 is worth considering" in system["reading"]
 
 
 def test_the_system_cards_that_used_to_contradict_the_summary(scopes):
@@ -169,11 +166,9 @@ def test_the_system_charts_show_what_the_summary_says(scopes, kpis):
     system = scopes[queries.SYSTEM_CODE]
     summary = system.summary.set_index("kpi_code")
     for code, kpi in kpis.items():
-        data = system.series[system.series["kpi_code"] == code]
-        result, dates = mdc.kpi_spc(data, kpi)
-        reading = mdc.reading(result, kpi, dates)
-        assert reading == summary.loc[code, "reading"], code
-        figure = charts.spc_figure(result, dates, kpi, "C&M system", reading=reading)
+        reading = system.readings[code]
+        assert reading.sentence == summary.loc[code, "reading"], code
+        figure = charts.spc_figure(reading, words=reading.sentence)
         names = {trace.name for trace in figure.data}
         if not kpi.is_monthly:  # a plain trend: the points, no mean, limits, point types or icons
             assert figure.layout.title.text.endswith("(trend)"), code
@@ -183,10 +178,5 @@ def test_the_system_charts_show_what_the_summary_says(scopes, kpis):
             assert figure.layout.title.text.endswith("(XmR chart)"), code
             icons = 1 + (pd.notna(summary.loc[code, "assurance"]))
             assert len(figure.layout.images) == icons, code
-    leavers = charts.spc_figure(
-        *mdc.kpi_spc(system.series[system.series["kpi_code"] == "LEAVER_RATE"], kpis["LEAVER_RATE"]),
-        kpis["LEAVER_RATE"],
-        "C&M system",
-        reading="",
-    )
+    leavers = charts.spc_figure(system.readings["LEAVER_RATE"], words="")
     assert "12-month rolling figure" in {trace.name for trace in leavers.data}

@@ -1,4 +1,5 @@
-"""The board summaries: the KPI scorecard, trust ranking, and milestones needing attention."""
+"""The board summaries: the KPI scorecard and headline cards (both rendered from the readings), trust
+ranking, and milestones needing attention."""
 
 from __future__ import annotations
 
@@ -7,45 +8,43 @@ import datetime as dt
 import pandas as pd
 
 from kpi.formats import KPI
+from kpi.reading import Window, read_scope
+from kpi.reading.tables import scorecard_frame
 from kpi.scorecard import (
     card_arrow,
     card_colour,
     headline_cards,
     milestone_status_counts,
     milestones_needing_attention,
-    month_on_month,
     rank_trusts,
-    scorecard,
 )
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
 FTE = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1)
 
 
-def test_scorecard_reads_changes_by_direction_and_lists_kpis_without_data():
-    latest = pd.DataFrame(
-        {
-            "kpi_code": ["VACANCY_RATE"],
-            "scope_code": ["C&M"],
-            "period": [pd.Timestamp("2026-10-01")],
-            "value": [8.0],
-            "previous_period": [pd.Timestamp("2026-09-01")],
-            "previous_value": [8.5],
-            "last_year_period": [pd.Timestamp("2025-10-01")],
-            "last_year_value": [7.0],
-        }
+def readings(rows: dict[str, list[tuple[str, float]]], kpis: dict[str, KPI]):
+    """The readings of `kpis` for the system from (month, value) rows by KPI code."""
+    frame = pd.DataFrame(
+        [
+            {"kpi_code": code, "scope_code": "C&M", "period": pd.Timestamp(month), "value": value}
+            for code, points in rows.items()
+            for month, value in points
+        ]
     )
-    series = pd.DataFrame(
-        {"kpi_code": ["VACANCY_RATE"] * 2, "scope_code": ["C&M"] * 2,
-         "period": pd.to_datetime(["2026-09-01", "2026-10-01"]), "value": [8.5, 8.0]}
-    )  # fmt: skip
-    card = scorecard(latest, series, {"VACANCY_RATE": VACANCY, "SIP_FTE": FTE}, "C&M", {"PLAN": "Planning"})
-    vacancy = card.set_index("kpi_code").loc["VACANCY_RATE"]
+    return read_scope(frame, kpis, "C&M", "Cheshire and Merseyside", window=Window(None, None))
+
+
+def test_scorecard_reads_changes_by_direction_and_lists_kpis_without_data():
+    kpis = {"VACANCY_RATE": VACANCY, "SIP_FTE": FTE}
+    rows = {"VACANCY_RATE": [("2025-10-01", 7.0), ("2026-09-01", 8.5), ("2026-10-01", 8.0)]}
+    card = scorecard_frame(readings(rows, kpis).values(), {"PLAN": "Planning"}).set_index("kpi_code")
+    vacancy = card.loc["VACANCY_RATE"]
     assert vacancy["latest"] == "8.0%" and vacancy["target"] == "7.5%"
     assert vacancy["vs_previous"] == "-0.5 pts on Sep 2026 (better)"
     assert vacancy["vs_last_year"] == "+1.0 pts on Oct 2025 (worse)"
-    assert vacancy["trend"] == [8.5, 8.0]
-    assert card.set_index("kpi_code").loc["SIP_FTE", "latest"] == "No data"
+    assert vacancy["trend"] == [7.0, 8.5, 8.0]
+    assert card.loc["SIP_FTE", "latest"] == "No data"
 
 
 def test_ranking_is_best_first_for_the_direction_with_shared_ranks():
@@ -79,29 +78,11 @@ def test_milestones_needing_attention():
     }  # fmt: skip
 
 
-def _summary_row(code, variation, assurance, variation_label, assurance_label):
-    return {
-        "kpi_code": code,
-        "variation": variation,
-        "assurance": assurance,
-        "variation_label": variation_label,
-        "assurance_label": assurance_label,
-        "reading": "A reading.",
-    }
-
-
-def _card_row(code, latest, change, reading):
-    return {
-        "kpi_code": code,
-        "latest": latest,
-        "target": "",
-        "month": "Oct 2026",
-        "previous_change": change,
-        "previous_month": "Sep 2026",
-        "previous_reading": reading,
-        "vs_last_year": "–",
-        "trend": [1.0, 2.0],
-    }
+def monthly(values: list[float], start: str = "2025-03-01") -> list[tuple[str, float]]:
+    return [
+        (str(month.date()), value)
+        for month, value in zip(pd.date_range(start, periods=len(values), freq="MS"), values, strict=True)
+    ]
 
 
 def test_headline_cards_take_colour_and_words_from_making_data_count_not_the_monthly_change():
@@ -110,49 +91,20 @@ def test_headline_cards_take_colour_and_words_from_making_data_count_not_the_mon
         "LEAVER_RATE", "Leaver rate", "RET", "%", "down", 10, "ratio", 1, accumulation="rolling_12_months"
     )
     kpis = {"SICKNESS_RATE": sickness, "LEAVER_RATE": leavers, "VACANCY_RATE": VACANCY, "SIP_FTE": FTE}
-    trend_label = "a 12-month rolling figure, shown as a trend"
-    card = pd.DataFrame(
-        [
-            _card_row("SICKNESS_RATE", "5.43%", "-0.05 pts", "better"),  # better than last month ...
-            _card_row("LEAVER_RATE", "11.1%", "", "no change"),
-            _card_row("VACANCY_RATE", "8.0%", "+0.1 pts", "worse"),
-            _card_row("SIP_FTE", "No data", "", ""),
-        ]
-    )
-    summary = pd.DataFrame(
-        [
-            # ... but a special cause concern that consistently fails its target
-            _summary_row(
-                "SICKNESS_RATE",
-                "concern_high",
-                "fail",
-                "Special cause concern (high)",
-                "Consistently failing target",
-            ),
-            _summary_row(
-                "LEAVER_RATE",
-                None,
-                None,
-                f"No variation icon: {trend_label}",
-                f"No assurance icon: {trend_label}",
-            ),
-            _summary_row(
-                "VACANCY_RATE",
-                "common_cause",
-                "pass",
-                "Common cause variation",
-                "Consistently passing target",
-            ),
-            _summary_row("SIP_FTE", None, None, "No data", "No data"),
-        ]
-    )
-    cards = {c.code: c for c in headline_cards(card, summary, kpis, tuple(kpis))}
+    rows = {
+        # Above the upper limit (concern: lower is better) and target 4.5 below the lower limit (failing);
+        # the latest month 0.05 lower than the one before.
+        "SICKNESS_RATE": monthly([4.8, 4.9] * 8 + [6.0, 6.4, 7.05, 7.0]),
+        "LEAVER_RATE": monthly([11.1] * 20),
+        # Alternating 6.0 and 6.2: common cause, target 7.5 above the upper limit (met every month).
+        "VACANCY_RATE": monthly([6.0, 6.2] * 10),
+    }
+    cards = {c.code: c for c in headline_cards(readings(rows, kpis), tuple(kpis))}
     sick = cards["SICKNESS_RATE"]
     assert sick.reading == "Concern (high) · failing target"  # one line; the full names are in the help
     assert "Special cause concern (high). Consistently failing target." in sick.help
     assert (sick.colour, sick.arrow) == ("orange", "up")
     assert sick.change == "-0.05 pts on Sep 2026"  # plain text, no "better"
-    assert "A reading." in sick.help
     leaver = cards["LEAVER_RATE"]
     assert leaver.reading == "No SPC icon"
     assert "No variation icon: a 12-month rolling figure, shown as a trend" in leaver.help
@@ -173,4 +125,5 @@ def test_card_colours_follow_the_icons():
     assert card_colour("common_cause", None) == "gray"
     assert card_colour(None, None) == "gray"
     assert (card_arrow("neither_low"), card_arrow("common_cause"), card_arrow(None)) == ("down", "off", "off")
-    assert month_on_month({"previous_reading": ""}) == "No earlier month"
+    only_one = readings({"SIP_FTE": [("2026-10-01", 1.0)]}, {"SIP_FTE": FTE})["SIP_FTE"]
+    assert only_one.plain_change(only_one.previous) == "No earlier month"

@@ -31,7 +31,11 @@ LEAD = User("lead@example.nhs.uk", "Workforce Lead", "lead")
 ANNOTATION = 'Recruitment drive <script>alert("x")</script> **launched**'
 TELLS = "Vacancies rose after the <b>new</b> posts were funded.\n*Second* line"
 needs_browser = pytest.mark.skipif(not images.images_available()[0], reason="no Chromium on this machine")
-EXCEPTIONS = ["SICKNESS_RATE", "TEMP_STAFF_RATE", "VACANCY_RATE", "PRECEPTORSHIP_RATE", "PLACEMENT_UPTAKE"]
+# Concerns, then targets consistently failed, then hit and miss; improvements last, among them the
+# named-AHP-lead share at 100% (its target on the limits is "consistently failing" as NHS England's query
+# reads it, and its reading suggests recalculating).
+EXCEPTIONS = ["SICKNESS_RATE", "TEMP_STAFF_RATE", "VACANCY_RATE", "PRECEPTORSHIP_RATE", "BOARD_AHP_LEAD",
+              "PLACEMENT_UPTAKE"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -142,7 +146,9 @@ def test_html_summary_lists_the_exceptions_first_with_their_commentary_and_links
     assert escape(TELLS) in exceptions, "what the chart tells us, escaped, line break kept (pre-line)"
     assert "Targeted recruitment in MSK." in exceptions and "AHP workforce lead" in exceptions
     assert "Draft carried over from Sep 2026: not yet written for Oct 2026" in exceptions
-    assert exceptions.count("No commentary for Oct 2026 yet.") == 3
+    assert (
+        exceptions.count("No commentary for Oct 2026 yet.") == 4
+    )  # TEMP_STAFF_RATE, PRECEPTORSHIP_RATE, BOARD_AHP_LEAD, PLACEMENT_UPTAKE
     at_risk = _section(document, "exceptions-milestones", "summary-all")
     assert re.findall(r'<a href="#milestone-(M\d)"', at_risk) == ["M3", "M4"]
     assert (
@@ -204,7 +210,8 @@ def test_deck_has_the_slides_in_order(deck, pack):
     ]
     assert titles == [
         "Board pack: C&M system, Oct 2026",
-        "Exceptions: KPIs",
+        "Exceptions: KPIs (1 of 2)",
+        "Exceptions: KPIs (2 of 2)",
         "Exceptions: milestones at risk",
         "Making Data Count summary: C&M system",
         *kpi_names,
@@ -218,7 +225,7 @@ def test_deck_has_the_slides_in_order(deck, pack):
         "Radiographers",
         "Occupational therapists",
     ], "the widest gaps first"
-    assert len(deck.slides) == 4 + 22 + 4 + 2 == 32
+    assert len(deck.slides) == 5 + 22 + 4 + 2 == 33
     assert round(deck.slide_width / 914400, 2) == 13.33 and deck.slide_height / 914400 == 7.5, "16:9"
 
 
@@ -260,7 +267,7 @@ def test_deck_shows_the_users_text_as_typed_and_labels_a_carried_over_draft(deck
         assert heading in vacancy
     sickness = "\n".join(_texts(_slide_titled(deck, "Sickness absence rate")))
     assert "Commentary, Oct 2026: Draft carried over from Sep 2026: not yet written for Oct 2026" in sickness
-    exceptions = "\n".join(_texts(_slide_titled(deck, "Exceptions: KPIs")))
+    exceptions = "\n".join(_texts(_slide_titled(deck, "Exceptions: KPIs (1 of 2)")))
     assert "Vacancies rose after the <b>new</b> posts were funded." in exceptions
 
 
@@ -269,7 +276,7 @@ def test_deck_says_synthetic_on_the_title_slide_and_every_footer(deck):
     title = "\n".join(_texts(deck.slides[0]))
     assert "SYNTHETIC DEMO DATA" in title and "not real trust data" in title
     for number, slide in enumerate(deck.slides, 1):
-        assert f"SYNTHETIC DEMO DATA · Slide {number} of 32" in _texts(slide)
+        assert f"SYNTHETIC DEMO DATA · Slide {number} of 33" in _texts(slide)
 
 
 def test_deck_without_a_browser_is_one_line(demo, monkeypatch, tmp_path):
@@ -329,7 +336,7 @@ def test_libreoffice_converts_the_deck_to_a_pdf_with_a_page_per_slide(deck_bytes
     )
     pdf = tmp_path / "deck.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
-    assert re.search(r"^Pages:\s+32$", info, re.M), info
+    assert re.search(r"^Pages:\s+33$", info, re.M), info
     for page in (1, 4, 7, 27, 30):
         stem = tmp_path / f"page-{page}"
         subprocess.run(

@@ -859,7 +859,6 @@ def test_a_latest_month_beyond_the_lower_limit_does_not_change_the_assurance():
     assert xmr([90.0, 92.0] * 20 + [80.0], monthly(41, "2023-01-01"), target=97).assurance == "fail"
 
 
-
 # --------------------------------------------------------------------------------------------------
 # Accumulating figures: shown as a trend, never read with the rules
 # --------------------------------------------------------------------------------------------------

@@ -121,13 +121,19 @@ def test_a_decided_month_is_not_suggested_again():
     assert suggested_recalculation(result, decided=[MONTHS[15]]) is None
 
 
-def test_a_confirmed_merger_with_twelve_points_each_side_is_suggested():
-    values = [10.0, 12.0] * 12  # no shift at all
+def test_a_confirmed_merger_where_the_data_step_is_suggested():
+    # A merger that brings in staff: 12 points about 11, then a step to about 20 that goes on rising
+    # (no flat new level, so no step of the data's own) ...
+    stepped = [10.0, 12.0] * 6 + [20.0 + 0.5 * k + (1 if k % 2 else -1) for k in range(12)]
     merger = [(MONTHS[12], "RVY merged into RBN")]
-    suggestion = suggested_recalculation(chart(values), events=merger)
+    assert suggested_recalculation(chart(stepped)) is None
+    suggestion = suggested_recalculation(chart(stepped), events=merger)
     assert suggestion is not None
     assert (suggestion.period, suggestion.why) == (MONTHS[12], "RVY merged into RBN")
-    assert suggested_recalculation(chart(values), events=[(MONTHS[13], "late")]) is None  # 11 after it
+    # Not with 11 points after it, nor where the figures do not step (a merger of trusts already in).
+    assert suggested_recalculation(chart(stepped[:23]), events=[(MONTHS[12], "late")]) is None
+    flat = [10.0, 12.0] * 12
+    assert suggested_recalculation(chart(flat), events=merger) is None
 
 
 def test_a_run_chart_has_nothing_to_suggest():

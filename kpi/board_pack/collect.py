@@ -11,14 +11,17 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from kpi import charts, mdc, provisional, queries, scopes
+from kpi import charts, provisional, queries, scopes
 from kpi.annotations import annotations_for, marks, on_chart
 from kpi.board_pack.plan_section import plan_section
 from kpi.board_pack.scope import ReportError, Scope, scope_filter, scope_months
-from kpi.chart_settings import ChartSettings, settings_by_kpi
+from kpi.chart_settings import decided_by_kpi, settings_by_kpi
 from kpi.commentary import SECTIONS, CommentaryView, commentary_for
 from kpi.formats import KPI, direction_words, format_value, month_label, uk_date
+from kpi.freshness import freshness
 from kpi.months import add_months
+from kpi.reading import Reading, chosen_window, read_scope
+from kpi.reading.tables import summary_frame
 
 PROGRAMME = "Cheshire and Merseyside AHP workforce programme"
 MONTHS = 36
@@ -51,15 +54,14 @@ class Pack:
     generated_at: dt.datetime
     kpis: dict[str, KPI]
     series: pd.DataFrame
-    summary: pd.DataFrame
-    rebase: dict[str, list]
+    readings: dict[str, Reading]  # one per KPI: everything the pack says about it
+    summary: pd.DataFrame  # the readings as the summary table (kpi.reading.tables.summary_frame)
     workstreams: pd.DataFrame
     milestones: pd.DataFrame
     history: pd.DataFrame
     status: Any
     synthetic: bool
     events: tuple[scopes.ScopeEvent, ...] = ()  # confirmed mergers and membership changes in the period
-    settings: dict[str, ChartSettings] = field(default_factory=dict)  # the lead's, by KPI code
     annotations: pd.DataFrame = field(default_factory=pd.DataFrame)  # the lead's, within the period
     commentary: dict[str, CommentaryView] = field(default_factory=dict)  # for the pack's month
     figures: dict[str, go.Figure] = field(default_factory=dict)  # chart key -> figure
@@ -73,8 +75,10 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
     if not status.last_period:
         raise ReportError("The database holds no KPI data yet; load data before building a board pack.")
     start = add_months(period_end, -(MONTHS - 1))
-    series = queries.kpi_series(scope_filter(scope, start, period_end), scope.level, engine)
-    series = series[series["scope_code"] == scope.series_code].reset_index(drop=True)
+    history = queries.kpi_series(scope_filter(scope, None, period_end), scope.level, engine)
+    history = history[history["scope_code"] == scope.series_code].reset_index(drop=True)
+    window = chosen_window(start, period_end)
+    series = window.rows(history).reset_index(drop=True)
     if series.empty or not (series["period"] == pd.Timestamp(period_end)).any():
         months = scope_months(engine, scope)
         if not months:
@@ -87,8 +91,18 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
     kpis = {row["code"]: KPI.from_row(row) for row in catalogue.to_dict("records")}
     rebase_frame = queries.rebase_points(engine)
     rebase = {code: list(group["period"]) for code, group in rebase_frame.groupby("kpi_code")}
-    settings = settings_by_kpi(engine, scope.series_code)
-    summary = mdc.icon_summary(series, kpis, scope.series_code, rebase, settings=settings)
+    fresh = freshness(engine, uk_time(generated_at).date())
+    readings = read_scope(
+        history,
+        kpis,
+        scope.series_code,
+        scope.short,
+        window=window,
+        settings=settings_by_kpi(engine, scope.series_code),
+        rebase=rebase,
+        decided=decided_by_kpi(engine, scope.series_code),
+        freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
+    )
     milestones = queries.milestones(engine)
     history = queries.milestone_history(engine)
     synthetic = bool(series["synthetic"].any()) or bool(milestones["is_synthetic"].astype(bool).any())
@@ -109,15 +123,14 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         generated_at=generated_at,
         kpis=kpis,
         series=series,
-        summary=summary,
-        rebase=rebase,
+        readings=readings,
+        summary=summary_frame(readings.values()),
         workstreams=queries.workstreams(engine),
         milestones=milestones,
         history=history,
         status=status,
         synthetic=synthetic,
         events=events,
-        settings=settings,
         annotations=_annotations_in(
             engine, list(kpis), scope.series_code, series["period"].min(), period_end
         ),
@@ -161,17 +174,17 @@ def commentary_block(view: CommentaryView, month: dt.date) -> dict[str, Any]:
 
 def kpi_exceptions(pack: Pack) -> list[dict[str, Any]]:
     """The KPIs the board should look at first, in the summary's order: a concern, or a target failed
-    or at risk (hit and miss), each with its reasons and commentary."""
+    or at risk (hit and miss), each with its reasons and commentary, as its reading says."""
     rows = []
-    for row in pack.summary.itertuples():
+    for code in pack.summary["kpi_code"]:
+        reading = pack.readings[code]
         reasons = []
-        if str(row.variation or "").startswith("concern"):
-            reasons.append(row.variation_label)
-        if row.assurance in ("fail", "hit_or_miss"):
-            reasons.append(row.assurance_label)
+        if str(reading.variation or "").startswith("concern"):
+            reasons.append(reading.variation_label)
+        if reading.assurance in ("fail", "hit_or_miss"):
+            reasons.append(reading.assurance_label)
         if reasons:
-            block = pack.kpi_blocks[row.kpi_code]
-            rows.append({**block, "reasons": "; ".join(reasons)})
+            rows.append({**pack.kpi_blocks[code], "reasons": "; ".join(reasons)})
     return rows
 
 
@@ -203,25 +216,34 @@ def milestones_at_risk(pack: Pack) -> list[dict[str, str]]:
     return rows
 
 
-def _kpi_block(pack: Pack, code: str, kpi: KPI, row: Any) -> dict[str, Any]:
-    """What the pack says about one KPI besides its chart."""
+def _target_label(reading: Reading) -> str:
+    """The target in force as the pack's facts say it: '6% from Apr 2026 (the catalogue's is 7.5%)',
+    '7.5%', '' without one."""
+    if reading.target.value is None:
+        return ""
+    return reading.target.words(reading.kpi.unit).removeprefix("Target ")
+
+
+def _kpi_block(pack: Pack, reading: Reading) -> dict[str, Any]:
+    """What the pack says about one KPI besides its chart: its reading."""
+    kpi = reading.kpi
     return {
-        "code": code,
+        "code": kpi.code,
         "name": kpi.name,
         "workstream": kpi.workstream_code,
-        "latest": row["latest"],
-        "month": row["month"],
-        "target": row["target"],
+        "latest": reading.value_text,
+        "month": reading.month_text,
+        "target": _target_label(reading),
         "direction": direction_words(kpi.improvement),
-        "reading": row["reading"],
-        "provisional_note": row["provisional_note"],
-        "variation_label": row["variation_label"],
-        "variation_icon": row["variation_icon"],
-        "assurance_label": row["assurance_label"],
-        "assurance_icon": row["assurance_icon"],
+        "reading": reading.sentence,
+        "provisional_note": reading.provisional_note,
+        "variation_label": reading.variation_label,
+        "variation_icon": reading.variation_icon(),
+        "assurance_label": reading.assurance_label,
+        "assurance_icon": reading.assurance_icon(),
         "notes": [],
         "annotations": [],
-        "commentary": commentary_block(pack.commentary.get(code, CommentaryView()), pack.period_end),
+        "commentary": commentary_block(pack.commentary.get(kpi.code, CommentaryView()), pack.period_end),
         "message": "",
     }
 
@@ -245,38 +267,28 @@ def _no_chart_message(pack: Pack, kpi: KPI, data: pd.DataFrame) -> str:
 
 
 def _build_figures(pack: Pack) -> None:
-    """One SPC figure per KPI with at least two months (as on the dashboard), and the milestone timeline.
-    The reading is printed as text beside each chart, so the chart does not repeat it; the lead's
-    annotations are numbered flags on the chart, listed under it and written into its alt text."""
-    summary = pack.summary.set_index("kpi_code")
+    """One SPC figure per KPI with at least two months (as on the dashboard), drawn from its reading, and
+    the milestone timeline. The reading is printed as text beside each chart, so the chart does not
+    repeat it; the lead's annotations are numbered flags on the chart, listed under it and written into
+    its alt text."""
     for code, kpi in pack.kpis.items():
-        data = pack.series[pack.series["kpi_code"] == code]
-        row = summary.loc[code]
-        block = pack.kpi_blocks[code] = _kpi_block(pack, code, kpi, row)
+        reading = pack.readings[code]
+        data = reading.rows
+        block = pack.kpi_blocks[code] = _kpi_block(pack, reading)
         block["message"] = _no_chart_message(pack, kpi, data)
-        if block["message"]:
+        if block["message"] or reading.result is None:
+            block["message"] = block["message"] or _no_chart_message(pack, kpi, data.iloc[0:0])
             continue
-        result, dates = mdc.kpi_spc(data, kpi, pack.rebase.get(code), settings=pack.settings.get(code))
         first, last = data["period"].min(), data["period"].max()
         events = tuple(e for e in pack.events if first <= e.month <= last)
         notes = on_chart(pack.annotations, code, [pack.scope.series_code])
         notes = notes[(notes["period"] >= first) & (notes["period"] <= last)]
         flags = marks(notes)
-        months = data[provisional.flags(data)]
-        figure = charts.spc_figure(
-            result,
-            dates,
-            kpi,
-            pack.scope.short,
-            reading="",
-            events=events,
-            provisional_months=months,
-            notes=flags,
-        )
+        figure = charts.spc_figure(reading, words="", events=events, notes=flags)
         figure.layout.annotations = [a for a in figure.layout.annotations if a.text]
         figure.update_layout(margin={"t": 64})
-        block["notes"] = list(result.notes)
-        if not months.empty:
+        block["notes"] = [*reading.result.notes, *reading.refused]
+        if provisional.flags(data).any():
             block["notes"].append(provisional.SPC_EXCLUDED_NOTE)
         block["annotations"] = [
             {"number": number, "month": month_label(month), "text": text}
@@ -284,7 +296,7 @@ def _build_figures(pack: Pack) -> None:
         ]
         block["alt"] = (
             f"{'SPC' if kpi.is_monthly else 'Trend'} chart of {kpi.name} for {pack.scope.short}, "
-            f"{month_label(pack.period_start)} to {month_label(pack.period_end)}. {row['reading']}"
+            f"{month_label(pack.period_start)} to {month_label(pack.period_end)}. {reading.sentence}"
         )
         if events:
             block["alt"] += f" {scopes.events_sentence(events)}"

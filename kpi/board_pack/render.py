@@ -47,7 +47,7 @@ from kpi.board_pack.collect import (
 )
 from kpi.board_pack.scope import FORMATS, Format, ReportError, pack_month, resolve_scope
 from kpi.charts import file_stem, plotly_config
-from kpi.formats import direction_words, format_target, month_label, uk_date
+from kpi.formats import direction_words, month_label, uk_date
 from kpi.milestones import FIELD_LABELS
 
 TEMPLATE = "template.html"
@@ -147,7 +147,7 @@ def _definition_rows(pack: Pack) -> list[dict[str, str]]:
                 "denominator": kpi.denominator_definition if kpi.rollup == "ratio" else "",
                 "unit": UNIT_WORDS.get(kpi.unit, kpi.unit),
                 "direction": direction_words(kpi.improvement) or kpi.improvement,
-                "target": format_target(kpi.target, kpi.unit),
+                "target": pack.kpi_blocks[kpi.code]["target"],
                 "rollup": ROLLUP_WORDS.get(kpi.rollup, kpi.rollup),
                 "source": kpi.source,
                 "frequency": kpi.frequency.capitalize(),

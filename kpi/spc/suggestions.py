@@ -14,8 +14,9 @@ A month is suggested when, in the latest segment (its non-missing, non-ghost poi
 - **the month the new level began**: the first month of the run, moved on to a later step within it
   when the points from the run's start themselves show one (70.6%, then 94.1% from Feb 2024, then 100%
   from Oct 2024: the latest level began in Oct 2024);
-or, failing that, a confirmed merger or membership change took effect with at least MIN_SEGMENT_POINTS
-points on each side of it. A month the lead already accepted or dismissed is never suggested again.
+or, failing that, a confirmed merger or membership change that took in or lost staff took effect with at
+least MIN_SEGMENT_POINTS points on each side of it, and the data step there (two levels split at it beat
+a straight line). A month the lead already accepted or dismissed is never suggested again.
 This is the room NHS England's guidance leaves between 'never redraw limits automatically' and users'
 requests for rebasing."""
 
@@ -158,11 +159,16 @@ def sustained_step(points: pd.DataFrame) -> Suggestion | None:
 
 
 def _event_months(points: pd.DataFrame, events: Iterable[tuple[pd.Timestamp, str]]) -> list[Suggestion]:
+    """The merger and membership months with MIN_SEGMENT_POINTS points on each side where the data step:
+    two levels split there beat a straight line (LINE_SHARE)."""
     dates = pd.DatetimeIndex(points["date"])
+    values = points["value"].to_numpy(dtype=float)
     suggestions = []
     for when, label in events:
         before = int((dates < pd.Timestamp(when)).sum())
-        if before >= MIN_SEGMENT_POINTS and len(dates) - before >= MIN_SEGMENT_POINTS:
+        if before < MIN_SEGMENT_POINTS or len(dates) - before < MIN_SEGMENT_POINTS:
+            continue
+        if levels_beat_line(values, before):
             suggestions.append(Suggestion(pd.Timestamp(dates[before]), label))
     return suggestions
 

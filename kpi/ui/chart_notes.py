@@ -15,11 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from kpi import annotations as kpi_annotations
-from kpi import chart_settings, charts, commentary, mdc, scopes, spc
+from kpi import chart_settings, charts, commentary, filters, scopes
 from kpi.auth import PermissionDenied
 from kpi.formats import KPI, format_target, month_label
 from kpi.notes import NoteError
-from kpi.spc.suggestions import suggested_recalculation
+from kpi.reading import KPIMonths, Reading, read_kpi
 from kpi.text import escape_markdown
 from kpi.ui import loaders, session
 from kpi.ui.database import clear_caches, db, engine
@@ -34,16 +34,15 @@ KINDS = {
 
 
 def below_spc_chart(
-    kpi: KPI,
-    data: pd.DataFrame,
+    reading: Reading,
     *,
-    scope: str,
-    scope_name: str,
-    result: spc.SPCResult,
+    sel: filters.Selection,
     events: tuple[scopes.ScopeEvent, ...],
     key: str,
 ) -> None:
-    """The commentary of the chart's latest month, then (for the lead) the suggestion and the tools."""
+    """The commentary of the chart's latest month, then (for the lead) the reading's suggestion and the
+    tools."""
+    kpi, scope, scope_name, data = reading.kpi, reading.scope_code, reading.scope_name, reading.rows
     month = pd.Timestamp(data["period"].max()).date()
     words = loaders.commentary_for(db(), kpi.code, scope, month)
     show_commentary(words, month)
@@ -52,7 +51,7 @@ def below_spc_chart(
         return
     status = st.container(key=f"{key}_notes_result")
     nonce = _said(status, key)
-    _suggestion(kpi, data, scope, scope_name, result, events, key, status)
+    _suggestion(reading, sel, events, key, status)
     tools = st.expander(
         f"Annotate, comment on or adjust this chart ({scope_name})",
         icon=":material/edit_note:",
@@ -67,7 +66,7 @@ def below_spc_chart(
             with notes_tab:
                 _annotation_tools(kpi, scope, scope_name, data, key, status)
             with settings_tab:
-                _settings_tools(kpi, scope, data, key, status)
+                _settings_tools(reading, key, status)
     focus_on(f"{key}_notes_result", nonce)
 
 
@@ -108,22 +107,18 @@ def _refused(status, exc: Exception) -> None:
 
 
 def _suggestion(
-    kpi: KPI,
-    data: pd.DataFrame,
-    scope: str,
-    scope_name: str,
-    result: spc.SPCResult,
+    reading: Reading,
+    sel: filters.Selection,
     events: tuple[scopes.ScopeEvent, ...],
     key: str,
     status,
 ) -> None:
-    """A suggested recalculation (never automatic): why, the chart as it would look, accept or dismiss."""
-    decided = loaders.decided_months(db(), kpi.code, scope)
-    suggestion = suggested_recalculation(
-        result, events=[(event.month, event.label) for event in events], decided=decided
-    )
+    """The reading's suggested recalculation (never automatic): why, the chart as it would be, accept or
+    dismiss."""
+    suggestion = reading.suggestion
     if suggestion is None:
         return
+    kpi, scope = reading.kpi, reading.scope_code
     month = month_label(suggestion.period)
     with st.container(border=True, key=f"{key}_suggestion"):
         st.markdown(
@@ -138,7 +133,7 @@ def _suggestion(
         if not preview.open:
             return
         with preview:
-            _preview(kpi, data, scope, scope_name, suggestion.period, key)
+            _preview(reading, sel, suggestion.period, key)
             with st.form(f"{key}_suggestion_form", border=False):
                 reason = st.text_input(
                     "Reason (kept with the decision)", max_chars=chart_settings.REASON_LIMIT
@@ -158,24 +153,42 @@ def _suggestion(
                 _saved(key, f"Suggestion {decision}: limits from {month}.")
 
 
-def _preview(
-    kpi: KPI, data: pd.DataFrame, scope: str, scope_name: str, month: pd.Timestamp, key: str
-) -> None:
-    """The chart as it would look with limits recalculated from `month`, and its reading."""
+def _preview(reading: Reading, sel: filters.Selection, month: pd.Timestamp, key: str) -> None:
+    """The chart as it would be with limits recalculated from `month`, and its reading: the same reading,
+    read again with the recalculation added to the settings in force (in the default period, taken back
+    to keep 12 months before it)."""
+    kpi, scope = reading.kpi, reading.scope_code
     current = loaders.settings_by_kpi(db(), scope).get(kpi.code) or chart_settings.ChartSettings()
     tried = chart_settings.ChartSettings(
         baseline=current.baseline,
         ghosts=current.ghosts,
-        recalculations=[*current.recalculations, (month, "suggested")],
+        recalculations=[*current.recalculations, (month, "as suggested")],
         targets=current.targets,
     )
-    result, dates = mdc.kpi_spc(data, kpi, loaders.rebase_months(db()).get(kpi.code), False, tried)
+    flt = sel.to_kpi_filter()
+    level = scopes.level_of(scope, loaders.collaborative_codes(db()))
+    history = loaders.history(db(), scopes.scope_filter(flt, scope, level), level)
+    history = history[(history["scope_code"] == scope) & (history["kpi_code"] == kpi.code)]
+    window = None if flt.default_period else reading.window
+    after = read_kpi(
+        history,
+        kpi,
+        scope,
+        reading.scope_name,
+        window=window,
+        months=loaders.kpi_months(db()).get(kpi.code, KPIMonths()),
+        include_provisional=reading.include_provisional,
+        settings=tried,
+        rebase=loaders.rebase_months(db()).get(kpi.code, []),
+    )
+    if after.result is None:
+        return
     st.plotly_chart(
-        charts.spc_figure(result, dates, kpi, scope_name, reading="", icons=False, height=360),
+        charts.spc_figure(after, words="", icons=False, height=360),
         key=f"{key}_suggestion_chart",
         config={"displayModeBar": False},
     )
-    st.markdown(escape_markdown(mdc.reading(result, kpi, dates)))
+    st.markdown(escape_markdown(after.sentence))
 
 
 def _commentary_form(
@@ -265,7 +278,8 @@ def _annotation_row(row, key: str, status) -> None:
         _refused(status, exc)
 
 
-def _settings_tools(kpi: KPI, scope: str, data: pd.DataFrame, key: str, status) -> None:
+def _settings_tools(reading: Reading, key: str, status) -> None:
+    kpi, scope, data = reading.kpi, reading.scope_code, reading.rows
     kind = st.selectbox("Change", list(KINDS), format_func=KINDS.__getitem__, key=f"{key}_setting_kind")
     with st.form(f"{key}_setting_form", border=False):
         month, points, value = None, None, None
@@ -282,7 +296,14 @@ def _settings_tools(kpi: KPI, scope: str, data: pd.DataFrame, key: str, status) 
         else:
             month = _month_choice("From month" if kind != "ghost" else "Month", data, f"{key}_setting_month")
         if kind == "target":
-            value = st.number_input(f"Target ({kpi.unit})", value=float(kpi.target or 0), format="%.2f")
+            in_force = reading.target.value
+            value = st.number_input(
+                f"Target ({kpi.unit})",
+                value=in_force,
+                format="%.2f",
+                placeholder="The new target",
+                help=f"In force now: {reading.target.words(kpi.unit)}.",
+            )
         reason = st.text_input("Reason (shown in the chart's reading)", max_chars=chart_settings.REASON_LIMIT)
         added = st.form_submit_button("Apply", type="primary")
     if added:

@@ -13,10 +13,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kpi import annotations as kpi_annotations
-from kpi import chart_text, charts, export, filters, icons, mdc, provisional, scopes, spc
-from kpi.chart_settings import ChartSettings
+from kpi import chart_text, charts, export, filters, provisional, queries, scopes
 from kpi.chart_text import ChartIcon, ChartWords
 from kpi.formats import KPI, format_value, month_label
+from kpi.reading import Reading
+from kpi.reading.model import targets_sentence
 from kpi.ui import chart_notes, loaders, url_state
 from kpi.ui.database import db
 from kpi.ui.widgets import (
@@ -50,9 +51,10 @@ def _trend_view(
     y_max: float | None,
     events: tuple[scopes.ScopeEvent, ...] = (),
     notes: tuple[tuple[pd.Timestamp, str], ...] = (),
+    targets: tuple[tuple[str, tuple[tuple[pd.Timestamp, float], ...]], ...] = (),
 ) -> _TrendView:
     """Cached: a rerun, a new visitor, or a filter change back to a view seen before builds no figure
-    and writes no sentence again."""
+    and writes no sentence again. `targets`: each scope's target in force by month (from its reading)."""
     named = dict(names)
     figure = charts.trend_figure(
         data,
@@ -64,11 +66,23 @@ def _trend_view(
         y_max=y_max,
         events=events,
         notes=notes,
+        targets={name: _path(points) for name, points in targets},
     )
     return _TrendView(
         spec=figure.to_dict(),
         sentences=tuple(chart_text.trend_sentences(data, kpi, named, order)),
     )
+
+
+def _path(points: tuple[tuple[pd.Timestamp, float], ...]) -> pd.Series:
+    """A target path back from its hashable form."""
+    return pd.Series([v for _, v in points], index=pd.DatetimeIndex([m for m, _ in points]), dtype=float)
+
+
+def scope_readings(kpi: KPI, scope_codes: Sequence[str], sel: filters.Selection) -> list[Reading]:
+    """The reading of `kpi` for each scope a chart draws, under the selection's period and professions."""
+    flt = sel.to_kpi_filter()
+    return [loaders.readings(db(), flt, code, sel.include_provisional)[kpi.code] for code in scope_codes]
 
 
 def chart_events(scope_codes: Sequence[str], data: pd.DataFrame) -> tuple[scopes.ScopeEvent, ...]:
@@ -125,7 +139,12 @@ def kpi_chart(
     events = chart_events(order, data)
     notes = chart_annotations(kpi, order, data)
     marks = kpi_annotations.marks(notes)
-    view = _trend_view(kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events, marks)
+    readings = scope_readings(kpi, order, sel or filters.Selection(None, None))
+    months = pd.DatetimeIndex(data["period"].unique())
+    targets = tuple((reading.scope_name, tuple(reading.target_path(months).items())) for reading in readings)
+    view = _trend_view(
+        kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events, marks, targets
+    )
     shown = ", ".join(names.get(code, code) for code in order)
     hollow = provisional.CHART_NOTE if provisional.flags(data).any() else ""
     events_words = scopes.events_sentence(events)
@@ -134,7 +153,7 @@ def kpi_chart(
     words = ChartWords(
         heading=title,
         sentences=view.sentences,
-        notes=tuple(filter(None, (chart_text.target_sentence(kpi), events_words, notes_words))),
+        notes=tuple(filter(None, (targets_sentence(readings), events_words, notes_words))),
         table=functools.partial(chart_text.trend_table, data, kpi, names, order),
         kind="Line chart",
         listed=True,
@@ -149,7 +168,12 @@ def kpi_chart(
     show_chart(
         charts.from_spec(view.spec),
         functools.partial(
-            export.chart_table, data, kpi, names, kpi_annotations.with_events(notes, kpi.code, events)
+            export.chart_table,
+            data,
+            kpi,
+            names,
+            kpi_annotations.with_events(notes, kpi.code, events),
+            {reading.scope_code: reading for reading in readings},
         ),
         words=words,
         stem=stem,
@@ -214,114 +238,95 @@ def chart_controls(prefix: str, scopes: Sequence[str], names: dict[str, str]) ->
 
 @dataclasses.dataclass(frozen=True)
 class _SPCView:
-    """An SPC chart as the page shows it: the figure for the screen (no title, reading or icons inside:
-    they are text beside it), the figure for images (all of them inside) and what goes beside it."""
+    """An SPC chart as the page shows it: the figure for the screen (no title, words or icons inside:
+    they are text beside it), the figure for images (all of them inside) and its data table."""
 
     screen: go.Figure
     image: go.Figure
-    reading: str
-    notes: tuple[str, ...]
-    chart_type: str
-    icons: tuple[ChartIcon, ...]
     table: pd.DataFrame
-    result: spc.SPCResult
 
 
 @st.cache_data(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
 def _spc_view(
-    kpi: KPI,
-    data: pd.DataFrame,
-    rebase: tuple[pd.Timestamp, ...],
-    scope_name: str,
+    db_url: str,
+    flt: queries.KPIFilter,
+    scope: str,
+    kpi_code: str,
+    include_provisional: bool,
     title: str | None,
     height: int,
     text_width: int,
     events: tuple[scopes.ScopeEvent, ...] = (),
-    include_provisional: bool = False,
-    settings: ChartSettings | None = None,
     notes: tuple[tuple[pd.Timestamp, str], ...] = (),
 ) -> _SPCView:
-    result, dates = mdc.kpi_spc(data, kpi, list(rebase), include_provisional, settings)
-    reading = mdc.reading(result, kpi, dates, data, include_provisional, settings)
-    months = data[provisional.flags(data)]
+    """Cached: the figures of one reading (loaders.readings), made once per data and view."""
+    reading = loaders.readings(db_url, flt, scope, include_provisional)[kpi_code]
 
     def figure(**inside: object) -> go.Figure:
         return charts.spc_figure(
-            result,
-            dates,
-            kpi,
-            scope_name,
+            reading,
             title=title,
             height=height,
             text_width=text_width,
             events=events,
-            provisional_months=months,
             notes=notes,
             **inside,  # type: ignore[arg-type]
         )
 
+    assert reading.result is not None
     return _SPCView(
-        screen=figure(reading="", icons=False),
-        image=figure(reading=reading),
-        reading=reading,
-        notes=result.notes,
-        chart_type=result.chart_type,
-        icons=spc_icons(result, kpi),
-        table=chart_text.spc_table(result, dates, data, kpi),
-        result=result,
+        screen=figure(words="", icons=False),
+        image=figure(words=reading.sentence),
+        table=chart_text.spc_table(reading.result, reading.dates, reading.rows, reading.kpi),
     )
 
 
-def spc_icons(result: spc.SPCResult, kpi: KPI) -> tuple[ChartIcon, ...]:
-    """The variation and assurance icons of an XmR chart, each with its name (none for a run chart or a
-    trend, whose sentence says why)."""
-    if result.chart_type != "xmr":
+def spc_icons(reading: Reading) -> tuple[ChartIcon, ...]:
+    """The variation and assurance icons of an XmR chart, each with its name as the reading gives it
+    (none for a run chart or a trend, whose sentence says why)."""
+    if reading.chart_type != "xmr":
         return ()
-    assurance = result.assurance_label if kpi.target is not None or result.assurance else "No target"
     return (
-        ChartIcon("Variation", icons.variation_icon_data_uri(result.variation, 32), result.variation_label),
-        ChartIcon("Assurance", icons.assurance_icon_data_uri(result.assurance, 32), assurance),
+        ChartIcon("Variation", reading.variation_icon(32), reading.variation_label),
+        ChartIcon("Assurance", reading.assurance_icon(32), reading.assurance_label),
     )
 
 
 def spc_chart(
     kpi: KPI,
-    data: pd.DataFrame,
     *,
     scope: str,
     names: dict[str, str],
     stem: str,
     key: str,
+    sel: filters.Selection,
     title: str | None = None,
     height: int = 440,
-    sel: filters.Selection | None = None,
     narrow: bool = False,
 ) -> None:
-    """A KPI's SPC chart for one scope with its downloads and reading, or an explanation. `narrow` for
-    a chart that shares the row with another (its title and reading wrap sooner)."""
-    data = data[data["scope_code"] == scope]
+    """A KPI's SPC chart for one scope, drawn from its reading, with its downloads, or an explanation.
+    `narrow` for a chart that shares the row with another (its title and words wrap sooner)."""
     scope_name = names.get(scope, scope)
+    flt = sel.to_kpi_filter()
+    include = sel.include_provisional
+    reading = loaders.readings(db(), flt, scope, include)[kpi.code]
+    data = reading.rows
     if data.empty:
         _explain_no_data(kpi, sel, f"{scope_name} in this period")
         return
-    if len(data) == 1:
-        row = data.iloc[0]
+    if len(data) == 1 or reading.result is None:
+        row = data.iloc[-1]
         explain_empty(
             f"Only one month of {kpi.name_in_sentence} data for {scope_name} "
             f"({month_label(row['period'])}: {format_value(row['value'], kpi.unit, kpi.decimals)}); "
-            "an SPC chart needs at least two. Widen the period in the sidebar."
+            "an SPC chart needs at least two complete months. Widen the period in the sidebar."
         )
         return
-    rebase = tuple(loaders.rebase_months(db()).get(kpi.code, []))
     events = chart_events([scope], data)
-    include = bool(sel and sel.include_provisional)
-    settings = loaders.settings_by_kpi(db(), scope).get(kpi.code)
     notes = chart_annotations(kpi, [scope], data)
     marks = kpi_annotations.marks(notes)
-    view = _spc_view(
-        kpi, data, rebase, scope_name, title, height, 60 if narrow else 120, events, include, settings, marks
-    )
-    synthetic = bool(data["synthetic"].any())
+    view = _spc_view(db(), flt, scope, kpi.code, include, title, height, 60 if narrow else 120, events, marks)
+    synthetic = reading.synthetic
     heading = title or f"{kpi.title_with_unit}: {scope_name}"
     kind = "SPC" if kpi.is_monthly else "trend"  # rolling and year-to-date figures get no SPC rules
     hollow = ""
@@ -330,26 +335,25 @@ def spc_chart(
     events_words = scopes.events_sentence(events)
     notes_words = charts.annotation_sentence(marks)
     marked = " ".join(filter(None, (events_words, notes_words, hollow)))
-    value = chart_text.value_sentence(data, kpi, scope_name, say_provisional=False)
     words = ChartWords(
-        heading=f"{heading} ({charts.spc_kind(view.chart_type)})",
-        sentences=(value, view.reading),
-        notes=tuple(filter(None, (hollow, events_words, notes_words, chart_text.target_sentence(kpi)))),
+        heading=f"{heading} ({charts.spc_kind(reading.chart_type or 'run')})",
+        sentences=(reading.value_sentence, reading.sentence),
+        notes=tuple(filter(None, (hollow, events_words, notes_words, reading.target_sentence))),
         table=view.table,
-        icons=view.icons,
+        icons=spc_icons(reading),
         kind="SPC chart" if kind == "SPC" else "Line chart",
     )
     show_chart(
         view.screen,
         functools.partial(
-            export.chart_table, data, kpi, names, kpi_annotations.with_events(notes, kpi.code, events)
+            export.spc_chart_table, reading, names, kpi_annotations.with_events(notes, kpi.code, events)
         ),
         words=words,
         stem=stem,
         synthetic=synthetic,
         image_figure=view.image,
         key=key,
-        title=f"{heading} ({kind}). {view.reading}",
+        title=f"{heading} ({kind}). {reading.sentence}",
         caption=image_caption(
             f"{heading} ({kind})",
             scope_name,
@@ -360,11 +364,10 @@ def spc_chart(
         ),
         provenance=provenance(sel, scope=scope_name, source=kpi.source, synthetic=synthetic),
     )
-    for note in view.notes:
+    assert reading.result is not None
+    for note in (*reading.result.notes, *reading.refused):
         st.caption(note)
-    chart_notes.below_spc_chart(
-        kpi, data, scope=scope, scope_name=scope_name, result=view.result, events=events, key=key
-    )
+    chart_notes.below_spc_chart(reading, sel=sel, events=events, key=key)
 
 
 def kpi_panel(
@@ -395,7 +398,6 @@ def kpi_panel(
         heading = title or f"{kpi.title_with_unit}: {names.get(spc_scope, spc_scope)}"
         spc_chart(
             kpi,
-            data,
             scope=spc_scope,
             names=names,
             stem=charts.file_stem(

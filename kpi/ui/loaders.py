@@ -19,14 +19,14 @@ import pandas as pd
 import streamlit as st
 
 from kpi import annotations as kpi_annotations
-from kpi import board_pack, chart_settings, commentary, filters, mdc, queries, scopes
-from kpi import scorecard as kpi_scorecard
+from kpi import board_pack, chart_settings, commentary, filters, queries, reading, scopes
 from kpi.db import get_engine
 from kpi.formats import KPI, month_key
 from kpi.freshness import freshness as kpi_freshness
 from kpi.plan import assumptions as plan_assumptions
 from kpi.plan.inputs import PlanResult, run_plan
 from kpi.queries import KPIFilter
+from kpi.reading import load, window
 
 CACHE_TTL = None  # no time limit: the caches are cleared when the data version changes
 MAX_ENTRIES = 256
@@ -64,53 +64,88 @@ milestone_history = _loader(queries.milestone_history)
 successions = _loader(queries.successions)
 
 
+def history(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
+    """Every month of a KPI series at `level` for the filter's trusts, collaboratives and professions,
+    whatever its period: the one aggregation a page's charts, readings and latest values come from.
+    Changing the period reads nothing again."""
+    every_month = queries.relevant_filter(flt, level).but(
+        period_from=None, period_to=None, default_period=False
+    )
+    return _series(db_url, every_month, level)
+
+
 def series(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
-    """A KPI series at `level`, cached per filter that matters at that level. It is read with a year
-    more before the period (`queries.widened`), the months the latest values compare with, so that a
-    page's series and latest values come from one aggregation."""
-    flt = queries.relevant_filter(flt, level)
-    wide = _series(db_url, queries.widened(flt), level)
-    if flt.period_from is None:
-        return wide
-    return wide[wide["period"] >= pd.Timestamp(flt.period_from)].reset_index(drop=True)
+    """A KPI series at `level` in each KPI's window: the period chosen, or each KPI's own default
+    (kpi.reading.window), from `history`."""
+    rows = history(db_url, flt, level)
+    if flt.kpis is not None or flt.workstreams is not None:
+        rows = rows[rows["kpi_code"].isin(_kpis_in(db_url, flt))]
+    return window.clip(rows, windows(db_url, flt))
 
 
-def latest(
-    db_url: str, flt: KPIFilter, level: queries.Level, include_provisional: bool = False
-) -> pd.DataFrame:
-    """The latest value of each KPI at `level` (the latest complete month unless provisional months are
-    included), from the same cached aggregation as `series`."""
-    return _latest(db_url, queries.relevant_filter(flt, level), level, include_provisional)
+def _kpis_in(db_url: str, flt: KPIFilter) -> list[str]:
+    """The KPI codes the filter's KPIs and workstreams allow."""
+    return [
+        code
+        for code, kpi in kpis(db_url).items()
+        if (flt.kpis is None or code in flt.kpis)
+        and (flt.workstreams is None or kpi.workstream_code in flt.workstreams)
+    ]
 
 
-@_cached
-def _latest(db_url: str, flt: KPIFilter, level: queries.Level, include_provisional: bool) -> pd.DataFrame:
-    if flt.selects_nothing():
-        return queries.latest_values(flt, level, get_engine(db_url))
-    wide = _series(db_url, queries.widened(flt), level)
-    return queries.latest_from_series(wide, flt.period_from, include_provisional)
-
-
-def scorecard(
-    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool = False
-) -> pd.DataFrame:
-    """Every KPI's latest value, changes and sparkline for one scope (kpi.scorecard.scorecard), cached
-    per filter that matters: a rerun that changed nothing else costs a look-up, not a pass over the
-    series per KPI."""
-    return _scorecard(db_url, queries.relevant_filter(flt, level), level, scope, include_provisional)
+def windows(db_url: str, flt: KPIFilter) -> reading.Window | dict[str, reading.Window]:
+    """The period of every KPI's chart: the one chosen, or each KPI's own default."""
+    if not flt.default_period:
+        return reading.chosen_window(flt.period_from, flt.period_to)
+    return {
+        code: reading.default_window(months.latest_complete, months.newest)
+        for code, months in kpi_months(db_url).items()
+    }
 
 
 @_cached
-def _scorecard(
-    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool
-) -> pd.DataFrame:
-    return kpi_scorecard.scorecard(
-        latest(db_url, flt, level, include_provisional),
-        series(db_url, flt, level),
+def kpi_months(db_url: str) -> dict[str, reading.KPIMonths]:
+    """Each KPI's newest month with system data and its latest complete month: where its default period
+    ends (kpi.reading.window)."""
+    return load.kpi_months(get_engine(db_url))
+
+
+def readings(
+    db_url: str, flt: KPIFilter, scope: str, include_provisional: bool = False
+) -> dict[str, reading.Reading]:
+    """The reading of every KPI for one scope under the filter's period and professions (the one source
+    of what each view says; cached per filter that matters for the scope)."""
+    level = scopes.level_of(scope, collaborative_codes(db_url))
+    scope_flt = scopes.scope_filter(queries.relevant_filter(flt, level), scope, level)
+    return _readings(
+        db_url, scope_flt.but(workstreams=None, kpis=None), level, scope, include_provisional, dt.date.today()
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
+def _readings(
+    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include: bool, today: dt.date
+) -> dict[str, reading.Reading]:
+    rows = history(db_url, flt, level)
+    scoped = rows[rows["scope_code"] == scope]
+    events: tuple[tuple[pd.Timestamp, str], ...] = ()
+    if not scoped.empty:
+        found = scope_events(db_url, (scope,), scoped["period"].min(), scoped["period"].max())
+        events = tuple((event.month, event.label) for event in found if event.steps)
+    fresh = freshness(db_url, today)
+    return reading.read_scope(
+        rows,
         kpis(db_url),
         scope,
-        workstream_names(db_url),
-        include_provisional,
+        scope_names(db_url).get(scope, scope),
+        window=None if flt.default_period else reading.chosen_window(flt.period_from, flt.period_to),
+        months=kpi_months(db_url),
+        include_provisional=include,
+        settings=settings_by_kpi(db_url, scope),
+        rebase=rebase_months(db_url),
+        decided=decided_by_kpi(db_url, scope),
+        events=events,
+        freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
     )
 
 
@@ -123,8 +158,7 @@ def kpis(db_url: str) -> dict[str, KPI]:
 @_cached
 def rebase_months(db_url: str) -> dict[str, list[pd.Timestamp]]:
     """Months from which each KPI's SPC limits are recalculated (from the catalogue)."""
-    frame = queries.rebase_points(engine=get_engine(db_url))
-    return {code: list(group["period"]) for code, group in frame.groupby("kpi_code")}
+    return load.rebase_months(get_engine(db_url))
 
 
 @_cached
@@ -134,9 +168,9 @@ def settings_by_kpi(db_url: str, scope: str) -> dict[str, chart_settings.ChartSe
 
 
 @_cached
-def decided_months(db_url: str, kpi_code: str, scope: str) -> set[pd.Timestamp]:
-    """The months whose suggested recalculation the lead accepted or dismissed for one chart."""
-    return chart_settings.decided_months(get_engine(db_url), kpi_code, scope)
+def decided_by_kpi(db_url: str, scope: str) -> dict[str, set[pd.Timestamp]]:
+    """The months whose suggested recalculation the lead accepted or dismissed, by KPI, for one scope."""
+    return chart_settings.decided_by_kpi(get_engine(db_url), scope)
 
 
 @_cached
@@ -228,28 +262,6 @@ def trust_collaboratives(db_url: str) -> dict[str, list[str]]:
     """Each trust's collaboratives (none for a system partner or a merged trust)."""
     frame = trusts(db_url)
     return dict(zip(frame["ods_code"], frame["collaboratives"], strict=True))
-
-
-def icon_summary(
-    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool = False
-) -> pd.DataFrame:
-    """The board's Making Data Count summary for one scope (cached per filter that matters); provisional
-    months left out unless included."""
-    return _icon_summary(db_url, queries.relevant_filter(flt, level), level, scope, include_provisional)
-
-
-@_cached
-def _icon_summary(
-    db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include_provisional: bool
-) -> pd.DataFrame:
-    return mdc.icon_summary(
-        series(db_url, flt, level),
-        kpis(db_url),
-        scope,
-        rebase_months(db_url),
-        include_provisional,
-        settings_by_kpi(db_url, scope),
-    )
 
 
 @_cached

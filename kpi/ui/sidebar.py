@@ -61,6 +61,7 @@ def sidebar_filters() -> filters.Selection:
         tuple(trust_codes),
         tuple(profession_codes),
         include_provisional=bool(include_provisional),
+        default_period=filters.is_default_period(period_from, period_to, choices),
     )
     shared = filters.to_url(selection, choices)
     url_state.remember(shared)

@@ -81,9 +81,7 @@ def default_views(db_url: str) -> None:
     collaboratives = loaders.collaborative_codes(db_url)
     for scope in (SYSTEM_CODE, *collaboratives):
         level = scopes.level_of(scope, collaboratives)
-        scope_flt = scopes.scope_filter(flt, scope, level)
-        loaders.scorecard(db_url, scope_flt, level, scope)
-        loaders.icon_summary(db_url, scope_flt, level, scope)
+        loaders.readings(db_url, scopes.scope_filter(flt, scope, level), scope)
     # The chart pages open on the first workstream: its KPIs for the system and the collaboratives
     # (Workstreams; Collaboratives reads them without the collaborative choice).
     for stream_flt in (flt, flt.but(collaboratives=None)):

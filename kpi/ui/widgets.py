@@ -17,7 +17,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from kpi import charts, export, filters, images
 from kpi.chart_text import ChartWords
-from kpi.formats import KPI, direction_words, format_target, month_key, month_label
+from kpi.formats import KPI, direction_words, month_key, month_label
 from kpi.icons import CHART_MARKS, icon_key
 from kpi.labels import FilterWords, describe
 from kpi.text import escape_markdown
@@ -234,9 +234,9 @@ def _html(text: object) -> str:
 
 
 def mdc_summary_cards(summary: pd.DataFrame, *, label: str) -> None:
-    """The Making Data Count summary (mdc.icon_summary) as a list of cards, for a phone where the table
-    would hide its variation and assurance columns behind a sideways scroll: each KPI with its latest
-    value and target, both icons each with its name, its reading and its provisional months. One HTML
+    """The Making Data Count summary (kpi.reading.tables.summary_frame) as a list of cards, for a phone where
+    the table would hide its variation and assurance columns behind a sideways scroll: each KPI with its
+    latest value and target, both icons each with its name, its reading and its provisional months. One HTML
     list (a screen reader announces it and its length); the icons are decorative, their names beside."""
     items = []
     for row in summary.itertuples():
@@ -322,9 +322,9 @@ def definition_popover(kpi: KPI) -> None:
             st.caption("Rolled up as the sum of numerators over the sum of denominators.")
         else:
             st.caption("Rolled up by adding trusts' figures.")
-        target = f"Target {format_target(kpi.target, kpi.unit)}. " if kpi.target is not None else ""
         st.caption(
-            f"{direction_words(kpi.improvement)}. {target}Source: {kpi.source}. Frequency: {kpi.frequency}."
+            f"{direction_words(kpi.improvement)}. The target in force is given with each chart. "
+            f"Source: {kpi.source}. Frequency: {kpi.frequency}."
         )
 
 

@@ -1,0 +1,106 @@
+"""Reading a scope's readings straight from the database, for callers outside the app (the command line's
+exports, scripts, tests): the same pieces the app's cached loaders gather (kpi.ui.loaders.readings), so a
+file written here equals the one the app downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from kpi import queries, scopes
+from kpi.chart_settings import decided_by_kpi, settings_by_kpi
+from kpi.formats import KPI
+from kpi.freshness import freshness, system_months
+from kpi.reading.build import KPIMonths, read_scope
+from kpi.reading.model import Reading
+from kpi.reading.window import Window
+
+
+def kpi_months(engine: Engine) -> dict[str, KPIMonths]:
+    """Each KPI's newest month with system data and its latest complete month: where its default period
+    ends (kpi.reading.window)."""
+    months = system_months(engine)
+    out = {}
+    for code, rows in months.groupby("kpi_code"):
+        complete = rows.loc[~rows["provisional"], "period"]
+        out[str(code)] = KPIMonths(
+            newest=pd.Timestamp(rows["period"].max()),
+            latest_complete=pd.Timestamp(complete.max()) if not complete.empty else None,
+        )
+    return out
+
+
+def catalogue(engine: Engine) -> dict[str, KPI]:
+    """The KPI catalogue in catalogue order."""
+    return {row["code"]: KPI.from_row(row) for row in queries.kpi_catalogue(engine).to_dict("records")}
+
+
+def rebase_months(engine: Engine) -> dict[str, list[pd.Timestamp]]:
+    """The catalogue's recalculation months by KPI."""
+    frame = queries.rebase_points(engine)
+    return {str(code): list(group["period"]) for code, group in frame.groupby("kpi_code")}
+
+
+def events_of(engine: Engine, scope: str, history: pd.DataFrame) -> tuple[tuple[pd.Timestamp, str], ...]:
+    """The confirmed mergers and membership changes a chart of `scope` over the months of `history`
+    marks, as (month, label) pairs for the suggestions."""
+    if history.empty:
+        return ()
+    trust_frame = queries.trusts(engine)
+    found = scopes.scope_events(
+        [scope],
+        list(queries.collaboratives(engine)["code"]),
+        queries.successions(engine).to_dict("records"),
+        queries.memberships(engine).to_dict("records"),
+        first_month=history["period"].min(),
+        last_month=history["period"].max(),
+        trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
+    )
+    return tuple((event.month, event.label) for event in found if event.steps)
+
+
+def readings_for(
+    engine: Engine,
+    scope: str,
+    *,
+    window: Window | None = None,
+    include_provisional: bool = False,
+    professions: Sequence[str] | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Reading]:
+    """Every KPI's reading for `scope` (C&M, a collaborative or a trust code): `window` as chosen, or
+    each KPI's own default period; freshness as of `today`."""
+    collaboratives = list(queries.collaboratives(engine)["code"])
+    level = scopes.level_of(scope, collaboratives)
+    flt = queries.KPIFilter(
+        trusts=(scope,) if level == "trust" else None, professions=tuple(professions) if professions else None
+    )
+    history = queries.kpi_series(flt, level, engine)
+    scoped = history[history["scope_code"] == scope]
+    names = scopes.scope_names(collaboratives, dict(zip(*_trust_names(engine), strict=True)))
+    fresh = freshness(engine, today or dt.date.today())
+    return read_scope(
+        history,
+        catalogue(engine),
+        scope,
+        names.get(scope, scope),
+        window=window,
+        months=kpi_months(engine),
+        include_provisional=include_provisional,
+        settings=settings_by_kpi(engine, scope),
+        rebase=rebase_months(engine),
+        decided=decided_by_kpi(engine, scope),
+        events=events_of(engine, scope, scoped),
+        freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
+    )
+
+
+def _trust_names(engine: Engine) -> tuple[list[str], list[str]]:
+    frame = queries.trusts(engine)
+    return list(frame["ods_code"]), list(frame["short_name"])
+
+
+__all__ = ["catalogue", "events_of", "kpi_months", "readings_for", "rebase_months"]
