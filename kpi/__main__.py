@@ -7,8 +7,6 @@ saying what is wrong and exits non-zero; no tracebacks.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import os
 import re
 import sys
 import time
@@ -19,71 +17,22 @@ from typing import Literal
 from sqlalchemy.exc import SQLAlchemyError
 
 from kpi.auth import PermissionDenied
-from kpi.db import DatabaseError, check_connection, describe_url, get_engine, schema_is_current
-from kpi.months import parse_month
+from kpi.cli import export as cli_export
+from kpi.cli import settings as cli_settings
+from kpi.cli.common import (
+    PROG,
+    CommandError,
+    OneLineParser,
+    cli_user,
+    connected_engine,
+    first_line,
+    month_argument,
+    read_file,
+    say,
+    writable_out,
+)
+from kpi.db import DatabaseError, describe_url, schema_is_current
 from kpi.reference import ReferenceDataError
-from kpi.text import printable, redact_secrets, url_password
-
-PROG = "python -m kpi"
-
-
-def _configured_password() -> str | None:
-    """The configured database password, however malformed the URL, so that no error line shows it."""
-    from kpi.db import ENV_VAR, database_url
-
-    try:
-        return url_password(database_url())
-    except DatabaseError:
-        return url_password(os.environ.get(ENV_VAR, ""))
-
-
-def say(*values: object, file=None) -> None:
-    """The CLI's one way to print. Text from files and cells is in what it prints, so terminal escape
-    sequences and control characters are stripped; error lines have any password redacted too."""
-    text = printable(" ".join(str(value) for value in values))
-    if file is sys.stderr:
-        text = redact_secrets(text, _configured_password())
-    print(text, file=file or sys.stdout)
-
-
-class CommandError(Exception):
-    """A failure to report in one line; `code` is the exit status."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse that reports a usage error in one line (and exits 2)."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise CommandError(f"{self.prog}: {message} (see '{self.prog} --help')", code=2)
-
-
-def _month(text: str) -> dt.date:
-    """A month argument: kpi.months.parse_month, held to the one form the command line documents
-    (YYYY-MM; other forms such as 'Oct 2026' are refused, as they always were)."""
-    month = parse_month(text) if re.fullmatch(r"\d{4}-\d{1,2}", text) else None
-    if month is None:
-        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {text!r}")
-    return month
-
-
-def _first_line(exc: SQLAlchemyError) -> str:
-    """The first line of the driver's message of a database error."""
-    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-
-
-def _connected_engine(*, must_exist: bool = False):
-    """The configured engine after one successful connection. With `must_exist`, a SQLite file that
-    is not there yet is reported instead of being created."""
-    engine = get_engine()
-    path = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-    if must_exist and path and path != ":memory:" and not Path(path).exists():
-        raise CommandError(f"There is no database at {path}; run '{PROG} init' to create it.")
-    check_connection(engine)
-    return engine
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -91,7 +40,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from kpi.reference import load_reference
 
     started = time.perf_counter()
-    engine = _connected_engine()
+    engine = connected_engine()
     migrate(engine)
     counts = load_reference(engine)
     say(f"Database {describe_url(str(engine.url))} is at the latest schema.")
@@ -109,7 +58,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from kpi.demo import DEMO_SEED, last_complete_month, load_demo
 
     started = time.perf_counter()
-    engine = _connected_engine()
+    engine = connected_engine()
     prepare_database(engine, with_demo=False)
     end = args.end or last_complete_month()
     try:
@@ -135,7 +84,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_info(args: argparse.Namespace) -> int:
     from kpi import queries
 
-    engine = _connected_engine(must_exist=True)
+    engine = connected_engine(must_exist=True)
     if not schema_is_current(engine):
         raise CommandError(
             f"The database {describe_url(str(engine.url))} is empty or not migrated; run '{PROG} init'."
@@ -174,30 +123,12 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def cli_user():
-    """Who the command line acts as. Running it needs direct access to the database, so its operator
-    acts as the workforce lead; the batch records the account and machine."""
-    import getpass
-    import socket
-
-    from kpi.auth import User
-
-    return User(email=f"{getpass.getuser()}@{socket.gethostname()}", name="command line", role="lead")
-
-
-def _read_file(path: str) -> bytes:
-    file = Path(path)
-    if not file.is_file():
-        raise CommandError(f"{PROG}: no such file: {path}", code=2)
-    return file.read_bytes()
-
-
 def _import(args: argparse.Namespace, prepare) -> int:
     """Validate, then (unless --dry-run) import: exit 0 when imported or valid, 1 on any problem."""
     from kpi import ingest
 
-    data = _read_file(args.path)
-    engine = _connected_engine(must_exist=True)
+    data = read_file(args.path)
+    engine = connected_engine(must_exist=True)
     if not schema_is_current(engine):
         raise CommandError(f"The database is empty or not migrated; run '{PROG} init' first.")
     preview = prepare(engine, Path(args.path).name, data)
@@ -242,7 +173,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     from kpi import ingest
 
-    engine = _connected_engine(must_exist=True)
+    engine = connected_engine(must_exist=True)
     try:
         result = ingest.undo_batch(engine, cli_user(), args.batch_id)
     except ingest.UndoRefused as exc:
@@ -254,7 +185,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
 def cmd_batches(args: argparse.Namespace) -> int:
     from kpi import queries
 
-    engine = _connected_engine(must_exist=True)
+    engine = connected_engine(must_exist=True)
     history = queries.import_batches(engine)
     if history.empty:
         say("No imports yet.")
@@ -299,7 +230,7 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     )
     parser.add_argument(
         "--period-end",
-        type=_month,
+        type=month_argument,
         metavar="YYYY-MM",
         help="the pack's last month (default: the latest month with data for the scope)",
     )
@@ -334,7 +265,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        engine = _connected_engine(must_exist=True)
+        engine = connected_engine(must_exist=True)
         if not schema_is_current(engine):
             raise board_pack.ReportError(
                 f"The database {describe_url(str(engine.url))} is empty or not migrated; run '{PROG} init'."
@@ -364,7 +295,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         say(f"error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        say(f"error: database error: {_first_line(exc)}", file=sys.stderr)
+        say(f"error: database error: {first_line(exc)}", file=sys.stderr)
         return 1
     except OSError as exc:
         say(
@@ -426,25 +357,6 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     return parser
 
 
-def _writable_out(path: str) -> Path:
-    """The --out file, refused (exit 2) when it cannot be written: no such folder, a folder, read-only."""
-    out = Path(path)
-    problem = (
-        "it is a folder"
-        if out.is_dir()
-        else "no such folder"
-        if not out.parent.is_dir()
-        else "the folder is read-only"
-        if not os.access(out.parent, os.W_OK)
-        else "the file is read-only"
-        if out.exists() and not os.access(out, os.W_OK)
-        else ""
-    )
-    if problem:
-        raise CommandError(f"{PROG} plan: cannot write --out {path}: {problem}", code=2)
-    return out
-
-
 def _plan_summary(result, rows: int, out: Path) -> str:
     """The one line `plan` prints: rows written, from when, and the widest gap."""
     from kpi.plan.inputs import widest_gap_words
@@ -465,9 +377,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from kpi.plan import DEFAULT_SEED, PlanError, UnknownName, run_plan
     from kpi.plan.inputs import download_table
 
-    out = _writable_out(args.out)
+    out = writable_out(args.out)
     codes = [c for text in args.profession or [] for c in text.split(",") if c.strip()] or None
-    engine = _connected_engine(must_exist=True)
+    engine = connected_engine(must_exist=True)
     if not schema_is_current(engine):
         raise CommandError(f"The database is empty or not migrated; run '{PROG} init' first.")
     seed = DEFAULT_SEED if args.seed is None else args.seed
@@ -509,6 +421,16 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
         "project the AHP workforce by profession against the establishment, with scenarios and an "
         "uncertainty band, and write it as CSV",
     ),
+    "settings": (
+        lambda args: cli_settings.run(args),
+        "chart settings: 'settings import FILE.csv' loads targets, baselines, ghosts, recalculations and "
+        "annotations, all or nothing",
+    ),
+    "export": (
+        lambda args: cli_export.run(args),
+        "write the app's CSV files: 'export summary' (Making Data Count summary of a scope), 'export "
+        "series' (one KPI's SPC chart)",
+    ),
 }
 
 
@@ -535,9 +457,13 @@ def build_parser() -> OneLineParser:
             add_report_arguments(command)
         if name == "plan":
             add_plan_arguments(command)
+        if name == "settings":
+            cli_settings.add_arguments(command)
+        if name == "export":
+            cli_export.add_arguments(command)
         if name == "demo":
             command.add_argument(
-                "--end", type=_month, help="last month, YYYY-MM (default: last complete month)"
+                "--end", type=month_argument, help="last month, YYYY-MM (default: last complete month)"
             )
             command.add_argument("--seed", type=int, help="random seed (default: the fixed demo seed)")
             command.add_argument(
@@ -577,7 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"error: {exc}", file=sys.stderr)
         return 1
     except SQLAlchemyError as exc:
-        say(f"error: database error: {_first_line(exc)}", file=sys.stderr)
+        say(f"error: database error: {first_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         say("error: interrupted", file=sys.stderr)

@@ -103,6 +103,13 @@ def on_chart(
     return mine.sort_values(["period", "id"]).reset_index(drop=True)
 
 
+def in_months(annotations: pd.DataFrame, first: object, last: object) -> pd.DataFrame:
+    """The annotations from month `first` to `last` (both included): those a chart of those months shows."""
+    months = pd.DatetimeIndex(annotations["period"])
+    keep = (months >= pd.Timestamp(first)) & (months <= pd.Timestamp(last))
+    return annotations[keep].reset_index(drop=True)
+
+
 def with_events(annotations: pd.DataFrame, kpi_code: str, events) -> pd.DataFrame:
     """The chart's annotations and, as automatic ones for every scope drawn, its confirmed mergers and
     membership changes (`kpi.scopes.ScopeEvent`s): what the CSV's Annotation column lists."""

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 from sqlalchemy import Engine
 
+from kpi import annotations as kpi_annotations
 from kpi import queries, scopes
 from kpi.chart_settings import decided_by_kpi, settings_by_kpi
 from kpi.formats import KPI
@@ -49,17 +50,44 @@ def events_of(engine: Engine, scope: str, history: pd.DataFrame) -> tuple[tuple[
     marks, as (month, label) pairs for the suggestions."""
     if history.empty:
         return ()
+    found = _events(engine, scope, history["period"].min(), history["period"].max())
+    return tuple((event.month, event.label) for event in found if event.steps)
+
+
+def chart_annotations(engine: Engine, reading: Reading) -> pd.DataFrame:
+    """What an SPC chart's CSV lists in its Annotation column, as the app gives it: the lead's
+    annotations of the KPI for the scope and every scope within the chart's months, and its confirmed
+    mergers and membership changes as automatic ones."""
+    rows = reading.rows
+    notes = kpi_annotations.on_chart(
+        kpi_annotations.annotations_for(engine, [reading.kpi.code], reading.scope_code),
+        reading.kpi.code,
+        [reading.scope_code],
+    )
+    if rows.empty:
+        return notes.iloc[0:0]
+    first, last = rows["period"].min(), rows["period"].max()
+    return kpi_annotations.with_events(
+        kpi_annotations.in_months(notes, first, last),
+        reading.kpi.code,
+        _events(engine, reading.scope_code, first, last),
+    )
+
+
+def _events(
+    engine: Engine, scope: str, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[scopes.ScopeEvent, ...]:
+    """The confirmed mergers and membership changes a chart of `scope` from `first` to `last` marks."""
     trust_frame = queries.trusts(engine)
-    found = scopes.scope_events(
+    return scopes.scope_events(
         [scope],
         list(queries.collaboratives(engine)["code"]),
         queries.successions(engine).to_dict("records"),
         queries.memberships(engine).to_dict("records"),
-        first_month=history["period"].min(),
-        last_month=history["period"].max(),
+        first_month=first,
+        last_month=last,
         trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
     )
-    return tuple((event.month, event.label) for event in found if event.steps)
 
 
 def readings_for(
@@ -103,4 +131,4 @@ def _trust_names(engine: Engine) -> tuple[list[str], list[str]]:
     return list(frame["ods_code"]), list(frame["short_name"])
 
 
-__all__ = ["catalogue", "events_of", "kpi_months", "readings_for", "rebase_months"]
+__all__ = ["catalogue", "chart_annotations", "events_of", "kpi_months", "readings_for", "rebase_months"]

@@ -43,7 +43,8 @@ def recalculation_problem(
         instead = f"; {_month(latest_ok)} or earlier would work now" if latest_ok is not None else ""
         return (
             f"A recalculation needs at least {MIN_SEGMENT_POINTS} months after it; {_month(month)} has "
-            f"{after} (to {_month(months.max())}){instead}, or save it once {_more(MIN_SEGMENT_POINTS - after)}."
+            f"{after} (to {_month(months.max())}){instead}, or save it once "
+            f"{_more(MIN_SEGMENT_POINTS - after)}."
         )
     previous = max((when for when in earlier if when < month), default=None)
     since = months[months >= previous] if previous is not None else months

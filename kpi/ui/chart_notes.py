@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi import annotations as kpi_annotations
-from kpi import chart_settings, charts, commentary, filters, scopes
+from kpi import chart_settings, charts, commentary, filters, scopes, settings_file
 from kpi.auth import PermissionDenied
 from kpi.formats import KPI, format_target, month_label
 from kpi.notes import NoteError
@@ -103,7 +103,8 @@ def _saved(key: str, message: str) -> None:
 
 
 def _refused(status, exc: Exception) -> None:
-    status.error(str(exc), title="Not saved", icon=":material/error:")
+    """Why nothing was saved, as text (a message may quote what was typed or uploaded)."""
+    status.error(escape_markdown(str(exc)), title="Not saved", icon=":material/error:")
 
 
 def _suggestion(
@@ -324,6 +325,39 @@ def _settings_tools(reading: Reading, key: str, status) -> None:
         else:
             _saved(key, "Chart setting applied.")
     _settings_in_force(kpi, scope, key, status)
+    _settings_file(key, status)
+
+
+def _settings_file(key: str, status) -> None:
+    """Many settings at once from a CSV file (kpi.settings_file): all or nothing, each refused row named
+    with its row number and why, as `python -m kpi settings import` does."""
+    with st.form(f"{key}_settings_file_form", border=False, clear_on_submit=True):
+        upload = st.file_uploader(
+            "Load settings from a file (CSV)",
+            type=["csv"],
+            key=f"{key}_settings_file",
+            help="Columns kpi_code, scope, kind, month, value, text; kind is target, baseline, ghost, "
+            "recalculation or annotation. Any KPI and scope, for the whole year's targets at once. "
+            "Nothing is written unless every row can be.",
+        )
+        loaded = st.form_submit_button("Load the file", icon=":material/upload_file:")
+    if not loaded or upload is None:
+        return
+    try:
+        written, refusals = settings_file.import_settings(engine(), session.user(), upload.getvalue())
+    except (settings_file.SettingsFileError, PermissionDenied) as exc:
+        _refused(status, exc)
+        return
+    if refusals:
+        lines = "\n".join(f"- {escape_markdown(refusal.line())}" for refusal in refusals)
+        status.error(
+            f"Nothing was written: {len(refusals)} row{'s' if len(refusals) != 1 else ''} of the file "
+            f"cannot be saved.\n\n{lines}",
+            title="Not saved",
+            icon=":material/error:",
+        )
+        return
+    _saved(key, f"{written} row{'s' if written != 1 else ''} of settings and annotations loaded.")
 
 
 def _settings_in_force(kpi: KPI, scope: str, key: str, status) -> None:

@@ -191,8 +191,7 @@ def chart_annotations(kpi: KPI, scope_codes: Sequence[str], data: pd.DataFrame) 
     notes = kpi_annotations.on_chart(loaders.all_annotations(db()), kpi.code, tuple(scope_codes))
     if data.empty:
         return notes.iloc[0:0]
-    months = pd.DatetimeIndex(notes["period"])
-    return notes[(months >= data["period"].min()) & (months <= data["period"].max())].reset_index(drop=True)
+    return kpi_annotations.in_months(notes, data["period"].min(), data["period"].max())
 
 
 def _and_list(items: Sequence[str]) -> str:

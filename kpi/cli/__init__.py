@@ -1,0 +1,1 @@
+"""The command line, `python -m kpi`: one module per command group (kpi.__main__ dispatches)."""

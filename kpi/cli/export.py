@@ -1,0 +1,130 @@
+"""`python -m kpi export summary|series`: the files the app downloads, for analysts and scheduled jobs.
+
+- `summary --scope SCOPE [--period-end YYYY-MM] --out FILE.csv`: the Making Data Count summary CSV (the
+  Overview's), every KPI's reading for the scope;
+- `series --scope SCOPE --kpi CODE [--from YYYY-MM] [--to YYYY-MM] --out FILE.csv`: an SPC chart's CSV,
+  the chart itself in columns (mean, limits, point type, segment, target in force).
+Without a period each KPI has its own default (its latest 36 complete months), as the app has; with one
+(--period-end: the 36 months ending then; --from/--to) every KPI has that period."""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from kpi.cli.common import PROG, CommandError, migrated_engine, month_argument, say, writable_out, write_out
+
+SCOPE_HELP = "system (or C&M), CMAST, MHLDC or a trust's ODS code (such as RBS)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="WHAT", required=True)
+    summary = actions.add_parser(
+        "summary", help="the Making Data Count summary CSV of a scope", description=__doc__
+    )
+    summary.add_argument("--scope", required=True, help=SCOPE_HELP)
+    summary.add_argument(
+        "--period-end", type=month_argument, metavar="YYYY-MM", help="the last month of a 36-month period"
+    )
+    summary.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
+    series = actions.add_parser("series", help="one KPI's SPC chart as CSV", description=__doc__)
+    series.add_argument("--scope", required=True, help=SCOPE_HELP)
+    series.add_argument("--kpi", required=True, metavar="CODE", help="a KPI code, such as VACANCY_RATE")
+    series.add_argument("--from", dest="period_from", type=month_argument, metavar="YYYY-MM")
+    series.add_argument("--to", dest="period_to", type=month_argument, metavar="YYYY-MM")
+    series.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
+
+
+def _scope(engine, text: str) -> str:
+    """The scope code a --scope names (the one resolver of the board pack and the exports)."""
+    from kpi.board_pack.scope import ReportError, resolve_scope
+
+    try:
+        return resolve_scope(engine, text).series_code
+    except ReportError as exc:
+        raise CommandError(f"{PROG} export: {exc}", code=2) from None
+
+
+def reading_scope_name(readings) -> str:
+    """The scope's name as the app's files give it ('C&M system', 'CMAST', 'Alder Hey')."""
+    return next(iter(readings.values())).scope_name
+
+
+def _provenance(engine, args: argparse.Namespace, scope: str, scope_name: str, synthetic: bool, source: str):
+    """The provenance columns the app writes into the same file: scope, filters (all AHPs, all trusts,
+    both collaboratives), the period (the sidebar's default, or the one given), data as at, synthetic."""
+    import dataclasses
+
+    from kpi import export, filters, labels, queries
+    from kpi.formats import month_key
+    from kpi.months import add_months
+    from kpi.reading import DEFAULT_MONTHS
+
+    status = queries.data_status(engine)
+    months = (
+        tuple(d.date() for d in pd.date_range(status.first_period, status.last_period, freq="MS"))
+        if status.first_period and status.last_period
+        else ()
+    )
+    selection = filters.default_selection(filters.FilterChoices(months, (), (), {}, ()))
+    if getattr(args, "period_end", None) is not None:
+        first = add_months(args.period_end, -(DEFAULT_MONTHS - 1))
+        selection = dataclasses.replace(
+            selection, period_from=first, period_to=args.period_end, default_period=False
+        )
+    if getattr(args, "period_from", None) or getattr(args, "period_to", None):
+        selection = dataclasses.replace(
+            selection, period_from=args.period_from, period_to=args.period_to, default_period=False
+        )
+    trusts = queries.trusts(engine)
+    if scope in set(trusts["ods_code"]) and args.action == "series":  # an SPC chart of a chosen trust
+        selection = dataclasses.replace(selection, trusts=(scope,))
+    names = dict(zip(trusts["ods_code"], trusts["short_name"], strict=True))
+    return export.Provenance(
+        scope=scope_name,
+        filters=labels.describe(selection, trust_names=names),
+        source=source,
+        data_as_at=month_key(status.last_period) if status.last_period else "",
+        synthetic=synthetic,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from kpi import export
+    from kpi.months import add_months
+    from kpi.reading import DEFAULT_MONTHS, Window, chosen_window
+    from kpi.reading.load import chart_annotations, readings_for
+
+    out = writable_out(args.out, f"export {args.action}")
+    engine = migrated_engine()
+    scope = _scope(engine, args.scope)
+    if args.action == "summary":
+        window: Window | None = None
+        if args.period_end is not None:
+            window = chosen_window(add_months(args.period_end, -(DEFAULT_MONTHS - 1)), args.period_end)
+        readings = readings_for(engine, scope, window=window)
+        table = export.summary_table(readings.values())
+        synthetic = any(reading.synthetic for reading in readings.values())
+    else:
+        if args.period_from and args.period_to and args.period_from > args.period_to:
+            raise CommandError(f"{PROG} export series: --from is after --to.", code=2)
+        window = None
+        if args.period_from or args.period_to:
+            window = chosen_window(args.period_from, args.period_to)
+        code = args.kpi.strip().upper()
+        readings = readings_for(engine, scope, window=window)
+        if code not in readings:
+            raise CommandError(f"{PROG} export series: there is no KPI with the code {args.kpi!r}.", code=2)
+        reading = readings[code]
+        table = export.spc_chart_table(
+            reading, {scope: reading.scope_name}, chart_annotations(engine, reading)
+        )
+        synthetic = reading.synthetic
+    source = "" if args.action == "summary" else readings[args.kpi.strip().upper()].kpi.source
+    provenance = _provenance(engine, args, scope, reading_scope_name(readings), synthetic, source)
+    write_out(out, export.csv_bytes(table, provenance=provenance), f"export {args.action}")
+    rows = len(table)
+    marked = " SYNTHETIC demo data." if synthetic else ""
+    say(f"Wrote {rows:,} row{'s' if rows != 1 else ''} for {scope} to {out}.{marked}")
+    return 0
