@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from kpi.filters import Selection
 from kpi.formats import month_key, month_label
+from kpi.reading.window import DEFAULT_MONTHS
 
 ALL_PROFESSIONS = "All AHPs"
 ALL_TRUSTS = "All trusts"
@@ -33,6 +34,7 @@ class FilterWords:
     period_to: dt.date | None
     trust_codes: tuple[str, ...] = ()
     profession_codes: tuple[str, ...] = ()
+    default_period: bool = False  # no period chosen: each KPI shows its own latest complete months
 
     @property
     def period(self) -> str:
@@ -95,7 +97,12 @@ class FilterWords:
         if self.collaborative and not scope:
             where = f"{where} (collaborative {self.collaborative})"
         who = ", ".join(self.professions) if self.professions else "all AHPs"
-        return " · ".join(part for part in (f"Showing {who}", where, self.period) if part)
+        period = (
+            f"{self.period} (each KPI: its latest {DEFAULT_MONTHS} complete months)"
+            if (self.default_period and self.period)
+            else self.period
+        )
+        return " · ".join(part for part in (f"Showing {who}", where, period) if part)
 
     def columns(self) -> dict[str, str]:
         """The provenance columns of a CSV that come from the filters (every row carries them)."""
@@ -141,4 +148,5 @@ def describe(
         period_to=sel.period_to,
         trust_codes=tuple(sel.trusts),
         profession_codes=tuple(sel.professions),
+        default_period=sel.default_period,
     )

@@ -185,6 +185,10 @@ def test_filter_words_for_titles_captions_and_the_showing_line():
     assert default.titled("Vacancy rate (%)") == "Vacancy rate (%)"
     assert default.filters_text() == "none"
     assert default.showing("C&M system") == "Showing all AHPs · C&M system · Nov 2024 to Oct 2026"
+    own = describe(Selection(dt.date(2024, 11, 1), dt.date(2026, 10, 1), default_period=True))
+    assert own.showing("C&M system") == (
+        "Showing all AHPs · C&M system · Nov 2024 to Oct 2026 (each KPI: its latest 36 complete months)"
+    )
     many = describe(Selection(None, None, professions=("A", "B", "C")))
     assert many.title_suffix() == "3 professions"
 

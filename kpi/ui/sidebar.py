@@ -158,6 +158,12 @@ def _period_filter(choices: filters.FilterChoices) -> tuple[dt.date | None, dt.d
             help="The last month shown. It is the 'latest' month on cards and tables.",
         )
     period_from, period_to = parse_month(start), parse_month(end)
+    if filters.is_default_period(period_from, period_to, choices):
+        st.caption(
+            f"The default: each KPI shows its own latest {filters.DEFAULT_MONTHS} complete months, so a "
+            "month only some trusts have sent moves no other KPI. Choose months to fix the period for "
+            "every KPI."
+        )
     if period_from and period_to and period_from > period_to:
         st.caption(f"From is after To, so the period shown is {label(end)} to {label(start)}.")
         period_from, period_to = period_to, period_from

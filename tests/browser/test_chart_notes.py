@@ -21,6 +21,7 @@ from tests.browser.test_dashboard import open_page, url_has, wait_idle
 pytestmark = pytest.mark.browser
 
 CHART = f"workstreams?workstream=PLAN&view=spc&spc_scope={quote('C&M')}&kpi=SIP_FTE"
+LEAD_CHART = f"workstreams?workstream=LEAD&view=spc&spc_scope={quote('C&M')}&kpi=BOARD_AHP_LEAD"
 TOOLS = re.compile(r"Annotate, comment on or adjust this chart")
 
 
@@ -89,7 +90,7 @@ def test_lead_annotates_and_comments_and_a_board_member_reads_them(page, notes_a
     expect(page.get_by_text(re.compile("^Suggested: recalculate"))).to_have_count(0)
 
 
-def test_lead_ghosts_a_month_then_accepts_a_suggested_recalculation(page, notes_app):
+def test_lead_ghosts_a_month_and_sets_a_target_from_a_month(page, notes_app):
     latest = month_label(last_complete_month())
     open_page(page, notes_app, CHART)
     open_tools(page, "Chart settings")
@@ -110,20 +111,52 @@ def test_lead_ghosts_a_month_then_accepts_a_suggested_recalculation(page, notes_
         f"{latest} is a ghost point, left out of the limits and rules: Payroll cut-off moved."
     )
 
+    # A target from a month: the chart's words give it as the target in force, the catalogue's named.
+    page.get_by_label("Change").click()
+    page.get_by_role("option", name=re.compile("^A new target from a month")).click()
+    wait_idle(page)
+    page.get_by_label("Target (FTE)").fill("6000")
+    page.get_by_label("Reason (shown in the chart's reading)").fill("Plan refresh")
+    page.get_by_role("button", name="Apply").click()
+    wait_idle(page)
+    saved_message(page, "Chart setting applied.")
+    expect(main(page)).to_contain_text(f"Target 6,000 FTE from {latest}: Plan refresh.")
+    screenshot(page, "chart-notes-settings")
+
+
+def test_a_recalculation_that_cannot_apply_is_refused_and_a_suggestion_is_accepted(page, notes_app):
+    latest = month_label(last_complete_month())
+    open_page(page, notes_app, LEAD_CHART)
+    open_tools(page, "Chart settings")
+    page.get_by_label("Change").click()
+    page.get_by_role("option", name=re.compile("^Recalculate the limits from a month")).click()
+    wait_idle(page)
+    page.get_by_label("Reason (shown in the chart's reading)").fill("Too soon")
+    page.get_by_role("button", name="Apply").click()  # the latest month: 1 month after it, not 12
+    wait_idle(page)
+    refusal = page.locator("[data-testid='stAlert']").filter(has_text="Not saved")
+    expect(refusal).to_contain_text(f"A recalculation needs at least 12 months after it; {latest} has 1")
+    expect(main(page)).not_to_contain_text(f"Limits recalculated from {latest}")
+    screenshot(page, "chart-notes-refused")
+
+    # The named-AHP-lead share reached 100% in Oct 2024: the reading and the box name that month.
     box = page.locator("[class*='_suggestion']").filter(has_text="Suggested: recalculate the limits from")
     suggested = re.search(r"recalculate the limits from (\w{3} \d{4})", box.first.inner_text()).group(1)
+    assert suggested == "Oct 2024"
+    expect(main(page)).to_contain_text("Recalculating the limits from Oct 2024 is worth considering")
     box.get_by_text(re.compile("^See the chart with limits recalculated")).click()
     wait_idle(page)
-    expect(box.locator(".js-plotly-plot")).to_have_count(1)  # the chart as it would look
-    box.get_by_label("Reason (kept with the decision)").fill("New establishment from the 2025 plan")
+    expect(box.locator(".js-plotly-plot")).to_have_count(1)  # the chart as it would be
+    expect(box).to_contain_text("Limits recalculated from Oct 2024: as suggested.")
+    box.get_by_label("Reason (kept with the decision)").fill("Every trust has a named AHP lead")
     box.get_by_role("button", name="Accept: recalculate").click()
     wait_idle(page)
     saved_message(page, f"Suggestion accepted: limits from {suggested}.")
     expect(main(page)).to_contain_text(
-        f"Limits recalculated from {suggested}: New establishment from the 2025 plan."
+        f"Limits recalculated from {suggested}: Every trust has a named AHP lead."
     )
     expect(page.get_by_text(f"Suggested: recalculate the limits from {suggested}")).to_have_count(0)
-    screenshot(page, "chart-notes-settings")
+    screenshot(page, "chart-notes-accepted")
 
 
 def test_a_summary_row_opens_its_spc_chart_by_mouse_and_by_keyboard(page, notes_app):
