@@ -64,7 +64,6 @@ def _kpi(name: str, unit: str) -> KPI:
                catalogue_target=None, rollup="sum", decimals=1)  # fmt: skip
 
 
-
 def test_title_says_the_unit_once():
     assert _kpi("AHP staff in post (headcount)", "people").title_with_unit == "AHP staff in post (headcount)"
     assert _kpi("AHP staff in post (FTE)", "FTE").title_with_unit == "AHP staff in post (FTE)"
