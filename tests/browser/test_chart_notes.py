@@ -94,7 +94,7 @@ def test_lead_ghosts_a_month_and_sets_a_target_from_a_month(page, notes_app):
     latest = month_label(last_complete_month())
     open_page(page, notes_app, CHART)
     open_tools(page, "Chart settings")
-    page.get_by_label("Change").click()
+    page.get_by_role("combobox", name="Change", exact=True).click()
     page.get_by_role("option", name=re.compile("^Ghost a month")).click()
     wait_idle(page)
     page.get_by_role("button", name="Apply").click()  # no reason yet: refused, nothing written
@@ -112,10 +112,11 @@ def test_lead_ghosts_a_month_and_sets_a_target_from_a_month(page, notes_app):
     )
 
     # A target from a month: the chart's words give it as the target in force, the catalogue's named.
-    page.get_by_label("Change").click()
+    open_tools(page, "Chart settings")
+    page.get_by_role("combobox", name="Change", exact=True).click()
     page.get_by_role("option", name=re.compile("^A new target from a month")).click()
     wait_idle(page)
-    page.get_by_label("Target (FTE)").fill("6000")
+    page.get_by_label("Target (FTE)", exact=True).and_(page.get_by_role("spinbutton")).fill("6000")
     page.get_by_label("Reason (shown in the chart's reading)").fill("Plan refresh")
     page.get_by_role("button", name="Apply").click()
     wait_idle(page)
@@ -128,7 +129,7 @@ def test_a_recalculation_that_cannot_apply_is_refused_and_a_suggestion_is_accept
     latest = month_label(last_complete_month())
     open_page(page, notes_app, LEAD_CHART)
     open_tools(page, "Chart settings")
-    page.get_by_label("Change").click()
+    page.get_by_role("combobox", name="Change", exact=True).click()
     page.get_by_role("option", name=re.compile("^Recalculate the limits from a month")).click()
     wait_idle(page)
     page.get_by_label("Reason (shown in the chart's reading)").fill("Too soon")
