@@ -136,6 +136,12 @@ def test_the_trend_chart_and_the_definitions_page_say_the_same_target(walked):
     facts = pd.concat([t.value for t in definitions.table], ignore_index=True)
     target = [v.replace("\\", "") for v in facts[facts["Fact"] == "Target for C&M system"]["Value"]]
     assert target == ["6% from Apr 2026 (the catalogue's is 7.5%)"]
+    # The page states the method: the rule set and its version, and when a recalculation is suggested.
+    method = " ".join(m.value for m in definitions.markdown).replace("\\", "")
+    assert (
+        "NHS England's Making Data Count SPC rules, as its SPC charts SQL query (v2.5) applies them" in method
+    )
+    assert "**Suggested recalculations.**" in method and "A steadily growing count is a trend" in method
 
 
 def test_the_board_packs_say_the_same(walked):

@@ -57,8 +57,8 @@ def method() -> list[tuple[str, str]]:
             f"segment; a new level that is flat (a line through it explains less than "
             f"{LEVEL_SLOPE_SHARE:.0%} of its variance); and no trend still running. The month suggested is "
             "where the latest level began. A steadily growing count is a trend, not a step, and gets no "
-            "suggestion. A confirmed merger or membership change with "
-            f"{MIN_SEGMENT_POINTS} months each side is suggested too.",
+            "suggestion. A confirmed merger or membership change that took in or lost staff, with "
+            f"{MIN_SEGMENT_POINTS} months each side and a step in the data there, is suggested too.",
         ),
         (
             "Period",
