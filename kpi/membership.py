@@ -29,6 +29,10 @@ from sqlalchemy import Connection, Engine, and_, exists, literal, or_, select, u
 from kpi.models import Membership, Trust
 
 SYSTEM_CODE = "C&M"  # the system's scope code (and the scope_code of its spans)
+# The integrated care board: it commissions services; its own staff are not a trust's, so they are in no
+# trust, collaborative or system total. Publications list it as an organisation with its own rows.
+ICB_CODE = "QYG"
+ICB_NAME = "NHS Cheshire and Merseyside ICB"
 SPAN_COLUMNS = ["trust_code", "scope_code", "valid_from", "valid_to"]
 
 _t = Trust.__table__

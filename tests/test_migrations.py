@@ -179,7 +179,10 @@ def test_system_history_migration_sets_the_spans_forgets_the_unsourced_start_and
         ])  # fmt: skip
         conn.execute(insert(tables["workstreams"]), {"code": "PLAN", "name": "Planning", "description": "",
                                                      "sort_order": 1})  # fmt: skip
-        conn.execute(insert(tables["kpi_definitions"]), {**kpi, "code": "SIP_FTE", "name": "Staff in post"})
+        conn.execute(insert(tables["kpi_definitions"]), [
+            {**kpi, "code": "SIP_FTE", "name": "Staff in post"},
+            {**kpi, "code": "STABILITY_INDEX", "name": "Stability index"},
+        ])  # fmt: skip
         ids = [
             conn.execute(
                 insert(tables["import_batches"]).returning(tables["import_batches"].c.id),
@@ -213,6 +216,10 @@ def test_system_history_migration_sets_the_spans_forgets_the_unsourced_start_and
     }
     assert starts == [dt.date(2009, 4, 1), None]
     assert stored == {dt.date(2025, 1, 1): "ARTS", dt.date(2025, 2, 1): "ART"}
+    with engine.connect() as conn:
+        kpis = Table("kpi_definitions", after, autoload_with=engine)
+        accumulation = dict(conn.execute(select(kpis.c.code, kpis.c.accumulation)).all())
+    assert accumulation == {"SIP_FTE": "monthly", "STABILITY_INDEX": "rolling_12_months"}
     assert (arts["name"], arts["combines"]) == (
         "Arts therapists (art, music and drama, not split)",
         "ART MUSIC DRAMA",

@@ -8,6 +8,7 @@
 - professions gain `combines`: a combined group a source does not split (NHS Workforce Statistics'
   "Art/Music/Drama Therapist" is the arts therapists, all three professions), stored as the group `ARTS`
   rather than as art therapists. Figures a staff-role import stored as ART move to ARTS.
+- The stability index (a 12-month window) accumulates like the rolling leaver rate: read as a trend.
 
 A database upgraded before its reference data is reloaded gets the same facts as the shipped CSV files
 (the reference loader sets every trust, membership and profession from them anyway).
@@ -64,6 +65,7 @@ _professions = sa.table(
     sa.column("combines", sa.String),
 )
 _aliases = sa.table("profession_aliases", sa.column("profession_code", sa.String))
+_kpis = sa.table("kpi_definitions", sa.column("code", sa.String), sa.column("accumulation", sa.String))
 _batches = sa.table("import_batches", sa.column("id", sa.Integer), sa.column("source", sa.String))
 
 
@@ -154,6 +156,10 @@ def upgrade() -> None:
         _memberships.update().where(_memberships.c.valid_from == UNSOURCED_START).values(valid_from=None)
     )
 
+    op.execute(
+        _kpis.update().where(_kpis.c.code == "STABILITY_INDEX").values(accumulation="rolling_12_months")
+    )
+
     # Professions: combined groups, and the arts therapists stored as the group.
     op.add_column(
         "professions", sa.Column("combines", sa.String(length=60), server_default="", nullable=False)
@@ -167,6 +173,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
+    op.execute(_kpis.update().where(_kpis.c.code == "STABILITY_INDEX").values(accumulation="monthly"))
     _move_profession("observations", "ARTS", "ART")
     _move_profession("replaced_observations", "ARTS", "ART")
     op.execute(_aliases.delete().where(_aliases.c.profession_code == ARTS["code"]))
