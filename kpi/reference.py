@@ -151,11 +151,12 @@ class ReferenceCounts:
     trusts: int
     memberships: int
     successions: int
-    professions: int
+    professions: int  # the professions themselves
     aliases: int
     workstreams: int
     kpis: int
     milestones: int
+    profession_groups: int = 0  # combined groups a source does not split (the arts therapists)
 
 
 def _check_successions(successions: list[dict[str, Any]]) -> None:
@@ -365,7 +366,8 @@ def load_reference(engine: Engine, folder: Path = REFERENCE_DIR) -> ReferenceCou
         trusts=len(data["trusts"]),
         memberships=len(data["memberships"]),
         successions=len(data["successions"]),
-        professions=len(data["professions"]),
+        professions=sum(1 for row in data["professions"] if not row["combines"]),
+        profession_groups=sum(1 for row in data["professions"] if row["combines"]),
         aliases=len(data["profession_aliases"]),
         workstreams=len(data["workstreams"]),
         kpis=len(data["kpis"]),

@@ -287,7 +287,10 @@ def test_definitions_page_lists_every_kpi_and_searches(app_db):
     assert facts["Latest complete month"] == "None yet"
     assert facts["Stale"].replace("\\", "").startswith("Yes: ")  # Markdown-escaped on the page
     at.text_input(key="def_search").set_value("rolling").run()
-    assert [e.label for e in at.expander] == ["Leaver rate, 12 months rolling · LEAVER_RATE · stale"]
+    assert [e.label for e in at.expander] == [  # the stability index is a 12-month window, read as a trend
+        "Leaver rate, 12 months rolling · LEAVER_RATE · stale",
+        "Stability index · STABILITY_INDEX · stale",
+    ]
     at.text_input(key="def_search").set_value("zzzz").run()
     assert not at.expander
     assert any("No KPI definition mentions" in info.value for info in at.info)

@@ -167,6 +167,7 @@ def test_accumulation_says_which_kpis_are_rolling_or_year_to_date_and_reaches_th
     kpis = {row["code"]: row["accumulation"] for row in read_reference_csv("kpis")}
     assert {code: a for code, a in kpis.items() if a != "monthly"} == {
         "LEAVER_RATE": "rolling_12_months",
+        "STABILITY_INDEX": "rolling_12_months",  # a 12-month window, like the leaver rate
         "FUNDING_UTILISED": "year_to_date",
     }
     catalogue = {row["code"]: KPI.from_row(row) for row in queries.kpi_catalogue(engine).to_dict("records")}
