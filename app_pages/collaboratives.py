@@ -55,12 +55,36 @@ if not partners.empty:
         "System partner, outside collaborative totals: "
         + "; ".join(f"{row.name} ({row.ods_code})" for row in partners.itertuples())
     )
+dates = scopes.membership_dates_note(ui.memberships(db).to_dict("records"))
+if dates:
+    st.caption(dates)
 ui.csv_download(
     "Download memberships (CSV)",
     member_table,
     "collaborative-memberships.csv",
     title="Member trusts of CMAST and MHLDC",
     provenance=export.Provenance(source="Dashboard reference data: trusts and collaborative memberships"),
+)
+
+st.subheader("Who counts in the system total", anchor=False)
+st.caption(scopes.SYSTEM_RULE)
+system_table = scopes.system_table(trusts)
+st.dataframe(
+    system_table,
+    hide_index=True,
+    column_config={
+        "Trust": st.column_config.TextColumn(width="medium"),
+        "Source": st.column_config.TextColumn(width="large"),
+    },
+    alt="Every organisation with the months it counts in the C&M system total and the source of that fact",
+    key="system_spans",
+)
+ui.csv_download(
+    "Download who counts in the system (CSV)",
+    system_table,
+    "system-trusts.csv",
+    title="Organisations and the months they count in the C&M system total",
+    provenance=export.Provenance(source="Dashboard reference data: trusts (system spans and their sources)"),
 )
 
 code = ui.workstream_filter("collab_ws")

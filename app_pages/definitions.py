@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kpi import definitions, export, ui
+from kpi import definitions, export, scopes, ui
 from kpi.spc.method import method
 from kpi.text import escape_markdown
 
@@ -26,6 +26,7 @@ st.caption(
     "and the headline figures show the newest complete month. A KPI is stale when a month that should "
     "be complete by now, given its publication lag, is not."
 )
+st.caption(scopes.SYSTEM_RULE + " The Collaboratives page lists each trust's months and their source.")
 scope = ui.page_choice(
     "Targets for",
     ui.scope_options(db, sel),

@@ -47,7 +47,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     say(
         f"Reference data loaded: {counts.trusts} organisations, {counts.collaboratives} collaboratives, "
         f"{counts.memberships} memberships, {counts.successions} mergers, {counts.professions} professions "
-        f"({counts.aliases} aliases), {counts.workstreams} workstreams, {counts.kpis} KPIs, "
+        f"and {counts.profession_groups} combined group(s) ({counts.aliases} aliases), {counts.workstreams} "
+        f"workstreams, {counts.kpis} KPIs, "
         f"{counts.milestones} milestones ({time.perf_counter() - started:.1f} s)."
     )
     return 0
@@ -105,7 +106,11 @@ def cmd_info(args: argparse.Namespace) -> int:
         f"{roles.get('predecessor', 0)} predecessor (merged) trusts"
     )
     say(f"Collaboratives:  {counts['collaboratives']} ({counts['memberships']} memberships)")
-    say(f"Professions:     {counts['professions']} ({counts['profession_aliases']} aliases)")
+    groups = int((queries.professions(engine)["combines"].fillna("") != "").sum())
+    say(
+        f"Professions:     {counts['professions'] - groups} and {groups} combined group(s) "
+        f"({counts['profession_aliases']} aliases)"
+    )
     say(f"Workstreams:     {counts['workstreams']}")
     say(f"KPIs:            {counts['kpi_definitions']}")
     say(f"Milestones:      {counts['milestones']} ({counts['milestone_updates']} updates in history)")

@@ -5,12 +5,13 @@ live here and only here:
 - A trust *reported* KPI k in month m when it has any observation of k in m (any profession). Data under
   a merged trust's old code counts under its successor from the merger date (confirmed mergers only, as
   in the roll-ups).
-- A trust is *expected* for k in m when it is a confirmed member of a collaborative in m (system partners
-  such as NWAS never are) and it reported k in m or in one of the 12 months before. So a KPI only some
-  trusts send is not provisional for ever, and a trust that stops sending leaves the following months
-  provisional, which is honest.
-- Scopes: the system expects its expected member trusts; a collaborative, the expected trusts that are
-  its confirmed members in m; a trust, itself.
+- A trust is *expected* for k in m in a scope when it counts in that scope in m (kpi.membership's rule,
+  the same as the roll-ups': for the system, its system span covers m, whatever the collaboratives; for
+  a collaborative, a confirmed membership does; system partners such as NWAS never) and it reported k
+  in m or in one of the 12 months before. So a KPI only some trusts send is not provisional for ever,
+  and a trust that stops sending leaves the following months provisional, which is honest.
+- Scopes: the system expects its expected trusts; a collaborative, its expected members; a trust,
+  itself.
 - A month is *complete* for (k, scope) when reported >= ceil(complete_share x expected); with nobody
   expected (system-only KPIs such as funding) it is complete, and so is a system month whose figure is
   a system-level row (no trust reported: the row stands for the whole system). Otherwise it is
@@ -41,15 +42,14 @@ from sqlalchemy import (
     union,
 )
 
+from kpi import membership
 from kpi.formats import KPI, month_label
 from kpi.models import (
     ImportBatch,
     KPIDefinition,
-    Membership,
     MonthCount,
     Observation,
     Succession,
-    Trust,
     TrustMonthRollup,
     Workstream,
 )
@@ -62,8 +62,6 @@ KEYS = ["kpi_code", "trust_code", "period"]
 _o = Observation.__table__
 _b = ImportBatch.__table__
 _s = Succession.__table__
-_m = Membership.__table__
-_t = Trust.__table__
 _k = KPIDefinition.__table__
 _w = Workstream.__table__
 _c = MonthCount.__table__
@@ -118,36 +116,34 @@ def _window(rows: pd.DataFrame) -> pd.DataFrame:
     return candidates.assign(period=_month_start(candidates["month"].to_numpy())).drop(columns="month")
 
 
-def expected_trusts(reported: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    """One row per KPI, expected trust, month and collaborative the trust is a confirmed member of then,
-    with `reported` (bool). `reported` holds kpi_code, trust_code, period (trust after mergers; system
-    rows, trust None, are left out); `members` the membership spans of member trusts."""
+def expected_trusts(reported: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+    """One row per KPI, expected trust, month and scope the trust counts in then (scope_code: the
+    system's code or a collaborative's), with `reported` (bool). `reported` holds kpi_code, trust_code,
+    period (trust after mergers; system rows, trust None, are left out); `spans` the spans of
+    kpi.membership (trust_code, scope_code, valid_from, valid_to)."""
     rows = reported.dropna(subset=["trust_code"]).drop_duplicates(KEYS)
     if rows.empty:
-        return pd.DataFrame(columns=[*KEYS, "collaborative_code", "reported"])
-    joined = _window(rows).merge(members, on="trust_code")
-    member_then = (joined["valid_from"] <= joined["period"]) & (
-        joined["valid_to"].isna() | (joined["valid_to"] >= joined["period"])
-    )
-    joined = joined[member_then].merge(rows[KEYS].assign(reported=True), on=KEYS, how="left")
+        return pd.DataFrame(columns=[*KEYS, "scope_code", "reported"])
+    joined = _window(rows).merge(spans, on="trust_code")
+    joined = joined[membership.covers_months(joined, joined["period"])]
+    joined = joined.merge(rows[KEYS].assign(reported=True), on=KEYS, how="left")
     joined["reported"] = joined["reported"].astype("boolean").fillna(False).astype(bool)
-    return joined[[*KEYS, "collaborative_code", "reported"]].reset_index(drop=True)
+    return joined[[*KEYS, "scope_code", "reported"]].reset_index(drop=True)
 
 
-def month_counts(reported: pd.DataFrame, members: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+def month_counts(reported: pd.DataFrame, spans: pd.DataFrame, scope: Scope) -> pd.DataFrame:
     """Expected and reporting trusts per KPI and month (and collaborative, as scope_code): kpi_code,
     [scope_code], period, expected, reported, and `system_figure` (a system-level row and no expected
-    trust reported; always False for a collaborative)."""
+    trust reported; always False for a collaborative). `spans`: kpi.membership's."""
     if reported.empty:
         columns = ["kpi_code", *(["scope_code"] if scope == "collaborative" else []), "period"]
         return pd.DataFrame(columns=[*columns, "expected", "reported", "system_figure"])
-    expected = expected_trusts(reported, members)
-    keys = ["kpi_code", "period"]
     if scope == "collaborative":
-        expected = expected.rename(columns={"collaborative_code": "scope_code"})
+        expected = expected_trusts(reported, membership.collaborative_spans(spans))
         keys = ["kpi_code", "scope_code", "period"]
     else:
-        expected = expected.drop_duplicates(KEYS)
+        expected = expected_trusts(reported, membership.system_spans(spans)).drop_duplicates(KEYS)
+        keys = ["kpi_code", "period"]
     counts = expected.groupby(keys, as_index=False).agg(
         expected=("trust_code", "size"), reported=("reported", "sum")
     )
@@ -260,20 +256,6 @@ def _reporters_in(bind: Engine | Connection, query: Select | CompoundSelect) -> 
     return after_mergers(frame[KEYS], successions(bind)).drop_duplicates(ignore_index=True)
 
 
-def member_spans(engine: Engine | Connection) -> pd.DataFrame:
-    """Confirmed memberships of member trusts (system partners left out): trust_code,
-    collaborative_code, valid_from, valid_to (NaT: still a member)."""
-    query = (
-        select(_m.c.trust_code, _m.c.collaborative_code, _m.c.valid_from, _m.c.valid_to)
-        .join(_t, _t.c.ods_code == _m.c.trust_code)
-        .where(_m.c.status == "confirmed", _t.c.role != "partner")
-    )
-    frame = read_frame(engine, query)
-    for column in ("valid_from", "valid_to"):
-        frame[column] = pd.to_datetime(frame[column])
-    return frame
-
-
 def kpi_rules(engine: Engine) -> pd.DataFrame:
     """The catalogue in catalogue order, indexed by KPI code (lag_months and complete_share with it)."""
     query = select(_k).join(_w, _w.c.code == _k.c.workstream_code).order_by(_w.c.sort_order, _k.c.sort_order)
@@ -285,20 +267,20 @@ def kpi_rules(engine: Engine) -> pd.DataFrame:
 COUNT_COLUMNS = ["kpi_code", "scope_code", "period", "expected", "reported", "system_figure"]
 
 
-def all_counts(reported: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+def all_counts(reported: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
     """`month_counts` for the system (scope_code None) and for each collaborative, in one frame: what
     the rollup_month_counts table holds."""
-    system = month_counts(reported, members, "system").assign(scope_code=None)
-    collaborative = month_counts(reported, members, "collaborative")
+    system = month_counts(reported, spans, "system").assign(scope_code=None)
+    collaborative = month_counts(reported, spans, "collaborative")
     return pd.concat([system, collaborative], ignore_index=True)[COUNT_COLUMNS]
 
 
 def store_counts(conn: Connection) -> None:
     """Recompute the stored counts in the caller's transaction, from the roll-up table (refreshed
-    first: kpi.rollups.refresh) and the memberships. Every month of the whole history: who is expected
-    in a month depends only on the WINDOW months before it, so any range read later is exact."""
+    first: kpi.rollups.refresh) and the spans (kpi.membership). Every month of the whole history: who is
+    expected in a month depends only on the WINDOW months before it, so any range read later is exact."""
     found = _reporters_in(conn, _reported_in_rollups(None, None, None))
-    counts = all_counts(found, member_spans(conn))
+    counts = all_counts(found, membership.spans(conn))
     conn.execute(delete(MonthCount))
     if counts.empty:
         return
@@ -373,12 +355,12 @@ def _import_line(kpi: KPI, month, headline: pd.Timestamp | None) -> str:
 
 
 def outlook(
-    existing: pd.DataFrame, incoming: pd.DataFrame, members: pd.DataFrame, rules: pd.DataFrame
+    existing: pd.DataFrame, incoming: pd.DataFrame, spans: pd.DataFrame, rules: pd.DataFrame
 ) -> list[str]:
     """What the headline will make of each KPI and month of an import, as the database would be after
     it (`existing` and `incoming` reporters together): one line per provisional month, in catalogue and
     month order, or one line saying every month will be complete."""
-    counts = month_counts(pd.concat([existing, incoming], ignore_index=True), members, "system")
+    counts = month_counts(pd.concat([existing, incoming], ignore_index=True), spans, "system")
     counts["provisional"] = provisional(counts, rules["complete_share"])
     with_data = counts[(counts["reported"] > 0) | counts["system_figure"]]
     headline = with_data[~with_data["provisional"]].groupby("kpi_code")["period"].max()
@@ -405,4 +387,4 @@ def import_outlook(engine: Engine, records: pd.DataFrame) -> list[str]:
         trust_code=incoming["trust_code"].replace("", None), period=pd.to_datetime(incoming["period"])
     )
     kpis = sorted(incoming["kpi_code"].unique())
-    return outlook(reporters(engine, kpis), incoming, member_spans(engine), kpi_rules(engine))
+    return outlook(reporters(engine, kpis), incoming, membership.spans(engine), kpi_rules(engine))

@@ -311,7 +311,7 @@ _READ_DATA_VERSION = text("SELECT version FROM data_version WHERE id = 1")
 
 _WROTE_FIGURES = "kpi_wrote_figures"  # ... to a table the roll-ups are computed from (kpi.rollups)
 _FIGURE_TABLES = re.compile(
-    r"\b(observations|import_batches|successions|memberships|trusts)\b", re.IGNORECASE
+    r"\b(observations|import_batches|trust_successions|memberships|trusts)\b", re.IGNORECASE
 )
 
 

@@ -20,6 +20,11 @@ ROLLUPS = {
     "ratio": "Sum of numerators over sum of denominators (never an average of rates)",
     "sum": "Sum of the trusts' figures",
 }
+# What a headcount summed across trusts means (a count of people, added up trust by trust).
+HEADCOUNT_ACROSS_TRUSTS = (
+    "Summed across trusts for a collaborative or the system: a person with posts in two trusts counts in "
+    "each, so twice (NHS England's own ICB totals count them once)"
+)
 ACCUMULATIONS = {
     "monthly": "Each month stands alone: read with the Making Data Count (SPC) rules",
     "rolling_12_months": "12 months rolling: shown as a trend, without the SPC rules",
@@ -66,6 +71,11 @@ def freshness_facts(row: dict | None) -> list[tuple[str, str]]:
     ]
 
 
+def _headcount_by_trust(kpi: KPI) -> bool:
+    """A count of people added up from trusts' figures (not a system-only figure)."""
+    return kpi.unit == "people" and kpi.rollup == "sum" and kpi.grain != "system"
+
+
 def dictionary(
     catalogue: pd.DataFrame,
     kpis: dict[str, KPI],
@@ -91,6 +101,7 @@ def dictionary(
             facts += [("Numerator", kpi.numerator_definition), ("Denominator", kpi.denominator_definition)]
         facts += [
             ("Roll-up", ROLLUPS.get(kpi.rollup, kpi.rollup)),
+            ("Across trusts", HEADCOUNT_ACROSS_TRUSTS if _headcount_by_trust(kpi) else ""),
             ("Collected", GRAINS.get(kpi.grain, kpi.grain)),
             ("Accumulates", ACCUMULATIONS.get(kpi.accumulation, kpi.accumulation)),
             ("Source", kpi.source),

@@ -64,12 +64,14 @@ def _add_trust(conn: Connection, index: int) -> str:
     conn.execute(
         insert(Trust),
         {"ods_code": code, "name": f"Benchmark trust {index} (synthetic)", "short_name": code,
-         "trust_type": "Acute", "role": "member", "notes": "synthetic benchmark trust"},
+         "trust_type": "Acute", "role": "member", "notes": "synthetic benchmark trust", "in_system": True,
+         "system_source": "synthetic benchmark trust: in the system throughout"},
     )  # fmt: skip
     conn.execute(
         insert(Membership),
         {"trust_code": code, "collaborative_code": ("CMAST", "MHLDC")[index % 2],
-         "valid_from": dt.date(2000, 1, 1), "valid_to": None, "notes": ""},
+         "valid_from": dt.date(2000, 1, 1), "valid_to": None, "notes": "",
+         "source": "synthetic benchmark trust"},
     )  # fmt: skip
     return code
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -74,10 +75,21 @@ class Collaborative(Base):
 
 
 class Trust(Base):
-    """An NHS organisation by ODS code: a collaborative member, a system partner or a predecessor."""
+    """An NHS organisation by ODS code: a collaborative member, a system partner or a predecessor.
+
+    `in_system`, `system_from` and `system_to` say for which months the trust's own figures count in the
+    C&M system total (kpi.membership): while it provided C&M services, whatever the collaboratives.
+    An empty `system_from` means the start is not known, so it counts from the start of the data; an
+    empty `system_to`, still (or until its merger, from which its figures count under its successor).
+    `system_source` says where those facts come from."""
 
     __tablename__ = "trusts"
-    __table_args__ = (_one_of("role", TRUST_ROLES, "role"),)
+    __table_args__ = (
+        _one_of("role", TRUST_ROLES, "role"),
+        CheckConstraint(
+            "system_to IS NULL OR system_from IS NULL OR system_to >= system_from", name="system_range"
+        ),
+    )
 
     ods_code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -85,12 +97,20 @@ class Trust(Base):
     trust_type: Mapped[str] = mapped_column(String(60))
     role: Mapped[str] = mapped_column(String(16), default="member")
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Outside the system unless the reference data says otherwise (a trust added without the facts
+    # never joins a total by accident).
+    in_system: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    system_from: Mapped[dt.date | None] = mapped_column(Date)
+    system_to: Mapped[dt.date | None] = mapped_column(Date)
+    system_source: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="trust")
 
 
 class Membership(Base):
-    """A trust's membership of a collaborative over a date range (many-to-many)."""
+    """A trust's membership of a collaborative over a date range (many-to-many). An empty `valid_from`
+    means the start is not known, so the collaborative counts the trust from the start of the data;
+    `source` says where the membership and its dates come from."""
 
     __tablename__ = "memberships"
     __table_args__ = (
@@ -102,10 +122,11 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trust_code: Mapped[str] = mapped_column(ForeignKey("trusts.ods_code"), index=True)
     collaborative_code: Mapped[str] = mapped_column(ForeignKey("collaboratives.code"), index=True)
-    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="confirmed", server_default="confirmed")
     notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     trust: Mapped[Trust] = relationship(back_populates="memberships")
     collaborative: Mapped[Collaborative] = relationship(back_populates="memberships")
@@ -126,12 +147,18 @@ class Succession(Base):
 
 
 class Profession(Base):
+    """One of the allied health professions, or a combined group of them that a source does not split
+    (`combines` lists its professions' codes, space-separated; empty for a profession): NHS Workforce
+    Statistics' "Art/Music/Drama Therapist" is the arts therapists, stored as the group, never as one of
+    the three."""
+
     __tablename__ = "professions"
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     regulator: Mapped[str] = mapped_column(String(16))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    combines: Mapped[str] = mapped_column(String(60), default="", server_default="")
 
     aliases: Mapped[list[ProfessionAlias]] = relationship(back_populates="profession")
 

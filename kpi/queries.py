@@ -7,8 +7,10 @@ The roll-up rules live here and only here:
 - for one trust and month, figures by profession win over an all-AHP figure when both exist (so a
   trust that sends both is not counted twice); with a profession filter only the chosen professions count;
 - data under a merged trust's old code belongs to its successor from the merger date on;
-- a trust counts in every collaborative it is a member of in that month, and once in the system total;
-  system partners (NWAS) are outside collaborative and system totals and appear only when asked for;
+- which trust counts in which scope in a month is kpi.membership's rule: a trust counts once in the
+  system total in every month it provided C&M services (its system span, whatever the collaboratives),
+  and in every collaborative it is a member of in that month; system partners (NWAS) are outside
+  collaborative and system totals and appear only when asked for;
 - a system-level figure (no trust) is used for the system total only for a KPI and month that has no
   trust figures (some funding KPIs exist only at system level).
 
@@ -41,7 +43,8 @@ from sqlalchemy import (
     union_all,
 )
 
-from kpi import completeness
+from kpi import completeness, membership
+from kpi.membership import SYSTEM_CODE, in_collaborative, in_system, membership_at
 from kpi.models import (
     RATIO_SCALE,
     Collaborative,
@@ -62,7 +65,6 @@ from kpi.months import add_months
 
 Level = Literal["system", "collaborative", "trust"]
 LEVELS: tuple[Level, ...] = ("system", "collaborative", "trust")
-SYSTEM_CODE = "C&M"
 SYSTEM_NAME = "Cheshire and Merseyside"
 
 SERIES_COLUMNS = [
@@ -156,25 +158,6 @@ _k = KPIDefinition.__table__
 _b = ImportBatch.__table__
 _s = Succession.__table__
 _m = Membership.__table__
-
-
-def _membership_at(trust_code, period, collaboratives: tuple[str, ...] | None = None):
-    """SQL condition on the memberships table: the trust is a member (of one of `collaboratives`,
-    if given) in that month. Only confirmed memberships count; planned changes are notes."""
-    condition = and_(
-        _m.c.trust_code == trust_code,
-        _m.c.status == "confirmed",
-        _m.c.valid_from <= period,
-        or_(_m.c.valid_to.is_(None), _m.c.valid_to >= period),
-    )
-    if collaboratives is not None:
-        condition = and_(condition, _m.c.collaborative_code.in_(collaboratives))
-    return condition
-
-
-def _is_member(trust_code, period, collaboratives: tuple[str, ...] | None = None):
-    """SQL: the trust is a member of some (or one of the given) collaboratives in that month."""
-    return exists().where(_membership_at(trust_code, period, collaboratives))
 
 
 def _observations(flt: KPIFilter) -> Select:
@@ -386,15 +369,15 @@ def _series_query(flt: KPIFilter, level: Level, raw: bool = False) -> Select:
         if flt.trusts is not None:
             query = query.where(tm.c.trust_code.in_(flt.trusts))
         else:
-            query = query.where(_is_member(tm.c.trust_code, tm.c.period))
+            query = query.where(in_system(tm.c.trust_code, tm.c.period))
         if flt.collaboratives is not None:
-            query = query.where(_is_member(tm.c.trust_code, tm.c.period, flt.collaboratives))
+            query = query.where(in_collaborative(tm.c.trust_code, tm.c.period, flt.collaboratives))
         return query
 
     if level == "collaborative":
         joined = (
             select(tm, _m.c.collaborative_code)
-            .join(_m, _membership_at(tm.c.trust_code, tm.c.period))
+            .join(_m, membership_at(tm.c.trust_code, tm.c.period))
             .subquery("collab_months")
         )
         query = _rollup(joined, joined.c.collaborative_code, func.count())
@@ -402,7 +385,7 @@ def _series_query(flt: KPIFilter, level: Level, raw: bool = False) -> Select:
             query = query.where(joined.c.collaborative_code.in_(flt.collaboratives))
         return query
 
-    # System: member trusts once each, plus system-only rows; rolled up together.
+    # System: the trusts in the system that month once each, plus system-only rows; rolled up together.
     member_rows = select(
         tm.c.kpi_code,
         tm.c.rollup,
@@ -412,7 +395,7 @@ def _series_query(flt: KPIFilter, level: Level, raw: bool = False) -> Select:
         tm.c.denominator,
         tm.c.synthetic,
         literal(1).label("contributors"),
-    ).where(_is_member(tm.c.trust_code, tm.c.period))
+    ).where(in_system(tm.c.trust_code, tm.c.period))
     rows = union_all(member_rows, _system_rows(flt, raw=raw)).subquery("system_rows")
     return _rollup(rows, literal(SYSTEM_CODE), func.sum(rows.c.contributors), per_scope=False)
 
@@ -465,7 +448,8 @@ def kpi_series(flt: KPIFilter, level: Level, engine: Engine, *, raw: bool = Fals
 
 
 def profession_breakdown(flt: KPIFilter, engine: Engine) -> pd.DataFrame:
-    """KPIs by profession and month, over the selected trusts (all member trusts if none chosen).
+    """KPIs by profession and month, over the selected trusts (the trusts in the system that month if none
+    chosen).
     Only KPIs collected by profession appear."""
     if flt.selects_nothing():
         return _empty(PROFESSION_COLUMNS)
@@ -483,9 +467,9 @@ def profession_breakdown(flt: KPIFilter, engine: Engine) -> pd.DataFrame:
     if flt.trusts is not None:
         query = query.where(base.c.trust_code.in_(flt.trusts))
     else:
-        query = query.where(_is_member(base.c.trust_code, base.c.period))
+        query = query.where(in_system(base.c.trust_code, base.c.period))
     if flt.collaboratives is not None:
-        query = query.where(_is_member(base.c.trust_code, base.c.period, flt.collaboratives))
+        query = query.where(in_collaborative(base.c.trust_code, base.c.period, flt.collaboratives))
     frame = _read(engine, query)
     if frame.empty:
         return _empty(PROFESSION_COLUMNS)
@@ -569,6 +553,12 @@ def memberships(engine: Engine) -> pd.DataFrame:
     for column in ("valid_from", "valid_to"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
+
+
+def scope_spans(engine: Engine) -> pd.DataFrame:
+    """Every span in which a trust counts in a scope (kpi.membership): trust_code, scope_code (C&M for
+    the system, else the collaborative), valid_from and valid_to (NaT = open)."""
+    return membership.spans(engine)
 
 
 def successions(engine: Engine) -> pd.DataFrame:
@@ -711,6 +701,7 @@ __all__ = [
     "profession_aliases",
     "profession_breakdown",
     "professions",
+    "scope_spans",
     "successions",
     "table_counts",
     "trusts",

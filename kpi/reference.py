@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,12 @@ def _share(value: str) -> float:
     return share
 
 
+def _yes_no(value: str) -> bool:
+    if value.strip().lower() not in ("yes", "no"):
+        raise ValueError("expected yes or no")
+    return value.strip().lower() == "yes"
+
+
 def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
     def parse(value: str) -> str:
         if value.strip() not in options:
@@ -88,8 +95,18 @@ def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
 
 # Column parsers per file; a column not listed is read as stripped text.
 PARSERS: dict[str, dict[str, Callable[[str], Any]]] = {
-    "trusts": {"role": _choice(TRUST_ROLES)},
-    "memberships": {"valid_from": _date, "valid_to": _optional_date, "status": _choice(FACT_STATUSES)},
+    "trusts": {
+        "role": _choice(TRUST_ROLES),
+        "in_system": _yes_no,
+        "system_from": _optional_date,
+        "system_to": _optional_date,
+    },
+    # An empty valid_from: the start is not known, so the trust counts from the start of the data.
+    "memberships": {
+        "valid_from": _optional_date,
+        "valid_to": _optional_date,
+        "status": _choice(FACT_STATUSES),
+    },
     "successions": {"effective_from": _date, "status": _choice(FACT_STATUSES)},
     "professions": {"sort_order": int},
     "workstreams": {"sort_order": int},
@@ -134,11 +151,12 @@ class ReferenceCounts:
     trusts: int
     memberships: int
     successions: int
-    professions: int
+    professions: int  # the professions themselves
     aliases: int
     workstreams: int
     kpis: int
     milestones: int
+    profession_groups: int = 0  # combined groups a source does not split (the arts therapists)
 
 
 def _check_successions(successions: list[dict[str, Any]]) -> None:
@@ -148,6 +166,80 @@ def _check_successions(successions: list[dict[str, Any]]) -> None:
             raise ReferenceDataError(
                 f"successions.csv: {row['old_code']} -> {row['successor_code']} is a chain; "
                 f"point {row['old_code']} at the final successor instead"
+            )
+
+
+def _check_sources(name: str, rows: list[dict[str, Any]], column: str) -> None:
+    """Every fact says where it comes from: an empty `column` is refused, naming the row."""
+    for line_no, row in enumerate(rows, start=2):
+        if not row[column]:
+            raise ReferenceDataError(
+                f"{name}.csv row {line_no}, column {column}: say where the fact comes from (a publication, "
+                "or the programme's decision)"
+            )
+
+
+def _check_system_spans(
+    trusts: list[dict[str, Any]], memberships: list[dict[str, Any]], successions: list[dict[str, Any]]
+) -> None:
+    """The trusts' system spans agree with their roles and mergers (kpi.membership has the rule): a
+    system partner is never in the system nor in a collaborative; a trust outside the system has no
+    dates; a merged trust's span ends before its merger (from then its figures are its successor's)."""
+    merged_on = {
+        row["old_code"]: row["effective_from"] for row in successions if row["status"] == "confirmed"
+    }
+    for line_no, row in enumerate(trusts, start=2):
+        code, start, end = row["ods_code"], row["system_from"], row["system_to"]
+        where = f"trusts.csv row {line_no} ({code})"
+        if row["role"] == "partner" and row["in_system"]:
+            raise ReferenceDataError(
+                f"{where}: a system partner is outside system totals; set in_system to no"
+            )
+        if not row["in_system"] and (start or end):
+            raise ReferenceDataError(f"{where}: system_from and system_to are for a trust in the system")
+        if start and end and end < start:
+            raise ReferenceDataError(f"{where}: system_to is before system_from")
+        if end and code in merged_on and end >= merged_on[code]:
+            raise ReferenceDataError(
+                f"{where}: system_to {end:%Y-%m-%d} is on or after its merger ({merged_on[code]:%Y-%m-%d}), "
+                "from which its figures count under its successor; end the span the day before"
+            )
+    partners = {row["ods_code"] for row in trusts if row["role"] == "partner"}
+    for line_no, row in enumerate(memberships, start=2):
+        if row["trust_code"] in partners:
+            raise ReferenceDataError(
+                f"memberships.csv row {line_no}: {row['trust_code']} is a system partner, outside "
+                "collaborative totals; remove the row"
+            )
+
+
+def _check_memberships(memberships: list[dict[str, Any]]) -> None:
+    """No two memberships of one trust and collaborative cover the same month (the trust would count
+    twice in the collaborative's total); an empty start counts as the earliest."""
+    by_pair: dict[tuple[str, str], list[tuple[int, dt.date, dt.date]]] = {}
+    for line_no, row in enumerate(memberships, start=2):
+        start, end = row["valid_from"] or dt.date.min, row["valid_to"] or dt.date.max
+        if end < start:
+            raise ReferenceDataError(f"memberships.csv row {line_no}: valid_to is before valid_from")
+        by_pair.setdefault((row["trust_code"], row["collaborative_code"]), []).append((line_no, start, end))
+    for (trust, collab), spans in by_pair.items():
+        spans.sort(key=lambda span: span[1])
+        for (first, _, end), (second, start, _) in itertools.pairwise(spans):
+            if start <= end:
+                raise ReferenceDataError(
+                    f"memberships.csv rows {first} and {second}: {trust}'s memberships of {collab} overlap, "
+                    "so it would count twice; end one before the other starts"
+                )
+
+
+def _check_professions(professions: list[dict[str, Any]]) -> None:
+    """A combined group names professions that exist and are not groups themselves."""
+    plain = {row["code"] for row in professions if not row["combines"]}
+    for line_no, row in enumerate(professions, start=2):
+        if unknown := [code for code in row["combines"].split() if code not in plain]:
+            raise ReferenceDataError(
+                f"professions.csv row {line_no}, column combines: {', '.join(unknown)} is not a profession "
+                "of the file (a group combines professions, never other groups)"
             )
 
 
@@ -241,6 +333,11 @@ def load_reference(engine: Engine, folder: Path = REFERENCE_DIR) -> ReferenceCou
     """Make the reference tables match the CSV files (idempotent, one transaction)."""
     data = {name: read_reference_csv(name, folder) for name in REFERENCE_FILES}
     _check_successions(data["successions"])
+    _check_sources("trusts", data["trusts"], "system_source")
+    _check_sources("memberships", data["memberships"], "source")
+    _check_system_spans(data["trusts"], data["memberships"], data["successions"])
+    _check_memberships(data["memberships"])
+    _check_professions(data["professions"])
 
     with session_scope(engine) as s:
         # Trusts, professions and the like are never deleted here: observations may refer to them.
@@ -269,7 +366,8 @@ def load_reference(engine: Engine, folder: Path = REFERENCE_DIR) -> ReferenceCou
         trusts=len(data["trusts"]),
         memberships=len(data["memberships"]),
         successions=len(data["successions"]),
-        professions=len(data["professions"]),
+        professions=sum(1 for row in data["professions"] if not row["combines"]),
+        profession_groups=sum(1 for row in data["professions"] if row["combines"]),
         aliases=len(data["profession_aliases"]),
         workstreams=len(data["workstreams"]),
         kpis=len(data["kpis"]),

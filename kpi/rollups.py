@@ -37,10 +37,11 @@ _COLUMNS = ["kpi_code", "rollup", "trust_code", "period", "value", "numerator", 
 
 def fingerprint(conn: Connection) -> str:
     """What the roll-up depends on, in a few indexed aggregates: it changes with every import, undo,
-    demo load, deleted or changed observation batch and confirmed merger."""
+    demo load, deleted or changed observation batch, confirmed merger, membership and system span."""
     o, b, s = Observation.__table__, ImportBatch.__table__, Succession.__table__
     m, t = Membership.__table__, Trust.__table__
     confirmed = m.c.status == "confirmed"
+    in_system = t.c.in_system.is_(True)
     row = conn.execute(
         select(
             select(func.count()).select_from(o).scalar_subquery(),
@@ -54,7 +55,16 @@ def fingerprint(conn: Connection) -> str:
             select(func.max(m.c.valid_from)).where(confirmed).scalar_subquery(),
             select(func.max(m.c.valid_to)).where(confirmed).scalar_subquery(),
             select(func.count()).select_from(m).where(confirmed, m.c.valid_to.is_(None)).scalar_subquery(),
+            select(func.count()).select_from(m).where(confirmed, m.c.valid_from.is_(None)).scalar_subquery(),
+            select(func.min(m.c.valid_from)).where(confirmed).scalar_subquery(),
             select(func.count()).select_from(t).where(t.c.role == "partner").scalar_subquery(),
+            select(func.count()).select_from(t).where(in_system).scalar_subquery(),
+            select(func.count()).select_from(t).where(in_system, t.c.system_from.is_(None)).scalar_subquery(),
+            select(func.count()).select_from(t).where(in_system, t.c.system_to.is_(None)).scalar_subquery(),
+            select(func.min(t.c.system_from)).where(in_system).scalar_subquery(),
+            select(func.max(t.c.system_from)).where(in_system).scalar_subquery(),
+            select(func.min(t.c.system_to)).where(in_system).scalar_subquery(),
+            select(func.max(t.c.system_to)).where(in_system).scalar_subquery(),
         )
     ).one()
     return "|".join("" if value is None else str(value) for value in row)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpi.formats import month_label, uk_date
+from kpi.membership import covers_day
 from kpi.queries import SYSTEM_CODE, KPIFilter, Level
 
 PACK_SYSTEM = "system"  # the board pack's (and the CLI's) word for the whole system
@@ -69,7 +70,10 @@ def planned_changes_note(
             continue
         trust, collab, valid_to = named(row["trust_code"]), row["collaborative_code"], row.get("valid_to")
         if valid_to is None or valid_to != valid_to:  # empty (None or NaT/NaN): a planned joining
-            notes.append(f"{trust} joins {collab} from {uk_date(row['valid_from'])}")
+            start = _day(row["valid_from"])
+            notes.append(
+                f"{trust} joins {collab} " + (f"from {uk_date(start)}" if start else "(start not known)")
+            )
         else:
             notes.append(f"{trust} leaves {collab} after {uk_date(valid_to)}")
     if not notes:
@@ -105,19 +109,22 @@ def _day(value: object) -> pd.Timestamp | None:
 def _member_on(
     memberships: Sequence[Mapping[str, object]], trust: str, day: pd.Timestamp, collaborative: str | None
 ) -> bool:
-    """Whether the trust is a (confirmed) member of the collaborative, or of any when None, on `day`."""
-    for row in memberships:
-        if row["trust_code"] != trust or (collaborative and row["collaborative_code"] != collaborative):
-            continue
-        start, end = _day(row["valid_from"]), _day(row.get("valid_to"))
-        if start is not None and start <= day and (end is None or day <= end):
-            return True
-    return False
+    """Whether the trust is a (confirmed) member of the collaborative, or of any when None, on `day`
+    (kpi.membership's rule: an empty start counts from the start of the data)."""
+    return any(
+        row["trust_code"] == trust
+        and (collaborative is None or row["collaborative_code"] == collaborative)
+        and covers_day(row["valid_from"], row.get("valid_to"), day)
+        for row in memberships
+    )
 
 
-def _ever_member(memberships: Sequence[Mapping[str, object]], trust: str) -> bool:
-    """Whether the trust has a (confirmed) membership of any collaborative at any time."""
-    return any(row["trust_code"] == trust for row in memberships)
+def _in_system_on(system_spans: Sequence[Mapping[str, object]], trust: str, day: pd.Timestamp) -> bool:
+    """Whether the trust counts in the system total on `day` (kpi.membership's rule)."""
+    return any(
+        row["trust_code"] == trust and covers_day(row["valid_from"], row.get("valid_to"), day)
+        for row in system_spans
+    )
 
 
 def _named(code: str, names: Mapping[str, str]) -> str:
@@ -129,26 +136,26 @@ def _named(code: str, names: Mapping[str, str]) -> str:
 def _merger_events(
     successions: Sequence[Mapping[str, object]],
     memberships: Sequence[Mapping[str, object]],
+    system_spans: Sequence[Mapping[str, object]],
     scope: str,
     level: Level,
     names: Mapping[str, str],
 ) -> list[ScopeEvent]:
-    """Confirmed mergers that change `scope`'s figures: for the system, any merger of a member trust
-    (a trust with a membership at any time); for a collaborative, one whose successor (from the
-    merger) or old trust (the day before) is its member; for a trust, its own merger or that of a trust
-    merged into it."""
+    """Confirmed mergers that change `scope`'s figures: for the system, one whose successor (from the
+    merger) or old trust (the day before) is in the system; for a collaborative, one whose successor or
+    old trust is its member then; for a trust, its own merger or that of a trust merged into it."""
     events = []
     for row in successions:
         old, new, day = str(row["old_code"]), str(row["successor_code"]), _day(row["effective_from"])
         if day is None:
             continue
+        before = day - pd.Timedelta(days=1)
         if level == "trust":
             affected = steps = scope in (old, new)
         elif level == "system":
-            inside = _ever_member(memberships, new), _ever_member(memberships, old)
+            inside = _in_system_on(system_spans, new, day), _in_system_on(system_spans, old, before)
             affected, steps = any(inside), not all(inside)
         else:
-            before = day - pd.Timedelta(days=1)
             inside = _member_on(memberships, new, day, scope), _member_on(memberships, old, before, scope)
             affected, steps = any(inside), not all(inside)
         if affected:
@@ -164,50 +171,59 @@ def _merger_events(
     return events
 
 
+def _span_changes(
+    rows: Sequence[Mapping[str, object]], merged_on: set[tuple[str, pd.Timestamp | None]]
+) -> list[tuple[Mapping[str, object], pd.Timestamp, str]]:
+    """(row, first day of the change, 'joined' or 'left') for each span of one scope: each known start
+    after the scope began (its earliest start; with any start unknown, the start of the data) and each
+    end a merger does not explain."""
+    starts = [_day(row["valid_from"]) for row in rows]
+    known = [start for start in starts if start is not None]
+    began = min(known) if known and len(known) == len(starts) else None
+    changes = []
+    for row, start in zip(rows, starts, strict=True):
+        end = _day(row.get("valid_to"))
+        if start is not None and (began is None or start > began):
+            changes.append((row, start, "joined"))
+        if end is not None and (str(row["trust_code"]), end + pd.Timedelta(days=1)) not in merged_on:
+            changes.append((row, end + pd.Timedelta(days=1), "left"))
+    return changes
+
+
 def _membership_events(
     successions: Sequence[Mapping[str, object]],
     memberships: Sequence[Mapping[str, object]],
+    system_spans: Sequence[Mapping[str, object]],
     scope: str,
     level: Level,
     named: Mapping[str, str],
 ) -> list[ScopeEvent]:
-    """Confirmed changes of membership that change `scope`'s figures: a trust joining a collaborative
-    after the collaborative began (its earliest membership) or leaving it. A collaborative sees its own;
-    the system sees a trust joining or leaving every collaborative; a trust's own figures do not change.
-    A leaving that a merger explains (the merger takes effect the next day) is the merger's event."""
+    """Confirmed changes of who counts in `scope`: for a collaborative, a trust joining it after it
+    began (its earliest membership; with any start unknown, every known start is a joining) or leaving
+    it; for the system, a trust's system span starting or ending (kpi.membership), whatever the
+    collaboratives; a trust's own figures do not change. A leaving that a merger explains (the merger
+    takes effect the next day) is the merger's event."""
     if level == "trust":
         return []
     merged_on = {(str(row["old_code"]), _day(row["effective_from"])) for row in successions}
-    began: dict[str, pd.Timestamp] = {}
-    for row in memberships:
-        start = _day(row["valid_from"])
-        code = str(row["collaborative_code"])
-        if start is not None and (code not in began or start < began[code]):
-            began[code] = start
+    if level == "system":
+        changes = _span_changes(system_spans, merged_on)
+        where, scope_words = "the system total", "the C&M system"
+    else:
+        changes = _span_changes([row for row in memberships if row["collaborative_code"] == scope], merged_on)
+        where = scope_words = scope
     events = []
-    for row in memberships:
-        trust, collab = str(row["trust_code"]), str(row["collaborative_code"])
-        if level == "collaborative" and collab != scope:
-            continue
-        start, end = _day(row["valid_from"]), _day(row.get("valid_to"))
-        name = _named(trust, named)
-        changes = []
-        if start is not None and start > began[collab]:
-            changes.append((start, start - pd.Timedelta(days=1), "joined", "counts in"))
-        if end is not None and (trust, end + pd.Timedelta(days=1)) not in merged_on:
-            changes.append((end + pd.Timedelta(days=1), end, "left", "no longer counts in"))
-        for day, other_side, verb, counts in changes:
-            if level == "system" and _member_on(memberships, trust, other_side, None):
-                continue  # still in another collaborative: the system total is unchanged
-            where = collab if level == "collaborative" else "the system total"
-            events.append(
-                ScopeEvent(
-                    month=day.replace(day=1),
-                    label=f"{trust} {verb} {collab}",
-                    detail=f"{name} {verb} {collab} on {uk_date(day)}: from {month_label(day)} it "
-                    f"{counts} {where}.",
-                )
+    for row, day, verb in changes:
+        trust = str(row["trust_code"])
+        counts = "counts in" if verb == "joined" else "no longer counts in"
+        events.append(
+            ScopeEvent(
+                month=day.replace(day=1),
+                label=f"{trust} {verb} {scope_words}",
+                detail=f"{_named(trust, named)} {verb} {scope_words} on {uk_date(day)}: from "
+                f"{month_label(day)} it {counts} {where}.",
             )
+        )
     return events
 
 
@@ -217,25 +233,26 @@ def scope_events(
     successions: Iterable[Mapping[str, object]],
     memberships: Iterable[Mapping[str, object]],
     *,
+    system_spans: Iterable[Mapping[str, object]],
     first_month: dt.date | pd.Timestamp,
     last_month: dt.date | pd.Timestamp,
     trust_names: Mapping[str, str] | None = None,
 ) -> tuple[ScopeEvent, ...]:
-    """The confirmed mergers and membership changes to mark on a chart of `scope_codes` (the system,
+    """The confirmed mergers and changes of who counts to mark on a chart of `scope_codes` (the system,
     collaboratives, trusts) from `first_month` to `last_month` (both included): each once, in time order.
-    Planned changes are never marked (they do not apply). Records are reference rows with a `status`
-    (queries.successions() and queries.memberships() as records)."""
+    Planned changes are never marked (they do not apply). Records are reference rows: successions and
+    memberships with a `status` (queries.successions() and queries.memberships() as records), and the
+    system spans (kpi.membership.spans, any rows of other scopes ignored)."""
     confirmed_successions = [row for row in successions if row["status"] == "confirmed"]
     confirmed_memberships = [row for row in memberships if row["status"] == "confirmed"]
+    system = [row for row in system_spans if row.get("scope_code", SYSTEM_CODE) == SYSTEM_CODE]
     named = trust_names or {}
     first, last = pd.Timestamp(first_month).replace(day=1), pd.Timestamp(last_month).replace(day=1)
     found: dict[str, ScopeEvent] = {}
     for scope in scope_codes:
         level = level_of(scope, collaborative_codes)
-        for event in (
-            *_merger_events(confirmed_successions, confirmed_memberships, scope, level, named),
-            *_membership_events(confirmed_successions, confirmed_memberships, scope, level, named),
-        ):
+        facts = (confirmed_successions, confirmed_memberships, system, scope, level, named)
+        for event in (*_merger_events(*facts), *_membership_events(*facts)):
             if first <= event.month <= last:
                 found.setdefault(event.label, event)
     return tuple(sorted(found.values(), key=lambda event: (event.month, event.label)))
@@ -299,3 +316,69 @@ def pack_scopes(
 def pack_scope_labels(collaborative_codes: Iterable[str], trust_labels: Mapping[str, str]) -> dict[str, str]:
     """How the board pack's scope choice names each scope."""
     return {PACK_SYSTEM: SYSTEM_LABEL, **{code: code for code in collaborative_codes}, **trust_labels}
+
+
+#: How the system total and the collaboratives count trusts over time (kpi.membership), for the pages
+#: and notes that show system or collaborative figures.
+SYSTEM_RULE = (
+    "The system (C&M) total counts each trust for the months it provided C&M services, whatever the "
+    "collaboratives and whenever they were formed; after a merger its figures count under its successor. "
+    "A collaborative counts its members from their membership dates; where a start is not known, from "
+    "the start of the data. NWAS, a system partner, is in neither."
+)
+
+
+def system_span_words(in_system: bool, start: object, end: object) -> str:
+    """'Throughout (start not known: from the start of the data)', 'From the start of the data (start not
+    known) to Sep 2019', 'Jan 2024 to Jun 2025', 'Never (outside the system total)': the months a
+    trust counts in the system total, for a table of the trusts."""
+    if not in_system:
+        return "Never (outside the system total)"
+    first, last = _day(start), _day(end)
+    begins = month_label(first) if first is not None else "From the start of the data (start not known)"
+    if last is None:
+        return (
+            f"From {begins}"
+            if first is not None
+            else "Throughout (start not known: from the start of the data)"
+        )
+    return f"{begins} to {month_label(last)}"
+
+
+def membership_dates_note(memberships: Iterable[Mapping[str, object]]) -> str | None:
+    """'The start of 22 of 22 memberships is not known, so those trusts count in their collaborative from
+    the start of the data (before the collaboratives were formed).'; None when every start is known.
+    Confirmed memberships only."""
+    confirmed = [row for row in memberships if row["status"] == "confirmed"]
+    unknown = [row for row in confirmed if _day(row["valid_from"]) is None]
+    if not unknown:
+        return None
+    return (
+        f"The start of {len(unknown)} of {len(confirmed)} memberships is not known, so those trusts count in "
+        "their collaborative from the start of the data (before the collaboratives were formed)."
+    )
+
+
+def system_table(trusts: pd.DataFrame) -> pd.DataFrame:
+    """One row per organisation (queries.trusts): ODS code, Trust, Role, the months it counts in the system
+    total and the source of that fact; members first, then system partners, then merged trusts."""
+    ordered = trusts.assign(
+        order=[
+            trust_sort_key(role, name)
+            for role, name in zip(trusts["role"], trusts["short_name"], strict=True)
+        ]
+    ).sort_values("order")
+    return pd.DataFrame(
+        {
+            "ODS code": ordered["ods_code"],
+            "Trust": ordered["name"],
+            "Role": ordered["role"].map(
+                {"member": "Member", "partner": "System partner", "predecessor": MERGED}
+            ),
+            "Counted in the system total": [
+                system_span_words(bool(row.in_system), row.system_from, row.system_to)
+                for row in ordered.itertuples()
+            ],
+            "Source": ordered["system_source"],
+        }
+    ).reset_index(drop=True)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from kpi import membership
 from kpi.completeness import (
     KEYS,
     WINDOW,
@@ -19,7 +20,6 @@ from kpi.completeness import (
     due_date,
     expected_trusts,
     kpi_rules,
-    member_spans,
     read_frame,
     reporters,
     successions,
@@ -87,7 +87,7 @@ def submissions(
     'received': a demo load's date is not a submission date."""
     lag = int(kpi_rules(engine).loc[kpi_code, "lag_months"])
     found = reporters(engine, [kpi_code], add_months(period_from, -WINDOW), period_to)
-    expected = expected_trusts(found, member_spans(engine)).drop_duplicates(KEYS)
+    expected = expected_trusts(found, membership.system_spans(membership.spans(engine))).drop_duplicates(KEYS)
     start = pd.Timestamp(period_from)
     expected = expected.loc[expected["period"] >= start, ["trust_code", "period"]].assign(expected=True)
     received = _received(_arrivals(engine, kpi_code, period_from, period_to), lag)

@@ -214,6 +214,16 @@ def test_collaboratives_page_shows_dual_members_and_side_by_side_charts(app_db):
     # Bridgewater's merger is planned, not applied: still an MHLDC member, and listed as a note.
     assert members.set_index("ODS code").loc["RY2", "MHLDC"] == "Yes"
     assert any(c.value.startswith("Planned (not applied): Bridgewater (RY2) into") for c in at.caption)
+    # No membership start has a source: said, and counted from the start of the data.
+    assert any(c.value.startswith("The start of 22 of 22 memberships is not known") for c in at.caption)
+    # Who counts in the system total, each with its months and source.
+    system = at.dataframe[1].value.set_index("ODS code")
+    assert system.loc["RQ6", "Counted in the system total"] == (
+        "From the start of the data (start not known) to Sep 2019"
+    )
+    assert system.loc["RX7", "Counted in the system total"] == "Never (outside the system total)"
+    assert system.loc["RJX", "Source"].startswith("Calderstones (Whalley, Lancashire) served Lancashire")
+    assert system["Source"].str.len().gt(0).all()
     specs = chart_specs(at)
     assert [trace_names(s) for s in specs] == [["CMAST"], ["MHLDC"], ["CMAST"], ["MHLDC"]]
     cmast_vacancy = array(specs[2]["data"][0]["y"])[-1]
@@ -277,7 +287,10 @@ def test_definitions_page_lists_every_kpi_and_searches(app_db):
     assert facts["Latest complete month"] == "None yet"
     assert facts["Stale"].replace("\\", "").startswith("Yes: ")  # Markdown-escaped on the page
     at.text_input(key="def_search").set_value("rolling").run()
-    assert [e.label for e in at.expander] == ["Leaver rate, 12 months rolling · LEAVER_RATE · stale"]
+    assert [e.label for e in at.expander] == [  # the stability index is a 12-month window, read as a trend
+        "Leaver rate, 12 months rolling · LEAVER_RATE · stale",
+        "Stability index · STABILITY_INDEX · stale",
+    ]
     at.text_input(key="def_search").set_value("zzzz").run()
     assert not at.expander
     assert any("No KPI definition mentions" in info.value for info in at.info)

@@ -33,7 +33,7 @@ def assert_one_line_failure(result: subprocess.CompletedProcess[str], code: int,
 def test_init_demo_info_on_a_new_database(empty_database_url):
     init = run_cli("init", url=empty_database_url)
     assert init.returncode == 0, init.stderr
-    assert "22 KPIs" in init.stdout and "14 professions" in init.stdout
+    assert "22 KPIs" in init.stdout and "14 professions and 1 combined group(s)" in init.stdout
     demo = run_cli("demo", "--end", "2025-03", url=empty_database_url)
     assert demo.returncode == 0, demo.stderr
     assert "SYNTHETIC" in demo.stdout and "Apr 2022 to Mar 2025" in demo.stdout

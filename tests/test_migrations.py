@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import MetaData, Table, insert, select, update
+from sqlalchemy import column as sa_column
 from sqlalchemy.exc import IntegrityError
 
 from kpi.db import downgrade, get_engine, migrate, schema_is_current, table_names
@@ -135,4 +136,103 @@ def test_completeness_migration_adds_lags_and_shares_and_keeps_the_data(empty_da
     assert not {"lag_months", "complete_share"} & columns
     with engine.connect() as conn:
         assert conn.execute(select(tables["observations"].c.value)).scalar_one() == 10.0
+    engine.dispose()
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_system_history_migration_sets_the_spans_forgets_the_unsourced_start_and_names_arts_therapists(
+    empty_database_url,
+):
+    """0010 gives the trusts their system spans (members throughout, predecessors to the day before their
+    merger, NWAS and Calderstones outside), empties the unsourced 2021-04-01 membership start, and moves
+    the arts therapists a staff-role import stored as art therapists to the ARTS group (a template
+    import's ART stays); downgrading puts it all back."""
+    engine = get_engine(empty_database_url)
+    migrate(engine, "0009")
+    meta = MetaData()
+    names = ("collaboratives", "trusts", "memberships", "professions", "workstreams", "kpi_definitions",
+             "import_batches", "observations")  # fmt: skip
+    tables = {name: Table(name, meta, autoload_with=engine) for name in names}
+    trust = {"trust_type": "", "notes": ""}
+    kpi = {"workstream_code": "PLAN", "unit": "FTE", "improvement": "up", "rollup": "sum",
+           "numerator_definition": "", "denominator_definition": "", "definition": "", "source": "",
+           "frequency": "monthly", "conflict_rule": "concern", "grain": "trust_profession", "decimals": 1,
+           "sort_order": 1, "accumulation": "monthly", "lag_months": 3, "complete_share": 1.0}  # fmt: skip
+    batch = {"file_name": "f.csv", "sha256": "0" * 64, "is_synthetic": False, "rows_in_file": 1,
+             "rows_added": 1, "rows_changed": 0, "rows_skipped": 0, "imported_by": "pytest",
+             "status": "applied", "notes": ""}  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(tables["collaboratives"]), {"code": "CMAST", "name": "CMAST", "description": ""})
+        conn.execute(insert(tables["trusts"]), [
+            {**trust, "ods_code": code, "name": code, "short_name": code, "role": role}
+            for code, role in (("REM", "member"), ("RQ6", "predecessor"), ("RJX", "predecessor"),
+                               ("RX7", "partner"))
+        ])  # fmt: skip
+        conn.execute(insert(tables["memberships"]), [
+            {"trust_code": "REM", "collaborative_code": "CMAST", "valid_from": dt.date(2021, 4, 1),
+             "notes": ""},
+            {"trust_code": "REM", "collaborative_code": "CMAST", "valid_from": dt.date(2009, 4, 1),
+             "valid_to": dt.date(2009, 4, 30), "notes": "a start with a source stays"},
+        ])  # fmt: skip
+        conn.execute(insert(tables["professions"]), [
+            {"code": "ART", "name": "Art therapists", "regulator": "HCPC", "sort_order": 1},
+        ])  # fmt: skip
+        conn.execute(insert(tables["workstreams"]), {"code": "PLAN", "name": "Planning", "description": "",
+                                                     "sort_order": 1})  # fmt: skip
+        conn.execute(insert(tables["kpi_definitions"]), [
+            {**kpi, "code": "SIP_FTE", "name": "Staff in post"},
+            {**kpi, "code": "STABILITY_INDEX", "name": "Stability index"},
+        ])  # fmt: skip
+        ids = [
+            conn.execute(
+                insert(tables["import_batches"]).returning(tables["import_batches"].c.id),
+                {**batch, "source": source},
+            ).scalar_one()
+            for source in ("nhs_workforce_staff_role", "upload")
+        ]
+        conn.execute(insert(tables["observations"]), [
+            {"kpi_code": "SIP_FTE", "trust_code": "REM", "profession_code": "ART", "period": period,
+             "value": value, "batch_id": batch_id}
+            for batch_id, period, value in ((ids[0], dt.date(2025, 1, 1), 7.0),
+                                            (ids[1], dt.date(2025, 2, 1), 3.0))
+        ])  # fmt: skip
+    migrate(engine)
+    after = MetaData()
+    trusts, memberships, observations = (Table(n, after, autoload_with=engine) for n in
+                                         ("trusts", "memberships", "observations"))  # fmt: skip
+    with engine.connect() as conn:
+        spans = {row.ods_code: (bool(row.in_system), row.system_from, row.system_to) for row in
+                 conn.execute(select(trusts.c.ods_code, trusts.c.in_system, trusts.c.system_from,
+                                     trusts.c.system_to))}  # fmt: skip
+        starts = sorted(conn.execute(select(memberships.c.valid_from)).scalars(), key=str)
+        stored = dict(conn.execute(select(observations.c.period, observations.c.profession_code)).all())
+        arts = conn.execute(select(Table("professions", after, autoload_with=engine)).where(
+            sa_column("code") == "ARTS")).mappings().one()  # fmt: skip
+    assert spans == {
+        "REM": (True, None, None),
+        "RQ6": (True, None, dt.date(2019, 9, 30)),
+        "RJX": (False, None, None),
+        "RX7": (False, None, None),
+    }
+    assert starts == [dt.date(2009, 4, 1), None]
+    assert stored == {dt.date(2025, 1, 1): "ARTS", dt.date(2025, 2, 1): "ART"}
+    with engine.connect() as conn:
+        kpis = Table("kpi_definitions", after, autoload_with=engine)
+        accumulation = dict(conn.execute(select(kpis.c.code, kpis.c.accumulation)).all())
+    assert accumulation == {"SIP_FTE": "monthly", "STABILITY_INDEX": "rolling_12_months"}
+    assert (arts["name"], arts["combines"]) == (
+        "Arts therapists (art, music and drama, not split)",
+        "ART MUSIC DRAMA",
+    )
+    downgrade(engine, "0009")
+    with engine.connect() as conn:
+        old = MetaData()
+        memberships = Table("memberships", old, autoload_with=engine)
+        observations = Table("observations", old, autoload_with=engine)
+        assert sorted(conn.execute(select(memberships.c.valid_from)).scalars()) == [
+            dt.date(2009, 4, 1), dt.date(2021, 4, 1)
+        ]  # fmt: skip
+        assert set(conn.execute(select(observations.c.profession_code)).scalars()) == {"ART"}
+    columns = {c.name for c in Table("trusts", MetaData(), autoload_with=engine).c}
+    assert not {"in_system", "system_from", "system_to", "system_source"} & columns
     engine.dispose()

@@ -58,8 +58,12 @@ def test_catalogue_has_the_22_kpis_with_their_codes_and_rules():
     assert all(row["max_value"] == 100 for row in kpis.values() if row["unit"] == "%")
 
 
-def test_fourteen_professions_and_old_names_as_aliases():
-    assert len(read_reference_csv("professions")) == 14
+def test_fourteen_professions_one_combined_group_and_old_names_as_aliases():
+    professions = read_reference_csv("professions")
+    assert len([row for row in professions if not row["combines"]]) == 14
+    # NHS Workforce Statistics' one role for art, music and drama therapists: the three together.
+    groups = {row["code"]: (row["name"], row["combines"]) for row in professions if row["combines"]}
+    assert groups == {"ARTS": ("Arts therapists (art, music and drama, not split)", "ART MUSIC DRAMA")}
     aliases = {row["alias"]: row["profession_code"] for row in read_reference_csv("profession_aliases")}
     assert aliases["Chiropodists/Podiatrists"] == "POD"
     assert aliases["Diagnostic radiographers"] == aliases["Therapeutic radiographers"] == "RAD"
@@ -71,7 +75,7 @@ def test_loaded_database_matches_the_files(engine):
     assert queries.trust_role_counts(engine) == {"member": 16, "partner": 1, "predecessor": 5}
     counts = queries.table_counts(engine)
     assert counts["collaboratives"] == 2
-    assert counts["professions"] == 14
+    assert counts["professions"] == 15  # the 14 and the arts therapists as a group
     assert counts["workstreams"] == 7
     assert counts["kpi_definitions"] == 22
     assert counts["milestones"] == 6
@@ -163,6 +167,7 @@ def test_accumulation_says_which_kpis_are_rolling_or_year_to_date_and_reaches_th
     kpis = {row["code"]: row["accumulation"] for row in read_reference_csv("kpis")}
     assert {code: a for code, a in kpis.items() if a != "monthly"} == {
         "LEAVER_RATE": "rolling_12_months",
+        "STABILITY_INDEX": "rolling_12_months",  # a 12-month window, like the leaver rate
         "FUNDING_UTILISED": "year_to_date",
     }
     catalogue = {row["code"]: KPI.from_row(row) for row in queries.kpi_catalogue(engine).to_dict("records")}

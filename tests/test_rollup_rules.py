@@ -4,10 +4,15 @@ Named after the rule it guards."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
+from sqlalchemy import update
 
 from kpi import queries
+from kpi.db import session_scope
+from kpi.models import Membership
 from kpi.queries import KPIFilter
 from tests.conftest import add_observations
 
@@ -67,20 +72,33 @@ def test_profession_breakdown_keeps_to_the_chosen_collaborative(engine):
 
 
 def test_a_trust_counts_in_its_collaborative_from_the_month_it_joins_to_the_month_it_leaves(engine):
-    # Memberships in the reference data: REM in CMAST from 2021-04-01; Bridgewater (RY2) in MHLDC until
-    # 2026-03-31. The joining month and the last month both count; the months outside do not.
+    # REM joins CMAST on 2021-04-01 and Bridgewater (RY2) leaves MHLDC after 2026-03-31. The joining
+    # month and the last month both count; the months outside do not (in the collaborative: the system
+    # follows each trust's system span, so counts all four).
+    with session_scope(engine) as s:
+        s.execute(
+            update(Membership).where(Membership.trust_code == "REM").values(valid_from=dt.date(2021, 4, 1))
+        )
+        s.execute(
+            update(Membership).where(Membership.trust_code == "RY2").values(valid_to=dt.date(2026, 3, 31))
+        )
     add_observations(
         engine,
         [
             ("SIP_FTE", "REM", None, "2021-03", 7, None, None),
             ("SIP_FTE", "REM", None, "2021-04", 8, None, None),
             ("SIP_FTE", "RY2", None, "2026-03", 20, None, None),
+            ("SIP_FTE", "RY2", None, "2026-04", 21, None, None),
         ],
     )
     collab = figures(engine, "collaborative", "SIP_FTE")
     assert collab.get(("CMAST", "2021-03")) is None
     assert collab[("CMAST", "2021-04")] == 8
     assert collab[("MHLDC", "2026-03")] == 20
+    assert collab.get(("MHLDC", "2026-04")) is None
+    assert figures(engine, "system", "SIP_FTE") == {
+        ("C&M", "2021-03"): 7, ("C&M", "2021-04"): 8, ("C&M", "2026-03"): 20, ("C&M", "2026-04"): 21,
+    }  # fmt: skip
 
 
 def test_a_ratio_whose_denominators_sum_to_zero_has_no_value_rather_than_an_error(engine):

@@ -12,13 +12,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from kpi import completeness, queries, rollups
+from kpi import completeness, membership, queries, rollups
 from kpi.auth import User
 from kpi.db import session_scope
 from kpi.demo import load_demo
 from kpi.ingest import apply_import, undo_batch
 from kpi.ingest.dispatch import prepare_file
-from kpi.models import Membership, MonthCount, Observation, RollupState, TrustMonthRollup
+from kpi.models import Membership, MonthCount, Observation, RollupState, Trust, TrustMonthRollup
 from kpi.queries import KPIFilter
 from tests.conftest import add_observations
 
@@ -53,19 +53,17 @@ def stored_counts(engine) -> pd.DataFrame:
     return frame.sort_values(["kpi_code", "scope_code", "period"], na_position="first", ignore_index=True)
 
 
-def system_count(engine, kpi: str, month: str) -> tuple[int, int]:
+def system_count(engine, kpi: str, month: str, scope: str | None = None) -> tuple[int, int]:
+    """(expected, reported) stored for the system (or the collaborative `scope`) in one month."""
     counts = stored_counts(engine)
-    row = counts[
-        (counts["kpi_code"] == kpi) & counts["scope_code"].isna() & (counts["period"] == pd.Timestamp(month))
-    ]
+    in_scope = counts["scope_code"].isna() if scope is None else counts["scope_code"] == scope
+    row = counts[(counts["kpi_code"] == kpi) & in_scope & (counts["period"] == pd.Timestamp(month))]
     return int(row["expected"].iloc[0]), int(row["reported"].iloc[0])
 
 
 def assert_same_counts(engine) -> None:
     """The stored completeness counts are the rules applied to the observations themselves."""
-    computed = completeness.all_counts(
-        completeness.reporters(engine, raw=True), completeness.member_spans(engine)
-    )
+    computed = completeness.all_counts(completeness.reporters(engine, raw=True), membership.spans(engine))
     computed = computed.astype({"expected": int, "reported": int, "system_figure": bool})
     computed = computed.sort_values(
         ["kpi_code", "scope_code", "period"], na_position="first", ignore_index=True
@@ -176,7 +174,7 @@ def test_a_stale_table_is_recomputed_once_and_forget_marks_it_stale(engine):
     assert state(engine) != ""
 
 
-def test_a_membership_change_recomputes_the_completeness_counts_in_its_own_transaction(engine):
+def test_a_system_span_change_recomputes_the_completeness_counts_in_its_own_transaction(engine):
     add_observations(
         engine,
         [("SIP_FTE", trust, None, "2026-09", 10.0, None, None) for trust in ("REM", "RBN")]
@@ -184,23 +182,41 @@ def test_a_membership_change_recomputes_the_completeness_counts_in_its_own_trans
     )
     queries.kpi_series(KPIFilter(), "system", engine)  # the tables catch up with the rows
     assert system_count(engine, "SIP_FTE", "2026-09") == (2, 2)
-    # REM leaves the collaboratives at the end of August: September expects RBN alone, at once, with no
-    # read in between (the write recomputed the counts in its transaction).
+    # REM leaves the system at the end of August: September expects RBN alone, at once, with no read in
+    # between (the write recomputed the counts in its transaction). Its collaborative is unchanged.
+    with session_scope(engine) as s:
+        s.execute(update(Trust).where(Trust.ods_code == "REM").values(system_to=dt.date(2026, 8, 31)))
+    assert system_count(engine, "SIP_FTE", "2026-09") == (1, 1)
+    assert system_count(engine, "SIP_FTE", "2026-08") == (1, 1)  # its last month in the system
+    assert system_count(engine, "SIP_FTE", "2026-09", "CMAST") == (2, 2)
+    # Written round kpi (a script): the fingerprint moves and the next read recomputes.
+    with engine.begin() as conn:
+        conn.execute(update(Trust).where(Trust.ods_code == "REM").values(system_to=None))
+    assert system_count(engine, "SIP_FTE", "2026-09") == (1, 1), "not yet read"
+    series = queries.kpi_series(KPIFilter(), "system", engine).set_index("period")
+    assert series.loc[pd.Timestamp("2026-09-01"), "expected"] == 2
+    assert system_count(engine, "SIP_FTE", "2026-09") == (2, 2)
+    assert_same_counts(engine)
+
+
+def test_a_membership_change_recomputes_the_collaboratives_counts_and_not_the_systems(engine):
+    add_observations(
+        engine, [("SIP_FTE", trust, None, "2026-09", 10.0, None, None) for trust in ("REM", "RBN")]
+    )
+    queries.kpi_series(KPIFilter(), "system", engine)
+    assert system_count(engine, "SIP_FTE", "2026-09", "CMAST") == (2, 2)
     with session_scope(engine) as s:
         s.execute(
             update(Membership)
             .where(Membership.trust_code == "REM")
             .values(valid_to=END.replace(day=1) - dt.timedelta(days=1))
         )
-    assert system_count(engine, "SIP_FTE", "2026-09") == (1, 1)
-    assert system_count(engine, "SIP_FTE", "2026-08") == (1, 1)
-    # Written round kpi (a script): the fingerprint moves and the next read recomputes.
-    with engine.begin() as conn:
+    assert system_count(engine, "SIP_FTE", "2026-09", "CMAST") == (1, 1)
+    assert system_count(engine, "SIP_FTE", "2026-09") == (2, 2)  # still in the system
+    with engine.begin() as conn:  # round kpi: the fingerprint moves
         conn.execute(update(Membership).where(Membership.trust_code == "REM").values(valid_to=None))
-    assert system_count(engine, "SIP_FTE", "2026-09") == (1, 1), "not yet read"
-    series = queries.kpi_series(KPIFilter(), "system", engine).set_index("period")
-    assert series.loc[pd.Timestamp("2026-09-01"), "expected"] == 2
-    assert system_count(engine, "SIP_FTE", "2026-09") == (2, 2)
+    queries.kpi_series(KPIFilter(), "collaborative", engine)
+    assert system_count(engine, "SIP_FTE", "2026-09", "CMAST") == (2, 2)
     assert_same_counts(engine)
 
 

@@ -137,16 +137,24 @@ def test_only_applied_imports_that_are_not_the_demo_can_be_undone():
 REFERENCE = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "reference"
 SUCCESSIONS = pd.read_csv(REFERENCE / "successions.csv").to_dict("records")
 MEMBERSHIPS = pd.read_csv(REFERENCE / "memberships.csv").to_dict("records")
+SYSTEM_SPANS = [
+    {"trust_code": row["ods_code"], "valid_from": row["system_from"], "valid_to": row["system_to"]}
+    for row in pd.read_csv(REFERENCE / "trusts.csv").to_dict("records")
+    if row["in_system"] == "yes"
+]
 NAMES = {"RVY": "Southport and Ormskirk", "RBN": "Mersey and West Lancashire", "RY2": "Bridgewater"}
 
 
-def marked(scopes_shown, first="2022-04-01", last="2026-10-01", successions=None, memberships=None):
+def marked(
+    scopes_shown, first="2022-04-01", last="2026-10-01", successions=None, memberships=None, system=None
+):
     """The labels a chart of `scopes_shown` from `first` to `last` marks, from the reference files."""
     events = scopes.scope_events(
         scopes_shown,
         COLLABS,
         SUCCESSIONS if successions is None else successions,
         MEMBERSHIPS if memberships is None else memberships,
+        system_spans=SYSTEM_SPANS if system is None else system,
         first_month=pd.Timestamp(first),
         last_month=pd.Timestamp(last),
         trust_names=NAMES,
@@ -161,7 +169,7 @@ def test_a_confirmed_merger_in_range_is_marked_for_every_scope_it_changes(scope)
 
 def test_the_merger_event_names_the_month_and_says_what_changes():
     (event,) = scopes.scope_events(
-        [SYSTEM_CODE], COLLABS, SUCCESSIONS, MEMBERSHIPS,
+        [SYSTEM_CODE], COLLABS, SUCCESSIONS, MEMBERSHIPS, system_spans=SYSTEM_SPANS,
         first_month=pd.Timestamp("2023-01-01"), last_month=pd.Timestamp("2023-12-01"), trust_names=NAMES,
     )  # fmt: skip
     assert event.month == pd.Timestamp("2023-07-01")
@@ -207,10 +215,25 @@ def test_a_merger_is_not_marked_for_a_collaborative_it_does_not_touch():
     ]
 
 
-def test_a_merger_before_the_collaboratives_began_is_marked_for_the_system_and_the_trust_only():
+def test_a_merger_before_the_collaboratives_were_formed_is_marked_wherever_the_successor_counts():
+    # Royal Liverpool (RQ6) merged into REM in Oct 2019. REM counts in the system and (its start not
+    # known, so from the start of the data) in CMAST, so both totals change with the merger.
     assert marked([SYSTEM_CODE], "2019-01-01", "2020-12-01") == ["RQ6 merged into REM"]
     assert marked(["REM"], "2019-01-01", "2020-12-01") == ["RQ6 merged into REM"]
-    assert marked(["CMAST"], "2019-01-01", "2020-12-01") == []
+    assert marked(["CMAST"], "2019-01-01", "2020-12-01") == ["RQ6 merged into REM"]
+    assert marked(["MHLDC"], "2019-01-01", "2020-12-01") == []
+    # Calderstones (RJX, Lancashire) was never in the system itself; its acquisition by RW4 in Jul 2016
+    # brings its staff into the system and MHLDC totals, under RW4.
+    assert marked([SYSTEM_CODE, "MHLDC"], "2016-01-01", "2016-12-01") == ["RJX merged into RW4"]
+    assert marked(["CMAST"], "2016-01-01", "2016-12-01") == []
+
+
+def test_a_merger_into_a_trust_outside_the_system_is_not_marked_for_the_system():
+    nwas = [
+        {"old_code": "RJX", "successor_code": "RX7", "effective_from": "2016-07-01", "status": "confirmed"}
+    ]
+    assert marked([SYSTEM_CODE], "2016-01-01", "2016-12-01", successions=nwas) == []
+    assert marked(["RX7"], "2016-01-01", "2016-12-01", successions=nwas) == ["RJX merged into RX7"]
 
 
 def membership(trust, collab, start, end=None, status="confirmed"):
@@ -218,7 +241,7 @@ def membership(trust, collab, start, end=None, status="confirmed"):
             "status": status}  # fmt: skip
 
 
-def test_confirmed_membership_changes_are_marked_but_not_the_founding_members_or_planned_ones():
+def test_confirmed_membership_changes_are_marked_for_the_collaborative_but_not_planned_ones():
     members = [
         *MEMBERSHIPS,
         membership("RX7", "CMAST", "2024-01-01"),  # joins
@@ -227,18 +250,87 @@ def test_confirmed_membership_changes_are_marked_but_not_the_founding_members_or
     ]
     after_rvy = "2023-08-01"  # after RVY's merger, so only these changes are in the chart
     assert marked(["CMAST"], after_rvy, memberships=members) == ["RX7 joined CMAST", "RY7 left CMAST"]
-    # RY7 stays in MHLDC, so the system total does not change when it leaves CMAST; RX7 joins the system.
-    assert marked([SYSTEM_CODE], after_rvy, memberships=members) == ["RX7 joined CMAST"]
+    # The system follows each trust's system span, not the collaboratives: no change there.
+    assert marked([SYSTEM_CODE], after_rvy, memberships=members) == []
     assert marked(["MHLDC"], after_rvy, memberships=members) == []
     # A trust's own figures do not change with its membership.
     assert marked(["RX7"], after_rvy, memberships=members) == []
     (joined,) = scopes.scope_events(
-        [SYSTEM_CODE], COLLABS, [], members,
+        ["CMAST"], COLLABS, [], members, system_spans=SYSTEM_SPANS,
         first_month=pd.Timestamp("2024-01-01"), last_month=pd.Timestamp("2024-01-01"),
     )  # fmt: skip
-    assert joined.detail == "RX7 joined CMAST on 01/01/2024: from Jan 2024 it counts in the system total."
+    assert joined.detail == "RX7 joined CMAST on 01/01/2024: from Jan 2024 it counts in CMAST."
+
+
+def test_with_every_start_known_the_earliest_is_the_collaboratives_founding_not_a_joining():
+    members = [membership("RBS", "CMAST", "2021-04-01"), membership("REM", "CMAST", "2021-04-01"),
+               membership("RBQ", "CMAST", "2021-05-01")]  # fmt: skip
+    assert marked(["CMAST"], "2021-01-01", "2021-12-01", memberships=members) == ["RBQ joined CMAST"]
+    # With one start not known (counted from the start of the data), every known start is a joining.
+    members[0]["valid_from"] = None
+    assert marked(["CMAST"], "2021-01-01", "2021-12-01", memberships=members) == [
+        "REM joined CMAST",  # Apr 2021
+        "RBQ joined CMAST",  # May 2021
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [
+        ("2024-01-01", "2024-01-01", ["RXX joined the C&M system"]),  # the month the span starts
+        ("2023-12-01", "2023-12-01", []),  # the month before
+        ("2025-07-01", "2025-07-01", ["RXX left the C&M system"]),  # the month after it ends
+        ("2025-06-01", "2025-06-01", []),  # its last month
+    ],
+)
+def test_a_known_system_span_start_and_end_are_marked_for_the_system_only(first, last, shown):
+    system = [*SYSTEM_SPANS, {"trust_code": "RXX", "valid_from": "2024-01-01", "valid_to": "2025-06-30"}]
+    assert marked([SYSTEM_CODE], first, last, system=system) == shown
+    assert marked(["CMAST", "MHLDC", "RXX"], first, last, system=system) == []
+
+
+def test_the_system_span_event_says_what_changes():
+    system = [*SYSTEM_SPANS, {"trust_code": "RXX", "valid_from": "2024-01-01", "valid_to": None}]
+    (joined,) = scopes.scope_events(
+        [SYSTEM_CODE], COLLABS, [], [], system_spans=system,
+        first_month=pd.Timestamp("2024-01-01"), last_month=pd.Timestamp("2024-01-01"),
+    )  # fmt: skip
+    assert joined.detail == (
+        "RXX joined the C&M system on 01/01/2024: from Jan 2024 it counts in the system total."
+    )
 
 
 def test_a_leaving_that_a_merger_explains_is_marked_once_as_the_merger():
     # RVY's CMAST membership ends on 30/06/2023 because it merged into RBN on 01/07/2023.
     assert marked(["CMAST"], "2023-01-01", "2023-12-01") == ["RVY merged into RBN"]
+
+
+@pytest.mark.parametrize(
+    ("in_system", "start", "end", "words"),
+    [
+        (True, None, None, "Throughout (start not known: from the start of the data)"),
+        (True, None, "2019-09-30", "From the start of the data (start not known) to Sep 2019"),
+        (True, "2024-01-01", None, "From Jan 2024"),
+        (True, "2024-01-01", "2025-06-30", "Jan 2024 to Jun 2025"),
+        (False, None, None, "Never (outside the system total)"),
+    ],
+)
+def test_a_system_span_in_words_says_when_a_start_is_not_known(in_system, start, end, words):
+    assert scopes.system_span_words(in_system, start, end) == words
+
+
+def test_the_membership_dates_note_counts_the_unknown_starts_of_confirmed_memberships_only():
+    rows = [membership("REM", "CMAST", None), membership("RBS", "CMAST", "2021-04-01"),
+            membership("RXA", "CMAST", None, status="planned")]  # fmt: skip
+    assert scopes.membership_dates_note(rows) == (
+        "The start of 1 of 2 memberships is not known, so those trusts count in their collaborative from the "
+        "start of the data (before the collaboratives were formed)."
+    )
+    assert scopes.membership_dates_note(rows[1:]) is None
+
+
+def test_a_planned_joining_with_no_start_says_so():
+    note = scopes.planned_changes_note([], [membership("RXA", "CMAST", None, status="planned")], {})
+    assert note == "Planned (not applied): RXA (RXA) joins CMAST (start not known) (to confirm)"
+    dated = scopes.planned_changes_note([], [membership("RXA", "CMAST", "2027-04-01", status="planned")], {})
+    assert dated == "Planned (not applied): RXA (RXA) joins CMAST from 01/04/2027 (to confirm)"

@@ -112,6 +112,7 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         list(queries.collaboratives(engine)["code"]),
         queries.successions(engine).to_dict("records"),
         queries.memberships(engine).to_dict("records"),
+        system_spans=queries.scope_spans(engine).to_dict("records"),
         first_month=series["period"].min(),
         last_month=period_end,
         trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),

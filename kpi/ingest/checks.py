@@ -21,6 +21,7 @@ from kpi.ingest.constants import REQUIRED_COLUMNS, TEMPLATE_COLUMNS, VALUE_TOLER
 from kpi.ingest.lookups import normalise_name
 from kpi.ingest.problems import Problem, quote
 from kpi.ingest.rows import Rows
+from kpi.membership import ICB_CODE, ICB_NAME
 from kpi.models import RATIO_SCALE
 
 Message = Callable[[Rows, Any], str]
@@ -201,7 +202,10 @@ def kpi_code_is_unknown(rows: Rows) -> pd.Series:
     "trust_code",
     "Unknown trust code.",
     lambda rows, r: (
-        f"Unknown trust code {quote(r.trust_code)}.{suggest(r.trust_code.upper(), rows.ref.trusts)}"
+        f"{quote(r.trust_code)} is {ICB_NAME}, not a trust: the ICB's own staff are in no trust or system "
+        "total."
+        if r.trust_code.strip().upper() == ICB_CODE
+        else f"Unknown trust code {quote(r.trust_code)}.{suggest(r.trust_code.upper(), rows.ref.trusts)}"
     ),
     "Use the trust's ODS code (e.g. REM), or leave trust_code empty for a system-level figure.",
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -40,6 +40,8 @@ class ReferenceData:
     successions: dict[str, tuple[str, dt.date]]  # old code -> (successor, effective from)
     professions: dict[str, str]  # normalised code, name or alias -> profession code
     profession_names: dict[str, str]  # code -> name
+    # A combined group's code -> the codes of the professions it stands for (the arts therapists).
+    profession_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def normalise_name(value: str) -> str:
@@ -74,13 +76,16 @@ def load_reference_data(engine: Engine) -> ReferenceData:
     professions_frame = queries.professions(engine)
     lookup: dict[str, str] = {}
     names: dict[str, str] = {}
+    groups: dict[str, tuple[str, ...]] = {}
     for row in professions_frame.to_dict("records"):
         names[row["code"]] = row["name"]
+        if combined := str(row.get("combines") or "").split():
+            groups[row["code"]] = tuple(combined)
         lookup[normalise_name(row["code"])] = row["code"]
         lookup[normalise_name(row["name"])] = row["code"]
     for row in queries.profession_aliases(engine).to_dict("records"):
         lookup.setdefault(normalise_name(row["alias"]), row["profession_code"])
-    return ReferenceData(kpis, trusts, successions, lookup, names)
+    return ReferenceData(kpis, trusts, successions, lookup, names, groups)
 
 
 def map_successors(

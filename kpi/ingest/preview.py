@@ -13,7 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from kpi import completeness
-from kpi.ingest import tables
+from kpi.ingest import explain, tables
 from kpi.ingest.constants import MAX_BYTES, Progress, no_progress
 from kpi.ingest.lookups import load_reference_data
 from kpi.ingest.planning import PLAN_COLUMNS, Plan, plan
@@ -215,8 +215,12 @@ def prepare_table(
             file_name, sha256, source, file_type, count, problems, all_notices, excluded, batch_notes
         )
     report(0.7, "Comparing with the database")
+    all_notices.extend(explain.group_notices(validated.records, ref))
     with engine.connect() as conn:
         the_plan = plan(conn, validated.records)
+        if beside := explain.all_ahp_beside_professions(conn, validated.records, ref):
+            all_notices.append(beside)
+            batch_notes = (batch_notes + " " if batch_notes else "") + beside.message
         earlier = conn.execute(
             select(_b.c.id, _b.c.imported_at, _b.c.imported_by)
             .where(_b.c.sha256 == sha256, _b.c.status == "applied")

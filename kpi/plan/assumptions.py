@@ -90,7 +90,7 @@ def financial_year_ok(year: str) -> bool:
 def _known_professions(professions: Iterable[str] | None) -> set[str]:
     if professions is not None:
         return set(professions)
-    return {row["code"] for row in read_reference_csv("professions")}
+    return {row["code"] for row in read_reference_csv("professions") if not row["combines"]}
 
 
 def _check_value(parameter: str, text: object) -> float:

@@ -92,8 +92,10 @@ def resolve_scope(engine: Engine, scope: str) -> tuple[str, Level]:
 
 def chosen_professions(engine: Engine, professions: Sequence[str] | None) -> dict[str, str]:
     """Code to name of the professions asked for (all 14 in catalogue order when None), each once;
-    UnknownName for a code that does not exist."""
+    UnknownName for a code that does not exist. A combined group (the arts therapists as one source
+    reports them) is not a profession the plan's assumptions are set for."""
     table = queries.professions(engine)
+    table = table[table["combines"].fillna("") == ""]
     names = dict(zip(table["code"], table["name"], strict=True))
     if professions is None:
         return names

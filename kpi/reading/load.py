@@ -84,6 +84,7 @@ def _events(
         list(queries.collaboratives(engine)["code"]),
         queries.successions(engine).to_dict("records"),
         queries.memberships(engine).to_dict("records"),
+        system_spans=queries.scope_spans(engine).to_dict("records"),
         first_month=first,
         last_month=last,
         trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),

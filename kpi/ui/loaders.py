@@ -62,6 +62,7 @@ collaboratives = _loader(queries.collaboratives)
 milestones = _loader(queries.milestones)
 milestone_history = _loader(queries.milestone_history)
 successions = _loader(queries.successions)
+scope_spans = _loader(queries.scope_spans)
 
 
 def history(db_url: str, flt: KPIFilter, level: queries.Level) -> pd.DataFrame:
@@ -275,6 +276,7 @@ def scope_events(
         collaborative_codes(db_url),
         successions(db_url).to_dict("records"),
         memberships(db_url).to_dict("records"),
+        system_spans=scope_spans(db_url).to_dict("records"),
         first_month=first,
         last_month=last,
         trust_names=filter_choices(db_url).trust_names,

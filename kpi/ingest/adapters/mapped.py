@@ -3,7 +3,8 @@ keeps become template rows (KPI, month, trust, profession, figures), prepared li
 
 No row is dropped silently. Each row left out is counted under the first reason that applies, in this
 order: a `[[keep]]` rule of the definition (e.g. a national total); no figure of the definition takes it
-(another staff group); no organisation code; an organisation outside Cheshire and Merseyside; a profession
+(another staff group); no organisation code; the ICB's own staff (QYG, named as the ICB: it is not a
+trust); an organisation outside Cheshire and Merseyside; a profession
 the dashboard does not recognise; a figure that is not a number. Rows of one KPI, month, trust (after
 confirmed mergers) and profession are added together: numerators and denominators for a rate, so the rate
 is worked out from the totals.
@@ -24,6 +25,7 @@ from kpi.ingest.preview import ImportPreview, prepare_table, refused_preview
 from kpi.ingest.problems import Notice, Problem, ProblemLog, rows_text
 from kpi.ingest.reading import TableRead
 from kpi.ingest.sources import Figure, SourceDefinition, value_key
+from kpi.membership import ICB_CODE, ICB_NAME
 from kpi.months import parse_month
 
 # A profession cell meaning "all AHPs" rather than one profession.
@@ -31,6 +33,7 @@ ALL_AHP_WORDS = frozenset(
     {"", "total", "all", "all ahps", "all staff", "allied health professionals", "ahp total"}
 )
 NO_ORG = "no organisation code (a national, regional or ICB total)"
+ICB = f"the ICB's own staff ({ICB_NAME}, {ICB_CODE}: not a trust, so in no trust or system total)"
 OUTSIDE = "an organisation outside Cheshire and Merseyside"
 UNKNOWN_PROFESSION = "a profession the dashboard does not recognise"
 BAD_NUMBER = "a figure that is not a number (or is negative)"
@@ -217,6 +220,7 @@ def _reasons(
     mark(~any_taken, _other_rows_reason(definition))
     org = sheet.cells("org").str.upper()
     mark(org == "", NO_ORG)
+    mark(org == ICB_CODE, ICB)
     mark(~org.isin(ref.trusts.keys()), OUTSIDE)
     known = pd.Series(False, index=sheet.table.index)
     numbers_ok = pd.Series(False, index=sheet.table.index)
@@ -242,7 +246,7 @@ def _other_rows_reason(definition: SourceDefinition) -> str:
 def _reason_order(definition: SourceDefinition) -> list[str]:
     """Every reason a row can be left out, in the order they are tested."""
     keep = [rule.reason for rule in definition.keep]
-    return [*keep, _other_rows_reason(definition), NO_ORG, OUTSIDE, UNKNOWN_PROFESSION, BAD_NUMBER]
+    return [*keep, _other_rows_reason(definition), NO_ORG, ICB, OUTSIDE, UNKNOWN_PROFESSION, BAD_NUMBER]
 
 
 def _left_out(
