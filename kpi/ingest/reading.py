@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpi.ingest.constants import MAX_BYTES, MAX_UNPACK_RATIO
+from kpi.ingest.constants import MAX_BYTES, MAX_COLUMNS, MAX_UNPACK_RATIO, TEMPLATE_COLUMNS
 from kpi.ingest.problems import Notice, Problem, ProblemLog, quote
 
 
@@ -192,6 +192,9 @@ def _table_from_rows(
         if not any(c.strip() for c in cells):
             continue
         if header is None:
+            if (width := _header_width(cells)) > MAX_COLUMNS:
+                problem = too_wide(width, [c.strip() for c in cells[:SHOWN_HEADINGS]], one_line=False)
+                return TableRead(None, [problem], file_type=file_type, encoding=encoding)
             header = [c.replace("\ufeff", "").strip() for c in cells]
             header_row = row_no
             continue
@@ -214,6 +217,42 @@ def _table_from_rows(
     table.attrs["misaligned_rows"] = misaligned  # already reported; their cells are not checked again
     table.attrs["header"] = names
     return TableRead(table, log.problems, file_type=file_type, encoding=encoding, problem_log=log)
+
+
+TOO_WIDE = "The header has more columns than the importer reads."
+SHOWN_HEADINGS = 8
+
+
+def too_wide(cells: int, first: list[str], *, one_line: bool, about: bool = False) -> Problem:
+    """The problem of a header of `cells` columns (over MAX_COLUMNS), showing its first headings; a file
+    that is one line is most likely a CSV whose line breaks were lost."""
+    shown = ", ".join(quote(c, 30) for c in first[:SHOWN_HEADINGS]) + (
+        ", …" if cells > SHOWN_HEADINGS else ""
+    )
+    fix = (
+        "The whole file is one line: its line breaks have probably been lost (for example in a copy through "
+        "a tool that joins lines). Save it again from Excel with File > Save As, 'CSV UTF-8 (Comma "
+        "delimited)', and upload that file."
+        if one_line
+        else f"Keep only the template's columns ({', '.join(TEMPLATE_COLUMNS)}), or the published file's own "
+        "columns, and delete the others."
+    )
+    return Problem(
+        1,
+        None,
+        f"The first row has {'about ' if about else ''}{cells:,} columns; the importer reads at most "
+        f"{MAX_COLUMNS}. It starts: {shown}.",
+        fix,
+        TOO_WIDE,
+    )
+
+
+def _header_width(cells: list[str]) -> int:
+    """Columns up to the last heading that is not blank (trailing blank cells are Excel noise)."""
+    width = len(cells)
+    while width and not cells[width - 1].strip():
+        width -= 1
+    return width
 
 
 def _deduplicated(names: list[str]) -> list[str]:
@@ -258,6 +297,8 @@ def _read_csv(data: bytes) -> TableRead:
     # Excel's "sep=;" first line names the delimiter; Excel hides it, so the header is still row 1.
     if hint := re.match(r"sep=(.)\r?\n", decoded):
         delimiter, decoded = hint[1], decoded[hint.end() :]
+    if problem := _wide_first_line(decoded, delimiter):
+        return TableRead(None, [problem], notices, "csv", encoding)
     try:
         # Rows are read as the table is built, so the file is never held as a list of rows as well.
         reader = csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter)
@@ -268,6 +309,25 @@ def _read_csv(data: bytes) -> TableRead:
             [Problem(None, None, f"The file is {NOT_A_TABLE} that can be read: {exc}.", _FIX_SAVE_AS)],
         )
     return TableRead(result.table, result.problems, notices, "csv", encoding, result.problem_log)
+
+
+def _wide_first_line(text: str, delimiter: str) -> Problem | None:
+    """The too-wide problem when the first line holds more than MAX_COLUMNS cells, found by counting
+    delimiters (no cell is made), so a 16 MB line costs a scan, not two million strings. Quotes may hide
+    delimiters inside a heading: the count is then "about"."""
+    start = len(text) - len(text.lstrip())
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    last = end
+    while last > start and text[last - 1] in f"{delimiter} \r\t":
+        last -= 1  # trailing empty cells
+    cells = text.count(delimiter, start, last) + 1
+    if cells <= MAX_COLUMNS:
+        return None
+    first = next(csv.reader([text[start : min(last, start + 4000)]], delimiter=delimiter), [])
+    quoted = '"' in text[start : min(last, start + 1_000_000)]
+    one_line = not text[end:].strip()
+    return too_wide(cells, [c.strip() for c in first], one_line=one_line, about=quoted)
 
 
 def _read_xlsx(data: bytes, max_bytes: int) -> TableRead:
