@@ -273,10 +273,58 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_SAVE_AS_UTF8 = (
+    "In Excel, save it with File > Save As, choosing 'CSV UTF-8 (Comma delimited)', and upload that file."
+)
+
+
+def _utf16(data: bytes) -> str | None:
+    """'utf-16' (with a byte-order mark: Excel's "Unicode Text"), 'utf-16-le' or 'utf-16-be' (without
+    one, when the text's every other byte is NUL), or None: not UTF-16."""
+    if data.startswith(UTF16_BOMS):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) < 4:
+        return None
+    for order, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+        if zeros.count(0) >= 0.9 * len(zeros) and head.count(0) <= 0.6 * len(head):
+            return order
+    return None
+
+
+def _decoded_utf16(data: bytes, codec: str) -> tuple[str | None, Problem | None]:
+    """UTF-16 text decoded, or the problem naming the encoding and how to save the file as UTF-8."""
+    try:
+        return data.decode(codec).removeprefix("\ufeff"), None
+    except UnicodeDecodeError:
+        return None, Problem(
+            None,
+            None,
+            "The file looks like UTF-16 text (Excel's 'Unicode Text'), but it cannot be read as UTF-16: it "
+            "may be damaged or cut short.",
+            _SAVE_AS_UTF8,
+        )
+
+
+def _delimiter(text: str) -> str:
+    """A tab when the first line has more tabs than commas (Excel's "Unicode Text" and "Text (Tab
+    delimited)"), else a comma."""
+    end = text.find("\n")
+    line = text[: end if end >= 0 else 4096]
+    return "\t" if line.count("\t") > line.count(",") else ","
+
+
 def _read_csv(data: bytes) -> TableRead:
+    notices: list[Notice] = []
+    if codec := _utf16(data):
+        decoded_utf16, problem = _decoded_utf16(data, codec)
+        if decoded_utf16 is None:
+            return TableRead(None, [problem] if problem else [], file_type="csv", encoding=codec)
+        notices.append(Notice(None, "The file is UTF-16 text (Excel's 'Unicode Text'); it was read as such."))
+        return _read_text(decoded_utf16, "utf-16", notices)
     if b"\x00" in data[:65536]:
         return _not_a_table("a binary file (it contains NUL bytes)")
-    notices: list[Notice] = []
     try:
         decoded, encoding = data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -290,13 +338,20 @@ def _read_csv(data: bytes) -> TableRead:
                 "The file is not UTF-8, so it was read as Windows-1252 (what Excel's plain 'CSV' writes).",
             )
         )
+    return _read_text(decoded, encoding, notices)
+
+
+def _read_text(decoded: str, encoding: str, notices: list[Notice]) -> TableRead:
+    """The decoded text of a CSV or tab-separated file as a table."""
     control = sum(1 for ch in decoded[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
     if control > 0.01 * min(len(decoded), 65536):
         return _not_a_table("a binary file (it contains control characters)")
-    delimiter = ","
+    delimiter = _delimiter(decoded)
     # Excel's "sep=;" first line names the delimiter; Excel hides it, so the header is still row 1.
     if hint := re.match(r"sep=(.)\r?\n", decoded):
         delimiter, decoded = hint[1], decoded[hint.end() :]
+    elif delimiter == "\t":
+        notices.append(Notice(None, "The file is tab-separated; it was read with tabs between the columns."))
     if problem := _wide_first_line(decoded, delimiter):
         return TableRead(None, [problem], notices, "csv", encoding)
     try:
