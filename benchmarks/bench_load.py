@@ -134,7 +134,8 @@ def render_proxy_config(
     listen: int, upstreams: list[str], prefix: Path, *, forwarded_for: bool = True
 ) -> Path:
     """deploy/nginx.conf.template with its three placeholders filled, as tests/browser/test_replicas.py
-    renders it (and as envsubst would); without its X-Forwarded-For line when `forwarded_for` is False."""
+    renders it (and as envsubst would); without its X-Forwarded-For and X-Forwarded-Proto lines when
+    `forwarded_for` is False."""
     servers = " ".join(f"server {upstream.removeprefix('http://')};" for upstream in upstreams)
     config = (
         TEMPLATE.read_text()
@@ -143,7 +144,7 @@ def render_proxy_config(
         .replace("${KPI_MAX_UPLOAD}", "60m")
     )
     if not forwarded_for:  # a proxy that does not say it is one: see the callers for why
-        config = "\n".join(line for line in config.splitlines() if "X-Forwarded-For" not in line) + "\n"
+        config = "\n".join(line for line in config.splitlines() if "X-Forwarded-" not in line) + "\n"
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
     path = prefix / "nginx.conf"
     path.write_text(config)

@@ -86,7 +86,7 @@ def render_proxy_config(
     listen: int, upstreams: list[str], prefix: Path, *, forwarded_for: bool = True
 ) -> Path:
     """deploy/nginx.conf.template with its three placeholders filled (as envsubst would), in `prefix`;
-    without its X-Forwarded-For line when `forwarded_for` is False."""
+    without its X-Forwarded-For and X-Forwarded-Proto lines when `forwarded_for` is False."""
     servers = " ".join(f"server {upstream.removeprefix('http://')};" for upstream in upstreams)
     config = (
         TEMPLATE.read_text()
@@ -95,7 +95,7 @@ def render_proxy_config(
         .replace("${KPI_MAX_UPLOAD}", "60m")
     )
     if not forwarded_for:  # a proxy that does not say it is one: see the callers for why
-        config = "\n".join(line for line in config.splitlines() if "X-Forwarded-For" not in line) + "\n"
+        config = "\n".join(line for line in config.splitlines() if "X-Forwarded-" not in line) + "\n"
     assert not [line for line in config.splitlines() if "${KPI_" in line.split("#")[0]], "a placeholder left"
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
     path = prefix / "nginx.conf"
