@@ -366,7 +366,7 @@ def decide(
             "refuse",
             "there is no [auth] section in the secrets, and nothing asks for local mode (no sign-in, "
             "anyone who reaches the app acts as the workforce lead). To try the dashboard on this "
-            f"machine, start it with `make run` (which sets {DEPLOYMENT_ENV}=local); to deploy it, "
+            f"machine, start it with make run (which sets {DEPLOYMENT_ENV}=local); to deploy it, "
             "configure sign-in.",
         )
     if not is_loopback(server_address):
