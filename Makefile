@@ -1,5 +1,6 @@
 # The two commands of the README. Both set up everything they need in .venv on first use.
-#   make run    start the dashboard (serve.py) on the embedded SQLite database (created with demo data)
+#   make run    start the dashboard (serve.py) on the embedded SQLite database (created with demo data),
+#               in local mode (KPI_DEPLOYMENT=local: no sign-in, for a browser on this machine only)
 #   make test   lint, type-check kpi/ and run the whole test suite: the browser tests one at a time
 #               after the rest, which run on up to 4 cores (pytest-xdist); installs axe-core for the
 #               accessibility checks with `npm ci`, pinned in package-lock.json
@@ -12,7 +13,7 @@ AXE_STAMP = node_modules/.package-lock.json
 .PHONY: run test lint clean
 
 run: $(VENV)/.runtime
-	$(BIN)/streamlit run serve.py
+	KPI_DEPLOYMENT=$${KPI_DEPLOYMENT:-local} $(BIN)/streamlit run serve.py
 
 test: $(VENV)/.dev $(AXE_STAMP)
 	$(BIN)/ruff check .

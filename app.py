@@ -1,6 +1,8 @@
 """C&M AHP workforce KPI dashboard: the entry point. Sets up the page, opens the database, draws the
 shared filter bar (kept in the URL) and runs the chosen page."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from kpi import ui
@@ -8,7 +10,10 @@ from kpi.ui.style import apply_global_style
 
 st.set_page_config(
     page_title="C&M AHP workforce KPIs",
-    page_icon=":material/monitoring:",
+    # A file of ours, sent inline: a Material icon here makes the browser fetch it from fonts.gstatic.com,
+    # a failed request on every page where the NHS network has no way out
+    # (tests/browser/test_no_outside_requests.py).
+    page_icon=str(Path(__file__).resolve().parent / "kpi" / "ui" / "page_icon.svg"),
     layout="wide",
     initial_sidebar_state="auto",  # open on a laptop, closed on a phone (it would cover the page)
 )

@@ -12,13 +12,37 @@ visitor:
   after every script run (`runner.postScriptGC`) would otherwise walk their 200,000 objects each time
   (140 ms a run, against 5 to 12 ms for what runs make), which dominated the processor time of many
   viewers at once.
+
+And before the server starts, `hide_unloadable_secrets`: secrets Streamlit's server itself could not load
+(a file that is not UTF-8 or cannot be opened, `auth = "..."` where the [auth] section belongs) would make
+it answer HTTP 500 on every URL, /_stcore/health included, before the app could say anything. The server
+is given no secrets then, and the app shows its "Sign-in is misconfigured" page saying why.
 """
 
 import asyncio
 import gc
+import logging
+import os
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from streamlit import config
+
+from kpi import deployment
+
+
+def hide_unloadable_secrets() -> None:
+    """If Streamlit's server could not load the secrets (`deployment.streamlit_cannot_load`), give it
+    none (secrets.files empty) and leave their paths in KPI_SECRETS_WITHHELD for the app, which reads
+    them itself (kpi.ui.session.secrets_paths) and shows the closed page: why, and once the files are
+    fixed, to restart (Streamlit reads them only at start)."""
+    paths = list(config.get_option("secrets.files") or [])
+    if deployment.streamlit_cannot_load(deployment.read_secrets(paths)):
+        os.environ[deployment.WITHHELD_ENV] = os.pathsep.join(paths)
+        config.set_option("secrets.files", [])
+        logging.getLogger("kpi.ui").error(
+            "Sign-in is misconfigured: Streamlit's server cannot load the secrets files, so it is given none."
+        )
 
 
 @asynccontextmanager
@@ -31,4 +55,5 @@ async def lifespan(_app):
     yield
 
 
+hide_unloadable_secrets()
 app = st.App("app.py", lifespan=lifespan)

@@ -66,9 +66,9 @@ upload_round = st.session_state.get(ROUND, 0)
 limit_mb = ingest.MAX_BYTES // (1024 * 1024)
 upload = st.file_uploader(
     "File to import",
-    type=["csv", "xlsx"],
+    type=["csv", "xlsx", "txt", "tsv"],
     key="upload_file" if not upload_round else f"upload_file_{upload_round}",
-    help=f"CSV or XLSX, up to {limit_mb} MB.",
+    help=f"CSV or XLSX, or tab-separated text (Excel's 'Unicode Text' saves a .txt), up to {limit_mb} MB.",
 )
 st.caption(
     f"Files up to {limit_mb} MB (about 500,000 rows of the template). A bigger file is refused: split it, "

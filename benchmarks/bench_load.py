@@ -130,9 +130,12 @@ class ServerSet:
         return [line for line in self.access_log.read_text().splitlines() if "/_stcore/stream" in line]
 
 
-def render_proxy_config(listen: int, upstreams: list[str], prefix: Path) -> Path:
+def render_proxy_config(
+    listen: int, upstreams: list[str], prefix: Path, *, forwarded_for: bool = True
+) -> Path:
     """deploy/nginx.conf.template with its three placeholders filled, as tests/browser/test_replicas.py
-    renders it (and as envsubst would)."""
+    renders it (and as envsubst would); without its X-Forwarded-For and X-Forwarded-Proto lines when
+    `forwarded_for` is False."""
     servers = " ".join(f"server {upstream.removeprefix('http://')};" for upstream in upstreams)
     config = (
         TEMPLATE.read_text()
@@ -140,6 +143,8 @@ def render_proxy_config(listen: int, upstreams: list[str], prefix: Path) -> Path
         .replace("${KPI_UPSTREAM_SERVERS}", servers)
         .replace("${KPI_MAX_UPLOAD}", "60m")
     )
+    if not forwarded_for:  # a proxy that does not say it is one: see the callers for why
+        config = "\n".join(line for line in config.splitlines() if "X-Forwarded-" not in line) + "\n"
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
     path = prefix / "nginx.conf"
     path.write_text(config)
@@ -171,7 +176,9 @@ def serve(
         servers.proxy_port = free_port()
         prefix = folder / "proxy"
         upstreams = [f"127.0.0.1:{port}" for port in servers.ports]
-        config = render_proxy_config(servers.proxy_port, upstreams, prefix)
+        # The app runs in local mode (these sessions cannot sign in), which it refuses to a request that
+        # says it came through a proxy: this proxy does not say so.
+        config = render_proxy_config(servers.proxy_port, upstreams, prefix, forwarded_for=False)
         nginx_args = [nginx, "-p", str(prefix), "-c", str(config), "-e", str(prefix / "error.log")]
         checked = subprocess.run([*nginx_args, "-t"], capture_output=True, text=True)
         if checked.returncode != 0:
@@ -433,7 +440,7 @@ def main() -> None:
         started = time.perf_counter()
         database = demo_database(folder)
         print(f"demo database ready in {time.perf_counter() - started:.1f} s", flush=True)
-        env = {**os.environ, "KPI_DATABASE_URL": database}
+        env = {**os.environ, "KPI_DATABASE_URL": database, "KPI_DEPLOYMENT": "local"}  # as `make run`
         client_started = time.process_time()
         for processes in process_counts:
             with contextlib.ExitStack() as stack:

@@ -1,11 +1,12 @@
-"""How much memory and time does one upload cost? Runs `kpi.ingest.prepare_import` (what the Import page
-calls) on generated files and prints, for each: the time, the peak resident memory of the process while
-checking it, the memory the preview still holds afterwards (what the page keeps for the session) and the
-problems kept and counted. Prints figures; never fails a build.
+"""How much memory and time does one upload cost? Runs `kpi.ingest.dispatch.prepare_file` (what the Import
+page and `python -m kpi import` call) on generated files and prints, for each: the time, the peak resident
+memory of the process while checking it, the memory the preview still holds afterwards (what the page
+keeps for the session) and the problems kept and counted. Prints figures; never fails a build.
 
     python benchmarks/bench_upload.py            # all cases
     python benchmarks/bench_upload.py --quick    # without the 1,000,000-row good-shape file
     python benchmarks/bench_upload.py --case bad-1m
+    python benchmarks/bench_upload.py --case one-line-16m --timeout 300   # give up on a case after 300 s
 
 Cases, each in its own process so that peak memory is its own:
 - bad-10k: 10,000 rows, every one with two problems (a period that is not a month, an unknown trust);
@@ -13,6 +14,12 @@ Cases, each in its own process so that peak memory is its own:
 - bad-1m: the same, 1,000,000 rows (16 MB, under the 20 MB limit): the issue's case.
 - good-1m: 1,000,000 rows that are all valid and new (28 MB, so it is run with the limit raised): the cost
   of the table itself, planned against an empty database.
+- wide-50k, wide-200k: a header of 50,000 (or 200,000) columns and one row under it; the baseline for the
+  wide file is the template's 5 columns (bad-10k).
+- one-line-16m: 16 MB of the template's rows with their line breaks lost: one line of 2.6 million cells.
+
+A case that has not finished after --timeout seconds is stopped and reported with the peak memory it had
+reached by then.
 """
 
 from __future__ import annotations
@@ -37,10 +44,20 @@ CASES = {
     "bad-10k": "10,000 bad rows (2 problems each)",
     "bad-1m": "1,000,000 bad rows (2 problems each)",
     "good-1m": "1,000,000 valid rows (limit raised)",
+    "wide-50k": "header of 50,000 columns, 1 row",
+    "wide-200k": "header of 200,000 columns, 1 row",
+    "one-line-16m": "16 MB on one line (line breaks lost)",
 }
 
 
 def make_file(case: str) -> bytes:
+    if case.startswith("wide"):
+        columns = 50_000 if case == "wide-50k" else 200_000
+        header = ",".join(f"column {n}" for n in range(columns)).encode()
+        return header + b"\n" + b"1," * (columns - 1) + b"1\n"
+    if case == "one-line-16m":
+        row = b"2025-03,REM,PHYSIO,SIP_FTE,12.5,"
+        return b"period,trust_code,profession,kpi_code,value," + row * (16 * MB // len(row))
     if case.startswith("bad"):
         rows = 10_000 if case == "bad-10k" else 1_000_000
         return b"period,trust_code,kpi_code,value\n" + b"x,XYZ,SIP_FTE,1\n" * rows
@@ -109,6 +126,7 @@ def run_case(case: str, database: str, traced: bool) -> dict:
     """In a child process: check one file and measure it."""
     from kpi import ingest
     from kpi.db import get_engine
+    from kpi.ingest.dispatch import prepare_file
 
     engine = get_engine(database)
     ingest.load_reference_data(engine)  # warm the imports and the connection
@@ -119,7 +137,7 @@ def run_case(case: str, database: str, traced: bool) -> dict:
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
-    preview = ingest.prepare_import(engine, f"{case}.csv", data, max_bytes=max_bytes)
+    preview = prepare_file(engine, f"{case}.csv", data, max_bytes=max_bytes)
     seconds = time.perf_counter() - started
     del data
     gc.collect()
@@ -144,17 +162,39 @@ def run_case(case: str, database: str, traced: bool) -> dict:
     return out
 
 
-def _child(case: str, database: str, traced: bool) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", case, "--database", database]
-        + (["--traced"] if traced else []),
-        capture_output=True,
-        text=True,
-        timeout=1800,
+class Unfinished(Exception):
+    """A case stopped at the time-out, with the peak memory it had reached."""
+
+
+def _peak_mb(pid: int) -> float:
+    """A running process's high-water mark of resident memory (VmHWM), in MB."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _child(case: str, database: str, traced: bool, timeout: float) -> dict:
+    command = [sys.executable, __file__, "--child", case, "--database", database]
+    process = subprocess.Popen(
+        command + (["--traced"] if traced else []), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    if result.returncode != 0 or not lines:
-        raise RuntimeError((result.stderr or result.stdout).strip().splitlines()[-1:])
+    started, peak = time.perf_counter(), 0.0
+    while process.poll() is None:
+        peak = max(peak, _peak_mb(process.pid))
+        if time.perf_counter() - started > timeout:
+            process.kill()
+            process.communicate()
+            raise Unfinished(f"not finished after {timeout:.0f} s; peak RSS {peak:,.0f} MB by then")
+        time.sleep(0.5)
+    stdout, stderr = process.communicate()
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    if process.returncode != 0 or not lines:
+        raise RuntimeError((stderr or stdout).strip().splitlines()[-1:])
     return json.loads(lines[-1])
 
 
@@ -162,6 +202,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="leave out the 1,000,000-row good-shape file")
     parser.add_argument("--case", choices=list(CASES), action="append", help="run only this case")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds before a case is given up")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
@@ -192,14 +233,16 @@ def main() -> int:
         cases = args.case or [c for c in CASES if not (args.quick and c == "good-1m")]
         for case in cases:
             try:
-                plain = _child(case, database, traced=False)
-                traced = _child(case, database, traced=True)
+                plain = _child(case, database, traced=False, timeout=args.timeout)
+                traced = _child(case, database, traced=True, timeout=args.timeout)
                 print(
                     f"{CASES[case]:<40} {plain['file_mb']:>8} {plain['seconds']:>8} "
                     f"{plain['peak_rss_mb']:>12} {plain['peak_over_start_mb']:>13} "
                     f"{traced['retained_mb']:>12} "
                     f"{plain['problems_kept']:>11,} / {plain['problems_total'] or 0:<11,}"
                 )
+            except Unfinished as exc:
+                print(f"{CASES[case]:<40} {len(make_file(case)) / MB:>8.1f} {exc}")
             except Exception as exc:  # a benchmark reports, it never fails the build
                 print(f"{CASES[case]:<40} failed: {exc}")
         print(

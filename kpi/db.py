@@ -46,6 +46,22 @@ SETTINGS_UNREADABLE = "The dashboard's settings file could not be read."
 logger = logging.getLogger("kpi.db")
 
 
+class _SecondErrorInPipeline(logging.Filter):
+    """psycopg logs "error ignored terminating <psycopg.Pipeline [BAD] ...>: ..." at WARNING when a
+    connection dies in the middle of a batch of statements (executemany runs them in a pipeline): the
+    second error of the same failure, whose first is raised and told to the user in one line. Left as
+    it is, Python prints it to stderr, beside the CLI's one line and in the app's server log. It is
+    kept, at DEBUG, for whoever turns that on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.WARNING and str(record.msg).startswith("error ignored terminating"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+logging.getLogger("psycopg").addFilter(_SecondErrorInPipeline())
+
+
 class DatabaseError(Exception):
     """A database problem explained in one line a user can act on. The message never holds a password:
     it is redacted here, with the password of `url` (however malformed) removed wherever it appears.

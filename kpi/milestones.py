@@ -12,7 +12,8 @@ The rules:
 - a completed date cannot be in the future;
 - an update that moves the forecast date later than the baseline due date must carry a note (non-blank)
   explaining why; a forecast that was already late and is not changed needs no new note;
-- notes are stored exactly as typed (showing them safely is the page's job).
+- notes are stored as typed with control characters removed (`kpi.text.stored_text`); showing them
+  safely is the page's job.
 
 Each changed field gives one `MilestoneUpdate` row (old and new as text: ISO dates, None for empty), and
 the milestone's `updated_at`, `updated_by` are set and `is_synthetic` cleared: a person has now vouched
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from kpi.auth import User, require_lead
 from kpi.db import session_scope
 from kpi.models import MILESTONE_STATUSES, RAG_RATINGS, Milestone, MilestoneUpdate
+from kpi.text import stored_text
 
 COMPLETE = "complete"
 TRACKED_FIELDS = ("status", "rag", "forecast_due", "completed_on", "notes")
@@ -147,6 +149,8 @@ def _checked_request(
     completed_on = _date("completed_on", completed_on)
     if notes is not None and not isinstance(notes, str):
         raise MilestoneError("notes", "Notes must be text.")
+    if notes is not None:
+        notes = stored_text(notes)
     if clear_forecast and forecast_due is not None:
         raise MilestoneError("forecast_due", "Give a new forecast date or clear it, not both.")
     if clear_completed and completed_on is not None:

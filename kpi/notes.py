@@ -1,8 +1,9 @@
 """What the lead's notes on charts share (annotations, chart settings, commentary): checking a text, a
 month and a scope before anything is written, and the history of edits (`RecordChange` rows).
 
-Texts are stored exactly as typed, trimmed; showing them safely (as text, never as Markdown or HTML) is
-the page's and the pack's job."""
+Texts are stored as typed, trimmed, with control characters removed (`kpi.text.stored_text`, here, once
+for every note, reason, commentary section and scenario name); showing them safely (as text, never as
+Markdown or HTML) is the page's and the pack's job."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kpi.models import Collaborative, KPIDefinition, RecordChange, Trust
+from kpi.text import stored_text
 
 SYSTEM_SCOPE = "C&M"
 
@@ -25,8 +27,9 @@ class NoteError(ValueError):
 
 
 def clean_text(field: str, value: object, limit: int, *, required: bool = True) -> str:
-    """`value` trimmed; refused when required and blank, or longer than `limit` characters."""
-    text = "" if value is None else str(value).strip()
+    """`value` as stored: control characters removed (`stored_text`) and trimmed; refused when required
+    and blank, or longer than `limit` characters. A text of nothing but control characters is blank."""
+    text = "" if value is None else stored_text(value).strip()
     if required and not text:
         raise NoteError(field, f"Write the {field}: it cannot be left empty.")
     if len(text) > limit:

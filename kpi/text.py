@@ -5,6 +5,10 @@
 - `redact_secrets` / `redact_url`: a database password never reaches a page, a CLI line or a log line,
   whatever shape the URL (or libpq keyword string) is in, well-formed or not.
 - `printable`: terminal control sequences in a cell never reach the CLI's output.
+- `stored_text`: what a person typed or imported is stored without control characters, once, when it
+  is written, so every page, CSV, PDF and PowerPoint that shows it later gets clean text.
+- `xml_safe`: every XML writer (the PowerPoint deck, SVG images) is fed through it, so text stored before
+  `stored_text` existed, or from anywhere else, cannot stop a file from being written.
 """
 
 from __future__ import annotations
@@ -34,6 +38,9 @@ _ESCAPE_SEQUENCE = re.compile(
     r"|\x1b[ -/]*[0-~]?"  # any other ESC sequence (ESC c, ESC ( B, ...) or a lone ESC
 )
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# What XML 1.0 forbids anywhere in a document (lxml refuses to write it, a parser refuses to read it): C0
+# controls but tab, line feed and carriage return; lone surrogates; U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 REDACTED = "***"
 # Query or keyword parameters whose value is a secret: ?password=..., libpq `password=...`, and kin.
@@ -65,6 +72,21 @@ def printable(text: object) -> str:
     """`text` without terminal escape sequences or control characters (tab and newline are kept), so a
     value from a file cannot clear the screen, recolour or hide what the CLI prints."""
     return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", str(text)))
+
+
+def stored_text(text: object) -> str:
+    """Text a person typed or imported, as it is stored: line breaks as "\\n" (Windows' and old Macs'
+    "\\r\\n" and "\\r" too), tabs kept, and every other control character, terminal escape sequence,
+    bidi or zero-width format character, lone surrogate and non-character removed. Called once, where
+    the text is written (`kpi.notes.clean_text`, milestone notes, an import's file name)."""
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    return _NOT_XML.sub("", printable(lines))
+
+
+def xml_safe(text: object) -> str:
+    """`text` with only the characters XML 1.0 allows, for every XML writer (python-pptx, SVG): a
+    control character in a text box, a table cell or alt text would otherwise stop the whole file."""
+    return _NOT_XML.sub("", str(text))
 
 
 def _redact_userinfo(match: re.Match[str]) -> str:

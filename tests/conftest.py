@@ -26,6 +26,9 @@ PG_URL = os.environ.get("KPI_TEST_POSTGRES_URL")
 # No cache-warming thread per test database (kpi.ui.warm): it would read, and bring the roll-ups up to
 # date, behind the tests' backs. tests/test_warm.py turns it on where it is the subject.
 os.environ["KPI_WARM_CACHES"] = "0"
+# The app as `make run` starts it: local mode asked for (kpi/deployment.py). Tests of the other modes
+# set or remove it themselves.
+os.environ["KPI_DEPLOYMENT"] = "local"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 
 

@@ -398,7 +398,12 @@ def test_the_upload_limit_is_stated_in_words_next_to_the_uploader(engine):
     at = app(page="app_pages/import_data.py")
     page_ok(at)
     assert any(c.value.startswith("Files up to 20 MB") for c in at.caption)
-    assert at.file_uploader(key="upload_file").proto.help == "CSV or XLSX, up to 20 MB."
+    uploader = at.file_uploader(key="upload_file").proto
+    assert (
+        uploader.help
+        == "CSV or XLSX, or tab-separated text (Excel's 'Unicode Text' saves a .txt), up to 20 MB."
+    )
+    assert {"csv", "xlsx", "txt", "tsv"} <= {kind.lstrip(".") for kind in uploader.type}
 
 
 def _sip_fte_file(*trusts: str) -> bytes:

@@ -7,7 +7,13 @@ Data Count summary as a real table with the icons as pictures; one slide per KPI
 a PNG, its icons, reading, annotations and commentary; the milestone timeline and table. Every picture
 carries alt text (`descr`), every slide a title and a footer (saying SYNTHETIC DEMO DATA where it
 applies). Charts and icons are drawn as PNG by kaleido in the warm Chromium of kpi.images, as for the
-PDF; user text goes in as plain text runs, so nothing in it is markup.
+PDF; user text goes in as plain text runs, so nothing in it is markup, through `kpi.text.xml_safe`, so no
+character in it can stop the deck.
+
+Text is fitted to its box, never left to run over the footer or off the slide: it keeps its size while
+it fits (an estimate of its wrapped lines in Arial, over- rather than under-estimated), shrinks to 90%
+then 80%, and what still does not fit goes on to slides of its own ("… (continued)"), split at a line,
+never after a heading. Tables are paged by their rows' estimated heights, the header on each slide.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import datetime as dt
 import io
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import plotly.graph_objects as go
@@ -26,16 +33,17 @@ from pptx.util import Emu, Inches, Pt
 
 from kpi import images
 from kpi.board_pack.collect import Pack
+from kpi.text import xml_safe
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.4)
 BODY_TOP = Inches(1.15)
 FOOTER_TOP = Inches(7.05)
+BODY_BOTTOM = FOOTER_TOP - Inches(0.05)  # nothing of a slide's body comes lower than this
 CHART_PX = 1000  # CSS pixels the milestone timeline is drawn at (PNG at twice that), the slide's width
 KPI_CHART_PX = 840  # a KPI chart, narrower: at 8.3 in wide its 420 px height fills the slide's body
 ICON_PX = 64
 SHORT = 240  # characters of commentary in the exceptions table; the KPI's own slide has it all
-LONG_COMMENTARY = 1100  # more than this goes on a slide of its own
 NHS_BLUE, DARK_BLUE, INK, MUTED = (
     RGBColor(0x00, 0x5E, 0xB8),
     RGBColor(0x00, 0x30, 0x87),
@@ -90,6 +98,97 @@ def draw_images(pack: Pack, context: dict[str, Any], progress: Drawn) -> dict[st
 
 # --- text and shapes --------------------------------------------------------------------------------------
 
+FONT = "Arial"  # Liberation Sans where Arial is missing: the same widths, so the fitting below holds
+SCALES = (1.0, 0.9, 0.8)  # text shrinks to at most 80% of its size before it goes on to another slide
+EM = {False: 0.55, True: 0.6}  # average width of an Arial character in ems, over- rather than under-estimated
+LINE_HEIGHT = 1.2  # a line of text, in ems (single spacing)
+SPACE_AFTER = 0.3  # after each paragraph, in ems
+INSET_X, INSET_Y = Inches(0.1), Inches(0.05)  # a text box's own margins (python-pptx's defaults)
+CONTINUED = "Continued on the next slide."
+
+
+@dataclass(frozen=True)
+class Para:
+    """One paragraph of a text box: its text (kept as given; `xml_safe` when written), weight, size in
+    points and colour. A heading is kept with the paragraph after it when text moves to another slide."""
+
+    text: str
+    bold: bool = False
+    size: float = 12
+    color: RGBColor = INK
+    heading: bool = False
+
+    def at(self, scale: float) -> Para:
+        return replace(self, size=self.size * scale)
+
+
+def _per_line(width: int, size: float, bold: bool) -> int:
+    """Characters of a line in a box `width` EMU wide (less its margins) at `size` points."""
+    return max(1, int((width - 2 * INSET_X) / Pt(size * EM[bold])))
+
+
+def _line_starts(text: str, per_line: int) -> list[int]:
+    """Where each line of `text` starts when it wraps at `per_line` characters: at a space where there is
+    one, inside a word longer than a line where there is not; a line break starts a line."""
+    starts: list[int] = []
+    offset = 0
+    for part in text.split("\n"):
+        position = 0
+        starts.append(offset)
+        while len(part) - position > per_line:
+            cut = part.rfind(" ", position + 1, position + per_line + 1)
+            position = cut + 1 if cut > position else position + per_line
+            starts.append(offset + position)
+        offset += len(part) + 1
+    return starts
+
+
+def _para_height(para: Para, width: int) -> int:
+    """The EMU height `para` takes in a box `width` wide: its wrapped lines and the space after."""
+    lines = len(_line_starts(para.text, _per_line(width, para.size, para.bold)))
+    return int(Pt(para.size * (lines * LINE_HEIGHT + SPACE_AFTER)))
+
+
+def _height(paras: list[Para], width: int) -> int:
+    return sum(_para_height(para, width) for para in paras)
+
+
+def _fit(paras: list[Para], width: int, height: int) -> tuple[list[Para], list[Para]]:
+    """What goes in a box `width` x `height` EMU: all of `paras` at the largest of SCALES at which they
+    fit; else, at the smallest, as many whole lines as fit (then a line saying the text continues), and the
+    rest, at full size, for the next slide. A heading is never left last in a box."""
+    room = height - 2 * INSET_Y
+    for scale in SCALES:
+        scaled = [para.at(scale) for para in paras]
+        if _height(scaled, width) <= room:
+            return scaled, []
+    scale = SCALES[-1]
+    note = Para(CONTINUED, False, 10 * scale, MUTED)
+    room -= _para_height(note, width)
+    count = 0  # whole paragraphs taken
+    for para in paras:
+        need = _para_height(para.at(scale), width)
+        if need > room:
+            break
+        room -= need
+        count += 1
+    taken = [para.at(scale) for para in paras[:count]]
+    rest = paras[count:]
+    small = rest[0].at(scale)
+    lines = (room - int(Pt(small.size * SPACE_AFTER))) // int(Pt(small.size * LINE_HEIGHT))
+    starts = _line_starts(small.text, _per_line(width, small.size, small.bold))
+    if not small.heading and 0 < lines < len(starts):  # the lines that fit here, the rest on
+        cut = starts[lines]
+        taken.append(replace(small, text=small.text[:cut].rstrip()))
+        rest = [replace(rest[0], text=rest[0].text[cut:].lstrip()), *rest[1:]]
+    else:
+        while taken and taken[-1].heading:  # a heading goes on with its text
+            taken.pop()
+            rest.insert(0, paras[len(taken)])
+    if not taken:  # not even one line fits (a box too small): the first paragraph goes in whole
+        return [small, note], rest[1:]
+    return [*taken, note], rest
+
 
 def _text_box(
     slide: Any,
@@ -101,43 +200,71 @@ def _text_box(
     size: float = 12,
     color: RGBColor = INK,
 ) -> Any:
-    """A text box of paragraphs; each is text or (text, bold[, size[, colour]])."""
+    """A text box of paragraphs, each a Para, text or (text, bold[, size[, colour]]); its text goes
+    through `xml_safe`, so no character a person typed can stop the deck."""
     frame = slide.shapes.add_textbox(left, top, width, height).text_frame
     frame.word_wrap = True
     for index, paragraph in enumerate(paragraphs):
-        text, bold, p_size, p_color = _style(paragraph, size, color)
-        para = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
-        run = para.add_run()
-        run.text = text
-        run.font.size, run.font.bold, run.font.color.rgb = Pt(p_size), bold, p_color
-        para.space_after = Pt(p_size * 0.3)
+        para = paragraph if isinstance(paragraph, Para) else _style(paragraph, size, color)
+        written = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
+        run = written.add_run()
+        run.text = xml_safe(para.text)
+        run.font.name, run.font.size, run.font.bold = FONT, Pt(para.size), para.bold
+        run.font.color.rgb = para.color
+        written.space_after = Pt(para.size * SPACE_AFTER)
     return frame
 
 
-def _style(paragraph: Any, size: float, color: RGBColor) -> tuple[str, bool, float, RGBColor]:
-    """(text, bold, size, colour) of a paragraph given as text or a shorter tuple; the rest default."""
+def _style(paragraph: Any, size: float, color: RGBColor) -> Para:
+    """A paragraph given as text or a shorter tuple (text, bold, size, colour); the rest default."""
     given: tuple[Any, ...] = (paragraph,) if isinstance(paragraph, str) else tuple(paragraph)
     full: tuple[Any, ...] = given + (None, False, size, color)[len(given) :]
-    return str(full[0]), bool(full[1]), float(full[2]), full[3]
+    return Para(str(full[0]), bool(full[1]), float(full[2]), full[3])
+
+
+def _flow(
+    prs: Any,
+    slide: Any,
+    box: tuple[int, int, int, int],
+    paras: list[Any],
+    title: str,
+) -> None:
+    """`paras` in the box (left, top, width, height) of `slide`, shrunk to fit; what still does not fit
+    goes on as many slides titled "`title` (continued)" as it needs, across the slide's body."""
+    paras = [p if isinstance(p, Para) else _style(p, 12, INK) for p in paras]
+    left, top, width, height = box
+    while True:
+        fitted, paras = _fit(paras, width, height)
+        _text_box(slide, left, top, width, height, fitted)
+        if not paras:
+            return
+        slide = _slide(prs, f"{title} (continued)")
+        left, top, width, height = MARGIN, BODY_TOP, WIDE - 2 * MARGIN, BODY_BOTTOM - BODY_TOP
 
 
 def _picture(slide: Any, data: bytes, left: int, top: int, width: int, alt: str) -> Any:
     """A PNG with its alt text (the picture's cNvPr descr)."""
     picture = slide.shapes.add_picture(io.BytesIO(data), left, top, width=width)
-    picture._element.nvPicPr.cNvPr.set("descr", alt)
+    picture._element.nvPicPr.cNvPr.set("descr", xml_safe(alt))
     return picture
 
 
+TITLE_SIZES = (26, 22, 18)  # points: the largest at which the title stays on its one line
+
+
 def _slide(prs: Any, title: str) -> Any:
-    """A slide with its title in the title placeholder, across the top."""
+    """A slide with its title in the title placeholder, across the top, on one line."""
     slide = prs.slides.add_slide(prs.slide_layouts[TITLE_ONLY])
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = MARGIN, Inches(0.3), WIDE - 2 * MARGIN, Inches(0.75)
-    shape.text_frame.text = title
+    shape.text_frame.text = xml_safe(title)
+    size = next(
+        (s for s in TITLE_SIZES if len(_line_starts(title, _per_line(shape.width, s, True))) == 1), 18
+    )
     para = shape.text_frame.paragraphs[0]
     para.alignment = PP_ALIGN.LEFT
-    para.runs[0].font.size, para.runs[0].font.bold = Pt(26), True
-    para.runs[0].font.color.rgb = DARK_BLUE
+    font = para.runs[0].font
+    font.name, font.size, font.bold, font.color.rgb = FONT, Pt(size), True, DARK_BLUE
     shape.text_frame.vertical_anchor = MSO_ANCHOR.TOP
     return slide
 
@@ -155,8 +282,9 @@ def _footer(slide: Any, context: dict[str, Any], number: int, total: int) -> Non
     frame.paragraphs[0].alignment = PP_ALIGN.RIGHT
 
 
-def _short(text: str, limit: int = SHORT) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "… (in full on its slide)"
+def _short(text: str, limit: int = SHORT, where: str = "on its slide") -> str:
+    """`text`, or its first words up to `limit` characters saying where the rest is."""
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + f"… (in full {where})"
 
 
 # --- the slides -------------------------------------------------------------------------------------------
@@ -169,7 +297,7 @@ def title_slide(prs: Any, context: dict[str, Any]) -> None:
     band.fill.solid()
     band.fill.fore_color.rgb = NHS_BLUE
     band.line.fill.background()
-    band.text_frame.text = f"NHS Cheshire and Merseyside · {context['programme']}"
+    band.text_frame.text = xml_safe(f"NHS Cheshire and Merseyside · {context['programme']}")
     band.text_frame.paragraphs[0].runs[0].font.size = Pt(20)
     band.text_frame.paragraphs[0].runs[0].font.color.rgb = WHITE
     facts = [
@@ -191,46 +319,48 @@ def title_slide(prs: Any, context: dict[str, Any]) -> None:
         ):
             para = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
             run = para.add_run()
-            run.text = text
+            run.text = xml_safe(text)
             run.font.size, run.font.bold, run.font.color.rgb = Pt(size), True, DARK_RED
 
 
+EXCEPTION_WIDTHS = [2.6, 2.0, 3.1, 2.6, 2.23]  # inches: KPI, why, what the chart tells us, actions, owner
+EXCEPTIONS_PER_SLIDE = 5
+
+
 def exception_slides(prs: Any, context: dict[str, Any]) -> None:
-    """The KPIs with a concern or a target failed or at risk, five to a slide, with what the chart tells
-    us, the actions and the owner; then the milestones at risk."""
+    """The KPIs with a concern or a target failed or at risk, up to five to a slide (fewer where their
+    text is long), with what the chart tells us, the actions and the owner; then the milestones at risk."""
     rows = context["exceptions"]
-    chunks = [rows[i : i + 5] for i in range(0, len(rows), 5)] or [[]]
-    for number, chunk in enumerate(chunks, 1):
-        part = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
-        slide = _slide(prs, f"Exceptions: KPIs{part}")
-        if not chunk:
-            _text_box(
-                slide,
-                MARGIN,
-                BODY_TOP,
-                Inches(10),
-                Inches(1),
-                ["No KPI shows a concern or is failing, or at risk of failing, its target."],
-                size=16,
-            )
-            continue
-        table = [["KPI", "Why it is here", "What the chart tells us", "Actions", "Owner and status"]]
-        for e in chunk:
-            c, texts = e["commentary"], dict(e["commentary"]["sections"])
-            table.append(
-                [
-                    f"{e['name']}\n{e['latest']} ({e['month']}); target {e['target'] or 'none set'}",
-                    e["reasons"],
-                    _short(texts.get("What the chart tells us", ""))
-                    or f"No commentary for {context['period_end_label']} yet.",
-                    _short(texts.get("Actions", "")),
-                    f"{c['owner'] or 'Owner not named'}\n{c['status']}" if not c["empty"] else "",
-                ]
-            )
-        _table(slide, table, [2.6, 2.0, 3.1, 2.6, 2.23], size=11)
+    header = ["KPI", "Why it is here", "What the chart tells us", "Actions", "Owner and status"]
+    table = []
+    for e in rows:
+        c, texts = e["commentary"], dict(e["commentary"]["sections"])
+        table.append(
+            [
+                f"{e['name']}\n{e['latest']} ({e['month']}); target {e['target'] or 'none set'}",
+                e["reasons"],
+                _short(texts.get("What the chart tells us", ""))
+                or f"No commentary for {context['period_end_label']} yet.",
+                _short(texts.get("Actions", "")),
+                f"{c['owner'] or 'Owner not named'}\n{c['status']}" if not c["empty"] else "",
+            ]
+        )
+    if not table:
+        slide = _slide(prs, "Exceptions: KPIs")
+        _text_box(
+            slide,
+            MARGIN,
+            BODY_TOP,
+            Inches(10),
+            Inches(1),
+            ["No KPI shows a concern or is failing, or at risk of failing, its target."],
+            size=16,
+        )
+    else:
+        _paged_table(prs, "Exceptions: KPIs", header, table, EXCEPTION_WIDTHS, 11, EXCEPTIONS_PER_SLIDE)
     at_risk = context["milestones_at_risk"]
-    slide = _slide(prs, "Exceptions: milestones at risk")
     if not at_risk:
+        slide = _slide(prs, "Exceptions: milestones at risk")
         _text_box(
             slide,
             MARGIN,
@@ -241,15 +371,19 @@ def exception_slides(prs: Any, context: dict[str, Any]) -> None:
             size=16,
         )
         return
-    table = [["Milestone", "Why it is here", "Status", "Owner"]]
-    table += [[f"{m['code']} {m['title']}", m["reasons"], m["status"], m["owner"]] for m in at_risk]
-    _table(slide, table, [4.6, 4.4, 1.5, 2.03], size=12)
+    rows = [[f"{m['code']} {m['title']}", m["reasons"], m["status"], m["owner"]] for m in at_risk]
+    _paged_table(prs, "Exceptions: milestones at risk", ["Milestone", "Why it is here", "Status", "Owner"],
+                 rows, [4.6, 4.4, 1.5, 2.03], 12)  # fmt: skip
+
+
+CELL_MARGIN_X, CELL_MARGIN_Y = Inches(0.1), Inches(0.03)
 
 
 def _table(
     slide: Any, rows: list[list[str]], widths: list[float], size: float = 10, top: int = BODY_TOP
 ) -> Any:
-    """A real PowerPoint table: a header row and text cells (plain text, never markup)."""
+    """A real PowerPoint table: a header row and text cells (plain text, never markup, through
+    `xml_safe`)."""
     shape = slide.shapes.add_table(len(rows), len(widths), MARGIN, top, Inches(sum(widths)), Inches(0.3))
     table = shape.table
     for index, width in enumerate(widths):
@@ -257,12 +391,56 @@ def _table(
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             cell = table.cell(r, c)
-            cell.text = text
-            cell.margin_top = cell.margin_bottom = Inches(0.03)
+            cell.text = xml_safe(text)
+            cell.margin_top = cell.margin_bottom = CELL_MARGIN_Y
             for para in cell.text_frame.paragraphs:
                 for run in para.runs:
-                    run.font.size = Pt(size)
+                    run.font.name, run.font.size = FONT, Pt(size)
     return table
+
+
+def _cell_height(text: str, width_in: float, size: float, bold: bool = False) -> int:
+    """The EMU height of a table cell holding `text` in a column `width_in` inches wide."""
+    lines = len(_line_starts(text, _per_line(Inches(width_in), size, bold)))
+    return int(Pt(size * lines * LINE_HEIGHT)) + 2 * CELL_MARGIN_Y
+
+
+def _paged_table(
+    prs: Any, title: str, header: list[str], rows: list[list[str]], widths: list[float], size: float,
+    most: int | None = None,
+) -> None:  # fmt: skip
+    """The rows as tables under `title`, over as many slides as they need (the later ones titled "(2 of
+    3)"), each holding the rows whose estimated heights fit above the footer (at most `most`), with the
+    header row repeated. A row taller than a whole slide has its longest cells cut to fit."""
+    room = BODY_BOTTOM - BODY_TOP
+
+    def height(row: list[str], bold: bool = False) -> int:
+        return max(_cell_height(text, width, size, bold) for text, width in zip(row, widths, strict=True))
+
+    head = height(header, True)
+    pages: list[list[list[str]]] = [[]]
+    used = head
+    for row in rows:
+        row = _cut_to_fit(row, widths, size, room - head)
+        need = height(row)
+        if pages[-1] and (used + need > room or (most and len(pages[-1]) >= most)):
+            pages.append([])
+            used = head
+        pages[-1].append(row)
+        used += need
+    for number, page in enumerate(pages, 1):
+        part = f" ({number} of {len(pages)})" if len(pages) > 1 else ""
+        _table(_slide(prs, f"{title}{part}"), [header, *page], widths, size=size)
+
+
+def _cut_to_fit(row: list[str], widths: list[float], size: float, room: int) -> list[str]:
+    """A row whose cells fit in `room` EMU of height: each cell cut, at a word, to the lines that fit."""
+    lines = max(1, (room - 2 * CELL_MARGIN_Y) // int(Pt(size * LINE_HEIGHT)))
+    cut = []
+    for text, width in zip(row, widths, strict=True):
+        starts = _line_starts(text, _per_line(Inches(width), size, False))
+        cut.append(text if len(starts) <= lines else text[: starts[lines - 1]].rstrip() + " …")
+    return cut
 
 
 SUMMARY_WIDTHS = [3.45, 1.8, 0.85, 3.35, 3.08]  # inches: KPI, latest, target, variation, assurance
@@ -322,31 +500,29 @@ PANEL_LEFT = MARGIN + CHART_WIDTH + Inches(0.25)
 PANEL_WIDTH = WIDE - PANEL_LEFT - MARGIN
 
 
-def _commentary_paragraphs(commentary: dict[str, Any], month: str) -> list[Any]:
+def _commentary_paragraphs(commentary: dict[str, Any], month: str) -> list[Para]:
     """The commentary under the board's headings, its status (a carried-over draft says so) and owner."""
     if commentary["empty"]:
-        return [(f"No commentary for {month} yet.", False, 11, MUTED)]
-    paragraphs: list[Any] = [
-        (
+        return [Para(f"No commentary for {month} yet.", False, 11, MUTED)]
+    paragraphs = [
+        Para(
             f"Commentary, {month}: {commentary['status']}",
             True,
             11,
             DARK_RED if commentary["carried_over"] else MUTED,
         ),
-        (f"Owner: {commentary['owner'] or 'not named'}", False, 11, MUTED),
+        Para(f"Owner: {commentary['owner'] or 'not named'}", False, 11, MUTED),
     ]
     for heading, text in commentary["sections"]:
-        paragraphs += [(heading, True, 12, DARK_BLUE), (text, False, 11, INK)]
+        paragraphs += [Para(heading, True, 12, DARK_BLUE, heading=True), Para(text, False, 11, INK)]
     return paragraphs
-
-
-def _commentary_length(commentary: dict[str, Any]) -> int:
-    return sum(len(text) + 60 for _, text in commentary["sections"])
 
 
 def kpi_slides(prs: Any, block: dict[str, Any], context: dict[str, Any], pictures: dict[str, bytes]) -> None:
     """One KPI: facts, the SPC chart (alt text: the reading), the icons, the reading and annotations
-    under the chart, and the commentary beside it (on a slide of its own when it is long)."""
+    under the chart, and the commentary beside it. Text that does not fit its box, even shrunk, goes on
+    to slides of its own: the reading and notes first, then the commentary (all of it, when it does not
+    fit beside the chart)."""
     slide = _slide(prs, block["name"])
     facts = f"Latest: {block['latest']} ({block['month']}) · Target: {block['target'] or 'none set'}"
     facts += f" · {block['direction']}" if block["direction"] else ""
@@ -354,10 +530,12 @@ def kpi_slides(prs: Any, block: dict[str, Any], context: dict[str, Any], picture
     top = Inches(1.4)
     if block["code"] in pictures:
         chart = _picture(slide, pictures[block["code"]], MARGIN, top, CHART_WIDTH, block["alt"])
-        under: list[Any] = [(block["reading"], True, 11)]
-        under += [(f"{a['number']}. {a['month']}: {a['text']}", False, 10) for a in block["annotations"]]
-        under += [(note, False, 9, MUTED) for note in block["notes"]]
-        _text_box(slide, MARGIN, chart.top + chart.height + Inches(0.1), CHART_WIDTH, Inches(1.6), under)
+        under = [Para(block["reading"], True, 11)]
+        under += [Para(f"{a['number']}. {a['month']}: {a['text']}", False, 10) for a in block["annotations"]]
+        under += [Para(note, False, 9, MUTED) for note in block["notes"]]
+        below = chart.top + chart.height + Inches(0.1)
+        box = (MARGIN, below, CHART_WIDTH, BODY_BOTTOM - below)
+        _flow(prs, slide, box, under, f"{block['name']}: reading and notes")
     else:
         _text_box(slide, MARGIN, top, CHART_WIDTH, Inches(1), [(block["message"], False, 14, MUTED)])
     y: int = top
@@ -376,39 +554,20 @@ def kpi_slides(prs: Any, block: dict[str, Any], context: dict[str, Any], picture
         )
         lines = _lines(block[f"{kind}_label"], (PANEL_WIDTH - Inches(0.6)) / Inches(1), 12)
         y += Inches(max(0.6, lines * 0.22 + 0.12))
-    commentary = block["commentary"]
     month = context["period_end_label"]
-    if _commentary_length(commentary) <= LONG_COMMENTARY:
-        _text_box(
-            slide,
-            PANEL_LEFT,
-            y + Inches(0.1),
-            PANEL_WIDTH,
-            HIGH - y - Inches(0.6),
-            _commentary_paragraphs(commentary, month),
-        )
+    paragraphs = _commentary_paragraphs(block["commentary"], month)
+    panel = (PANEL_LEFT, y + Inches(0.1), PANEL_WIDTH, BODY_BOTTOM - y - Inches(0.1))
+    fitted, rest = _fit(paragraphs, panel[2], panel[3])
+    if not rest:
+        _text_box(slide, *panel, fitted)
         return
-    _text_box(
-        slide,
-        PANEL_LEFT,
-        y + Inches(0.1),
-        PANEL_WIDTH,
-        Inches(0.5),
-        [(f"Commentary for {month}: on the next slide.", True, 12)],
-    )
+    _text_box(slide, *panel[:3], Inches(0.5), [(f"Commentary for {month}: on the next slide.", True, 12)])
     more = _slide(prs, f"{block['name']}: commentary")
-    _text_box(
-        more,
-        MARGIN,
-        BODY_TOP,
-        WIDE - 2 * MARGIN,
-        FOOTER_TOP - BODY_TOP,
-        _commentary_paragraphs(commentary, month),
-    )
+    body = (MARGIN, BODY_TOP, WIDE - 2 * MARGIN, BODY_BOTTOM - BODY_TOP)
+    _flow(prs, more, body, paragraphs, f"{block['name']}: commentary")
 
 
 PLAN_WIDTHS = [3.0, 2.6, 1.35, 1.75, 1.45, 1.1, 1.28]  # inches: the plan's scenario comparison
-PLAN_ROWS = 16  # rows of it a slide holds above the footer at 11 pt, with names that wrap once
 
 
 def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -> None:
@@ -422,11 +581,12 @@ def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -
         )
         return
     for block in plan["professions"]:
-        slide = _slide(prs, f"Workforce plan: {block['name']}, {plan['start']} to {plan['end']}")
+        title = f"Workforce plan: {block['name']}, {plan['start']} to {plan['end']}"
+        slide = _slide(prs, title)
         if block["key"] in pictures:
             _picture(slide, pictures[block["key"]], MARGIN, Inches(1.4), CHART_WIDTH, block["alt"])
-        lines = [(sentence, index == 0, 12) for index, sentence in enumerate(block["sentences"])]
-        _text_box(slide, PANEL_LEFT, Inches(1.4), PANEL_WIDTH, FOOTER_TOP - Inches(1.5), lines)
+        lines = [Para(sentence, index == 0, 12) for index, sentence in enumerate(block["sentences"])]
+        _flow(prs, slide, (PANEL_LEFT, Inches(1.4), PANEL_WIDTH, BODY_BOTTOM - Inches(1.4)), lines, title)
     header = [
         "Profession",
         "Scenario",
@@ -440,26 +600,24 @@ def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -
         [r["profession"], r["scenario"], r["supply"], r["range"], r["establishment"], r["gap"], r["gap_pct"]]
         for r in plan["comparison"]
     ]
-    for first in range(0, max(len(rows), 1), PLAN_ROWS):  # a long list of scenarios goes on over slides
-        title = f"Workforce plan: the scenarios compared at {plan['end']}"
-        slide = _slide(prs, title if first == 0 else f"{title} (continued)")
-        _table(slide, [header, *rows[first : first + PLAN_ROWS]], PLAN_WIDTHS, size=11)
+    _paged_table(
+        prs, f"Workforce plan: the scenarios compared at {plan['end']}", header, rows, PLAN_WIDTHS, 11
+    )
 
 
 MILESTONE_WIDTHS = [3.9, 1.7, 1.05, 1.05, 1.05, 0.9, 0.7, 2.18]
 
 
 def milestone_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -> None:
-    """The milestone timeline as a picture, then the milestones as a table."""
+    """The milestone timeline as a picture, then the milestones as a table (over slides as it needs)."""
     slide = _slide(prs, "Programme milestones: baseline against forecast")
     alt = "Programme milestones: baseline against forecast"
     chart = _picture(slide, pictures["milestones"], MARGIN, BODY_TOP, WIDE - 2 * MARGIN, alt)
     if chart.height > FOOTER_TOP - BODY_TOP:  # a tall timeline: fit it by height instead
         ratio = (FOOTER_TOP - BODY_TOP) / chart.height
         chart.width, chart.height = Emu(int(chart.width * ratio)), Emu(int(chart.height * ratio))
-    slide = _slide(prs, "Programme milestones")
     header = ["Milestone", "Owner", "Baseline", "Forecast", "Completed", "Status", "RAG", "Notes"]
-    rows = [header] + [
+    rows = [
         [
             f"{m['code']} {m['title']}",
             m["owner"],
@@ -468,11 +626,11 @@ def milestone_slides(prs: Any, context: dict[str, Any], pictures: dict[str, byte
             m["completed"],
             m["status"],
             m["rag"],
-            _short(m["notes"], 160),
+            _short(m["notes"], 160, "in the PDF and HTML packs"),
         ]
         for m in context["milestones"]
     ]
-    _table(slide, rows, MILESTONE_WIDTHS, size=10)
+    _paged_table(prs, "Programme milestones", header, rows, MILESTONE_WIDTHS, 10)
 
 
 def build_deck(pack: Pack, context: dict[str, Any], progress: Drawn) -> bytes:
@@ -491,11 +649,13 @@ def build_deck(pack: Pack, context: dict[str, Any], progress: Drawn) -> bytes:
     total = len(prs.slides)
     for number, slide in enumerate(prs.slides, 1):
         _footer(slide, context, number, total)
-    prs.core_properties.title = f"Board pack: {context['scope'].short}, {context['period_end_label']}"
-    prs.core_properties.author = context["programme"]
+    prs.core_properties.title = xml_safe(
+        f"Board pack: {context['scope'].short}, {context['period_end_label']}"
+    )
+    prs.core_properties.author = xml_safe(context["programme"])
     made = pack.generated_at.astimezone(dt.UTC).replace(tzinfo=None)
     prs.core_properties.created = prs.core_properties.modified = made
-    prs.core_properties.last_modified_by = context["programme"]
+    prs.core_properties.last_modified_by = xml_safe(context["programme"])
     out = io.BytesIO()
     prs.save(out)
     return out.getvalue()

@@ -6,10 +6,12 @@ import concurrent.futures
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+import numpy as np
 import plotly.graph_objects as go
 
 from kpi.images.browser import _BROWSER, RENDER_TIMEOUT, ImageExportError, _one_line
 from kpi.images.captions import ImageCaption, _with_caption
+from kpi.text import xml_safe
 
 ImageFormat = Literal["png", "svg"]
 FORMATS: tuple[str, ...] = ("png", "svg")
@@ -24,13 +26,28 @@ def _opts(fmt: str, width: int, height: int | None, scale: float) -> dict[str, A
     return opts
 
 
+def _xml_safe(value: Any) -> Any:
+    """Every string in a figure's JSON through `xml_safe`: a control character in a title, an annotation
+    or a hover text (text stored before control characters were removed at write) stops plotly.js
+    drawing the image, and would make an SVG no XML reader opens."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_xml_safe(item) for item in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return [_xml_safe(item) for item in value.tolist()]
+    return value
+
+
 def _labels_inside(figure: go.Figure) -> go.Figure:
-    """A copy of the figure whose axes grow the margins to fit their tick labels and titles (automargin),
-    unless an axis says otherwise. The figures come with margins of a few pixels and rely on automargin;
-    left to the default template, that holds only while Plotly's own template is the default, and in the
-    app Streamlit makes its template (without automargin) the default, so the y tick labels were cut at
-    the left edge and the axis title drawn over them."""
-    fig = go.Figure(figure)
+    """A copy of the figure, its text XML-safe (`_xml_safe`), whose axes grow the margins to fit their
+    tick labels and titles (automargin), unless an axis says otherwise. The figures come with margins of a
+    few pixels and rely on automargin; left to the default template, that holds only while Plotly's own
+    template is the default, and in the app Streamlit makes its template (without automargin) the
+    default, so the y tick labels were cut at the left edge and the axis title drawn over them."""
+    fig = go.Figure(_xml_safe(figure.to_plotly_json()))
 
     def fit(axis) -> None:
         if axis.automargin is None:

@@ -12,7 +12,8 @@ Rules, in the order a user meets them:
 
 - **Reading** (`read_table`): CSV (UTF-8 with or without a byte-order mark, else Windows-1252, which is
   what Excel writes) or XLSX (the first sheet). Every cell is read as text; the file type is decided by
-  content and extension together. A file that is neither, or is too big, is a problem, not an exception.
+  content and extension together. A file that is neither, or is too big, or has a header wider than
+  MAX_COLUMNS (checked first, by counting, before any cell is made), is a problem, not an exception.
 - **Validation** (`validate_table`): every problem in the file is reported at once, each with the row as
   Excel numbers it (header = row 1), the column, what is wrong (quoting the value) and how to fix it.
   Nothing is written while there is any problem.
@@ -70,6 +71,7 @@ from kpi.ingest.cells import PERIOD_FORMATS_TEXT, current_month, parse_numbers, 
 from kpi.ingest.constants import (
     DEMO_SOURCE,
     MAX_BYTES,
+    MAX_COLUMNS,
     MAX_PROBLEMS,
     MAX_UNPACK_RATIO,
     NUMBER_COLUMNS,
@@ -94,6 +96,7 @@ from kpi.ingest.problems import (
     Problem,
     ProblemKind,
     ProblemLog,
+    capped_notices,
     more_problems_text,
     problem_kinds_frame,
     problems_csv,
@@ -117,6 +120,7 @@ __all__ = [
     "DEMO_SOURCE",
     "EMPTY_FILE",
     "MAX_BYTES",
+    "MAX_COLUMNS",
     "MAX_PROBLEMS",
     "MAX_UNPACK_RATIO",
     "NOT_A_TABLE",
@@ -145,6 +149,7 @@ __all__ = [
     "UndoResult",
     "Validated",
     "apply_import",
+    "capped_notices",
     "current_month",
     "empty_records",
     "file_sha256",

@@ -30,6 +30,7 @@ from kpi.ingest.writing import (
     lock_for_writing,
     write_in_chunks,
 )
+from kpi.text import stored_text
 
 _o = tables.observations
 _b = tables.batches
@@ -115,7 +116,7 @@ def _open_batch(conn: Connection, user: User, preview: ImportPreview, source: st
     return conn.execute(
         insert(_b).returning(_b.c.id),
         {
-            "file_name": preview.file_name[:255],
+            "file_name": stored_text(preview.file_name)[:255],
             "sha256": preview.sha256,
             "source": source[:32],
             "is_synthetic": False,
@@ -126,7 +127,7 @@ def _open_batch(conn: Connection, user: User, preview: ImportPreview, source: st
             "imported_by": user.label[:255],
             "imported_at": dt.datetime.now(dt.UTC),
             "status": "applied",
-            "notes": preview.batch_notes,
+            "notes": stored_text(preview.batch_notes),
         },
     ).scalar_one()
 

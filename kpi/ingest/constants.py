@@ -19,6 +19,10 @@ MAX_BYTES = 20 * 1024 * 1024
 # The problems kept and shown for one file: the first MAX_PROBLEMS in file order. Past it problems are only
 # counted (by kind), so a file of a million bad rows costs a bounded amount of memory and screen.
 MAX_PROBLEMS = 1_000
+# The widest header the importer reads: the template has 7 columns and the widest published layout 13. A
+# file wider than this (a CSV whose line breaks were lost is one row of millions of cells) is refused
+# before anything else is done with it, so no file costs more than its header's first cells.
+MAX_COLUMNS = 200
 # How a template file arrived (a published layout's batch carries its source definition's id instead).
 SOURCES: tuple[str, ...] = ("upload", "cli")
 DEMO_SOURCE = "demo"

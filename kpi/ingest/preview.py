@@ -14,10 +14,10 @@ from sqlalchemy import Engine, select
 
 from kpi import completeness
 from kpi.ingest import explain, tables
-from kpi.ingest.constants import MAX_BYTES, Progress, no_progress
+from kpi.ingest.constants import MAX_BYTES, MAX_PROBLEMS, Progress, no_progress
 from kpi.ingest.lookups import load_reference_data
 from kpi.ingest.planning import PLAN_COLUMNS, Plan, plan
-from kpi.ingest.problems import Notice, Problem, ProblemKind, ProblemLog, more_problems_text
+from kpi.ingest.problems import Notice, Problem, ProblemKind, ProblemLog, capped_notices, more_problems_text
 from kpi.ingest.reading import read_table
 from kpi.ingest.validation import empty_records, validate_table
 
@@ -47,6 +47,12 @@ class ImportPreview:
     # that stays provisional (too few expected trusts), or one line saying every month is complete
     # (kpi.completeness). Also among the notices.
     completeness: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Notices and completeness lines capped as problems are (MAX_PROBLEMS kept, the rest counted)."""
+        self.notices = capped_notices(self.notices)
+        if (more := len(self.completeness) - MAX_PROBLEMS) > 0:
+            self.completeness = [*self.completeness[:MAX_PROBLEMS], f"… and {more:,} more months like these."]
 
     @property
     def problem_count(self) -> int:

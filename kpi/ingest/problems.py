@@ -123,11 +123,31 @@ def more_problems_text(not_listed: int, kinds: Iterable[ProblemKind] = ()) -> st
 @dataclass(frozen=True)
 class Notice:
     """Something the user should know that does not stop the import (a merged trust code mapped to
-    its successor, an encoding guessed). `rows` lists every row concerned; `row` is the first."""
+    its successor, an encoding guessed). `rows` lists the rows concerned (the first MAX_PROBLEMS: the
+    message says how many there are); `row` is the first."""
 
     row: int | None
     message: str
     rows: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if len(self.rows) > MAX_PROBLEMS:  # a notice about a million rows keeps the first thousand
+            object.__setattr__(self, "rows", tuple(self.rows[:MAX_PROBLEMS]))
+
+
+def capped_notices(notices: Iterable[Notice], limit: int = MAX_PROBLEMS) -> list[Notice]:
+    """The first `limit` notices, and a last one saying how many more there were: the same cap as
+    problems, so no file makes the preview hold or show an unbounded list."""
+    kept: list[Notice] = []
+    more = 0
+    for notice in notices:
+        if len(kept) < limit:
+            kept.append(notice)
+        else:
+            more += 1
+    if more:
+        kept.append(Notice(None, f"… and {more:,} more notices like these, not listed here."))
+    return kept
 
 
 def _sorted_problems(problems: Iterable[Problem]) -> list[Problem]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpi.ingest.constants import MAX_BYTES, MAX_UNPACK_RATIO
+from kpi.ingest.constants import MAX_BYTES, MAX_COLUMNS, MAX_UNPACK_RATIO, TEMPLATE_COLUMNS
 from kpi.ingest.problems import Notice, Problem, ProblemLog, quote
 
 
@@ -192,6 +192,9 @@ def _table_from_rows(
         if not any(c.strip() for c in cells):
             continue
         if header is None:
+            if (width := _header_width(cells)) > MAX_COLUMNS:
+                problem = too_wide(width, [c.strip() for c in cells[:SHOWN_HEADINGS]], one_line=False)
+                return TableRead(None, [problem], file_type=file_type, encoding=encoding)
             header = [c.replace("\ufeff", "").strip() for c in cells]
             header_row = row_no
             continue
@@ -216,6 +219,42 @@ def _table_from_rows(
     return TableRead(table, log.problems, file_type=file_type, encoding=encoding, problem_log=log)
 
 
+TOO_WIDE = "The header has more columns than the importer reads."
+SHOWN_HEADINGS = 8
+
+
+def too_wide(cells: int, first: list[str], *, one_line: bool, about: bool = False) -> Problem:
+    """The problem of a header of `cells` columns (over MAX_COLUMNS), showing its first headings; a file
+    that is one line is most likely a CSV whose line breaks were lost."""
+    shown = ", ".join(quote(c, 30) for c in first[:SHOWN_HEADINGS]) + (
+        ", …" if cells > SHOWN_HEADINGS else ""
+    )
+    fix = (
+        "The whole file is one line: its line breaks have probably been lost (for example in a copy through "
+        "a tool that joins lines). Save it again from Excel with File > Save As, 'CSV UTF-8 (Comma "
+        "delimited)', and upload that file."
+        if one_line
+        else f"Keep only the template's columns ({', '.join(TEMPLATE_COLUMNS)}), or the published file's own "
+        "columns, and delete the others."
+    )
+    return Problem(
+        1,
+        None,
+        f"The first row has {'about ' if about else ''}{cells:,} columns; the importer reads at most "
+        f"{MAX_COLUMNS}. It starts: {shown}.",
+        fix,
+        TOO_WIDE,
+    )
+
+
+def _header_width(cells: list[str]) -> int:
+    """Columns up to the last heading that is not blank (trailing blank cells are Excel noise)."""
+    width = len(cells)
+    while width and not cells[width - 1].strip():
+        width -= 1
+    return width
+
+
 def _deduplicated(names: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
@@ -234,10 +273,58 @@ def _column_letter(index: int) -> str:
     return letters
 
 
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_SAVE_AS_UTF8 = (
+    "In Excel, save it with File > Save As, choosing 'CSV UTF-8 (Comma delimited)', and upload that file."
+)
+
+
+def _utf16(data: bytes) -> str | None:
+    """'utf-16' (with a byte-order mark: Excel's "Unicode Text"), 'utf-16-le' or 'utf-16-be' (without
+    one, when the text's every other byte is NUL), or None: not UTF-16."""
+    if data.startswith(UTF16_BOMS):
+        return "utf-16"
+    head = data[:4096]
+    if len(head) < 4:
+        return None
+    for order, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+        if zeros.count(0) >= 0.9 * len(zeros) and head.count(0) <= 0.6 * len(head):
+            return order
+    return None
+
+
+def _decoded_utf16(data: bytes, codec: str) -> tuple[str | None, Problem | None]:
+    """UTF-16 text decoded, or the problem naming the encoding and how to save the file as UTF-8."""
+    try:
+        return data.decode(codec).removeprefix("\ufeff"), None
+    except UnicodeDecodeError:
+        return None, Problem(
+            None,
+            None,
+            "The file looks like UTF-16 text (Excel's 'Unicode Text'), but it cannot be read as UTF-16: it "
+            "may be damaged or cut short.",
+            _SAVE_AS_UTF8,
+        )
+
+
+def _delimiter(text: str) -> str:
+    """A tab when the first line has more tabs than commas (Excel's "Unicode Text" and "Text (Tab
+    delimited)"), else a comma."""
+    end = text.find("\n")
+    line = text[: end if end >= 0 else 4096]
+    return "\t" if line.count("\t") > line.count(",") else ","
+
+
 def _read_csv(data: bytes) -> TableRead:
+    notices: list[Notice] = []
+    if codec := _utf16(data):
+        decoded_utf16, problem = _decoded_utf16(data, codec)
+        if decoded_utf16 is None:
+            return TableRead(None, [problem] if problem else [], file_type="csv", encoding=codec)
+        notices.append(Notice(None, "The file is UTF-16 text (Excel's 'Unicode Text'); it was read as such."))
+        return _read_text(decoded_utf16, "utf-16", notices)
     if b"\x00" in data[:65536]:
         return _not_a_table("a binary file (it contains NUL bytes)")
-    notices: list[Notice] = []
     try:
         decoded, encoding = data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -251,13 +338,22 @@ def _read_csv(data: bytes) -> TableRead:
                 "The file is not UTF-8, so it was read as Windows-1252 (what Excel's plain 'CSV' writes).",
             )
         )
+    return _read_text(decoded, encoding, notices)
+
+
+def _read_text(decoded: str, encoding: str, notices: list[Notice]) -> TableRead:
+    """The decoded text of a CSV or tab-separated file as a table."""
     control = sum(1 for ch in decoded[:65536] if ord(ch) < 32 and ch not in "\r\n\t")
     if control > 0.01 * min(len(decoded), 65536):
         return _not_a_table("a binary file (it contains control characters)")
-    delimiter = ","
+    delimiter = _delimiter(decoded)
     # Excel's "sep=;" first line names the delimiter; Excel hides it, so the header is still row 1.
     if hint := re.match(r"sep=(.)\r?\n", decoded):
         delimiter, decoded = hint[1], decoded[hint.end() :]
+    elif delimiter == "\t":
+        notices.append(Notice(None, "The file is tab-separated; it was read with tabs between the columns."))
+    if problem := _wide_first_line(decoded, delimiter):
+        return TableRead(None, [problem], notices, "csv", encoding)
     try:
         # Rows are read as the table is built, so the file is never held as a list of rows as well.
         reader = csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter)
@@ -268,6 +364,25 @@ def _read_csv(data: bytes) -> TableRead:
             [Problem(None, None, f"The file is {NOT_A_TABLE} that can be read: {exc}.", _FIX_SAVE_AS)],
         )
     return TableRead(result.table, result.problems, notices, "csv", encoding, result.problem_log)
+
+
+def _wide_first_line(text: str, delimiter: str) -> Problem | None:
+    """The too-wide problem when the first line holds more than MAX_COLUMNS cells, found by counting
+    delimiters (no cell is made), so a 16 MB line costs a scan, not two million strings. Quotes may hide
+    delimiters inside a heading: the count is then "about"."""
+    start = len(text) - len(text.lstrip())
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    last = end
+    while last > start and text[last - 1] in f"{delimiter} \r\t":
+        last -= 1  # trailing empty cells
+    cells = text.count(delimiter, start, last) + 1
+    if cells <= MAX_COLUMNS:
+        return None
+    first = next(csv.reader([text[start : min(last, start + 4000)]], delimiter=delimiter), [])
+    quoted = '"' in text[start : min(last, start + 1_000_000)]
+    one_line = not text[end:].strip()
+    return too_wide(cells, [c.strip() for c in first], one_line=one_line, about=quoted)
 
 
 def _read_xlsx(data: bytes, max_bytes: int) -> TableRead:

@@ -24,13 +24,27 @@ ROLE_NAMES = {"lead": "Workforce lead", "board": "Board member"}  # the local-mo
 
 
 def secrets_paths() -> list[str]:
-    """Where Streamlit looks for secrets: ~/.streamlit/secrets.toml, ./.streamlit/secrets.toml, or
-    the secrets.files option."""
+    """Where the secrets are: ~/.streamlit/secrets.toml, ./.streamlit/secrets.toml, or the secrets.files
+    option; the paths serve.py hid from Streamlit's server (serve.hide_unloadable_secrets) when it did."""
+    withheld = os.environ.get(deployment.WITHHELD_ENV)
+    if withheld:
+        return withheld.split(os.pathsep)
     return list(config.get_option("secrets.files") or [])
 
 
-def deployment_mode() -> deployment.Mode:
-    """Decide afresh how the app is deployed (kpi/deployment.py): local, signed-in, or refuse."""
+def this_visit() -> deployment.Visit:
+    """The request this session came in on: the client's address (None for this machine) and the
+    request's headers, as Streamlit keeps them from the websocket's opening request."""
+    headers, client = st.context.headers, st.context.ip_address
+    # Streamlit's AppTest has no request: its client is a stand-in object, not an address.
+    return deployment.Visit(
+        client if isinstance(client, str) else None, {name: headers[name] for name in headers}
+    )
+
+
+def deployment_mode(visit: deployment.Visit | None = None) -> deployment.Mode:
+    """Decide afresh how the app is deployed (kpi/deployment.py): local, signed-in, or refuse. `visit`
+    is the request to decide for (none at start-up, when there is no request)."""
     files = deployment.read_secrets(secrets_paths())
     try:
         secrets, failed = st.secrets.to_dict(), False
@@ -42,13 +56,15 @@ def deployment_mode() -> deployment.Mode:
         config.get_option("server.address"),
         secrets=secrets if not failed else None,
         secrets_error=failed,
+        visit=visit,
     )
 
 
 def check_deployment() -> deployment.Mode:
-    """First thing on every run: decide the deployment mode, and if sign-in is misconfigured show
-    only that and stop. Nothing else (pages, navigation, data) is served."""
-    mode = deployment_mode()
+    """First thing on every run: decide the deployment mode for this session's request, and if sign-in
+    is misconfigured (or local mode is reached through a proxy) show only that and stop. Nothing else
+    (pages, navigation, data) is served."""
+    mode = deployment_mode(this_visit())
     st.session_state[_MODE] = mode
     if mode.refused:
         misconfigured_page(mode.reason)
@@ -72,8 +88,9 @@ def misconfigured_page(reason: str) -> None:
     )
     st.caption(
         "For the operator: fix .streamlit/secrets.toml (see Sign-in and roles in the README) and reload "
-        "this page. For local use without sign-in, run the app with server.address = 127.0.0.1 (as "
-        "the project's .streamlit/config.toml sets) and without KPI_DEPLOYMENT=production."
+        "this page. For local use without sign-in, start the app with `make run` (it sets "
+        "KPI_DEPLOYMENT=local and listens on 127.0.0.1 only) and open it on the same machine, not "
+        "through a proxy."
     )
     st.stop()
 
