@@ -3,6 +3,8 @@ file is previewed, imported on confirmation, shown in the history, and undone.""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -41,10 +43,12 @@ def test_bad_file_lists_problems_and_imports_nothing(page, app_url, tmp_path):
 
 
 def test_good_file_preview_import_and_undo(page, app_url, tmp_path):
+    # This month: after the demo's last (the last complete month), never in the future, whatever the date.
+    month = f"{dt.date.today():%Y-%m}"
     good = tmp_path / "november.csv"
     rows = [
-        "2026-11,REM,Physiotherapists,SIP_FTE,312.4,,",
-        "2026-11,REM,Physiotherapists,VACANCY_RATE,,24.6,337",
+        f"{month},REM,Physiotherapists,SIP_FTE,312.4,,",
+        f"{month},REM,Physiotherapists,VACANCY_RATE,,24.6,337",
     ]
     good.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     open_page(page, app_url, "import_data")
