@@ -30,6 +30,7 @@ from kpi.formats import KPI, change_reading, month_key
 from kpi.labels import FilterWords
 from kpi.reading import Change, Reading
 from kpi.reading.tables import by_priority
+from kpi.reading.targets import Target, target_at
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?([eE][-+]?\d+)?$")
@@ -173,12 +174,13 @@ def chart_table(
     kpi: KPI,
     scope_names: Mapping[str, str],
     annotations: pd.DataFrame | None = None,
-    readings: Mapping[str, Reading] | None = None,
+    targets: Mapping[str, tuple[Target, ...]] | None = None,
 ) -> pd.DataFrame:
     """The rows behind a KPI chart, as people read them: one row per scope and month; the value to the
-    KPI's precision, numerator and denominator to at least two places; with `readings` (by scope code),
-    the target in force for that scope and month; with `annotations` (the KPI's, columns scope_code,
-    period, text), an Annotation column with the month's events for that scope."""
+    KPI's precision, numerator and denominator to at least two places; with `targets` (each scope's
+    target steps, kpi.reading.targets), the target in force for that scope and month; with
+    `annotations` (the KPI's, columns scope_code, period, text), an Annotation column with the month's
+    events for that scope."""
     frame = pd.DataFrame(
         {
             "KPI code": series["kpi_code"],
@@ -188,9 +190,9 @@ def chart_table(
             **_figure_columns(series, kpi),
         }
     )
-    if readings:
+    if targets:
         frame["Target"] = [
-            _number(readings[scope].target_at(pd.Timestamp(period)).value) if scope in readings else None
+            _number(target_at(targets[scope], pd.Timestamp(period)).value) if scope in targets else None
             for scope, period in zip(series["scope_code"], series["period"], strict=True)
         ]
     if annotations is not None and not annotations.empty:
@@ -233,7 +235,7 @@ def spc_chart_table(
     baseline, and the target in force; with `annotations`, the month's events."""
     kpi, result = reading.kpi, reading.result
     rows = reading.rows
-    frame = chart_table(rows, kpi, scope_names, annotations, {reading.scope_code: reading})
+    frame = chart_table(rows, kpi, scope_names, annotations, {reading.scope_code: reading.target_steps})
     if result is None:
         return frame
     points = result.points.assign(period=reading.dates).set_index("period")

@@ -5,15 +5,15 @@ page. A view that needs something the reading does not hold asks for it to be ad
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from kpi import icons, provisional, spc
-from kpi.formats import KPI, change_reading, direction_words, format_change, format_value, month_label
-from kpi.reading.targets import Target, target_at
+from kpi.formats import KPI, change_reading, format_change, format_value, month_label
+from kpi.reading.targets import Target, target_at, target_path, target_sentence
 from kpi.reading.window import Window
 from kpi.spc.suggestions import Suggestion
 
@@ -109,9 +109,7 @@ class Reading:
 
     def target_path(self, months: Iterable[pd.Timestamp]) -> pd.Series:
         """The target in force in each of `months` (NaN where there is none): what a chart draws."""
-        index = pd.DatetimeIndex(sorted(set(months)))
-        values = [self.target_at(month).value for month in index]
-        return pd.Series([float("nan") if v is None else v for v in values], index=index, dtype=float)
+        return target_path(self.target_steps or (self.target,), months)
 
     @property
     def target_text(self) -> str:
@@ -194,11 +192,7 @@ class Reading:
     @property
     def target_sentence(self) -> str:
         """'Target 6% from Apr 2026 (the catalogue's is 7.5%); lower is better.' or 'Higher is better.'"""
-        direction = direction_words(self.kpi.improvement)
-        if self.target.value is None and self.target.since is None:
-            return f"{direction}." if direction else ""
-        words = self.target.words(self.kpi.unit)
-        return f"{words}; {direction[:1].lower()}{direction[1:]}." if direction else f"{words}."
+        return target_sentence(self.kpi, self.target)
 
     def change_words(self, change: Change | None) -> str:
         """'+0.4 pts on Sep 2026 (worse)', 'No change on Sep 2026', '–'."""
@@ -221,23 +215,6 @@ class Reading:
         )
 
 
-def targets_sentence(readings: Sequence[Reading]) -> str:
-    """The targets of the scopes a chart draws: the one sentence when they share their targets
-    ('Target 7.5%; lower is better.'), else each scope's ('Targets: C&M 6% from Apr 2026, CMAST 7.5%;
-    lower is better.')."""
-    if not readings:
-        return ""
-    first = readings[0]
-    if all(reading.target_steps == first.target_steps for reading in readings):
-        return first.target_sentence
-    unit = first.kpi.unit
-    each = ", ".join(
-        f"{reading.scope_name} {reading.target.words(unit).removeprefix('Target ')}" for reading in readings
-    )
-    direction = direction_words(first.kpi.improvement)
-    return f"Targets: {each}; {direction[:1].lower()}{direction[1:]}." if direction else f"Targets: {each}."
-
-
 def change_between(value: float, earlier: float | None, month: pd.Timestamp, kpi: KPI) -> Change | None:
     """The change from `earlier` (None or NaN: nothing to compare) to `value`."""
     if earlier is None or pd.isna(earlier) or pd.isna(value):
@@ -246,4 +223,4 @@ def change_between(value: float, earlier: float | None, month: pd.Timestamp, kpi
     return Change(month, delta, change_reading(delta, kpi.improvement, kpi.decimals))
 
 
-__all__ = ["PRIORITY", "AppliedSetting", "Change", "Reading", "change_between", "targets_sentence"]
+__all__ = ["PRIORITY", "AppliedSetting", "Change", "Reading", "change_between"]

@@ -4,13 +4,13 @@ catalogue's target is read for a view: every view asks the reading, which asks t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from kpi.chart_settings import ChartSettings
-from kpi.formats import KPI, format_target, month_label
+from kpi.formats import KPI, direction_words, format_target, month_label
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,53 @@ def target_at(steps: Sequence[Target], month: pd.Timestamp | None) -> Target:
     return current
 
 
+def target_sentence(kpi: KPI, target: Target) -> str:
+    """'Target 6% from Apr 2026 (the catalogue's is 7.5%); lower is better.' or 'Higher is better.'"""
+    direction = direction_words(kpi.improvement)
+    if target.value is None and target.since is None:
+        return f"{direction}." if direction else ""
+    words = target.words(kpi.unit)
+    return f"{words}; {direction[:1].lower()}{direction[1:]}." if direction else f"{words}."
+
+
+def targets_sentence(
+    kpi: KPI, scopes: Sequence[tuple[str, tuple[Target, ...]]], month: pd.Timestamp | None
+) -> str:
+    """The targets in force in `month` of the scopes a chart draws ((scope name, target_steps) each):
+    one sentence when they share their targets ('Target 7.5%; lower is better.'), else each scope's
+    ('Targets: C&M 6% from Apr 2026 (...), CMAST 7.5%; lower is better.')."""
+    if not scopes:
+        return ""
+    first = scopes[0][1]
+    if all(steps == first for _, steps in scopes):
+        return target_sentence(kpi, target_at(first, month))
+    each = ", ".join(
+        f"{name} {target_at(steps, month).words(kpi.unit).removeprefix('Target ')}" for name, steps in scopes
+    )
+    direction = direction_words(kpi.improvement)
+    return f"Targets: {each}; {direction[:1].lower()}{direction[1:]}." if direction else f"Targets: {each}."
+
+
+def target_path(steps: Sequence[Target], months: Iterable[pd.Timestamp]) -> pd.Series:
+    """The target in force in each of `months` (NaN where there is none): what a chart draws."""
+    index = pd.DatetimeIndex(sorted(set(months)))
+    values = [target_at(steps, month).value for month in index]
+    return pd.Series([float("nan") if v is None else v for v in values], index=index, dtype=float)
+
+
 def engine_targets(settings: ChartSettings | None) -> Sequence[tuple[pd.Timestamp, float]]:
     """The dated targets as kpi.spc.xmr takes them ((month, value) pairs)."""
     return [(since, value) for since, value, _ in dated_targets(settings)]
 
 
-__all__ = ["Target", "dated_targets", "engine_targets", "target_at", "target_in_force", "target_steps"]
+__all__ = [
+    "Target",
+    "dated_targets",
+    "engine_targets",
+    "target_at",
+    "target_in_force",
+    "target_path",
+    "target_sentence",
+    "target_steps",
+    "targets_sentence",
+]

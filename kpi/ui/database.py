@@ -31,7 +31,7 @@ from kpi.db import (
 from kpi.deployment import Mode
 from kpi.formats import month_label
 from kpi.text import escape_markdown, redact_secrets, url_password
-from kpi.ui import loaders
+from kpi.ui import loaders, shared
 from kpi.ui.session import run_mode
 
 logger = logging.getLogger("kpi.ui")
@@ -129,6 +129,12 @@ _seen_versions: dict[str, int] = {}
 _seen_lock = threading.Lock()
 
 
+def _clear_all() -> None:
+    """The cached data and the shared caches of figures (kpi.ui.shared)."""
+    st.cache_data.clear()
+    shared.clear_shared()
+
+
 def clear_caches() -> None:
     """After a write in this process (an import, an undo, a milestone update) so every page shows the
     new data; the version now in the database is noted, so the next run does not clear them again."""
@@ -138,7 +144,7 @@ def clear_caches() -> None:
             version = data_version(engine())  # read first: whatever is cached after the clear is newer
         except DATABASE_ERRORS:
             version = -1  # unknown: the next run that reads the version clears again
-        st.cache_data.clear()
+        _clear_all()
         _seen_versions[url] = version
 
 
@@ -149,7 +155,7 @@ def note_new_version(url: str, version: int) -> None:
         if _seen_versions.get(url) == version:
             return
         logger.info("New data in the database (version %s): caches cleared", version)
-        st.cache_data.clear()
+        _clear_all()
         _seen_versions[url] = version
 
 
@@ -172,7 +178,7 @@ def clear_caches_if_data_changed() -> bool:
         if seen is None or seen == version:
             return False
         logger.info("New data in the database (version %s, was %s): caches cleared", version, seen)
-        st.cache_data.clear()
+        _clear_all()
         return True
 
 

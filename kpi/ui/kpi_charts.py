@@ -17,7 +17,7 @@ from kpi import chart_text, charts, export, filters, provisional, queries, scope
 from kpi.chart_text import ChartIcon, ChartWords
 from kpi.formats import KPI, format_value, month_label
 from kpi.reading import Reading
-from kpi.reading.model import targets_sentence
+from kpi.reading.targets import Target, target_path, targets_sentence
 from kpi.ui import chart_notes, loaders, url_state
 from kpi.ui.database import db
 from kpi.ui.widgets import (
@@ -79,10 +79,12 @@ def _path(points: tuple[tuple[pd.Timestamp, float], ...]) -> pd.Series:
     return pd.Series([v for _, v in points], index=pd.DatetimeIndex([m for m, _ in points]), dtype=float)
 
 
-def scope_readings(kpi: KPI, scope_codes: Sequence[str], sel: filters.Selection) -> list[Reading]:
-    """The reading of `kpi` for each scope a chart draws, under the selection's period and professions."""
-    flt = sel.to_kpi_filter()
-    return [loaders.readings(db(), flt, code, sel.include_provisional)[kpi.code] for code in scope_codes]
+def scope_targets(
+    kpi: KPI, scope_codes: Sequence[str], names: dict[str, str]
+) -> list[tuple[str, str, tuple[Target, ...]]]:
+    """The targets of `kpi` for each scope a chart draws, (code, name, target steps): the same steps its
+    readings have (kpi.reading.targets), without reading each scope's KPIs in full for a trend."""
+    return [(code, names.get(code, code), loaders.target_steps(db(), code)[kpi.code]) for code in scope_codes]
 
 
 def chart_events(scope_codes: Sequence[str], data: pd.DataFrame) -> tuple[scopes.ScopeEvent, ...]:
@@ -139,9 +141,9 @@ def kpi_chart(
     events = chart_events(order, data)
     notes = chart_annotations(kpi, order, data)
     marks = kpi_annotations.marks(notes)
-    readings = scope_readings(kpi, order, sel or filters.Selection(None, None))
+    steps = scope_targets(kpi, order, names)
     months = pd.DatetimeIndex(data["period"].unique())
-    targets = tuple((reading.scope_name, tuple(reading.target_path(months).items())) for reading in readings)
+    targets = tuple((name, tuple(target_path(scope, months).items())) for _, name, scope in steps)
     view = _trend_view(
         kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events, marks, targets
     )
@@ -153,7 +155,16 @@ def kpi_chart(
     words = ChartWords(
         heading=title,
         sentences=view.sentences,
-        notes=tuple(filter(None, (targets_sentence(readings), events_words, notes_words))),
+        notes=tuple(
+            filter(
+                None,
+                (
+                    targets_sentence(kpi, [(name, scope) for _, name, scope in steps], months.max()),
+                    events_words,
+                    notes_words,
+                ),
+            )
+        ),
         table=functools.partial(chart_text.trend_table, data, kpi, names, order),
         kind="Line chart",
         listed=True,
@@ -173,7 +184,7 @@ def kpi_chart(
             kpi,
             names,
             kpi_annotations.with_events(notes, kpi.code, events),
-            {reading.scope_code: reading for reading in readings},
+            {code: scope for code, _, scope in steps},
         ),
         words=words,
         stem=stem,

@@ -26,7 +26,8 @@ from kpi.freshness import freshness as kpi_freshness
 from kpi.plan import assumptions as plan_assumptions
 from kpi.plan.inputs import PlanResult, run_plan
 from kpi.queries import KPIFilter
-from kpi.reading import load, window
+from kpi.reading import load, targets, window
+from kpi.ui import shared
 
 CACHE_TTL = None  # no time limit: the caches are cleared when the data version changes
 MAX_ENTRIES = 256
@@ -115,7 +116,10 @@ def readings(
     db_url: str, flt: KPIFilter, scope: str, include_provisional: bool = False
 ) -> dict[str, reading.Reading]:
     """The reading of every KPI for one scope under the filter's period and professions (the one source
-    of what each view says; cached per filter that matters for the scope)."""
+    of what each view says; cached per filter that matters for the scope). Shared, not copied: a page
+    asks for a scope's readings once per chart, and st.cache_data would unpickle all 22 each time (and
+    keep a copy per session in every download button that holds one), so they are kept once per process
+    (st.cache_resource) and must never be changed; cleared with the other caches when the data change."""
     level = scopes.level_of(scope, collaborative_codes(db_url))
     scope_flt = scopes.scope_filter(queries.relevant_filter(flt, level), scope, level)
     return _readings(
@@ -123,10 +127,11 @@ def readings(
     )
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
+@st.cache_resource(ttl=CACHE_TTL, max_entries=64, show_spinner=False)
 def _readings(
     db_url: str, flt: KPIFilter, level: queries.Level, scope: str, include: bool, today: dt.date
 ) -> dict[str, reading.Reading]:
+    """Every KPI's reading for one scope (see `readings`)."""
     rows = history(db_url, flt, level)
     scoped = rows[rows["scope_code"] == scope]
     events: tuple[tuple[pd.Timestamp, str], ...] = ()
@@ -166,6 +171,14 @@ def rebase_months(db_url: str) -> dict[str, list[pd.Timestamp]]:
 def settings_by_kpi(db_url: str, scope: str) -> dict[str, chart_settings.ChartSettings]:
     """The lead's SPC chart settings for one scope, by KPI code (only KPIs with some)."""
     return chart_settings.settings_by_kpi(get_engine(db_url), scope)
+
+
+@_cached
+def target_steps(db_url: str, scope: str) -> dict[str, tuple[reading.Target, ...]]:
+    """Each KPI's targets for one scope (the catalogue's, then the lead's from a month on): what a trend
+    chart draws and says, without reading the whole KPI (kpi.reading.targets)."""
+    settings = settings_by_kpi(db_url, scope)
+    return {code: targets.target_steps(kpi, settings.get(code)) for code, kpi in kpis(db_url).items()}
 
 
 @_cached
@@ -263,6 +276,9 @@ def trust_collaboratives(db_url: str) -> dict[str, list[str]]:
     """Each trust's collaboratives (none for a system partner or a merged trust)."""
     frame = trusts(db_url)
     return dict(zip(frame["ods_code"], frame["collaboratives"], strict=True))
+
+
+shared.CLEARS.append(_readings.clear)
 
 
 @_cached
