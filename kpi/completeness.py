@@ -275,13 +275,30 @@ def all_counts(reported: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([system, collaborative], ignore_index=True)[COUNT_COLUMNS]
 
 
-def store_counts(conn: Connection) -> None:
+def store_counts(
+    conn: Connection,
+    kpis: list[str] | None = None,
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+) -> None:
     """Recompute the stored counts in the caller's transaction, from the roll-up table (refreshed
-    first: kpi.rollups.refresh) and the spans (kpi.membership). Every month of the whole history: who is
-    expected in a month depends only on the WINDOW months before it, so any range read later is exact."""
-    found = _reporters_in(conn, _reported_in_rollups(None, None, None))
+    first: kpi.rollups.refresh) and the spans (kpi.membership): every KPI and month, or only `kpis` from
+    `period_from` to `period_to` (a write that touched those). Who is expected in a month depends only
+    on the WINDOW months before it, so reading the reports from WINDOW months before `period_from` makes
+    the counts of the range exact."""
+    read_from = add_months(period_from, -WINDOW) if period_from is not None else None
+    found = _reporters_in(conn, _reported_in_rollups(kpis, read_from, period_to))
     counts = all_counts(found, membership.spans(conn))
-    conn.execute(delete(MonthCount))
+    stored = delete(MonthCount)
+    if kpis is not None:
+        stored = stored.where(MonthCount.kpi_code.in_(kpis))
+    if period_from is not None:
+        stored = stored.where(MonthCount.period >= period_from)
+        counts = counts[counts["period"] >= pd.Timestamp(period_from)]
+    if period_to is not None:
+        stored = stored.where(MonthCount.period <= period_to)
+        counts = counts[counts["period"] <= pd.Timestamp(period_to)]
+    conn.execute(stored)
     if counts.empty:
         return
     records = [

@@ -326,6 +326,7 @@ _READ_DATA_VERSION = text("SELECT version FROM data_version WHERE id = 1")
 
 
 _WROTE_FIGURES = "kpi_wrote_figures"  # ... to a table the roll-ups are computed from (kpi.rollups)
+_TOUCHED = "kpi_touched"  # ... and the (KPI, month) pairs it declared it changed (kpi.rollups.touch)
 _FIGURE_TABLES = re.compile(
     r"\b(observations|import_batches|trust_successions|memberships|trusts)\b", re.IGNORECASE
 )
@@ -355,14 +356,19 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         connection = session.connection()
         connection.info.pop(_WROTE, None)
         connection.info.pop(_WROTE_FIGURES, None)
+        connection.info.pop(_TOUCHED, None)
         yield session
         session.flush()
-        if connection.info.pop(_WROTE_FIGURES, False):
-            from kpi.rollups import refresh  # kpi.rollups reads through this module
-
-            refresh(connection)  # the roll-ups follow the figures in the same transaction
+        touched = connection.info.pop(_TOUCHED, None)
+        wrote_figures = connection.info.pop(_WROTE_FIGURES, False)
         if connection.info.pop(_WROTE, False):
             connection.execute(_BUMP_DATA_VERSION)
+        if wrote_figures:
+            from kpi.rollups import refresh  # kpi.rollups reads through this module
+
+            # The roll-ups follow the figures in the same transaction (after the version's last bump,
+            # which they record): the KPIs and months the write declared (kpi.rollups.touch), or all.
+            refresh(connection, touched)
 
 
 def data_version(engine: Engine) -> int:

@@ -326,12 +326,14 @@ def _system_rows(flt: KPIFilter, *, raw: bool = False):
     )
 
 
-def rollup_rows() -> CompoundSelect:
+def rollup_rows(flt: KPIFilter | None = None) -> CompoundSelect:
     """What the roll-up table holds (kpi.rollups), computed from the observations with the rules above:
     every KPI, trust (after mergers) and month with professions combined, and the system-level figures
-    of KPI-months with no trust figures (trust_code null)."""
-    tm = _trust_months(KPIFilter(), raw=True)
-    system = _system_rows(KPIFilter(), raw=True).subquery("system_rows")
+    of KPI-months with no trust figures (trust_code null); only the KPIs and months of `flt`, given one
+    (a write that touched those)."""
+    flt = flt or KPIFilter()
+    tm = _trust_months(flt, raw=True)
+    system = _system_rows(flt, raw=True).subquery("system_rows")
     columns = ("value", "numerator", "denominator", "synthetic")
     return union_all(
         select(tm.c.kpi_code, tm.c.rollup, tm.c.trust_code, tm.c.period, *(tm.c[c] for c in columns)),

@@ -10,71 +10,69 @@ freshness are read.
 
 When the figures change:
 - every write through `kpi.db.session_scope` that touched observations, import batches, successions,
-  memberships or trusts (an import, an undo, a demo load, reference data) recomputes both tables in the
-  same transaction, so a
-  failed write leaves both as they were and the first page after an import pays nothing;
-- before every series read, `ensure_fresh` compares a fingerprint of the figures (a handful of counts
-  and maxima on indexed columns) with the one the table was computed from, and recomputes it if they
-  differ: a write that went round `session_scope` (a script, another tool) is never read stale."""
+  memberships or trusts recomputes both tables in the same transaction, so a failed write leaves both as
+  they were and the first page after an import pays nothing. An import or an undo declares the KPIs and
+  months it touched (`touch`) and only those are recomputed, so a write costs what it writes, not the
+  size of the database; any other write (a demo load, reference data) recomputes all;
+- before every series read, `ensure_fresh` compares the data version (one row, which every write to
+  those tables bumps, through kpi or round it: triggers, migration 0011) with the one the tables were
+  computed at, and recomputes them if it differs: a write that went round `session_scope` (a script,
+  another tool) is never read stale."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from kpi import completeness, queries
-from kpi.models import (
-    ImportBatch,
-    Membership,
-    Observation,
-    RollupState,
-    Succession,
-    Trust,
-    TrustMonthRollup,
-)
+from kpi.models import DataVersion, RollupState, TrustMonthRollup
+from kpi.months import add_months
 
 _COLUMNS = ["kpi_code", "rollup", "trust_code", "period", "value", "numerator", "denominator", "synthetic"]
 
 
 def fingerprint(conn: Connection) -> str:
-    """What the roll-up depends on, in a few indexed aggregates: it changes with every import, undo,
-    demo load, deleted or changed observation batch, confirmed merger, membership and system span."""
-    o, b, s = Observation.__table__, ImportBatch.__table__, Succession.__table__
-    m, t = Membership.__table__, Trust.__table__
-    confirmed = m.c.status == "confirmed"
-    in_system = t.c.in_system.is_(True)
-    row = conn.execute(
-        select(
-            select(func.count()).select_from(o).scalar_subquery(),
-            select(func.max(o.c.id)).scalar_subquery(),
-            select(func.count()).select_from(b).scalar_subquery(),
-            select(func.max(b.c.id)).scalar_subquery(),
-            select(func.count()).select_from(b).where(b.c.status == "applied").scalar_subquery(),
-            select(func.count()).select_from(s).where(s.c.status == "confirmed").scalar_subquery(),
-            select(func.max(s.c.effective_from)).where(s.c.status == "confirmed").scalar_subquery(),
-            select(func.count()).select_from(m).where(confirmed).scalar_subquery(),
-            select(func.max(m.c.valid_from)).where(confirmed).scalar_subquery(),
-            select(func.max(m.c.valid_to)).where(confirmed).scalar_subquery(),
-            select(func.count()).select_from(m).where(confirmed, m.c.valid_to.is_(None)).scalar_subquery(),
-            select(func.count()).select_from(m).where(confirmed, m.c.valid_from.is_(None)).scalar_subquery(),
-            select(func.min(m.c.valid_from)).where(confirmed).scalar_subquery(),
-            select(func.count()).select_from(t).where(t.c.role == "partner").scalar_subquery(),
-            select(func.count()).select_from(t).where(in_system).scalar_subquery(),
-            select(func.count()).select_from(t).where(in_system, t.c.system_from.is_(None)).scalar_subquery(),
-            select(func.count()).select_from(t).where(in_system, t.c.system_to.is_(None)).scalar_subquery(),
-            select(func.min(t.c.system_from)).where(in_system).scalar_subquery(),
-            select(func.max(t.c.system_from)).where(in_system).scalar_subquery(),
-            select(func.min(t.c.system_to)).where(in_system).scalar_subquery(),
-            select(func.max(t.c.system_to)).where(in_system).scalar_subquery(),
-        )
-    ).one()
-    return "|".join("" if value is None else str(value) for value in row)
+    """What the roll-up was computed from: the data version, which every write to the figures bumps,
+    through kpi or round it (triggers, migration 0011). One primary-key read."""
+    version = conn.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar_one()
+    return f"v{version}"
 
 
-def refresh(conn: Connection) -> None:
-    """Recompute the table from the observations, in the caller's transaction."""
-    conn.execute(delete(TrustMonthRollup))
-    conn.execute(insert(TrustMonthRollup).from_select(_COLUMNS, queries.rollup_rows()))
-    completeness.store_counts(conn)
+TOUCHED = "kpi_touched"  # a connection's info: the (KPI code, month) pairs a write declared it changed
+
+
+def touch(conn: Connection, pairs: Iterable[tuple[str, dt.date]]) -> None:
+    """Declare, in a write's transaction, the KPIs and months of observations it added, changed or
+    removed (an import, an undo), so that session_scope refreshes only those: the write then costs what
+    it writes, not the size of the database. A write that declares nothing gets a full refresh."""
+    conn.info.setdefault(TOUCHED, set()).update((str(kpi), _month(period)) for kpi, period in pairs)
+
+
+def _month(period: dt.date) -> dt.date:
+    """The first day of the month of a date, a datetime or a pandas Timestamp."""
+    day = period.date() if isinstance(period, dt.datetime) else period
+    return day.replace(day=1)
+
+
+def refresh(conn: Connection, touched: Iterable[tuple[str, dt.date]] | None = None) -> None:
+    """Recompute the table from the observations, in the caller's transaction: all of it, or (`touched`
+    pairs declared by the write) the rows of those KPIs from the first to the last month touched, and
+    their counts to WINDOW months after (a report makes a trust expected for a year)."""
+    pairs = set(touched) if touched is not None else None
+    if not pairs:
+        conn.execute(delete(TrustMonthRollup))
+        conn.execute(insert(TrustMonthRollup).from_select(_COLUMNS, queries.rollup_rows()))
+        completeness.store_counts(conn)
+    else:
+        kpis = sorted({kpi for kpi, _ in pairs})
+        first, last = min(month for _, month in pairs), max(month for _, month in pairs)
+        r = TrustMonthRollup
+        conn.execute(delete(r).where(r.kpi_code.in_(kpis), r.period >= first, r.period <= last))
+        chosen = queries.KPIFilter(kpis=tuple(kpis), period_from=first, period_to=last)
+        conn.execute(insert(TrustMonthRollup).from_select(_COLUMNS, queries.rollup_rows(chosen)))
+        completeness.store_counts(conn, kpis, first, add_months(last, completeness.WINDOW))
     conn.execute(update(RollupState).where(RollupState.id == 1).values(fingerprint=fingerprint(conn)))
 
 

@@ -71,16 +71,17 @@ def test_every_write_moves_the_version_and_reads_and_refusals_do_not(engine, oth
     assert preview.ok, preview.problems
     result = apply_import(other_engine, LEAD, preview, replace=True)
     assert result.applied
-    assert data_version(engine) == start + 3
+    imported = data_version(engine)
+    assert imported > start + 2, "an import moves it (its figures' triggers too: migration 0011)"
     again = apply_import(
         other_engine,
         LEAD,
         prepare_file(other_engine, "correction.csv", CORRECTION.encode(), channel="cli"),
         replace=False,
     )
-    assert not again.applied and data_version(engine) == start + 3, "the same file again writes nothing"
+    assert not again.applied and data_version(engine) == imported, "the same file again writes nothing"
     undo_batch(other_engine, LEAD, result.batch_id)
-    assert data_version(engine) == start + 4
+    assert data_version(engine) > imported
 
 
 def _count_observation_reads(engine: Engine) -> list[str]:

@@ -13,9 +13,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, delete, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kpi import rollups
 from kpi.auth import User, require_lead
 from kpi.db import session_scope
 from kpi.ingest import planning, tables
@@ -198,10 +200,20 @@ def _write_plan(
         new_rows = as_records(added.assign(batch_id=batch_id), OBSERVATION_COLUMNS)
         write_in_chunks(conn, insert(_o), new_rows, step, "Adding new figures")
     removed = 0
-    if remove_demo:
+    if remove_demo:  # the demo's figures everywhere: declared as nothing, so every roll-up is redone
         removed = _remove_demo_rows(conn, batch_id)
         step(1, "Removing the synthetic demo figures")
+    else:  # the roll-ups of only the KPIs and months written are redone (kpi.rollups.touch)
+        rollups.touch(conn, _pairs(added) | _pairs(changed))
     return removed
+
+
+def _pairs(rows: pd.DataFrame) -> set[tuple[str, dt.date]]:
+    """The (KPI code, month) pairs of planned rows."""
+    if rows.empty:
+        return set()
+    months = pd.to_datetime(rows["period"]).dt.date
+    return set(zip(rows["kpi_code"], months, strict=True))
 
 
 def _stepper(report: Progress, total: int) -> Callable[[int, str], None]:

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from kpi import rollups
 from kpi.auth import User, require_lead
 from kpi.db import session_scope
 from kpi.ingest import tables
@@ -63,6 +64,8 @@ def undo_batch(engine: Engine, user: User, batch_id: int, *, progress: Progress 
         updates = _restorations(in_place)
         write_in_chunks(conn, SET_FIGURE, updates)
         report(0.6, "Deleting added figures")
+        added = conn.execute(select(_o.c.kpi_code, _o.c.period).where(_o.c.batch_id == batch_id).distinct())
+        rollups.touch(conn, [*added, *zip(replaced["kpi_code"], replaced["period"], strict=True)])
         deleted = conn.execute(delete(_o).where(_o.c.batch_id == batch_id)).rowcount or 0
         restored = len(updates) + _reinsert(conn, reinsert)
         report(1.0, "Undone")
