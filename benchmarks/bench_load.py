@@ -8,6 +8,7 @@ session and throughput, with the app/bare ratios. Never fails a build.
     python benchmarks/bench_load.py                  # N = 10, 20, 40; 1 and 2 processes (a few minutes)
     python benchmarks/bench_load.py --quick          # smoke run: N = 5, one process
     python benchmarks/bench_load.py --sessions 40 --processes 2
+    python benchmarks/bench_load.py --rounds 25 --sessions 40 --page trusts   # ageing: 1,000 sessions
 
 The app runs on a demo SQLite database made in a temporary folder (kpi.bootstrap.prepare_database);
 several processes only read it, which SQLite allows. The proxy is deploy/nginx.conf.template rendered as
@@ -215,7 +216,8 @@ class Outcome:
 class Tab:
     """What a browser tab keeps between runs: the URL's query string, the page, the trust widget."""
 
-    def __init__(self) -> None:
+    def __init__(self, page_name: str = "") -> None:
+        self.page_name = page_name  # "" for the default page (the Overview), "trusts" for the Trusts page
         self.query_string = ""
         self.page_script_hash = ""
         self.trust_widget_id = ""
@@ -224,6 +226,8 @@ class Tab:
 
     def rerun(self, widget: WidgetState | None = None) -> bytes:
         state = ClientState(query_string=self.query_string, page_script_hash=self.page_script_hash)
+        if self.page_name and not self.page_script_hash:  # the first run opens the page, as a link does
+            state.page_name = self.page_name
         state.context_info.timezone = "Europe/London"
         state.context_info.locale = "en-GB"
         state.context_info.url = "http://127.0.0.1/"
@@ -268,8 +272,8 @@ async def run_to_end(ws, tab: Tab, request: bytes) -> None:
     raise RuntimeError("the server closed the websocket mid-run")
 
 
-async def one_session(url: str, index: int, client_address: str | None) -> Outcome:
-    tab = Tab()
+async def one_session(url: str, index: int, client_address: str | None, page: str = "") -> Outcome:
+    tab = Tab(page)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(SESSION_TIMEOUT):
@@ -337,10 +341,10 @@ def warm(servers: ServerSet) -> None:
             print(f"  warm-up of {servers.name} on port {port} failed: {outcome.error}", flush=True)
 
 
-def batch(servers: ServerSet, sessions: int) -> Result:
+def batch(servers: ServerSet, sessions: int, page: str = "") -> Result:
     async def run_all() -> list[Outcome]:
         return await asyncio.gather(
-            *(one_session(servers.stream_url, i, client_address(i)) for i in range(sessions))
+            *(one_session(servers.stream_url, i, client_address(i), page) for i in range(sessions))
         )
 
     lines_before = len(servers.stream_lines())
@@ -420,11 +424,70 @@ def print_table(results: list[Result]) -> None:
             )
 
 
+def rss_mb(servers: ServerSet) -> float:
+    """The resident memory of the server processes, MB."""
+    total = 0
+    for process in servers.processes:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+    return total / 1024
+
+
+def ageing(args: argparse.Namespace, nginx: str) -> None:
+    """One process of the app and one of the bare app, each serving `--rounds` rounds of `--sessions`
+    sessions of `--page` one after the other (interleaved with the other app's round): per round the
+    CPU-seconds per session, p95 and resident memory, and at the end each app's drift (last round / first)
+    and the last round's app/bare ratios."""
+    sessions = int(args.sessions.split(",")[0])
+    page = "" if args.page == "overview" else args.page
+    print(f"load average before: {Path('/proc/loadavg').read_text().strip()}  ({os.cpu_count()} CPUs)")
+    rows: dict[str, list[tuple[float, float | None, float]]] = {"app": [], "bare": []}
+    with tempfile.TemporaryDirectory(prefix="kpi-ageing-") as tmp:
+        folder = Path(tmp)
+        env = {**os.environ, "KPI_DATABASE_URL": demo_database(folder), "KPI_DEPLOYMENT": "local"}
+        with contextlib.ExitStack() as stack:
+            app = stack.enter_context(serve("app", APP, 1, env, folder / "app", nginx))
+            bare = stack.enter_context(serve("bare", BARE_APP, 1, env, folder / "bare", nginx))
+            warm(app)
+            warm(bare)
+            for number in range(1, args.rounds + 1):
+                for servers in (app, bare):
+                    result = batch(servers, sessions, page if servers is app else "")
+                    rows[servers.name].append((result.cpu_per_session, result.p95, rss_mb(servers)))
+                    print(
+                        f"  round {number:>3} {servers.name:<4} {sessions * number:>5} sessions served: "
+                        f"{result.cpu_per_session:.3f} CPU-s/session, p95 {seconds(result.p95)} s, "
+                        f"RSS {rss_mb(servers):.0f} MB, {result.errors} errors "
+                        f"(load {Path('/proc/loadavg').read_text().split()[0]})",
+                        flush=True,
+                    )
+    print(f"\nageing: {args.rounds} rounds of {sessions} sessions ({args.page} page), one process each")
+    for name, measured in rows.items():
+        first, last = measured[0], measured[-1]
+        print(
+            f"  {name:<4} CPU/session {first[0]:.3f} -> {last[0]:.3f} ({ratio(last[0], first[0])}), "
+            f"p95 {seconds(first[1])} -> {seconds(last[1])} s ({ratio(last[1], first[1])}), "
+            f"RSS {first[2]:.0f} -> {last[2]:.0f} MB"
+        )
+    app_last, bare_last = rows["app"][-1], rows["bare"][-1]
+    print(
+        f"  last round, app / bare: CPU/session {ratio(app_last[0], bare_last[0])}, "
+        f"p95 {ratio(app_last[1], bare_last[1])}"
+    )
+    print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", default="10,20,40", help="comma-separated N (default 10,20,40)")
     parser.add_argument("--processes", default="1,2", help="comma-separated process counts (default 1,2)")
     parser.add_argument("--quick", action="store_true", help="smoke run: N = 5, one process")
+    parser.add_argument(
+        "--rounds", type=int, default=0, help="ageing: this many rounds of --sessions on one process"
+    )
+    parser.add_argument("--page", default="overview", choices=["overview", "trusts"], help="the page opened")
     args = parser.parse_args()
     sessions = [5] if args.quick else [int(n) for n in args.sessions.split(",")]
     process_counts = [1] if args.quick else [int(n) for n in args.processes.split(",")]
@@ -432,6 +495,9 @@ def main() -> None:
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if nginx is None:
         print("no nginx (apt-get install nginx): the load benchmark needs the proxy; nothing measured")
+        return
+    if args.rounds:
+        ageing(args, nginx)
         return
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}  ({os.cpu_count()} CPUs)")
     results: list[Result] = []
