@@ -7,6 +7,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -172,6 +173,27 @@ def change_reading(delta: float | None, improvement: str, decimals: int = 1) -> 
 def month_label(period: dt.date | pd.Timestamp | None) -> str:
     """'Oct 2026'."""
     return "–" if period is None or pd.isna(period) else f"{pd.Timestamp(period):%b %Y}"
+
+
+UK_TIME = "Europe/London"
+
+
+def uk_time(moment: dt.datetime) -> dt.datetime:
+    """`moment` in UK time (a naive moment is UTC); UTC when there is no time zone database."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    try:
+        return moment.astimezone(ZoneInfo(UK_TIME))
+    except Exception:  # no time zone database: say UTC
+        return moment.astimezone(dt.UTC)
+
+
+def uk_day(moment: dt.datetime | None) -> str:
+    """'3 Dec 2026': the day of `moment` in UK time ('' for None)."""
+    if moment is None:
+        return ""
+    local = uk_time(moment)
+    return f"{local.day} {local:%b %Y}"
 
 
 def uk_date(day: dt.date | pd.Timestamp | None) -> str:

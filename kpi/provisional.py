@@ -33,7 +33,10 @@ def flags(rows: pd.DataFrame) -> pd.Series:
 def used(rows: pd.DataFrame, include: bool) -> pd.DataFrame:
     """The rows headline figures and SPC calculations use: every row when `include`, else the
     complete months only."""
-    return rows if include else rows[~flags(rows)]
+    if include:
+        return rows
+    marks = flags(rows)
+    return rows if not marks.any() else rows[~marks]
 
 
 def reported_words(reported: object, expected: object) -> str:
@@ -51,6 +54,8 @@ def hover_words(reported: object, expected: object) -> str:
 def pending(rows: pd.DataFrame) -> pd.DataFrame:
     """The provisional months newer than the newest complete one (all of them when none is complete),
     oldest first: what a headline leaves out and says it leaves out."""
+    if not flags(rows).any():
+        return rows.iloc[0:0]
     ordered = rows.sort_values("period")
     marks = flags(ordered)
     complete = ordered.loc[~marks, "period"]

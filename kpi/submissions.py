@@ -7,7 +7,6 @@ received. Expected trusts are those of `kpi.completeness`."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -24,11 +23,10 @@ from kpi.completeness import (
     reporters,
     successions,
 )
-from kpi.formats import month_label
+from kpi.formats import UK_TIME, month_label
 from kpi.models import ImportBatch, Observation, Trust
 from kpi.months import add_months
 
-UK = ZoneInfo("Europe/London")
 SUBMISSION_COLUMNS = [
     "trust_code", "trust_name", "period", "status", "expected", "batch_id", "imported_at", "synthetic",
 ]  # fmt: skip
@@ -64,7 +62,7 @@ def _received(arrivals: pd.DataFrame, lag_months: int) -> pd.DataFrame:
             columns=["trust_code", "period", "batch_id", "imported_at", "synthetic", "on_time"]
         )
     due = arrivals["period"].map(lambda p: due_date(p.date(), lag_months))
-    on_day = arrivals["imported_at"].dt.tz_convert(UK).dt.date
+    on_day = arrivals["imported_at"].dt.tz_convert(UK_TIME).dt.date
     arrivals = arrivals.assign(on_time=arrivals["is_synthetic"] | (on_day <= due))
     newest = arrivals.sort_values("batch_id").groupby(["trust_code", "period"]).tail(1)
     on_time = arrivals.groupby(["trust_code", "period"], as_index=False)["on_time"].any()

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kpi import chart_text, provisional, spc
@@ -182,7 +183,9 @@ def read_kpi(
     latest = used.iloc[-1].to_dict()
     result, dates = _spc(used, kpi, rebase, settings)
     applied, refused = applied_settings(result, dates, settings)
-    suggestion = _suggestion(history, kpi, rebase, settings, include_provisional, decided, events)
+    suggestion = _suggestion(
+        history, kpi, rebase, settings, include_provisional, decided, events, (used, result)
+    )
     words = [
         spc.describe(result, unit=kpi.unit, dates=dates, name=subject(kpi)),
         provisional_sentence(rows, include_provisional),
@@ -262,15 +265,19 @@ def _suggestion(
     include_provisional: bool,
     decided: Iterable[pd.Timestamp],
     events: Iterable[tuple[pd.Timestamp, str]],
+    read: tuple[pd.DataFrame, spc.SPCResult],
 ) -> Suggestion | None:
     """The recalculation the scope's whole history suggests under the settings in force (None for a KPI
-    read as a trend)."""
+    read as a trend). `read`: the window's rows and their SPC result, reused when the window holds the
+    whole history."""
     if not kpi.is_monthly:
         return None
     used = provisional.used(history, include_provisional)
     if used.empty:
         return None
-    result, _dates = _spc(used, kpi, rebase, settings)
+    window_rows, result = read
+    if not np.array_equal(window_rows["period"].to_numpy(), used["period"].to_numpy()):
+        result, _dates = _spc(used, kpi, rebase, settings)
     done = {*decided, *(when for when, _ in settings.recalculations)}
     return suggested_recalculation(result, events=events, decided=done)
 

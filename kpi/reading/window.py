@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from kpi.months import add_months
@@ -31,12 +32,15 @@ class Window:
 
     def rows(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows of `frame` (a `period` column) inside the window."""
-        keep = pd.Series(True, index=frame.index)
+        if self.first is None and self.last is None:
+            return frame
+        period = frame["period"].to_numpy()
+        keep = np.ones(len(frame), dtype=bool)
         if self.first is not None:
-            keep &= frame["period"] >= self.first
+            keep &= period >= self.first.to_datetime64()
         if self.last is not None:
-            keep &= frame["period"] <= self.last
-        return frame[keep]
+            keep &= period <= self.last.to_datetime64()
+        return frame if keep.all() else frame[keep]
 
 
 def chosen_window(period_from: dt.date | None, period_to: dt.date | None) -> Window:

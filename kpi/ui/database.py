@@ -11,7 +11,6 @@ import os
 import threading
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -29,7 +28,7 @@ from kpi.db import (
     get_engine,
 )
 from kpi.deployment import Mode
-from kpi.formats import month_label
+from kpi.formats import month_label, uk_time
 from kpi.text import escape_markdown, redact_secrets, url_password
 from kpi.ui import loaders, shared
 from kpi.ui.session import run_mode
@@ -207,10 +206,7 @@ def data_notice(status: queries.DataStatus) -> None:
 
 def _as_at(moment: dt.datetime) -> str:
     """'14:05 on 25/11/2026' in UK time (the server's local time if it has no time-zone data)."""
-    try:
-        local = moment.astimezone(ZoneInfo("Europe/London"))
-    except Exception:
-        local = moment.astimezone()
+    local = uk_time(moment)
     return f"{local:%H:%M} on {local:%d/%m/%Y}"
 
 
