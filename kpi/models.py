@@ -421,7 +421,8 @@ class RecalculationDecision(Base):
 
 class Commentary(Base):
     """The narrative of an integrated performance report for one KPI, scope and month: what the chart
-    tells us, issues, actions, mitigations and risks, with an owner. Every edit is a `RecordChange`."""
+    tells us, issues, actions, mitigations and risks, with an owner. Every edit is a `RecordChange`; the
+    lead's review marks a version, and a reviewed version is locked (kpi.commentary)."""
 
     __tablename__ = "commentaries"
     __table_args__ = (
@@ -441,6 +442,11 @@ class Commentary(Base):
     status: Mapped[str] = mapped_column(String(8), default="draft")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(255))
+    # Sign-off: 1 when written, one more at every change; reviewed while reviewed_version == version.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    reviewed_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class RecordChange(Base):

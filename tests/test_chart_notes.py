@@ -198,8 +198,8 @@ def test_commentary_saves_with_history_and_carries_over_as_a_draft(engine):
     assert commentary.commentary_for(engine, "SIP_FTE", "CMAST", OCT).is_empty
     with session_scope(engine) as s:
         fields = [c.field for c in history(s, "commentary", 1)]
-    # Created as a draft, then made final with one word changed.
-    assert fields == ["tells", "actions", "owner", "status", "tells", "status"]
+    # Created as a draft, then made final with one word changed: version 2.
+    assert fields == ["tells", "actions", "owner", "status", "version", "tells", "status"]
 
 
 def test_final_commentary_needs_what_the_chart_tells_us(engine):
