@@ -37,6 +37,13 @@ pages = {
             "glance, and the milestones that need attention.",
         ),
         st.Page(
+            "app_pages/grid.py",
+            title="KPI grid",
+            icon=":material/grid_view:",
+            help="Every KPI for every trust, collaborative and the system at once, with its icons, "
+            "exceptions first; open a cell for its chart; the month's commentary sign-off.",
+        ),
+        st.Page(
             "app_pages/workstreams.py",
             title="Workstreams",
             icon=":material/account_tree:",

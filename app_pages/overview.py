@@ -8,6 +8,7 @@ import streamlit as st
 from kpi import charts, export, scopes, scorecard, ui
 from kpi.reading.tables import scorecard_frame, summary_frame
 from kpi.ui import drill
+from kpi.ui.grid import show_grid
 
 db = ui.db()
 sel = ui.selection()
@@ -139,6 +140,23 @@ ui.csv_download(
     key="overview_mdc_csv",
     provenance=ui.provenance(shaping, scope=scope_name, synthetic=synthetic),
 )
+
+if level != "trust":
+    by_org = st.expander(
+        f"KPIs by organisation: {scope_name}'s trusts side by side",
+        icon=":material/grid_view:",
+        key="overview_grid_open",
+        on_change="rerun",
+    )
+    if by_org.open:  # drawn when opened: the grid reads every trust's KPIs
+        with by_org:
+            show_grid(shaping, scope, key="overview_grid")
+            st.page_link(
+                "app_pages/grid.py",
+                label="The KPI grid and the commentary sign-off",
+                icon=":material/arrow_forward:",
+                query_params={"scope": scope},
+            )
 
 st.subheader(words.titled(f"All KPIs: {scope_name}"), anchor=False)
 st.caption("Sort by any column. ▲ and ▼ show the direction of a change; the words say whether it is better.")

@@ -434,7 +434,8 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "export": (
         lambda args: cli_export.run(args),
         "write the app's CSV files: 'export summary' (Making Data Count summary of a scope), 'export "
-        "series' (one KPI's SPC chart)",
+        "series' (one KPI's SPC chart), 'export matrix' (the board's grid: every KPI for every "
+        "organisation)",
     ),
 }
 

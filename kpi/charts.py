@@ -26,6 +26,7 @@ from kpi import provisional, spc
 from kpi.formats import KPI, direction_words, format_target, format_value, uk_date
 from kpi.reading import Reading
 from kpi.scopes import ScopeEvent
+from kpi.scorecard import card_reading
 
 NHS_BLUE = "#005EB8"
 NHS_DARK_BLUE = "#003087"
@@ -525,6 +526,72 @@ def profession_heatmap(
     )
     fig = style_figure(fig, title=title, y_title="", height=max(280, 80 + 30 * len(labels)))
     fig.update_yaxes(gridcolor="white")
+    return fig
+
+
+GRID_FILLS = {  # a cell's background by its variation icon (its words say the same)
+    "concern": "#FBE1BF",
+    "improvement": "#D5E8F7",
+    "neither": "#E7DDF0",
+}
+GRID_CELL_CHARS = 22  # characters per line in a grid image's cell
+
+
+def grid_figure(
+    rows: Sequence[tuple[str, Sequence[Reading | None]]], columns: Sequence[str], *, title: str
+) -> go.Figure:
+    """The board's grid as a picture (a PNG or SVG download): one row per KPI (its name, then its reading
+    in each column, None for no cell), each cell the figure, the icons in words and what marks it
+    (provisional, stale); shaded by the variation icon, the words carrying the same."""
+    header = ["KPI", *columns]
+    text: list[list[str]] = [[plotly_text(_wrap(name, 28)) for name, _ in rows]]
+    fills: list[list[str]] = [["#FFFFFF"] * len(rows)]
+    for position in range(len(columns)):
+        col_text, col_fill = [], []
+        for _name, readings in rows:
+            reading = readings[position]
+            if reading is None:
+                col_text.append("–")
+                col_fill.append("#FFFFFF")
+                continue
+            words = reading.variation_label if reading.variation is None else card_reading(reading)
+            marks = [m for m, on in (("provisional", reading.is_provisional), ("stale", reading.stale)) if on]
+            lines = [f"<b>{plotly_text(reading.value_text)}</b>", plotly_text(_wrap(words, GRID_CELL_CHARS))]
+            if marks:
+                lines.append(f"<i>{', '.join(marks)}</i>")
+            col_text.append("<br>".join(lines))
+            kind = str(reading.variation or "").split("_")[0]
+            col_fill.append(GRID_FILLS.get(kind, "#FFFFFF"))
+        text.append(col_text)
+        fills.append(col_fill)
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[200] + [130] * len(columns),
+            header={
+                "values": [f"<b>{plotly_text(_wrap(h, 16))}</b>" for h in header],
+                "fill_color": NHS_PALE_GREY,
+                "font": {"family": FONT, "size": 12, "color": CHART_TEXT},
+                "align": "left",
+                "line_color": "#AEB7BD",
+            },
+            cells={
+                "values": text,
+                "fill_color": fills,
+                "font": {"family": FONT, "size": 11, "color": CHART_TEXT},
+                "align": "left",
+                "height": 58,
+                "line_color": "#AEB7BD",
+            },
+        )
+    )
+    width = max(1100, 200 + 130 * len(columns))
+    fig.update_layout(
+        title={"text": plotly_text(title), "font": {"family": FONT, "size": 16, "color": CHART_TEXT}},
+        width=width,
+        height=120 + 62 * (len(rows) + 1),
+        margin={"l": 16, "r": 16, "t": 56, "b": 8},
+        paper_bgcolor="white",
+    )
     return fig
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,7 @@ from kpi import provisional
 from kpi.formats import KPI, change_reading, month_key
 from kpi.labels import FilterWords
 from kpi.reading import Change, Reading
+from kpi.reading.grid import Cell, kpi_order
 from kpi.reading.tables import by_priority
 from kpi.reading.targets import Target, target_at
 
@@ -76,10 +77,8 @@ def neutralise_cell(value: object) -> object:
     return "'" + value
 
 
-def csv_bytes(frame: pd.DataFrame, *, provenance: Provenance | None = None) -> bytes:
-    """The frame as tidy, Excel-friendly, injection-safe CSV bytes (UTF-8 with BOM): the header first,
-    then the rows, each carrying the provenance columns (a column the frame already has, such as a
-    per-row 'Scope' or 'Synthetic data', is kept as the frame has it)."""
+def _safe(frame: pd.DataFrame, provenance: Provenance | None) -> pd.DataFrame:
+    """The frame with its provenance columns and every text cell neutralised (no formula injection)."""
     safe = frame.copy()
     if provenance is not None:
         for column, value in provenance.columns().items():
@@ -95,6 +94,14 @@ def csv_bytes(frame: pd.DataFrame, *, provenance: Provenance | None = None) -> b
             # it is, so 312 prints as 312 and 7.4 as 7.4
             cells = [neutralise_cell(value) for value in safe[column]]
             safe[column] = pd.Series(cells, index=safe.index, dtype=object)
+    return safe
+
+
+def csv_bytes(frame: pd.DataFrame, *, provenance: Provenance | None = None) -> bytes:
+    """The frame as tidy, Excel-friendly, injection-safe CSV bytes (UTF-8 with BOM): the header first,
+    then the rows, each carrying the provenance columns (a column the frame already has, such as a
+    per-row 'Scope' or 'Synthetic data', is kept as the frame has it)."""
+    safe = _safe(frame, provenance)
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False, lineterminator="\r\n", date_format="%Y-%m-%d")
     return buffer.getvalue().encode("utf-8-sig")
@@ -489,3 +496,92 @@ def ranking_table(ranking: pd.DataFrame, kpi: KPI, system_value: float | None, m
     if system is None:
         frame["System value"] = None
     return frame.reset_index(drop=True)
+
+
+GRID_COLUMNS = [
+    "KPI code",
+    "KPI",
+    "Workstream",
+    "Scope code",
+    "Scope",
+    "Month",
+    "Value",
+    "Unit",
+    "Target",
+    "Variation",
+    "Variation (in words)",
+    "Assurance",
+    "Assurance (in words)",
+    "Provisional",
+    "Stale",
+    "Reviewed",
+    "Needs attention",
+    "Reading",
+]
+YES, NO = "yes", "no"
+
+
+def grid_table(
+    grid: Mapping[tuple[str, str], Cell],
+    kpis: Mapping[str, KPI],
+    scopes: Sequence[str],
+    workstream_names: Mapping[str, str],
+) -> pd.DataFrame:
+    """The board's grid (kpi.reading.grid) as one row per KPI and scope, needing attention first: what
+    each cell's reading says, the icons as codes and in words in columns of their own, so that it
+    pivots back into the grid (the CSV, the XLSX and `python -m kpi export matrix`)."""
+    rows = []
+    for code in kpi_order(grid, list(kpis)):
+        kpi = kpis[code]
+        for scope in scopes:
+            cell = grid.get((code, scope))
+            if cell is None:
+                continue
+            reading = cell.reading
+            rows.append(
+                {
+                    "KPI code": code,
+                    "KPI": kpi.name,
+                    "Workstream": workstream_names.get(kpi.workstream_code, kpi.workstream_code),
+                    "Scope code": scope,
+                    "Scope": reading.scope_name,
+                    "Month": month_key(reading.month) if reading.month is not None else "",
+                    "Value": None if reading.value is None else rounded(reading.value, kpi.decimals),
+                    "Unit": kpi.unit,
+                    "Target": reading.target.value,
+                    "Variation": reading.variation or "",
+                    "Variation (in words)": reading.variation_label,
+                    "Assurance": reading.assurance or "",
+                    "Assurance (in words)": reading.assurance_label,
+                    "Provisional": YES if reading.is_provisional or reading.provisional_note else NO,
+                    "Stale": YES if reading.stale else NO,
+                    "Reviewed": "" if cell.reviewed is None else (YES if cell.reviewed else NO),
+                    "Needs attention": "; ".join(cell.reasons()),
+                    "Reading": reading.sentence,
+                }
+            )
+    return pd.DataFrame(rows, columns=GRID_COLUMNS)
+
+
+def grid_pivot(long: pd.DataFrame, column: str = "Value") -> pd.DataFrame:
+    """The long table back into the grid: KPIs as rows, scopes as columns, `column` in the cells (what a
+    pivot table in Excel gives)."""
+    return long.pivot(index="KPI code", columns="Scope code", values=column)
+
+
+def grid_xlsx(long: pd.DataFrame, title: str, *, provenance: Provenance | None = None) -> bytes:
+    """The grid as an Excel workbook: 'Grid' (one row per KPI and scope, the CSV's columns and rows,
+    ready for a pivot table) and 'Values' (KPIs by organisation, the latest figures), the title above
+    each; text cells neutralised as in the CSV."""
+    safe = _safe(long, provenance)
+    wide = long.pivot_table(
+        index=["KPI code", "KPI"], columns="Scope", values="Value", aggfunc="first", sort=False
+    )
+    wide = wide[[name for name in dict.fromkeys(long["Scope"]) if name in wide.columns]]
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as book:
+        safe.to_excel(book, sheet_name="Grid", index=False, startrow=1)
+        wide.to_excel(book, sheet_name="Values", startrow=1)
+        for sheet in book.sheets.values():
+            sheet["A1"] = str(neutralise_cell(title))
+    return buffer.getvalue()

@@ -5,37 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from kpi import charts, provisional, queries, scopes
-from kpi.annotations import annotations_for, marks, on_chart
+from kpi.annotations import annotations_for, in_months, marks, on_chart, with_events
 from kpi.board_pack.plan_section import plan_section
 from kpi.board_pack.scope import ReportError, Scope, scope_filter, scope_months
 from kpi.chart_settings import decided_by_kpi, settings_by_kpi
 from kpi.commentary import SECTIONS, CommentaryView, commentary_for
-from kpi.formats import KPI, direction_words, format_value, month_label, uk_date
+from kpi.formats import KPI, direction_words, format_value, month_label, uk_date, uk_time
 from kpi.freshness import freshness
 from kpi.months import add_months
 from kpi.reading import Reading, chosen_window, read_scope
+from kpi.reading.draft import DRAFT_LABEL, NO_DRAFT, Draft, drafts
+from kpi.reading.grid import Cell
+from kpi.reading.load import grid_for
 from kpi.reading.tables import summary_frame
 
 PROGRAMME = "Cheshire and Merseyside AHP workforce programme"
 MONTHS = 36
-UK_TIME = "Europe/London"
-
-
-def uk_time(moment: dt.datetime) -> dt.datetime:
-    """`moment` in UK time (a naive moment is UTC); UTC when there is no time zone database."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    try:
-        return moment.astimezone(ZoneInfo(UK_TIME))
-    except Exception:  # no time zone database: say UTC
-        return moment.astimezone(dt.UTC)
 
 
 def moment_label(moment: dt.datetime) -> str:
@@ -65,6 +56,9 @@ class Pack:
     annotations: pd.DataFrame = field(default_factory=pd.DataFrame)  # the lead's, within the period
     commentary: dict[str, CommentaryView] = field(default_factory=dict)  # for the pack's month
     figures: dict[str, go.Figure] = field(default_factory=dict)  # chart key -> figure
+    drafts: dict[str, Draft] = field(default_factory=dict)  # KPIs without the month's own commentary
+    grid_columns: list[str] = field(default_factory=list)  # the board's grid (kpi.reading.grid)
+    grid_cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     kpi_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)  # the workforce plan section (plan_section)
 
@@ -137,6 +131,10 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         ),
         commentary={code: commentary_for(engine, code, scope.series_code, period_end) for code in kpis},
     )
+    pack.grid_columns, pack.grid_cells = grid_for(
+        engine, scope.series_code, window=window, today=uk_time(generated_at).date()
+    )
+    pack.drafts = _drafts(pack)
     _build_figures(pack)
     pack.plan, plan_figures = plan_section(engine, scope.series_code, scope.short, period_end)
     pack.figures.update(plan_figures)
@@ -152,9 +150,32 @@ def _annotations_in(
     return frame[(months >= pd.Timestamp(first)) & (months <= pd.Timestamp(last))].reset_index(drop=True)
 
 
-def commentary_block(view: CommentaryView, month: dt.date) -> dict[str, Any]:
+def _drafts(pack: Pack) -> dict[str, Draft]:
+    """What the chart tells us, drafted from the data, for each KPI without commentary of the month's
+    own: from its reading, the annotations and mergers in its chart's months and its workstream's late
+    milestones."""
+    notes = {}
+    for code, reading in pack.readings.items():
+        rows = reading.rows
+        if rows.empty:
+            continue
+        first, last = rows["period"].min(), rows["period"].max()
+        mine = on_chart(pack.annotations, code, [pack.scope.series_code])
+        events = tuple(e for e in pack.events if first <= e.month <= last)
+        notes[code] = with_events(in_months(mine, first, last), code, events)
+    return drafts(
+        pack.readings,
+        [code for code, view in pack.commentary.items() if view.own],
+        notes=notes,
+        milestones=pack.milestones,
+        today=uk_time(pack.generated_at).date(),
+    )
+
+
+def commentary_block(view: CommentaryView, month: dt.date, drafted: Draft = NO_DRAFT) -> dict[str, Any]:
     """A KPI's commentary as the pack shows it: the board's four headings (empty ones left out), the
-    owner and a status that never passes a carried-over draft off as the month's own."""
+    owner, its review, and a status that never passes a carried-over draft, or one made from the data,
+    off as the month's own."""
     if view.carried_over_from is not None:
         status = (
             f"Draft carried over from {month_label(view.carried_over_from)}: not yet written for "
@@ -170,21 +191,21 @@ def commentary_block(view: CommentaryView, month: dt.date) -> dict[str, Any]:
         "status": status,
         "carried_over": view.carried_over_from is not None,
         "empty": view.is_empty,
+        "review": view.review_words,
+        "draft": drafted.text,
+        "draft_label": DRAFT_LABEL,
     }
 
 
 def kpi_exceptions(pack: Pack) -> list[dict[str, Any]]:
-    """The KPIs the board should look at first, in the summary's order: a concern, or a target failed
-    or at risk (hit and miss), each with its reasons and commentary, as its reading says."""
+    """The KPIs the board should look at first, in the summary's order: a concern, a target failed or at
+    risk (hit and miss), a stale or provisional month, commentary written and not reviewed (the grid's
+    reasons, kpi.reading.grid.Cell), each with its reasons and commentary, as its reading says."""
     rows = []
     for code in pack.summary["kpi_code"]:
-        reading = pack.readings[code]
-        reasons = []
-        if str(reading.variation or "").startswith("concern"):
-            reasons.append(reading.variation_label)
-        if reading.assurance in ("fail", "hit_or_miss"):
-            reasons.append(reading.assurance_label)
-        if reasons:
+        view = pack.commentary.get(code, CommentaryView())
+        cell = Cell(pack.readings[code], view.reviewed if view.own else None)
+        if reasons := cell.reasons_in_full():
             rows.append({**pack.kpi_blocks[code], "reasons": "; ".join(reasons)})
     return rows
 
@@ -244,7 +265,11 @@ def _kpi_block(pack: Pack, reading: Reading) -> dict[str, Any]:
         "assurance_icon": reading.assurance_icon(),
         "notes": [],
         "annotations": [],
-        "commentary": commentary_block(pack.commentary.get(kpi.code, CommentaryView()), pack.period_end),
+        "commentary": commentary_block(
+            pack.commentary.get(kpi.code, CommentaryView()),
+            pack.period_end,
+            pack.drafts.get(kpi.code, NO_DRAFT),
+        ),
         "message": "",
     }
 

@@ -43,11 +43,12 @@ from kpi.board_pack.collect import (
     kpi_exceptions,
     milestones_at_risk,
     moment_label,
-    uk_time,
 )
+from kpi.board_pack.grid_section import PDF_COLUMNS, grid_parts
 from kpi.board_pack.scope import FORMATS, Format, ReportError, pack_month, resolve_scope
 from kpi.charts import file_stem, plotly_config
-from kpi.formats import direction_words, month_label, uk_date
+from kpi.commentary import review_summary
+from kpi.formats import direction_words, month_label, uk_date, uk_time
 from kpi.milestones import FIELD_LABELS
 
 TEMPLATE = "template.html"
@@ -266,6 +267,8 @@ def pack_context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[st
             if pack.status.all_synthetic
             else "Some figures in this pack are generated for demonstration, not real trust data."
         ),
+        "review_line": review_summary(pack.commentary),
+        "grid": grid_parts(pack, None if mode == "html" else PDF_COLUMNS),
         "exceptions": kpi_exceptions(pack),
         "milestones_at_risk": milestones_at_risk(pack),
         "summary": summary,

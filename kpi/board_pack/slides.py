@@ -305,6 +305,7 @@ def title_slide(prs: Any, context: dict[str, Any]) -> None:
         ("Period", f"{context['period_label']} ({context['months']} months)"),
         ("Data as at", context["data_as_at"]),
         ("Generated at", context["generated_label"]),
+        ("Commentary", context["review_line"]),
     ]
     _text_box(
         slide, MARGIN, Inches(2.3), WIDE - 2 * MARGIN, Inches(2.0), [f"{k}: {v}" for k, v in facts], size=16
@@ -340,9 +341,14 @@ def exception_slides(prs: Any, context: dict[str, Any]) -> None:
                 f"{e['name']}\n{e['latest']} ({e['month']}); target {e['target'] or 'none set'}",
                 e["reasons"],
                 _short(texts.get("What the chart tells us", ""))
+                or (_short(f"{c['draft_label']}: {c['draft']}") if c["draft"] else "")
                 or f"No commentary for {context['period_end_label']} yet.",
                 _short(texts.get("Actions", "")),
-                f"{c['owner'] or 'Owner not named'}\n{c['status']}" if not c["empty"] else "",
+                "\n".join(
+                    part for part in (c["owner"] or "Owner not named", c["status"], c["review"]) if part
+                )
+                if not c["empty"]
+                else "",
             ]
         )
     if not table:
@@ -353,7 +359,10 @@ def exception_slides(prs: Any, context: dict[str, Any]) -> None:
             BODY_TOP,
             Inches(10),
             Inches(1),
-            ["No KPI shows a concern or is failing, or at risk of failing, its target."],
+            [
+                "No KPI shows a concern, is failing or at risk of failing its target, has a stale or "
+                "provisional month, or has commentary waiting for review."
+            ],
             size=16,
         )
     else:
@@ -495,16 +504,42 @@ def summary_slide(prs: Any, context: dict[str, Any], pictures: dict[str, bytes])
         top += Inches(height)
 
 
+GRID_KPI_WIDTH = 2.6  # inches: the KPI column of the grid's slides; the organisations share the rest
+
+
+def grid_slides(prs: Any, context: dict[str, Any]) -> None:
+    """The board's grid as real tables: each part's organisations (six to a slide) for every KPI, needing
+    attention first, each cell the figure, the icons in words and its marks."""
+    room = (WIDE - 2 * MARGIN) / Inches(1) - GRID_KPI_WIDTH
+    for part in context["grid"]:
+        widths = [GRID_KPI_WIDTH] + [room / len(part["columns"])] * len(part["columns"])
+        rows = [[row["name"], *(_grid_cell(cell) for cell in row["cells"])] for row in part["rows"]]
+        _paged_table(prs, part["title"], ["KPI", *part["columns"]], rows, widths, 8)
+
+
+def _grid_cell(cell: dict[str, Any] | None) -> str:
+    if cell is None:
+        return "–"
+    return "\n".join(part for part in (cell["value"], cell["words"], cell["marks"]) if part)
+
+
 CHART_WIDTH = Inches(8.3)
 PANEL_LEFT = MARGIN + CHART_WIDTH + Inches(0.25)
 PANEL_WIDTH = WIDE - PANEL_LEFT - MARGIN
 
 
 def _commentary_paragraphs(commentary: dict[str, Any], month: str) -> list[Para]:
-    """The commentary under the board's headings, its status (a carried-over draft says so) and owner."""
+    """The commentary under the board's headings, its status (a carried-over draft says so), owner and
+    review; without the month's own, the draft made from the data, said to be one."""
+    paragraphs = []
+    if commentary["draft"]:
+        paragraphs += [
+            Para(f"What the chart tells us, {month}: {commentary['draft_label']}", True, 11, DARK_RED),
+            Para(commentary["draft"], False, 11, INK),
+        ]
     if commentary["empty"]:
-        return [Para(f"No commentary for {month} yet.", False, 11, MUTED)]
-    paragraphs = [
+        return paragraphs or [Para(f"No commentary for {month} yet.", False, 11, MUTED)]
+    paragraphs += [
         Para(
             f"Commentary, {month}: {commentary['status']}",
             True,
@@ -513,6 +548,8 @@ def _commentary_paragraphs(commentary: dict[str, Any], month: str) -> list[Para]
         ),
         Para(f"Owner: {commentary['owner'] or 'not named'}", False, 11, MUTED),
     ]
+    if commentary["review"]:
+        paragraphs.append(Para(commentary["review"], False, 11, MUTED))
     for heading, text in commentary["sections"]:
         paragraphs += [Para(heading, True, 12, DARK_BLUE, heading=True), Para(text, False, 11, INK)]
     return paragraphs
@@ -640,6 +677,7 @@ def build_deck(pack: Pack, context: dict[str, Any], progress: Drawn) -> bytes:
     prs.slide_width, prs.slide_height = WIDE, HIGH
     title_slide(prs, context)
     exception_slides(prs, context)
+    grid_slides(prs, context)
     summary_slide(prs, context, pictures)
     for workstream in context["workstreams"]:
         for block in workstream["kpis"]:

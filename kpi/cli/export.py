@@ -3,7 +3,10 @@
 - `summary --scope SCOPE [--period-end YYYY-MM] --out FILE.csv`: the Making Data Count summary CSV (the
   Overview's), every KPI's reading for the scope;
 - `series --scope SCOPE --kpi CODE [--from YYYY-MM] [--to YYYY-MM] --out FILE.csv`: an SPC chart's CSV,
-  the chart itself in columns (mean, limits, point type, segment, target in force).
+  the chart itself in columns (mean, limits, point type, segment, target in force);
+- `matrix --scope SCOPE [--period-end YYYY-MM] --out FILE.csv`: the board's grid (the KPI grid page's CSV),
+  one row per KPI and organisation (the scope's trusts, its collaboratives and the system), with the
+  icons as codes and in words, provisional, stale and reviewed, needing attention first.
 Without a period each KPI has its own default (its latest 36 complete months), as the app has; with one
 (--period-end: the 36 months ending then; --from/--to) every KPI has that period."""
 
@@ -28,6 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--period-end", type=month_argument, metavar="YYYY-MM", help="the last month of a 36-month period"
     )
     summary.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
+    matrix = actions.add_parser(
+        "matrix", help="the board's grid of a scope: every KPI for every organisation", description=__doc__
+    )
+    matrix.add_argument("--scope", required=True, help=SCOPE_HELP)
+    matrix.add_argument(
+        "--period-end", type=month_argument, metavar="YYYY-MM", help="the last month of a 36-month period"
+    )
+    matrix.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
     series = actions.add_parser("series", help="one KPI's SPC chart as CSV", description=__doc__)
     series.add_argument("--scope", required=True, help=SCOPE_HELP)
     series.add_argument("--kpi", required=True, metavar="CODE", help="a KPI code, such as VACANCY_RATE")
@@ -90,22 +101,34 @@ def _provenance(engine, args: argparse.Namespace, scope: str, scope_name: str, s
     )
 
 
+def _workstream_names(engine) -> dict[str, str]:
+    from kpi import queries
+
+    frame = queries.workstreams(engine)
+    return dict(zip(frame["code"], frame["name"], strict=True))
+
+
 def run(args: argparse.Namespace) -> int:
     from kpi import export
     from kpi.months import add_months
     from kpi.reading import DEFAULT_MONTHS, Window, chosen_window
-    from kpi.reading.load import chart_annotations, readings_for
+    from kpi.reading.load import catalogue, chart_annotations, grid_for, readings_for
 
     out = writable_out(args.out, f"export {args.action}")
     engine = migrated_engine()
     scope = _scope(engine, args.scope)
-    if args.action == "summary":
+    if args.action in ("summary", "matrix"):
         window: Window | None = None
         if args.period_end is not None:
             window = chosen_window(add_months(args.period_end, -(DEFAULT_MONTHS - 1)), args.period_end)
         readings = readings_for(engine, scope, window=window)
-        table = export.summary_table(readings.values())
         synthetic = any(reading.synthetic for reading in readings.values())
+        if args.action == "summary":
+            table = export.summary_table(readings.values())
+        else:
+            columns, cells = grid_for(engine, scope, window=window)
+            table = export.grid_table(cells, catalogue(engine), columns, _workstream_names(engine))
+            synthetic = any(cell.reading.synthetic for cell in cells.values())
     else:
         if args.period_from and args.period_to and args.period_from > args.period_to:
             raise CommandError(f"{PROG} export series: --from is after --to.", code=2)
@@ -121,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             reading, {scope: reading.scope_name}, chart_annotations(engine, reading)
         )
         synthetic = reading.synthetic
-    source = "" if args.action == "summary" else readings[args.kpi.strip().upper()].kpi.source
+    source = readings[args.kpi.strip().upper()].kpi.source if args.action == "series" else ""
     provenance = _provenance(engine, args, scope, reading_scope_name(readings), synthetic, source)
     write_out(out, export.csv_bytes(table, provenance=provenance), f"export {args.action}")
     rows = len(table)

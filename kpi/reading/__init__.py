@@ -7,10 +7,15 @@ lead's setting can change.
 - :mod:`kpi.reading.targets`: the target in force in a month;
 - :mod:`kpi.reading.build`: `read_kpi` and `read_scope`;
 - :mod:`kpi.reading.model`: the `Reading` and what it says;
-- :mod:`kpi.reading.tables`: readings as the summary and scorecard tables and their CSVs.
+- :mod:`kpi.reading.tables`: readings as the summary and scorecard tables and their CSVs;
+- :mod:`kpi.reading.grid`: the board's grid, KPIs by organisation, each cell a reading;
+- :mod:`kpi.reading.draft`: "what the chart tells us" drafted from a reading's facts;
+- :mod:`kpi.reading.load`: readings (and the grid) straight from the database, for callers outside the app
+  (the only module here that reads the database).
 
 May import kpi.spc, kpi.chart_settings, kpi.provisional, kpi.formats, kpi.icons and kpi.chart_text; never
-streamlit, never the database (callers read the series and settings and pass them in)."""
+streamlit, and never the database outside kpi.reading.load (callers read the series and settings and pass
+them in)."""
 
 from kpi.reading.build import KPIMonths, read_kpi, read_scope
 from kpi.reading.model import AppliedSetting, Change, Reading

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -13,8 +15,10 @@ from sqlalchemy import Engine
 from kpi import annotations as kpi_annotations
 from kpi import queries, scopes
 from kpi.chart_settings import decided_by_kpi, settings_by_kpi
+from kpi.commentary import review_states
 from kpi.formats import KPI
 from kpi.freshness import freshness, system_months
+from kpi.reading import grid
 from kpi.reading.build import KPIMonths, read_scope
 from kpi.reading.model import Reading
 from kpi.reading.window import Window
@@ -91,6 +95,61 @@ def _events(
     )
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every scope's readings share: the catalogue, months, recalculations, freshness and names."""
+
+    collaboratives: list[str]
+    kpis: dict[str, KPI]
+    months: dict[str, KPIMonths]
+    rebase: dict[str, list[pd.Timestamp]]
+    freshness: dict[str, Any]
+    names: dict[str, str]
+
+    @classmethod
+    def read(cls, engine: Engine, today: dt.date | None) -> _Context:
+        collaboratives = list(queries.collaboratives(engine)["code"])
+        fresh = freshness(engine, today or dt.date.today())
+        return cls(
+            collaboratives=collaboratives,
+            kpis=catalogue(engine),
+            months=kpi_months(engine),
+            rebase=rebase_months(engine),
+            freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
+            names=scopes.scope_names(collaboratives, dict(zip(*_trust_names(engine), strict=True))),
+        )
+
+
+def _history(
+    engine: Engine,
+    level: queries.Level,
+    professions: Sequence[str] | None,
+    trusts: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    flt = queries.KPIFilter(trusts=trusts, professions=tuple(professions) if professions else None)
+    return queries.kpi_series(flt, level, engine)
+
+
+def _read(
+    engine: Engine, context: _Context, history: pd.DataFrame, scope: str, window: Window | None, include: bool
+) -> dict[str, Reading]:
+    scoped = history[history["scope_code"] == scope]
+    return read_scope(
+        scoped,
+        context.kpis,
+        scope,
+        context.names.get(scope, scope),
+        window=window,
+        months=context.months,
+        include_provisional=include,
+        settings=settings_by_kpi(engine, scope),
+        rebase=context.rebase,
+        decided=decided_by_kpi(engine, scope),
+        events=events_of(engine, scope, scoped),
+        freshness=context.freshness,
+    )
+
+
 def readings_for(
     engine: Engine,
     scope: str,
@@ -102,29 +161,30 @@ def readings_for(
 ) -> dict[str, Reading]:
     """Every KPI's reading for `scope` (C&M, a collaborative or a trust code): `window` as chosen, or
     each KPI's own default period; freshness as of `today`."""
-    collaboratives = list(queries.collaboratives(engine)["code"])
-    level = scopes.level_of(scope, collaboratives)
-    flt = queries.KPIFilter(
-        trusts=(scope,) if level == "trust" else None, professions=tuple(professions) if professions else None
+    context = _Context.read(engine, today)
+    level = scopes.level_of(scope, context.collaboratives)
+    history = _history(engine, level, professions, (scope,) if level == "trust" else None)
+    return _read(engine, context, history, scope, window, include_provisional)
+
+
+def grid_for(
+    engine: Engine, scope: str, *, window: Window | None = None, today: dt.date | None = None
+) -> tuple[list[str], dict[tuple[str, str], grid.Cell]]:
+    """The board's grid for `scope` (kpi.reading.grid): its columns with data and every cell, from each
+    column's readings under `window` (None: each KPI's default period), as the app's grid has them. One
+    read of the series per level, whatever the number of columns."""
+    context = _Context.read(engine, today)
+    columns = grid.grid_columns(
+        scope, context.collaboratives, queries.trusts(engine), queries.memberships(engine)
     )
-    history = queries.kpi_series(flt, level, engine)
-    scoped = history[history["scope_code"] == scope]
-    names = scopes.scope_names(collaboratives, dict(zip(*_trust_names(engine), strict=True)))
-    fresh = freshness(engine, today or dt.date.today())
-    return read_scope(
-        history,
-        catalogue(engine),
-        scope,
-        names.get(scope, scope),
-        window=window,
-        months=kpi_months(engine),
-        include_provisional=include_provisional,
-        settings=settings_by_kpi(engine, scope),
-        rebase=rebase_months(engine),
-        decided=decided_by_kpi(engine, scope),
-        events=events_of(engine, scope, scoped),
-        freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
-    )
+    by_level = {code: scopes.level_of(code, context.collaboratives) for code in columns}
+    histories = {level: _history(engine, level, None) for level in set(by_level.values())}
+    readings = {
+        code: _read(engine, context, histories[level], code, window, False)
+        for code, level in by_level.items()
+    }
+    cells = grid.cells(readings, grid.reviewed_flags(readings, review_states(engine, columns)))
+    return grid.with_data(columns, cells), cells
 
 
 def _trust_names(engine: Engine) -> tuple[list[str], list[str]]:
@@ -132,4 +192,12 @@ def _trust_names(engine: Engine) -> tuple[list[str], list[str]]:
     return list(frame["ods_code"]), list(frame["short_name"])
 
 
-__all__ = ["catalogue", "chart_annotations", "events_of", "kpi_months", "readings_for", "rebase_months"]
+__all__ = [
+    "catalogue",
+    "chart_annotations",
+    "events_of",
+    "grid_for",
+    "kpi_months",
+    "readings_for",
+    "rebase_months",
+]

@@ -20,6 +20,7 @@ from kpi.auth import PermissionDenied
 from kpi.formats import KPI, format_target, month_label
 from kpi.notes import NoteError
 from kpi.reading import KPIMonths, Reading, read_kpi
+from kpi.reading.draft import DRAFT_LABEL, NO_DRAFT, Draft, draft, late_milestones
 from kpi.text import escape_markdown
 from kpi.ui import loaders, session
 from kpi.ui.database import clear_caches, db, engine
@@ -40,12 +41,13 @@ def below_spc_chart(
     events: tuple[scopes.ScopeEvent, ...],
     key: str,
 ) -> None:
-    """The commentary of the chart's latest month, then (for the lead) the reading's suggestion and the
-    tools."""
+    """The commentary of the reading's headline month (or, without one, a draft made from the data),
+    then (for the lead) the reading's suggestion and the tools."""
     kpi, scope, scope_name, data = reading.kpi, reading.scope_code, reading.scope_name, reading.rows
-    month = pd.Timestamp(data["period"].max()).date()
+    month = (reading.month if reading.month is not None else pd.Timestamp(data["period"].max())).date()
     words = loaders.commentary_for(db(), kpi.code, scope, month)
-    show_commentary(words, month)
+    drafted = NO_DRAFT if words.own else _draft(reading, events)
+    show_commentary(words, month, drafted)
     user = session.user()
     if not user.is_lead:
         return
@@ -62,7 +64,7 @@ def below_spc_chart(
         with tools:
             comment_tab, notes_tab, settings_tab = st.tabs(["Commentary", "Annotations", "Chart settings"])
             with comment_tab:
-                _commentary_form(kpi, scope, month, words, key, status)
+                _commentary_tools(kpi, scope, month, words, drafted, key, status)
             with notes_tab:
                 _annotation_tools(kpi, scope, scope_name, data, key, status)
             with settings_tab:
@@ -70,14 +72,31 @@ def below_spc_chart(
     focus_on(f"{key}_notes_result", nonce)
 
 
-def show_commentary(words: commentary.CommentaryView, month: dt.date) -> None:
-    """The month's commentary under its four headings, as text; a draft carried over says so."""
+def _draft(reading: Reading, events: tuple[scopes.ScopeEvent, ...]) -> Draft:
+    """The draft of what the chart tells us, from the reading, the chart's annotations and mergers, and
+    its workstream's late milestones."""
+    kpi, rows = reading.kpi, reading.rows
+    notes = kpi_annotations.on_chart(loaders.all_annotations(db()), kpi.code, [reading.scope_code])
+    notes = kpi_annotations.with_events(
+        kpi_annotations.in_months(notes, rows["period"].min(), rows["period"].max()), kpi.code, events
+    )
+    late = late_milestones(loaders.milestones(db()), kpi.workstream_code, dt.date.today())
+    return draft(reading, notes=notes, late=late)
+
+
+def show_commentary(words: commentary.CommentaryView, month: dt.date, drafted: Draft = NO_DRAFT) -> None:
+    """The month's commentary under its four headings, as text, with its review; without commentary of
+    the month's own, the draft made from the data (said to be one) and an earlier month's carried over."""
+    if drafted:
+        with st.container(border=True):
+            st.markdown(f"**What the chart tells us, {month_label(month)}** ({DRAFT_LABEL.lower()})")
+            st.markdown(escape_markdown(drafted.text))
     if words.is_empty:
         return
     if words.carried_over_from:
         state = f"draft carried over from {month_label(words.carried_over_from)}, not yet reviewed"
     else:
-        state = words.status
+        state = f"{words.status}; {words.review_words[0].lower()}{words.review_words[1:]}"
     owner = f", owner {words.owner}" if words.owner else ""
     with st.container(border=True):
         st.markdown(f"**Commentary, {month_label(month)}** ({escape_markdown(state + owner)})")
@@ -192,19 +211,85 @@ def _preview(reading: Reading, sel: filters.Selection, month: pd.Timestamp, key:
     st.markdown(escape_markdown(after.sentence))
 
 
+def _commentary_tools(
+    kpi: KPI,
+    scope: str,
+    month: dt.date,
+    words: commentary.CommentaryView,
+    drafted: Draft,
+    key: str,
+    status,
+) -> None:
+    """Review, accept the draft, or write: a reviewed commentary is locked until the lead chooses to
+    change it (a new version that needs review again)."""
+    user = session.user()
+    if words.reviewed:
+        st.info(
+            f"{words.review_words}: locked. A change makes version {words.version + 1}, which needs review "
+            "again; the history keeps this one.",
+            icon=":material/lock:",
+        )
+        if not st.toggle("Change the reviewed commentary", key=f"{key}_reopen"):
+            return
+    elif words.own and words.tells:
+        if st.button("Mark this commentary reviewed", icon=":material/verified:", key=f"{key}_review"):
+            try:
+                commentary.review_commentary(engine(), user, kpi.code, scope, month)
+            except (NoteError, PermissionDenied) as exc:
+                _refused(status, exc)
+            else:
+                _saved(key, f"Commentary for {month_label(month)} marked reviewed.")
+    elif drafted and st.button(
+        "Accept the draft as this month's commentary", icon=":material/task_alt:", key=f"{key}_accept"
+    ):
+        _save(
+            kpi,
+            scope,
+            month,
+            key,
+            status,
+            accepted_draft=True,
+            tells=drafted.text,
+            **{name: getattr(words, name) for name in ("issues", "actions", "risks", "owner")},
+        )
+    _commentary_form(kpi, scope, month, words, drafted, key, status)
+
+
+def _save(kpi: KPI, scope: str, month: dt.date, key: str, box, **fields) -> None:
+    """Save the month's commentary (`fields` as kpi.commentary.save_commentary takes them); why not, in
+    `box`."""
+    try:
+        changed = commentary.save_commentary(engine(), session.user(), kpi.code, scope, month, **fields)
+    except (NoteError, PermissionDenied) as exc:
+        _refused(box, exc)
+    else:
+        _saved(key, f"Commentary for {month_label(month)} saved." if changed else "Nothing changed.")
+
+
 def _commentary_form(
-    kpi: KPI, scope: str, month: dt.date, words: commentary.CommentaryView, key: str, status
+    kpi: KPI,
+    scope: str,
+    month: dt.date,
+    words: commentary.CommentaryView,
+    drafted: Draft,
+    key: str,
+    status,
 ) -> None:
     if words.carried_over_from:
         st.caption(
             f"Started from {month_label(words.carried_over_from)}'s commentary as a draft: "
             "edit it and save to make it this month's."
         )
+    if drafted:
+        st.caption("'What the chart tells us' starts from the draft made from the data: edit it, then save.")
+    start = {name: getattr(words, name) for name in commentary.SECTIONS}
+    if drafted:
+        start["tells"] = drafted.text
     with st.form(f"{key}_commentary_form", border=False):
         texts = {
             name: st.text_area(
                 f"{heading} ({month_label(month)})",
-                value=getattr(words, name),
+                value=start[name],
                 max_chars=commentary.TEXT_LIMIT,
             )
             for name, heading in commentary.SECTIONS.items()
@@ -213,21 +298,17 @@ def _commentary_form(
         final = st.checkbox("Final (ready for the board pack)", value=words.status == "final")
         saved = st.form_submit_button("Save commentary", type="primary", icon=":material/save:")
     if saved:
-        try:
-            changed = commentary.save_commentary(
-                engine(),
-                session.user(),
-                kpi.code,
-                scope,
-                month,
-                status="final" if final else "draft",
-                owner=owner,
-                **texts,
-            )
-        except (NoteError, PermissionDenied) as exc:
-            _refused(status, exc)
-        else:
-            _saved(key, f"Commentary for {month_label(month)} saved." if changed else "Nothing changed.")
+        _save(
+            kpi,
+            scope,
+            month,
+            key,
+            status,
+            status="final" if final else "draft",
+            reopen=words.reviewed,
+            owner=owner,
+            **texts,
+        )
 
 
 def _month_choice(label: str, data: pd.DataFrame, key: str) -> dt.date:

@@ -26,7 +26,7 @@ from kpi.freshness import freshness as kpi_freshness
 from kpi.plan import assumptions as plan_assumptions
 from kpi.plan.inputs import PlanResult, run_plan
 from kpi.queries import KPIFilter
-from kpi.reading import load, targets, window
+from kpi.reading import grid, load, targets, window
 from kpi.ui import shared
 
 CACHE_TTL = None  # no time limit: the caches are cleared when the data version changes
@@ -198,6 +198,20 @@ def all_annotations(db_url: str) -> pd.DataFrame:
 def commentary_for(db_url: str, kpi_code: str, scope: str, month: dt.date) -> commentary.CommentaryView:
     """The month's commentary on one KPI and scope (an earlier month's as a draft, if none)."""
     return commentary.commentary_for(get_engine(db_url), kpi_code, scope, month)
+
+
+@_cached
+def review_states(db_url: str, scope_codes: tuple[str, ...]) -> pd.DataFrame:
+    """Every commentary of the scopes with whether its current version is reviewed
+    (kpi.commentary.review_states)."""
+    return commentary.review_states(get_engine(db_url), list(scope_codes))
+
+
+@_cached
+def grid_columns(db_url: str, scope: str) -> list[str]:
+    """The board grid's columns for a scope (kpi.reading.grid.grid_columns), before those without data
+    are left out."""
+    return grid.grid_columns(scope, collaborative_codes(db_url), trusts(db_url), memberships(db_url))
 
 
 def collaborative_codes(db_url: str) -> list[str]:

@@ -223,6 +223,8 @@ PATHS = {
     "submissions": "submissions",
     "board-pack": "board_pack",
     "definitions": "definitions",
+    "kpi-grid": "grid",
+    "kpi-grid-cmast-concerns": "grid?scope=CMAST&grid_show=concern&grid_sort=RBS",
     "workstreams-spc": "workstreams?view=spc",
     "trusts-one-trust": "trusts?trust=RBS",  # as the sidebar's Trusts filter writes it
     "milestones-edit-form": "milestones",

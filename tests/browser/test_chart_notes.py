@@ -77,7 +77,9 @@ def test_lead_annotates_and_comments_and_a_board_member_reads_them(page, notes_a
     page.get_by_role("button", name="Save commentary").click()
     wait_idle(page)
     saved_message(page, f"Commentary for {latest} saved.")
-    expect(main(page)).to_contain_text(f"Commentary, {latest} (final, owner AHP workforce lead)")
+    expect(main(page)).to_contain_text(
+        f"Commentary, {latest} (final; not yet reviewed, owner AHP workforce lead)"
+    )
     expect(main(page)).to_contain_text("What the chart tells us: Growth continues **as planned**.")
     screenshot(page, "chart-notes-lead")
 
