@@ -477,3 +477,13 @@ def test_picking_a_trust_leaves_every_element_in_its_place(app_db, page):
     assert_page_ok(at)
     assert url(at, "trust") == ["RBS"]
     assert _places(at) == before
+
+
+def test_a_choice_the_link_names_stays_in_the_url_even_when_it_is_the_default(app_db):
+    # A drill link names the SPC scope (the system, the default): rewriting the URL without it would add
+    # a second entry to the browser's history, and the first Back press would seem to do nothing.
+    named = run_app("app_pages/workstreams.py", view="spc", spc_scope="C&M", workstream="PLAN")
+    assert_page_ok(named)
+    assert url(named, "spc_scope") == ["C&M"] and url(named, "workstream") == ["PLAN"]
+    unnamed = run_app("app_pages/workstreams.py", view="spc")
+    assert url(unnamed, "spc_scope") == [] and url(unnamed, "workstream") == [], "a default is not added"
