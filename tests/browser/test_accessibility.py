@@ -225,6 +225,8 @@ PATHS = {
     "definitions": "definitions",
     "workstreams-spc": "workstreams?view=spc",
     "trusts-one-trust": "trusts?trust=RBS",  # as the sidebar's Trusts filter writes it
+    # A long name chosen ("Liverpool University Hospitals (REM)"): the Trusts field beside it keeps 24 px.
+    "trusts-long-trust-name": "trusts?trust=REM",
     "milestones-edit-form": "milestones",
     "import-problems": "import_data",
 }
