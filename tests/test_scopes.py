@@ -242,3 +242,33 @@ def test_confirmed_membership_changes_are_marked_but_not_the_founding_members_or
 def test_a_leaving_that_a_merger_explains_is_marked_once_as_the_merger():
     # RVY's CMAST membership ends on 30/06/2023 because it merged into RBN on 01/07/2023.
     assert marked(["CMAST"], "2023-01-01", "2023-12-01") == ["RVY merged into RBN"]
+
+
+SHARING = {
+    "RBS": ["CMAST", "MHLDC"],
+    "RJR": ["CMAST", "MHLDC"],
+    "REM": ["CMAST"],
+    "RW4": ["MHLDC"],
+    "RX7": [],  # a system partner
+}
+SHORT_NAMES = {"RBS": "Alder Hey", "RJR": "Countess of Chester", "REM": "Liverpool University Hospitals"}
+
+
+def test_shared_members_note_names_the_trusts_in_both_collaboratives():
+    assert scopes.shared_members_note(SHARING, ["CMAST", "MHLDC"], SHORT_NAMES) == (
+        "CMAST and MHLDC overlap: two trusts (Alder Hey, Countess of Chester) are members of both, and each "
+        "counts in both collaboratives but once in the C&M system, so the collaboratives' counts add up to "
+        "more than the system's."
+    )
+    one = {"RBS": ["CMAST", "MHLDC"], "REM": ["CMAST"]}
+    assert scopes.shared_members_note(one, ["CMAST", "MHLDC"], SHORT_NAMES).startswith(
+        "CMAST and MHLDC overlap: one trust (Alder Hey) is a member of both, and counts in both"
+    )
+
+
+def test_shared_members_note_says_nothing_for_one_collaborative_or_no_shared_trust():
+    assert scopes.shared_members_note(SHARING, ["CMAST"], SHORT_NAMES) is None
+    assert (
+        scopes.shared_members_note({"REM": ["CMAST"], "RW4": ["MHLDC"]}, ["CMAST", "MHLDC"], SHORT_NAMES)
+        is None
+    )
