@@ -119,7 +119,7 @@ page = st.navigation(pages)
 ui.check_page_found(requested, page)
 ui.database_notice()  # a banner while the database cannot be reached; fresh figures when it is back
 warnings_slot = st.container()
-st.session_state["selection"] = ui.sidebar_filters()
+st.session_state["selection"] = ui.sidebar_filters(page.url_path)
 ui.data_notice(ui.data_status(ui.db()))
 ui.account_panel(user)
 try:

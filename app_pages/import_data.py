@@ -2,6 +2,8 @@
 and the history of imports with undo. Nothing is written until the lead confirms, and then all or
 nothing."""
 
+import dataclasses
+
 import streamlit as st
 
 from kpi import batches, ingest, queries, ui
@@ -92,6 +94,39 @@ def release_upload(file) -> None:
     st.session_state[ROUND] = upload_round + 1
 
 
+UNDONE = "undo_outcome"  # session_state: what the last undo did (shown after the rerun it asks for)
+UNDO_SURE = "undo_sure"
+
+
+@dataclasses.dataclass(frozen=True)
+class UndoOutcome:
+    done: bool
+    message: str
+
+
+def undo(batch_id: int) -> None:
+    """Undo an import, then run the page again: the sidebar (its newest month), the history table and
+    the list of imports to undo were all drawn from the database before the undo, so this run's copies
+    are out of date; the next run draws every one of them, and the outcome, from the database as it now
+    is. A refused undo reruns too: the refusal may be that another lead undid it a moment ago."""
+    try:
+        outcome = ingest.undo_batch(engine, user, batch_id)
+        st.session_state[UNDONE] = UndoOutcome(True, outcome.message)
+        ui.clear_caches()
+    except (ingest.UndoRefused, PermissionDenied) as exc:
+        st.session_state[UNDONE] = UndoOutcome(False, str(exc))
+    except ui.DATABASE_ERRORS as exc:  # one transaction: nothing was changed
+        ui.database_fault(
+            exc,
+            "The database cannot be reached, so nothing was undone; try again in a minute.",
+            otherwise="The database refused the undo, so nothing was undone.",
+        )
+    st.session_state[FOCUS] = "undo_result"
+    st.session_state.pop(RESULT, None)  # "Imported …" would now be out of date
+    st.session_state.pop(UNDO_SURE, None)  # the next undo is confirmed afresh
+    st.rerun()
+
+
 preview = st.session_state.get(PREVIEW)
 if preview is not None and (
     (upload is None and preview.ok)  # the upload was cleared: drop the table and plan
@@ -113,6 +148,7 @@ if upload is not None and preview is None:
     bar.empty()
     st.session_state[PREVIEW] = preview
     st.session_state.pop(RESULT, None)
+    st.session_state.pop(UNDONE, None)
     st.session_state[FOCUS] = "import_preview"
     if not preview.ok:
         # Refused: keep only the preview (its first problems and their counts), not the file.
@@ -311,6 +347,16 @@ else:
         },
     )
     ui.csv_download("Download the import history (CSV)", shown, "import-history.csv")
+    undone = st.session_state.get(UNDONE)
+    if undone is not None:
+        # What the last undo did, drawn from this run's reading of the database: the table above, the
+        # list below and the sidebar's newest month already show its effect.
+        box = st.container(key="undo_result")  # keyed, so that the focus can be moved to it
+        if undone.done:
+            box.success(escape_markdown(undone.message))
+        else:
+            box.error(escape_markdown(undone.message), title="Not undone")
+        move_focus("undo_result")
     undoable = batches.undoable(history)
     if not undoable.empty:
         with st.form("undo_form", border=True):
@@ -322,20 +368,9 @@ else:
                 list(undoable["id"]),
                 format_func=lambda i: f"Import {i}: {undoable.set_index('id').loc[i, 'file_name']}",
             )
-            sure = st.checkbox("I understand that this changes the figures everyone sees")
+            sure = st.checkbox("I understand that this changes the figures everyone sees", key=UNDO_SURE)
             if st.form_submit_button("Undo import", icon=":material/undo:"):
                 if not sure:
                     st.warning("Tick the box to confirm the undo.")
                 else:
-                    try:
-                        outcome = ingest.undo_batch(engine, user, int(batch))
-                        ui.clear_caches()
-                        st.success(escape_markdown(outcome.message))
-                    except (ingest.UndoRefused, PermissionDenied) as exc:
-                        st.error(escape_markdown(exc), title="Not undone")
-                    except ui.DATABASE_ERRORS as exc:  # one transaction: nothing was changed
-                        ui.database_fault(
-                            exc,
-                            "The database cannot be reached, so nothing was undone; try again in a minute.",
-                            otherwise="The database refused the undo, so nothing was undone.",
-                        )
+                    undo(int(batch))

@@ -5,7 +5,7 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from kpi import ui
+from kpi import scopes, ui
 from kpi.ui import drill
 
 db = ui.db()
@@ -36,6 +36,11 @@ stream_kpis = drill.only_kpi(stream_kpis, "ws_drilled", stream_names[code])
 ui.shown_line(
     dataclasses.replace(sel, trusts=(), collaborative=None), scope=", ".join(names[c] for c in order)
 )
+# Trend charts draw both collaboratives beside the system: say why their lines add up to more than it.
+shown_collabs = [c for c in order if c in ui.collaborative_codes(db)]
+overlap = scopes.shared_members_note(ui.trust_collaboratives(db), shown_collabs, names)
+if view != "spc" and overlap:
+    st.caption(overlap)
 
 for kpi in stream_kpis:
     with st.container(border=True, key=f"ws_card_{kpi.code}"):

@@ -48,6 +48,42 @@ def membership_label(trust_collaboratives: Sequence[str], collaborative_codes: S
     return " and ".join(trust_collaboratives)
 
 
+_COUNT_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+
+
+def shared_members_note(
+    trust_collaboratives: Mapping[str, Sequence[str]],
+    shown: Sequence[str],
+    trust_names: Mapping[str, str],
+) -> str | None:
+    """Why the collaboratives `shown` side by side add up to more than the system: the trusts that are
+    members of more than one of them count in each, and once in the system. None when fewer than two
+    collaboratives are shown, or when they share no trust."""
+    if len(shown) < 2:
+        return None
+    shared = sorted(
+        trust_names.get(code, code)
+        for code, theirs in trust_collaboratives.items()
+        if len(set(theirs) & set(shown)) > 1
+    )
+    if not shared:
+        return None
+    two = len(shown) == 2
+    together = " and ".join(shown) if two else ", ".join(shown[:-1]) + f" and {shown[-1]}"
+    which, where = (
+        ("both", "in both collaboratives") if two else ("more than one", "in each of its collaboratives")
+    )
+    if len(shared) == 1:
+        trusts = f"one trust ({shared[0]}) is a member of {which}, and counts {where}"
+    else:
+        count = _COUNT_WORDS.get(len(shared), str(len(shared)))
+        trusts = f"{count} trusts ({', '.join(shared)}) are members of {which}, and each counts {where}"
+    return (
+        f"{together} overlap: {trusts} but once in the {SYSTEM_LABEL}, so the collaboratives' counts add "
+        "up to more than the system's."
+    )
+
+
 def planned_changes_note(
     successions: Iterable[Mapping[str, object]],
     memberships: Iterable[Mapping[str, object]],

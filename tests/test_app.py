@@ -490,3 +490,32 @@ def test_picking_a_trust_leaves_every_element_in_its_place(app_db, page):
     assert_page_ok(at)
     assert url(at, "trust") == ["RBS"]
     assert _places(at) == before
+
+
+def test_a_choice_the_link_names_stays_in_the_url_even_when_it_is_the_default(app_db):
+    # A drill link names the SPC scope (the system, the default): rewriting the URL without it would add
+    # a second entry to the browser's history, and the first Back press would seem to do nothing.
+    named = run_app("app_pages/workstreams.py", view="spc", spc_scope="C&M", workstream="PLAN")
+    assert_page_ok(named)
+    assert url(named, "spc_scope") == ["C&M"] and url(named, "workstream") == ["PLAN"]
+    unnamed = run_app("app_pages/workstreams.py", view="spc")
+    assert url(unnamed, "spc_scope") == [] and url(unnamed, "workstream") == [], "a default is not added"
+
+
+def _overlap_note(at: AppTest) -> list[str]:
+    return [c.value for c in at.main.caption if " overlap: " in c.value]
+
+
+def test_workstreams_says_why_both_collaboratives_add_up_to_more_than_the_system(app_db):
+    both = run_app("app_pages/workstreams.py")
+    assert_page_ok(both)
+    assert _overlap_note(both) == [
+        "CMAST and MHLDC overlap: four trusts (Alder Hey, Countess of Chester, Mersey and West Lancs, Mid "
+        "Cheshire) are members of both, and each counts in both collaboratives but once in the C&M system, "
+        "so the collaboratives' counts add up to more than the system's."
+    ]
+    one = run_app("app_pages/workstreams.py", collab="CMAST")  # the system and CMAST: nothing to explain
+    assert_page_ok(one)
+    assert _overlap_note(one) == []
+    spc = run_app("app_pages/workstreams.py", view="spc")  # one scope's chart at a time
+    assert _overlap_note(spc) == []

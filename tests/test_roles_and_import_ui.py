@@ -15,6 +15,7 @@ from kpi.auth import PermissionDenied, User
 from kpi.db import get_engine, session_scope
 from kpi.milestones import update_milestone
 from kpi.models import Milestone
+from kpi.text import escape_markdown
 from kpi.ui import PAGE_FAILED
 from kpi.ui import database as ui_database
 from kpi.ui import session as ui_session
@@ -167,6 +168,66 @@ def test_upload_preview_confirm_and_undo(engine):
     page_ok(at)
     assert any("undone" in s.value for s in at.success)
     assert observations_checksum(engine) == before
+
+
+def newest_month(at: AppTest) -> str:
+    """The sidebar's "Newest figures received" month."""
+    line = next(c.value for c in at.sidebar.caption if c.value.startswith("Newest figures received"))
+    return line.split(": ", 1)[1].split(".", 1)[0]
+
+
+def undo_choices(at: AppTest) -> list[str]:
+    """The imports the undo form offers (none when there is no form)."""
+    return next((s.options for s in at.selectbox if s.label == "Import to undo"), [])
+
+
+def import_history(at: AppTest):
+    return next(df.value for df in at.dataframe if "Imported by" in df.value.columns).set_index("Import")
+
+
+def test_after_undo_the_history_the_undo_list_and_the_newest_month_agree_at_once(engine):
+    at = app(page="app_pages/import_data.py")
+    assert newest_month(at) == "Jan 2026"
+    at.file_uploader(key="upload_file").upload("september.csv", GOOD_CSV, "text/csv").run()
+    at.button(key="import_go").click().run()
+    page_ok(at)
+    assert newest_month(at) == "Sep 2026"  # the import: every part at once already
+    assert import_history(at).loc[2, "Status"] == "applied"
+    assert undo_choices(at) == ["Import 2: september.csv", "Import 1: fixture.csv"]  # the newest first
+
+    at.checkbox(key="undo_sure").check()
+    at.form_submit_button[0].click().run()  # one click, no further rerun
+    page_ok(at)
+    assert [s.value for s in at.success if "undone" in s.value] == [
+        escape_markdown(
+            "Import 2 (september.csv) undone: 0 earlier figures restored, 2 added figures removed."
+        )
+    ]
+    assert import_history(at).loc[2, "Status"] == "undone"
+    assert undo_choices(at) == ["Import 1: fixture.csv"]
+    assert newest_month(at) == "Jan 2026"
+    assert at.checkbox(key="undo_sure").value is False, "the next undo is confirmed afresh"
+    assert not [s for s in at.success if "Imported september.csv" in s.value], "no stale import message"
+
+
+def test_a_refused_undo_says_why_and_changes_nothing(engine):
+    lead = User("lead@nhs.net", "Lead", "lead")
+    corrected = GOOD_CSV.replace(b"312.4", b"300")
+    for name, body in (("september.csv", GOOD_CSV), ("september-corrected.csv", corrected)):
+        ingest.apply_import(engine, lead, ingest.prepare_import(engine, name, body), replace=True)
+    at = app(page="app_pages/import_data.py")
+    before = observations_checksum(engine)
+    # Import 3 changed a figure that import 2 brought, so import 2 cannot be undone on its own.
+    next(s for s in at.selectbox if s.label == "Import to undo").select(2)
+    at.checkbox(key="undo_sure").check()
+    at.form_submit_button[0].click().run()
+    page_ok(at)
+    refusal = next(e for e in at.error if "Not undone" in str(e.proto.title))
+    assert "september-corrected.csv" in refusal.value
+    assert observations_checksum(engine) == before
+    assert import_history(at).loc[2, "Status"] == "applied"
+    assert undo_choices(at)[:2] == ["Import 3: september-corrected.csv", "Import 2: september.csv"]
+    assert not [s for s in at.success if "undone" in s.value]
 
 
 def test_a_bad_upload_lists_every_problem_and_writes_nothing(engine):

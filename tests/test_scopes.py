@@ -334,3 +334,33 @@ def test_a_planned_joining_with_no_start_says_so():
     assert note == "Planned (not applied): RXA (RXA) joins CMAST (start not known) (to confirm)"
     dated = scopes.planned_changes_note([], [membership("RXA", "CMAST", "2027-04-01", status="planned")], {})
     assert dated == "Planned (not applied): RXA (RXA) joins CMAST from 01/04/2027 (to confirm)"
+
+
+SHARING = {
+    "RBS": ["CMAST", "MHLDC"],
+    "RJR": ["CMAST", "MHLDC"],
+    "REM": ["CMAST"],
+    "RW4": ["MHLDC"],
+    "RX7": [],  # a system partner
+}
+SHORT_NAMES = {"RBS": "Alder Hey", "RJR": "Countess of Chester", "REM": "Liverpool University Hospitals"}
+
+
+def test_shared_members_note_names_the_trusts_in_both_collaboratives():
+    assert scopes.shared_members_note(SHARING, ["CMAST", "MHLDC"], SHORT_NAMES) == (
+        "CMAST and MHLDC overlap: two trusts (Alder Hey, Countess of Chester) are members of both, and each "
+        "counts in both collaboratives but once in the C&M system, so the collaboratives' counts add up to "
+        "more than the system's."
+    )
+    one = {"RBS": ["CMAST", "MHLDC"], "REM": ["CMAST"]}
+    assert scopes.shared_members_note(one, ["CMAST", "MHLDC"], SHORT_NAMES).startswith(
+        "CMAST and MHLDC overlap: one trust (Alder Hey) is a member of both, and counts in both"
+    )
+
+
+def test_shared_members_note_says_nothing_for_one_collaborative_or_no_shared_trust():
+    assert scopes.shared_members_note(SHARING, ["CMAST"], SHORT_NAMES) is None
+    assert (
+        scopes.shared_members_note({"REM": ["CMAST"], "RW4": ["MHLDC"]}, ["CMAST", "MHLDC"], SHORT_NAMES)
+        is None
+    )

@@ -52,6 +52,8 @@ from kpi.formats import direction_words, month_label, uk_date, uk_time
 from kpi.milestones import FIELD_LABELS
 
 TEMPLATE = "template.html"
+# The HTML pack's charts laid out again on a phone (title wrapped under the toolbar, the plot the width).
+NARROW_CHARTS_JS = Path(__file__).resolve().parent / "narrow_charts.js"
 PDF_CHART_WIDTH = 900  # CSS pixels the SVG charts are drawn at; the page shows them about 0.75x
 Progress = Callable[[float, str], None]
 
@@ -286,9 +288,11 @@ def pack_context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[st
         "changes_since": f"{pack.period_end:%d/%m/%Y}",
         "definitions": _definition_rows(pack),
         "plotly_js": "",
+        "narrow_charts_js": "",
     }
     if mode == "html":
         context["plotly_js"] = Markup(get_plotlyjs())
+        context["narrow_charts_js"] = Markup(NARROW_CHARTS_JS.read_text(encoding="utf-8"))
     return context
 
 

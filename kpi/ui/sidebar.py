@@ -13,6 +13,7 @@ from kpi.formats import month_key, month_label
 from kpi.months import parse_month
 from kpi.ui import loaders, url_state
 from kpi.ui.database import db
+from kpi.ui.filter_use import filter_use_note
 
 _FROM, _TO, _COLLAB, _TRUSTS, _PROFESSIONS = "f_from", "f_to", "f_collab", "f_trusts", "f_professions"
 _PROVISIONAL = "f_provisional"
@@ -21,15 +22,17 @@ _PAGE_FILTERS = "_sidebar_page_filters"
 BOTH = "Both"
 
 
-def sidebar_filters() -> filters.Selection:
+def sidebar_filters(page_path: str) -> filters.Selection:
     """The shared filter bar: period, collaborative, trusts (narrowed to the collaborative) and
-    professions, kept in the URL. Returns the selection in force."""
+    professions, kept in the URL, under a line saying which of them the page at `page_path` uses.
+    Returns the selection in force."""
     url = db()
     choices = loaders.filter_choices(url)
     if url_state.seeding() or _COLLAB not in st.session_state:
         _seed_from_url(choices)
     with st.sidebar:
         st.header("Filters", anchor=False)
+        filter_use_note(page_path)
         period_from, period_to = _period_filter(choices)
         collaborative = _collaborative_filter(choices)
         trust_codes = _trust_filter(choices, collaborative, loaders.trust_labels(url))

@@ -13,7 +13,8 @@ tests/browser/test_keyboard.py); and where the keyboard's focus goes when Stream
 - A table's toolbar, shown on hover, is shown too while the keyboard's focus is in it.
 - A metric card's change in words wraps under its badge instead of ending in an ellipsis.
 - Target size (WCAG 2.5.8, 24 px): the multiselect's "Clear all" and the date fields' day, month and
-  year boxes, which are smaller at our base font size of 15 px.
+  year boxes, which are smaller at our base font size of 15 px; and a multiselect's own text field (the
+  combobox), which a long chosen name squeezed to 11 px wide (Trusts: "Liverpool University Hospitals").
 - The collapsed sidebar (on a phone, or closed by the user) is hidden, not only slid off screen, so its
   controls leave the Tab order and the screen reader's view until it is opened.
 
@@ -133,6 +134,11 @@ CSS = f"""
 .stApp.stApp [data-testid="stMultiSelect"] button[aria-label="Clear all"] {{
   min-width: 24px;
   min-height: 24px;
+}}
+/* The field one types in to add another choice: beside a long chosen name it goes under it, 24 px wide,
+   instead of shrinking beside it. */
+.stApp.stApp [data-testid="stMultiSelect"] input[role="combobox"] {{
+  min-width: 24px;
 }}
 .stApp.stApp [data-testid="stDateInputField"] [role="spinbutton"] {{
   display: inline-block;

@@ -1,6 +1,13 @@
 """The URL: filters and page choices that a copied link reopens. Each run decides at its start whether
 the URL sets the widgets (start_run), the widgets remember what they chose (page_choice and the
-sidebar), and the run writes the choices in force back to the URL at its end (finish_run)."""
+sidebar), and the run writes the choices in force back to the URL at its end (finish_run).
+
+The browser's Back button: each URL the app writes while the user is not going back or forward is a
+new entry in the browser's history, so one action must write one URL. A choice the arriving link names
+stays named as the link spells it, even when it is the default (a drill link names the SPC scope, the
+section...): dropping it would write a second URL, and the first Back press would only return to the
+link's own spelling of the same view. Going back or forward, the URL wins outright: the filters and
+page choices become what it says, and a choice it does not name goes back to its default."""
 
 from __future__ import annotations
 
@@ -10,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kpi import filters
 
@@ -20,6 +28,7 @@ _URL_SEED = "_url_seed_this_run"
 _URL_PARAMS = "_url_params_this_run"
 _URL_ARRIVED = "_url_arrived_this_run"
 _URL_WARNINGS = "_url_warnings_this_run"
+_URL_HISTORY = "_url_history_navigation_this_run"
 _RUN_STARTED = "_run_started"
 LAST_RUN_SECONDS = "_last_run_seconds"  # server-side time of the last full run (benchmarks read it)
 
@@ -35,15 +44,46 @@ def arrived_params() -> dict[str, list[str]]:
 
 def start_run() -> None:
     """First thing on every run: decide whether the URL should set the filters. It does on a new
-    session (a link opened, a page reloaded) and when the URL changed outside the app (edited, or
-    browser back/forward); not when a page switch merely dropped it."""
+    session (a link opened, a page reloaded), when the URL changed outside the app (edited), and on
+    the browser's back or forward, even to a URL with no parameters (the filters were the defaults
+    there); not when a page switch merely dropped it."""
     st.session_state[_RUN_STARTED] = time.perf_counter()
     current = _current_params()
     last = st.session_state.get(_URL_LAST)
-    st.session_state[_URL_SEED] = last is None or (bool(current) and current != last)
+    history = _history_navigation()
+    st.session_state[_URL_HISTORY] = history
+    st.session_state[_URL_SEED] = last is None or history or (bool(current) and current != last)
     st.session_state[_URL_ARRIVED] = current
     st.session_state[_URL_PARAMS] = {}
     st.session_state[_URL_WARNINGS] = []
+
+
+def _history_navigation() -> bool:
+    """Whether this run is the browser's back or forward button (Streamlit says so in the run's context)."""
+    return bool(getattr(get_script_run_ctx(), "is_history_navigation", False))
+
+
+def going_back_or_forward() -> bool:
+    """Whether this run is the browser's back or forward button (start_run decided)."""
+    return bool(st.session_state.get(_URL_HISTORY))
+
+
+def _as_the_link_names(url_name: str, values: Sequence[str]) -> list[str] | None:
+    """The arriving link's own spelling of `values` under `url_name` when it names exactly them (case
+    aside), else None: what keeps a named choice in the URL (see the module's note on Back)."""
+    raw = arrived_params().get(url_name)
+    if raw and [value.strip().lower() for value in raw] == [value.lower() for value in values]:
+        return list(raw)
+    return None
+
+
+def _remember_choice(url_name: str, values: Sequence[str], default: Sequence[str]) -> None:
+    """Keep a page's choice for the URL: as the link named it, if it did; else only when not the default."""
+    named = _as_the_link_names(url_name, values)
+    if named is not None:
+        remember({url_name: named})
+    elif list(values) != list(default):
+        remember({url_name: list(values)})
 
 
 def finish_run() -> None:
@@ -113,7 +153,7 @@ def page_choice(
             warn([warning])
         if value is not None:
             st.session_state[key] = value
-        elif key not in st.session_state or warning:
+        elif key not in st.session_state or warning or going_back_or_forward():
             st.session_state[key] = default
     if st.session_state.get(key) not in options:
         st.session_state[key] = default
@@ -132,8 +172,8 @@ def page_choice(
         value = target.selectbox(
             label, options, key=key, format_func=format_func, help=help, persist_state="session"
         )
-    if value != default and value is not None:
-        remember({url_name: [value]})
+    if value is not None:
+        _remember_choice(url_name, [value], [default] if default is not None else [])
     return value
 
 
@@ -159,7 +199,7 @@ def page_choices(
             warn([warning])
         if values is not None:
             st.session_state[key] = list(values)
-        elif key not in st.session_state:
+        elif key not in st.session_state or going_back_or_forward():
             st.session_state[key] = fallback
     if key not in st.session_state or any(value not in options for value in st.session_state[key]):
         st.session_state[key] = [value for value in st.session_state.get(key, fallback) if value in options]
@@ -172,8 +212,7 @@ def page_choices(
         placeholder=placeholder,
         persist_state="session",
     )
-    if list(chosen) != fallback:
-        remember({url_name: list(chosen)})
+    _remember_choice(url_name, list(chosen), fallback)
     return list(chosen)
 
 

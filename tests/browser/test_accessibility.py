@@ -227,6 +227,8 @@ PATHS = {
     "kpi-grid-cmast-concerns": "grid?scope=CMAST&grid_show=concern&grid_sort=RBS",
     "workstreams-spc": "workstreams?view=spc",
     "trusts-one-trust": "trusts?trust=RBS",  # as the sidebar's Trusts filter writes it
+    # A long name chosen ("Liverpool University Hospitals (REM)"): the Trusts field beside it keeps 24 px.
+    "trusts-long-trust-name": "trusts?trust=REM",
     "milestones-edit-form": "milestones",
     "import-problems": "import_data",
 }
@@ -370,3 +372,81 @@ def test_html_board_pack_reflows_and_has_no_wcag_violations(page, html_pack, vie
     assert not failing, (
         f"{len(failing)} WCAG 2.2 AA violations in the HTML board pack at {viewport}:\n{report(failing)}"
     )
+
+
+# Each chart of the HTML pack: its box, its title's and toolbar's boxes, its plot's width, how many lines
+# its title has and how many icons it draws beside the plot.
+PACK_CHARTS = r"""
+() => [...document.querySelectorAll('.js-plotly-plot')].map(c => {
+  const box = (e) => { if (!e) return null; const b = e.getBoundingClientRect();
+    return {left: b.left, top: b.top, right: b.right, bottom: b.bottom, width: b.width}; };
+  const title = c.querySelector('.gtitle');
+  return {
+    id: c.id,
+    chart: box(c),
+    title: box(title),
+    titleLines: title ? Math.max(1, title.querySelectorAll('tspan.line').length) : 0,
+    modebar: box(c.querySelector('.modebar')),
+    plotWidth: box(c.querySelector('.nsewdrag')).width,
+    icons: c.querySelectorAll('.imagelayer image').length,
+  };
+})
+"""
+READABLE_PLOT_PX = 240  # the plot of a chart on a 390 px phone: two thirds of the screen at least
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+def pack_charts(page, width: int) -> list[dict]:
+    page.set_viewport_size({"width": width, "height": 900})
+    page.wait_for_timeout(800)  # the pack lays its charts out again a moment after a resize
+    return page.evaluate(PACK_CHARTS)
+
+
+def test_html_board_pack_charts_stay_readable_on_a_phone(page, html_pack):
+    """At 390 px every chart's title is whole, under the toolbar (not behind it), and its plot is at least
+    240 px wide (the icons beside the plot, named in words above it, make way); at 1440 px the chart is as
+    built, its title on one line and its icons beside the plot; and it follows the window both ways."""
+
+    def opened(width: int) -> list[dict]:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(html_pack.as_uri())
+        page.wait_for_load_state("load")
+        page.wait_for_selector(".js-plotly-plot .main-svg")
+        return pack_charts(page, width)
+
+    def whole_titles_clear_of_the_toolbar(charts: list[dict], width: int) -> None:
+        assert len(charts) > 20, "every KPI, the plan and the milestones"
+        for chart in charts:
+            where = f"{chart['id']} at {width} px"
+            assert not overlap(chart["title"], chart["modebar"]), f"{where}: the toolbar covers the title"
+            assert chart["chart"]["left"] <= chart["title"]["left"], where
+            assert chart["title"]["right"] <= chart["chart"]["right"] + 1, f"{where}: the title is cut off"
+
+    def laid_out_for_a_phone(charts: list[dict]) -> None:
+        whole_titles_clear_of_the_toolbar(charts, 390)
+        narrowest = min(charts, key=lambda c: c["plotWidth"])
+        assert narrowest["plotWidth"] >= READABLE_PLOT_PX, f"{narrowest['id']}: the plot is squashed"
+        assert max(c["titleLines"] for c in charts) > 1, "a long title wraps"
+        assert sum(c["icons"] for c in charts) == 0, "the icons beside the plot make way"
+
+    built = opened(1440)
+    whole_titles_clear_of_the_toolbar(built, 1440)
+    assert all(c["titleLines"] == 1 for c in built)
+    assert sum(c["icons"] for c in built) > 20, "the icons stand beside the plots"
+    assert min(c["plotWidth"] for c in built) > 600
+
+    laid_out_for_a_phone(opened(390))
+    page.screenshot(path=str(ARTIFACTS / "html-pack-390.png"))
+    wider = pack_charts(page, 1440)  # the same page, the window widened: back as built
+    assert [(c["titleLines"], c["icons"], round(c["plotWidth"])) for c in wider] == [
+        (c["titleLines"], c["icons"], round(c["plotWidth"])) for c in built
+    ]
+    laid_out_for_a_phone(pack_charts(page, 390))
