@@ -15,6 +15,7 @@ from tests.test_app import app_db, assert_page_ok, run_app  # noqa: F401 (app_db
 # Each page's file, by the URL path its rule is kept under ("" is the Overview, the default page).
 PAGE_FILES = {
     "": "app_pages/overview.py",
+    "grid": "app_pages/grid.py",
     "workstreams": "app_pages/workstreams.py",
     "collaboratives": "app_pages/collaboratives.py",
     "trusts": "app_pages/trusts.py",
