@@ -22,7 +22,7 @@ from kpi.demo import load_demo
 from kpi.ingest import apply_import
 from kpi.ingest.dispatch import prepare_file
 from kpi.queries import KPIFilter
-from kpi.ui import warm
+from kpi.ui import shared, warm
 from tests.test_report import END
 
 LEAD = User("lead@cheshireandmerseyside.nhs.uk", "Workforce Lead", "lead")
@@ -36,10 +36,16 @@ def demo(tmp_path, monkeypatch):
     prepare_database(engine, with_demo=False)
     load_demo(engine, end=END)
     monkeypatch.setenv("KPI_DATABASE_URL", url)
-    st.cache_data.clear()
+    forget_cached()
     yield engine
     warm.stop(url)
     engine.dispose()
+
+
+def forget_cached() -> None:
+    """What a data change clears: the cached data and the shared caches of readings (kpi.ui.shared)."""
+    st.cache_data.clear()
+    shared.clear_shared()
 
 
 def empty_rollups_behind_kpis_back(engine) -> None:
@@ -64,7 +70,7 @@ def test_the_warmed_default_views_are_what_the_overview_reads(demo):
     warm.default_views(str(demo.url))
     empty_rollups_behind_kpis_back(demo)
     assert overview_headline() == expected, "served from the warm cache"
-    st.cache_data.clear()
+    forget_cached()
     assert overview_headline() == "No data", "cold, the emptied tables show nothing"
 
 
@@ -80,7 +86,7 @@ def test_the_warmed_views_include_the_series_the_chart_pages_open_on(demo, page)
     warm.default_views(str(demo.url))
     empty_rollups_behind_kpis_back(demo)
     assert workstream_charts(page) > 0, "served from the warm cache"
-    st.cache_data.clear()
+    forget_cached()
     assert workstream_charts(page) == 0, "cold, the emptied tables draw no chart"
 
 
