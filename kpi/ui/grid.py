@@ -25,7 +25,7 @@ SORTS = {kpi_grid.ATTENTION: "Needs attention first", kpi_grid.NAME: "KPI name (
 FLAGS = ("provisional month", "stale", "commentary not reviewed")
 _STYLE = """<style>
 .kpi-grid-wrap { overflow-x: auto; max-width: 100%; }
-table.kpi-grid caption { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+table.kpi-grid caption, .kpi-grid-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
 table.kpi-grid { border-collapse: collapse; font-size: 0.85rem; }
 table.kpi-grid th, table.kpi-grid td { border: 1px solid #AEB7BD; padding: 0.35rem 0.5rem;
@@ -82,21 +82,23 @@ def _flags(cell: kpi_grid.Cell) -> list[str]:
 
 
 def _cell_html(cell: kpi_grid.Cell, trust: bool) -> str:
+    """A cell's link, named by its content (WCAG 2.5.3: the words seen are in the name heard): the KPI,
+    organisation and month for a screen reader, then the figure, its reading in words and its flags."""
     reading = cell.reading
     words = card_reading(reading)
     flags = _flags(cell)
-    label = f"{reading.kpi.name}, {reading.scope_name}: {reading.value_text}, {reading.month_text}. {words}."
-    if flags:
-        label += f" {', '.join(flags).capitalize()}."
+    context = f"{reading.kpi.name}, {reading.scope_name}, {reading.month_text}: "
     icons = (
         f'<img src="{reading.variation_icon(24)}" alt="" width="24" height="24">'
         f'<img src="{reading.assurance_icon(24)}" alt="" width="24" height="24">'
     )
-    flag = f'<span class="kpi-grid-flag">{html.escape(", ".join(flags))}</span>' if flags else ""
+    flag = f'<span class="kpi-grid-flag">{html.escape(", ".join(flags))}.</span>' if flags else ""
     return (
-        f'<a href="{html.escape(_href(reading, trust))}" target="_self" aria-label="{html.escape(label)} '
-        f'Open the chart."><strong>{html.escape(reading.value_text)}</strong> '
-        f'<span class="kpi-grid-icons">{icons}</span><br><span>{html.escape(words)}</span>{flag}</a>'
+        f'<a href="{html.escape(_href(reading, trust))}" target="_self">'
+        f'<span class="kpi-grid-hidden">{html.escape(context)}</span>'
+        f"<strong>{html.escape(reading.value_text)}</strong> "
+        f'<span class="kpi-grid-icons">{icons}</span><br><span>{html.escape(words)}.</span> {flag}'
+        '<span class="kpi-grid-hidden"> Open the chart.</span></a>'
     )
 
 

@@ -20,6 +20,11 @@ from pathlib import Path
 
 import pytest
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the tests skip, saying why (no browser tooling)
+    expect = None
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = os.environ.get("KPI_CHROMIUM", "/usr/bin/chromium")
@@ -33,6 +38,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+#: How long an `expect` waits for the page to show what a user would see. Playwright's 5 s is less than
+#: a rerun after a save takes on a loaded two-core machine (CI runs beside other work); a page that never
+#: shows it still fails, after this.
+EXPECT_TIMEOUT_MS = 30_000
+if expect is not None:
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def _browser_available() -> bool:

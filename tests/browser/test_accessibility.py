@@ -404,10 +404,28 @@ def overlap(a: dict, b: dict) -> bool:
     )
 
 
+# Whether every chart has been laid out for the window's width (narrow_charts.js marks each chart).
+PACK_FITTED = """
+() => [...document.querySelectorAll('.js-plotly-plot')].every(
+  c => (c._kpiNarrow || false) === (c.clientWidth > 0 && c.clientWidth < 600))
+"""
+
+
 def pack_charts(page, width: int) -> list[dict]:
+    """The pack's charts after the window is made `width` wide: the pack lays them out again a moment
+    after a resize (longer on a loaded machine), so this waits until every chart is fitted and two
+    readings a moment apart agree."""
     page.set_viewport_size({"width": width, "height": 900})
-    page.wait_for_timeout(800)  # the pack lays its charts out again a moment after a resize
-    return page.evaluate(PACK_CHARTS)
+    page.wait_for_timeout(400)
+    page.wait_for_function(PACK_FITTED, timeout=30_000)
+    charts = page.evaluate(PACK_CHARTS)
+    for _ in range(20):
+        page.wait_for_timeout(300)
+        again = page.evaluate(PACK_CHARTS)
+        if again == charts:
+            break
+        charts = again
+    return charts
 
 
 def test_html_board_pack_charts_stay_readable_on_a_phone(page, html_pack):

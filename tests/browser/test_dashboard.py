@@ -44,7 +44,7 @@ def open_page(page, app_url: str, path: str) -> None:
     wait_idle(page, 800)
 
 
-def url_has(page, *parts: str, seconds: float = 10) -> bool:
+def url_has(page, *parts: str, seconds: float = 30) -> bool:
     """Whether the address bar comes to hold every one of `parts` within `seconds` (the app writes the
     URL from the server as the run goes, so it can follow a click by a moment on a busy machine)."""
     for _ in range(int(seconds * 4)):
