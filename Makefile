@@ -1,7 +1,7 @@
 # The two commands of the README. Both set up everything they need in .venv on first use.
 #   make run    start the dashboard (serve.py) on the embedded SQLite database (created with demo data),
 #               in local mode (KPI_DEPLOYMENT=local: no sign-in, for a browser on this machine only)
-#   make test   lint, type-check kpi/ and run the whole test suite: the browser tests one at a time
+#   make test   lint, check the formatting, type-check kpi/ and run the whole test suite: the browser tests one at a time
 #               after the rest, which run on up to 4 cores (pytest-xdist); installs axe-core for the
 #               accessibility checks with `npm ci`, pinned in package-lock.json
 PYTHON ?= python3
@@ -17,6 +17,7 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev $(AXE_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --ignore=tests/browser --numprocesses=auto --maxprocesses=4
 	$(BIN)/python -m pytest tests/browser

@@ -25,8 +25,8 @@ SORTS = {kpi_grid.ATTENTION: "Needs attention first", kpi_grid.NAME: "KPI name (
 FLAGS = ("provisional month", "stale", "commentary not reviewed")
 _STYLE = """<style>
 .kpi-grid-wrap { overflow-x: auto; max-width: 100%; }
-table.kpi-grid caption, .kpi-grid-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
-  white-space: nowrap; }
+table.kpi-grid caption, .kpi-grid-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
 table.kpi-grid { border-collapse: collapse; font-size: 0.85rem; }
 table.kpi-grid th, table.kpi-grid td { border: 1px solid #AEB7BD; padding: 0.35rem 0.5rem;
   vertical-align: top; }

@@ -168,7 +168,9 @@ def test_a_summary_row_opens_its_spc_chart_by_mouse_and_by_keyboard(page, notes_
     # The phone's list of cards (in the page, hidden at this width) holds the rows in the table's order.
     cards = page.locator("ul[aria-label^='Making Data Count summary'] > li > p:first-child")
     first_kpi = cards.first.text_content()
-    grid.evaluate("e => e.scrollIntoView({block: 'start'})")  # its first row in view: it is taller than the window
+    grid.evaluate(
+        "e => e.scrollIntoView({block: 'start'})"
+    )  # its first row in view: it is taller than the window
     page.wait_for_timeout(300)
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 12, box["y"] + 44 + 22)  # the first row's selection box
