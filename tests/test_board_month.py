@@ -402,3 +402,28 @@ def test_export_matrix_writes_the_file_the_grid_page_downloads(month, spy, tmp_p
         "export", "matrix", "--scope", "NOWHERE", "--out", str(out), url=month.url.render_as_string(False)
     )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Unknown scope 'NOWHERE'" in bad.stderr
+
+
+def test_export_matrix_to_xlsx_writes_the_grid_workbook_and_other_exports_refuse_it(month, tmp_path):
+    url_ = month.url.render_as_string(False)
+    csv_out, xlsx_out = tmp_path / "grid.csv", tmp_path / "grid.xlsx"
+    assert run_cli("export", "matrix", "--scope", "CMAST", "--out", str(csv_out), url=url_).returncode == 0
+    result = run_cli("export", "matrix", "--scope", "CMAST", "--out", str(xlsx_out), url=url_)
+    assert result.returncode == 0, result.stderr
+    assert xlsx_out.read_bytes()[:2] == b"PK", "a workbook, not a CSV named .xlsx"
+    book = openpyxl.load_workbook(xlsx_out)
+    assert book.sheetnames == ["Grid", "Values"]
+    assert str(book["Grid"]["A1"].value).startswith("KPIs by organisation, CMAST, ")
+    sheet = pd.read_excel(xlsx_out, sheet_name="Grid", header=1)
+    csv = pd.read_csv(csv_out)
+    assert list(sheet.columns) == list(csv.columns)
+    assert sheet["KPI code"].tolist() == csv["KPI code"].tolist()
+    assert sheet["Value"].tolist() == pytest.approx(csv["Value"].tolist(), nan_ok=True)
+
+    refused = tmp_path / "summary.xlsx"
+    bad = run_cli("export", "summary", "--scope", "CMAST", "--out", str(refused), url=url_)
+    assert bad.returncode == 2 and "must name a .csv file" in bad.stderr
+    assert not refused.exists(), "nothing written under a misleading name"
+    text = tmp_path / "grid.txt"
+    bad = run_cli("export", "matrix", "--scope", "CMAST", "--out", str(text), url=url_)
+    assert bad.returncode == 2 and "must name a .csv or .xlsx file" in bad.stderr and not text.exists()

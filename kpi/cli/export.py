@@ -4,9 +4,11 @@
   Overview's), every KPI's reading for the scope;
 - `series --scope SCOPE --kpi CODE [--from YYYY-MM] [--to YYYY-MM] --out FILE.csv`: an SPC chart's CSV,
   the chart itself in columns (mean, limits, point type, segment, target in force);
-- `matrix --scope SCOPE [--period-end YYYY-MM] --out FILE.csv`: the board's grid (the KPI grid page's CSV),
-  one row per KPI and organisation (the scope's trusts, its collaboratives and the system), with the
-  icons as codes and in words, provisional, stale and reviewed, needing attention first.
+- `matrix --scope SCOPE [--period-end YYYY-MM] --out FILE.csv|FILE.xlsx`: the board's grid (the KPI grid
+  page's CSV, or its XLSX when the file is named .xlsx), one row per KPI and organisation (the scope's
+  trusts, its collaboratives and the system), with the icons as codes and in words, provisional, stale
+  and reviewed, needing attention first.
+Every other export is CSV; an --out named otherwise is refused rather than written as CSV.
 Without a period each KPI has its own default (its latest 36 complete months), as the app has; with one
 (--period-end: the 36 months ending then; --from/--to) every KPI has that period."""
 
@@ -38,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     matrix.add_argument(
         "--period-end", type=month_argument, metavar="YYYY-MM", help="the last month of a 36-month period"
     )
-    matrix.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
+    matrix.add_argument(
+        "--out", required=True, metavar="FILE.csv|FILE.xlsx", help="the CSV or Excel (.xlsx) file to write"
+    )
     series = actions.add_parser("series", help="one KPI's SPC chart as CSV", description=__doc__)
     series.add_argument("--scope", required=True, help=SCOPE_HELP)
     series.add_argument("--kpi", required=True, metavar="CODE", help="a KPI code, such as VACANCY_RATE")
@@ -115,6 +119,10 @@ def run(args: argparse.Namespace) -> int:
     from kpi.reading.load import catalogue, chart_annotations, grid_for, readings_for
 
     out = writable_out(args.out, f"export {args.action}")
+    excel = out.suffix.lower() == ".xlsx"
+    if out.suffix.lower() not in (".csv", ".xlsx") or (excel and args.action != "matrix"):
+        kinds = "a .csv or .xlsx file" if args.action == "matrix" else "a .csv file"
+        raise CommandError(f"{PROG} export {args.action}: --out {args.out} must name {kinds}.", code=2)
     engine = migrated_engine()
     scope = _scope(engine, args.scope)
     if args.action in ("summary", "matrix"):
@@ -146,7 +154,14 @@ def run(args: argparse.Namespace) -> int:
         synthetic = reading.synthetic
     source = readings[args.kpi.strip().upper()].kpi.source if args.action == "series" else ""
     provenance = _provenance(engine, args, scope, reading_scope_name(readings), synthetic, source)
-    write_out(out, export.csv_bytes(table, provenance=provenance), f"export {args.action}")
+    if excel:
+        words = provenance.filters
+        title = f"KPIs by organisation, {provenance.scope}"
+        title = words.titled(f"{title}, {words.period}") if words else title  # the page's own title
+        data = export.grid_xlsx(table, title, provenance=provenance)
+    else:
+        data = export.csv_bytes(table, provenance=provenance)
+    write_out(out, data, f"export {args.action}")
     rows = len(table)
     marked = " SYNTHETIC demo data." if synthetic else ""
     say(f"Wrote {rows:,} row{'s' if rows != 1 else ''} for {scope} to {out}.{marked}")
