@@ -1,6 +1,7 @@
 """C&M AHP workforce KPI dashboard: the entry point. Sets up the page, opens the database, draws the
 shared filter bar (kept in the URL) and runs the chosen page."""
 
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -127,4 +128,4 @@ try:
     ui.keep_warm()
 finally:
     ui.show_url_warnings(warnings_slot)
-    ui.finish_run()
+    ui.finish_run(sys.exc_info()[1])  # what ended the run early, if anything (st.rerun...)

@@ -7,7 +7,9 @@ new entry in the browser's history, so one action must write one URL. A choice t
 stays named as the link spells it, even when it is the default (a drill link names the SPC scope, the
 section...): dropping it would write a second URL, and the first Back press would only return to the
 link's own spelling of the same view. Going back or forward, the URL wins outright: the filters and
-page choices become what it says, and a choice it does not name goes back to its default."""
+page choices become what it says, and a choice it does not name goes back to its default. A run cut
+short by st.rerun or st.switch_page (a summary row's drill) writes nothing: the run that follows writes
+the URL, and st.switch_page has already put the new page's parameters there."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner import RerunException, get_script_run_ctx
 
 from kpi import filters
 
@@ -86,9 +88,14 @@ def _remember_choice(url_name: str, values: Sequence[str], default: Sequence[str
         remember({url_name: list(values)})
 
 
-def finish_run() -> None:
-    """Last thing on every run: write the filters in force to the URL."""
-    write_url(st.session_state.get(_URL_PARAMS, {}))
+def finish_run(ending: BaseException | None = None) -> None:
+    """Last thing on every run: write the filters in force to the URL, unless `ending` (what ended the
+    run early, if anything) is a rerun. st.rerun, st.switch_page and a widget changed mid-run start
+    another run, which writes the URL; this run's choices, gathered only up to where it stopped, would
+    be a second history entry, and after st.switch_page they would overwrite the new page's parameters
+    (the drill from a summary row would leave the old page's URL in the address bar)."""
+    if not isinstance(ending, RerunException):
+        write_url(st.session_state.get(_URL_PARAMS, {}))
     seconds = time.perf_counter() - st.session_state.get(_RUN_STARTED, time.perf_counter())
     st.session_state[LAST_RUN_SECONDS] = seconds
     logger.debug("run took %.3f s", seconds)
