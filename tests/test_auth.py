@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi.auth import PermissionDenied, User, require_lead, role_for
+from kpi.auth import PermissionDenied, SignInRefused, User, require_lead, role_for, user_from_claims
 
 LEAD = User("ann.lead@nhs.net", "Ann Lead", "lead")
 BOARD = User("bob.board@nhs.net", "Bob Board", "board")
@@ -48,3 +48,20 @@ def test_the_allow_list_ignores_case_spaces_and_empty_entries():
     assert role_for("", leads) == "board"
     assert role_for(None, leads) == "board"
     assert role_for("", ["", " "]) == "board"
+
+
+def test_a_blank_address_is_never_lead_even_with_a_blank_entry_on_the_allow_list():
+    assert role_for("  ", [" ", "ann.lead@nhs.net"]) == "board"
+
+
+def test_a_tenant_configured_and_no_tenant_claim_is_refused_saying_so():
+    claims = {"email": "ann.lead@nhs.net", "name": "Ann Lead"}
+    with pytest.raises(SignInRefused) as refused:
+        user_from_claims(claims, ["ann.lead@nhs.net"], "tenant-a")
+    assert str(refused.value) == (
+        "Your sign-in did not say which organisation your account belongs to, and this dashboard "
+        "only admits accounts from its own organisation's directory."
+    )
+    with pytest.raises(SignInRefused, match=r"^Your sign-in did not say"):
+        user_from_claims({**claims, "tid": "  "}, ["ann.lead@nhs.net"], "tenant-a")
+    assert user_from_claims({**claims, "tid": " TENANT-A "}, ["ann.lead@nhs.net"], "tenant-a") == LEAD
