@@ -43,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ GROUPS: dict[str, Group] = {
     ),
     "plan": Group(
         files=("kpi/plan/model.py",),
-        tests=("tests/test_plan_percentiles.py", "tests/test_plan_model.py"),
+        tests=("tests/test_plan_percentiles.py", "tests/test_plan_rules.py", "tests/test_plan_model.py"),
     ),
     "ingest": Group(
         files=("kpi/ingest/checks.py", "kpi/ingest/validation.py"),
@@ -145,7 +145,7 @@ class Site:
     operator: str  # compare, boolop, binop, const+1, const-1, return-not, return-none, delete-raise
     sub: int  # which comparison of a chain (a < b <= c)
     line: int
-    change: str
+    change: str  # what changes, the column and the line as written: "< -> <=  at col 12  |  if a < b:"
 
 
 @dataclass
@@ -241,9 +241,12 @@ def sites_in(path: str, functions: tuple[str, ...] | None = None) -> list[Site]:
     skipped, inside, owners = _skipped_nodes(tree), _inside(tree, functions), _owners(tree)
     found: list[Site] = []
 
+    cols: dict[Site, int] = {}
+
     def add(index: int, node: ast.AST, operator: str, change: str, sub: int = 0) -> None:
-        line = getattr(node, "lineno", 0)
-        found.append(Site(path, index, operator, sub, line, change))
+        site = Site(path, index, operator, sub, getattr(node, "lineno", 0), change)
+        found.append(site)
+        cols[site] = getattr(node, "col_offset", 0)
 
     for index, node in enumerate(ast.walk(tree)):
         if id(node) in skipped or (inside is not None and id(node) not in inside):
@@ -271,10 +274,14 @@ def sites_in(path: str, functions: tuple[str, ...] | None = None) -> list[Site]:
                 add(index, node, "return-none", "return x -> return None")
         elif isinstance(node, ast.If) and _raises(node):
             add(index, node, "delete-raise", "if ...: raise deleted")
-    for site in found:
-        text = lines[site.line - 1].strip() if 0 < site.line <= len(lines) else ""
-        object.__setattr__(site, "change", f"{site.change}  |  {text}")
-    return found
+    return [
+        replace(site, change=f"{site.change}  at col {cols[site]}  |  {_line(lines, site.line)}")
+        for site in found
+    ]
+
+
+def _line(lines: list[str], number: int) -> str:
+    return lines[number - 1].strip() if 0 < number <= len(lines) else ""
 
 
 def _is_number(value: object) -> bool:
@@ -427,12 +434,14 @@ def equivalence(site: Site) -> str | None:
 
 
 def earlier(path: Path) -> dict[str, tuple[list[Site], dict[Site, str]]]:
-    """group -> (the mutants of an earlier --json, their verdicts), to test the survivors again."""
+    """group -> (the mutants of an earlier --json, their verdicts), to test the survivors again. Each is
+    found again among the current sites (same module, node, operator), so its text is today's."""
     loaded: dict[str, tuple[list[Site], dict[Site, str]]] = {}
     for group in json.loads(path.read_text(encoding="utf-8")):
+        current = {(s.path, s.node_index, s.operator, s.sub): s for s in group_sites(GROUPS[group["group"]])}
         sites, verdicts = [], {}
         for row in group["outcomes"]:
-            site = Site(**{k: row[k] for k in ("path", "node_index", "operator", "sub", "line", "change")})
+            site = current[(row["path"], row["node_index"], row["operator"], row["sub"])]
             sites.append(site)
             verdicts[site] = row["status"]
         loaded[group["group"]] = (sites, verdicts)
