@@ -78,6 +78,7 @@ GROUPS: dict[str, Group] = {
             ("kpi/queries.py", QUERIES_MEMBERSHIP),
         ),
         tests=(
+            "tests/test_membership_rule.py",
             "tests/test_membership_months.py",
             "tests/test_completeness_system_figure.py",
             "tests/test_rollups_lock.py",
@@ -90,6 +91,7 @@ GROUPS: dict[str, Group] = {
         files=tuple(f"kpi/spc/{p.name}" for p in sorted((ROOT / "kpi" / "spc").glob("*.py"))),
         tests=(
             "tests/test_spc_targets.py",
+            "tests/test_spc_edges.py",
             "tests/test_spc_settings.py",
             "tests/test_spc_rules.py",
             "tests/test_spc_suggestions.py",
