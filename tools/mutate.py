@@ -116,7 +116,37 @@ GROUPS: dict[str, Group] = {
 
 # Mutants judged equivalent (no input can tell them from the code), by (path, change as printed), with
 # why. Judged by reading the code; a test cannot kill them. Keep each reason short and checkable.
-EQUIVALENT: dict[tuple[str, str], str] = {}
+_KEPT = "kept = np.where(m > 0, (1 - stay**months) / np.where(m > 0, m, 1), months)"
+_NO_LIMITS = "NO_LIMITS = Limits(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 0)"
+_SYNTHETIC = 'case((_b.c.is_synthetic, 1), else_=0).label("synthetic"),'
+_DETERMINISTIC = "supply = _simulate(a, zeros, np.zeros((len(INFLOWS), *zeros.shape)), months)[:, :, 0]"
+EQUIVALENT: dict[tuple[str, str], str] = {
+    (
+        "kpi/plan/model.py",
+        f"0 -> -1  at col 87  |  {_DETERMINISTIC}",
+    ): "the runs axis has length 1: 0 and -1 are the same run",
+    (
+        "kpi/plan/model.py",
+        f"1 -> 2  at col 67  |  {_KEPT}",
+    ): "the divisor where m == 0, whose quotient np.where replaces by months",
+    (
+        "kpi/plan/model.py",
+        f"1 -> 0  at col 67  |  {_KEPT}",
+    ): "the divisor where m == 0, whose quotient np.where replaces by months",
+    ("kpi/spc/limits.py", f"0 -> 1  at col 79  |  {_NO_LIMITS}"): (
+        "screening is counted and reported only on XmR charts, which never use NO_LIMITS (run, trend)"
+    ),
+    ("kpi/spc/limits.py", f"0 -> -1  at col 79  |  {_NO_LIMITS}"): (
+        "screening is counted and reported only on XmR charts, which never use NO_LIMITS (run, trend)"
+    ),
+    ("kpi/queries.py", f"1 -> 2  at col 37  |  {_SYNTHETIC}"): (
+        "the flag is only max()ed and read as bool (queries._typed, reading, plan inputs): 2 is true as 1"
+    ),
+    (
+        "kpi/completeness.py",
+        '0 -> -1  at col 45  |  out["expected"] = out["expected"].fillna(0).astype(int)',
+    ): ("unreachable: every system or collaborative series month has its counts row (same reports, spans)"),
+}
 
 COMPARE_SWAPS: dict[type, type] = {
     ast.Lt: ast.LtE,
