@@ -78,3 +78,14 @@ def test_two_dates_are_enough_to_tell_the_period(dates, noun):
 
 def test_counts_are_plural_except_one():
     assert [_plural(n, "month") for n in (0, 1, 2)] == ["0 months", "1 month", "2 months"]
+
+
+def test_the_screening_note_counts_one_moving_range_in_the_singular_and_two_in_the_plural():
+    # 18 points alternating 10 and 12 (moving ranges of 2). A last point of 40 makes one moving range of
+    # 28, above 3.267 x the mean moving range (64 / 19 = 3.37): one screened out. In the middle, the
+    # spike makes two.
+    steady = [10.0, 12.0] * 9
+    one = spc.xmr([*steady, 40.0], screen_outliers=True)
+    assert "Outlier screening left out 1 moving range when calculating the limits." in one.notes
+    two = spc.xmr([*steady[:9], 40.0, *steady[9:]], screen_outliers=True)
+    assert "Outlier screening left out 2 moving ranges when calculating the limits." in two.notes
