@@ -24,6 +24,7 @@ Usage (from the repository root; about 10 to 40 s a mutant on a quiet 2-core mac
     .venv/bin/python tools/mutate.py --group auth --per-group 10     # one group
     .venv/bin/python tools/mutate.py --list                           # count the sites, run nothing
     .venv/bin/python tools/mutate.py --json after.json --rerun before.json   # test the survivors again
+    .venv/bin/python tools/mutate.py --tests-from main    # the same mutants against main's tests
 
 Standard library only (ast): mutmut and cosmic-ray mutate in place or need their own session files and
 configuration, and neither samples per module with a seed and a per-module test map as simply.
@@ -399,6 +400,21 @@ def copy_repository(into: Path) -> None:
             shutil.copy2(source, target)
 
 
+def tests_from(ref: str, into: Path) -> None:
+    """Replace the copy's tests/ by those of the git commit `ref` (to measure the tests as they were)."""
+    shutil.rmtree(into / "tests")
+    archive = subprocess.run(
+        ["git", "archive", ref, "tests"], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+
+
+def present(group: Group, copy_root: Path) -> Group:
+    """The group with only the test files that exist in the copy."""
+    kept = tuple(t for t in group.tests if (copy_root / t.split("::")[0]).is_file())
+    return replace(group, tests=kept)
+
+
 def run_tests(copy_root: Path, tests: tuple[str, ...], timeout: float) -> tuple[str, float]:
     """('passed' | 'failed' | 'timeout', wall seconds) for the tests in the copy."""
     env = {k: v for k, v in os.environ.items() if k != "KPI_TEST_POSTGRES_URL"}
@@ -527,6 +543,9 @@ def main(argv: list[str] | None = None) -> int:
         "--rerun", type=Path, help="an earlier --json: test its survivors again, keep its killed mutants"
     )
     parser.add_argument(
+        "--tests-from", metavar="REF", help="run the tests of this git commit (e.g. main) on the same mutants"
+    )
+    parser.add_argument(
         "--report", type=Path, help="an earlier --json: print its table (survivors judged by EQUIVALENT now)"
     )
     args = parser.parse_args(argv)
@@ -556,15 +575,22 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="kpi-mutate-") as temp:
         copy_root = Path(temp)
         copy_repository(copy_root)
-        log(f"seed {args.seed}, {args.per_group} per group, copy in {copy_root}")
+        how = (
+            f"the mutants of {args.rerun}" if args.rerun else f"seed {args.seed}, {args.per_group} per group"
+        )
+        log(f"{how}, copy in {copy_root}")
+        if args.tests_from:
+            tests_from(args.tests_from, copy_root)
+            log(f"tests as at {args.tests_from}")
         before = earlier(args.rerun) if args.rerun else {}
         for name in names:
+            group = present(GROUPS[name], copy_root)
             if name in before:
                 chosen, known = before[name]
-                results.append(run_group(name, GROUPS[name], chosen, copy_root, log, known))
+                results.append(run_group(name, group, chosen, copy_root, log, known))
             else:
-                chosen = sample(group_sites(GROUPS[name]), args.per_group, args.seed, name)
-                results.append(run_group(name, GROUPS[name], chosen, copy_root, log))
+                chosen = sample(group_sites(group), args.per_group, args.seed, name)
+                results.append(run_group(name, group, chosen, copy_root, log))
     print()
     print(table(results))
     left = list(survivors(results))
