@@ -109,6 +109,7 @@ GROUPS: dict[str, Group] = {
             "tests/test_ingest_headings.py",
             "tests/test_validation_rules.py",
             "tests/test_ingest.py::test_bad_file_reports_every_problem_and_writes_nothing",
+            "tests/test_ingest.py::test_progress_is_reported_for_validation_planning_and_writing",
         ),
     ),
     "auth": Group(files=("kpi/auth.py",), tests=("tests/test_auth.py", "tests/test_deployment.py")),
