@@ -1,6 +1,6 @@
 """A file's headings: two headings that name the same template column (`value` and `Value`, `trust_code`
 and `Trust Code`) are refused, naming the repeat, and nothing is written; the same file with one of
-them imports."""
+them imports. A file of headings and no rows is refused as such, with no rows counted."""
 
 from __future__ import annotations
 
@@ -45,3 +45,13 @@ def test_the_same_file_with_one_value_heading_imports(engine):
     assert preview.ok, preview.problems
     assert apply_import(engine, LEAD, preview, replace=True).applied
     assert observations(engine) == 1
+
+
+def test_a_file_with_headings_and_no_rows_is_refused_as_having_no_data_rows(engine):
+    preview = prepare_import(engine, "empty.csv", f"{HEADER}\n".encode())
+    assert not preview.ok
+    assert [(p.row, p.column, p.message) for p in preview.problems] == [
+        (None, None, "The file has a header row but no data rows.")
+    ]
+    assert preview.rows_in_file == 0
+    assert preview.rows_added == preview.rows_changed == preview.rows_skipped == 0
