@@ -107,6 +107,7 @@ GROUPS: dict[str, Group] = {
         files=("kpi/ingest/checks.py", "kpi/ingest/validation.py"),
         tests=(
             "tests/test_ingest_headings.py",
+            "tests/test_ingest_progress.py",
             "tests/test_validation_rules.py",
             "tests/test_ingest.py::test_bad_file_reports_every_problem_and_writes_nothing",
             "tests/test_ingest.py::test_progress_is_reported_for_validation_planning_and_writing",
