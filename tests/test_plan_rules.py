@@ -58,3 +58,15 @@ def test_joiners_needed_accepts_year_one_to_the_horizon_and_refuses_year_zero():
 )
 def test_whole_numbers_by_default_and_zero_never_shown_as_blank_or_minus(value, text):
     assert small_number_text(value, trust_level=False) == text
+
+
+def test_each_projection_year_uses_its_own_leaver_rate_draw_from_its_first_month():
+    """No inflow, a 12 % leaver rate with a 5-point spread, one run: month t of year y keeps 1 - m_y of
+    the stock, m_y the monthly rate of 0.12 + 0.05 z_y (z_y the run's draw for year y). Month 13 is the
+    first of year 2."""
+    inputs = plan(ProfessionInputs("OT", 1000.0, 1000.0, 12.0, leaver_rate_sd_pct=5.0))
+    supply = project(inputs, 2, runs=1, seed=3)["supply_fte_p50"].to_numpy()
+    z = np.random.default_rng([3, zlib.crc32(b"OT")]).standard_normal((MAX_YEARS, 1))[:, 0]
+    kept = [(1 - np.clip(0.12 + 0.05 * z[year], 0.0, 1.0)) ** (1 / 12) for year in (0, 1)]
+    expected = 1000.0 * np.cumprod([kept[0]] * 12 + [kept[1]] * 12)
+    np.testing.assert_allclose(supply, expected, rtol=1e-12)
