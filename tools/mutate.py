@@ -114,12 +114,15 @@ GROUPS: dict[str, Group] = {
         ),
     ),
     "auth": Group(files=("kpi/auth.py",), tests=("tests/test_auth.py", "tests/test_deployment.py")),
-    "deployment": Group(files=("kpi/deployment.py",), tests=("tests/test_deployment.py",)),
+    "deployment": Group(
+        files=("kpi/deployment.py",), tests=("tests/test_deployment_edges.py", "tests/test_deployment.py")
+    ),
 }
 
 # Mutants judged equivalent (no input can tell them from the code), by (path, change as printed), with
 # why. Judged by reading the code; a test cannot kill them. Keep each reason short and checkable.
 _KEPT = "kept = np.where(m > 0, (1 - stay**months) / np.where(m > 0, m, 1), months)"
+_PLACES = "places = np.where(yield_now > 0, joiners / np.where(yield_now > 0, yield_now, 1), np.nan)"
 _NO_LIMITS = "NO_LIMITS = Limits(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 0)"
 _SYNTHETIC = 'case((_b.c.is_synthetic, 1), else_=0).label("synthetic"),'
 _DETERMINISTIC = "supply = _simulate(a, zeros, np.zeros((len(INFLOWS), *zeros.shape)), months)[:, :, 0]"
@@ -136,6 +139,9 @@ EQUIVALENT: dict[tuple[str, str], str] = {
         "kpi/plan/model.py",
         f"1 -> 0  at col 67  |  {_KEPT}",
     ): "the divisor where m == 0, whose quotient np.where replaces by months",
+    ("kpi/plan/model.py", f"1 -> 2  at col 82  |  {_PLACES}"): (
+        "the divisor where the training yield is 0, whose quotient np.where discards"
+    ),
     ("kpi/spc/limits.py", f"0 -> 1  at col 79  |  {_NO_LIMITS}"): (
         "screening is counted and reported only on XmR charts, which never use NO_LIMITS (run, trend)"
     ),
