@@ -10,7 +10,8 @@ import pytest
 
 from kpi import spc
 from kpi.spc.checks import ghost_problem
-from kpi.spc.suggestions import is_flat, latest_run_start, two_level_error
+from kpi.spc.settings import baseline_points
+from kpi.spc.suggestions import is_flat, latest_run_start, squared_error, two_level_error
 from kpi.spc.words import _period_noun, _plural
 
 MONTHS = pd.date_range("2024-01-01", periods=6, freq="MS")
@@ -89,3 +90,14 @@ def test_the_screening_note_counts_one_moving_range_in_the_singular_and_two_in_t
     assert "Outlier screening left out 1 moving range when calculating the limits." in one.notes
     two = spc.xmr([*steady[:9], 40.0, *steady[9:]], screen_outliers=True)
     assert "Outlier screening left out 2 moving ranges when calculating the limits." in two.notes
+
+
+def test_a_baseline_of_two_points_is_the_smallest_accepted():
+    assert baseline_points(2) == 2 and baseline_points(None) is None
+    with pytest.raises(ValueError, match="2 or more, not 1"):
+        baseline_points(1)
+
+
+def test_no_values_leave_no_squared_error():
+    assert squared_error(np.array([])) == 0.0
+    assert squared_error(np.array([1.0, 3.0])) == 2.0
