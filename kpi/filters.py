@@ -29,6 +29,7 @@ from kpi.text import escape_markdown
 # the sidebar's, on every page
 SHARED_PARAMS = frozenset({"from", "to", "collab", "trust", "profession", "provisional"})
 INCLUDE_PROVISIONAL = "include"  # ?provisional=include
+DEFAULT_WORKSTREAM = "PLAN"  # ?workstream=: the workstream the chart pages open on
 QUOTE_LIMIT = 60  # characters of a URL value quoted back; a link can carry kilobytes
 
 

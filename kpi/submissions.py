@@ -20,12 +20,12 @@ from kpi.completeness import (
     expected_trusts,
     kpi_rules,
     read_frame,
-    reporters,
     successions,
 )
 from kpi.formats import UK_TIME, month_label
 from kpi.models import ImportBatch, Observation, Trust
 from kpi.months import add_months
+from kpi.rollups import reporters
 
 SUBMISSION_COLUMNS = [
     "trust_code", "trust_name", "period", "status", "expected", "batch_id", "imported_at", "synthetic",

@@ -177,10 +177,7 @@ def _month_option_label(key: str) -> str:
     return month_label(pd.Timestamp(f"{key}-01"))
 
 
-DEFAULT_WORKSTREAM = "PLAN"  # the workstream the chart pages open on
-
-
-def workstream_filter(key: str, default: str = DEFAULT_WORKSTREAM) -> str:
+def workstream_filter(key: str, default: str = filters.DEFAULT_WORKSTREAM) -> str:
     """The workstream choice, in the sidebar under the shared filters, on the pages where it applies;
     kept in the URL as ?workstream=CODE."""
     names = loaders.workstream_names(db())
