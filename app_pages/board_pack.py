@@ -10,6 +10,7 @@ import streamlit as st
 
 from kpi import board_pack, images, ui
 from kpi.formats import month_label
+from kpi.months import month_of_key
 
 logger = logging.getLogger("kpi.board_pack")
 PACK = "board_pack_built"  # session_state: the last pack built in this session
@@ -59,7 +60,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
             key="pack_month",
             url_name="pack_month",
             default=months[0],
-            format_func=lambda key: month_label(dt.date.fromisoformat(f"{key}-01")),
+            format_func=month_label,
             help="The pack's last month; it looks back 36 months from here.",
         )
     else:
@@ -110,7 +111,7 @@ if st.button(
         data = board_pack.build_report(
             ui.engine(),
             scope=scope,
-            period_end=dt.date.fromisoformat(f"{month}-01"),
+            period_end=month_of_key(month),
             fmt=fmt,
             progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
         )

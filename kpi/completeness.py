@@ -3,8 +3,8 @@ and how many did, so that a month only a few trusts have sent never becomes the 
 live here and only here:
 
 - A trust *reported* KPI k in month m when it has any observation of k in m (any profession). Data under
-  a merged trust's old code counts under its successor from the merger date (confirmed mergers only, as
-  in the roll-ups).
+  a merged trust's old code counts under its successor from the merger date (kpi.membership.merger_of,
+  the roll-ups' rule).
 - A trust is *expected* for k in m in a scope when it counts in that scope in m (kpi.membership's rule,
   the same as the roll-ups': for the system, its system span covers m, whatever the collaboratives; for
   a collaborative, a confirmed membership does; system partners such as NWAS never) and it reported k
@@ -49,7 +49,6 @@ from kpi.models import (
     KPIDefinition,
     MonthCount,
     Observation,
-    Succession,
     TrustMonthRollup,
     Workstream,
 )
@@ -61,7 +60,6 @@ KEYS = ["kpi_code", "trust_code", "period"]
 
 _o = Observation.__table__
 _b = ImportBatch.__table__
-_s = Succession.__table__
 _k = KPIDefinition.__table__
 _w = Workstream.__table__
 _c = MonthCount.__table__
@@ -177,24 +175,6 @@ def read_frame(bind: Engine | Connection, query) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
 
 
-def successions(engine: Engine | Connection) -> pd.DataFrame:
-    """Confirmed mergers: old_code, successor_code, effective_from (planned ones are notes)."""
-    query = select(_s.c.old_code, _s.c.successor_code, _s.c.effective_from).where(_s.c.status == "confirmed")
-    frame = read_frame(engine, query)
-    frame["effective_from"] = pd.to_datetime(frame["effective_from"])
-    return frame
-
-
-def after_mergers(frame: pd.DataFrame, mergers: pd.DataFrame) -> pd.DataFrame:
-    """`frame` (trust_code, period) with each old code replaced by its successor from the merger date
-    on, as the roll-ups count it (kpi.queries)."""
-    frame = frame.copy()
-    for merger in mergers.itertuples():
-        moved = (frame["trust_code"] == merger.old_code) & (frame["period"] >= merger.effective_from)
-        frame.loc[moved, "trust_code"] = merger.successor_code
-    return frame
-
-
 def between(query, table, kpis, period_from, period_to):
     """`query` narrowed to the KPIs and months given (None: no limit), on `table`'s columns."""
     if kpis is not None:
@@ -207,9 +187,13 @@ def between(query, table, kpis, period_from, period_to):
 
 
 def reported_in_observations(kpis, period_from, period_to) -> Select:
-    trust = func.coalesce(_o.c.trust_code, "")  # grouped as the observations' unique index has it
-    query = select(_o.c.kpi_code, _o.c.period, trust.label("trust_code")).group_by(
-        _o.c.kpi_code, _o.c.period, trust
+    """Who reported what, read from the observations themselves, each trust after mergers ('' for the
+    system)."""
+    trust = func.coalesce(membership.trust_after_mergers(_o.c.trust_code), "")
+    query = (
+        select(_o.c.kpi_code, _o.c.period, trust.label("trust_code"))
+        .outerjoin(membership.SUCCESSIONS, membership.merger_of(_o.c.trust_code, _o.c.period))
+        .group_by(_o.c.kpi_code, _o.c.period, trust)
     )
     return between(query, _o, kpis, period_from, period_to)
 
@@ -230,7 +214,7 @@ def reporters_in(bind: Engine | Connection, query: Select | CompoundSelect) -> p
     frame = read_frame(bind, query)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["trust_code"] = frame["trust_code"].replace("", None)
-    return after_mergers(frame[KEYS], successions(bind)).drop_duplicates(ignore_index=True)
+    return frame[KEYS].drop_duplicates(ignore_index=True)  # trusts after mergers: the queries map them
 
 
 def kpi_rules(engine: Engine) -> pd.DataFrame:

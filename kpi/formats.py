@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from kpi.months import month_of_key
+
 
 @dataclass(frozen=True)
 class KPI:
@@ -170,9 +172,26 @@ def change_reading(delta: float | None, improvement: str, decimals: int = 1) -> 
     return "better" if up == (improvement == "up") else "worse"
 
 
-def month_label(period: dt.date | pd.Timestamp | None) -> str:
-    """'Oct 2026'."""
-    return "–" if period is None or pd.isna(period) else f"{pd.Timestamp(period):%b %Y}"
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def english_date(when: Any, fmt: str) -> str:
+    """strftime with English month names whatever the server's locale (%b "Mar", %B "March"): the one
+    date formatter every label goes through."""
+    stamp = pd.Timestamp(when)
+    fmt = fmt.replace("%b", MONTH_ABBREVIATIONS[stamp.month - 1]).replace("%B", MONTH_NAMES[stamp.month - 1])
+    return stamp.strftime(fmt)
+
+
+def month_label(period: dt.date | pd.Timestamp | str | None) -> str:
+    """'Oct 2026' (any language setting); a month key such as '2026-10' reads as its month."""
+    if isinstance(period, str):
+        return month_label(month_of_key(period))
+    return "–" if period is None or pd.isna(period) else english_date(period, "%b %Y")
 
 
 UK_TIME = "Europe/London"
@@ -193,7 +212,7 @@ def uk_day(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
     local = uk_time(moment)
-    return f"{local.day} {local:%b %Y}"
+    return f"{local.day} {english_date(local, '%b %Y')}"
 
 
 def uk_date(day: dt.date | pd.Timestamp | None) -> str:

@@ -38,7 +38,15 @@ from sqlalchemy import (
     union_all,
 )
 
-from kpi.membership import SYSTEM_CODE, in_collaborative, in_system, membership_at
+from kpi.membership import (
+    SUCCESSIONS,
+    SYSTEM_CODE,
+    in_collaborative,
+    in_system,
+    membership_at,
+    merger_of,
+    trust_after_mergers,
+)
 from kpi.models import (
     RATIO_SCALE,
     ImportBatch,
@@ -102,7 +110,7 @@ _m = Membership.__table__
 
 def observations(flt: KPIFilter) -> Select:
     """Observation rows in the filter, with the trust they count under after any merger."""
-    effective_trust = func.coalesce(_s.c.successor_code, _o.c.trust_code)
+    effective_trust = trust_after_mergers(_o.c.trust_code)
     query = (
         select(
             _o.c.kpi_code,
@@ -117,14 +125,7 @@ def observations(flt: KPIFilter) -> Select:
         )
         .join(_k, _k.c.code == _o.c.kpi_code)
         .join(_b, _b.c.id == _o.c.batch_id)
-        .outerjoin(
-            _s,
-            and_(
-                _s.c.old_code == _o.c.trust_code,
-                _s.c.status == "confirmed",
-                _o.c.period >= _s.c.effective_from,
-            ),
-        )
+        .outerjoin(SUCCESSIONS, merger_of(_o.c.trust_code, _o.c.period))
     )
     if flt.period_from:
         query = query.where(_o.c.period >= flt.period_from)

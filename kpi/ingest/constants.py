@@ -25,7 +25,6 @@ MAX_PROBLEMS = 1_000
 MAX_COLUMNS = 200
 # How a template file arrived (a published layout's batch carries its source definition's id instead).
 SOURCES: tuple[str, ...] = ("upload", "cli")
-DEMO_SOURCE = "demo"
 # A ratio row may also give its value; it must then agree with 100 * numerator / denominator this closely.
 VALUE_TOLERANCE = 0.5
 # An XLSX file is a zip; refuse one that would unpack to more than this many times the size limit.
