@@ -53,6 +53,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         help="The whole system (each trust counted once), a collaborative, or one trust.",
     )
     months = ui.pack_months(db, scope)
+    month: str | None
     if months:
         month = ui.page_choice(
             "Period end",
@@ -64,14 +65,14 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
             help="The pack's last month; it looks back 36 months from here.",
         )
     else:
-        month = None
+        month = None  # no months: nothing to build
     fmt = ui.page_choice(
         "Format",
         list(FORMATS),
         key="pack_format",
         url_name="pack_format",
         default="pdf" if browser_ok else "html",
-        format_func=FORMATS.get,
+        format_func=FORMATS.__getitem__,
         widget="segmented",
         help="PDF for printing and papers; HTML to open in any browser, offline, with charts you can hover; "
         "PowerPoint to present, or to take slides into the board's own deck.",
@@ -112,7 +113,7 @@ if st.button(
             ui.engine(),
             scope=scope,
             period_end=month_of_key(month),
-            fmt=fmt,
+            fmt=board_pack.pack_format(fmt),
             progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
         )
     except (board_pack.ReportError, images.ImageExportUnavailable, images.ImageExportError) as exc:

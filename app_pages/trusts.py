@@ -47,7 +47,7 @@ section = ui.page_choice(
     list(SECTIONS),
     key="trust_section",
     url_name="section",
-    format_func=SECTIONS.get,
+    format_func=SECTIONS.__getitem__,
     widget="segmented",
 )
 
@@ -175,7 +175,8 @@ if section == "ranking":
         format_func=lambda c: kpis[c].name,
     )
     kpi = kpis[kpi_code]
-    months = [month_key(m) for m in ui.filter_choices(db).months if sel.period_from <= m <= sel.period_to]
+    first, last = sel.period_from, sel.period_to
+    months = [month_key(m) for m in ui.filter_choices(db).months if (first or m) <= m <= (last or m)]
     month = ui.page_choice(
         "Month",
         months[::-1],

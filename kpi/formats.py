@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from kpi.models import Accumulation, ConflictRule, Grain, Improvement, Rollup
 from kpi.months import month_of_key
 
 
@@ -25,21 +26,23 @@ class KPI:
     name: str
     workstream_code: str
     unit: str
-    improvement: str
+    improvement: Improvement
     catalogue_target: float | None
-    rollup: str
+    rollup: Rollup
     decimals: int
     definition: str = ""
     numerator_definition: str = ""
     denominator_definition: str = ""
     source: str = ""
     frequency: str = "monthly"
-    conflict_rule: str = "concern"
-    grain: str = "trust"
-    accumulation: str = "monthly"  # or "rolling_12_months", "year_to_date": not read with SPC rules
+    conflict_rule: ConflictRule = "concern"
+    grain: Grain = "trust"
+    accumulation: Accumulation = "monthly"  # or "rolling_12_months", "year_to_date": not read with SPC rules
 
     @classmethod
     def from_row(cls, row: dict[str, Any] | pd.Series) -> KPI:
+        """A catalogue row (the table's CHECK constraints and the reference loader hold its values to the
+        Literal types, so they are taken as they are)."""
         target = row.get("target")
         return cls(
             code=row["code"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from sqlalchemy import Engine
 
@@ -15,11 +15,19 @@ from kpi.scopes import SYSTEM_ALIASES, named_scope, trust_label
 from kpi.text import clean_code
 
 Format = Literal["pdf", "html", "pptx"]
-FORMATS: tuple[str, ...] = ("pdf", "html", "pptx")
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 
 class ReportError(ValueError):
     """The pack cannot be built for these inputs; the message is one line naming what is wrong."""
+
+
+def pack_format(text: str) -> Format:
+    """The pack format `text` names (pdf, html or pptx); ReportError for anything else."""
+    for fmt in get_args(Format):
+        if text == fmt:
+            return fmt
+    raise ReportError(f"Unknown format {text!r}: use {', '.join(FORMATS)}.")
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,9 @@ VALUE_TOLERANCE = 0.5
 # An XLSX file is a zip; refuse one that would unpack to more than this many times the size limit.
 MAX_UNPACK_RATIO = 10
 
-# Reports how far an import has got: (fraction done, what it is doing).
-Progress = Callable[[float, str], None]
+# Reports how far an import has got: (fraction done, what it is doing); what it returns is ignored
+# (st.progress's bar.progress returns the element).
+Progress = Callable[[float, str], object]
 
 
 def no_progress(_fraction: float, _message: str) -> None:

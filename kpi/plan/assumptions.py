@@ -85,7 +85,7 @@ class AssumptionFileError(ReferenceDataError):
 def financial_year_ok(year: str) -> bool:
     """'2027/28' (consecutive years) is a financial year; so is nothing else."""
     match = _FINANCIAL_YEAR.fullmatch(year)
-    return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))  # type: ignore[union-attr]
+    return match is not None and (int(match.group(1)) + 1) % 100 == int(match.group(2))
 
 
 def _known_professions(professions: Iterable[str] | None) -> set[str]:
