@@ -10,6 +10,7 @@ import streamlit as st
 
 from kpi import board_pack, images, ui
 from kpi.formats import month_label
+from kpi.months import month_of_key
 
 logger = logging.getLogger("kpi.board_pack")
 PACK = "board_pack_built"  # session_state: the last pack built in this session
@@ -52,6 +53,7 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
         help="The whole system (each trust counted once), a collaborative, or one trust.",
     )
     months = ui.pack_months(db, scope)
+    month: str | None
     if months:
         month = ui.page_choice(
             "Period end",
@@ -59,18 +61,18 @@ with st.container(horizontal=True, vertical_alignment="bottom"):
             key="pack_month",
             url_name="pack_month",
             default=months[0],
-            format_func=lambda key: month_label(dt.date.fromisoformat(f"{key}-01")),
+            format_func=month_label,
             help="The pack's last month; it looks back 36 months from here.",
         )
     else:
-        month = None
+        month = None  # no months: nothing to build
     fmt = ui.page_choice(
         "Format",
         list(FORMATS),
         key="pack_format",
         url_name="pack_format",
         default="pdf" if browser_ok else "html",
-        format_func=FORMATS.get,
+        format_func=FORMATS.__getitem__,
         widget="segmented",
         help="PDF for printing and papers; HTML to open in any browser, offline, with charts you can hover; "
         "PowerPoint to present, or to take slides into the board's own deck.",
@@ -110,8 +112,8 @@ if st.button(
         data = board_pack.build_report(
             ui.engine(),
             scope=scope,
-            period_end=dt.date.fromisoformat(f"{month}-01"),
-            fmt=fmt,
+            period_end=month_of_key(month),
+            fmt=board_pack.pack_format(fmt),
             progress=lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message),
         )
     except (board_pack.ReportError, images.ImageExportUnavailable, images.ImageExportError) as exc:

@@ -88,7 +88,8 @@ def release_upload(file) -> None:
 
         ctx = get_script_run_ctx()
         if ctx is not None and getattr(file, "file_id", None):
-            get_instance().uploaded_file_mgr.remove_file(ctx.session_id, file.file_id)
+            # remove_file is on the memory manager Streamlit runs with, not on the base class it types
+            get_instance().uploaded_file_mgr.remove_file(ctx.session_id, file.file_id)  # type: ignore[attr-defined]
     except Exception:  # best effort: the new key below releases the widget's copy in any case
         pass
     st.session_state[ROUND] = upload_round + 1
@@ -305,10 +306,10 @@ if preview is not None:
                     release_upload(upload)
                     st.rerun()
 
-result = st.session_state.get(RESULT)
-if result is not None:
+last_result: ingest.ImportResult | None = st.session_state.get(RESULT)
+if last_result is not None:
     box = st.container(key="import_result")  # keyed, so that the focus can be moved to it after an import
-    (box.success if result.applied else box.warning)(escape_markdown(result.message))
+    (box.success if last_result.applied else box.warning)(escape_markdown(last_result.message))
     move_focus("import_result")
 
 st.subheader("Import history", anchor=False)

@@ -62,7 +62,7 @@ st.dataframe(
     hide_index=True,
     column_config={
         "trust": st.column_config.TextColumn("Trust", width="medium", pinned=True),
-        **{month: st.column_config.TextColumn(month_label(f"{month}-01")) for month in months},
+        **{month: st.column_config.TextColumn(month_label(month)) for month in months},
     },
     alt=f"Submissions of {kpi.name} by trust and month, {months_text}: received, late, missing, not yet due",
     key="submissions_table",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from kpi import chart_text, charts, export, provisional, queries, scopes, scorecard, ui
 from kpi.formats import format_value, month_key, month_label
+from kpi.months import month_of_key
 from kpi.ui import drill
 
 db = ui.db()
@@ -46,7 +47,7 @@ section = ui.page_choice(
     list(SECTIONS),
     key="trust_section",
     url_name="section",
-    format_func=SECTIONS.get,
+    format_func=SECTIONS.__getitem__,
     widget="segmented",
 )
 
@@ -174,20 +175,21 @@ if section == "ranking":
         format_func=lambda c: kpis[c].name,
     )
     kpi = kpis[kpi_code]
-    months = [month_key(m) for m in ui.filter_choices(db).months if sel.period_from <= m <= sel.period_to]
+    first, last = sel.period_from, sel.period_to
+    months = [month_key(m) for m in ui.filter_choices(db).months if (first or m) <= m <= (last or m)]
     month = ui.page_choice(
         "Month",
         months[::-1],
         key="rank_month",
         url_name="rank_month",
-        format_func=lambda m: month_label(pd.Timestamp(f"{m}-01")),
+        format_func=month_label,
     )
     if kpi.grain == "system":
         ui.explain_empty(f"{kpi.name} is recorded for the system as a whole, not by trust.")
     elif month is None:
         ui.explain_empty("No months in the chosen period.")
     else:
-        day = pd.Timestamp(f"{month}-01").date()
+        day = month_of_key(month)
         month_flt = flt.but(
             kpis=(kpi_code,), period_from=day, period_to=day, trusts=None, default_period=False
         )

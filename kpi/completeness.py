@@ -3,8 +3,8 @@ and how many did, so that a month only a few trusts have sent never becomes the 
 live here and only here:
 
 - A trust *reported* KPI k in month m when it has any observation of k in m (any profession). Data under
-  a merged trust's old code counts under its successor from the merger date (confirmed mergers only, as
-  in the roll-ups).
+  a merged trust's old code counts under its successor from the merger date (kpi.membership.merger_of,
+  the roll-ups' rule).
 - A trust is *expected* for k in m in a scope when it counts in that scope in m (kpi.membership's rule,
   the same as the roll-ups': for the system, its system span covers m, whatever the collaboratives; for
   a collaborative, a confirmed membership does; system partners such as NWAS never) and it reported k
@@ -49,7 +49,6 @@ from kpi.models import (
     KPIDefinition,
     MonthCount,
     Observation,
-    Succession,
     TrustMonthRollup,
     Workstream,
 )
@@ -61,7 +60,6 @@ KEYS = ["kpi_code", "trust_code", "period"]
 
 _o = Observation.__table__
 _b = ImportBatch.__table__
-_s = Succession.__table__
 _k = KPIDefinition.__table__
 _w = Workstream.__table__
 _c = MonthCount.__table__
@@ -177,25 +175,7 @@ def read_frame(bind: Engine | Connection, query) -> pd.DataFrame:
     return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
 
 
-def successions(engine: Engine | Connection) -> pd.DataFrame:
-    """Confirmed mergers: old_code, successor_code, effective_from (planned ones are notes)."""
-    query = select(_s.c.old_code, _s.c.successor_code, _s.c.effective_from).where(_s.c.status == "confirmed")
-    frame = read_frame(engine, query)
-    frame["effective_from"] = pd.to_datetime(frame["effective_from"])
-    return frame
-
-
-def after_mergers(frame: pd.DataFrame, mergers: pd.DataFrame) -> pd.DataFrame:
-    """`frame` (trust_code, period) with each old code replaced by its successor from the merger date
-    on, as the roll-ups count it (kpi.queries)."""
-    frame = frame.copy()
-    for merger in mergers.itertuples():
-        moved = (frame["trust_code"] == merger.old_code) & (frame["period"] >= merger.effective_from)
-        frame.loc[moved, "trust_code"] = merger.successor_code
-    return frame
-
-
-def _between(query, table, kpis, period_from, period_to):
+def between(query, table, kpis, period_from, period_to):
     """`query` narrowed to the KPIs and months given (None: no limit), on `table`'s columns."""
     if kpis is not None:
         query = query.where(table.c.kpi_code.in_(list(kpis)))
@@ -206,54 +186,35 @@ def _between(query, table, kpis, period_from, period_to):
     return query
 
 
-def _reported_in_observations(kpis, period_from, period_to) -> Select:
-    trust = func.coalesce(_o.c.trust_code, "")  # grouped as the observations' unique index has it
-    query = select(_o.c.kpi_code, _o.c.period, trust.label("trust_code")).group_by(
-        _o.c.kpi_code, _o.c.period, trust
+def reported_in_observations(kpis, period_from, period_to) -> Select:
+    """Who reported what, read from the observations themselves, each trust after mergers ('' for the
+    system)."""
+    trust = func.coalesce(membership.trust_after_mergers(_o.c.trust_code), "")
+    query = (
+        select(_o.c.kpi_code, _o.c.period, trust.label("trust_code"))
+        .outerjoin(membership.SUCCESSIONS, membership.merger_of(_o.c.trust_code, _o.c.period))
+        .group_by(_o.c.kpi_code, _o.c.period, trust)
     )
-    return _between(query, _o, kpis, period_from, period_to)
+    return between(query, _o, kpis, period_from, period_to)
 
 
-def _reported_in_rollups(kpis, period_from, period_to) -> CompoundSelect:
+def reported_in_rollups(kpis, period_from, period_to) -> CompoundSelect:
     r = TrustMonthRollup.__table__
     trusts = select(r.c.kpi_code, r.c.period, r.c.trust_code).where(r.c.trust_code.is_not(None))
     system = select(_o.c.kpi_code, _o.c.period, literal("").label("trust_code")).where(
         _o.c.trust_code.is_(None)
     )
     return union(
-        _between(trusts, r, kpis, period_from, period_to),
-        _between(system, _o, kpis, period_from, period_to),
+        between(trusts, r, kpis, period_from, period_to),
+        between(system, _o, kpis, period_from, period_to),
     )
 
 
-def reporters(
-    engine: Engine,
-    kpis: list[str] | tuple[str, ...] | None = None,
-    period_from: dt.date | None = None,
-    period_to: dt.date | None = None,
-    *,
-    raw: bool = False,
-) -> pd.DataFrame:
-    """Who reported what: distinct kpi_code, trust_code (after mergers; None for a system-level row) and
-    period (as a timestamp) of the observations, for the KPIs and months given (all when None). The
-    trusts come from the roll-up table (one row per KPI, trust and month reported: kpi.rollups) and the
-    system-level rows from the observations' trust index; `raw` reads only the observations (the tests
-    check both give the same)."""
-    if raw:
-        query: Select | CompoundSelect = _reported_in_observations(kpis, period_from, period_to)
-    else:
-        from kpi.rollups import ensure_fresh  # kpi.rollups reads through kpi.queries, which imports this
-
-        ensure_fresh(engine)
-        query = _reported_in_rollups(kpis, period_from, period_to)
-    return _reporters_in(engine, query)
-
-
-def _reporters_in(bind: Engine | Connection, query: Select | CompoundSelect) -> pd.DataFrame:
+def reporters_in(bind: Engine | Connection, query: Select | CompoundSelect) -> pd.DataFrame:
     frame = read_frame(bind, query)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["trust_code"] = frame["trust_code"].replace("", None)
-    return after_mergers(frame[KEYS], successions(bind)).drop_duplicates(ignore_index=True)
+    return frame[KEYS].drop_duplicates(ignore_index=True)  # trusts after mergers: the queries map them
 
 
 def kpi_rules(engine: Engine) -> pd.DataFrame:
@@ -287,7 +248,7 @@ def store_counts(
     on the WINDOW months before it, so reading the reports from WINDOW months before `period_from` makes
     the counts of the range exact."""
     read_from = add_months(period_from, -WINDOW) if period_from is not None else None
-    found = _reporters_in(conn, _reported_in_rollups(kpis, read_from, period_to))
+    found = reporters_in(conn, reported_in_rollups(kpis, read_from, period_to))
     counts = all_counts(found, membership.spans(conn))
     stored = delete(MonthCount)
     if kpis is not None:
@@ -313,47 +274,6 @@ def store_counts(
         for row in counts.itertuples(index=False)
     ]
     conn.execute(insert(MonthCount), records)
-
-
-def stored_counts(
-    engine: Engine,
-    level: str,
-    kpis: list[str] | None = None,
-    period_from: dt.date | None = None,
-    period_to: dt.date | None = None,
-) -> pd.DataFrame:
-    """The stored counts at the system or collaborative level, as `month_counts` gives them (a
-    collaborative's code in scope_code; no scope_code for the system); brought up to date first if the
-    figures changed since they were computed."""
-    from kpi.rollups import ensure_fresh  # kpi.rollups stores these with this module's rules
-
-    ensure_fresh(engine)
-    system = level == "system"
-    query = select(*(_c.c[column] for column in COUNT_COLUMNS))
-    query = query.where(_c.c.scope_code.is_(None) if system else _c.c.scope_code.is_not(None))
-    frame = read_frame(engine, _between(query, _c, kpis, period_from, period_to))
-    frame["period"] = pd.to_datetime(frame["period"])
-    frame = frame.astype({"expected": int, "reported": int, "system_figure": bool})
-    return frame.drop(columns="scope_code") if system else frame
-
-
-# --- completeness of a series ----------------------------------------------------------------------
-
-
-def annotate(series: pd.DataFrame, level: str, engine: Engine) -> pd.DataFrame:
-    """A kpi_series frame with `expected` (trusts expected in the scope) and `provisional` added. A
-    trust's own row is never provisional (it exists only when the trust reported)."""
-    if series.empty or level == "trust":
-        return series.assign(expected=1, provisional=False)
-    kpis = sorted(series["kpi_code"].unique())
-    first, last = series["period"].min().date(), series["period"].max().date()
-    counts = stored_counts(engine, level, kpis, first, last)
-    counts["provisional"] = provisional(counts, kpi_rules(engine)["complete_share"])
-    keys = ["kpi_code", "scope_code", "period"] if level == "collaborative" else ["kpi_code", "period"]
-    out = series.merge(counts[[*keys, "expected", "provisional"]], on=keys, how="left")
-    out["expected"] = out["expected"].fillna(0).astype(int)
-    out["provisional"] = out["provisional"].astype("boolean").fillna(False).astype(bool)
-    return out
 
 
 # --- the import preview ----------------------------------------------------------------------------
@@ -392,16 +312,3 @@ def outlook(
     return lines or [
         "Every month in the file will be complete once imported, so headline figures can show it."
     ]
-
-
-def import_outlook(engine: Engine, records: pd.DataFrame) -> list[str]:
-    """`outlook` for an import's validated records (kpi_code, trust_code ('' for the system, already
-    mapped to successors), period as dates)."""
-    if records.empty:
-        return []
-    incoming = records[["kpi_code", "trust_code", "period"]].drop_duplicates()
-    incoming = incoming.assign(
-        trust_code=incoming["trust_code"].replace("", None), period=pd.to_datetime(incoming["period"])
-    )
-    kpis = sorted(incoming["kpi_code"].unique())
-    return outlook(reporters(engine, kpis), incoming, membership.spans(engine), kpi_rules(engine))

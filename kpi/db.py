@@ -19,12 +19,12 @@ import threading
 import time
 import tomllib
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -342,6 +342,20 @@ def _note_write(conn, _cursor, statement, _parameters, context, _executemany) ->
             conn.info[_WROTE_FIGURES] = True
 
 
+FigureWriteHook = Callable[[Connection, set[tuple[str, dt.date]] | None], None]
+_FIGURE_WRITE_HOOKS: list[FigureWriteHook] = []
+
+
+def on_figure_write(hook: FigureWriteHook) -> None:
+    """Run `hook(connection, touched)` in the transaction of every session_scope write that touched the
+    figures, before the commit: kpi.rollups registers its refresh here when it is imported, so this
+    module needs nothing above it. A write made before anything registered (nothing that reads the
+    roll-ups imported yet) leaves them stale, and kpi.rollups.ensure_fresh recomputes them before the
+    next read: late, never wrong."""
+    if hook not in _FIGURE_WRITE_HOOKS:
+        _FIGURE_WRITE_HOOKS.append(hook)
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session in one transaction: committed if the block succeeds, rolled back if it raises.
@@ -364,11 +378,10 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         if connection.info.pop(_WROTE, False):
             connection.execute(_BUMP_DATA_VERSION)
         if wrote_figures:
-            from kpi.rollups import refresh  # kpi.rollups reads through this module
-
             # The roll-ups follow the figures in the same transaction (after the version's last bump,
             # which they record): the KPIs and months the write declared (kpi.rollups.touch), or all.
-            refresh(connection, touched)
+            for follow in _FIGURE_WRITE_HOOKS:
+                follow(connection, touched)
 
 
 def data_version(engine: Engine) -> int:

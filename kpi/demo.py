@@ -31,13 +31,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, delete, func, insert, select
 
+from kpi.batches import DEMO_SOURCE
 from kpi.db import session_scope
 from kpi.models import RATIO_SCALE, ImportBatch, Milestone, MilestoneUpdate, Observation
 from kpi.reference import read_reference_csv
 
 DEMO_START = dt.date(2022, 4, 1)
 DEMO_SEED = 20220401
-DEMO_SOURCE = "demo"
 DEMO_USER = "demo data generator"
 
 # Total AHP FTE at the start of the history, per reporting unit (a trust before any merger).

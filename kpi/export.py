@@ -162,6 +162,7 @@ def _completeness(row: Mapping[str, Any] | pd.Series | None) -> dict[str, object
 
 
 def _count(value: object) -> int | None:
+    # a count once None and NaN are out; int() is typed for numbers and text, not object
     return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
 
 

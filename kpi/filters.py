@@ -24,11 +24,12 @@ from kpi.formats import month_key, month_label
 from kpi.months import parse_month
 from kpi.queries import KPIFilter
 from kpi.reading.window import DEFAULT_MONTHS
-from kpi.text import escape_markdown
+from kpi.text import clean_code, escape_markdown
 
 # the sidebar's, on every page
 SHARED_PARAMS = frozenset({"from", "to", "collab", "trust", "profession", "provisional"})
 INCLUDE_PROVISIONAL = "include"  # ?provisional=include
+DEFAULT_WORKSTREAM = "PLAN"  # ?workstream=: the workstream the chart pages open on
 QUOTE_LIMIT = 60  # characters of a URL value quoted back; a link can carry kilobytes
 
 
@@ -177,7 +178,7 @@ def _parse_trusts(
     allowed_trusts = choices.trusts_for(collaborative)
     trusts: list[str] = []
     for raw in params.get("trust") or []:
-        code = raw.strip().upper()
+        code = clean_code(raw)
         if code not in choices.trusts:
             warnings.append(
                 f"The link's trust code {quote(raw)} is not a Cheshire and Merseyside trust; ignored."

@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from kpi.models import Accumulation, ConflictRule, Grain, Improvement, Rollup
+from kpi.months import month_of_key
+
 
 @dataclass(frozen=True)
 class KPI:
@@ -23,21 +26,23 @@ class KPI:
     name: str
     workstream_code: str
     unit: str
-    improvement: str
+    improvement: Improvement
     catalogue_target: float | None
-    rollup: str
+    rollup: Rollup
     decimals: int
     definition: str = ""
     numerator_definition: str = ""
     denominator_definition: str = ""
     source: str = ""
     frequency: str = "monthly"
-    conflict_rule: str = "concern"
-    grain: str = "trust"
-    accumulation: str = "monthly"  # or "rolling_12_months", "year_to_date": not read with SPC rules
+    conflict_rule: ConflictRule = "concern"
+    grain: Grain = "trust"
+    accumulation: Accumulation = "monthly"  # or "rolling_12_months", "year_to_date": not read with SPC rules
 
     @classmethod
     def from_row(cls, row: dict[str, Any] | pd.Series) -> KPI:
+        """A catalogue row (the table's CHECK constraints and the reference loader hold its values to the
+        Literal types, so they are taken as they are)."""
         target = row.get("target")
         return cls(
             code=row["code"],
@@ -170,9 +175,26 @@ def change_reading(delta: float | None, improvement: str, decimals: int = 1) -> 
     return "better" if up == (improvement == "up") else "worse"
 
 
-def month_label(period: dt.date | pd.Timestamp | None) -> str:
-    """'Oct 2026'."""
-    return "–" if period is None or pd.isna(period) else f"{pd.Timestamp(period):%b %Y}"
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def english_date(when: Any, fmt: str) -> str:
+    """strftime with English month names whatever the server's locale (%b "Mar", %B "March"): the one
+    date formatter every label goes through."""
+    stamp = pd.Timestamp(when)
+    fmt = fmt.replace("%b", MONTH_ABBREVIATIONS[stamp.month - 1]).replace("%B", MONTH_NAMES[stamp.month - 1])
+    return stamp.strftime(fmt)
+
+
+def month_label(period: dt.date | pd.Timestamp | str | None) -> str:
+    """'Oct 2026' (any language setting); a month key such as '2026-10' reads as its month."""
+    if isinstance(period, str):
+        return month_label(month_of_key(period))
+    return "–" if period is None or pd.isna(period) else english_date(period, "%b %Y")
 
 
 UK_TIME = "Europe/London"
@@ -193,7 +215,7 @@ def uk_day(moment: dt.datetime | None) -> str:
     if moment is None:
         return ""
     local = uk_time(moment)
-    return f"{local.day} {local:%b %Y}"
+    return f"{local.day} {english_date(local, '%b %Y')}"
 
 
 def uk_date(day: dt.date | pd.Timestamp | None) -> str:

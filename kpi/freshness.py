@@ -10,8 +10,9 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi.completeness import due_period, kpi_rules, provisional, stored_counts
+from kpi.completeness import due_period, kpi_rules, provisional
 from kpi.formats import month_label
+from kpi.rollups import stored_counts
 
 FRESHNESS_COLUMNS = [
     "kpi_code", "name", "source", "lag_months", "latest_period", "latest_complete_period",
@@ -82,7 +83,7 @@ def _freshness_row(kpi: pd.Series, months: pd.DataFrame, today: dt.date) -> dict
 def system_months(engine: Engine, kpis: list[str] | None = None) -> pd.DataFrame:
     """Every month with system-level data per KPI (an expected trust reported, or a system-level row),
     with expected, reported and provisional, oldest first: read from the counts stored at each write
-    (kpi.completeness.stored_counts)."""
+    (kpi.rollups.stored_counts)."""
     counts = stored_counts(engine, "system", kpis)
     counts["provisional"] = provisional(counts, kpi_rules(engine)["complete_share"])
     with_data = counts[(counts["reported"] > 0) | counts["system_figure"]]

@@ -5,7 +5,7 @@ events a chart marks (for one day).
 - **The system (C&M)** counts a trust in every month its system span covers: `trusts.in_system` with
   `system_from` to `system_to` (data/reference/trusts.csv, each with its source). That is every month the
   trust provided C&M services, whatever the collaboratives and whenever they were formed. Data under a
-  merged trust's old code counts under its successor from the merger date (kpi.queries, kpi.completeness),
+  merged trust's old code counts under its successor from the merger date (`merger_of`, below),
   so a predecessor's span ends the day before its merger and its later rows count once, as the successor's.
   System partners (NWAS) are never in the system (the reference loader refuses one that is).
 - **A collaborative** counts a trust in every month a confirmed membership covers
@@ -24,9 +24,9 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, exists, literal, or_, select, union_all
+from sqlalchemy import Connection, Engine, and_, exists, func, literal, or_, select, union_all
 
-from kpi.models import Membership, Trust
+from kpi.models import Membership, Succession, Trust
 
 SYSTEM_CODE = "C&M"  # the system's scope code (and the scope_code of its spans)
 # The integrated care board: it commissions services; its own staff are not a trust's, so they are in no
@@ -37,6 +37,7 @@ SPAN_COLUMNS = ["trust_code", "scope_code", "valid_from", "valid_to"]
 
 _t = Trust.__table__
 _m = Membership.__table__
+_s = Succession.__table__
 
 
 # --- the covering rule, in the three forms it is needed ------------------------------------------------
@@ -68,6 +69,25 @@ def _day(value: Any) -> pd.Timestamp | None:
     if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
         return None
     return pd.Timestamp(value).normalize()
+
+
+# --- mergers: the one rule, as SQL (kpi.rollup_rules, kpi.completeness, kpi.submissions) ---------------
+
+
+def merger_of(trust_code: Any, period: Any) -> Any:
+    """SQL join condition on the successions table: the confirmed merger under which a row of
+    `trust_code` in month `period` belongs to the successor (from the merger's date on; planned mergers
+    are notes). One step is all: the reference loader refuses a chain. Outer-join on it and read the
+    trust with `trust_after_mergers`."""
+    return and_(_s.c.old_code == trust_code, _s.c.status == "confirmed", period >= _s.c.effective_from)
+
+
+def trust_after_mergers(trust_code: Any) -> Any:
+    """SQL: the trust a row counts under, given an outer join on `merger_of`."""
+    return func.coalesce(_s.c.successor_code, trust_code)
+
+
+SUCCESSIONS = _s  # the table `merger_of` joins
 
 
 # --- SQL conditions (kpi.queries) ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ observation belongs to the import batch that wrote it, and the batch says whethe
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal, get_args
 
 from sqlalchemy import (
     Boolean,
@@ -37,13 +38,20 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-IMPROVEMENT_DIRECTIONS = ("up", "down", "neither")
-ROLLUP_RULES = ("sum", "ratio")
-CONFLICT_RULES = ("concern", "improvement")
-GRAINS = ("trust_profession", "trust", "system")
+# The catalogue's domain values: each a Literal type (kpi.formats.KPI's fields) and the tuple of its
+# values (the tables' CHECK constraints and the reference loader), one written from the other.
+Improvement = Literal["up", "down", "neither"]
+Rollup = Literal["sum", "ratio"]
+ConflictRule = Literal["concern", "improvement"]
+Grain = Literal["trust_profession", "trust", "system"]
 # How a KPI's monthly figure accumulates: "monthly" figures stand alone and are read with SPC rules;
 # 12-month rolling and year-to-date figures are autocorrelated by construction and shown as trends.
-ACCUMULATIONS = ("monthly", "rolling_12_months", "year_to_date")
+Accumulation = Literal["monthly", "rolling_12_months", "year_to_date"]
+IMPROVEMENT_DIRECTIONS: tuple[Improvement, ...] = get_args(Improvement)
+ROLLUP_RULES: tuple[Rollup, ...] = get_args(Rollup)
+CONFLICT_RULES: tuple[ConflictRule, ...] = get_args(ConflictRule)
+GRAINS: tuple[Grain, ...] = get_args(Grain)
+ACCUMULATIONS: tuple[Accumulation, ...] = get_args(Accumulation)
 TRUST_ROLES = ("member", "partner", "predecessor")
 MILESTONE_STATUSES = ("not started", "on track", "at risk", "off track", "complete")
 RAG_RATINGS = ("red", "amber", "green", "blue")

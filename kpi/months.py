@@ -67,6 +67,16 @@ def parse_month(text: str | None) -> dt.date | None:
     return dt.date(year, month, 1)
 
 
+def month_of_key(key: str) -> dt.date:
+    """The first day of the month `key` names, for a month the app wrote itself ('2026-10', as
+    kpi.formats.month_key writes it, in a widget's options or a URL the app checked): parse_month's rule,
+    and a ValueError (a bug, never a user's slip) when it names none."""
+    month = parse_month(key)
+    if month is None:
+        raise ValueError(f"not a month: {key!r}")
+    return month
+
+
 def current_month(today: dt.date | None = None) -> dt.date:
     """The first day of this month (of `today`'s month when given)."""
     return (today or dt.date.today()).replace(day=1)

@@ -41,6 +41,7 @@ def used(rows: pd.DataFrame, include: bool) -> pd.DataFrame:
 
 def reported_words(reported: object, expected: object) -> str:
     """'2 of 15 trusts reported' ('1 of 1 trust reported')."""
+    # counts from a frame (int, float or NaN); int() is typed for numbers and text, not object
     count = int(expected) if pd.notna(expected) else 0  # type: ignore[call-overload]
     got = int(reported) if pd.notna(reported) else 0  # type: ignore[call-overload]
     return f"{got} of {count} {'trust' if count == 1 else 'trusts'} reported"

@@ -1,6 +1,6 @@
 """Roll-ups computed once per write. Every series starts from the same expensive step: each KPI, trust
 (after mergers) and month with professions combined, plus the system-level figures where no trust
-reported (`queries.rollup_rows`). That step is stored in `rollup_trust_months` and recomputed only when
+reported (`rollup_rules.rollup_rows`). That step is stored in `rollup_trust_months` and recomputed only when
 the figures change, so a page's read is a small indexed look-up on SQLite and PostgreSQL alike; the
 membership and NWAS rules, which depend on the page's filters, are still applied when reading. A
 profession filter reads the observations themselves (the table holds professions combined). With it,
@@ -17,18 +17,35 @@ When the figures change:
 - before every series read, `ensure_fresh` compares the data version (one row, which every write to
   those tables bumps, through kpi or round it: triggers, migration 0011) with the one the tables were
   computed at, and recomputes them if it differs: a write that went round `session_scope` (a script,
-  another tool) is never read stale."""
+  another tool) is never read stale.
+
+The reads of the stored counts (`reporters`, `stored_counts`, `annotate`) live here, beside
+`ensure_fresh`, so that kpi.completeness (the rules) and kpi.rollup_rules (the SQL) sit below this module
+and kpi.queries above it: no module imports one that imports it back. This module registers `refresh`
+with kpi.db (db.on_figure_write), which imports nothing above it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+import pandas as pd
+from sqlalchemy import CompoundSelect, Connection, Engine, Select, delete, insert, select, update
 
-from kpi import completeness, queries
-from kpi.models import DataVersion, RollupState, TrustMonthRollup
+from kpi import completeness, db
+from kpi.completeness import (
+    COUNT_COLUMNS,
+    between,
+    kpi_rules,
+    provisional,
+    read_frame,
+    reported_in_observations,
+    reported_in_rollups,
+    reporters_in,
+)
+from kpi.models import DataVersion, MonthCount, RollupState, TrustMonthRollup
 from kpi.months import add_months
+from kpi.rollup_rules import KPIFilter, rollup_rows
 
 _COLUMNS = ["kpi_code", "rollup", "trust_code", "period", "value", "numerator", "denominator", "synthetic"]
 
@@ -63,15 +80,15 @@ def refresh(conn: Connection, touched: Iterable[tuple[str, dt.date]] | None = No
     pairs = set(touched) if touched is not None else None
     if not pairs:
         conn.execute(delete(TrustMonthRollup))
-        conn.execute(insert(TrustMonthRollup).from_select(_COLUMNS, queries.rollup_rows()))
+        conn.execute(insert(TrustMonthRollup).from_select(_COLUMNS, rollup_rows()))
         completeness.store_counts(conn)
     else:
         kpis = sorted({kpi for kpi, _ in pairs})
         first, last = min(month for _, month in pairs), max(month for _, month in pairs)
         r = TrustMonthRollup
         conn.execute(delete(r).where(r.kpi_code.in_(kpis), r.period >= first, r.period <= last))
-        chosen = queries.KPIFilter(kpis=tuple(kpis), period_from=first, period_to=last)
-        conn.execute(insert(TrustMonthRollup).from_select(_COLUMNS, queries.rollup_rows(chosen)))
+        chosen = KPIFilter(kpis=tuple(kpis), period_from=first, period_to=last)
+        conn.execute(insert(TrustMonthRollup).from_select(_COLUMNS, rollup_rows(chosen)))
         completeness.store_counts(conn, kpis, first, add_months(last, completeness.WINDOW))
     conn.execute(update(RollupState).where(RollupState.id == 1).values(fingerprint=fingerprint(conn)))
 
@@ -100,3 +117,68 @@ def ensure_fresh(engine: Engine) -> None:
         )
         if _stored_fingerprint(conn) != fingerprint(conn):
             refresh(conn)
+
+
+db.on_figure_write(refresh)
+
+
+# --- reads of the stored counts (kpi.completeness's rules) -----------------------------------------
+
+_c = MonthCount.__table__
+
+
+def reporters(
+    engine: Engine,
+    kpis: list[str] | tuple[str, ...] | None = None,
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+    *,
+    raw: bool = False,
+) -> pd.DataFrame:
+    """Who reported what: distinct kpi_code, trust_code (after mergers; None for a system-level row) and
+    period (as a timestamp) of the observations, for the KPIs and months given (all when None). The
+    trusts come from the roll-up table (one row per KPI, trust and month reported: kpi.rollups) and the
+    system-level rows from the observations' trust index; `raw` reads only the observations (the tests
+    check both give the same)."""
+    if raw:
+        query: Select | CompoundSelect = reported_in_observations(kpis, period_from, period_to)
+    else:
+        ensure_fresh(engine)
+        query = reported_in_rollups(kpis, period_from, period_to)
+    return reporters_in(engine, query)
+
+
+def stored_counts(
+    engine: Engine,
+    level: str,
+    kpis: list[str] | None = None,
+    period_from: dt.date | None = None,
+    period_to: dt.date | None = None,
+) -> pd.DataFrame:
+    """The stored counts at the system or collaborative level, as `month_counts` gives them (a
+    collaborative's code in scope_code; no scope_code for the system); brought up to date first if the
+    figures changed since they were computed."""
+    ensure_fresh(engine)
+    system = level == "system"
+    query = select(*(_c.c[column] for column in COUNT_COLUMNS))
+    query = query.where(_c.c.scope_code.is_(None) if system else _c.c.scope_code.is_not(None))
+    frame = read_frame(engine, between(query, _c, kpis, period_from, period_to))
+    frame["period"] = pd.to_datetime(frame["period"])
+    frame = frame.astype({"expected": int, "reported": int, "system_figure": bool})
+    return frame.drop(columns="scope_code") if system else frame
+
+
+def annotate(series: pd.DataFrame, level: str, engine: Engine) -> pd.DataFrame:
+    """A kpi_series frame with `expected` (trusts expected in the scope) and `provisional` added. A
+    trust's own row is never provisional (it exists only when the trust reported)."""
+    if series.empty or level == "trust":
+        return series.assign(expected=1, provisional=False)
+    kpis = sorted(series["kpi_code"].unique())
+    first, last = series["period"].min().date(), series["period"].max().date()
+    counts = stored_counts(engine, level, kpis, first, last)
+    counts["provisional"] = provisional(counts, kpi_rules(engine)["complete_share"])
+    keys = ["kpi_code", "scope_code", "period"] if level == "collaborative" else ["kpi_code", "period"]
+    out = series.merge(counts[[*keys, "expected", "provisional"]], on=keys, how="left")
+    out["expected"] = out["expected"].fillna(0).astype(int)
+    out["provisional"] = out["provisional"].astype("boolean").fillna(False).astype(bool)
+    return out

@@ -14,6 +14,7 @@ import pandas as pd
 from kpi.formats import month_label, uk_date
 from kpi.membership import covers_day
 from kpi.queries import SYSTEM_CODE, KPIFilter, Level
+from kpi.text import clean_code
 
 PACK_SYSTEM = "system"  # the board pack's (and the CLI's) word for the whole system
 SYSTEM_LABEL = "C&M system"
@@ -23,6 +24,26 @@ MERGED = "Merged"
 ROLE_SUFFIX = {"partner": ", system partner", "predecessor": ", merged"}
 # Member trusts first, then system partners, then predecessors (merged trusts).
 ROLE_ORDER = {"member": 0, "partner": 1, "predecessor": 2}
+
+
+SYSTEM_ALIASES = frozenset({"SYSTEM", "C&M", "CM"})  # what may be typed for the system, in any case
+
+
+def named_scope(
+    text: object, collaborative_codes: Iterable[str], trust_codes: Iterable[str]
+) -> tuple[str, Level] | None:
+    """The one reading of a scope a user typed (`--scope` of the report, the plan and the exports): its
+    code and level, the system for any of SYSTEM_ALIASES, a collaborative or an organisation's ODS
+    code, in any case; None when it names none of them. What a command accepts beyond that (the plan:
+    member trusts only) is the command's rule."""
+    code = clean_code(text)
+    if code in SYSTEM_ALIASES:
+        return SYSTEM_CODE, "system"
+    if code in set(collaborative_codes):
+        return code, "collaborative"
+    if code in set(trust_codes):
+        return code, "trust"
+    return None
 
 
 def level_of(scope_code: str, collaborative_codes: Iterable[str]) -> Level:

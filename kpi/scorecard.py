@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 
@@ -29,14 +30,17 @@ HEADLINE_KPIS = (
 # The headline cards take their colour from the Making Data Count icons (st.metric's named colours):
 # the variation icon's colour; for common cause variation, the assurance icon's colour. Never the
 # green/red of a month-on-month change, which would read one month's change as a signal.
-VARIATION_CARD_COLOURS = {
+# st.metric's delta_color and delta_arrow values that the cards use
+CardColour = Literal["blue", "orange", "violet", "gray"]
+CardArrow = Literal["up", "down", "off"]
+VARIATION_CARD_COLOURS: dict[str, CardColour] = {
     "improvement": "blue",  # MDC improvement blue
     "concern": "orange",  # MDC concern orange
     "neither": "violet",  # MDC neither purple
     "common_cause": "gray",
 }
-ASSURANCE_CARD_COLOURS = {"pass": "blue", "fail": "orange", "hit_or_miss": "gray"}
-NO_ICON_COLOUR = "gray"
+ASSURANCE_CARD_COLOURS: dict[str, CardColour] = {"pass": "blue", "fail": "orange", "hit_or_miss": "gray"}
+NO_ICON_COLOUR: CardColour = "gray"
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,8 @@ class HeadlineCard:
     label: str
     value: str
     reading: str | None
-    colour: str
-    arrow: str
+    colour: CardColour
+    arrow: CardArrow
     change: str
     help: str
     variation: str | None = None
@@ -60,7 +64,7 @@ class HeadlineCard:
     note: str = ""  # provisional months: 'Nov 2026 provisional: 2 of 15 trusts reported'
 
 
-def card_colour(variation: str | None, assurance: str | None) -> str:
+def card_colour(variation: str | None, assurance: str | None) -> CardColour:
     """The card's colour from the icons: the variation icon's, or for common cause the assurance
     icon's; grey when there is no variation icon (too few months, or a trend)."""
     if variation is None:
@@ -70,7 +74,7 @@ def card_colour(variation: str | None, assurance: str | None) -> str:
     return VARIATION_CARD_COLOURS[variation.rsplit("_", 1)[0]]
 
 
-def card_arrow(variation: str | None) -> str:
+def card_arrow(variation: str | None) -> CardArrow:
     """Up for a high-side signal, down for a low-side one, no arrow otherwise (as the icon's H/L)."""
     if variation is None or variation == "common_cause":
         return "off"

@@ -27,6 +27,7 @@ from kpi.db import session_scope
 from kpi.models import Annotation
 from kpi.months import parse_month
 from kpi.notes import NoteError, check_kpi, check_scope, clean_text, month_of, now
+from kpi.text import clean_code
 
 COLUMNS = ("kpi_code", "scope", "kind", "month", "value", "text")
 KINDS = ("target", "baseline", "ghost", "recalculation", "annotation")
@@ -108,7 +109,7 @@ def _checked(engine: Engine, number: int, raw: dict[str, str]) -> SettingRow:
     kind = raw["kind"].strip().lower()
     if kind not in KINDS:
         raise NoteError("kind", f"The kind {raw['kind']!r} is not one of {', '.join(KINDS)}.")
-    scope_text = raw["scope"].strip().upper()
+    scope_text = clean_code(raw["scope"])
     with session_scope(engine) as s:
         code = check_kpi(s, raw["kpi_code"].strip())
         scope = None if (kind == "annotation" and scope_text == EVERY_SCOPE) else check_scope(s, scope_text)

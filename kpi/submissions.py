@@ -15,17 +15,15 @@ from kpi import membership
 from kpi.completeness import (
     KEYS,
     WINDOW,
-    after_mergers,
     due_date,
     expected_trusts,
     kpi_rules,
     read_frame,
-    reporters,
-    successions,
 )
 from kpi.formats import UK_TIME, month_label
 from kpi.models import ImportBatch, Observation, Trust
 from kpi.months import add_months
+from kpi.rollups import reporters
 
 SUBMISSION_COLUMNS = [
     "trust_code", "trust_name", "period", "status", "expected", "batch_id", "imported_at", "synthetic",
@@ -42,16 +40,23 @@ def _arrivals(engine: Engine, kpi_code: str, start: dt.date, end: dt.date) -> pd
     """The batches that hold each trust's figures of one KPI per month: trust_code (after mergers),
     period, batch_id, imported_at (UTC), is_synthetic."""
     query = (
-        select(_o.c.trust_code, _o.c.period, _o.c.batch_id, _b.c.imported_at, _b.c.is_synthetic)
+        select(
+            membership.trust_after_mergers(_o.c.trust_code).label("trust_code"),
+            _o.c.period,
+            _o.c.batch_id,
+            _b.c.imported_at,
+            _b.c.is_synthetic,
+        )
         .distinct()
         .join(_b, _b.c.id == _o.c.batch_id)
+        .outerjoin(membership.SUCCESSIONS, membership.merger_of(_o.c.trust_code, _o.c.period))
         .where(_o.c.kpi_code == kpi_code, _o.c.trust_code.is_not(None), _o.c.period.between(start, end))
     )
     frame = read_frame(engine, query)
     frame["period"] = pd.to_datetime(frame["period"])
     frame["imported_at"] = pd.to_datetime(frame["imported_at"], utc=True)
     frame["is_synthetic"] = frame["is_synthetic"].astype(bool)
-    return after_mergers(frame, successions(engine))
+    return frame
 
 
 def _received(arrivals: pd.DataFrame, lag_months: int) -> pd.DataFrame:

@@ -60,6 +60,12 @@ _URL_WORD = re.compile(
 )
 
 
+def clean_code(text: object) -> str:
+    """A code as typed or read from a file (trust ODS, collaborative, profession, KPI, scope): spaces
+    round it dropped, upper case; '' for None. The one cleaner of codes."""
+    return "" if text is None else str(text).strip().upper()
+
+
 def escape_markdown(text: object) -> str:
     """`text` as literal Markdown: every punctuation mark that can be syntax escaped, control characters
     dropped and line breaks kept as spaces. It renders as exactly the words it is."""

@@ -63,7 +63,7 @@ def system_count(engine, kpi: str, month: str, scope: str | None = None) -> tupl
 
 def assert_same_counts(engine) -> None:
     """The stored completeness counts are the rules applied to the observations themselves."""
-    computed = completeness.all_counts(completeness.reporters(engine, raw=True), membership.spans(engine))
+    computed = completeness.all_counts(rollups.reporters(engine, raw=True), membership.spans(engine))
     computed = computed.astype({"expected": int, "reported": int, "system_figure": bool})
     computed = computed.sort_values(
         ["kpi_code", "scope_code", "period"], na_position="first", ignore_index=True
@@ -80,8 +80,8 @@ def assert_same_series(engine) -> None:
     assert_same_counts(engine)
     order = ["kpi_code", "trust_code", "period"]
     for window in ((None, None), (dt.date(2025, 4, 1), END)):
-        computed = completeness.reporters(engine, None, *window, raw=True)
-        found = completeness.reporters(engine, None, *window)
+        computed = rollups.reporters(engine, None, *window, raw=True)
+        found = rollups.reporters(engine, None, *window)
         assert len(found) > 0
         pd.testing.assert_frame_equal(
             found.sort_values(order, na_position="first", ignore_index=True),

@@ -55,7 +55,7 @@ TEMPLATE = "template.html"
 # The HTML pack's charts laid out again on a phone (title wrapped under the toolbar, the plot the width).
 NARROW_CHARTS_JS = Path(__file__).resolve().parent / "narrow_charts.js"
 PDF_CHART_WIDTH = 900  # CSS pixels the SVG charts are drawn at; the page shows them about 0.75x
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # (fraction done, what it is doing); its return is ignored
 
 UNIT_WORDS = {
     "%": "Per cent (%)",

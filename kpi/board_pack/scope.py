@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from sqlalchemy import Engine
 
 from kpi import queries
 from kpi.charts import file_stem
 from kpi.months import parse_month
-from kpi.scopes import trust_label
+from kpi.scopes import SYSTEM_ALIASES, named_scope, trust_label
+from kpi.text import clean_code
 
 Format = Literal["pdf", "html", "pptx"]
-FORMATS: tuple[str, ...] = ("pdf", "html", "pptx")
+FORMATS: tuple[Format, ...] = get_args(Format)
 
 
 class ReportError(ValueError):
     """The pack cannot be built for these inputs; the message is one line naming what is wrong."""
+
+
+def pack_format(text: str) -> Format:
+    """The pack format `text` names (pdf, html or pptx); ReportError for anything else."""
+    for fmt in get_args(Format):
+        if text == fmt:
+            return fmt
+    raise ReportError(f"Unknown format {text!r}: use {', '.join(FORMATS)}.")
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,10 @@ class Scope:
 def resolve_scope(engine: Engine, scope: str) -> Scope:
     """The scope named by `scope` (case-insensitive): "system", a collaborative code or an ODS code."""
     text = (scope or "").strip()
-    if text.lower() in ("system", "c&m", "cm", queries.SYSTEM_CODE.lower()):
+    collaboratives = queries.collaboratives(engine)
+    trusts = queries.trusts(engine)
+    named = named_scope(text, collaboratives["code"], trusts["ods_code"])
+    if named is not None and named[1] == "system":
         return Scope(
             "system",
             "system",
@@ -43,13 +55,11 @@ def resolve_scope(engine: Engine, scope: str) -> Scope:
             f"{queries.SYSTEM_NAME} system (all member trusts, each counted once)",
             "C&M system",
         )
-    collaboratives = queries.collaboratives(engine)
     for row in collaboratives.itertuples():
-        if text.upper() == row.code:
+        if named == (row.code, "collaborative"):
             return Scope(row.code, "collaborative", row.code, f"{row.name} ({row.code})", row.code)
-    trusts = queries.trusts(engine)
     for row in trusts.itertuples():
-        if text.upper() == row.ods_code:
+        if named == (row.ods_code, "trust"):
             label = trust_label(str(row.name), str(row.ods_code), str(row.role))
             return Scope(row.ods_code, "trust", row.ods_code, label, row.short_name)
     shown = text if len(text) <= 40 else text[:37] + "..."
@@ -93,5 +103,5 @@ def pack_month(value: dt.date | str) -> dt.date:
 
 def report_file_name(scope: str, period_end: dt.date | str, fmt: str) -> str:
     """'board-pack_CMAST_2026-10.pdf'."""
-    code = "system" if scope.strip().lower() in ("system", "c&m") else scope.strip().upper()
+    code = "system" if clean_code(scope) in SYSTEM_ALIASES else clean_code(scope)
     return f"{file_stem('board-pack', code, pack_month(period_end))}.{fmt}"

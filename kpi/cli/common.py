@@ -10,6 +10,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,7 +51,7 @@ class CommandError(Exception):
 class OneLineParser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line (and exits 2)."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise CommandError(f"{self.prog}: {message} (see '{self.prog} --help')", code=2)
 
 

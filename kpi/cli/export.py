@@ -19,6 +19,7 @@ import argparse
 import pandas as pd
 
 from kpi.cli.common import PROG, CommandError, migrated_engine, month_argument, say, writable_out, write_out
+from kpi.text import clean_code
 
 SCOPE_HELP = "system (or C&M), CMAST, MHLDC or a trust's ODS code (such as RBS)"
 
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
         window = None
         if args.period_from or args.period_to:
             window = chosen_window(args.period_from, args.period_to)
-        code = args.kpi.strip().upper()
+        code = clean_code(args.kpi)
         readings = readings_for(engine, scope, window=window)
         if code not in readings:
             raise CommandError(f"{PROG} export series: there is no KPI with the code {args.kpi!r}.", code=2)
@@ -152,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             reading, {scope: reading.scope_name}, chart_annotations(engine, reading)
         )
         synthetic = reading.synthetic
-    source = readings[args.kpi.strip().upper()].kpi.source if args.action == "series" else ""
+    source = readings[clean_code(args.kpi)].kpi.source if args.action == "series" else ""
     provenance = _provenance(engine, args, scope, reading_scope_name(readings), synthetic, source)
     if excel:
         words = provenance.filters

@@ -66,10 +66,10 @@ The package, by job (each module says its rules in full):
 
 from __future__ import annotations
 
+from kpi.batches import DEMO_SOURCE
 from kpi.ingest.apply import apply_import
 from kpi.ingest.cells import PERIOD_FORMATS_TEXT, current_month, parse_numbers, parse_period
 from kpi.ingest.constants import (
-    DEMO_SOURCE,
     MAX_BYTES,
     MAX_COLUMNS,
     MAX_PROBLEMS,

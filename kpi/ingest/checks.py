@@ -23,6 +23,7 @@ from kpi.ingest.problems import Problem, quote
 from kpi.ingest.rows import Rows
 from kpi.membership import ICB_CODE, ICB_NAME
 from kpi.models import RATIO_SCALE
+from kpi.text import clean_code
 
 Message = Callable[[Rows, Any], str]
 
@@ -204,7 +205,7 @@ def kpi_code_is_unknown(rows: Rows) -> pd.Series:
     lambda rows, r: (
         f"{quote(r.trust_code)} is {ICB_NAME}, not a trust: the ICB's own staff are in no trust or system "
         "total."
-        if r.trust_code.strip().upper() == ICB_CODE
+        if clean_code(r.trust_code) == ICB_CODE
         else f"Unknown trust code {quote(r.trust_code)}.{suggest(r.trust_code.upper(), rows.ref.trusts)}"
     ),
     "Use the trust's ODS code (e.g. REM), or leave trust_code empty for a system-level figure.",

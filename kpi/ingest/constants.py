@@ -25,14 +25,14 @@ MAX_PROBLEMS = 1_000
 MAX_COLUMNS = 200
 # How a template file arrived (a published layout's batch carries its source definition's id instead).
 SOURCES: tuple[str, ...] = ("upload", "cli")
-DEMO_SOURCE = "demo"
 # A ratio row may also give its value; it must then agree with 100 * numerator / denominator this closely.
 VALUE_TOLERANCE = 0.5
 # An XLSX file is a zip; refuse one that would unpack to more than this many times the size limit.
 MAX_UNPACK_RATIO = 10
 
-# Reports how far an import has got: (fraction done, what it is doing).
-Progress = Callable[[float, str], None]
+# Reports how far an import has got: (fraction done, what it is doing); what it returns is ignored
+# (st.progress's bar.progress returns the element).
+Progress = Callable[[float, str], object]
 
 
 def no_progress(_fraction: float, _message: str) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from kpi import completeness
+from kpi import completeness, membership, rollups
 from kpi.ingest import explain, tables
 from kpi.ingest.constants import MAX_BYTES, MAX_PROBLEMS, Progress, no_progress
 from kpi.ingest.lookups import load_reference_data
@@ -234,7 +234,7 @@ def prepare_table(
         ).first()
     all_notices.extend(_earlier_import_notice(earlier))
     all_notices.extend(_demo_data_notice(the_plan))
-    outlook = completeness.import_outlook(engine, validated.records)
+    outlook = _import_outlook(engine, validated.records)
     all_notices.extend(Notice(None, line) for line in outlook)
     report(1.0, "Ready to import")
     return ImportPreview(
@@ -271,3 +271,18 @@ def _demo_data_notice(the_plan: Plan) -> list[Notice]:
             "To load real data alone, choose to remove the demo data when importing.",
         )
     ]
+
+
+def _import_outlook(engine: Engine, records: pd.DataFrame) -> list[str]:
+    """kpi.completeness.outlook for an import's validated records (kpi_code, trust_code ('' for the
+    system, already mapped to successors), period as dates)."""
+    if records.empty:
+        return []
+    incoming = records[["kpi_code", "trust_code", "period"]].drop_duplicates()
+    incoming = incoming.assign(
+        trust_code=incoming["trust_code"].replace("", None), period=pd.to_datetime(incoming["period"])
+    )
+    kpis = sorted(incoming["kpi_code"].unique())
+    return completeness.outlook(
+        rollups.reporters(engine, kpis), incoming, membership.spans(engine), completeness.kpi_rules(engine)
+    )

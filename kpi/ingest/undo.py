@@ -13,9 +13,10 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from kpi import rollups
 from kpi.auth import User, require_lead
+from kpi.batches import undoable_where
 from kpi.db import session_scope
 from kpi.ingest import tables
-from kpi.ingest.constants import DEMO_SOURCE, Progress, no_progress
+from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.planning import observation_key, stored_figures
 from kpi.ingest.writing import (
     OBSERVATION_COLUMNS,
@@ -82,12 +83,7 @@ def _mark_undone(conn: Connection, user: User, batch_id: int) -> None:
     """Mark the batch undone if it may be; otherwise raise UndoRefused saying why not."""
     marked = conn.execute(
         update(_b)
-        .where(
-            _b.c.id == batch_id,
-            _b.c.status == "applied",
-            _b.c.is_synthetic.is_(False),
-            _b.c.source != DEMO_SOURCE,
-        )
+        .where(_b.c.id == batch_id, undoable_where(_b))
         .values(status="undone", undone_by=user.label[:255], undone_at=dt.datetime.now(dt.UTC))
     ).rowcount
     if marked != 1:

@@ -34,6 +34,7 @@ from kpi.models import PlanAssumptionChange, PlanScenario, Profession
 from kpi.notes import NoteError, clean_text, now
 from kpi.plan.model import BASELINE, BASELINE_SCENARIO, PlanError, Scenario, UnknownName
 from kpi.reference import REFERENCE_DIR, ReferenceDataError, read_reference_csv
+from kpi.text import clean_code
 
 ASSUMPTIONS_CSV = REFERENCE_DIR / "plan_assumptions.csv"
 SCENARIOS_CSV = REFERENCE_DIR / "plan_scenarios.csv"
@@ -84,7 +85,7 @@ class AssumptionFileError(ReferenceDataError):
 def financial_year_ok(year: str) -> bool:
     """'2027/28' (consecutive years) is a financial year; so is nothing else."""
     match = _FINANCIAL_YEAR.fullmatch(year)
-    return bool(match) and (int(match.group(1)) + 1) % 100 == int(match.group(2))  # type: ignore[union-attr]
+    return match is not None and (int(match.group(1)) + 1) % 100 == int(match.group(2))
 
 
 def _known_professions(professions: Iterable[str] | None) -> set[str]:
@@ -214,7 +215,7 @@ def current_assumptions(engine: Engine, path: Path = ASSUMPTIONS_CSV) -> pd.Data
 
 def _checked_key(engine: Engine, profession: str, parameter: str, year: str) -> tuple[str, str, str]:
     """(profession code, parameter, year) as stored; NoteError naming the field that is wrong."""
-    code = str(profession).strip().upper()
+    code = clean_code(profession)
     with engine.connect() as conn:
         if conn.execute(select(Profession.code).where(Profession.code == code)).first() is None:
             raise NoteError("profession", f"There is no profession with the code {profession!r}.")
@@ -279,7 +280,7 @@ def _scenario_from(name: str, changes: str, description: str, professions: str) 
         raise PlanError(f"the changes are not JSON ({exc.msg})") from None
     if not isinstance(parsed, dict):
         raise PlanError('the changes must be a JSON object such as {"leaver_rate_pts": -2}')
-    codes = tuple(c.strip().upper() for c in professions.split(",") if c.strip()) or None
+    codes = tuple(clean_code(c) for c in professions.split(",") if c.strip()) or None
     return Scenario(name.strip(), parsed, description.strip(), codes)
 
 
@@ -353,7 +354,7 @@ def save_scenario(
     words = clean_text("description", description, DESCRIPTION_LIMIT, required=False)
     if not changes:
         raise NoteError("changes", "A scenario needs at least one change.")
-    codes = tuple(str(p).strip().upper() for p in professions) if professions else None
+    codes = tuple(clean_code(p) for p in professions) if professions else None
     try:
         scenario = Scenario(title, dict(changes), words, codes)
     except PlanError as exc:

@@ -53,7 +53,9 @@ from kpi.plan.model import (
     with_baseline,
 )
 from kpi.plan.words import AssumptionLine, assumption_lines
-from kpi.queries import SYSTEM_CODE, KPIFilter, Level
+from kpi.queries import KPIFilter, Level
+from kpi.scopes import named_scope
+from kpi.text import clean_code
 
 DEFAULT_SEED = 16  # the issue's number: any fixed seed makes the runs reproducible
 LEAVER_WINDOW = 36  # months of LEAVER_RATE the mean and spread are taken over (at most)
@@ -61,33 +63,29 @@ LEAVER_MIN_MONTHS = 12  # fewer than this many months is said in the source
 MONTHS = 12 * MAX_YEARS
 SCOPE_KPIS = ("SIP_FTE", "ESTAB_FTE", "LEAVER_RATE", "APPRENTICE_STARTS")
 PROFESSION_KPIS = ("SIP_FTE", "SIP_HC", "ESTAB_FTE", "LEAVER_RATE")
-SYSTEM_WORDS = {"C&M", "SYSTEM"}
 
 
 # --- scope and professions ----------------------------------------------------------------------------
 
 
 def resolve_scope(engine: Engine, scope: str) -> tuple[str, Level]:
-    """The scope's code and level: 'C&M' (or 'system'), a collaborative code, or a member trust's ODS
-    code. UnknownName for anything else, a merged trust or a system partner (outside the totals the
-    assumptions are for)."""
-    code = str(scope).strip().upper()
-    if code in SYSTEM_WORDS:
-        return SYSTEM_CODE, "system"
-    if code in set(queries.collaboratives(engine)["code"]):
-        return code, "collaborative"
+    """The scope's code and level (kpi.scopes.named_scope: 'C&M', 'CM' or 'system', a collaborative
+    code, or an ODS code) for a member trust. UnknownName for anything else, a merged trust or a
+    system partner (outside the totals the assumptions are for)."""
     trusts = queries.trusts(engine)
+    named = named_scope(scope, queries.collaboratives(engine)["code"], trusts["ods_code"])
+    if named is None:
+        raise UnknownName(
+            f"There is no scope {scope!r}: use C&M, a collaborative code or a member trust's ODS code."
+        )
+    code, level = named
     role = dict(zip(trusts["ods_code"], trusts["role"], strict=True)).get(code)
-    if role == "member":
-        return code, "trust"
-    if role is not None:
+    if level == "trust" and role != "member":
         kind = "merged trust" if role == "predecessor" else "system partner"
         raise UnknownName(
             f"{code} is a {kind}, outside the C&M totals the plan's assumptions cover; choose a member trust."
         )
-    raise UnknownName(
-        f"There is no scope {scope!r}: use C&M, a collaborative code or a member trust's ODS code."
-    )
+    return code, level
 
 
 def chosen_professions(engine: Engine, professions: Sequence[str] | None) -> dict[str, str]:
@@ -99,7 +97,7 @@ def chosen_professions(engine: Engine, professions: Sequence[str] | None) -> dic
     names = dict(zip(table["code"], table["name"], strict=True))
     if professions is None:
         return names
-    codes = list(dict.fromkeys(str(p).strip().upper() for p in professions))
+    codes = list(dict.fromkeys(clean_code(p) for p in professions))
     unknown = [code for code in codes if code not in names]
     if unknown or not codes:
         wrong = unknown[0] if unknown else ""

@@ -159,7 +159,7 @@ def check_changes(changes: Mapping[str, object]) -> dict[str, float]:
             known = ", ".join(SCENARIO_PARAMETERS)
             raise UnknownName(f"A scenario cannot change {name!r}; it can change {known}.")
         try:
-            number = float(value)  # type: ignore[arg-type]
+            number = float(value)  # type: ignore[arg-type]  # anything a user sent: float() decides
         except (TypeError, ValueError):
             raise PlanError(f"The change to {name} must be a number, not {value!r}.") from None
         if not math.isfinite(number):

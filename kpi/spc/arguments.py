@@ -24,34 +24,34 @@ _IMPROVEMENT_ALIASES = {
 _CONFLICT_VALUES = ("concern", "improvement")
 
 
-def _normalise_improvement(improvement: str) -> str:
+def normalise_improvement(improvement: str) -> str:
     key = str(improvement).strip().lower() if improvement is not None else ""
     if key not in _IMPROVEMENT_ALIASES:
         raise ValueError(f"improvement must be 'up', 'down' or 'neither', not {improvement!r}")
     return _IMPROVEMENT_ALIASES[key]
 
 
-def _normalise_accumulation(accumulation: str) -> str:
+def normalise_accumulation(accumulation: str) -> str:
     key = str(accumulation).strip().lower() if accumulation is not None else ""
     if key not in ACCUMULATIONS:
         raise ValueError(f"accumulation must be one of {', '.join(ACCUMULATIONS)}, not {accumulation!r}")
     return key
 
 
-def _normalise_conflict(conflict: str) -> str:
+def normalise_conflict(conflict: str) -> str:
     key = str(conflict).strip().lower() if conflict is not None else ""
     if key not in _CONFLICT_VALUES:
         raise ValueError(f"conflict must be 'concern' or 'improvement', not {conflict!r}")
     return key
 
 
-def _check_count(name: str, value: Any, minimum: int) -> int:
+def check_count(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be a whole number of at least {minimum}, not {value!r}")
     return int(value)
 
 
-def _to_values(values: Any) -> np.ndarray:
+def to_values(values: Any) -> np.ndarray:
     if values is None:
         return np.array([], dtype=float)
     if isinstance(values, (str, bytes)):
@@ -71,7 +71,7 @@ def _to_values(values: Any) -> np.ndarray:
     return out
 
 
-def _to_dates(dates: Any, n: int) -> pd.DatetimeIndex:
+def to_dates(dates: Any, n: int) -> pd.DatetimeIndex:
     if dates is None:
         return pd.DatetimeIndex([pd.NaT] * n)
     if isinstance(dates, (str, bytes)):
@@ -85,7 +85,7 @@ def _to_dates(dates: Any, n: int) -> pd.DatetimeIndex:
         raise ValueError(f"dates could not be read as dates: {exc}") from exc
 
 
-def _to_target(target: Any) -> float | None:
+def to_target(target: Any) -> float | None:
     if target is None:
         return None
     if isinstance(target, (bool, np.bool_)):

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from kpi.formats import english_date
 from kpi.spc.limits import MIN_SEGMENT_POINTS
-from kpi.spc.words import _format_date
 
 
 def _month(when: pd.Timestamp) -> str:
-    return _format_date(when, "%b %Y")
+    return english_date(when, "%b %Y")
 
 
 def _span(months: pd.DatetimeIndex) -> str:

@@ -34,13 +34,13 @@ class Limits(NamedTuple):
 NO_LIMITS = Limits(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 0)
 
 
-def _as_float_array(values: Iterable[Any]) -> np.ndarray:
+def as_float_array(values: Iterable[Any]) -> np.ndarray:
     return np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float)
 
 
 def moving_ranges(values: Sequence[float] | np.ndarray) -> np.ndarray:
     """Moving ranges ``|x_i - x_(i-1)|``; the first point has none (NaN). Values must not contain NaN."""
-    x = _as_float_array(values)
+    x = as_float_array(values)
     mr = np.full(x.shape, np.nan)
     if x.size > 1:
         mr[1:] = np.abs(np.diff(x))
@@ -58,7 +58,7 @@ def mean_moving_range(
     NHSRplotthedots ``ptd_spc_standard.R`` keeps only ``<``. When the mean moving range is 0 (constant
     data) nothing is screened, so the limits stay equal to the mean rather than becoming undefined.
     """
-    arr = _as_float_array(mr)
+    arr = as_float_array(mr)
     arr = arr[~np.isnan(arr)]
     if arr.size == 0:
         return math.nan, 0
@@ -71,7 +71,7 @@ def mean_moving_range(
 
 def process_limits(values: Sequence[float] | np.ndarray, *, screen_outliers: bool = False) -> Limits:
     """Mean, mean moving range, process limits and two-sigma lines of one segment (no NaNs)."""
-    x = _as_float_array(values)
+    x = as_float_array(values)
     if x.size == 0:
         return Limits(math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, 0)
     mean = float(np.mean(x))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.spc.words import ASSURANCE_LABELS, VARIATION_LABELS, _trend_label
+from kpi.spc.words import ASSURANCE_LABELS, VARIATION_LABELS, trend_label
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,12 +54,12 @@ class SPCResult:
     def variation_label(self) -> str:
         """Plain-English label of the variation icon (alt text), or why there is none."""
         if self.chart_type == "trend":
-            return f"No variation icon: {_trend_label(self.accumulation)}"
+            return f"No variation icon: {trend_label(self.accumulation)}"
         return VARIATION_LABELS[self.variation]
 
     @property
     def assurance_label(self) -> str:
         """Plain-English label of the assurance icon (alt text), or why there is none."""
         if self.chart_type == "trend":
-            return f"No assurance icon: {_trend_label(self.accumulation)}"
+            return f"No assurance icon: {trend_label(self.accumulation)}"
         return ASSURANCE_LABELS[self.assurance]

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kpi.spc.limits import _as_float_array
+from kpi.spc.limits import as_float_array
 
-_RULE_COLUMNS = (
+RULE_COLUMNS = (
     "outside_high",
     "outside_low",
     "shift_high",
@@ -27,14 +27,14 @@ def points_outside_limits(
 
     A point exactly on a limit is not special cause (as in both references).
     """
-    x = _as_float_array(values)
+    x = as_float_array(values)
     with np.errstate(invalid="ignore"):
         return x > upl, x < lpl
 
 
 def relative_to_mean(values: Sequence[float] | np.ndarray, mean: float) -> np.ndarray:
     """+1 above the mean, -1 below, 0 exactly on it (NHSRplotthedots ``relative_to_mean``)."""
-    x = _as_float_array(values)
+    x = as_float_array(values)
     with np.errstate(invalid="ignore"):
         return np.where(x > mean, 1, np.where(x < mean, -1, 0)).astype(int)
 
@@ -77,7 +77,7 @@ def trend_runs(values: Sequence[float] | np.ndarray, min_run: int = 7) -> tuple[
 
     A turning point can end one trend and start the other, so it can be both rising and falling.
     """
-    x = _as_float_array(values)
+    x = as_float_array(values)
     n = x.size
     rising = np.zeros(n, dtype=bool)
     falling = np.zeros(n, dtype=bool)
@@ -120,7 +120,7 @@ def two_in_three(
     ``count_beyond_limits=False`` for that behaviour.
     ``lpl``/``upl`` are needed only when ``count_beyond_limits`` is False. Returns (high, low).
     """
-    x = _as_float_array(values)
+    x = as_float_array(values)
     n = x.size
     with np.errstate(invalid="ignore"):
         beyond_high = x > upper_two_sigma
@@ -165,7 +165,7 @@ def classify_points(
     """
     high = np.asarray(high_signal, dtype=bool)
     low = np.asarray(low_signal, dtype=bool)
-    x = _as_float_array(values)
+    x = as_float_array(values)
     types: list[str] = []
     sides: list[str | None] = []
     for i in range(high.size):

@@ -7,11 +7,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpi.formats import english_date
 from kpi.spc.limits import MIN_SEGMENT_POINTS
-from kpi.spc.words import _format_date, _point_name
+from kpi.spc.words import point_name
 
 
-def _resolve_recalculation(
+def resolve_recalculation(
     recalculate_at: Any, n: int, dates: pd.DatetimeIndex, have_dates: bool
 ) -> tuple[list[int], list[str]]:
     """Turn ``recalculate_at`` into sorted unique positions 1..n-1, with notes for ignored entries.
@@ -40,7 +41,7 @@ def _resolve_recalculation(
             matches = np.flatnonzero(dates == when)
             if matches.size == 0:
                 notes.append(
-                    f"Recalculation at {_format_date(when, '%d %b %Y')} ignored: no data point has that date."
+                    f"Recalculation at {english_date(when, '%d %b %Y')} ignored: no data point has that date."
                 )
                 continue
             pos = int(matches[0])
@@ -58,7 +59,7 @@ def _resolve_recalculation(
     return sorted(positions), notes
 
 
-def _accept_segment_starts(
+def accept_segment_starts(
     candidates: list[int], valid: np.ndarray, dates: pd.DatetimeIndex
 ) -> tuple[list[int], list[str]]:
     """Keep the recalculation points that leave every segment with at least 12 non-missing points."""
@@ -73,7 +74,7 @@ def _accept_segment_starts(
             starts.append(pos)
         else:
             notes.append(
-                f"Limits not recalculated at index {pos} ({_point_name(pos, dates)}): each segment needs at "
+                f"Limits not recalculated at index {pos} ({point_name(pos, dates)}): each segment needs at "
                 f"least {MIN_SEGMENT_POINTS} data points, but this would leave {before} before it and "
                 f"{after} from it on."
             )

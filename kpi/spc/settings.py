@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpi.spc.arguments import _to_target
-from kpi.spc.words import _format_date
+from kpi.formats import english_date
+from kpi.spc.arguments import to_target
 
 
 def _as_list(items: Any) -> list[Any]:
@@ -62,7 +62,7 @@ def ghost_mask(
 
 def _named(item: Any, have_dates: bool) -> str:
     if have_dates and not isinstance(item, (int, np.integer)):
-        return f"at {_format_date(pd.Timestamp(item), '%b %Y')}"
+        return f"at {english_date(pd.Timestamp(item), '%b %Y')}"
     return f"at index {item}"
 
 
@@ -90,7 +90,7 @@ def targets_by_point(
         if pos is None or pos < 0:
             notes.append(f"Target from {_named(when, have_dates)} ignored: no such point.")
             continue
-        starts.append((pos, _to_target(value)))
+        starts.append((pos, to_target(value)))
     for pos, value in sorted(starts, key=lambda pair: pair[0]):
         by_point[pos:] = np.nan if value is None else value
     return by_point

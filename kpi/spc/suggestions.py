@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kpi.formats import english_date
 from kpi.spc.limits import MIN_SEGMENT_POINTS
 from kpi.spc.result import SPCResult
-from kpi.spc.words import _format_date
 
 SUSTAINED_RUN = 12
 #: Two levels must leave at most this share of a straight line's squared error to count as a step.
@@ -154,7 +154,7 @@ def sustained_step(points: pd.DataFrame) -> Suggestion | None:
     return Suggestion(
         when,
         f"{level.size} months in a row {where} the mean, at a new level since "
-        f"{_format_date(when, '%b %Y')} (a step, not a trend)",
+        f"{english_date(when, '%b %Y')} (a step, not a trend)",
     )
 
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kpi.formats import format_value
-from kpi.spc.arguments import _to_dates
+from kpi.formats import english_date, format_value
+from kpi.spc.arguments import to_dates
 
 if TYPE_CHECKING:
     from kpi.spc.result import SPCResult
@@ -61,41 +61,18 @@ _ACCUMULATION_REASONS: dict[str, tuple[str, str]] = {
     ),
 }
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-_MONTHS_LONG = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
-def _trend_label(accumulation: str) -> str:
+def trend_label(accumulation: str) -> str:
     what, _why = _ACCUMULATION_REASONS[accumulation]
     return f"{what}, shown as a trend (the SPC rules do not apply)"
 
 
-def _format_date(when: Any, fmt: str) -> str:
-    """strftime with English month names whatever the locale (%b "Mar", %B "March")."""
-    ts = pd.Timestamp(when)
-    fmt = fmt.replace("%b", _MONTHS[ts.month - 1]).replace("%B", _MONTHS_LONG[ts.month - 1])
-    return ts.strftime(fmt)
-
-
-def _point_name(pos: int, dates: pd.DatetimeIndex) -> str:
+def point_name(pos: int, dates: pd.DatetimeIndex) -> str:
     when = dates[pos] if pos < len(dates) else pd.NaT
     if pd.isna(when):
         return f"point {pos + 1}"
-    return f"point {pos + 1}, {_format_date(when, '%b %Y')}"
+    return f"point {pos + 1}, {english_date(when, '%b %Y')}"
 
 
 def _period_noun(dates: pd.Series) -> str:
@@ -145,7 +122,7 @@ def describe(
         return f"{subject}: {why}, so the SPC rules do not apply; shown as a trend."
     pts = result.points
     if dates is not None:
-        date_col = pd.Series(_to_dates(dates, len(pts)), index=pts.index)
+        date_col = pd.Series(to_dates(dates, len(pts)), index=pts.index)
     elif "date" in pts.columns:
         date_col = pd.Series(pd.DatetimeIndex(pts["date"]), index=pts.index)
     else:
@@ -158,7 +135,7 @@ def describe(
         when = date_col.iloc[pos]
         if pd.isna(when):
             return f"point {pos + 1}"
-        return label_fmt(pd.Timestamp(when)) if callable(label_fmt) else _format_date(when, label_fmt)
+        return label_fmt(pd.Timestamp(when)) if callable(label_fmt) else english_date(when, label_fmt)
 
     n_valid = int(valid_mask.sum())
     if result.chart_type == "run" or result.variation is None:

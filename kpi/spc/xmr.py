@@ -9,19 +9,19 @@ import numpy as np
 import pandas as pd
 
 from kpi.spc.arguments import (
-    _check_count,
-    _normalise_accumulation,
-    _normalise_conflict,
-    _normalise_improvement,
-    _to_dates,
-    _to_target,
-    _to_values,
+    check_count,
+    normalise_accumulation,
+    normalise_conflict,
+    normalise_improvement,
+    to_dates,
+    to_target,
+    to_values,
 )
 from kpi.spc.assurance import assurance_type
 from kpi.spc.limits import MR_OUTLIER_FACTOR, NO_LIMITS, Limits, moving_ranges, process_limits
 from kpi.spc.result import SPCResult
 from kpi.spc.rules import (
-    _RULE_COLUMNS,
+    RULE_COLUMNS,
     classify_points,
     points_outside_limits,
     shift_runs,
@@ -29,7 +29,7 @@ from kpi.spc.rules import (
     two_in_three,
     variation_type,
 )
-from kpi.spc.segments import _accept_segment_starts, _resolve_recalculation
+from kpi.spc.segments import accept_segment_starts, resolve_recalculation
 from kpi.spc.settings import baseline_points, ghost_mask, targets_by_point
 
 _LINE_COLUMNS = ("mean", "lpl", "upl", "lower_two_sigma", "upper_two_sigma", "moving_range")
@@ -91,12 +91,12 @@ def xmr(
     (Longer than 80 lines only because this docstring is the engine's reference and the signature holds
     its 14 settings; the code under it is under 60 lines of named steps.)
     """
-    improvement = _normalise_improvement(improvement)
-    conflict = _normalise_conflict(conflict)
-    shift_points = _check_count("shift_points", shift_points, 2)
-    trend_points = _check_count("trend_points", trend_points, 2)
-    min_points = _check_count("min_points", min_points, 1)
-    accumulation = _normalise_accumulation(accumulation)
+    improvement = normalise_improvement(improvement)
+    conflict = normalise_conflict(conflict)
+    shift_points = check_count("shift_points", shift_points, 2)
+    trend_points = check_count("trend_points", trend_points, 2)
+    min_points = check_count("min_points", min_points, 1)
+    accumulation = normalise_accumulation(accumulation)
     fixed_on = baseline_points(baseline)
 
     x, date_index, have_dates, notes = _finite_values(values, dates)
@@ -104,10 +104,10 @@ def xmr(
     notes.extend(_data_notes(n, int((~np.isnan(x)).sum()), date_index, ~np.isnan(x), have_dates))
     ghost = ghost_mask(ghosts, n, date_index, have_dates, ~np.isnan(x), notes)
     valid = ~np.isnan(x) & ~ghost  # the points the limits and the rules read
-    target_at = targets_by_point(_to_target(target), targets, n, date_index, have_dates, notes)
+    target_at = targets_by_point(to_target(target), targets, n, date_index, have_dates, notes)
     target_value = _target_in_force(target_at, valid)
 
-    candidates, recalc_notes = _resolve_recalculation(recalculate_at, n, date_index, have_dates)
+    candidates, recalc_notes = resolve_recalculation(recalculate_at, n, date_index, have_dates)
     notes.extend(recalc_notes)
     chart_type = _chart_type(accumulation, int(valid.sum()), min_points)
     starts = _segment_starts(chart_type, candidates, valid, date_index, min_points, notes)
@@ -169,8 +169,8 @@ def _finite_values(values: Any, dates: Any) -> tuple[np.ndarray, pd.DatetimeInde
     if dates is None and isinstance(values, pd.Series) and isinstance(values.index, pd.DatetimeIndex):
         dates = values.index
     have_dates = dates is not None
-    x = _to_values(values)
-    date_index = _to_dates(dates, x.size)
+    x = to_values(values)
+    date_index = to_dates(dates, x.size)
     notes: list[str] = []
     infinite = np.isinf(x)
     if infinite.any():
@@ -254,7 +254,7 @@ def _segment_starts(
 ) -> list[int]:
     """Where each segment starts (adding to ``notes`` why a recalculation was refused)."""
     if chart_type == "xmr":
-        starts, accept_notes = _accept_segment_starts(candidates, valid, date_index)
+        starts, accept_notes = accept_segment_starts(candidates, valid, date_index)
         notes.extend(accept_notes)
         return starts
     if chart_type == "run":
@@ -290,7 +290,7 @@ class _Reading:
         self.trends = trends  # the trend rule over the whole chart (chart_trends)
         self.lines = {name: np.full(n, np.nan) for name in _LINE_COLUMNS}
         self.screened = np.zeros(n, dtype=bool)
-        self.rules = {name: np.zeros(n, dtype=bool) for name in _RULE_COLUMNS}
+        self.rules = {name: np.zeros(n, dtype=bool) for name in RULE_COLUMNS}
         self.point_type: list[str | None] = [None] * n
         self.signal_side: list[str | None] = [None] * n
         self.in_baseline = np.zeros(n, dtype=bool)
@@ -337,8 +337,8 @@ class _Reading:
         seg_rules["trend_high"], seg_rules["trend_low"] = self.trends[0][pos], self.trends[1][pos]
         for name, flags in seg_rules.items():
             self.rules[name][pos] = flags
-        high = np.logical_or.reduce([seg_rules[c] for c in _RULE_COLUMNS if c.endswith("_high")])
-        low = np.logical_or.reduce([seg_rules[c] for c in _RULE_COLUMNS if c.endswith("_low")])
+        high = np.logical_or.reduce([seg_rules[c] for c in RULE_COLUMNS if c.endswith("_high")])
+        low = np.logical_or.reduce([seg_rules[c] for c in RULE_COLUMNS if c.endswith("_low")])
         types, sides = classify_points(high, low, seg_x, lim.mean, improvement, conflict)
         for p, t, s in zip(pos, types, sides, strict=True):
             self.point_type[p] = t
@@ -352,9 +352,9 @@ class _Reading:
         ghost: np.ndarray,
         target_at: np.ndarray,
     ) -> pd.DataFrame:
-        rules = {name: self.rules[name] for name in _RULE_COLUMNS}
-        high = np.logical_or.reduce([rules[c] for c in _RULE_COLUMNS if c.endswith("_high")])
-        low = np.logical_or.reduce([rules[c] for c in _RULE_COLUMNS if c.endswith("_low")])
+        rules = {name: self.rules[name] for name in RULE_COLUMNS}
+        high = np.logical_or.reduce([rules[c] for c in RULE_COLUMNS if c.endswith("_high")])
+        low = np.logical_or.reduce([rules[c] for c in RULE_COLUMNS if c.endswith("_low")])
         types = np.array(self.point_type, dtype=object)
         types[ghost] = "ghost"
         # One frame from whole columns: adding 30 columns one by one cost four fifths of an xmr call.

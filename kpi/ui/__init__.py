@@ -25,7 +25,6 @@ from kpi.ui.database import (
     database_notice,
     db,
     engine,
-    keep_warm,
     stop_on_database_fault,
 )
 from kpi.ui.kpi_charts import VIEWS, chart_controls, chart_view, kpi_chart, kpi_panel, spc_chart
@@ -85,6 +84,7 @@ from kpi.ui.url_state import (
     start_run,
     url_warnings,
 )
+from kpi.ui.warm import keep_warm
 from kpi.ui.widgets import (
     csv_download,
     definition_popover,

@@ -340,7 +340,7 @@ def _annotation_tools(kpi: KPI, scope: str, scope_name: str, data: pd.DataFrame,
 
 def _annotation_row(row, key: str, status) -> None:
     """One annotation: its text to edit (the old text kept in its history), Save and Remove."""
-    month = f"{pd.Timestamp(row.period):%b %Y}"
+    month = month_label(row.period)
     where = "every scope" if pd.isna(row.scope_code) else row.scope_code
     text, save, remove = st.columns([6, 1, 1], vertical_alignment="bottom")
     edited = text.text_input(

@@ -210,16 +210,6 @@ def _as_at(moment: dt.datetime) -> str:
     return f"{local:%H:%M} on {local:%d/%m/%Y}"
 
 
-def keep_warm() -> None:
-    """Last thing on every run: from the process's first run on, the default views are kept warm
-    (kpi.ui.warm) while the database answers. Started after the run, not with it, so that the first
-    visitor's page does not share the processor with the warming."""
-    if database_health(engine()).ok:
-        from kpi.ui import warm  # the watcher reads through this module
-
-        warm.start(db())
-
-
 def _filter_bar_data() -> None:
     """Load (or find in the cache) what the filter bar and the data-as-at line need before any page."""
     url = db()

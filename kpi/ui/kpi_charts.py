@@ -280,7 +280,7 @@ def _spc_view(
             text_width=text_width,
             events=events,
             notes=notes,
-            **inside,  # type: ignore[arg-type]
+            **inside,  # type: ignore[arg-type]  # the two callers pass spc_figure's keyword flags
         )
 
     assert reading.result is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import NoReturn
 
 import streamlit as st
 from streamlit import config
@@ -142,7 +143,7 @@ def current_user() -> User | None:
     )
 
 
-def sign_in_page() -> None:
+def sign_in_page() -> NoReturn:
     """All that someone who has not signed in sees."""
     st.title("C&M AHP workforce KPIs", anchor=False)
     st.markdown(
@@ -163,7 +164,7 @@ def sign_in_page() -> None:
     st.stop()
 
 
-def refused_page(reason: str) -> None:
+def refused_page(reason: str) -> NoReturn:
     """A signed-in account the dashboard does not admit (another organisation's directory)."""
     st.title("C&M AHP workforce KPIs", anchor=False)
     st.error(escape_markdown(reason), title="This account cannot use the dashboard", icon=":material/block:")

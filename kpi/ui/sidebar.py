@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import streamlit as st
 
 from kpi import filters, scopes
@@ -174,13 +173,10 @@ def _period_filter(choices: filters.FilterChoices) -> tuple[dt.date | None, dt.d
 
 
 def _month_option_label(key: str) -> str:
-    return month_label(pd.Timestamp(f"{key}-01"))
+    return month_label(key)
 
 
-DEFAULT_WORKSTREAM = "PLAN"  # the workstream the chart pages open on
-
-
-def workstream_filter(key: str, default: str = DEFAULT_WORKSTREAM) -> str:
+def workstream_filter(key: str, default: str = filters.DEFAULT_WORKSTREAM) -> str:
     """The workstream choice, in the sidebar under the shared filters, on the pages where it applies;
     kept in the URL as ?workstream=CODE."""
     names = loaders.workstream_names(db())

@@ -9,7 +9,22 @@ section...): dropping it would write a second URL, and the first Back press woul
 link's own spelling of the same view. Going back or forward, the URL wins outright: the filters and
 page choices become what it says, and a choice it does not name goes back to its default. A run cut
 short by st.rerun or st.switch_page (a summary row's drill) writes nothing: the run that follows writes
-the URL, and st.switch_page has already put the new page's parameters there."""
+the URL, and st.switch_page has already put the new page's parameters there.
+
+Why not Streamlit's `bind="query-params"` (1.67; its guidance in references/session-state.md prefers it):
+each point below is behaviour today's links and tests rely on, which a bound widget would change.
+- A bound widget drops its parameter when the value is the default; a link that names a default (a
+  drill link's scope, section...) would then be rewritten on arrival, a second URL in the history, so
+  the first Back press would go nowhere (see above).
+- A bound widget falls back to its default silently on a value it cannot use; here the page says so
+  (kpi.filters' warnings, quoting the link), which the tests of hostile and stale links check.
+- The parameter's name is the widget's key; keys here are per page (`trust_section`, `rank_kpi`) and
+  some URL names are shared by several widgets across pages (`workstream`), so the names would change.
+- The shared filters are not one widget each: `from`/`to` absent means each KPI's own default period,
+  `trust` is checked against the chosen collaborative, and `provisional` is a word, not a checkbox's
+  value; they are written together at the end of the run, and a bound parameter cannot be set or
+  deleted through st.query_params, so the two cannot be mixed on one URL.
+Revisit when bind= can keep a default named in the URL and report an unusable value."""
 
 from __future__ import annotations
 

@@ -22,7 +22,6 @@ from kpi import filters, scopes
 from kpi.db import data_version, get_engine
 from kpi.queries import SYSTEM_CODE
 from kpi.ui import database, loaders, session
-from kpi.ui.sidebar import DEFAULT_WORKSTREAM
 
 logger = logging.getLogger("kpi.ui")
 
@@ -86,7 +85,7 @@ def default_views(db_url: str) -> None:
     # (Workstreams; Collaboratives reads them without the collaborative choice).
     for stream_flt in (flt, flt.but(collaboratives=None)):
         for level in ("system", "collaborative"):
-            loaders.series(db_url, stream_flt.but(workstreams=(DEFAULT_WORKSTREAM,)), level)
+            loaders.series(db_url, stream_flt.but(workstreams=(filters.DEFAULT_WORKSTREAM,)), level)
     loaders.freshness(db_url, dt.date.today())
     loaders.milestones(db_url)
 
@@ -105,3 +104,11 @@ def _watch(db_url: str) -> None:
         except Exception as exc:  # a page meets the same fault and explains it
             logger.warning("Warming the default views failed: %s", database.redacted(exc))
         time.sleep(WATCH_SECONDS)
+
+
+def keep_warm() -> None:
+    """Last thing on every run: from the process's first run on, the default views are kept warm
+    (this module) while the database answers. Started after the run, not with it, so that the first
+    visitor's page does not share the processor with the warming."""
+    if database.database_health(database.engine()).ok:
+        start(database.db())
