@@ -1,9 +1,10 @@
 """How does the dashboard hold up under N simultaneous viewers, against a bare Streamlit app? Drives N
 websocket sessions at once, speaking Streamlit's own protocol as a browser tab does (load the Overview,
 then pick a trust in the sidebar), against the app (serve.py, as `make run` starts it) and against
-benchmarks/bare_app.py (through bare_serve.py, on the same server) in the same run,
-each with 1 and 2 server processes behind nginx, and prints p50/p95 session times, CPU-seconds per
-session and throughput, with the app/bare ratios. Never fails a build.
+benchmarks/bare_app.py (through bare_serve.py, on the same server) given the page's shape (PAGE_SHAPES:
+as many charts, following a trust pick as the page's do) in the same run, each with 1 and 2 server
+processes behind nginx, and prints p50/p95 session times, CPU-seconds per session and throughput, with
+the app/bare ratios. Never fails a build.
 
     python benchmarks/bench_load.py                  # N = 10, 20, 40; 1 and 2 processes (a few minutes)
     python benchmarks/bench_load.py --quick          # smoke run: N = 5, one process
@@ -64,6 +65,9 @@ TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 APP = ROOT / "serve.py"  # as `make run` and a deployment serve it
 BARE_APP = ROOT / "benchmarks" / "bare_serve.py"  # bare_app.py on the same server
 TRUST_LABEL = "Trusts"
+# The bare app's query string for each page (benchmarks/bare_app.py), so that it has the page's shape:
+# the Overview draws no Plotly chart; the Trusts page seven, each with the chosen trust's line.
+PAGE_SHAPES = {"overview": "charts=0&follow=0", "trusts": "charts=7"}
 SESSION_TIMEOUT = 600.0
 FINISHED = ForwardMsg.FINISHED_SUCCESSFULLY
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -224,9 +228,9 @@ class Outcome:
 class Tab:
     """What a browser tab keeps between runs: the URL's query string, the page, the trust widget."""
 
-    def __init__(self, page_name: str = "") -> None:
+    def __init__(self, page_name: str = "", query_string: str = "") -> None:
         self.page_name = page_name  # "" for the default page (the Overview), "trusts" for the Trusts page
-        self.query_string = ""
+        self.query_string = query_string
         self.page_script_hash = ""
         self.trust_widget_id = ""
         self.trust_options: list[str] = []
@@ -280,8 +284,10 @@ async def run_to_end(ws, tab: Tab, request: bytes) -> None:
     raise RuntimeError("the server closed the websocket mid-run")
 
 
-async def one_session(url: str, index: int, client_address: str | None, page: str = "") -> Outcome:
-    tab = Tab(page)
+async def one_session(
+    url: str, index: int, client_address: str | None, page: str = "", query: str = ""
+) -> Outcome:
+    tab = Tab(page, query)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(SESSION_TIMEOUT):
@@ -349,10 +355,10 @@ def warm(servers: ServerSet) -> None:
             print(f"  warm-up of {servers.name} on port {port} failed: {outcome.error}", flush=True)
 
 
-def batch(servers: ServerSet, sessions: int, page: str = "") -> Result:
+def batch(servers: ServerSet, sessions: int, page: str = "", query: str = "") -> Result:
     async def run_all() -> list[Outcome]:
         return await asyncio.gather(
-            *(one_session(servers.stream_url, i, client_address(i), page) for i in range(sessions))
+            *(one_session(servers.stream_url, i, client_address(i), page, query) for i in range(sessions))
         )
 
     lines_before = len(servers.stream_lines())
@@ -471,7 +477,10 @@ def ageing(args: argparse.Namespace, nginx: str) -> None:
                 rows[servers.name] = []
             for number in range(1, args.rounds + 1):
                 for servers in (*apps, bare):
-                    result = batch(servers, sessions, page if servers is not bare else "")
+                    if servers is bare:
+                        result = batch(servers, sessions, query=PAGE_SHAPES[args.page])
+                    else:
+                        result = batch(servers, sessions, page)
                     rows[servers.name].append((result.cpu_per_session, result.p95, rss_mb(servers)))
                     print(
                         f"  round {number:>3} {servers.name:<4} {sessions * number:>5} sessions served: "
@@ -545,7 +554,8 @@ def main() -> None:
                 warm(bare)
                 for n in sessions:
                     for servers in (app, bare):  # interleaved, so both see the same machine load
-                        result = batch(servers, n)
+                        shape = PAGE_SHAPES["overview"] if servers is bare else ""
+                        result = batch(servers, n, query=shape)
                         results.append(result)
                         print(
                             f"  {result.kind} {processes} proc N={n}: p50 {seconds(result.p50)} s, "
