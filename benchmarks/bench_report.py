@@ -42,7 +42,8 @@ def _engine(folder: Path):
             engine = get_engine(url)
             status = queries.data_status(engine)
             if status.last_period:
-                return engine, f"{url} ({status.observations:,} observations)", status.last_period
+                counted = queries.observation_counts(engine).total
+                return engine, f"{url} ({counted:,} observations)", status.last_period
         except Exception as exc:  # fall back to a demo database
             print(f"note: cannot use KPI_DATABASE_URL ({str(exc).splitlines()[0]}); using a temporary demo")
     engine = get_engine(f"sqlite:///{folder / 'bench.db'}")
