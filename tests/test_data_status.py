@@ -17,7 +17,7 @@ def _statements(engine: Engine) -> list[tuple[str, object]]:
     seen: list[tuple[str, object]] = []
 
     @event.listens_for(engine, "before_cursor_execute")
-    def note(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def note(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
 
     queries.data_status(engine)
