@@ -5,11 +5,13 @@ own, no URL state: what is left is what Streamlit and Plotly cost, so the benchm
 app's own costs. Above the trusts, a collaborative control like the dashboard's (Both, CMAST, MHLDC)
 narrows the trusts and the figures to that collaborative's.
 
-`?charts=N` draws N trend charts instead of three single-line ones, each with three lines over the four
-years (the system and the two collaboratives, as the dashboard's trend charts; with a trust chosen, its
-line and two of those, as the Trusts page draws a trust with its collaborative and the system):
-benchmarks/bench_browser.py sets N to the number of charts the dashboard page it compares with draws, so
-that both draw the same charts before and after a trust is picked.
+`?charts=N` draws N trend charts instead of three single-line ones (N = 0: none), each with three lines
+over the four years (the system and the two collaboratives, as the dashboard's trend charts; with a
+trust chosen, its line and two of those, as the Trusts page draws a trust with its collaborative and the
+system); `&follow=0` leaves the charts as they are when a trust is picked, as on the dashboard's pages
+other than Trusts. benchmarks/bench_browser.py and bench_load.py set both to what the dashboard page
+they compare with does (`PAGE_SHAPES` there), so that both draw the same charts before and after a
+trust is picked (issue 25: the Overview, which draws no chart, was compared with three).
 
     streamlit run benchmarks/bare_app.py
 """
@@ -103,7 +105,7 @@ else:
     every = every[every["trust"].isin(members)]
     three = every.assign(line=every["trust"].map(lambda trust: f"Line {int(trust[-2:]) % 3 + 1}"))
     three = three.groupby(["kpi", "line", "month"], as_index=False)["value"].mean()
-    if chosen:
+    if chosen and st.query_params.get("follow") != "0":
         picked = data.rename(columns={"trust": "line"})[["kpi", "line", "month", "value"]]
         three = pd.concat([three[three["line"] != "Line 3"], picked], ignore_index=True)
     for number in range(int(count) if count.isdigit() else 3):

@@ -7,8 +7,8 @@ time of the last change to the page before it stayed still for QUIET_MS. Then th
 context on the same server: a new visitor when the caches are warm, who then picks the first trust in the
 sidebar's trust filter (both apps have it) by keyboard, timed from the key to the page drawn again,
 and then clicks CMAST in the sidebar's collaborative control, timed from the click likewise. The
-bare app draws as many trend charts as the page did (`?charts=N`), so both draw the same charts; for a
-page without a Plotly chart it draws its Overview-like page as benchmarks/bench_load.py uses it. Prints
+bare app draws as many trend charts as the page did (`?charts=N`, none for none), which follow a trust
+pick only where the page's do (`&follow=0`, `bare_query`), so both draw the same charts. Prints
 the median of the rounds and the app/bare ratios. Never fails a build.
 
     python benchmarks/bench_browser.py               # 5 rounds of every page (a few minutes)
@@ -45,6 +45,9 @@ PAGES = {  # name: URL path
     "board_pack": "board_pack",
     "definitions": "definitions",
 }
+# What the bare app draws beside each page (benchmarks/bare_app.py): its number of charts is counted on
+# the page; whether they change when a trust is picked is said here (only the Trusts page's do).
+FOLLOWS_TRUST = {"trusts"}
 QUIET_MS = 750  # a page still this long after its last change is drawn
 # Every change to the page stamps the time since navigation; read once the page is drawn.
 STAMP_CHANGES = """
@@ -158,6 +161,12 @@ def measure(
         stop(process)
 
 
+def bare_query(page: str, charts: int) -> str:
+    """The bare app's query string for a page of the same shape: as many charts (none for none), that
+    follow a trust pick only where the page's do."""
+    return f"?charts={charts}" + ("" if page in FOLLOWS_TRUST else "&follow=0")
+
+
 def _median(values: list[float]) -> float:
     """The median of the measurements made (NaN for one missing or not made)."""
     made = [value for value in values if not math.isnan(value)]
@@ -191,7 +200,7 @@ def main() -> None:
                     table[name].append(value)
                 drawn[name] = charts
                 first, again, _, changed, switched = measure(
-                    browser, BARE_APP, f"?charts={charts}" if charts else "", env, Path(folder) / "bare.log"
+                    browser, BARE_APP, bare_query(name, charts), env, Path(folder) / "bare.log"
                 )
                 for table, value in zip(tables, (first, again, changed, switched), strict=True):
                     table[f"bare {name}"].append(value)

@@ -1,14 +1,16 @@
 """How does the dashboard hold up under N simultaneous viewers, against a bare Streamlit app? Drives N
 websocket sessions at once, speaking Streamlit's own protocol as a browser tab does (load the Overview,
 then pick a trust in the sidebar), against the app (serve.py, as `make run` starts it) and against
-benchmarks/bare_app.py (through bare_serve.py, on the same server) in the same run,
-each with 1 and 2 server processes behind nginx, and prints p50/p95 session times, CPU-seconds per
-session and throughput, with the app/bare ratios. Never fails a build.
+benchmarks/bare_app.py (through bare_serve.py, on the same server) given the page's shape (PAGE_SHAPES:
+as many charts, following a trust pick as the page's do) in the same run, each with 1 and 2 server
+processes behind nginx, and prints p50/p95 session times, CPU-seconds per session and throughput, with
+the app/bare ratios. Never fails a build.
 
     python benchmarks/bench_load.py                  # N = 10, 20, 40; 1 and 2 processes (a few minutes)
     python benchmarks/bench_load.py --quick          # smoke run: N = 5, one process
     python benchmarks/bench_load.py --sessions 40 --processes 2
     python benchmarks/bench_load.py --rounds 25 --sessions 40 --page trusts   # ageing: 1,000 sessions
+    python benchmarks/bench_load.py --rounds 50 --sessions 20 --page trusts --against /tmp/main-before
 
 The app runs on a demo SQLite database made in a temporary folder (kpi.bootstrap.prepare_database);
 several processes only read it, which SQLite allows. The proxy is deploy/nginx.conf.template rendered as
@@ -63,6 +65,9 @@ TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 APP = ROOT / "serve.py"  # as `make run` and a deployment serve it
 BARE_APP = ROOT / "benchmarks" / "bare_serve.py"  # bare_app.py on the same server
 TRUST_LABEL = "Trusts"
+# The bare app's query string for each page (benchmarks/bare_app.py), so that it has the page's shape:
+# the Overview draws no Plotly chart; the Trusts page seven, each with the chosen trust's line.
+PAGE_SHAPES = {"overview": "charts=0&follow=0", "trusts": "charts=7"}
 SESSION_TIMEOUT = 600.0
 FINISHED = ForwardMsg.FINISHED_SUCCESSFULLY
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -154,9 +159,16 @@ def render_proxy_config(
 
 @contextlib.contextmanager
 def serve(
-    name: str, script: Path, processes: int, env: dict[str, str], folder: Path, nginx: str
+    name: str,
+    script: Path,
+    processes: int,
+    env: dict[str, str],
+    folder: Path,
+    nginx: str,
+    root: Path = ROOT,
 ) -> Iterator[ServerSet]:
-    """`processes` servers of `script` and nginx before them; everything stopped afterwards."""
+    """`processes` servers of `script` (run in `root`, whose `kpi` it imports) and nginx before them;
+    everything stopped afterwards."""
     servers = ServerSet(name)
     proxy: subprocess.Popen | None = None
     folder.mkdir(parents=True, exist_ok=True)
@@ -168,7 +180,7 @@ def serve(
             command += ["--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
             with (folder / f"streamlit-{index}.log").open("w") as log:  # the child keeps its own handle
                 servers.processes.append(
-                    subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                    subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
                 )
             servers.ports.append(port)
         for port in servers.ports:
@@ -216,9 +228,9 @@ class Outcome:
 class Tab:
     """What a browser tab keeps between runs: the URL's query string, the page, the trust widget."""
 
-    def __init__(self, page_name: str = "") -> None:
+    def __init__(self, page_name: str = "", query_string: str = "") -> None:
         self.page_name = page_name  # "" for the default page (the Overview), "trusts" for the Trusts page
-        self.query_string = ""
+        self.query_string = query_string
         self.page_script_hash = ""
         self.trust_widget_id = ""
         self.trust_options: list[str] = []
@@ -272,8 +284,10 @@ async def run_to_end(ws, tab: Tab, request: bytes) -> None:
     raise RuntimeError("the server closed the websocket mid-run")
 
 
-async def one_session(url: str, index: int, client_address: str | None, page: str = "") -> Outcome:
-    tab = Tab(page)
+async def one_session(
+    url: str, index: int, client_address: str | None, page: str = "", query: str = ""
+) -> Outcome:
+    tab = Tab(page, query)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(SESSION_TIMEOUT):
@@ -341,10 +355,10 @@ def warm(servers: ServerSet) -> None:
             print(f"  warm-up of {servers.name} on port {port} failed: {outcome.error}", flush=True)
 
 
-def batch(servers: ServerSet, sessions: int, page: str = "") -> Result:
+def batch(servers: ServerSet, sessions: int, page: str = "", query: str = "") -> Result:
     async def run_all() -> list[Outcome]:
         return await asyncio.gather(
-            *(one_session(servers.stream_url, i, client_address(i), page) for i in range(sessions))
+            *(one_session(servers.stream_url, i, client_address(i), page, query) for i in range(sessions))
         )
 
     lines_before = len(servers.stream_lines())
@@ -436,25 +450,37 @@ def rss_mb(servers: ServerSet) -> float:
 
 
 def ageing(args: argparse.Namespace, nginx: str) -> None:
-    """One process of the app and one of the bare app, each serving `--rounds` rounds of `--sessions`
-    sessions of `--page` one after the other (interleaved with the other app's round): per round the
-    CPU-seconds per session, p95 and resident memory, and at the end each app's drift (last round / first)
-    and the last round's app/bare ratios."""
+    """One process of the app, one of the bare app and, given `--against DIR` (a checkout of another
+    commit, e.g. `git archive <commit> | tar -x -C DIR`), one of that checkout's app: each serves
+    `--rounds` rounds of `--sessions` sessions of `--page` one after the other, interleaved round by
+    round so that all see the same machine load. Per round: CPU-seconds per session, p95 and resident
+    memory; at the end each one's drift (last round / first) and the last round's ratios."""
     sessions = int(args.sessions.split(",")[0])
     page = "" if args.page == "overview" else args.page
     print(f"load average before: {Path('/proc/loadavg').read_text().strip()}  ({os.cpu_count()} CPUs)")
-    rows: dict[str, list[tuple[float, float | None, float]]] = {"app": [], "bare": []}
+    rows: dict[str, list[tuple[float, float | None, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="kpi-ageing-") as tmp:
         folder = Path(tmp)
         env = {**os.environ, "KPI_DATABASE_URL": demo_database(folder), "KPI_DEPLOYMENT": "local"}
         with contextlib.ExitStack() as stack:
-            app = stack.enter_context(serve("app", APP, 1, env, folder / "app", nginx))
+            apps = [stack.enter_context(serve("app", APP, 1, env, folder / "app", nginx))]
+            if args.against:
+                against = Path(args.against).resolve()
+                apps.append(
+                    stack.enter_context(
+                        serve("base", against / "serve.py", 1, env, folder / "base", nginx, against)
+                    )
+                )
             bare = stack.enter_context(serve("bare", BARE_APP, 1, env, folder / "bare", nginx))
-            warm(app)
-            warm(bare)
+            for servers in (*apps, bare):
+                warm(servers)
+                rows[servers.name] = []
             for number in range(1, args.rounds + 1):
-                for servers in (app, bare):
-                    result = batch(servers, sessions, page if servers is app else "")
+                for servers in (*apps, bare):
+                    if servers is bare:
+                        result = batch(servers, sessions, query=PAGE_SHAPES[args.page])
+                    else:
+                        result = batch(servers, sessions, page)
                     rows[servers.name].append((result.cpu_per_session, result.p95, rss_mb(servers)))
                     print(
                         f"  round {number:>3} {servers.name:<4} {sessions * number:>5} sessions served: "
@@ -464,18 +490,23 @@ def ageing(args: argparse.Namespace, nginx: str) -> None:
                         flush=True,
                     )
     print(f"\nageing: {args.rounds} rounds of {sessions} sessions ({args.page} page), one process each")
+    # Round 1 fills the caches (each trust's first view), so drift is measured from round 2 when there is
+    # a third: the first round of a warm, fresh process.
+    start = 1 if args.rounds >= 3 else 0
+    print(f"  drift from round {start + 1} to round {args.rounds}:")
     for name, measured in rows.items():
-        first, last = measured[0], measured[-1]
+        first, last = measured[start], measured[-1]
         print(
             f"  {name:<4} CPU/session {first[0]:.3f} -> {last[0]:.3f} ({ratio(last[0], first[0])}), "
             f"p95 {seconds(first[1])} -> {seconds(last[1])} s ({ratio(last[1], first[1])}), "
-            f"RSS {first[2]:.0f} -> {last[2]:.0f} MB"
+            f"RSS {first[2]:.0f} -> {last[2]:.0f} MB (peak {max(m[2] for m in measured):.0f})"
         )
-    app_last, bare_last = rows["app"][-1], rows["bare"][-1]
-    print(
-        f"  last round, app / bare: CPU/session {ratio(app_last[0], bare_last[0])}, "
-        f"p95 {ratio(app_last[1], bare_last[1])}"
-    )
+    for name in [name for name in rows if name != "bare"]:
+        last, bare_last = rows[name][-1], rows["bare"][-1]
+        print(
+            f"  last round, {name} / bare: CPU/session {ratio(last[0], bare_last[0])}, "
+            f"p95 {ratio(last[1], bare_last[1])}"
+        )
     print(f"load average after: {Path('/proc/loadavg').read_text().strip()}")
 
 
@@ -486,6 +517,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smoke run: N = 5, one process")
     parser.add_argument(
         "--rounds", type=int, default=0, help="ageing: this many rounds of --sessions on one process"
+    )
+    parser.add_argument(
+        "--against", default="", help="ageing: also age the app of this checkout (another commit)"
     )
     parser.add_argument("--page", default="overview", choices=["overview", "trusts"], help="the page opened")
     args = parser.parse_args()
@@ -520,7 +554,8 @@ def main() -> None:
                 warm(bare)
                 for n in sessions:
                     for servers in (app, bare):  # interleaved, so both see the same machine load
-                        result = batch(servers, n)
+                        shape = PAGE_SHAPES["overview"] if servers is bare else ""
+                        result = batch(servers, n, query=shape)
                         results.append(result)
                         print(
                             f"  {result.kind} {processes} proc N={n}: p50 {seconds(result.p50)} s, "

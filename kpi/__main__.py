@@ -96,7 +96,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     synthetic = (
         "all synthetic demo data"
         if status.all_synthetic
-        else f"{status.synthetic_observations:,} synthetic"
+        else f"{queries.observation_counts(engine).synthetic:,} synthetic"
         if status.any_synthetic
         else "no synthetic data"
     )

@@ -292,12 +292,22 @@ def _import_line(kpi: KPI, month, headline: pd.Timestamp | None) -> str:
 
 
 def outlook(
-    existing: pd.DataFrame, incoming: pd.DataFrame, spans: pd.DataFrame, rules: pd.DataFrame
+    existing: pd.DataFrame,
+    incoming: pd.DataFrame,
+    spans: pd.DataFrame,
+    rules: pd.DataFrame,
+    unchanged: pd.DataFrame | None = None,
 ) -> list[str]:
     """What the headline will make of each KPI and month of an import, as the database would be after
     it (`existing` and `incoming` reporters together): one line per provisional month, in catalogue and
-    month order, or one line saying every month will be complete."""
+    month order, or one line saying every month will be complete. Given `unchanged` (the stored system
+    counts of the months the import cannot change, kpi.ingest.preview), `existing` need hold only the
+    reports of the months it can change and the WINDOW months before them."""
     counts = month_counts(pd.concat([existing, incoming], ignore_index=True), spans, "system")
+    if unchanged is not None:
+        first, last = incoming["period"].min(), incoming["period"].max() + pd.DateOffset(months=WINDOW)
+        counts = counts[counts["period"].between(first, last)]
+        counts = pd.concat([unchanged[counts.columns], counts], ignore_index=True)
     counts["provisional"] = provisional(counts, rules["complete_share"])
     with_data = counts[(counts["reported"] > 0) | counts["system_figure"]]
     headline = with_data[~with_data["provisional"]].groupby("kpi_code")["period"].max()

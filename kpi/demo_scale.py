@@ -33,7 +33,7 @@ def add_benchmark_rows(engine: Engine, target: int, end: dt.date, seed: int) -> 
     keys += [(k["code"], None) for k in kpis if k["grain"] == "trust"]
     ratio = {k["code"] for k in kpis if k["rollup"] == "ratio"}
     months = pd.date_range(pd.Timestamp(end) - pd.DateOffset(months=MONTHS - 1), end, freq="MS").date
-    missing = target - queries.data_status(engine).observations
+    missing = target - queries.observation_counts(engine).total
     if missing <= 0:
         return 0
     trusts = max(1, missing // (len(months) * len(keys)))

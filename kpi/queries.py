@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, select
+from sqlalchemy import Engine, Select, case, exists, func, select
 
 from kpi import membership, rollups
 from kpi.membership import SYSTEM_CODE, in_collaborative, in_system
@@ -321,39 +322,62 @@ def import_batches(engine: Engine) -> pd.DataFrame:
 class DataStatus:
     """What the database holds, for 'data as at' lines, notices and `python -m kpi info`."""
 
-    observations: int
-    synthetic_observations: int
     first_period: dt.date | None
     last_period: dt.date | None
     last_import_at: dt.datetime | None
+    any_synthetic: bool
+    all_synthetic: bool
 
-    @property
-    def any_synthetic(self) -> bool:
-        return self.synthetic_observations > 0
 
-    @property
-    def all_synthetic(self) -> bool:
-        return self.observations > 0 and self.synthetic_observations == self.observations
+def _period_bound(which: Literal["min", "max"]) -> Select:
+    """The earliest or latest month with an observation, as one index look-up per KPI (the key's index
+    leads with kpi_code, period): a few dozen reads, not a scan of the observations."""
+    bound = getattr(func, which)
+    per_kpi = select(bound(_o.c.period)).where(_o.c.kpi_code == _k.c.code).correlate(_k).scalar_subquery()
+    months = select(per_kpi.label("period")).select_from(_k).subquery()
+    return select(bound(months.c.period))
+
+
+def _has_observations(synthetic: bool) -> Select:
+    """Whether any observation comes from a synthetic (or a real) batch: one index look-up per batch."""
+    in_batch = exists().where(_o.c.batch_id == _b.c.id)
+    return select(exists().where(_b.c.is_synthetic.is_(synthetic), in_batch))
 
 
 def data_status(engine: Engine) -> DataStatus:
-    query = select(
-        func.count(_o.c.id),
-        func.sum(case((_b.c.is_synthetic, 1), else_=0)),
-        func.min(_o.c.period),
-        func.max(_o.c.period),
-    ).join(_b, _b.c.id == _o.c.batch_id)
+    """Read with index look-ups only (per KPI and per batch), never a count over the observations: a
+    page's first run after a write pays a few milliseconds for it at any size of database (issue 25)."""
     last_import = select(func.max(_b.c.imported_at)).where(_b.c.status == "applied")
     with engine.connect() as conn:
-        count, synthetic, first, last = conn.execute(query).one()
+        first = conn.execute(_period_bound("min")).scalar()
+        last = conn.execute(_period_bound("max")).scalar()
+        synthetic = bool(conn.execute(_has_observations(True)).scalar())
+        real = bool(conn.execute(_has_observations(False)).scalar())
         imported_at = conn.execute(last_import).scalar()
     return DataStatus(
-        observations=int(count or 0),
-        synthetic_observations=int(synthetic or 0),
         first_period=_as_date(first),
         last_period=_as_date(last),
         last_import_at=imported_at if isinstance(imported_at, dt.datetime) or imported_at is None else None,
+        any_synthetic=synthetic,
+        all_synthetic=synthetic and not real,
     )
+
+
+@dataclass(frozen=True)
+class ObservationCounts:
+    total: int
+    synthetic: int
+
+
+def observation_counts(engine: Engine) -> ObservationCounts:
+    """How many observations, and how many synthetic: a scan, for `python -m kpi info` and the scaled
+    demo, never for a page."""
+    query = select(func.count(_o.c.id), func.sum(case((_b.c.is_synthetic, 1), else_=0))).join(
+        _b, _b.c.id == _o.c.batch_id
+    )
+    with engine.connect() as conn:
+        total, synthetic = conn.execute(query).one()
+    return ObservationCounts(total=int(total or 0), synthetic=int(synthetic or 0))
 
 
 def _as_date(value: object) -> dt.date | None:
@@ -388,6 +412,7 @@ __all__ = [
     "DataStatus",
     "KPIFilter",
     "Level",
+    "ObservationCounts",
     "collaboratives",
     "data_status",
     "import_batches",
@@ -397,6 +422,7 @@ __all__ = [
     "memberships",
     "milestone_history",
     "milestones",
+    "observation_counts",
     "profession_aliases",
     "profession_breakdown",
     "professions",

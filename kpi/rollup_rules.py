@@ -98,7 +98,6 @@ def relevant_filter(flt: KPIFilter, level: Level) -> KPIFilter:
     return flt
 
 
-
 # --- building blocks -------------------------------------------------------------------------------
 
 _o = Observation.__table__

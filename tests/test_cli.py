@@ -205,10 +205,11 @@ def test_benchmark_rows_are_synthetic_member_trusts_that_count_in_the_system(eng
 
     added = add_benchmark_rows(engine, 20_000, dt.date(2026, 10, 1), seed=1)
     status = queries.data_status(engine)
-    assert 0 < added == status.observations <= 20_000, "one trust's ten years, under the count asked for"
+    counted = queries.observation_counts(engine).total
+    assert 0 < added == counted <= 20_000, "one trust's ten years, under the count asked for"
     assert status.all_synthetic
-    assert add_benchmark_rows(engine, status.observations, dt.date(2026, 10, 1), seed=1) == 0
-    assert queries.data_status(engine).observations == added, "nothing more when it holds enough"
+    assert add_benchmark_rows(engine, counted, dt.date(2026, 10, 1), seed=1) == 0
+    assert queries.observation_counts(engine).total == added, "nothing more when it holds enough"
     assert (status.first_period, status.last_period) == (dt.date(2016, 11, 1), dt.date(2026, 10, 1))
     assert MONTHS == 120
     flt = queries.KPIFilter(kpis=("SIP_FTE",), period_from=dt.date(2026, 10, 1))

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from kpi import completeness, queries
+from kpi import completeness, membership, queries, rollups
 from kpi.auth import User
 from kpi.demo import generate_observations, load_demo
 from kpi.ingest import apply_import, prepare_import
+from kpi.ingest.preview import import_outlook
 from kpi.models import KPIDefinition
 from kpi.queries import KPIFilter
 from kpi.reference import REFERENCE_DIR, ReferenceDataError, read_reference_csv
@@ -331,3 +332,39 @@ def test_the_demo_history_has_the_proxies_larger_than_the_ahp_figures():
     assert last["STT_SIP_FTE"] > last["SIP_FTE"] and last["STT_SIP_HC"] > last["STT_SIP_FTE"]
     sickness = demo[demo["kpi_code"] == "STT_SICKNESS_RATE"]
     assert sickness["value"].between(0, 100).all() and sickness["profession_code"].isna().all()
+
+
+# --- the preview reads only the months a file can change (issue 25) ---------------------------------
+
+
+def _records(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    """Validated records as the importer hands them over: kpi_code, trust_code ('' for the system)."""
+    return pd.DataFrame(
+        [(kpi, trust, dt.date.fromisoformat(f"{month}-01")) for kpi, trust, month in rows],
+        columns=["kpi_code", "trust_code", "period"],
+    )
+
+
+def _outlook_from_all_history(engine, records: pd.DataFrame) -> list[str]:
+    incoming = records.assign(
+        trust_code=records["trust_code"].replace("", None), period=pd.to_datetime(records["period"])
+    )
+    kpis = sorted(incoming["kpi_code"].unique())
+    existing = rollups.reporters(engine, kpis)
+    spans = membership.spans(engine)
+    return completeness.outlook(existing, incoming, spans, completeness.kpi_rules(engine))
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [("SIP_FTE", "REM", "2026-11"), ("SIP_FTE", "RBS", "2026-11")],  # a new month, two trusts
+        [("SIP_FTE", "REM", "2024-06"), ("VACANCY_RATE", "RBS", "2025-02")],  # months already complete
+        [("SIP_FTE", "REM", "2021-03"), ("SIP_FTE", "RBS", "2021-04")],  # before the history starts
+        [("SIP_FTE", "REM", "2023-01"), ("SIP_FTE", "REM", "2027-06"), ("FUNDING_SECURED", "", "2026-11")],
+    ],
+)
+def test_the_preview_of_any_months_says_what_reading_all_history_says(engine, rows):
+    load_demo(engine, end=DEMO_END)
+    records = _records(rows)
+    assert import_outlook(engine, records) == _outlook_from_all_history(engine, records)

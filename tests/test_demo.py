@@ -79,7 +79,7 @@ def test_demo_load_is_marked_synthetic_everywhere(engine):
 def test_demo_reload_replaces_the_earlier_demo(engine):
     first = load_demo(engine, end=END)
     second = load_demo(engine, end=END)
-    assert queries.data_status(engine).observations == first.observations == second.observations
+    assert queries.observation_counts(engine).total == first.observations == second.observations
     assert queries.table_counts(engine)["import_batches"] == 1
 
 
@@ -87,7 +87,7 @@ def test_demo_refuses_a_database_with_real_data(engine):
     add_observations(engine, [("SIP_FTE", "REM", None, "2024-01", 100, None, None)])
     with pytest.raises(ValueError, match="real observations"):
         load_demo(engine, end=END)
-    assert queries.data_status(engine).observations == 1
+    assert queries.observation_counts(engine).total == 1
 
 
 def test_deliberate_signals_are_there_for_the_statistics_to_find(engine):

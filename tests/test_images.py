@@ -8,6 +8,7 @@ import math
 import re
 import struct
 import threading
+import time
 import xml.etree.ElementTree as ET
 
 import pandas as pd
@@ -129,6 +130,29 @@ def test_one_browser_serves_many_threads():
         images.captioned_height(figure(300 + 20 * i), CAPTION, width=500) for i in range(4)
     )
     assert images.browser_starts() == starts, "the warm browser was reused, not started again"
+
+
+@needs_browser
+def test_the_browser_is_closed_when_idle_and_kept_while_a_pack_needs_it(monkeypatch):
+    """Chromium is not kept in the server process for good (it held 400 MB there after one PNG):
+    closed IDLE_SECONDS after its last use, never in the middle of a pack, and started again on demand."""
+    from kpi.images import browser
+
+    monkeypatch.setattr(browser, "IDLE_SECONDS", 1.0)
+    images.chart_image(figure(), "png", caption=CAPTION, width=500, scale=1)
+    assert images.browser_open()
+    with images.browser_kept():  # a pack: images, then its PDF
+        time.sleep(2.5)
+        assert images.browser_open(), "not closed while a pack still needs it"
+        images.chart_image(figure(), "png", caption=CAPTION, width=500, scale=1)
+    starts = images.browser_starts()
+    for _ in range(50):
+        if not images.browser_open():
+            break
+        time.sleep(0.1)
+    assert not images.browser_open(), "closed a little after its last use"
+    again = images.chart_image(figure(), "png", caption=CAPTION, width=500, scale=1)
+    assert png_size(again)[0] == 500 and images.browser_starts() == starts + 1, "started again on demand"
 
 
 def test_a_missing_browser_gives_one_line_and_no_traceback(monkeypatch, tmp_path):

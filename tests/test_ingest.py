@@ -618,7 +618,7 @@ def test_real_figures_replace_demo_figures_row_by_row(engine):
     series = queries.kpi_series(KPIFilter(kpis=("SIP_FTE",), trusts=("REM",)), "trust", engine)
     synthetic = dict(zip(series["period"].dt.strftime("%Y-%m"), series["synthetic"], strict=True))
     assert synthetic == {"2025-02": True, "2025-03": False}
-    assert queries.data_status(engine).synthetic_observations == 1
+    assert queries.observation_counts(engine).synthetic == 1
 
     undo_batch(engine, LEAD, result.batch_id)
     back = observation(engine, "SIP_FTE", "REM", None, "2025-03")
@@ -632,8 +632,8 @@ def test_remove_demo_leaves_real_data_only_and_undo_brings_the_demo_back(engine)
     preview = prepare_import(engine, "real.csv", csv_file("2025-04,REM,PHYSIO,SIP_FTE,100,,"))
     result = apply_import(engine, LEAD, preview, replace=False, remove_demo=True)
     assert result.applied and result.demo_rows_removed == 3
-    status = queries.data_status(engine)
-    assert status.observations == 1 and not status.any_synthetic
+    assert queries.observation_counts(engine).total == 1
+    assert not queries.data_status(engine).any_synthetic
 
     undo_batch(engine, LEAD, result.batch_id)
     assert observations_checksum(engine, with_ids=False) == before

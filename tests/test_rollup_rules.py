@@ -135,13 +135,14 @@ def test_the_period_includes_its_first_and_last_month_and_one_month_is_a_period(
 
 def test_synthetic_labels_say_all_some_or_none_of_the_data(engine):
     status = queries.data_status(engine)
-    assert (status.observations, status.any_synthetic, status.all_synthetic) == (0, False, False)
+    assert (status.last_period, status.any_synthetic, status.all_synthetic) == (None, False, False)
+    assert queries.observation_counts(engine).total == 0
     add_observations(engine, [("SIP_FTE", "REM", None, "2024-01", 10, None, None)], synthetic=True)
     status = queries.data_status(engine)
     assert (status.any_synthetic, status.all_synthetic) == (True, True)
     add_observations(engine, [("SIP_FTE", "RBS", None, "2024-02", 20, None, None)])
     status = queries.data_status(engine)
-    assert (status.observations, status.synthetic_observations) == (2, 1)
+    assert queries.observation_counts(engine) == queries.ObservationCounts(total=2, synthetic=1)
     assert (status.any_synthetic, status.all_synthetic) == (True, False)
     assert (status.first_period.isoformat(), status.last_period.isoformat()) == ("2024-01-01", "2024-02-01")
     assert status.last_import_at is not None

@@ -376,8 +376,11 @@ def build_report(
         report(1.0, "The board pack is ready")
         return document.encode("utf-8")
 
-    if fmt == "pptx":
-        return _deck(pack, report)
+    with images.browser_kept():  # one browser for all the pack's images and its PDF, then released
+        return _deck(pack, report) if fmt == "pptx" else _pdf(pack, report)
+
+
+def _pdf(pack: Pack, report: Progress) -> bytes:
     ok, reason = images.images_available()
     if not ok:
         raise images.ImageExportUnavailable(reason)

@@ -1,10 +1,12 @@
-"""Server-side chart images and PDF printing, through one headless Chromium kept warm for the process.
+"""Server-side chart images and PDF printing, through one headless Chromium shared by the process and
+closed when idle.
 
 - :mod:`kpi.images.captions`: the caption drawn inside an image (title, scope and filters, period,
   source, data as at, and "SYNTHETIC DEMO DATA" where it applies), so a chart pasted into a paper still
   says what it shows;
 - :mod:`kpi.images.browser`: finding Chromium (:func:`images_available` says whether one is there, with a
-  one-line reason when not) and keeping it warm on its own event loop thread;
+  one-line reason when not) and running it on its own event loop thread, closed after IDLE_SECONDS
+  unused (:func:`browser_kept` holds it across the renders of a board pack);
 - :mod:`kpi.images.render`: :func:`chart_image` (PNG or SVG with its caption) and :func:`render_figures`
   (many figures at once, for the board pack);
 - :mod:`kpi.images.pdf`: :func:`print_pdf` prints an HTML document with Chromium's own print engine.
@@ -19,6 +21,8 @@ from kpi.images.browser import (
     UNAVAILABLE_REASON,
     ImageExportError,
     ImageExportUnavailable,
+    browser_kept,
+    browser_open,
     browser_path,
     browser_starts,
     images_available,
@@ -45,6 +49,8 @@ __all__ = [
     "ImageExportError",
     "ImageExportUnavailable",
     "ImageFormat",
+    "browser_kept",
+    "browser_open",
     "browser_path",
     "browser_starts",
     "captioned_height",

@@ -1,12 +1,14 @@
-"""One headless Chromium (kaleido's), kept warm for the life of the process and shared by every caller.
+"""One headless Chromium (kaleido's), shared by every caller in the process and closed when idle.
 
 The browser is Debian's Chromium (``/usr/bin/chromium``), or the ``KPI_CHROMIUM`` environment variable,
-or ``BROWSER_PATH`` (kaleido's own setting). It is started on first use and kept for the life of the
-process: one event loop on a daemon thread owns it, and callers from any thread (Streamlit runs each
-session in its own) submit work to that loop, so access is serialised where it must be and renders still
-overlap across kaleido's tabs. If the browser dies it is started again on the next call; it is closed
-at exit. No exception about a missing browser reaches a caller as anything but
-:class:`ImageExportUnavailable`, whose message is one line a user can act on.
+or ``BROWSER_PATH`` (kaleido's own setting). It is started on first use: one event loop on a daemon
+thread owns it, and callers from any thread (Streamlit runs each session in its own) submit work to that
+loop, so access is serialised where it must be and renders still overlap across kaleido's tabs. It is
+closed once nobody has used it for IDLE_SECONDS (Chromium's processes took a server process from 212 to
+614 MB for good after one PNG download, issue 25) and started again by the next call, which then waits
+a second or two for it; a board pack keeps it for all its images and its PDF. If the browser dies it is
+started again on the next call; it is closed at exit. No exception about a missing browser reaches a
+caller as anything but :class:`ImageExportUnavailable`, whose message is one line a user can act on.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,7 @@ UNAVAILABLE_REASON = (
 RENDER_TIMEOUT = 90.0  # seconds for one image
 START_TIMEOUT = 60.0  # seconds to start the browser
 TABS = 2  # kaleido tabs: two renders overlap (one per core on the reference server)
+IDLE_SECONDS = 120.0  # the browser is closed after this long unused
 
 
 class ImageExportUnavailable(RuntimeError):
@@ -86,6 +91,9 @@ class _WarmBrowser:
         self._kaleido: Any = None
         self._path: str | None = None
         self.starts = 0  # how many times a browser was started (the benchmark reports it)
+        self._users = 0  # calls under way (`in_use`); the browser is never closed under one
+        self._last_used = 0.0  # time.monotonic() when the last call ended
+        self._idle_timer: threading.Timer | None = None
 
     # the loop ----------------------------------------------------------------
 
@@ -155,12 +163,53 @@ class _WarmBrowser:
         with self._lock:
             self._close_locked()
 
+    # a bounded lifetime ----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Around a call that uses the browser: it is not closed for idleness during it, and the idle
+        clock starts again when it ends."""
+        with self._lock:
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                self._last_used = time.monotonic()
+                self._arm_idle_timer_locked(IDLE_SECONDS)
+
+    def _arm_idle_timer_locked(self, delay: float) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self._idle_timer = threading.Timer(delay, self.close_if_idle)
+        self._idle_timer.daemon = True
+        self._idle_timer.start()
+
+    def close_if_idle(self) -> bool:
+        """Close the browser if no call is under way and none ended in the last IDLE_SECONDS; True if
+        it was closed. Called by the idle timer."""
+        with self._lock:
+            if self._kaleido is None:
+                return False
+            waited = time.monotonic() - self._last_used
+            if self._users or waited < IDLE_SECONDS:
+                if not self._users:
+                    self._arm_idle_timer_locked(IDLE_SECONDS - waited)
+                return False
+            self._close_locked()
+            logger.info("Chromium closed after %.0f s unused", waited)
+            return True
+
+    def is_open(self) -> bool:
+        return self._alive()
+
     def run(self, make_coroutine: Callable[[Any], Any], timeout: float):
         """Run make_coroutine(kaleido) on the browser's loop and return its result. A browser that died
         during the call is restarted on the next one."""
-        browser = self.kaleido()
         try:
-            return self._submit(make_coroutine(browser), timeout)
+            with self.in_use():
+                return self._submit(make_coroutine(self.kaleido()), timeout)
         except concurrent.futures.TimeoutError:
             raise ImageExportError(f"Chromium took longer than {timeout:.0f} s; try again.") from None
         except (ImageExportUnavailable, ImageExportError):
@@ -183,7 +232,14 @@ atexit.register(_BROWSER.close)
 
 def start_browser() -> None:
     """Start the shared browser now (e.g. before timing), instead of on first use."""
-    _BROWSER.kaleido()
+    with _BROWSER.in_use():
+        _BROWSER.kaleido()
+
+
+def browser_kept() -> contextlib.AbstractContextManager[None]:
+    """Around several renders that belong together (a board pack's images and its PDF): the browser is
+    started once and not closed for idleness until they are done."""
+    return _BROWSER.in_use()
 
 
 def warm_up() -> None:
@@ -195,7 +251,7 @@ def warm_up() -> None:
 
     def start() -> None:
         try:
-            _BROWSER.kaleido()
+            start_browser()
         except Exception:
             logger.info("Chromium could not be started in the background", exc_info=True)
 
@@ -205,6 +261,11 @@ def warm_up() -> None:
 def shutdown_browser() -> None:
     """Close the shared browser; the next image starts it again (the benchmark's cold runs use this)."""
     _BROWSER.close()
+
+
+def browser_open() -> bool:
+    """Whether the shared browser is running now."""
+    return _BROWSER.is_open()
 
 
 def browser_starts() -> int:

@@ -77,6 +77,17 @@ def render_figures(
 ) -> list[bytes]:
     """Many figures at once (they overlap across the browser's tabs), in order. `progress(done, total)`
     is called in the caller's thread as each one finishes."""
+    with _BROWSER.in_use():
+        return _render_all(figures, fmt, width, scale, progress)
+
+
+def _render_all(
+    figures: Sequence[go.Figure],
+    fmt: ImageFormat,
+    width: int,
+    scale: float,
+    progress: Callable[[int, int], None] | None,
+) -> list[bytes]:
     browser = _BROWSER.kaleido()
     specs = [(_labels_inside(fig), _opts(fmt, width, fig.layout.height, scale)) for fig in figures]
     futures = _BROWSER.submit_many([browser.calc_fig(fig, opts) for fig, opts in specs])

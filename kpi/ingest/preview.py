@@ -20,6 +20,7 @@ from kpi.ingest.planning import PLAN_COLUMNS, Plan, plan
 from kpi.ingest.problems import Notice, Problem, ProblemKind, ProblemLog, capped_notices, more_problems_text
 from kpi.ingest.reading import read_table
 from kpi.ingest.validation import empty_records, validate_table
+from kpi.months import add_months
 
 _b = tables.batches
 
@@ -234,7 +235,7 @@ def prepare_table(
         ).first()
     all_notices.extend(_earlier_import_notice(earlier))
     all_notices.extend(_demo_data_notice(the_plan))
-    outlook = _import_outlook(engine, validated.records)
+    outlook = import_outlook(engine, validated.records)
     all_notices.extend(Notice(None, line) for line in outlook)
     report(1.0, "Ready to import")
     return ImportPreview(
@@ -273,7 +274,7 @@ def _demo_data_notice(the_plan: Plan) -> list[Notice]:
     ]
 
 
-def _import_outlook(engine: Engine, records: pd.DataFrame) -> list[str]:
+def import_outlook(engine: Engine, records: pd.DataFrame) -> list[str]:
     """kpi.completeness.outlook for an import's validated records (kpi_code, trust_code ('' for the
     system, already mapped to successors), period as dates)."""
     if records.empty:
@@ -283,6 +284,15 @@ def _import_outlook(engine: Engine, records: pd.DataFrame) -> list[str]:
         trust_code=incoming["trust_code"].replace("", None), period=pd.to_datetime(incoming["period"])
     )
     kpis = sorted(incoming["kpi_code"].unique())
+    # An import changes who is expected in its months and the WINDOW months after them, no others: only
+    # those months are counted again, from their reports and the WINDOW months before them; the rest
+    # keep their stored counts. Memory and time then follow the file, not the database's history.
+    window = completeness.WINDOW
+    first = incoming["period"].min().date()
+    last = add_months(incoming["period"].max().date(), window)
+    existing = rollups.reporters(engine, kpis, add_months(first, -window), last)
+    stored = rollups.stored_counts(engine, "system", kpis)
+    unchanged = stored[(stored["period"] < pd.Timestamp(first)) | (stored["period"] > pd.Timestamp(last))]
     return completeness.outlook(
-        rollups.reporters(engine, kpis), incoming, membership.spans(engine), completeness.kpi_rules(engine)
+        existing, incoming, membership.spans(engine), completeness.kpi_rules(engine), unchanged
     )

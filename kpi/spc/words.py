@@ -62,7 +62,6 @@ _ACCUMULATION_REASONS: dict[str, tuple[str, str]] = {
 }
 
 
-
 def trend_label(accumulation: str) -> str:
     what, _why = _ACCUMULATION_REASONS[accumulation]
     return f"{what}, shown as a trend (the SPC rules do not apply)"

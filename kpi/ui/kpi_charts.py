@@ -18,7 +18,7 @@ from kpi.chart_text import ChartIcon, ChartWords
 from kpi.formats import KPI, format_value, month_label
 from kpi.reading import Reading
 from kpi.reading.targets import Target, target_path, targets_sentence
-from kpi.ui import chart_notes, loaders, url_state
+from kpi.ui import chart_notes, loaders, shared, url_state
 from kpi.ui.database import db
 from kpi.ui.widgets import (
     explain_empty,
@@ -40,7 +40,11 @@ class _TrendView:
     sentences: tuple[str, ...]
 
 
-@st.cache_data(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
+# The views are shared, not copied (st.cache_resource): st.cache_data would unpickle a figure per run and
+# keep a copy per session, and every copy lengthens the garbage collector's walk in an ageing process.
+# They are read-only (charts.from_spec and for_screen build a new figure from them) and cleared with the
+# other caches when the data change (kpi.ui.shared).
+@st.cache_resource(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
 def _trend_view(
     kpi: KPI,
     data: pd.DataFrame,
@@ -256,7 +260,7 @@ class _SPCView:
     table: pd.DataFrame
 
 
-@st.cache_data(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
+@st.cache_resource(ttl=loaders.CACHE_TTL, max_entries=1024, show_spinner=False)
 def _spc_view(
     db_url: str,
     flt: queries.KPIFilter,
@@ -289,6 +293,9 @@ def _spc_view(
         image=figure(words=reading.sentence),
         table=chart_text.spc_table(reading.result, reading.dates, reading.rows, reading.kpi),
     )
+
+
+shared.CLEARS.extend([_trend_view.clear, _spc_view.clear])
 
 
 def spc_icons(reading: Reading) -> tuple[ChartIcon, ...]:
