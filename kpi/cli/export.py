@@ -6,7 +6,9 @@
   the chart itself in columns (mean, limits, point type, segment, target in force);
 - `matrix --scope SCOPE [--period-end YYYY-MM] --out FILE.csv`: the board's grid (the KPI grid page's CSV),
   one row per KPI and organisation (the scope's trusts, its collaboratives and the system), with the
-  icons as codes and in words, provisional, stale and reviewed, needing attention first.
+  icons as codes and in words, provisional, stale and reviewed, needing attention first;
+- `reconciliation --period YYYY-MM --out FILE.csv`: the trusts' submitted AHP FTE against NHS Workforce
+  Statistics' published figure, by trust and profession, for one month (the Data submissions page's CSV).
 Without a period each KPI has its own default (its latest 36 complete months), as the app has; with one
 (--period-end: the 36 months ending then; --from/--to) every KPI has that period."""
 
@@ -39,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--period-end", type=month_argument, metavar="YYYY-MM", help="the last month of a 36-month period"
     )
     matrix.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
+    recon = actions.add_parser(
+        "reconciliation",
+        help="submitted AHP FTE against the published NHS Workforce Statistics, by trust and profession",
+        description=__doc__,
+    )
+    recon.add_argument("--period", required=True, type=month_argument, metavar="YYYY-MM", help="the month")
+    recon.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
     series = actions.add_parser("series", help="one KPI's SPC chart as CSV", description=__doc__)
     series.add_argument("--scope", required=True, help=SCOPE_HELP)
     series.add_argument("--kpi", required=True, metavar="CODE", help="a KPI code, such as VACANCY_RATE")
@@ -116,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
 
     out = writable_out(args.out, f"export {args.action}")
     engine = migrated_engine()
+    if args.action == "reconciliation":
+        return _reconciliation(engine, args.period, out)
     scope = _scope(engine, args.scope)
     if args.action in ("summary", "matrix"):
         window: Window | None = None
@@ -150,4 +161,22 @@ def run(args: argparse.Namespace) -> int:
     rows = len(table)
     marked = " SYNTHETIC demo data." if synthetic else ""
     say(f"Wrote {rows:,} row{'s' if rows != 1 else ''} for {scope} to {out}.{marked}")
+    return 0
+
+
+def _reconciliation(engine, period, out) -> int:
+    """Write the reconciliation CSV of one month; say how many rows and how many are flagged."""
+    from kpi import reconciliation
+    from kpi.formats import month_label
+
+    frame = reconciliation.reconciliation(engine, period)
+    write_out(out, reconciliation.reconciliation_csv(frame), "export reconciliation")
+    flagged = reconciliation.flagged_count(frame)
+    published = int(frame["published"].notna().sum()) if not frame.empty else 0
+    marked = " SYNTHETIC demo data." if not frame.empty and frame["synthetic"].any() else ""
+    note = "" if published else " No published figures for that month: import the staff-role file first."
+    say(
+        f"Wrote {len(frame):,} row{'s' if len(frame) != 1 else ''} for {month_label(period)} to {out}: "
+        f"{flagged:,} differ by {reconciliation.TOLERANCE_WORDS}.{note}{marked}"
+    )
     return 0
