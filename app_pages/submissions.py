@@ -110,24 +110,31 @@ def show_reconciliation(first: dt.date, last: dt.date) -> None:
     if frame["synthetic"].any():
         st.caption("The submitted figures include SYNTHETIC demo data.")
     st.markdown(reconciliation.headline(frame, month_label(period)))
-    table = reconciliation.reconciliation_table(frame)
-    figure = st.column_config.NumberColumn(format="%.2f")
+    shown = reconciliation.shown_table(frame)
+    figure = st.column_config.TextColumn(alignment="right")
+    flag_first = [
+        "Trust code",
+        "Profession",
+        "Flag",
+        *(c for c in shown.columns if c not in ("Trust code", "Profession", "Flag")),
+    ]
     st.dataframe(
-        table,
+        shown,
         hide_index=True,
+        column_order=flag_first,  # the flag in sight on a phone; the CSV keeps the documented order
         column_config={
             "Trust code": st.column_config.TextColumn(pinned=True),
             "Submitted FTE": figure,
             "Published FTE": figure,
-            "Difference": st.column_config.NumberColumn(format="%+.2f", help="Submitted minus published"),
+            "Difference": st.column_config.TextColumn(alignment="right", help="Submitted minus published"),
         },
         alt=f"Submitted and published AHP FTE by trust and profession, {month_label(period)}, with flags",
         key="reconciliation_table",
-        height=ui.table_height(len(table)),
+        height=ui.table_height(len(shown)),
     )
     ui.csv_download(
         "Download the reconciliation (CSV)",
-        table,
+        reconciliation.reconciliation_table(frame),
         f"reconciliation_{chosen}.csv",
         title=f"Submitted against published AHP FTE, {month_label(period)}",
         key="reconciliation_csv",

@@ -160,6 +160,36 @@ def flagged_count(frame: pd.DataFrame) -> int:
     return int((frame["flag"] == DIFFERS).sum())
 
 
+def headline(frame: pd.DataFrame, month: str) -> str:
+    """'Mar 2025: 2 of 10 figures differ by more than 5% and more than 2 FTE; 1 not submitted; ...'."""
+    counts = frame["flag"].value_counts()
+    parts = [
+        f"{month}: {counts.get(DIFFERS, 0):,} of {len(frame):,} trust and profession figures differ by "
+        f"{TOLERANCE_WORDS}"
+    ]
+    for flag_words in (NOT_SUBMITTED, NOT_PUBLISHED, SUPPRESSED):
+        if count := counts.get(flag_words, 0):
+            parts.append(f"{count:,} {flag_words[0].lower()}{flag_words[1:]}")
+    return "; ".join(parts) + "."
+
+
+def shown_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as the page shows it: the figures as text to two places ('1,204.50', the difference
+    signed), '–' where a side has no figure (rather than a blank a reader could take for nought)."""
+    table = reconciliation_table(frame)
+
+    def text(values: pd.Series, signed: bool = False) -> pd.Series:
+        return values.map(lambda v: "–" if pd.isna(v) else f"{v:+,.2f}" if signed else f"{v:,.2f}")
+
+    return table.assign(
+        **{
+            "Submitted FTE": text(table["Submitted FTE"]),
+            "Published FTE": text(table["Published FTE"]),
+            "Difference": text(table["Difference"], signed=True),
+        }
+    )
+
+
 __all__ = [
     "COLUMNS",
     "DIFFERS",
@@ -174,18 +204,6 @@ __all__ = [
     "reconciliation",
     "reconciliation_csv",
     "reconciliation_table",
+    "shown_table",
     "submitted",
 ]
-
-
-def headline(frame: pd.DataFrame, month: str) -> str:
-    """'Mar 2025: 2 of 10 figures differ by more than 5% and more than 2 FTE; 1 not submitted; ...'."""
-    counts = frame["flag"].value_counts()
-    parts = [
-        f"{month}: {counts.get(DIFFERS, 0):,} of {len(frame):,} trust and profession figures differ by "
-        f"{TOLERANCE_WORDS}"
-    ]
-    for flag_words in (NOT_SUBMITTED, NOT_PUBLISHED, SUPPRESSED):
-        if count := counts.get(flag_words, 0):
-            parts.append(f"{count:,} {flag_words[0].lower()}{flag_words[1:]}")
-    return "; ".join(parts) + "."

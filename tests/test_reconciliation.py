@@ -183,6 +183,11 @@ def test_a_month_without_a_publication_is_an_empty_file_with_the_header(engine, 
 # --- the Data submissions page ------------------------------------------------------------------------
 
 
+def shown(value: float | None, *, signed: bool = False) -> str:
+    """A figure as the page shows it: '120.50', '+1.50', '–' for none."""
+    return "–" if value is None else f"{value:+,.2f}" if signed else f"{value:,.2f}"
+
+
 def reconciliation_shown(at) -> pd.DataFrame | None:
     tables = [df.value for df in at.main.dataframe if "Published FTE" in df.value.columns]
     return tables[0] if tables else None
@@ -193,7 +198,10 @@ def test_the_page_shows_the_reconciliation_and_the_filters_it_says_apply(engine,
 
     at = run_page(to="2025-03")
     table = reconciliation_shown(at)
-    assert table is not None and rows_of(table) == EXPECTED
+    assert table is not None and rows_of(table) == [
+        (trust, profession, *(shown(v, signed=i == 2) for i, v in enumerate(figures)), flag)
+        for trust, profession, *figures, flag in EXPECTED
+    ]
     headline = (
         "Mar 2025: 2 of 10 trust and profession figures differ by more than 5% and more than 2 FTE; "
         "1 not submitted; 1 not in the publication; 1 suppressed in the publication."
