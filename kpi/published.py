@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import cast
+from typing import Any, cast
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, insert, select
@@ -70,19 +70,23 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
 
 
+def _number(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
 def write(conn: Connection, batch_id: int, source: str, figures: pd.DataFrame) -> int:
     """Store `figures` (KEY and value) under the batch; returns how many."""
     rows = [
         {
             "batch_id": batch_id,
             "source": source[:32],
-            "kpi_code": str(row.kpi_code),
-            "period": row.period,
-            "trust_code": str(row.trust_code),
-            "profession_code": str(row.profession_code),
-            "value": None if pd.isna(row.value) else float(row.value),
+            "kpi_code": str(row["kpi_code"]),
+            "period": row["period"],
+            "trust_code": str(row["trust_code"]),
+            "profession_code": str(row["profession_code"]),
+            "value": _number(row["value"]),
         }
-        for row in figures.itertuples(index=False)
+        for row in figures.to_dict("records")
     ]
     if rows:
         conn.execute(insert(_p), rows)

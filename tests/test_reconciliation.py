@@ -220,3 +220,15 @@ def test_the_page_shows_the_reconciliation_and_the_filters_it_says_apply(engine,
     before = run_page(to="2025-02")
     assert reconciliation_shown(before) is None
     assert any("No published staff-role figures" in str(i.value) for i in before.main.info)
+
+
+def test_a_file_of_published_figures_only_is_worth_importing_until_it_is_imported(engine):
+    """The Import data page offers the Import button while `rows_added + rows_changed + published_new`
+    is above nought (app_pages/import_data.py)."""
+    lines = PUBLISHED.read_text(encoding="utf-8").splitlines()
+    only_fte = ("\n".join(",".join(line.split(",")[:-1]) for line in lines) + "\n").encode()
+    preview = prepare_file(engine, "fte_only.csv", only_fte)
+    assert (preview.rows_added, preview.published_new, len(preview.published)) == (0, 9, 9)
+    assert apply_import(engine, LEAD, preview, replace=False).applied
+    again = prepare_file(engine, "fte_only.csv", only_fte)
+    assert (again.rows_added, again.published_new) == (0, 0)

@@ -50,6 +50,7 @@ class ImportPreview:
     # A publication's own figures, kept beside the submissions (kpi.ingest.adapters.mapped, PUBLISHED_COLUMNS:
     # kpi_code, period, trust_code, profession_code, value); empty for every other file.
     published: pd.DataFrame = field(default_factory=pd.DataFrame)
+    published_new: int = 0  # how many of them are new or differ from the published figures in force
 
     def __post_init__(self) -> None:
         """Notices and completeness lines capped as problems are (MAX_PROBLEMS kept, the rest counted)."""

@@ -34,6 +34,7 @@ from kpi.ingest.sources import Figure, SourceDefinition, value_key
 from kpi.ingest.validation import empty_records
 from kpi.membership import ICB_CODE, ICB_NAME
 from kpi.months import parse_month
+from kpi.published import differing
 
 # A profession cell meaning "all AHPs" rather than one profession.
 ALL_AHP_WORDS = frozenset(
@@ -136,6 +137,8 @@ def prepare_mapped(
     notices.extend(merge_notices)
     template = _combined(sheet, ref, [t for t in taken if not t.published], used, period, trust, notices)
     published = _published(sheet, [t for t in taken if t.published], used, period, trust, notices)
+    with engine.connect() as conn:
+        published_new = differing(conn, published)
     summary = f"{definition.name}: {int(used.sum()):,} of {len(sheet.table):,} rows used"
     if excluded:
         summary += "; left out: " + "; ".join(f"{count:,} {label}" for label, count in excluded.items())
@@ -152,14 +155,14 @@ def prepare_mapped(
             the_plan = plan(conn, empty_records())
         return ImportPreview(
             file_name, sha, definition.id, read.file_type, len(sheet.table), [], notices, empty_records(),
-            the_plan, excluded, summary + ".", published=published,
+            the_plan, excluded, summary + ".", published=published, published_new=published_new,
         )  # fmt: skip
     preview = prepare_table(
         engine, file_name, sha, template, source=definition.id, file_type=read.file_type,
         read_problems=read.log, notices=notices, rows_in_file=len(sheet.table), excluded=excluded,
         batch_notes=summary + ".", today=today, progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )  # fmt: skip
-    preview.published = published
+    preview.published, preview.published_new = published, published_new
     return preview
 
 
