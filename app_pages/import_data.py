@@ -232,6 +232,13 @@ if preview is not None:
             st.metric("New figures", f"{preview.rows_added:,}", border=True)
             st.metric("Figures that would change", f"{preview.rows_changed:,}", border=True)
             st.metric("Already there, same value", f"{preview.rows_skipped:,}", border=True)
+            if not preview.published.empty:
+                st.metric(
+                    "Published figures, new or revised",
+                    f"{preview.published_new:,} of {len(preview.published):,}",
+                    border=True,
+                    help="Kept beside the trusts' own figures for the reconciliation on Data submissions",
+                )
         table = preview.table
         if not table.empty:
             st.dataframe(
@@ -258,7 +265,7 @@ if preview is not None:
             )
             if len(table) > 1000:
                 st.caption(f"Showing the first 1,000 of {len(table):,} rows.")
-        if preview.rows_added + preview.rows_changed == 0:
+        if preview.rows_added + preview.rows_changed + preview.published_new == 0:
             st.success("Nothing to import: every figure is already in the database.", icon=":material/check:")
         else:
             replace = True

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kpi.auth import PermissionDenied
 from kpi.cli import export as cli_export
+from kpi.cli import send as cli_send
 from kpi.cli import settings as cli_settings
 from kpi.cli.common import (
     PROG,
@@ -431,11 +432,16 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
         "chart settings: 'settings import FILE.csv' loads targets, baselines, ghosts, recalculations and "
         "annotations, all or nothing",
     ),
+    "send": (
+        lambda args: cli_send.run(args),
+        "e-mail each recipient of a configuration (TOML) their board pack (scope and format) by SMTP; "
+        "see the README's 'Sending the board pack'",
+    ),
     "export": (
         lambda args: cli_export.run(args),
         "write the app's CSV files: 'export summary' (Making Data Count summary of a scope), 'export "
         "series' (one KPI's SPC chart), 'export matrix' (the board's grid: every KPI for every "
-        "organisation)",
+        "organisation), 'export reconciliation' (submitted AHP FTE against the published figures)",
     ),
 }
 
@@ -467,6 +473,8 @@ def build_parser() -> OneLineParser:
             cli_settings.add_arguments(command)
         if name == "export":
             cli_export.add_arguments(command)
+        if name == "send":
+            cli_send.add_arguments(command)
         if name == "demo":
             command.add_argument(
                 "--end", type=month_argument, help="last month, YYYY-MM (default: last complete month)"

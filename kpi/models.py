@@ -573,3 +573,48 @@ class PlanScenario(Base):
     professions: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[str] = mapped_column(String(255))
+
+
+# --- reconciliation and delivery (issue 30) ---------------------------------------------------------------
+
+
+class PublishedFigure(Base):
+    """A figure as a national publication gives it, kept beside what trusts submitted (never over it):
+    the AHP FTE of one trust (after mergers), profession and month in the NHS Workforce Statistics
+    staff-role file. `fte` is None where the publication suppressed the cell ('*'). The figure in force
+    for a key is the one of the newest applied batch (kpi.reconciliation), so undoing an import brings
+    back the previous one."""
+
+    __tablename__ = "published_figures"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "period", "trust_code", "profession_code"),
+        Index("ix_published_figures_period", "period", "kpi_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id"), index=True)
+    source: Mapped[str] = mapped_column(String(32))
+    kpi_code: Mapped[str] = mapped_column(ForeignKey("kpi_definitions.code"))
+    trust_code: Mapped[str] = mapped_column(ForeignKey("trusts.ods_code"))
+    profession_code: Mapped[str] = mapped_column(ForeignKey("professions.code"))
+    period: Mapped[dt.date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class SendRecord(Base):
+    """One board pack sent by `python -m kpi send` (kpi.send): to whom, which scope, format and month,
+    when, and the message's Message-ID. A recipient is not sent the same scope, format and month twice
+    unless the sender asks to resend."""
+
+    __tablename__ = "send_records"
+    __table_args__ = (Index("ix_send_records_key", "recipient", "scope", "fmt", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    scope: Mapped[str] = mapped_column(String(16))
+    fmt: Mapped[str] = mapped_column(String(8))
+    period: Mapped[dt.date] = mapped_column(Date)
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[str] = mapped_column(String(255))
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    resent: Mapped[bool] = mapped_column(Boolean, default=False)

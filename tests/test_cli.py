@@ -142,8 +142,9 @@ def test_import_recognises_a_published_layout_and_says_which_it_took(database_ur
     assert "note: Taken as NHS Workforce Statistics: staff group, care setting, level and organisation" in (
         result.stdout
     )
-    assert "10 of 17 rows used; left out: 2 not an organisation-level row" in result.stdout
-    assert observation_count(database_url) == 18
+    assert "11 of 17 rows used; left out: 2 not an organisation-level row" in result.stdout
+    assert "Published figures kept beside the submissions: 10." in result.stdout
+    assert observation_count(database_url) == 9  # headcounts; the FTE is kept as the published figure
 
 
 def test_import_of_an_unrecognised_layout_names_the_sources_it_knows(database_url, tmp_path):

@@ -1,9 +1,11 @@
 """NHS Workforce Statistics, the upper-case layout of older releases (read through the staff-role
-source definition): AHP rows of C&M organisations become SIP_FTE and SIP_HC; every row
+source definition): AHP rows of C&M organisations become SIP_HC and the published FTE (kept beside
+the trusts' submissions, kpi.published); every row
 left out is counted by reason; the preview and apply are the template import's."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -47,10 +49,10 @@ def test_by_profession_keeps_cm_ahp_rows_and_counts_every_row_left_out(engine):
         OTHER_ROWS: 2,  # nurses, healthcare scientists
         OUTSIDE: 1,  # RRK, Birmingham
         UNKNOWN_PROFESSION: 1,  # "Other AHP roles"
-        BAD_NUMBER: 1,  # "*"
-    }
+    }  # Walton's physiotherapists ("*", "*"): a suppressed published FTE, kept as suppressed
+    assert BAD_NUMBER not in preview.excluded
     used = 17 - sum(preview.excluded.values())
-    assert used == 10
+    assert used == 11
     left_out = {n.row: n for n in preview.notices if "left out" in n.message and n.row}
     assert left_out[13].rows == (13,) and "RRK" in left_out[13].message
     assert left_out[7].rows == (7,) and "Other AHP roles" in left_out[7].message
@@ -61,35 +63,47 @@ def test_by_profession_keeps_cm_ahp_rows_and_counts_every_row_left_out(engine):
         (r.kpi_code, r.trust_code, r.profession_code, r.period.isoformat()): r.value
         for r in table.itertuples()
     }
-    assert len(figures) == 18 and preview.rows_added == 18
-    assert figures[("SIP_FTE", "REM", "PHYSIO", "2025-01-01")] == 120.5
+    assert len(figures) == 9 and preview.rows_added == 9
+    assert {k for k, _, _, _ in figures} == {"SIP_HC"}  # the FTE is the published figure
     assert figures[("SIP_HC", "REM", "PHYSIO", "2025-01-01")] == 131
     # Diagnostic and therapeutic radiographers are both Radiographers: added together.
-    assert figures[("SIP_FTE", "REM", "RAD", "2025-01-01")] == 100.0
     assert figures[("SIP_HC", "REM", "RAD", "2025-01-01")] == 107
-    assert figures[("SIP_FTE", "REM", "POD", "2025-01-01")] == 10.4  # "Chiropodists/Podiatrists"
-    assert figures[("SIP_FTE", "RBS", "SLT", "2025-01-01")] == 30.0  # "Speech & language therapists"
-    assert figures[("SIP_FTE", "RX7", "PARA", "2025-01-01")] == 1500.5  # NWAS, "1,500.5"
-    # Southport and Ormskirk: under RBN from July 2023, under its own code before.
-    assert figures[("SIP_FTE", "RBN", "PHYSIO", "2023-07-01")] == 40.0
-    assert figures[("SIP_FTE", "RVY", "PHYSIO", "2023-06-01")] == 41.0
-    assert ("SIP_FTE", "RVY", "PHYSIO", "2023-07-01") not in figures
+    assert figures[("SIP_HC", "REM", "POD", "2025-01-01")] == 12  # "Chiropodists/Podiatrists"
+    assert figures[("SIP_HC", "RBS", "SLT", "2025-01-01")] == 33  # "Speech & language therapists"
+    assert figures[("SIP_HC", "RX7", "PARA", "2025-01-01")] == 1620  # NWAS, "1,620"
+    published = {
+        (r.trust_code, r.profession_code, r.period.isoformat()): r.value
+        for r in preview.published.itertuples()
+    }
+    assert math.isnan(published.pop(("RET", "PHYSIO", "2025-01-01")))  # "*": suppressed, kept with no value
+    assert published == {
+        ("REM", "PHYSIO", "2025-01-01"): 120.5,
+        ("REM", "OT", "2025-01-01"): 60.2,
+        ("REM", "RAD", "2025-01-01"): 100.0,
+        ("REM", "POD", "2025-01-01"): 10.4,
+        ("RBS", "SLT", "2025-01-01"): 30.0,
+        ("RX7", "PARA", "2025-01-01"): 1500.5,  # NWAS, "1,500.5"
+        # Southport and Ormskirk: under RBN from July 2023, under its own code before.
+        ("RBN", "PHYSIO", "2023-07-01"): 40.0,
+        ("RBN", "OT", "2023-07-01"): 35.0,
+        ("RVY", "PHYSIO", "2023-06-01"): 41.0,
+    }
     assert any("merged into RBN" in n.message and n.rows == (16,) for n in preview.notices)
 
 
 def test_apply_writes_an_nhs_workforce_batch_and_reimport_changes_nothing(engine):
     preview = prepare(engine, BY_PROFESSION)
     result = apply_import(engine, LEAD, preview, replace=False)
-    assert result.applied and result.rows_added == 18
+    assert result.applied and result.rows_added == 9
     with engine.connect() as conn:
         batch = conn.execute(select(ImportBatch.__table__).where(ImportBatch.id == result.batch_id)).one()
     assert batch.source == SOURCE and batch.rows_in_file == 17 and not batch.is_synthetic
-    assert "left out" in batch.notes and "10 of 17 rows used" in batch.notes
+    assert "left out" in batch.notes and "11 of 17 rows used" in batch.notes
     assert observation(engine, "SIP_HC", "RX7", "PARA", "2025-01").value == 1620
 
     before = snapshot(engine)
     again = prepare(engine, BY_PROFESSION)
-    assert (again.rows_added, again.rows_changed, again.rows_skipped) == (0, 0, 18)
+    assert (again.rows_added, again.rows_changed, again.rows_skipped) == (0, 0, 9)
     assert not apply_import(engine, LEAD, again, replace=True).applied
     assert snapshot(engine) == before
 
@@ -104,12 +118,12 @@ def test_all_ahp_file_without_a_profession_column(engine):
     }
     figures = {(r.kpi_code, r.trust_code, r.profession_code): r.value for r in preview.table.itertuples()}
     assert figures == {
-        ("SIP_FTE", "REM", None): 1102.3,
         ("SIP_HC", "REM", None): 1205,
         # North West Boroughs (RTV) merged into Mersey Care (RW4) in 2021: its rows join RW4's.
-        ("SIP_FTE", "RW4", None): 652.0,
         ("SIP_HC", "RW4", None): 715,
     }
+    assert preview.published.empty  # the reconciliation is by profession
+    assert any("3 all-AHP row(s) of the published FTE are not kept" in n.message for n in preview.notices)
     assert any("RTV" in n.message and "RW4" in n.message for n in preview.notices)
 
 
@@ -178,11 +192,11 @@ def test_history_under_liverpool_community_health_and_calderstones_joins_mersey_
     figures = {
         (r.trust_code, r.period.isoformat()): r.value
         for r in preview.table.itertuples()
-        if r.kpi_code == "SIP_FTE"
+        if r.kpi_code == "SIP_HC"
     }
     assert figures == {
-        ("RY1", "2018-03-01"): 210.0,
-        ("RW4", "2018-04-01"): 205.0,
-        ("RJX", "2016-06-01"): 18.0,
-        ("RW4", "2016-07-01"): 17.5,
+        ("RY1", "2018-03-01"): 230,
+        ("RW4", "2018-04-01"): 224,
+        ("RJX", "2016-06-01"): 19,
+        ("RW4", "2016-07-01"): 18,
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi import definitions, queries, spc
+from kpi import definitions, published, queries, spc
 from kpi.auth import User
 from kpi.formats import KPI
 from kpi.ingest import apply_import, prepare_import
@@ -44,8 +44,8 @@ def messages(preview) -> list[str]:
     return [notice.message for notice in preview.notices]
 
 
-def system_fte(engine, month: str = "2025-02") -> float:
-    series = queries.kpi_series(KPIFilter(kpis=("SIP_FTE",)), "system", engine)
+def system_headcount(engine, month: str = "2025-02") -> float:
+    series = queries.kpi_series(KPIFilter(kpis=("SIP_HC",)), "system", engine)
     return float(series.set_index("period").loc[f"{month}-01", "value"])
 
 
@@ -54,19 +54,21 @@ def system_fte(engine, month: str = "2025-02") -> float:
 
 def test_art_music_drama_therapist_rows_are_the_arts_therapists_group_not_art_therapists(engine):
     preview, _ = imported(engine, "staff.csv", staff_role_file())
-    arts = observation(engine, "SIP_FTE", "RW4", "ARTS", "2025-02")
-    assert arts.value == 10.5  # two care settings added together
-    assert observation(engine, "SIP_FTE", "RW4", "ART", "2025-02") is None
+    arts = observation(engine, "SIP_HC", "RW4", "ARTS", "2025-02")
+    assert arts.value == 12  # two care settings added together
+    assert observation(engine, "SIP_HC", "RW4", "ART", "2025-02") is None
+    kept = published.in_force(engine, "SIP_FTE").set_index(["trust_code", "profession_code"])["value"]
+    assert kept[("RW4", "ARTS")] == 10.5  # the published FTE: the group too
     names = queries.professions(engine).set_index("code")["name"]
     assert names["ARTS"] == "Arts therapists (art, music and drama, not split)"
     assert (
-        "2 figure(s) are for Arts therapists (art, music and drama, not split) (ARTS): the file does not "
+        "1 figure(s) are for Arts therapists (art, music and drama, not split) (ARTS): the file does not "
         "split them into art therapists, music therapists and dramatherapists, so they are kept as the "
         "group. They count in every all-AHP total and under the group, never under one of its professions. "
         "Rows 2."
-    ) in messages(preview)  # staff in post, FTE and headcount
-    by_profession = queries.profession_breakdown(KPIFilter(kpis=("SIP_FTE",)), engine)
-    assert by_profession.set_index("profession_code").loc["ARTS", "value"] == 10.5
+    ) in messages(preview)  # the headcount (the FTE is the published figure)
+    by_profession = queries.profession_breakdown(KPIFilter(kpis=("SIP_HC",)), engine)
+    assert by_profession.set_index("profession_code").loc["ARTS", "value"] == 12
 
 
 def test_an_art_therapist_row_stays_an_art_therapist_with_no_group_notice(engine):
@@ -83,34 +85,34 @@ def test_an_art_therapist_row_stays_an_art_therapist_with_no_group_notice(engine
 def test_an_all_ahp_row_beside_profession_rows_is_said_in_the_preview_and_the_notes_and_not_counted(engine):
     preview, result = imported(engine, "staff.csv", staff_role_file())
     said = (
-        "2 KPI, trust and month(s) have both an all-AHP figure and figures by profession in this file, e.g. "
-        "AHP staff in post (FTE) for REM in Feb 2025. Totals use the profession figures (the roll-up rule, "
-        "so that nobody counts twice); the all-AHP figure is kept but not counted while they exist. "
+        "1 KPI, trust and month(s) have both an all-AHP figure and figures by profession in this file, e.g. "
+        "AHP staff in post (headcount) for REM in Feb 2025. Totals use the profession figures (the roll-up "
+        "rule, so that nobody counts twice); the all-AHP figure is kept but not counted while they exist. "
         "Rows 5, 6."
-    )  # FTE and headcount
+    )  # headcount (the FTE is the published figure, kept beside the submissions)
     assert said in messages(preview)
     assert said in batch(engine, result.batch_id).notes
-    assert observation(engine, "SIP_FTE", "REM", None, "2025-02").value == 1400.0  # kept
-    trust = queries.kpi_series(KPIFilter(kpis=("SIP_FTE",), trusts=("REM", "RBS")), "trust", engine)
-    assert trust.set_index("scope_code")["value"].to_dict() == {"REM": 120.0, "RBS": 150.0}
+    assert observation(engine, "SIP_HC", "REM", None, "2025-02").value == 1510  # kept
+    trust = queries.kpi_series(KPIFilter(kpis=("SIP_HC",), trusts=("REM", "RBS")), "trust", engine)
+    assert trust.set_index("scope_code")["value"].to_dict() == {"REM": 130, "RBS": 160}
     # RW4's arts therapists and OTs, REM's physios, Alder Hey's all-AHP row (it has no profession rows).
-    assert system_fte(engine) == 10.5 + 80.0 + 120.0 + 150.0
+    assert system_headcount(engine) == 12 + 85 + 130 + 160
 
 
 def test_a_file_without_the_all_ahp_row_has_no_such_notice(engine):
     preview, result = imported(engine, "staff.csv", staff_role_file(drop="1,400.0"))
     assert not [m for m in messages(preview) if BESIDE in m]
     assert BESIDE not in batch(engine, result.batch_id).notes
-    assert system_fte(engine) == 10.5 + 80.0 + 120.0 + 150.0  # the same figure: the row was never counted
+    assert system_headcount(engine) == 12 + 85 + 130 + 160  # the same figure: the row was never counted
 
 
 def test_an_all_ahp_row_beside_profession_rows_already_imported_is_said_too(engine):
     imported(engine, "staff.csv", staff_role_file(drop="1,400.0"))
-    preview = prepare_import(engine, "rem.csv", (TEMPLATE + "2025-02,REM,,SIP_FTE,1400,,\n").encode())
+    preview = prepare_import(engine, "rem.csv", (TEMPLATE + "2025-02,REM,,SIP_HC,1510,,\n").encode())
     assert preview.ok, preview.problems
     assert (
         "1 KPI, trust and month(s) have both an all-AHP figure and figures by profession (in this file, or "
-        "one here and the other already imported), e.g. AHP staff in post (FTE) for REM in Feb 2025."
+        "one here and the other already imported), e.g. AHP staff in post (headcount) for REM in Feb 2025."
     ) in " ".join(messages(preview))
     # Another trust's all-AHP figure, with no profession figures anywhere, is simply used.
     alone = prepare_import(engine, "rbt.csv", (TEMPLATE + "2025-02,RBT,,SIP_FTE,90,,\n").encode())

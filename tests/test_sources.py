@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi import queries
+from kpi import published, queries
 from kpi.auth import User
 from kpi.ingest import apply_import
 from kpi.ingest.dispatch import prepare_file
@@ -101,17 +101,22 @@ def test_staff_role_layout_gives_ahps_by_profession_and_the_support_workforce(en
     }
     left_out = " ".join(n.message for n in preview.notices)
     assert "'AHP Manager'" in left_out and "'RRK'" in left_out
-    assert observation(engine, "SIP_FTE", "REM", "PHYSIO", "2025-01").value == 120.5  # two care settings
+    # The AHP FTE is the published figure, kept beside the trusts' submissions, not written as SIP_FTE.
+    assert observation(engine, "SIP_FTE", "REM", "PHYSIO", "2025-01") is None
+    kept = published.in_force(engine, "SIP_FTE").set_index(["trust_code", "profession_code"])["value"]
+    assert kept.to_dict() == {
+        ("RBS", "SLT"): 30.0,
+        ("REM", "PHYSIO"): 120.5,  # two care settings
+        ("REM", "POD"): 10.4,
+        ("REM", "RAD"): 100.0,  # diagnostic + therapeutic
+    }  # RBT's dietitians ("-") are not a number, so not kept
     assert observation(engine, "SIP_HC", "REM", "PHYSIO", "2025-01").value == 131
     assert (
         "2 headcount figure(s) were added up from several rows: a person counted in two of them (two roles, "
         "care settings or merged trusts) counts twice here, where NHS England's own totals count them once."
     ) in [n.message for n in preview.notices]
-    assert observation(engine, "SIP_FTE", "REM", "RAD", "2025-01").value == 100.0  # diagnostic + therapeutic
-    assert observation(engine, "SIP_FTE", "REM", "POD", "2025-01").value == 10.4
-    assert observation(engine, "SIP_FTE", "RBS", "SLT", "2025-01").value == 30.0
+    assert observation(engine, "SIP_HC", "REM", "RAD", "2025-01").value == 107  # diagnostic + therapeutic
     assert observation(engine, "SUPPORT_FTE", "REM", None, "2025-01").value == 52.5  # bands 3 and 4, not 5
-    assert observation(engine, "SIP_FTE", "RBT", "DIET", "2025-01") is None
 
 
 def test_sickness_absence_since_2022_rolls_up_from_days_not_rates(engine):

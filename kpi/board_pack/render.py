@@ -370,6 +370,15 @@ def build_report(
     resolved = resolve_scope(engine, scope)
     report(0.05, "Reading the figures")
     pack = collect(engine, resolved, month, moment)
+    return render_pack(pack, fmt, report)
+
+
+def render_pack(pack: Pack, fmt: Format, progress: Progress | None = None) -> bytes:
+    """A collected pack as PDF, HTML or PowerPoint bytes (build_report's second half, for a caller such
+    as kpi.send that also reads the pack: its exceptions for an e-mail's body)."""
+    report = progress or (lambda fraction, message: None)
+    if fmt not in FORMATS:
+        raise ReportError(f"Unknown format {fmt!r}: use pdf, html or pptx.")
     if fmt == "html":
         report(0.6, "Laying out the charts")
         document = _template().render(**pack_context(pack, "html", _html_charts(pack)))
@@ -401,4 +410,4 @@ def _pdf(pack: Pack, report: Progress) -> bytes:
     return pdf
 
 
-__all__ = ["FORMATS", "Format", "Progress", "build_report"]
+__all__ = ["FORMATS", "Format", "Progress", "build_report", "render_pack"]

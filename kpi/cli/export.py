@@ -1,4 +1,5 @@
-"""`python -m kpi export summary|series`: the files the app downloads, for analysts and scheduled jobs.
+"""`python -m kpi export summary|series|matrix|reconciliation`: the files the app downloads, for analysts
+and scheduled jobs.
 
 - `summary --scope SCOPE [--period-end YYYY-MM] --out FILE.csv`: the Making Data Count summary CSV (the
   Overview's), every KPI's reading for the scope;
@@ -7,7 +8,9 @@
 - `matrix --scope SCOPE [--period-end YYYY-MM] --out FILE.csv|FILE.xlsx`: the board's grid (the KPI grid
   page's CSV, or its XLSX when the file is named .xlsx), one row per KPI and organisation (the scope's
   trusts, its collaboratives and the system), with the icons as codes and in words, provisional, stale
-  and reviewed, needing attention first.
+  and reviewed, needing attention first;
+- `reconciliation --period YYYY-MM --out FILE.csv`: the trusts' submitted AHP FTE against NHS Workforce
+  Statistics' published figure, by trust and profession, for one month (the Data submissions page's CSV).
 Every other export is CSV; an --out named otherwise is refused rather than written as CSV.
 Without a period each KPI has its own default (its latest 36 complete months), as the app has; with one
 (--period-end: the 36 months ending then; --from/--to) every KPI has that period."""
@@ -44,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     matrix.add_argument(
         "--out", required=True, metavar="FILE.csv|FILE.xlsx", help="the CSV or Excel (.xlsx) file to write"
     )
+    recon = actions.add_parser(
+        "reconciliation",
+        help="submitted AHP FTE against the published NHS Workforce Statistics, by trust and profession",
+        description=__doc__,
+    )
+    recon.add_argument("--period", required=True, type=month_argument, metavar="YYYY-MM", help="the month")
+    recon.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
     series = actions.add_parser("series", help="one KPI's SPC chart as CSV", description=__doc__)
     series.add_argument("--scope", required=True, help=SCOPE_HELP)
     series.add_argument("--kpi", required=True, metavar="CODE", help="a KPI code, such as VACANCY_RATE")
@@ -125,6 +135,8 @@ def run(args: argparse.Namespace) -> int:
         kinds = "a .csv or .xlsx file" if args.action == "matrix" else "a .csv file"
         raise CommandError(f"{PROG} export {args.action}: --out {args.out} must name {kinds}.", code=2)
     engine = migrated_engine()
+    if args.action == "reconciliation":
+        return _reconciliation(engine, args.period, out)
     scope = _scope(engine, args.scope)
     if args.action in ("summary", "matrix"):
         window: Window | None = None
@@ -166,4 +178,22 @@ def run(args: argparse.Namespace) -> int:
     rows = len(table)
     marked = " SYNTHETIC demo data." if synthetic else ""
     say(f"Wrote {rows:,} row{'s' if rows != 1 else ''} for {scope} to {out}.{marked}")
+    return 0
+
+
+def _reconciliation(engine, period, out) -> int:
+    """Write the reconciliation CSV of one month; say how many rows and how many are flagged."""
+    from kpi import reconciliation
+    from kpi.formats import month_label
+
+    frame = reconciliation.reconciliation(engine, period)
+    write_out(out, reconciliation.reconciliation_csv(frame), "export reconciliation")
+    flagged = reconciliation.flagged_count(frame)
+    published = int(frame["published"].notna().sum()) if not frame.empty else 0
+    marked = " SYNTHETIC demo data." if not frame.empty and frame["synthetic"].any() else ""
+    note = "" if published else " No published figures for that month: import the staff-role file first."
+    say(
+        f"Wrote {len(frame):,} row{'s' if len(frame) != 1 else ''} for {month_label(period)} to {out}: "
+        f"{flagged:,} differ by {reconciliation.TOLERANCE_WORDS}.{note}{marked}"
+    )
     return 0

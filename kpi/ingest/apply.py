@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, delete, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kpi import rollups
+from kpi import published, rollups
 from kpi.auth import User, require_lead
 from kpi.db import session_scope
 from kpi.ingest import planning, tables
@@ -98,11 +98,15 @@ def apply_import(
             # The first write: on SQLite it takes the database's write lock before anything is read.
             batch_id = _open_batch(conn, user, preview, source)
             current = _current_plan(conn, preview, batch_id, report)
-            _refuse_unless_worth_writing(current, replace=replace, remove_demo=remove_demo)
+            new_published = published.differing(conn, preview.published)
+            _refuse_unless_worth_writing(
+                current, replace=replace, remove_demo=remove_demo, published=new_published
+            )
             removed = _write_plan(conn, batch_id, current.plan, remove_demo=remove_demo, report=report)
+            kept = published.write(conn, batch_id, source, preview.published) if new_published else 0
             _close_batch(conn, batch_id, current.plan, preview.batch_notes, removed)
             report(1.0, "Import complete")
-            return _applied(preview, batch_id, current, removed)
+            return _applied(preview, batch_id, current, removed, kept)
     except _Abort as abort:
         return abort.result
     except IntegrityError:
@@ -144,8 +148,12 @@ def _current_plan(conn: Connection, preview: ImportPreview, batch_id: int, repor
     return _Replan(planning.plan(conn, preview.records, exclude_batch=batch_id), True)
 
 
-def _refuse_unless_worth_writing(current: _Replan, *, replace: bool, remove_demo: bool) -> None:
-    """Raise _Abort when stored figures would change without `replace`, or when nothing would change."""
+def _refuse_unless_worth_writing(
+    current: _Replan, *, replace: bool, remove_demo: bool, published: int = 0
+) -> None:
+    """Raise _Abort when stored figures would change without `replace`, or when nothing would change
+    (no figure, and no published figure new or different: a revised publication needs no `replace`,
+    since it is kept beside the submissions and the earlier one comes back on undo)."""
     the_plan = current.plan
     added, changed = the_plan.added, the_plan.changed
     if changed.shape[0] and not replace:
@@ -161,7 +169,7 @@ def _refuse_unless_worth_writing(current: _Replan, *, replace: bool, remove_demo
             )
         )
     demo_rows = the_plan.synthetic_in_database - the_plan.synthetic_replaced if remove_demo else 0
-    if added.empty and changed.empty and not demo_rows:
+    if added.empty and changed.empty and not demo_rows and not published:
         raise _Abort(
             ImportResult(
                 False,
@@ -244,13 +252,16 @@ def _close_batch(conn: Connection, batch_id: int, the_plan: Plan, notes: str, re
     )
 
 
-def _applied(preview: ImportPreview, batch_id: int, current: _Replan, removed: int) -> ImportResult:
+def _applied(
+    preview: ImportPreview, batch_id: int, current: _Replan, removed: int, kept: int = 0
+) -> ImportResult:
     the_plan = current.plan
     added, changed = len(the_plan.added), len(the_plan.changed)
     message = (
         f"Imported {preview.file_name} as import {batch_id}: {added:,} new, {changed:,} "
         f"changed, {the_plan.skipped:,} unchanged"
         + (f"; {removed:,} synthetic demo figures removed" if removed else "")
+        + (f"; {kept:,} published figures kept beside the submissions" if kept else "")
         + f"{current.again}."
     )
     return ImportResult(

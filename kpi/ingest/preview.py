@@ -48,6 +48,10 @@ class ImportPreview:
     # that stays provisional (too few expected trusts), or one line saying every month is complete
     # (kpi.completeness). Also among the notices.
     completeness: list[str] = field(default_factory=list)
+    # A publication's own figures, kept beside the submissions (kpi.ingest.adapters.mapped, PUBLISHED_COLUMNS:
+    # kpi_code, period, trust_code, profession_code, value); empty for every other file.
+    published: pd.DataFrame = field(default_factory=pd.DataFrame)
+    published_new: int = 0  # how many of them are new or differ from the published figures in force
 
     def __post_init__(self) -> None:
         """Notices and completeness lines capped as problems are (MAX_PROBLEMS kept, the rest counted)."""
@@ -115,9 +119,14 @@ class ImportPreview:
         if self.problems:
             count = self.problem_count
             return f"{count:,} problem{'s' if count != 1 else ''} found; nothing can be imported until fixed."
+        published = (
+            f" Published figures kept beside the submissions: {len(self.published):,}."
+            if not self.published.empty
+            else ""
+        )
         return (
             f"{self.rows_in_file:,} rows read. Figures: {self.rows_added:,} new, {self.rows_changed:,} would "
-            f"change, {self.rows_skipped:,} already in the database with the same values."
+            f"change, {self.rows_skipped:,} already in the database with the same values.{published}"
         )
 
 

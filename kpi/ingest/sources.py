@@ -81,6 +81,9 @@ class SourceDefinition:
     layouts: tuple[Layout, ...] = ()
     keep: tuple[Keep, ...] = ()
     figures: tuple[Figure, ...] = ()
+    # Figures kept as the publication's, beside the trusts' submissions and never over them
+    # (published_figures, for kpi.reconciliation); `kpi` names the KPI they are checked against.
+    published: tuple[Figure, ...] = ()
     professions: dict[str, str] = field(default_factory=dict)  # value key -> profession code
 
     @property
@@ -108,7 +111,7 @@ class SourceDefinition:
 
     @property
     def kpis(self) -> set[str]:
-        return {figure.kpi for figure in self.figures}
+        return {figure.kpi for figure in (*self.figures, *self.published)}
 
 
 def load_definitions(folder: Path = SOURCES_DIR) -> list[SourceDefinition]:
@@ -155,13 +158,17 @@ def _parsed(path: Path, raw: dict[str, Any]) -> SourceDefinition:
         raise fail(f"kind {kind!r} must be one of {', '.join(KINDS)}")
     columns, optional = _roles(raw["columns"]), _roles(raw.get("optional_columns", {}))
     figures = tuple(_figure(f) for f in raw.get("figures", []))
+    published = tuple(_figure(f) for f in raw.get("published", []))
     roles = set(columns) | set(optional)
     if kind == "mapped":
         if missing := [r for r in REQUIRED_ROLES if r not in columns]:
             raise fail(f"[columns] needs the role(s) {', '.join(missing)}")
-        if not figures:
-            raise fail("a mapped source needs at least one [[figures]]")
-    for figure in figures:
+        if not figures and not published:
+            raise fail("a mapped source needs at least one [[figures]] or [[published]]")
+    for figure in published:
+        if not figure.value or not figure.profession:
+            raise fail(f"published figure {figure.kpi} needs a value and a profession")
+    for figure in (*figures, *published):
         used = [
             *figure.roles,
             *([figure.profession] if figure.profession else []),
@@ -191,6 +198,7 @@ def _parsed(path: Path, raw: dict[str, Any]) -> SourceDefinition:
         ),
         keep=keep,
         figures=figures,
+        published=published,
         professions={value_key(k): str(v).upper() for k, v in raw.get("professions", {}).items()},
     )
 

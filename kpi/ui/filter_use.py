@@ -74,9 +74,10 @@ RULES: dict[str, PageFilters] = {
     "milestones": PageFilters(**_NONE, why_not="the milestones are the whole programme's"),
     "submissions": PageFilters(
         APPLIES, APPLIES, APPLIES, UNUSED, UNUSED,
-        how=" (the period's last 12 months)",
-        why_not="a trust's figures come in for every profession at once, and every month is shown, "
-        "complete or provisional",
+        how=" (the period's last 12 months; the reconciliation offers the published months among them) and "
+        "narrow both the submissions and the reconciliation",
+        why_not="a trust's figures come in for every profession at once, the reconciliation lists every "
+        "profession, and every month is shown, complete or provisional",
     ),
     "board_pack": PageFilters(**_NONE, why_not="the pack has its own scope and month, chosen on the page"),
     "definitions": PageFilters(

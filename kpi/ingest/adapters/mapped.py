@@ -8,6 +8,11 @@ trust); an organisation outside Cheshire and Merseyside; a profession
 the dashboard does not recognise; a figure that is not a number. Rows of one KPI, month, trust (after
 confirmed mergers) and profession are added together: numerators and denominators for a rate, so the rate
 is worked out from the totals.
+
+A definition's `[[published]]` figures (the staff-role file's AHP FTE) are not written as observations:
+they become the preview's `published` frame, kept by the import beside the trusts' submissions for the
+reconciliation (kpi.reconciliation). A suppressed cell (`*`) there is kept as a published figure with no
+value, not left out.
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ from sqlalchemy import Engine
 from kpi.ingest.cells import PERIOD_FORMATS_TEXT, parse_numbers
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.lookups import ReferenceData, load_reference_data, map_successors, normalise_name
+from kpi.ingest.planning import plan
 from kpi.ingest.preview import ImportPreview, prepare_table, refused_preview
 from kpi.ingest.problems import Notice, Problem, ProblemLog, rows_text
 from kpi.ingest.reading import TableRead
 from kpi.ingest.sources import Figure, SourceDefinition, value_key
+from kpi.ingest.validation import empty_records
 from kpi.membership import ICB_CODE, ICB_NAME
 from kpi.months import parse_month
+from kpi.published import differing
 
 # A profession cell meaning "all AHPs" rather than one profession.
 ALL_AHP_WORDS = frozenset(
@@ -38,6 +46,8 @@ OUTSIDE = "an organisation outside Cheshire and Merseyside"
 UNKNOWN_PROFESSION = "a profession the dashboard does not recognise"
 BAD_NUMBER = "a figure that is not a number (or is negative)"
 BAD_MONTH = "The month is not a date the importer can read."
+SUPPRESSED = frozenset({"*"})  # how NHS England marks a suppressed (small) figure
+PUBLISHED_COLUMNS = ["kpi_code", "period", "trust_code", "profession_code", "value"]
 
 
 @dataclass
@@ -71,6 +81,7 @@ class _Taken:
     profession: pd.Series  # profession code, "" for all AHPs, None when unknown
     numbers: dict[str, pd.Series]  # role -> float (NaN where bad)
     bad_number: pd.Series
+    published: bool = False  # a [[published]] figure: kept beside the submissions, not as observations
 
 
 def prepare_mapped(
@@ -104,8 +115,11 @@ def prepare_mapped(
     if unknown := sorted(definition.kpis - set(ref.kpis)):
         return refused([_unknown_kpis(definition, unknown)])
     report(0.2, "Sorting rows")
-    figures = _usable_figures(definition, sheet, notices)
-    taken = [_taken(figure, sheet, ref, definition) for figure in figures]
+    taken = [_taken(f, sheet, ref, definition) for f in _usable_figures(definition.figures, sheet, notices)]
+    taken += [
+        _taken(f, sheet, ref, definition, published=True)
+        for f in _usable_figures(definition.published, sheet, notices)
+    ]
     reason = _reasons(definition, sheet, ref, taken)
     excluded = _left_out(sheet, reason, definition, notices, taken)
     used = reason == ""
@@ -117,23 +131,39 @@ def prepare_mapped(
         _bad_months(sheet, used & period.isna(), problems)
         return refused(problems)
     report(0.4, "Combining rows")
-    template = _combined(sheet, ref, taken, used, period, notices)
+    trust, merge_notices = map_successors(
+        sheet.cells("org").str.upper().where(used, ""), period.where(used, None), sheet.rows, ref
+    )
+    notices.extend(merge_notices)
+    template = _combined(sheet, ref, [t for t in taken if not t.published], used, period, trust, notices)
+    published = _published(sheet, [t for t in taken if t.published], used, period, trust, notices)
+    with engine.connect() as conn:
+        published_new = differing(conn, published)
     summary = f"{definition.name}: {int(used.sum()):,} of {len(sheet.table):,} rows used"
     if excluded:
         summary += "; left out: " + "; ".join(f"{count:,} {label}" for label, count in excluded.items())
     notices.insert(1, Notice(None, summary + "."))
-    if template.empty:
+    if template.empty and published.empty:
         no_rows = Problem(
             None, None,
             "No row of the file is a figure this source loads for a Cheshire and Merseyside organisation.",
             "Check that this is the organisation-level file and that it includes C&M trusts.",
         )  # fmt: skip
         return refused([no_rows], excluded=excluded, batch_notes=summary)
-    return prepare_table(
+    if template.empty:  # only published figures: nothing for the observations' checks and plan
+        with engine.connect() as conn:
+            the_plan = plan(conn, empty_records())
+        return ImportPreview(
+            file_name, sha, definition.id, read.file_type, len(sheet.table), [], notices, empty_records(),
+            the_plan, excluded, summary + ".", published=published, published_new=published_new,
+        )  # fmt: skip
+    preview = prepare_table(
         engine, file_name, sha, template, source=definition.id, file_type=read.file_type,
         read_problems=read.log, notices=notices, rows_in_file=len(sheet.table), excluded=excluded,
         batch_notes=summary + ".", today=today, progress=lambda f, m: report(0.5 + 0.5 * f, m),
     )  # fmt: skip
+    preview.published, preview.published_new = published, published_new
+    return preview
 
 
 def _unknown_kpis(definition: SourceDefinition, unknown: list[str]) -> Problem:
@@ -146,11 +176,11 @@ def _unknown_kpis(definition: SourceDefinition, unknown: list[str]) -> Problem:
     )
 
 
-def _usable_figures(definition: SourceDefinition, sheet: _Sheet, notices: list[Notice]) -> list[Figure]:
+def _usable_figures(figures: tuple[Figure, ...], sheet: _Sheet, notices: list[Notice]) -> list[Figure]:
     """The figures the file has the numbers for; a notice for each one it has not, and for each condition
     on a column the file lacks (that condition is not applied)."""
     usable = []
-    for figure in definition.figures:
+    for figure in figures:
         if absent := [role for role in figure.roles if role not in sheet.roles]:
             notices.append(
                 Notice(None, f"The file has no {_said(absent[0])} column, so no {figure.kpi} figures.")
@@ -173,17 +203,28 @@ def _said(role: str) -> str:
     return role.replace("_", " ")
 
 
-def _taken(figure: Figure, sheet: _Sheet, ref: ReferenceData, definition: SourceDefinition) -> _Taken:
+def _taken(
+    figure: Figure,
+    sheet: _Sheet,
+    ref: ReferenceData,
+    definition: SourceDefinition,
+    *,
+    published: bool = False,
+) -> _Taken:
+    """A figure's rows. For a published figure a suppressed cell ('*') is not a bad number: it is kept,
+    with no value, as what the publication says."""
     takes = pd.Series(True, index=sheet.table.index)
     for role, values in figure.when:
         if role in sheet.roles:
             takes &= sheet.keys(role).isin(values)
     numbers, bad = {}, pd.Series(False, index=sheet.table.index)
     for role in figure.roles:
-        parsed, not_number = parse_numbers(sheet.cells(role))
+        cells = sheet.cells(role)
+        parsed, not_number = parse_numbers(cells)
         numbers[role] = parsed
-        bad |= not_number | parsed.isna() | (parsed < 0)
-    return _Taken(figure, takes, _professions(figure, sheet, ref, definition), numbers, bad)
+        wrong = not_number | parsed.isna() | (parsed < 0)
+        bad |= wrong & ~cells.isin(SUPPRESSED) if published else wrong
+    return _Taken(figure, takes, _professions(figure, sheet, ref, definition), numbers, bad, published)
 
 
 def _professions(
@@ -235,7 +276,10 @@ def _reasons(
 def _other_rows_reason(definition: SourceDefinition) -> str:
     """'a staff group or measure this source does not load' (the roles the figures choose rows by)."""
     roles = [
-        _said(r) for r in dict.fromkeys(role for figure in definition.figures for role, _ in figure.when)
+        _said(r)
+        for r in dict.fromkeys(
+            role for figure in (*definition.figures, *definition.published) for role, _ in figure.when
+        )
     ]
     if not roles:
         return "a row this source does not load"
@@ -308,19 +352,64 @@ def _bad_months(sheet: _Sheet, bad: pd.Series, problems: ProblemLog) -> None:
         )
 
 
+def _published(
+    sheet: _Sheet,
+    taken: list[_Taken],
+    used: pd.Series,
+    period: pd.Series,
+    trust: pd.Series,
+    notices: list[Notice],
+) -> pd.DataFrame:
+    """The published figures (PUBLISHED_COLUMNS) by KPI, month, trust (after mergers) and profession:
+    rows added together, and no value where any of them was suppressed. Rows for all AHPs (no
+    profession) are left out: the reconciliation is by profession."""
+    frames, all_ahp = [], 0
+    for t in taken:
+        ok = used & t.takes & t.profession.notna() & ~t.bad_number
+        all_ahp += int((ok & (t.profession == "")).sum())
+        ok &= t.profession != ""
+        if ok.any():
+            frames.append(_figure_rows(t, sheet.rows[ok], period[ok], trust[ok]))
+    if all_ahp:
+        notices.append(
+            Notice(
+                None,
+                f"{all_ahp:,} all-AHP row(s) of the published FTE are not kept: the reconciliation with the "
+                "trusts' submissions is by profession.",
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=PUBLISHED_COLUMNS)
+    rows = pd.concat(frames, ignore_index=True)
+    keys = ["kpi_code", "period", "trust_code", "profession"]
+    grouped = rows.groupby(keys, sort=False, as_index=False).agg(
+        value=("value", lambda v: v.sum() if v.notna().all() else float("nan"))
+    )
+    grouped["period"] = pd.to_datetime(grouped["period"] + "-01").dt.date
+    published = grouped.rename(columns={"profession": "profession_code"})[PUBLISHED_COLUMNS]
+    suppressed = int(published["value"].isna().sum())
+    notices.append(
+        Notice(
+            None,
+            f"{len(published):,} published figure(s) ({', '.join(sorted(published['kpi_code'].unique()))} by "
+            "trust and profession) are kept as the publication's, beside what the trusts submitted and "
+            "not over it, for the reconciliation on the Data submissions page"
+            + (f"; {suppressed:,} of them suppressed in the publication ('*')." if suppressed else "."),
+        )
+    )
+    return published
+
+
 def _combined(
     sheet: _Sheet,
     ref: ReferenceData,
     taken: list[_Taken],
     used: pd.Series,
     period: pd.Series,
+    trust: pd.Series,
     notices: list[Notice],
 ) -> pd.DataFrame:
     """Template rows: each figure's rows added together by month, trust (after mergers) and profession."""
-    trust, merge_notices = map_successors(
-        sheet.cells("org").str.upper().where(used, ""), period.where(used, None), sheet.rows, ref
-    )
-    notices.extend(merge_notices)
     frames = []
     for t in taken:
         ok = used & t.takes & t.profession.notna() & ~t.bad_number
