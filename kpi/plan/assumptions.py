@@ -70,11 +70,25 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("training_attrition_pct", "attrition during training", "%", 0, 100),
         Parameter("international", "international recruits", "people a year", 0, 2000, scales=True),
         Parameter("returners", "returners to practice", "people a year", 0, 2000, scales=True),
+        Parameter(
+            "nhs_joiner_rate_pct", "joiners from other NHS organisations", "% of staff in post a year", 0, 50
+        ),
+        Parameter(
+            "outside_joiner_rate_pct", "joiners from outside the NHS", "% of staff in post a year", 0, 50
+        ),
+        Parameter(
+            "leavers_to_nhs_pct", "share of leavers going to other NHS organisations", "%", 0, 100, False
+        ),
+        Parameter("cm_move_rate_pct", "moves between C&M trusts", "% of staff in post a year", 0, 50, False),
         Parameter("demand_growth_pct", "demand growth of the establishment", "% a year", -10, 20, False),
         Parameter("inflow_spread_pct", "spread of inflows in the uncertainty runs", "%", 0, 100, False),
         Parameter("apprentice_course_years", "apprenticeship length", "years", 1, 6, False),
     )
 }
+
+
+#: Parameters with one value for the whole horizon (ProfessionInputs fields that are not schedules).
+SINGLE_VALUES = ("demand_growth_pct", "inflow_spread_pct", "leavers_to_nhs_pct", "cm_move_rate_pct")
 
 
 class AssumptionFileError(ReferenceDataError):
@@ -385,6 +399,7 @@ __all__ = [
     "BASELINE",
     "PARAMETERS",
     "SCENARIOS_CSV",
+    "SINGLE_VALUES",
     "AssumptionFileError",
     "Parameter",
     "all_scenarios",
