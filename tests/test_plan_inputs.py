@@ -245,7 +245,12 @@ def test_the_shipped_assumptions_cover_every_profession_and_parameter_and_say_th
     shipped = store.reference_assumptions()
     assert len(shipped) == 14 * len(store.PARAMETERS)
     assert set(shipped["year"]) == {"all"}
-    assert (shipped["source"] == "local estimate (assumption)").all()
+    graduates = shipped["parameter"] == "graduates"
+    assert (shipped.loc[~graduates, "source"] == "local estimate (assumption)").all()
+    # the graduate placeholders were fitted to the synthetic demo history: their source says so
+    assert (
+        shipped.loc[graduates, "source"] == "local estimate fitted to the SYNTHETIC demo history (assumption)"
+    ).all()
     names = [s.name for s in store.shipped_scenarios()]
     assert names == ["Retention +2 pts", "Training places +10 %", "International recruitment paused"]
 

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi.plan.inputs import actual_stock, plan_inputs
+from kpi.plan.assumptions import current_assumptions
+from kpi.plan.inputs import actual_stock, assumed, plan_inputs
 from kpi.plan.model import PlanError, PlanInputs, project
 
 HORIZON_YEARS = 3
@@ -149,7 +150,7 @@ def calibration_scale(frame: pd.DataFrame, target: float = COVERAGE_TARGET) -> f
         needed = needed_scale(frame[frame["horizon"] == horizon])
         finite = needed[np.isfinite(needed)]
         if len(finite):
-            quantile = float(np.quantile(needed, target, method="higher"))
+            quantile = float(np.quantile(needed, target, method="inverted_cdf"))
             scales.append(quantile if np.isfinite(quantile) else float(finite.max()))
     return max(scales)
 
@@ -186,10 +187,11 @@ def past_inputs(
     """The inputs a projection made at each past start would have had, and the actual staff in post
     (complete months by profession)."""
     stock = actual_stock(engine, scope)
+    current = assumed(current_assumptions(engine))
     history = []
     for start in start_months(stock):
         try:
-            history.append(plan_inputs(engine, scope, professions, as_of=start))
+            history.append(plan_inputs(engine, scope, professions, as_of=start, current=current))
         except PlanError:  # no leaver rate yet at that start: nothing to check
             continue
     return history, stock

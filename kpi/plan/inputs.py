@@ -34,6 +34,7 @@ For a scope (the system 'C&M', a collaborative such as 'CMAST', or a member trus
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,7 @@ from kpi.plan.model import (
     ProfessionInputs,
     Scenario,
     UnknownName,
+    flows,
     gap_by_year,
     joiners_needed,
     project,
@@ -279,12 +281,23 @@ def _establishment(reads: _Reads, code: str, stock: float) -> tuple[float, str, 
     )
 
 
-def _schedule(current: pd.DataFrame, code: str, parameter: str, years: list[str]) -> tuple[np.ndarray, str]:
+Assumed = dict[tuple[str, str], tuple[dict[str, float], dict[str, str]]]
+
+
+def assumed(current: pd.DataFrame) -> Assumed:
+    """The assumptions in force by (profession, parameter): their values and sources by year."""
+    table: Assumed = {}
+    for row in current.itertuples():
+        values, sources = table.setdefault((str(row.profession), str(row.parameter)), ({}, {}))
+        values[str(row.year)] = float(row.value)
+        sources[str(row.year)] = str(row.source)
+    return table
+
+
+def _schedule(current: Assumed, code: str, parameter: str, years: list[str]) -> tuple[np.ndarray, str]:
     """The assumption in force for each projection month (its financial year's value, else 'all'),
     and the sources used."""
-    rows = current[(current["profession"] == code) & (current["parameter"] == parameter)]
-    by_year = dict(zip(rows["year"], rows["value"].astype(float), strict=True))
-    sources = dict(zip(rows["year"], rows["source"], strict=True))
+    by_year, sources = current[(code, parameter)]
     chosen = [year if year in by_year else store.ALL_YEARS for year in years]
     used = dict.fromkeys(chosen)
     text = "; ".join(f"{sources[y]}" if y == store.ALL_YEARS else f"{y}: {sources[y]}" for y in used)
@@ -308,9 +321,15 @@ def _apprentice_starts(reads: _Reads, course_months: int) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class _Context:
     reads: _Reads
-    current: pd.DataFrame
+    current: Assumed
     years: list[str]
-    scope_stock: float  # all professions in the scope at the start month
+    stock: pd.Series  # SIP_FTE by profession at the start month
+    headcount: pd.Series  # SIP_HC likewise
+
+    @property
+    def scope_stock(self) -> float:
+        """All professions in the scope at the start month."""
+        return float(self.stock.sum())
 
 
 def _share_of_system(ctx: _Context, code: str, stock: float) -> tuple[float, str]:
@@ -348,13 +367,13 @@ def _profession(ctx: _Context, code: str, name: str) -> tuple[ProfessionInputs, 
     stock_rows = reads.by_profession[
         (reads.by_profession["kpi_code"] == "SIP_FTE") & (reads.by_profession["period"] == reads.start)
     ]
-    stock = float(_stock_at(reads.by_profession, reads.start).get(code, 0.0))
-    headcount = _stock_at(reads.by_profession, reads.start, "SIP_HC").get(code)
+    stock = float(ctx.stock.get(code, 0.0))
+    headcount = ctx.headcount.get(code)
     leaver = _leaver_rate(reads, code, name)
     establishment, estab_source, estab_synthetic = _establishment(reads, code, stock)
     fields, sources = _inflows(ctx, code, stock)
     single: dict[str, Any] = {key: float(np.asarray(fields.pop(key))[0]) for key in store.SINGLE_VALUES}
-    schedules: dict[str, Any] = {k: tuple(float(v) for v in np.asarray(vs)) for k, vs in fields.items()}
+    schedules: dict[str, Any] = {k: tuple(np.asarray(vs, dtype=float).tolist()) for k, vs in fields.items()}
     inputs = ProfessionInputs(
         profession=code,
         name=name,
@@ -395,19 +414,22 @@ def plan_inputs(
     scope: str,
     professions: Sequence[str] | None = None,
     as_of: pd.Timestamp | None = None,
+    current: Assumed | None = None,
 ) -> PlanInputs:
     """The inputs of a projection for `scope` and `professions` (all 14 when None), from the database
     and the assumptions in force; with `as_of`, from the data up to that month only (a backtest).
     UnknownName for an unknown scope or profession; PlanError when the scope has no complete month of
-    staff in post or no leaver rate at all."""
+    staff in post or no leaver rate at all. `current` (from `assumed`) saves reading the assumptions
+    again when many are made at once."""
     code, level = resolve_scope(engine, scope)
     names = chosen_professions(engine, professions)
     reads = _read(engine, code, level, as_of)
     ctx = _Context(
         reads=reads,
-        current=store.current_assumptions(engine),
+        current=assumed(store.current_assumptions(engine)) if current is None else current,
         years=store.month_years(reads.start + pd.DateOffset(months=1), MONTHS),
-        scope_stock=float(_stock_at(reads.by_profession, reads.start).sum()),
+        stock=_stock_at(reads.by_profession, reads.start),
+        headcount=_stock_at(reads.by_profession, reads.start, "SIP_HC"),
     )
     built = [_profession(ctx, profession, name) for profession, name in names.items()]
     apprentices = reads.series[reads.series["kpi_code"] == "APPRENTICE_STARTS"]
@@ -442,6 +464,9 @@ class PlanResult:
     gaps: pd.DataFrame
     joiners: pd.DataFrame
     assumptions: tuple[AssumptionLine, ...]
+    flows: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    sensitivity: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    backtest: Any = None  # kpi.plan.backtest.Backtest, or None when not run
 
     @property
     def synthetic(self) -> bool:
@@ -470,13 +495,22 @@ def run_plan(
     runs: int = 1000,
     seed: int = DEFAULT_SEED,
     by_year: int | None = None,
+    calibrate: bool = True,
 ) -> PlanResult:
     """Project `professions` (all when None) in `scope` over `years` under Baseline and the named
     scenarios, with `runs` seeded runs (DEFAULT_SEED = 16 unless given: same inputs, same seed, same
-    numbers); the joiners needed close the gap by `by_year` (default: the horizon). UnknownName for an
+    numbers); the joiners needed close the gap by `by_year` (default: the horizon). With `calibrate`,
+    the scope's backtest (kpi.plan.backtest, every profession) is run first and its band scale widens
+    the band. Also the waterfall of the flows and the sensitivity of the Baseline. UnknownName for an
     unknown scope, profession or scenario; PlanError for inputs the model cannot use."""
+    from kpi.plan.backtest import backtest
+    from kpi.plan.sensitivity import sensitivity
+
     scenarios = with_baseline(store.scenarios_named(engine, scenario_names))
     inputs = plan_inputs(engine, scope, professions)
+    checked = backtest(engine, scope, None, seed=seed) if calibrate else None
+    if checked is not None:
+        inputs = dataclasses.replace(inputs, band_scale=checked.scale)
     projection = project(inputs, years, scenarios, runs, seed)
     target = years if by_year is None else by_year
     return PlanResult(
@@ -489,7 +523,10 @@ def run_plan(
         projection=projection,
         gaps=gap_by_year(projection),
         joiners=joiners_needed(inputs, projection, target),
-        assumptions=assumption_lines(inputs, scenarios),
+        assumptions=assumption_lines(inputs, scenarios, checked),
+        flows=flows(inputs, years),
+        sensitivity=sensitivity(inputs, years),
+        backtest=checked,
     )
 
 

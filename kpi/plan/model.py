@@ -292,9 +292,10 @@ def _joiner_rates(
     """Joiners from other NHS organisations and from outside the NHS a year as fractions of staff in
     post: at system level the moves between C&M trusts come off the NHS joiners (never below 0)."""
     c = scenario.change
-    nhs = _scaled(_stack(inputs, "nhs_joiner_rate_pct", months), applies, c("nhs_joiners_pct"))
-    if system:
+    nhs = _stack(inputs, "nhs_joiner_rate_pct", months)
+    if system:  # from NHS organisations outside C&M only; a scenario changes those
         nhs = np.clip(nhs - _vector(inputs, "cm_move_rate_pct")[:, None], 0.0, None)
+    nhs = _scaled(nhs, applies, c("nhs_joiners_pct"))
     outside = _scaled(_stack(inputs, "outside_joiner_rate_pct", months), applies, c("outside_joiners_pct"))
     return np.stack([nhs, outside]) / 100
 
