@@ -336,7 +336,15 @@ def _count(engine, model) -> int:
 def test_the_lead_sets_an_assumption_and_the_old_value_is_kept(small):
     first = store.set_assumption(small, LEAD, "physio", "graduates", "all", 300, "New places at Chester")
     assert first is not None
-    assert store.set_assumption(small, LEAD, "PHYSIO", "graduates", "all", 300, "again") is None  # no change
+    with pytest.raises(NoteError, match="300 is the value in force already"):
+        store.set_assumption(small, LEAD, "PHYSIO", "graduates", "all", 300, "again")  # no change: refused
+    assert store.in_force(small, "PHYSIO", "graduates", "2027/28") == (
+        300.0,
+        store.current_assumptions(small).set_index(["profession", "parameter", "year"]).loc[
+            ("PHYSIO", "graduates", "all"), "source"
+        ]
+        + " (the value for all years)",
+    )
     store.set_assumption(small, LEAD, "PHYSIO", "graduates", "2026/27", 0, "Course paused for a year")
     current = store.current_assumptions(small).set_index(["profession", "parameter", "year"])
     assert current.loc[("PHYSIO", "graduates", "all"), "value"] == 300
@@ -356,6 +364,9 @@ def test_the_lead_sets_an_assumption_and_the_old_value_is_kept(small):
         .loc[("PHYSIO", "graduates", "all"), "value"]
         == 135
     )
+    with pytest.raises(NoteError, match="shipped value already"):
+        store.set_assumption(small, LEAD, "PHYSIO", "graduates", "all", None, "Back again")
+    assert len(store.assumption_history(small, "PHYSIO")) == 3  # the refusals wrote nothing
 
 
 @pytest.mark.parametrize(

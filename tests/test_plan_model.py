@@ -264,12 +264,16 @@ def test_joiners_needed_are_listed_widest_gap_first():
 @pytest.mark.parametrize(
     ("value", "trust_level", "decimals", "text"),
     [
-        (4.9, True, 0, "<5"),
+        (4, True, 0, "<5"),  # either side of the boundary: 4 is suppressed, 5 is shown
+        (4.99, True, 0, "<5"),
         (5, True, 0, "5"),
-        (5.0, True, 1, "5.0"),
+        (5.0, True, 1, "5"),  # at trust level every figure is a whole multiple of 5
+        (7.49, True, 0, "5"),  # rounded to the nearest 5, half up
+        (7.5, True, 0, "10"),
         (0, True, 0, "<5"),
         (-3.2, True, 1, "<5"),
-        (1234.56, True, 1, "1,234.6"),
+        (-8, True, 0, "-10"),
+        (1234.56, True, 1, "1,235"),
         (4.9, False, 1, "4.9"),
         (-0.04, False, 1, "0.0"),
         (None, True, 0, "–"),
@@ -283,7 +287,7 @@ def test_small_numbers_at_trust_level_are_shown_as_under_five(value, trust_level
 def test_suppress_small_turns_the_columns_into_text_and_leaves_the_rest():
     frame = pd.DataFrame({"profession": ["ART", "RAD"], "gap_fte": [3.0, 42.0]})
     shown = suppress_small(frame, ["gap_fte"], trust_level=True)
-    assert shown["gap_fte"].tolist() == ["<5", "42"]
+    assert shown["gap_fte"].tolist() == ["<5", "40"]
     assert frame["gap_fte"].tolist() == [3.0, 42.0]
 
 

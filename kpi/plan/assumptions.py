@@ -241,6 +241,19 @@ def _checked_key(engine: Engine, profession: str, parameter: str, year: str) -> 
         raise NoteError("year", f"The year is not usable: {exc}.") from None
 
 
+def in_force(engine: Engine, profession: str, parameter: str, year: str) -> tuple[float | None, str]:
+    """The value in force for (profession, parameter, year) and its source: the year's own row, else
+    the 'all' row (what the projection uses for that year); (None, '') for an unknown key."""
+    rows = current_assumptions(engine)
+    mine = rows[(rows["profession"] == profession) & (rows["parameter"] == parameter)]
+    for wanted in (year, ALL_YEARS):
+        match = mine[mine["year"] == wanted]
+        if not match.empty:
+            label = "" if wanted == year else " (the value for all years)"
+            return float(match["value"].iloc[0]), str(match["source"].iloc[0]) + label
+    return None, ""
+
+
 def _in_force(engine: Engine, key: tuple[str, str, str]) -> tuple[float | None, bool]:
     """The key's value in force (None if it has none) and whether the lead's edit set it."""
     rows = current_assumptions(engine)
@@ -258,10 +271,11 @@ def set_assumption(
     year: str,
     value: float | None,
     reason: str,
-) -> int | None:
+) -> int:
     """Set (profession, parameter, year or 'all') to `value`, or with None back to the shipped value,
     keeping the value before in the history. Refused (NoteError, nothing written) for an unknown key, a
-    value out of range or no reason. Returns the edit's id; None when nothing would change."""
+    value out of range, no reason, or a value that changes nothing (the one in force; None when the
+    shipped value is in force). Returns the edit's id."""
     require_lead(user, "change a workforce-plan assumption")
     key = _checked_key(engine, profession, parameter, year)
     if value is not None:
@@ -271,8 +285,10 @@ def set_assumption(
             raise NoteError("value", f"The value is not usable: {exc}.") from None
     why = clean_text("reason", reason, REASON_LIMIT)
     old, edited = _in_force(engine, key)
-    if (value is None and not edited) or (value is not None and value == old):
-        return None
+    if value is None and not edited:
+        raise NoteError("value", "That is the shipped value already: nothing to put back.")
+    if value is not None and value == old:
+        raise NoteError("value", f"{value:g} is the value in force already: enter a different value to save.")
     with session_scope(engine) as s:
         edit = PlanAssumptionChange(
             profession_code=key[0], parameter=key[1], year=key[2], old_value=old, new_value=value,
@@ -406,6 +422,7 @@ __all__ = [
     "assumption_history",
     "current_assumptions",
     "financial_year_ok",
+    "in_force",
     "month_years",
     "reference_assumptions",
     "save_scenario",

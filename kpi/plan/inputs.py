@@ -54,10 +54,12 @@ from kpi.plan.model import (
     ProfessionInputs,
     Scenario,
     UnknownName,
+    disclose_shares,
     flows,
     gap_by_year,
     joiners_needed,
     project,
+    suppress_small,
     widest_gap_first,
     with_baseline,
 )
@@ -496,22 +498,46 @@ def run_plan(
     seed: int = DEFAULT_SEED,
     by_year: int | None = None,
     calibrate: bool = True,
+    checked: Any = None,
 ) -> PlanResult:
     """Project `professions` (all when None) in `scope` over `years` under Baseline and the named
     scenarios, with `runs` seeded runs (DEFAULT_SEED = 16 unless given: same inputs, same seed, same
     numbers); the joiners needed close the gap by `by_year` (default: the horizon). With `calibrate`,
-    the scope's backtest (kpi.plan.backtest, every profession) is run first and its band scale widens
-    the band. Also the waterfall of the flows and the sensitivity of the Baseline. UnknownName for an
-    unknown scope, profession or scenario; PlanError for inputs the model cannot use."""
+    the scope's backtest (kpi.plan.backtest, every profession; `checked` if already made) is run first
+    and its band scale widens the band. Also the waterfall of the flows and the sensitivity of the
+    Baseline. UnknownName for an unknown scope, profession or scenario; PlanError for inputs the model
+    cannot use."""
     from kpi.plan.backtest import backtest
-    from kpi.plan.sensitivity import sensitivity
 
     scenarios = with_baseline(store.scenarios_named(engine, scenario_names))
     inputs = plan_inputs(engine, scope, professions)
-    checked = backtest(engine, scope, None, seed=seed) if calibrate else None
+    if calibrate and checked is None:
+        checked = backtest(engine, scope, None, seed=seed)
+    if not calibrate:
+        checked = None
+    return plan_result(inputs, scenarios, years, runs, seed, by_year, checked)
+
+
+def plan_result(
+    inputs: PlanInputs,
+    scenarios: Sequence[Scenario],
+    years: int,
+    runs: int = 1000,
+    seed: int = DEFAULT_SEED,
+    by_year: int | None = None,
+    checked: Any = None,
+) -> PlanResult:
+    """The PlanResult of `inputs` (run_plan's second half): the band widened by the backtest's scale
+    (`checked`, a kpi.plan.backtest.Backtest or None), at trust level the gap % worked from rounded
+    figures, the joiners needed, the words, the flows and the sensitivity."""
+    from kpi.plan.sensitivity import sensitivity
+
+    scenarios = with_baseline(scenarios)
     if checked is not None:
         inputs = dataclasses.replace(inputs, band_scale=checked.scale)
     projection = project(inputs, years, scenarios, runs, seed)
+    if inputs.level == "trust":  # the gap % is shown only as worked from rounded figures
+        projection = disclose_shares(projection)
     target = years if by_year is None else by_year
     return PlanResult(
         inputs=inputs,
@@ -551,12 +577,15 @@ DOWNLOAD_COLUMNS = [
 def download_table(result: PlanResult) -> pd.DataFrame:
     """Every projected month, profession and scenario as a tidy table for CSV (DOWNLOAD_COLUMNS): FTE
     to 2 decimals, the gap % to 1, and `synthetic` (True for demo data) on every row, so that the rows
-    keep it when filtered or pasted elsewhere. Write it with kpi.export.csv_bytes (formula-safe)."""
+    keep it when filtered or pasted elsewhere; at trust level the figures as model.SUPPRESSION_RULE
+    shows them. Write it with kpi.export.csv_bytes (formula-safe)."""
     frame = result.projection.copy()
     names = {p.profession: p.name or p.profession for p in result.inputs.professions}
     fte = [c for c in DOWNLOAD_COLUMNS if c.endswith("_fte") or c.startswith("supply_fte")]
     frame[fte] = frame[fte].round(2)
-    frame["gap_pct"] = frame["gap_pct"].round(1)
+    frame["gap_pct"] = frame["gap_pct"].round(0 if result.trust_level else 1)
+    if result.trust_level:  # '<5' and the rest rounded to 5 (model.SUPPRESSION_RULE)
+        frame = suppress_small(frame, fte, trust_level=True)
     frame = frame.assign(
         scope=result.inputs.scope,
         profession_name=frame["profession"].map(names),
@@ -588,6 +617,7 @@ __all__ = [
     "download_table",
     "mean_and_spread",
     "plan_inputs",
+    "plan_result",
     "resolve_scope",
     "run_plan",
     "widest_gap_words",

@@ -607,15 +607,49 @@ def joiners_needed(inputs: PlanInputs, projection: pd.DataFrame, by_year: int) -
 
 # --- small numbers -----------------------------------------------------------------------------------
 
+ROUND_TO = 5
+SUPPRESSION_RULE = (
+    "At trust level a figure under 5 (FTE or people) is shown as '<5' and every other figure is rounded to "
+    "the nearest 5, as NHS Digital does for published hospital and workforce figures; a share is left out "
+    "where the figure it is of is '<5', and worked from the rounded figures otherwise, so that no '<5' can "
+    "be worked back from a share, a difference or a total."
+)
+
+
+def disclosed(value: float | None, *, trust_level: bool) -> float:
+    """The figure as it may be shown: at trust level NaN for one under 5 in size and the nearest 5 (half
+    up) for the rest; unchanged elsewhere (NaN for no value)."""
+    if value is None or pd.isna(value):
+        return float("nan")
+    number = float(value)
+    if not trust_level:
+        return number
+    if abs(number) < SMALL_NUMBER:
+        return float("nan")
+    return float(math.copysign(math.floor(abs(number) / ROUND_TO + 0.5) * ROUND_TO, number))
+
+
+def disclosed_share(part: float, whole: float, pct: float, *, trust_level: bool) -> float:
+    """A share (%) as it may be shown: at trust level worked from the rounded figures, NaN when either
+    is '<5'; `pct` as it is elsewhere."""
+    if not trust_level:
+        return pct
+    top, bottom = disclosed(part, trust_level=True), disclosed(whole, trust_level=True)
+    if math.isnan(top) or math.isnan(bottom) or bottom == 0:
+        return float("nan")
+    return top / bottom * 100
+
 
 def small_number_text(value: float | None, *, trust_level: bool, decimals: int = 0) -> str:
-    """A figure as text for a table: at trust level a value smaller than 5 in size (fewer than 5
-    people, or under 5 FTE) is '<5' so that no small group can be picked out; otherwise the number
-    with `decimals` places ('1,234'). An en dash for no value."""
+    """A figure as text for a table: at trust level '<5' for one smaller than 5 in size (fewer than 5
+    people, or under 5 FTE) and the others rounded to the nearest 5 ('1,235'), so that no small group can
+    be picked out or worked back (SUPPRESSION_RULE); elsewhere the number with `decimals` places. An en
+    dash for no value."""
     if value is None or pd.isna(value):
         return "–"
-    if trust_level and abs(float(value)) < SMALL_NUMBER:
-        return f"<{SMALL_NUMBER}"
+    if trust_level:
+        shown = disclosed(value, trust_level=True)
+        return f"<{SMALL_NUMBER}" if math.isnan(shown) else f"{shown:,.0f}"
     text = f"{float(value):,.{decimals}f}"
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
@@ -632,6 +666,18 @@ def suppress_small(
     return shown
 
 
+def disclose_shares(projection: pd.DataFrame) -> pd.DataFrame:
+    """A trust's projection with its gap % worked from the rounded gap and establishment (NaN where
+    either is '<5'): the one share the outputs show."""
+    shares = [
+        disclosed_share(g, e, p, trust_level=True)
+        for g, e, p in zip(
+            projection["gap_fte"], projection["establishment_fte"], projection["gap_pct"], strict=True
+        )
+    ]
+    return projection.assign(gap_pct=shares)
+
+
 __all__ = [
     "BASELINE",
     "BASELINE_SCENARIO",
@@ -642,8 +688,10 @@ __all__ = [
     "PERCENTILES",
     "PROJECTION_COLUMNS",
     "RATE_INFLOWS",
+    "ROUND_TO",
     "SCENARIO_PARAMETERS",
     "SUPPLY_COLUMNS",
+    "SUPPRESSION_RULE",
     "PlanError",
     "PlanInputs",
     "ProfessionInputs",
@@ -651,6 +699,9 @@ __all__ = [
     "UnknownName",
     "check_changes",
     "deterministic",
+    "disclose_shares",
+    "disclosed",
+    "disclosed_share",
     "flows",
     "gap_by_year",
     "joiners_needed",
