@@ -18,11 +18,12 @@ import pandas as pd
 import pytest
 
 from kpi.board_pack.plan_section import _comparison
+from kpi.plan.backtest import backtest_table
 from kpi.plan.chart import fan_figure, fan_words, year_end_table
 from kpi.plan.flow_charts import flow_steps, tornado_rows, tornado_words, waterfall_words
 from kpi.plan.inputs import download_table, plan_result
 from kpi.plan.model import BASELINE, PlanInputs, ProfessionInputs, gap_by_year
-from kpi.ui.plan_sections import backtest_table, sensitivity_csv
+from kpi.ui.plan_sections import sensitivity_csv
 from kpi.ui.plan_tools import projection_csv
 
 M12 = 0.010596241035318976

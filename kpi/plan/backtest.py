@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from kpi.formats import month_key
 from kpi.plan.assumptions import current_assumptions
 from kpi.plan.inputs import actual_stock, assumed, plan_inputs
-from kpi.plan.model import PlanError, PlanInputs, project
+from kpi.plan.model import PlanError, PlanInputs, project, suppress_small
 
 HORIZON_YEARS = 3
 HORIZONS = tuple(range(1, HORIZON_YEARS + 1))
@@ -155,6 +156,19 @@ def calibration_scale(frame: pd.DataFrame, target: float = COVERAGE_TARGET) -> f
     return max(scales)
 
 
+def backtest_table(frame: pd.DataFrame, trust_level: bool) -> pd.DataFrame:
+    """A backtest's rows as a download: the start month as YYYY-MM, figures to one decimal or, at trust
+    level, '<5' and rounded to 5 (model.SUPPRESSION_RULE: a check of a small profession must not give
+    its figures away)."""
+    figures = ["actual", "p05", "p25", "p50", "p75", "p95"]
+    out = frame.assign(start_month=[month_key(m) for m in frame["start_month"]]).round(
+        dict.fromkeys(figures, 1)
+    )
+    if trust_level:
+        out = suppress_small(out, figures, trust_level=True)
+    return out[BACKTEST_COLUMNS].reset_index(drop=True)
+
+
 @dataclass(frozen=True, eq=False)
 class Backtest:
     """The backtest before and after calibration: `before` with the spreads as measured, `after` with
@@ -217,6 +231,7 @@ __all__ = [
     "HORIZONS",
     "Backtest",
     "backtest",
+    "backtest_table",
     "calibration_scale",
     "needed_scale",
     "past_inputs",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.plan.model import BASELINE, PlanInputs, Scenario, deterministic
+from kpi.plan.model import BASELINE, PlanInputs, Scenario, deterministic, suppress_small
 
 
 @dataclass(frozen=True)
@@ -75,4 +75,16 @@ def sensitivity(inputs: PlanInputs, years: int) -> pd.DataFrame:
     )
 
 
-__all__ = ["ALL", "LEVERS", "SENSITIVITY_COLUMNS", "Lever", "sensitivity"]
+def shown(table: pd.DataFrame, trust_level: bool, profession: str | None = None) -> pd.DataFrame:
+    """The table (of one profession, or all) as a download: FTE to one decimal, or at trust level as
+    model.SUPPRESSION_RULE shows them ('<5', the rest rounded to 5)."""
+    if profession is not None:
+        table = table[table["profession"] == profession]
+    figures = ["supply_fte", "if_lower", "if_higher", "swing"]
+    out = table.round(dict.fromkeys(figures, 1))
+    if trust_level:
+        out = suppress_small(out, figures, trust_level=True)
+    return out.reset_index(drop=True)
+
+
+__all__ = ["ALL", "LEVERS", "SENSITIVITY_COLUMNS", "Lever", "sensitivity", "shown"]

@@ -12,10 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from kpi import charts
-from kpi.formats import month_key, month_label
+from kpi.formats import month_label
 from kpi.plan import flow_charts, model
-from kpi.plan.backtest import BACKTEST_COLUMNS
+from kpi.plan.backtest import BACKTEST_COLUMNS, backtest_table
 from kpi.plan.inputs import PlanResult
+from kpi.plan.sensitivity import shown as shown_sensitivity
 from kpi.plan.words import backtest_words, profession_backtest_words
 from kpi.text import escape_markdown
 from kpi.ui.widgets import csv_download, image_caption, provenance, show_chart
@@ -97,35 +98,14 @@ def levers_section(
 
 
 def sensitivity_csv(result: PlanResult, profession: str | None = None) -> pd.DataFrame:
-    """The sensitivity table (of one profession, or all) as a download: FTE to one decimal, or as the
-    suppression rule shows them at trust level."""
-    frame = result.sensitivity
-    if profession is not None:
-        frame = frame[frame["profession"] == profession]
-    figures = ["supply_fte", "if_lower", "if_higher", "swing"]
-    out = frame.round(dict.fromkeys(figures, 1))
-    if result.trust_level:
-        out = model.suppress_small(out, figures, trust_level=True)
-    return out.reset_index(drop=True)
+    """The sensitivity table (of one profession, or all) as a download (kpi.plan.sensitivity.shown)."""
+    return shown_sensitivity(result.sensitivity, result.trust_level, profession)
 
 
 def backtest_csv(result: PlanResult) -> pd.DataFrame:
-    """The backtest after calibration (kpi.plan.backtest.BACKTEST_COLUMNS): figures to one decimal, or
-    as the suppression rule shows them at trust level."""
+    """The backtest after calibration as a download (kpi.plan.backtest.backtest_table)."""
     frame = result.backtest.after if result.backtest is not None else pd.DataFrame(columns=BACKTEST_COLUMNS)
     return backtest_table(frame, result.trust_level)
-
-
-def backtest_table(frame: pd.DataFrame, trust_level: bool) -> pd.DataFrame:
-    """A backtest's rows as a download: the start month as YYYY-MM, figures to one decimal or, at trust
-    level, '<5' and rounded to 5 (a check of a small profession must not give its figures away)."""
-    figures = ["actual", "p05", "p25", "p50", "p75", "p95"]
-    out = frame.assign(start_month=[month_key(m) for m in frame["start_month"]]).round(
-        dict.fromkeys(figures, 1)
-    )
-    if trust_level:
-        out = model.suppress_small(out, figures, trust_level=True)
-    return out[BACKTEST_COLUMNS].reset_index(drop=True)
 
 
 def backtest_section(
@@ -163,7 +143,6 @@ def scenario_stem(*parts: str, scenarios: tuple[str, ...] | list[str]) -> str:
 __all__ = [
     "backtest_csv",
     "backtest_section",
-    "backtest_table",
     "flows_section",
     "levers_section",
     "scenario_stem",
