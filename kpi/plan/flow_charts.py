@@ -53,7 +53,7 @@ def flow_steps(row: pd.Series, *, system: bool, trust_level: bool) -> pd.DataFra
     for step, value, kind in steps:
         number = disclosed(value, trust_level=trust_level)
         text = _number(abs(value), trust_level)
-        sign = "+" if kind == "in" else "−" if kind == "out" else ""
+        sign = "" if text.startswith("<") else "+" if kind == "in" else "−" if kind == "out" else ""
         shown.append(
             {
                 "step": step,
