@@ -79,7 +79,8 @@ def method_lines(result: PlanResult) -> list[str]:
     """What the projection models and leaves out, how its band was made and how it did in the backtest,
     and, at trust level, the small-number rule: the words a reader needs before acting on it."""
     general = [line.text for line in result.assumptions if line.profession is None]
-    keep = [text for text in general if not text.startswith(("Scenario ", "Projected from"))]
+    said = set(result.inputs.notes)  # the notes come first in the section already
+    keep = [t for t in general if not t.startswith(("Scenario ", "Projected from")) and t not in said]
     return keep + ([model.SUPPRESSION_RULE] if result.trust_level else [])
 
 
