@@ -340,9 +340,9 @@ def test_the_lead_sets_an_assumption_and_the_old_value_is_kept(small):
         store.set_assumption(small, LEAD, "PHYSIO", "graduates", "all", 300, "again")  # no change: refused
     assert store.in_force(small, "PHYSIO", "graduates", "2027/28") == (
         300.0,
-        store.current_assumptions(small).set_index(["profession", "parameter", "year"]).loc[
-            ("PHYSIO", "graduates", "all"), "source"
-        ]
+        store.current_assumptions(small)
+        .set_index(["profession", "parameter", "year"])
+        .loc[("PHYSIO", "graduates", "all"), "source"]
         + " (the value for all years)",
     )
     store.set_assumption(small, LEAD, "PHYSIO", "graduates", "2026/27", 0, "Course paused for a year")
