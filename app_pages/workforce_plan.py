@@ -4,12 +4,12 @@ import dataclasses
 
 import streamlit as st
 
-from kpi import charts, ui
+from kpi import charts, scopes, ui
 from kpi.formats import month_label
 from kpi.plan import chart as plan_chart
 from kpi.plan import model
 from kpi.text import escape_markdown
-from kpi.ui import plan_tools
+from kpi.ui import plan_sections, plan_tools
 
 db = ui.db()
 sel = ui.selection()
@@ -19,22 +19,24 @@ profession_names = ui.profession_names(db)
 st.title("Workforce plan", anchor=False)
 st.caption(
     "Where each profession's staff in post is heading, month by month, against the funded establishment: "
-    "staff in post less leavers, plus newly qualified joiners, international recruits, returners and "
-    "apprentices completing. The line is the middle of 1,000 runs that vary the leaver rate and the "
-    "inflows by their observed spread; the bands hold the middle 50% and 90% of runs. Compare scenarios "
-    "(named changes to the assumptions) side by side. The assumptions are listed in words at the foot "
-    "of the page, each with its source."
+    "staff in post less leavers, plus newly qualified joiners, international recruits, returners, "
+    "apprentices completing and joiners from other NHS organisations and from outside the NHS, on the "
+    "same definition as the leavers. The line is the middle of 1,000 runs that vary the leaver rate by its "
+    "year-to-year spread and each assumed inflow by its uncertainty; the bands hold the middle 50% and 90% "
+    "of runs, widened where the backtest found them too narrow. The assumptions are listed in words at the "
+    "foot of the page, each with its source."
 )
 
 with st.container(horizontal=True, gap="medium"):
     scope = ui.page_choice(
         "Projection for",
-        ui.scope_options(db, sel),
+        ui.plan_scopes(db),
         key="plan_scope",
         url_name="scope",
+        default=scopes.plan_default_scope(sel.trusts, sel.collaborative),
         format_func=lambda code: names.get(code, code),
-        help="The system counts each trust once; a collaborative counts all its members. Pick trusts or a "
-        "collaborative in the sidebar to offer them here.",
+        help="The system counts each trust once and leaves out moves between its trusts; a collaborative "
+        "counts all its members; a trust counts moves to and from other trusts on both sides.",
     )
     years = int(
         ui.page_choice(
@@ -70,6 +72,7 @@ source = f"Workforce plan projection ({chosen})"
 trust_level = result.trust_level
 for note in result.inputs.notes:
     st.caption(note)
+plan_sections.suppression_note(result)
 
 order = result.professions_present
 if not order:
@@ -104,7 +107,7 @@ title = f"{profession_names.get(profession, profession)}: projected supply, {sco
 words = plan_chart.fan_words(
     result.projection, profession, title, fan_scenario, others, trust_level=trust_level
 )
-stem = charts.file_stem("workforce-plan", scope, profession, f"{years}y")
+stem = plan_sections.scenario_stem("workforce-plan", scope, profession, f"{years}y", scenarios=scenarios)
 if plan_chart.too_small_to_chart(result.projection, profession, trust_level):
     st.markdown(f"**{escape_markdown(title)}**")
     st.markdown("\n".join(f"- {escape_markdown(sentence)}" for sentence in words.sentences))
@@ -136,6 +139,17 @@ else:
         provenance=ui.provenance(None, scope=scope_name, source=source, synthetic=result.synthetic),
     )
 
+st.subheader("What drives the gap", anchor=False)
+plan_sections.flows_section(result, profession, profession_names, scope_name, stem)
+
+st.subheader("The levers that matter most", anchor=False)
+plan_sections.levers_section(result, profession, profession_names, scope_name, stem)
+
+st.subheader("How well the band did in the past", anchor=False)
+plan_sections.backtest_section(
+    result, profession, profession_names, scope_name, charts.file_stem("workforce-plan", scope)
+)
+
 st.subheader(f"The gap each year: {scope_name}", anchor=False)
 plan_tools.gap_table(result, profession_names)
 
@@ -145,7 +159,8 @@ plan_tools.what_it_would_take(result, profession_names)
 ui.csv_download(
     "Download every projected month and scenario (CSV)",
     plan_tools.projection_csv(result),
-    f"{charts.file_stem('workforce-plan', scope, *professions, f'{years}y')}.csv",
+    plan_sections.scenario_stem("workforce-plan", scope, *professions, f"{years}y", scenarios=scenarios)
+    + ".csv",
     title=f"Workforce plan, {scope_name}, {years} year{'' if years == 1 else 's'}",
     key="plan_csv",
     provenance=ui.provenance(None, scope=scope_name, source=source, synthetic=result.synthetic),

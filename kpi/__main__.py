@@ -7,7 +7,6 @@ saying what is wrong and exits non-zero; no tracebacks.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kpi.auth import PermissionDenied
 from kpi.cli import export as cli_export
+from kpi.cli import plan as cli_plan
 from kpi.cli import send as cli_send
 from kpi.cli import settings as cli_settings
 from kpi.cli.common import (
@@ -30,7 +30,6 @@ from kpi.cli.common import (
     month_argument,
     read_file,
     say,
-    writable_out,
 )
 from kpi.db import DatabaseError, describe_url, schema_is_current
 from kpi.reference import ReferenceDataError
@@ -316,96 +315,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-PLAN_MAX_RUNS = 10_000  # 10,000 runs of 14 professions over 120 months hold about 130 MB
-
-
-def _plan_years(text: str) -> int:
-    if not re.fullmatch(r"\d{1,2}", text.strip()) or not 1 <= int(text) <= 10:
-        raise argparse.ArgumentTypeError(f"expected a whole number of years from 1 to 10, got {text!r}")
-    return int(text)
-
-
-def _plan_runs(text: str) -> int:
-    if not re.fullmatch(r"\d+", text.strip()) or not 1 <= int(text) <= PLAN_MAX_RUNS:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of runs from 1 to {PLAN_MAX_RUNS:,}, got {text!r}"
-        )
-    return int(text)
-
-
-def _plan_seed(text: str) -> int:
-    if not re.fullmatch(r"\d{1,18}", text.strip()):
-        raise argparse.ArgumentTypeError(f"expected a whole number 0 or more, got {text!r}")
-    return int(text)
-
-
-def add_plan_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of `python -m kpi plan`, added to an existing (sub)parser."""
-    parser.add_argument(
-        "--scope", required=True, help="C&M (or system), CMAST, MHLDC or a member trust's ODS code"
-    )
-    parser.add_argument(
-        "--profession",
-        action="append",
-        metavar="CODE[,CODE]",
-        help="profession codes such as PHYSIO,OT (default: all 14)",
-    )
-    parser.add_argument("--years", type=_plan_years, required=True, help="the horizon, 1 to 10 years")
-    parser.add_argument(
-        "--scenario",
-        action="append",
-        metavar="NAME",
-        help="a scenario to compare with the Baseline, e.g. 'Retention +2 pts' (repeat for more)",
-    )
-    parser.add_argument("--runs", type=_plan_runs, default=1000, help="uncertainty runs (default 1000)")
-    parser.add_argument("--seed", type=_plan_seed, help="random seed (default: the plan's fixed seed, 16)")
-    parser.add_argument("--out", required=True, metavar="FILE.csv", help="the CSV file to write")
-    return parser
-
-
-def _plan_summary(result, rows: int, out: Path) -> str:
-    """The one line `plan` prints: rows written, from when, and the widest gap."""
-    from kpi.plan.inputs import widest_gap_words
-
-    inputs = result.inputs
-    professions, scenarios = len(inputs.professions), len(result.scenarios)
-    shape = f"{12 * result.years} months x {professions} professions x {scenarios} scenarios"
-    synthetic = " SYNTHETIC demo data." if result.synthetic else ""
-    return (
-        f"Wrote {rows:,} rows ({shape}) for {inputs.scope} from {inputs.start_month:%b %Y} to {out}; "
-        f"widest gap: {widest_gap_words(result) or 'none'} (Baseline median).{synthetic}"
-    )
-
-
-def cmd_plan(args: argparse.Namespace) -> int:
-    """Project the workforce and write one CSV row per month, profession and scenario."""
-    from kpi.export import csv_bytes
-    from kpi.plan import DEFAULT_SEED, PlanError, UnknownName, run_plan
-    from kpi.plan.inputs import download_table
-
-    out = writable_out(args.out)
-    codes = [c for text in args.profession or [] for c in text.split(",") if c.strip()] or None
-    engine = connected_engine(must_exist=True)
-    if not schema_is_current(engine):
-        raise CommandError(f"The database is empty or not migrated; run '{PROG} init' first.")
-    seed = DEFAULT_SEED if args.seed is None else args.seed
-    try:
-        result = run_plan(engine, args.scope, codes, args.years, args.scenario or [], args.runs, seed)
-    except UnknownName as exc:
-        raise CommandError(f"{PROG} plan: {exc}", code=2) from None
-    except PlanError as exc:
-        raise CommandError(str(exc)) from None
-    table = download_table(result)
-    try:
-        out.write_bytes(csv_bytes(table))
-    except OSError as exc:
-        raise CommandError(
-            f"{PROG} plan: cannot write --out {args.out}: {exc.strerror or exc}", code=2
-        ) from None
-    say(_plan_summary(result, len(table), out))
-    return 0
-
-
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "init": (cmd_init, "create or migrate the database and load the reference data"),
     "demo": (cmd_demo, "load a seeded SYNTHETIC demo history (replaces earlier demo data)"),
@@ -422,11 +331,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
         cmd_report,
         "build the board pack for a scope and month (PDF, self-contained HTML or PowerPoint)",
     ),
-    "plan": (
-        cmd_plan,
-        "project the AHP workforce by profession against the establishment, with scenarios and an "
-        "uncertainty band, and write it as CSV",
-    ),
+    "plan": (lambda args: cli_plan.run(args), cli_plan.HELP),
     "settings": (
         lambda args: cli_settings.run(args),
         "chart settings: 'settings import FILE.csv' loads targets, baselines, ghosts, recalculations and "
@@ -468,7 +373,7 @@ def build_parser() -> OneLineParser:
         if name == "report":
             add_report_arguments(command)
         if name == "plan":
-            add_plan_arguments(command)
+            cli_plan.add_arguments(command)
         if name == "settings":
             cli_settings.add_arguments(command)
         if name == "export":

@@ -370,6 +370,20 @@ def pack_scopes(
     return [PACK_SYSTEM, *collaborative_codes, *(code for code in trusts if roles.get(code) != "predecessor")]
 
 
+def plan_scopes(
+    collaborative_codes: Sequence[str], trusts: Sequence[str], roles: Mapping[str, str]
+) -> list[str]:
+    """The scopes the workforce plan projects: the system, each collaborative, then every member trust in
+    the order given (its assumptions cover the C&M totals: no system partner, no merged trust)."""
+    return [SYSTEM_CODE, *collaborative_codes, *(code for code in trusts if roles.get(code) == "member")]
+
+
+def plan_default_scope(chosen_trusts: Sequence[str], collaborative: str | None) -> str:
+    """The scope a plan opens on without its own choice: the first trust the filter names (?trust=),
+    else the collaborative chosen, else the system."""
+    return chosen_trusts[0] if chosen_trusts else collaborative or SYSTEM_CODE
+
+
 def pack_scope_labels(collaborative_codes: Iterable[str], trust_labels: Mapping[str, str]) -> dict[str, str]:
     """How the board pack's scope choice names each scope."""
     return {PACK_SYSTEM: SYSTEM_LABEL, **{code: code for code in collaborative_codes}, **trust_labels}

@@ -4,6 +4,7 @@ sentences and the year-end table say '<5' for a small figure."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from kpi.formats import month_label
@@ -80,8 +81,10 @@ def test_at_trust_level_the_hover_says_under_five_and_an_all_small_profession_is
     assert not too_small_to_chart(small("system"), "PHYSIO", trust_level=False), "the system charts all"
     big = projection()
     assert not too_small_to_chart(big, "PHYSIO", trust_level=True), "a profession of 400 FTE is charted"
-    shown = fan_figure(big, "PHYSIO", "P", BASELINE, trust_level=True).data[2].customdata
-    assert shown[0] == f"{big['supply_fte_p50'].iloc[0]:,.1f} FTE"
+    drawn = fan_figure(big, "PHYSIO", "P", BASELINE, trust_level=True).data[2]
+    rounded = 5 * np.floor(big["supply_fte_p50"].iloc[0] / 5 + 0.5)
+    assert drawn.customdata[0] == f"{rounded:,.0f} FTE", "rounded to the nearest 5 at trust level"
+    assert drawn.y[0] == rounded, "the line is drawn at the rounded figure too"
 
 
 def test_a_share_of_no_establishment_is_a_dash_not_nan():

@@ -189,3 +189,54 @@ def test_the_real_command_line_exit_codes(small, database_url, tmp_path):
         "ORTHOPT, OSTEO, PARA, PHYSIO, POD, PO, RAD, SLT."
     ]
     assert run("--help").stdout.startswith("usage: python -m kpi plan")
+
+
+def four_years(engine) -> None:
+    """REM's OT, 100 FTE growing 1 FTE a month, Jan 2022 to Dec 2025, leaving at 12 % a year: 12 start
+    months (Jan to Dec 2022) have 3 years after them."""
+    months = pd.date_range("2022-01-01", "2025-12-01", freq="MS").strftime("%Y-%m")
+    rows = [("SIP_FTE", "REM", "OT", m, 100 + i, None, None) for i, m in enumerate(months)]
+    rows += [("LEAVER_RATE", "REM", "OT", m, None, 12, 100) for m in months]
+    add_observations(engine, rows)
+
+
+def test_the_backtest_csv_has_a_row_per_start_horizon_and_profession(engine, tmp_path, capsys):
+    four_years(engine)
+    out = tmp_path / "backtest.csv"
+    assert main(plan("--scope", "REM", "--backtest", "--out", str(out))) == 0
+    frame = pd.read_csv(out, dtype=str)
+    assert frame.columns[:8].tolist() == [
+        "start_month",
+        "horizon",
+        "profession",
+        "actual",
+        "p05",
+        "p25",
+        "p50",
+        "p75",
+    ]
+    assert {"p95", "inside"} <= set(frame.columns)
+    assert len(frame) == 12 * 3 and set(frame["profession"]) == {"OT"}
+    assert frame["start_month"].iloc[0] == "2022-01" and frame["start_month"].iloc[-1] == "2022-12"
+    first = frame[(frame["start_month"] == "2022-01") & (frame["horizon"] == "3")].iloc[0]
+    assert first["actual"] == "135"  # 136 FTE in Jan 2025, rounded to 5 at trust level
+    said = capsys.readouterr().out
+    assert "Wrote 36 backtest rows for REM (12 starts)" in said and "90% band held" in said
+
+
+def test_the_sensitivity_csv_puts_the_largest_lever_first(engine, tmp_path, capsys):
+    four_years(engine)
+    out = tmp_path / "levers.csv"
+    assert main(plan("--scope", "C&M", "--years", "3", "--sensitivity", "--out", str(out))) == 0
+    frame = pd.read_csv(out)
+    everyone = frame[frame["profession"] == "All professions"]
+    assert everyone["swing"].tolist() == sorted(everyone["swing"], reverse=True)
+    for _, levers in frame.groupby("profession"):
+        assert levers["swing"].tolist() == sorted(levers["swing"], reverse=True)
+    assert f"largest for all professions: {everyone['input'].iloc[0]}" in capsys.readouterr().out
+
+
+def test_years_are_needed_unless_it_is_the_backtest(small, tmp_path, capsys):
+    assert main(plan("--scope", "C&M", "--out", str(tmp_path / "x.csv"))) == 2
+    assert "--years is required" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()

@@ -24,7 +24,7 @@ from kpi.auth import PermissionDenied, User
 from kpi.models import PlanAssumptionChange, PlanScenario
 from kpi.notes import NoteError
 from kpi.plan import assumptions as store
-from kpi.plan.inputs import mean_and_spread, plan_inputs, resolve_scope, run_plan
+from kpi.plan.inputs import mean_and_spread, persistence, plan_inputs, resolve_scope, run_plan
 from kpi.plan.model import BASELINE, PROJECTION_COLUMNS, PlanError, UnknownName
 from tests.conftest import add_observations
 
@@ -111,33 +111,48 @@ def test_a_provisional_latest_month_is_not_the_start(small):
     assert trust.profession("PHYSIO").stock_fte == 210.0 and trust.level == "trust"
 
 
-def test_the_leaver_rate_is_the_mean_and_spread_of_the_rolled_up_ratio(small):
+def test_the_leaver_rate_is_the_rolled_up_annual_rate_with_an_assumed_spread_for_one_year(small):
     inputs = plan_inputs(small, "C&M", ["PHYSIO", "OT", "DIET"])
-    physio = [(35 + i % 3) / 350 * 100 for i in range(1, 13)]  # sum(numerators) / sum(denominators)
-    expected = (float(np.mean(physio)), float(np.std(physio, ddof=1)))
     got = inputs.profession("PHYSIO")
-    assert (got.leaver_rate_pct, got.leaver_rate_sd_pct) == pytest.approx(expected, rel=1e-12)
-    assert expected[0] == pytest.approx(10.285714285714286)  # 36/350: not a mean of the trusts' rates
-    assert "12 months" in got.sources["leaver_rate"] and "Jan 2025 to Dec 2025" in got.sources["leaver_rate"]
+    # one year of data: Dec 2025's 12-month rate only, sum(numerators) / sum(denominators) = 35/350
+    assert got.leaver_rate_pct == pytest.approx(10.0, rel=1e-12)
+    assert got.leaver_rate_sd_pct == 1.0 and got.leaver_rate_persistence == 1.0
+    assert (
+        "mean of 1 annual (non-overlapping 12-month) rates (only 1; 3 or more wanted), to Dec 2025"
+        in (got.sources["leaver_rate"])
+    )
+    assert "one year only, so a spread of 1 points (an assumption)" in got.sources["leaver_rate"]
     diet = inputs.profession("DIET")
-    assert (diet.leaver_rate_pct, diet.leaver_rate_sd_pct) == (30.0, 0.0)
+    assert diet.leaver_rate_pct == 30.0
 
 
 def test_a_profession_without_leaver_data_falls_back_to_the_scopes_all_profession_rate(small):
     ot = plan_inputs(small, "C&M", ["OT"]).profession("OT")
-    everyone = [(65 + i % 3) / 450 * 100 for i in range(1, 13)]  # PHYSIO and DIET together
-    assert ot.leaver_rate_pct == pytest.approx(float(np.mean(everyone)), rel=1e-12)
-    assert ot.leaver_rate_sd_pct == pytest.approx(float(np.std(everyone, ddof=1)), rel=1e-12)
+    assert ot.leaver_rate_pct == pytest.approx(65 / 450 * 100, rel=1e-12)  # PHYSIO and DIET, Dec 2025
     assert "no LEAVER_RATE for Occupational therapists in C&M" in ot.sources["leaver_rate"]
     assert "all-AHP" in ot.sources["leaver_rate"]
 
 
-def test_fewer_than_twelve_months_of_leavers_is_said(engine):
-    leavers = [("LEAVER_RATE", "REM", "OT", month, None, 4, 40) for month in ("2025-05", "2025-06")]
-    add_observations(engine, [("SIP_FTE", "REM", "OT", "2025-06", 40, None, None), *leavers])
+def test_the_spread_is_of_annual_rates_not_overlapping_months(engine):
+    """Rates of 8, 10 and 12 % in Dec 2023, 2024 and 2025 (non-overlapping years) and wild months in
+    between, which overlap them and are left out: mean 10, sd 2, persistent (3 years cannot show a fade)."""
+    annual = {"2023-12": 8, "2024-12": 10, "2025-12": 12}
+    between = {"2024-06": 30, "2025-06": 1}
+    leavers = [("LEAVER_RATE", "REM", "OT", m, None, v, 100) for m, v in {**annual, **between}.items()]
+    add_observations(engine, [("SIP_FTE", "REM", "OT", "2025-12", 100, None, None), *leavers])
     ot = plan_inputs(engine, "REM", ["OT"]).profession("OT")
-    assert ot.leaver_rate_pct == 10.0
-    assert "2 months (only 2; 12 or more wanted)" in ot.sources["leaver_rate"]
+    assert (ot.leaver_rate_pct, ot.leaver_rate_sd_pct, ot.leaver_rate_persistence) == pytest.approx(
+        (10, 2, 1)
+    )
+    assert "to Dec 2023, Dec 2024, Dec 2025" in ot.sources["leaver_rate"]
+    assert "persistent over the horizon" in ot.sources["leaver_rate"]
+    assert mean_and_spread([8, 10, 12]) == (10.0, 2.0)
+
+
+def test_persistence_is_measured_only_from_five_years_or_more():
+    assert persistence([8, 10, 12, 14]) == 1.0  # too few years to tell: persistent
+    assert persistence([10, 12, 10, 12, 10, 12]) == 0.0  # alternating: no carry-over (clipped at 0)
+    assert persistence([8, 9, 10, 11, 12]) == pytest.approx(0.4)  # lag-1 autocorrelation of a trend
 
 
 def test_apprentices_completing_are_the_starts_a_course_earlier_shared_by_staff_in_post(small):
@@ -155,8 +170,8 @@ def test_apprentices_completing_are_the_starts_a_course_earlier_shared_by_staff_
 def test_assumptions_are_scaled_by_the_scopes_share_of_the_systems_staff_in_post(small):
     system = plan_inputs(small, "C&M", ["PHYSIO"]).profession("PHYSIO")
     cmast = plan_inputs(small, "CMAST", ["PHYSIO"]).profession("PHYSIO")
-    assert system.graduates[0] == 280.0 and system.international[0] == 15.0
-    assert cmast.graduates[0] == pytest.approx(280 * 300 / 350)
+    assert system.graduates[0] == 135.0 and system.international[0] == 15.0
+    assert cmast.graduates[0] == pytest.approx(135 * 300 / 350)
     assert cmast.international[0] == pytest.approx(15 * 300 / 350)
     assert cmast.uptake_pct[0] == system.uptake_pct[0] == 55.0  # shares are not scaled
     assert "CMAST's share of the system's staff in post" in cmast.sources["graduates"]
@@ -230,7 +245,12 @@ def test_the_shipped_assumptions_cover_every_profession_and_parameter_and_say_th
     shipped = store.reference_assumptions()
     assert len(shipped) == 14 * len(store.PARAMETERS)
     assert set(shipped["year"]) == {"all"}
-    assert (shipped["source"] == "local estimate (assumption)").all()
+    graduates = shipped["parameter"] == "graduates"
+    assert (shipped.loc[~graduates, "source"] == "local estimate (assumption)").all()
+    # the graduate placeholders were fitted to the synthetic demo history: their source says so
+    assert (
+        shipped.loc[graduates, "source"] == "local estimate fitted to the SYNTHETIC demo history (assumption)"
+    ).all()
     names = [s.name for s in store.shipped_scenarios()]
     assert names == ["Retention +2 pts", "Training places +10 %", "International recruitment paused"]
 
@@ -250,6 +270,10 @@ def _complete(code: str = "OT") -> list[str]:
         "training_attrition_pct": 10,
         "international": 0,
         "returners": 0,
+        "nhs_joiner_rate_pct": 4,
+        "outside_joiner_rate_pct": 1.5,
+        "leavers_to_nhs_pct": 40,
+        "cm_move_rate_pct": 2,
         "demand_growth_pct": 2,
         "inflow_spread_pct": 15,
         "apprentice_course_years": 4,
@@ -262,21 +286,21 @@ def _complete(code: str = "OT") -> list[str]:
     [
         (
             "NURSE,graduates,2027/28,5,,local estimate,",
-            "row 10, column profession: unknown profession code 'NURSE'",
+            "row 14, column profession: unknown profession code 'NURSE'",
         ),
-        ("OT,graduate,2027/28,5,,local estimate,", "row 10, column parameter: unknown parameter 'graduate'"),
+        ("OT,graduate,2027/28,5,,local estimate,", "row 14, column parameter: unknown parameter 'graduate'"),
         (
             "OT,graduates,2027/29,5,,local estimate,",
-            "row 10, column year: expected 'all' or a financial year",
+            "row 14, column year: expected 'all' or a financial year",
         ),
         (
             "OT,demand_growth_pct,2027/28,5,,local estimate,",
-            "row 10, column year: demand_growth_pct is one value",
+            "row 14, column year: demand_growth_pct is one value",
         ),
-        ("OT,uptake_pct,2027/28,120,,local estimate,", "row 10, column value: 120 is outside 0 to 100"),
-        ("OT,graduates,2027/28,many,,local estimate,", "row 10, column value: expected a number, got 'many'"),
-        ("OT,graduates,2027/28,5,,,", "row 10, column source: say where the value comes from"),
-        ("OT,graduates,all,5,,local estimate,", "row 10: OT/graduates/all appears twice"),
+        ("OT,uptake_pct,2027/28,120,,local estimate,", "row 14, column value: 120 is outside 0 to 100"),
+        ("OT,graduates,2027/28,many,,local estimate,", "row 14, column value: expected a number, got 'many'"),
+        ("OT,graduates,2027/28,5,,,", "row 14, column source: say where the value comes from"),
+        ("OT,graduates,all,5,,local estimate,", "row 14: OT/graduates/all appears twice"),
     ],
 )
 def test_a_bad_assumption_row_is_named_by_row_and_column(tmp_path, bad, message):
@@ -287,7 +311,7 @@ def test_a_bad_assumption_row_is_named_by_row_and_column(tmp_path, bad, message)
 def test_every_profession_needs_an_all_years_row(tmp_path):
     with pytest.raises(store.AssumptionFileError, match="no 'all' row for SLT graduates"):
         store.reference_assumptions(_write(tmp_path, _complete()), professions=["OT", "SLT"])
-    assert len(store.reference_assumptions(_write(tmp_path, _complete()), professions=["OT"])) == 8
+    assert len(store.reference_assumptions(_write(tmp_path, _complete()), professions=["OT"])) == 12
 
 
 def test_a_shipped_scenario_with_an_unknown_parameter_is_refused(tmp_path):
@@ -312,11 +336,19 @@ def _count(engine, model) -> int:
 def test_the_lead_sets_an_assumption_and_the_old_value_is_kept(small):
     first = store.set_assumption(small, LEAD, "physio", "graduates", "all", 300, "New places at Chester")
     assert first is not None
-    assert store.set_assumption(small, LEAD, "PHYSIO", "graduates", "all", 300, "again") is None  # no change
+    with pytest.raises(NoteError, match="300 is the value in force already"):
+        store.set_assumption(small, LEAD, "PHYSIO", "graduates", "all", 300, "again")  # no change: refused
+    assert store.in_force(small, "PHYSIO", "graduates", "2027/28") == (
+        300.0,
+        store.current_assumptions(small)
+        .set_index(["profession", "parameter", "year"])
+        .loc[("PHYSIO", "graduates", "all"), "source"]
+        + " (the value for all years)",
+    )
     store.set_assumption(small, LEAD, "PHYSIO", "graduates", "2026/27", 0, "Course paused for a year")
     current = store.current_assumptions(small).set_index(["profession", "parameter", "year"])
     assert current.loc[("PHYSIO", "graduates", "all"), "value"] == 300
-    assert current.loc[("PHYSIO", "graduates", "all"), "reference_value"] == 280
+    assert current.loc[("PHYSIO", "graduates", "all"), "reference_value"] == 135
     assert "set by lead@cheshireandmerseyside.nhs.uk" in current.loc[("PHYSIO", "graduates", "all"), "source"]
     graduates = plan_inputs(small, "C&M", ["PHYSIO"]).profession("PHYSIO").graduates
     # Jan-Mar 2026 are in 2025/26 ('all': 300), Apr 2026 to Mar 2027 in 2026/27 (0), then 300 again
@@ -324,14 +356,17 @@ def test_the_lead_sets_an_assumption_and_the_old_value_is_kept(small):
     store.set_assumption(small, LEAD, "PHYSIO", "graduates", "all", None, "Back to the shipped figure")
     history = store.assumption_history(small, "PHYSIO")
     assert history["new_value"].tolist()[::-1] == pytest.approx([300, 0, np.nan], nan_ok=True)
-    assert history["old_value"].tolist()[::-1] == pytest.approx([280, np.nan, 300], nan_ok=True)
+    assert history["old_value"].tolist()[::-1] == pytest.approx([135, np.nan, 300], nan_ok=True)
     assert history["reason"].iloc[0] == "Back to the shipped figure"
     assert (
         store.current_assumptions(small)
         .set_index(["profession", "parameter", "year"])
         .loc[("PHYSIO", "graduates", "all"), "value"]
-        == 280
+        == 135
     )
+    with pytest.raises(NoteError, match="shipped value already"):
+        store.set_assumption(small, LEAD, "PHYSIO", "graduates", "all", None, "Back again")
+    assert len(store.assumption_history(small, "PHYSIO")) == 3  # the refusals wrote nothing
 
 
 @pytest.mark.parametrize(

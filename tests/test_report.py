@@ -141,7 +141,8 @@ def test_html_has_every_kpi_and_one_interactive_chart_each(html_packs, kpis, wit
     assert document.count("* plotly.js v") == 1, "plotly.js is inlined exactly once"
     charts = set(re.findall(r'<div id="chart-([A-Za-z0-9_-]+)" class="plotly-graph-div"', document))
     plan = {key for key in charts if key.startswith("plan-")}
-    assert len(plan) == PLAN_PROFESSIONS, "the workforce plan's widest gaps: a fan chart each"
+    assert len(plan) == PLAN_PROFESSIONS + 1, "the plan's widest gaps (a fan chart each) and its flows"
+    assert "plan-flows" in plan
     assert charts - plan == with_data[scope] | {"milestones"}
     assert document.count("Plotly.newPlot(") == len(charts)
     assert "SYNTHETIC DEMO DATA" in document
@@ -389,7 +390,8 @@ def test_pdf_has_one_figure_tag_per_chart_with_its_alt_text(pdf_packs, demo, wit
     expected = [chart_alt(pack, code) for code in pack.figures if code != "milestones"]
     plan = [block["alt"] for block in pack.plan["professions"]]
     assert len(plan) == PLAN_PROFESSIONS and all(alt.startswith("Fan chart: ") for alt in plan)
-    assert len(figures) == len(with_data[scope]) + 1 + len(plan) == len(pack.figures), "one Figure per chart"
+    assert pack.plan["flows"]["alt"].startswith("Waterfall chart: ")
+    assert len(figures) == len(with_data[scope]) + 2 + len(plan) == len(pack.figures), "one Figure per chart"
     assert all(not any(kind == "/Figure" for kind in f["within"]) for f in figures), "no Figure in a Figure"
     alts = [f["alt"] for f in figures]
     assert None not in alts and "" not in alts, "every Figure has its alt text"
@@ -615,6 +617,18 @@ def test_the_pack_projects_the_widest_gaps_with_the_same_numbers_as_the_page(dem
     )
     assert pack.plan["professions"][0]["sentences"][0].startswith("Baseline: median supply goes from ")
     assert (pack.plan["start"], pack.plan["end"]) == ("Oct 2026", "Oct 2031")
+    method = " ".join(pack.plan["method"])
+    starts = int(result.backtest.summary_after["starts"].max())
+    assert f"Checked against the past: over {starts} past starts" in method
+    assert "Not modelled:" in method and "fitted to this SYNTHETIC demo history" in method
+    assert "moves between C&M trusts are neither leavers nor joiners" in method
+    assert pack.plan["flows"]["sentences"][0].startswith("Over 5 years: ")
+
+
+def test_a_trust_packs_plan_states_the_small_number_rule(demo):
+    section, _ = plan_section(demo, TRUST, TRUST, END)
+    assert any("rounded to the nearest 5" in line for line in section["method"])
+    assert any("counts moves to other NHS organisations" in line for line in section["method"])
 
 
 def test_a_pack_for_an_earlier_month_says_the_projection_starts_later(demo):

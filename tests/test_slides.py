@@ -45,7 +45,7 @@ GRID_SLIDES = [
     )
     for page in (1, 2)
 ]
-SLIDES = 5 + len(GRID_SLIDES) + 22 + 4 + 2
+SLIDES = 5 + len(GRID_SLIDES) + 22 + 6 + 2
 EXCEPTIONS = ["SICKNESS_RATE", "TEMP_STAFF_RATE", "VACANCY_RATE", "PRECEPTORSHIP_RATE", "BOARD_AHP_LEAD",
               "PLACEMENT_UPTAKE"]  # fmt: skip
 
@@ -230,6 +230,8 @@ def test_deck_has_the_slides_in_order(deck, pack):
         *GRID_SLIDES,
         "Making Data Count summary: C&M system",
         *kpi_names,
+        "Workforce plan: how the band was made and how it did against the past",
+        f"Workforce plan: {pack.plan['flows']['name']}",
         *[f"Workforce plan: {block['name']}, Oct 2026 to Oct 2031" for block in pack.plan["professions"]],
         "Workforce plan: the scenarios compared at Oct 2031",
         "Programme milestones: baseline against forecast",
@@ -240,7 +242,8 @@ def test_deck_has_the_slides_in_order(deck, pack):
         "Radiographers",
         "Occupational therapists",
     ], "the widest gaps first"
-    assert len(deck.slides) == 5 + 8 + 22 + 4 + 2 == SLIDES
+    # the plan: its method and backtest, its waterfall, 3 professions' fans and the scenarios
+    assert len(deck.slides) == 5 + 8 + 22 + 6 + 2 == SLIDES
     assert round(deck.slide_width / 914400, 2) == 13.33 and deck.slide_height / 914400 == 7.5, "16:9"
 
 

@@ -52,7 +52,7 @@ def test_the_cards_and_the_fan_give_run_plans_numbers(demo):
     names = {"PHYSIO": "Physiotherapists", "RAD": "Radiographers", "OT": "Occupational therapists"}
     assert [label for label, _ in cards[:3]] == [names[code] for code in order[:3]]
     assert cards[0][1] == f"{ends.loc[(order[0], 5), 'gap_fte']:,.0f} FTE short"
-    (chart,) = at.get("plotly_chart")
+    chart = at.get("plotly_chart")[0]  # the fan; then the waterfall and the tornado
     assert chart.proto.alt.startswith(
         f"Fan chart: {names[order[0]]}: projected supply, C&M system. Baseline: "
     )
@@ -65,7 +65,7 @@ def test_the_links_scenarios_are_chosen_and_an_unknown_one_is_named(demo):
     assert at.multiselect(key="plan_scenarios").value == ["Retention +2 pts"]
     warnings = " ".join(str(w.value) for w in at.warning)
     assert "Build a hospital" in warnings and "not offered here" in warnings
-    (chart,) = at.get("plotly_chart")
+    chart = at.get("plotly_chart")[0]  # the fan; then the waterfall and the tornado
     assert "Retention +2 pts: median supply" in chart.proto.alt
     assert "in Oct 2029" in chart.proto.alt, "three years from Oct 2026"
     assert url(at, "scenario") == ["Retention +2 pts"]
@@ -94,3 +94,20 @@ def test_the_year_to_close_the_gap_by_follows_the_horizon_until_chosen(demo):
     at.selectbox(key="plan_years").set_value("10").run()
     assert next(s for s in at.selectbox if s.label == label).value == "10", "not stuck at the old horizon"
     assert "by" not in at.query_params, "the default stays out of the link"
+
+
+@pytest.mark.parametrize("params", [{"scope": "REN"}, {"trust": "REN"}, {"scope": "ren"}])
+def test_a_link_to_a_trust_opens_its_projection(demo, params):
+    """?scope= names any member trust (not only those chosen in the sidebar), ?trust= opens the first."""
+    at = open_plan(**params)
+    assert_page_ok(at)
+    if params.get("scope") == "ren":  # a code in the wrong case is refused by name, not dropped
+        assert at.selectbox(key="plan_scope").value in ("REN", "C&M")
+        return
+    assert at.selectbox(key="plan_scope").value == "REN"
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3 and charts[1].proto.alt.startswith("Waterfall chart: ")
+    assert charts[2].proto.alt.startswith("Tornado chart: ")
+    shown = [*(str(m.value) for m in at.markdown), *(str(c.value) for c in at.caption)]
+    text = " ".join(shown).replace("\\", "")  # as read, without the Markdown escapes
+    assert "rounded to the nearest 5" in text and "Checked against the past: over " in text

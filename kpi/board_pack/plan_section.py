@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from kpi import queries
 from kpi.formats import month_label
-from kpi.plan import assumptions, model
+from kpi.plan import assumptions, flow_charts, model
 from kpi.plan.chart import fan_figure, fan_words, pct_text, too_small_to_chart
 from kpi.plan.inputs import PlanResult, run_plan
 
@@ -49,6 +49,8 @@ def plan_section(
             {"key": f"plan-{code}", "name": professions.get(code, code), "sentences": list(words.sentences),
              "alt": words.accessible_name}
         )  # fmt: skip
+    flows_block, flows_figure = _flows(result, scope_name)
+    figures["plan-flows"] = flows_figure
     notes = list(result.inputs.notes)
     start = result.inputs.start_month
     if start.date() > period_end:
@@ -67,8 +69,34 @@ def plan_section(
         "professions": blocks,
         "comparison": _comparison(result, top, professions),
         "notes": notes,
+        "flows": flows_block,
+        "method": method_lines(result),
     }
     return section, figures
+
+
+def method_lines(result: PlanResult) -> list[str]:
+    """What the projection models and leaves out, how its band was made and how it did in the backtest,
+    and, at trust level, the small-number rule: the words a reader needs before acting on it."""
+    general = [line.text for line in result.assumptions if line.profession is None]
+    said = set(result.inputs.notes)  # the notes come first in the section already
+    keep = [t for t in general if not t.startswith(("Scenario ", "Projected from")) and t not in said]
+    return keep + ([model.SUPPRESSION_RULE] if result.trust_level else [])
+
+
+def _flows(result: PlanResult, scope_name: str) -> tuple[dict[str, Any], go.Figure]:
+    """The waterfall of every profession the scope holds, added up, over the horizon (Baseline)."""
+    total = flow_charts.total_flows(result.flows, result.professions_present)
+    steps = flow_charts.flow_steps(total, system=result.inputs.system_level, trust_level=result.trust_level)
+    title = f"What drives the gap: flows over {result.years} years, {scope_name}, every profession"
+    chart_words = flow_charts.waterfall_words(steps, title, result.years)
+    block = {
+        "key": "plan-flows",
+        "name": title,
+        "sentences": list(chart_words.sentences),
+        "alt": chart_words.accessible_name,
+    }
+    return block, flow_charts.waterfall_figure(steps, title)
 
 
 def _comparison(result: PlanResult, codes: list[str], names: dict[str, str]) -> list[dict[str, str]]:

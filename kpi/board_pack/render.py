@@ -174,7 +174,8 @@ MILESTONES_ALT = "Programme milestones: baseline against forecast"
 
 def chart_alt(pack: Pack, key: str) -> str:
     """A chart's text alternative: the KPI's reading, the plan chart's sentences or the timeline's."""
-    plan = {block["key"]: block["alt"] for block in pack.plan.get("professions", [])}
+    blocks = [*pack.plan.get("professions", []), *([pack.plan["flows"]] if pack.plan.get("flows") else [])]
+    plan = {block["key"]: block["alt"] for block in blocks}
     return pack.kpi_blocks.get(key, {}).get("alt") or plan.get(key) or MILESTONES_ALT
 
 
@@ -281,6 +282,7 @@ def pack_context(pack: Pack, mode: str, chart_markup: dict[str, Any]) -> dict[st
                 {**block, "chart": chart_markup.get(block["key"])}
                 for block in pack.plan.get("professions", [])
             ],
+            "flows_chart": chart_markup.get("plan-flows"),
         },
         "milestone_chart": chart_markup.get("milestones"),
         "milestones": _milestone_rows(pack),

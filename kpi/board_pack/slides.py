@@ -608,8 +608,10 @@ PLAN_WIDTHS = [3.0, 2.6, 1.35, 1.75, 1.45, 1.1, 1.28]  # inches: the plan's scen
 
 
 def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -> None:
-    """The workforce plan: one slide per profession with the widest gap (its fan chart, alt text its
-    sentences, and the sentences beside it), then the scenarios compared at the horizon as a table."""
+    """The workforce plan: how the band was made and how it did in the backtest (over slides as it
+    needs), the waterfall of the flows, one slide per profession with the widest gap (its fan chart, alt
+    text its sentences, and the sentences beside it), then the scenarios compared at the horizon as a
+    table."""
     plan = context["plan"]
     if plan["message"]:
         slide = _slide(prs, "Workforce plan")
@@ -617,6 +619,17 @@ def plan_slides(prs: Any, context: dict[str, Any], pictures: dict[str, bytes]) -
             slide, MARGIN, BODY_TOP, WIDE - 2 * MARGIN, Inches(1), [(plan["message"], False, 14, MUTED)]
         )
         return
+    heading = "Workforce plan: how the band was made and how it did against the past"
+    body = (MARGIN, BODY_TOP, WIDE - 2 * MARGIN, BODY_BOTTOM - BODY_TOP)
+    _flow(prs, _slide(prs, heading), body, [Para(line, False, 12) for line in plan["method"]], heading)
+    flows = plan.get("flows")
+    if flows:
+        heading = f"Workforce plan: {flows['name']}"
+        slide = _slide(prs, heading)
+        if flows["key"] in pictures:
+            _picture(slide, pictures[flows["key"]], MARGIN, Inches(1.4), CHART_WIDTH, flows["alt"])
+        lines = [Para(sentence, False, 12) for sentence in flows["sentences"]]
+        _flow(prs, slide, (PANEL_LEFT, Inches(1.4), PANEL_WIDTH, BODY_BOTTOM - Inches(1.4)), lines, heading)
     for block in plan["professions"]:
         title = f"Workforce plan: {block['name']}, {plan['start']} to {plan['end']}"
         slide = _slide(prs, title)

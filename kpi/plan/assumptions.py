@@ -71,11 +71,25 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter("training_attrition_pct", "attrition during training", "%", 0, 100),
         Parameter("international", "international recruits", "people a year", 0, 2000, scales=True),
         Parameter("returners", "returners to practice", "people a year", 0, 2000, scales=True),
+        Parameter(
+            "nhs_joiner_rate_pct", "joiners from other NHS organisations", "% of staff in post a year", 0, 50
+        ),
+        Parameter(
+            "outside_joiner_rate_pct", "joiners from outside the NHS", "% of staff in post a year", 0, 50
+        ),
+        Parameter(
+            "leavers_to_nhs_pct", "share of leavers going to other NHS organisations", "%", 0, 100, False
+        ),
+        Parameter("cm_move_rate_pct", "moves between C&M trusts", "% of staff in post a year", 0, 50, False),
         Parameter("demand_growth_pct", "demand growth of the establishment", "% a year", -10, 20, False),
         Parameter("inflow_spread_pct", "spread of inflows in the uncertainty runs", "%", 0, 100, False),
         Parameter("apprentice_course_years", "apprenticeship length", "years", 1, 6, False),
     )
 }
+
+
+#: Parameters with one value for the whole horizon (ProfessionInputs fields that are not schedules).
+SINGLE_VALUES = ("demand_growth_pct", "inflow_spread_pct", "leavers_to_nhs_pct", "cm_move_rate_pct")
 
 
 class AssumptionFileError(ReferenceDataError):
@@ -228,6 +242,19 @@ def _checked_key(engine: Engine, profession: str, parameter: str, year: str) -> 
         raise NoteError("year", f"The year is not usable: {exc}.") from None
 
 
+def in_force(engine: Engine, profession: str, parameter: str, year: str) -> tuple[float | None, str]:
+    """The value in force for (profession, parameter, year) and its source: the year's own row, else
+    the 'all' row (what the projection uses for that year); (None, '') for an unknown key."""
+    rows = current_assumptions(engine)
+    mine = rows[(rows["profession"] == profession) & (rows["parameter"] == parameter)]
+    for wanted in (year, ALL_YEARS):
+        match = mine[mine["year"] == wanted]
+        if not match.empty:
+            label = "" if wanted == year else " (the value for all years)"
+            return float(match["value"].iloc[0]), str(match["source"].iloc[0]) + label
+    return None, ""
+
+
 def _in_force(engine: Engine, key: tuple[str, str, str]) -> tuple[float | None, bool]:
     """The key's value in force (None if it has none) and whether the lead's edit set it."""
     rows = current_assumptions(engine)
@@ -245,10 +272,11 @@ def set_assumption(
     year: str,
     value: float | None,
     reason: str,
-) -> int | None:
+) -> int:
     """Set (profession, parameter, year or 'all') to `value`, or with None back to the shipped value,
     keeping the value before in the history. Refused (NoteError, nothing written) for an unknown key, a
-    value out of range or no reason. Returns the edit's id; None when nothing would change."""
+    value out of range, no reason, or a value that changes nothing (the one in force; None when the
+    shipped value is in force). Returns the edit's id."""
     require_lead(user, "change a workforce-plan assumption")
     key = _checked_key(engine, profession, parameter, year)
     if value is not None:
@@ -258,8 +286,10 @@ def set_assumption(
             raise NoteError("value", f"The value is not usable: {exc}.") from None
     why = clean_text("reason", reason, REASON_LIMIT)
     old, edited = _in_force(engine, key)
-    if (value is None and not edited) or (value is not None and value == old):
-        return None
+    if value is None and not edited:
+        raise NoteError("value", "That is the shipped value already: nothing to put back.")
+    if value is not None and value == old:
+        raise NoteError("value", f"{value:g} is the value in force already: enter a different value to save.")
     with session_scope(engine) as s:
         edit = PlanAssumptionChange(
             profession_code=key[0], parameter=key[1], year=key[2], old_value=old, new_value=value,
@@ -386,12 +416,14 @@ __all__ = [
     "BASELINE",
     "PARAMETERS",
     "SCENARIOS_CSV",
+    "SINGLE_VALUES",
     "AssumptionFileError",
     "Parameter",
     "all_scenarios",
     "assumption_history",
     "current_assumptions",
     "financial_year_ok",
+    "in_force",
     "month_years",
     "reference_assumptions",
     "save_scenario",

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from kpi import charts
 from kpi.chart_text import ChartWords
 from kpi.formats import month_label
-from kpi.plan.model import SMALL_NUMBER, small_number_text
+from kpi.plan.model import SMALL_NUMBER, disclosed, small_number_text
 
 BAND_90 = "rgba(0, 94, 184, 0.14)"  # NHS blue, light: the middle 90 % of runs
 BAND_50 = "rgba(0, 94, 184, 0.30)"  # darker: the middle 50 %
@@ -26,10 +26,14 @@ SCENARIO_COLOURS = (
 )  # NHS dark green, purple
 
 
-def _band(fig: go.Figure, rows: pd.DataFrame, low: str, high: str, colour: str, name: str) -> None:
+def _band(
+    fig: go.Figure, rows: pd.DataFrame, low: str, high: str, colour: str, name: str, trust_level: bool
+) -> None:
     """A shaded band between two percentile columns (the upper edge drawn back along the lower)."""
     x = list(rows["month"]) + list(rows["month"])[::-1]
     y = list(rows[high]) + list(rows[low])[::-1]
+    if trust_level:  # the band's edges as rounded as every other figure (SUPPRESSION_RULE)
+        y = [0.0 if math.isnan(v := disclosed(value, trust_level=True)) else v for value in y]
     fig.add_trace(
         go.Scatter(x=x, y=y, fill="toself", fillcolor=colour, line={"width": 0}, name=name, hoverinfo="skip")
     )
@@ -43,7 +47,7 @@ def _line(fig: go.Figure, rows: pd.DataFrame, column: str, name: str, line: dict
     fig.add_trace(
         go.Scatter(
             x=rows["month"],
-            y=rows[column],
+            y=[disclosed(v, trust_level=trust_level) for v in rows[column]],
             mode="lines",
             name=name,
             line=line,
@@ -73,8 +77,8 @@ def fan_figure(
     (their hover text says '<5' for a small figure at trust level)."""
     rows = projection[(projection["profession"] == profession) & (projection["scenario"] == scenario)]
     fig = go.Figure()
-    _band(fig, rows, "supply_fte_p05", "supply_fte_p95", BAND_90, "90% of runs")
-    _band(fig, rows, "supply_fte_p25", "supply_fte_p75", BAND_50, "50% of runs")
+    _band(fig, rows, "supply_fte_p05", "supply_fte_p95", BAND_90, "90% of runs", trust_level)
+    _band(fig, rows, "supply_fte_p25", "supply_fte_p75", BAND_50, "50% of runs", trust_level)
     median = f"Supply, {charts.plotly_text(scenario)} (median)"  # a scenario's name is the lead's text
     _line(fig, rows, "supply_fte_p50", median, {"color": charts.NHS_BLUE, "width": 3}, trust_level)
     establishment = {"color": charts.NHS_DARK_GREY, "dash": "dash"}

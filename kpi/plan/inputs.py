@@ -9,10 +9,16 @@ For a scope (the system 'C&M', a collaborative such as 'CMAST', or a member trus
 - stock: SIP_FTE (and SIP_HC where present) by profession in that month;
 - establishment: ESTAB_FTE by profession in its latest complete month on or before the start month
   (staff in post when a profession has none, said so in its source);
-- leaver rate: the mean and standard deviation of LEAVER_RATE (12-month rolling, %) by profession over
-  its last 36 complete months up to the start month (fewer when there are fewer, said so); a profession
-  without any falls back to the scope's all-AHP rate over the same months, said so in its source. (Months
-  of a rolling rate overlap, so their spread understates year-to-year variation: a known limitation.)
+- leaver rate: the annual (non-overlapping) leaver rates of the profession: LEAVER_RATE (12-month
+  rolling, %) in the latest complete month and 12, 24, 36 and 48 months before it (each covers its own
+  12 months); the rate is their mean and its spread their year-to-year standard deviation (with one
+  year only, DEFAULT_LEAVER_SD points, said so). Overlapping rolling months would understate the spread.
+  The spread is persistent over the horizon (a run's leaver rate stays off by its first error) unless
+  five or more years show the errors fading (their lag-1 autocorrelation). A profession without any
+  falls back to the scope's all-AHP rate, said so in its source.
+- joiners from other NHS organisations, from outside the NHS, the share of leavers going to other NHS
+  organisations and the moves between C&M trusts: the assumptions in force (rates of staff in post,
+  used as they are at every level; the moves come off both sides only at system level, kpi.plan.model).
 - apprentices completing: APPRENTICE_STARTS in the scope (a trust-level KPI, not by profession) lagged by
   the apprenticeship length (an assumption, default 4 years), less attrition during training, shared
   across professions by their share of the scope's staff in post. Months whose starts are not known yet
@@ -28,8 +34,10 @@ For a scope (the system 'C&M', a collaborative such as 'CMAST', or a member trus
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,9 +54,12 @@ from kpi.plan.model import (
     ProfessionInputs,
     Scenario,
     UnknownName,
+    disclose_shares,
+    flows,
     gap_by_year,
     joiners_needed,
     project,
+    suppress_small,
     widest_gap_first,
     with_baseline,
 )
@@ -58,8 +69,10 @@ from kpi.scopes import named_scope
 from kpi.text import clean_code
 
 DEFAULT_SEED = 16  # the issue's number: any fixed seed makes the runs reproducible
-LEAVER_WINDOW = 36  # months of LEAVER_RATE the mean and spread are taken over (at most)
-LEAVER_MIN_MONTHS = 12  # fewer than this many months is said in the source
+LEAVER_WINDOW = 60  # months of LEAVER_RATE read: five annual (non-overlapping) rates at most
+LEAVER_MIN_YEARS = 3  # fewer annual rates than this is said in the source
+PERSISTENCE_MIN_YEARS = 5  # fewer annual rates than this: the error is taken as persistent
+DEFAULT_LEAVER_SD = 1.0  # points, the year-to-year spread with only one annual rate (an assumption)
 MONTHS = 12 * MAX_YEARS
 SCOPE_KPIS = ("SIP_FTE", "ESTAB_FTE", "LEAVER_RATE", "APPRENTICE_STARTS")
 PROFESSION_KPIS = ("SIP_FTE", "SIP_HC", "ESTAB_FTE", "LEAVER_RATE")
@@ -128,10 +141,12 @@ class _Reads:
     start: pd.Timestamp
 
 
-def _read(engine: Engine, code: str, level: Level) -> _Reads:
+def _read(engine: Engine, code: str, level: Level, as_of: pd.Timestamp | None = None) -> _Reads:
     flt = _scope_filter(code, level)
     series = queries.kpi_series(flt.but(kpis=SCOPE_KPIS), level, engine)
     series = series[series["scope_code"] == code]
+    if as_of is not None:  # the data a projection made then would have had (a backtest)
+        series = series[series["period"] <= as_of]
     complete = series[~series["provisional"].astype(bool)]
     stock_months = complete.loc[complete["kpi_code"] == "SIP_FTE", "period"]
     if stock_months.empty:
@@ -163,6 +178,18 @@ def _stock_at(rows: pd.DataFrame, start: pd.Timestamp, kpi: str = "SIP_FTE") -> 
     return chosen.set_index("profession_code")["value"].astype(float)
 
 
+def actual_stock(engine: Engine, scope: str) -> pd.DataFrame:
+    """The scope's staff in post (SIP_FTE) by profession in each complete month: months as the index,
+    one column per profession (what a backtest compares its projections with)."""
+    code, level = resolve_scope(engine, scope)
+    flt = _scope_filter(code, level)
+    series = queries.kpi_series(flt.but(kpis=("SIP_FTE",)), level, engine)
+    series = series[(series["scope_code"] == code) & ~series["provisional"].astype(bool)]
+    rows = queries.profession_breakdown(flt.but(kpis=("SIP_FTE",)), engine)
+    rows = rows[rows["period"].isin(set(series["period"]))]
+    return rows.pivot_table(index="period", columns="profession_code", values="value", aggfunc="sum")
+
+
 # --- building one profession's inputs ----------------------------------------------------------------
 
 
@@ -172,12 +199,43 @@ def mean_and_spread(values: Sequence[float] | np.ndarray) -> tuple[float, float]
     return float(numbers.mean()), float(numbers.std(ddof=1)) if len(numbers) > 1 else 0.0
 
 
-def _leaver_rate(reads: _Reads, code: str, name: str) -> tuple[float, float, str, bool]:
-    """(mean %, sd %, source, synthetic) of the profession's leaver rate, or the scope's all-AHP rate."""
+def annual_points(periods: Sequence[pd.Timestamp]) -> list[pd.Timestamp]:
+    """The months of non-overlapping annual rates among `periods` (a 12-month rolling rate's months):
+    the latest, then each 12 months before it that is there, newest first."""
+    have = set(pd.to_datetime(list(periods)))
+    if not have:
+        return []
+    latest = max(have)
+    steps = (latest - pd.DateOffset(months=12 * k) for k in range(LEAVER_WINDOW // 12))
+    return [month for month in steps if month in have]
+
+
+def persistence(values: Sequence[float]) -> float:
+    """How much of a year's leaver-rate error stays into the next (0 to 1): the lag-1 autocorrelation
+    of the annual rates (oldest first) when there are PERSISTENCE_MIN_YEARS or more, else 1 (taken as
+    persistent: too few years to tell, and a lasting error is the cautious reading)."""
+    numbers = np.asarray(values, dtype=float)
+    if len(numbers) < PERSISTENCE_MIN_YEARS or numbers.std() == 0:
+        return 1.0
+    centred = numbers - numbers.mean()
+    return float(np.clip((centred[1:] * centred[:-1]).sum() / (centred**2).sum(), 0.0, 1.0))
+
+
+@dataclass(frozen=True)
+class LeaverRate:
+    mean: float
+    sd: float
+    persistence: float
+    source: str
+    synthetic: bool
+
+
+def _leaver_rate(reads: _Reads, code: str, name: str) -> LeaverRate:
+    """The profession's leaver rate from its annual rates, or the scope's all-AHP rate's."""
     series = reads.series[
         (reads.series["kpi_code"] == "LEAVER_RATE") & (reads.series["period"] <= reads.start)
     ]
-    months = sorted(series["period"])[-LEAVER_WINDOW:]
+    months = set(sorted(series["period"])[-LEAVER_WINDOW:])
     mine = reads.by_profession
     mine = mine[(mine["kpi_code"] == "LEAVER_RATE") & (mine["profession_code"] == code)]
     mine = mine[mine["period"].isin(months)]
@@ -187,11 +245,27 @@ def _leaver_rate(reads: _Reads, code: str, name: str) -> tuple[float, float, str
         where = f"no LEAVER_RATE for {name} in {reads.scope}: the scope's all-AHP LEAVER_RATE"
     if mine.empty:
         raise PlanError(f"There is no complete month of LEAVER_RATE for {reads.scope}.")
-    mean, sd = mean_and_spread(mine["value"].to_numpy())
-    few = f" (only {len(mine)}; {LEAVER_MIN_MONTHS} or more wanted)" if len(mine) < LEAVER_MIN_MONTHS else ""
-    span = f"{month_label(mine['period'].min())} to {month_label(mine['period'].max())}"
-    source = f"{where}: mean and standard deviation of {len(mine)} months{few}, {span}"
-    return mean, sd, source, bool(mine["synthetic"].any())
+    points = annual_points(mine["period"])
+    annual = mine[mine["period"].isin(points)].sort_values("period")
+    mean, sd = mean_and_spread(annual["value"].to_numpy())
+    years = len(annual)
+    spread = "their year-to-year standard deviation"
+    if years < 2:
+        sd = DEFAULT_LEAVER_SD
+        spread = f"one year only, so a spread of {DEFAULT_LEAVER_SD:g} points (an assumption)"
+    few = f" (only {years}; {LEAVER_MIN_YEARS} or more wanted)" if years < LEAVER_MIN_YEARS else ""
+    rho = persistence(annual["value"].to_numpy())
+    lasting = (
+        "persistent over the horizon (fewer than 5 years to tell otherwise)"
+        if years < PERSISTENCE_MIN_YEARS
+        else f"persistence {rho:.2f} a year (lag-1 autocorrelation)"
+    )
+    listed = ", ".join(month_label(p) for p in annual["period"])
+    source = (
+        f"{where}: mean of {years} annual (non-overlapping 12-month) rates{few}, to {listed}; "
+        f"spread {spread}; {lasting}"
+    )
+    return LeaverRate(mean, sd, rho, source, bool(annual["synthetic"].any()))
 
 
 def _establishment(reads: _Reads, code: str, stock: float) -> tuple[float, str, bool]:
@@ -207,12 +281,23 @@ def _establishment(reads: _Reads, code: str, stock: float) -> tuple[float, str, 
     )
 
 
-def _schedule(current: pd.DataFrame, code: str, parameter: str, years: list[str]) -> tuple[np.ndarray, str]:
+Assumed = dict[tuple[str, str], tuple[dict[str, float], dict[str, str]]]
+
+
+def assumed(current: pd.DataFrame) -> Assumed:
+    """The assumptions in force by (profession, parameter): their values and sources by year."""
+    table: Assumed = {}
+    for row in current.itertuples():
+        values, sources = table.setdefault((str(row.profession), str(row.parameter)), ({}, {}))
+        values[str(row.year)] = float(row.value)
+        sources[str(row.year)] = str(row.source)
+    return table
+
+
+def _schedule(current: Assumed, code: str, parameter: str, years: list[str]) -> tuple[np.ndarray, str]:
     """The assumption in force for each projection month (its financial year's value, else 'all'),
     and the sources used."""
-    rows = current[(current["profession"] == code) & (current["parameter"] == parameter)]
-    by_year = dict(zip(rows["year"], rows["value"].astype(float), strict=True))
-    sources = dict(zip(rows["year"], rows["source"], strict=True))
+    by_year, sources = current[(code, parameter)]
     chosen = [year if year in by_year else store.ALL_YEARS for year in years]
     used = dict.fromkeys(chosen)
     text = "; ".join(f"{sources[y]}" if y == store.ALL_YEARS else f"{y}: {sources[y]}" for y in used)
@@ -236,9 +321,15 @@ def _apprentice_starts(reads: _Reads, course_months: int) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class _Context:
     reads: _Reads
-    current: pd.DataFrame
+    current: Assumed
     years: list[str]
-    scope_stock: float  # all professions in the scope at the start month
+    stock: pd.Series  # SIP_FTE by profession at the start month
+    headcount: pd.Series  # SIP_HC likewise
+
+    @property
+    def scope_stock(self) -> float:
+        """All professions in the scope at the start month."""
+        return float(self.stock.sum())
 
 
 def _share_of_system(ctx: _Context, code: str, stock: float) -> tuple[float, str]:
@@ -276,30 +367,32 @@ def _profession(ctx: _Context, code: str, name: str) -> tuple[ProfessionInputs, 
     stock_rows = reads.by_profession[
         (reads.by_profession["kpi_code"] == "SIP_FTE") & (reads.by_profession["period"] == reads.start)
     ]
-    stock = float(_stock_at(reads.by_profession, reads.start).get(code, 0.0))
-    headcount = _stock_at(reads.by_profession, reads.start, "SIP_HC").get(code)
-    leaver, leaver_sd, leaver_source, leaver_synthetic = _leaver_rate(reads, code, name)
+    stock = float(ctx.stock.get(code, 0.0))
+    headcount = ctx.headcount.get(code)
+    leaver = _leaver_rate(reads, code, name)
     establishment, estab_source, estab_synthetic = _establishment(reads, code, stock)
     fields, sources = _inflows(ctx, code, stock)
+    single: dict[str, Any] = {key: float(np.asarray(fields.pop(key))[0]) for key in store.SINGLE_VALUES}
+    schedules: dict[str, Any] = {k: tuple(np.asarray(vs, dtype=float).tolist()) for k, vs in fields.items()}
     inputs = ProfessionInputs(
         profession=code,
         name=name,
         stock_fte=stock,
         stock_hc=None if headcount is None else float(headcount),
         establishment_fte=establishment,
-        leaver_rate_pct=leaver,
-        leaver_rate_sd_pct=leaver_sd,
-        demand_growth_pct=float(np.asarray(fields.pop("demand_growth_pct"))[0]),
-        inflow_spread_pct=float(np.asarray(fields.pop("inflow_spread_pct"))[0]),
-        **{k: tuple(float(v) for v in np.asarray(values)) for k, values in fields.items()},
+        leaver_rate_pct=leaver.mean,
+        leaver_rate_sd_pct=leaver.sd,
+        leaver_rate_persistence=leaver.persistence,
+        **single,
+        **schedules,
         sources={
             "stock": f"SIP_FTE, {reads.scope}, {month_label(reads.start)}" + ("" if stock else " (none)"),
             "establishment": estab_source,
-            "leaver_rate": leaver_source,
+            "leaver_rate": leaver.source,
             **sources,
         },
     )
-    synthetic = bool(stock_rows["synthetic"].any()) or leaver_synthetic or estab_synthetic
+    synthetic = bool(stock_rows["synthetic"].any()) or leaver.synthetic or estab_synthetic
     return inputs, synthetic
 
 
@@ -316,18 +409,27 @@ def _notes(reads: _Reads) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def plan_inputs(engine: Engine, scope: str, professions: Sequence[str] | None = None) -> PlanInputs:
+def plan_inputs(
+    engine: Engine,
+    scope: str,
+    professions: Sequence[str] | None = None,
+    as_of: pd.Timestamp | None = None,
+    current: Assumed | None = None,
+) -> PlanInputs:
     """The inputs of a projection for `scope` and `professions` (all 14 when None), from the database
-    and the assumptions in force. UnknownName for an unknown scope or profession; PlanError when the
-    scope has no complete month of staff in post or no leaver rate at all."""
+    and the assumptions in force; with `as_of`, from the data up to that month only (a backtest).
+    UnknownName for an unknown scope or profession; PlanError when the scope has no complete month of
+    staff in post or no leaver rate at all. `current` (from `assumed`) saves reading the assumptions
+    again when many are made at once."""
     code, level = resolve_scope(engine, scope)
     names = chosen_professions(engine, professions)
-    reads = _read(engine, code, level)
+    reads = _read(engine, code, level, as_of)
     ctx = _Context(
         reads=reads,
-        current=store.current_assumptions(engine),
+        current=assumed(store.current_assumptions(engine)) if current is None else current,
         years=store.month_years(reads.start + pd.DateOffset(months=1), MONTHS),
-        scope_stock=float(_stock_at(reads.by_profession, reads.start).sum()),
+        stock=_stock_at(reads.by_profession, reads.start),
+        headcount=_stock_at(reads.by_profession, reads.start, "SIP_HC"),
     )
     built = [_profession(ctx, profession, name) for profession, name in names.items()]
     apprentices = reads.series[reads.series["kpi_code"] == "APPRENTICE_STARTS"]
@@ -362,6 +464,9 @@ class PlanResult:
     gaps: pd.DataFrame
     joiners: pd.DataFrame
     assumptions: tuple[AssumptionLine, ...]
+    flows: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    sensitivity: pd.DataFrame = dataclasses.field(default_factory=pd.DataFrame)
+    backtest: Any = None  # kpi.plan.backtest.Backtest, or None when not run
 
     @property
     def synthetic(self) -> bool:
@@ -390,14 +495,47 @@ def run_plan(
     runs: int = 1000,
     seed: int = DEFAULT_SEED,
     by_year: int | None = None,
+    calibrate: bool = True,
+    checked: Any = None,
 ) -> PlanResult:
     """Project `professions` (all when None) in `scope` over `years` under Baseline and the named
     scenarios, with `runs` seeded runs (DEFAULT_SEED = 16 unless given: same inputs, same seed, same
-    numbers); the joiners needed close the gap by `by_year` (default: the horizon). UnknownName for an
-    unknown scope, profession or scenario; PlanError for inputs the model cannot use."""
+    numbers); the joiners needed close the gap by `by_year` (default: the horizon). With `calibrate`,
+    the scope's backtest (kpi.plan.backtest, every profession; `checked` if already made) is run first
+    and its band scale widens the band. Also the waterfall of the flows and the sensitivity of the
+    Baseline. UnknownName for an unknown scope, profession or scenario; PlanError for inputs the model
+    cannot use."""
+    from kpi.plan.backtest import backtest
+
     scenarios = with_baseline(store.scenarios_named(engine, scenario_names))
     inputs = plan_inputs(engine, scope, professions)
+    if calibrate and checked is None:
+        checked = backtest(engine, scope, None, seed=seed)
+    if not calibrate:
+        checked = None
+    return plan_result(inputs, scenarios, years, runs, seed, by_year, checked)
+
+
+def plan_result(
+    inputs: PlanInputs,
+    scenarios: Sequence[Scenario],
+    years: int,
+    runs: int = 1000,
+    seed: int = DEFAULT_SEED,
+    by_year: int | None = None,
+    checked: Any = None,
+) -> PlanResult:
+    """The PlanResult of `inputs` (run_plan's second half): the band widened by the backtest's scale
+    (`checked`, a kpi.plan.backtest.Backtest or None), at trust level the gap % worked from rounded
+    figures, the joiners needed, the words, the flows and the sensitivity."""
+    from kpi.plan.sensitivity import sensitivity
+
+    scenarios = with_baseline(scenarios)
+    if checked is not None:
+        inputs = dataclasses.replace(inputs, band_scale=checked.scale)
     projection = project(inputs, years, scenarios, runs, seed)
+    if inputs.level == "trust":  # the gap % is shown only as worked from rounded figures
+        projection = disclose_shares(projection)
     target = years if by_year is None else by_year
     return PlanResult(
         inputs=inputs,
@@ -409,7 +547,10 @@ def run_plan(
         projection=projection,
         gaps=gap_by_year(projection),
         joiners=joiners_needed(inputs, projection, target),
-        assumptions=assumption_lines(inputs, scenarios),
+        assumptions=assumption_lines(inputs, scenarios, checked),
+        flows=flows(inputs, years),
+        sensitivity=sensitivity(inputs, years),
+        backtest=checked,
     )
 
 
@@ -434,12 +575,15 @@ DOWNLOAD_COLUMNS = [
 def download_table(result: PlanResult) -> pd.DataFrame:
     """Every projected month, profession and scenario as a tidy table for CSV (DOWNLOAD_COLUMNS): FTE
     to 2 decimals, the gap % to 1, and `synthetic` (True for demo data) on every row, so that the rows
-    keep it when filtered or pasted elsewhere. Write it with kpi.export.csv_bytes (formula-safe)."""
+    keep it when filtered or pasted elsewhere; at trust level the figures as model.SUPPRESSION_RULE
+    shows them. Write it with kpi.export.csv_bytes (formula-safe)."""
     frame = result.projection.copy()
     names = {p.profession: p.name or p.profession for p in result.inputs.professions}
     fte = [c for c in DOWNLOAD_COLUMNS if c.endswith("_fte") or c.startswith("supply_fte")]
     frame[fte] = frame[fte].round(2)
-    frame["gap_pct"] = frame["gap_pct"].round(1)
+    frame["gap_pct"] = frame["gap_pct"].round(0 if result.trust_level else 1)
+    if result.trust_level:  # '<5' and the rest rounded to 5 (model.SUPPRESSION_RULE)
+        frame = suppress_small(frame, fte, trust_level=True)
     frame = frame.assign(
         scope=result.inputs.scope,
         profession_name=frame["profession"].map(names),
@@ -466,10 +610,12 @@ __all__ = [
     "DOWNLOAD_COLUMNS",
     "LEAVER_WINDOW",
     "PlanResult",
+    "actual_stock",
     "chosen_professions",
     "download_table",
     "mean_and_spread",
     "plan_inputs",
+    "plan_result",
     "resolve_scope",
     "run_plan",
     "widest_gap_words",

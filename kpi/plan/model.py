@@ -4,7 +4,15 @@ database and no Streamlit; every function takes its inputs and returns a DataFra
 For each profession, month by month from the start month (the latest complete month of staff in post):
 
     stock(t+1) = stock(t) - leavers(t) + newly qualified(t) + international(t) + returners(t)
-                 + apprentices completing(t) [+ extra joiners(t), a scenario's]
+                 + apprentices completing(t) + joiners from other NHS organisations(t)
+                 + joiners from outside the NHS(t) [+ extra joiners(t), a scenario's]
+
+Flows balance: inflows and outflows are on the same definition at each level. At trust (and
+collaborative) level the leaver rate counts moves to other NHS organisations, including other C&M
+trusts, so the joiners from other NHS organisations (a rate of staff in post) count the moves in. At
+system level moves between C&M member trusts are neither leavers nor joiners: the move rate
+(`cm_move_rate_pct`, % of staff in post a year) is taken off the leaver rate and off the NHS joiner
+rate alike, so an internal move cancels.
 
 - leavers(t) = stock(t) x m, where m = 1 - (1 - r)^(1/12) is the monthly rate equivalent to the annual
   (12-month rolling) leaver rate r: twelve months at m lose exactly the share r.
@@ -17,9 +25,13 @@ For each profession, month by month from the start month (the latest complete mo
 - establishment(t) = starting establishment x (1 + demand growth)^(t/12), t in months since the start:
   demand growth is an explicit parameter, never a hidden constant.
 
-Uncertainty: `runs` simulations. Each run draws, per profession and projection year (months 1-12 are year
-1), its annual leaver rate from Normal(mean, sd) clipped to [0, 1], and a factor for each inflow from
-Normal(1, inflow spread) clipped at 0 (so the inflow is Normal(value, value x spread), never negative).
+Uncertainty: `runs` simulations. Each run draws, per profession, an error of the annual leaver rate
+for each projection year (months 1-12 are year 1) with the standard deviation of the year-to-year
+variation of annual (non-overlapping) leaver rates, persistent over the years by `leaver_rate_persistence`
+(1: the first year's error stays for the whole horizon; 0: a fresh error each year), clipped to
+[0, 1]; and one factor a run for each inflow from Normal(1, inflow spread) clipped at 0: the uncertainty
+of an input the lead sets is an error in the input, which lasts. Every spread is multiplied by the
+inputs' `band_scale` (1 unless the backtest's calibration widened the band, kpi.plan.backtest).
 The draws come from `numpy.random.default_rng` seeded by (seed, profession code), so a profession's band
 is the same whether it is projected alone or with the others, and for 3 years or 10; every scenario uses
 the same draws, so the difference between two scenarios is the scenario, not the dice. The output is the
@@ -55,6 +67,7 @@ PROJECTION_COLUMNS = [
     "gap_fte",
     "gap_pct",
     "leaver_rate_pct",
+    "joiner_rate_pct",
     "training_yield_pct",
 ]
 JOINERS_COLUMNS = [
@@ -68,6 +81,17 @@ JOINERS_COLUMNS = [
 ]
 SMALL_NUMBER = 5  # at trust level, values below this are shown as "<5"
 INFLOWS = ("newly_qualified", "international", "returners", "apprentices")
+RATE_INFLOWS = ("nhs_joiners", "outside_joiners")  # joiners as a rate of staff in post
+FLOW_COLUMNS = [
+    "profession",
+    "start_fte",
+    *INFLOWS,
+    *RATE_INFLOWS,
+    "extra_joiners",
+    "leavers_to_nhs",
+    "leavers_out_of_nhs",
+    "end_fte",
+]
 
 #: What a scenario may change, and how each change reads. A scenario changes only what it names.
 SCENARIO_PARAMETERS: dict[str, str] = {
@@ -79,6 +103,8 @@ SCENARIO_PARAMETERS: dict[str, str] = {
     "returners_pct": "returners, % change",
     "apprentices_pct": "apprentices completing, % change",
     "demand_growth_pts": "demand growth of the establishment, percentage points a year added",
+    "nhs_joiners_pct": "joiners from other NHS organisations, % change",
+    "outside_joiners_pct": "joiners from outside the NHS, % change",
     "extra_joiners": "extra joiners, FTE a year from the first month (no uncertainty)",
 }
 
@@ -111,6 +137,11 @@ class ProfessionInputs:
     international: Schedule = 0.0
     returners: Schedule = 0.0
     apprentices: Schedule = 0.0
+    nhs_joiner_rate_pct: Schedule = 0.0
+    outside_joiner_rate_pct: Schedule = 0.0
+    leavers_to_nhs_pct: float = 0.0
+    cm_move_rate_pct: float = 0.0
+    leaver_rate_persistence: float = 1.0
     inflow_spread_pct: float = 0.0
     name: str = ""
     stock_hc: float | None = None
@@ -138,6 +169,12 @@ class PlanInputs:
     professions: tuple[ProfessionInputs, ...]
     synthetic: bool = False
     notes: tuple[str, ...] = ()
+    band_scale: float = 1.0
+
+    @property
+    def system_level(self) -> bool:
+        """Moves between C&M trusts are internal (excluded on both sides) only for the system."""
+        return self.level == "system"
 
     @property
     def codes(self) -> list[str]:
@@ -202,11 +239,15 @@ class _Arrays:
 
     stock: np.ndarray  # (P,)
     establishment: np.ndarray  # (P,)
-    leaver_rate: np.ndarray  # (P,) annual
+    leaver_rate: np.ndarray  # (P,) annual, on the level's definition (internal moves off at system level)
+    leaver_rate_data: np.ndarray  # (P,) annual, as the data count it (for the words)
     leaver_sd: np.ndarray  # (P,)
+    persistence: np.ndarray  # (P,)
+    to_nhs: np.ndarray  # (P,) share of the level's leavers who go to other NHS organisations
     growth: np.ndarray  # (P,) a year
     spread: np.ndarray  # (P,)
     inflows: np.ndarray  # (4, P, T) annual figures, in INFLOWS order
+    joiner_rates: np.ndarray  # (2, P, T) annual rates of staff in post, in RATE_INFLOWS order
     extra: np.ndarray  # (P,) extra joiners a year
     training_yield: np.ndarray  # (P, T) (1 - attrition) x uptake
 
@@ -231,7 +272,37 @@ def _shifted(values: np.ndarray, applies: np.ndarray, pts: float, top: float) ->
     return np.clip(values + (shift[:, None] if values.ndim == 2 else shift), 0.0, top)
 
 
-def _arrays(inputs: Sequence[ProfessionInputs], scenario: Scenario, months: int) -> _Arrays:
+def _leaving(inputs: Sequence[ProfessionInputs], scenario: Scenario, applies: np.ndarray, system: bool):
+    """(annual leaver rate on the level's definition, as the data count it, share going to other NHS
+    organisations): at system level the moves between C&M trusts come off the rate and off its NHS part."""
+    data = (
+        _shifted(_vector(inputs, "leaver_rate_pct"), applies, scenario.change("leaver_rate_pts"), 100) / 100
+    )
+    to_nhs = data * _vector(inputs, "leavers_to_nhs_pct") / 100
+    moves = _vector(inputs, "cm_move_rate_pct") / 100 if system else np.zeros(len(inputs))
+    moves = np.minimum(moves, to_nhs)  # no more moves out than leavers to the NHS
+    rate = data - moves
+    share = np.divide(to_nhs - moves, rate, out=np.zeros_like(rate), where=rate > 0)
+    return rate, data, share
+
+
+def _joiner_rates(
+    inputs: Sequence[ProfessionInputs], scenario: Scenario, applies: np.ndarray, months: int, system: bool
+) -> np.ndarray:
+    """Joiners from other NHS organisations and from outside the NHS a year as fractions of staff in
+    post: at system level the moves between C&M trusts come off the NHS joiners (never below 0)."""
+    c = scenario.change
+    nhs = _stack(inputs, "nhs_joiner_rate_pct", months)
+    if system:  # from NHS organisations outside C&M only; a scenario changes those
+        nhs = np.clip(nhs - _vector(inputs, "cm_move_rate_pct")[:, None], 0.0, None)
+    nhs = _scaled(nhs, applies, c("nhs_joiners_pct"))
+    outside = _scaled(_stack(inputs, "outside_joiner_rate_pct", months), applies, c("outside_joiners_pct"))
+    return np.stack([nhs, outside]) / 100
+
+
+def _arrays(
+    inputs: Sequence[ProfessionInputs], scenario: Scenario, months: int, system: bool = False
+) -> _Arrays:
     applies = np.array([scenario.professions is None or p.profession in scenario.professions for p in inputs])
     c = scenario.change
     uptake = _shifted(_stack(inputs, "uptake_pct", months), applies, c("uptake_pts"), 100) / 100
@@ -248,14 +319,19 @@ def _arrays(inputs: Sequence[ProfessionInputs], scenario: Scenario, months: int)
             _scaled(_stack(inputs, "apprentices", months), applies, c("apprentices_pct")),
         ]
     )
+    rate, data, share = _leaving(inputs, scenario, applies, system)
     return _Arrays(
         stock=_vector(inputs, "stock_fte"),
         establishment=_vector(inputs, "establishment_fte"),
-        leaver_rate=_shifted(_vector(inputs, "leaver_rate_pct"), applies, c("leaver_rate_pts"), 100) / 100,
+        leaver_rate=rate,
+        leaver_rate_data=data,
         leaver_sd=_vector(inputs, "leaver_rate_sd_pct") / 100,
+        persistence=np.clip(_vector(inputs, "leaver_rate_persistence"), 0.0, 1.0),
+        to_nhs=share,
         growth=(_vector(inputs, "demand_growth_pct") + np.where(applies, c("demand_growth_pts"), 0)) / 100,
         spread=_vector(inputs, "inflow_spread_pct") / 100,
         inflows=inflows,
+        joiner_rates=_joiner_rates(inputs, scenario, applies, months, system),
         extra=np.where(applies, c("extra_joiners"), 0.0),
         training_yield=training_yield,
     )
@@ -263,17 +339,29 @@ def _arrays(inputs: Sequence[ProfessionInputs], scenario: Scenario, months: int)
 
 # --- simulation ---------------------------------------------------------------------------------------
 
+N_INFLOWS = len(INFLOWS) + len(RATE_INFLOWS)
+
 
 def _draws(codes: Sequence[str], runs: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Standard normal draws, per profession from its own generator seeded by (seed, code): leaver
-    rates (MAX_YEARS, P, runs) and inflow factors (4, MAX_YEARS, P, runs)."""
+    rate errors by year (MAX_YEARS, P, runs) and one factor a run for each inflow (N_INFLOWS, P, runs)."""
     leave = np.empty((MAX_YEARS, len(codes), runs))
-    inflow = np.empty((len(INFLOWS), MAX_YEARS, len(codes), runs))
+    inflow = np.empty((N_INFLOWS, len(codes), runs))
     for i, code in enumerate(codes):
         rng = np.random.default_rng([seed, zlib.crc32(code.encode("utf-8"))])
         leave[:, i, :] = rng.standard_normal((MAX_YEARS, runs))
-        inflow[:, :, i, :] = rng.standard_normal((len(INFLOWS), MAX_YEARS, runs))
+        inflow[:, i, :] = rng.standard_normal((N_INFLOWS, runs))
     return leave, inflow
+
+
+def persistent_errors(z: np.ndarray, persistence: np.ndarray) -> np.ndarray:
+    """Standard normal errors by year (years, P, runs) made persistent: e(1) = z(1), e(y) = rho e(y-1) +
+    sqrt(1 - rho^2) z(y), so each year's error is still standard normal and rho = 1 keeps the first."""
+    rho = persistence[:, None]
+    errors = np.empty_like(z)
+    for year in range(z.shape[0]):
+        errors[year] = z[0] if year == 0 else rho * errors[year - 1] + np.sqrt(1 - rho**2) * z[year]
+    return errors
 
 
 def monthly_rate(annual_rate: np.ndarray | float) -> np.ndarray:
@@ -281,21 +369,34 @@ def monthly_rate(annual_rate: np.ndarray | float) -> np.ndarray:
     return 1 - (1 - np.asarray(annual_rate, dtype=float)) ** (1 / 12)
 
 
-def _simulate(a: _Arrays, z_leave: np.ndarray, z_inflow: np.ndarray, months: int) -> np.ndarray:
-    """Supply (months, P, runs): the stock at the end of each projection month in each run."""
-    rates = np.clip(a.leaver_rate[None, :, None] + a.leaver_sd[None, :, None] * z_leave, 0.0, 1.0)
-    stay = 1 - monthly_rate(rates)  # (years, P, runs)
-    factors = np.clip(1 + a.spread[None, None, :, None] * z_inflow, 0.0, None)  # (4, years, P, runs)
-    stock = np.repeat(a.stock[:, None], z_leave.shape[-1], axis=1)
+def _simulate(
+    a: _Arrays, z_leave: np.ndarray, z_inflow: np.ndarray, months: int, scale: float = 1.0
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Supply (months, P, runs), the stock at the end of each projection month in each run, and each
+    flow summed over the months (P, runs) by FLOW_COLUMNS name."""
+    errors = persistent_errors(z_leave, a.persistence)
+    rates = np.clip(a.leaver_rate[None, :, None] + scale * a.leaver_sd[None, :, None] * errors, 0.0, 1.0)
+    leave = monthly_rate(rates)  # (years, P, runs)
+    factors = np.clip(1 + scale * a.spread[None, :, None] * z_inflow, 0.0, None)  # (N_INFLOWS, P, runs)
+    runs = z_leave.shape[-1]
+    stock = np.repeat(a.stock[:, None], runs, axis=1)
     supply = np.empty((months, *stock.shape))
+    totals = {name: np.zeros_like(stock) for name in (*INFLOWS, *RATE_INFLOWS, "extra_joiners", "leavers")}
     for t in range(months):
         year = t // 12
-        inflow = (a.extra / 12)[:, None]
-        for k in range(len(INFLOWS)):
-            inflow = inflow + (a.inflows[k, :, t] / 12)[:, None] * factors[k, year]
-        stock = stock * stay[year] + inflow
+        leavers = stock * leave[year]
+        flows = [(a.inflows[k, :, t] / 12)[:, None] * factors[k] for k in range(len(INFLOWS))]
+        flows += [
+            stock * (a.joiner_rates[k, :, t] / 12)[:, None] * factors[len(INFLOWS) + k]
+            for k in range(len(RATE_INFLOWS))
+        ]
+        for name, flow in zip((*INFLOWS, *RATE_INFLOWS), flows, strict=True):
+            totals[name] += flow
+        totals["extra_joiners"] += (a.extra / 12)[:, None]
+        totals["leavers"] += leavers
+        stock = stock - leavers + sum(flows) + (a.extra / 12)[:, None]
         supply[t] = stock
-    return supply
+    return supply, totals
 
 
 def percentiles(supply: np.ndarray) -> np.ndarray:
@@ -353,6 +454,7 @@ def _scenario_frame(inputs: PlanInputs, a: _Arrays, supply: np.ndarray, name: st
             **{column: bands[i].T.ravel() for i, column in enumerate(SUPPLY_COLUMNS)},
             "establishment_fte": establishment.ravel(),
             "leaver_rate_pct": np.repeat(a.leaver_rate * 100, months),
+            "joiner_rate_pct": a.joiner_rates.sum(axis=0).ravel() * 100,
             "training_yield_pct": a.training_yield.ravel() * 100,
         }
     )
@@ -382,20 +484,28 @@ def project(
     z_leave, z_inflow = _draws(inputs.codes, runs, seed)
     frames = []
     for scenario in with_baseline(scenarios):
-        a = _arrays(inputs.professions, scenario, months)
-        supply = _simulate(a, z_leave[:years], z_inflow[:, :years], months)
+        a = _arrays(inputs.professions, scenario, months, inputs.system_level)
+        supply, _ = _simulate(a, z_leave[:years], z_inflow, months, inputs.band_scale)
         frames.append(_scenario_frame(inputs, a, supply, scenario.name))
     return _widest_first(_with_gaps(pd.concat(frames, ignore_index=True)))
+
+
+def _central(inputs: PlanInputs, years: int, scenario: Scenario) -> tuple[_Arrays, np.ndarray, dict]:
+    """The projection without uncertainty: (arrays, supply (months, P), flow totals (P,) by name)."""
+    _check(inputs, years, 1)
+    months = 12 * years
+    a = _arrays(inputs.professions, scenario, months, inputs.system_level)
+    supply, totals = _simulate(
+        a, np.zeros((years, len(inputs.codes), 1)), np.zeros((N_INFLOWS, len(inputs.codes), 1)), months
+    )
+    return a, supply[:, :, 0], {name: total[:, 0] for name, total in totals.items()}
 
 
 def deterministic(inputs: PlanInputs, years: int, scenario: Scenario = BASELINE_SCENARIO) -> pd.DataFrame:
     """The projection without uncertainty (mean leaver rate, inflows as given): month, profession,
     supply_fte, one row per profession and month. The baseline the benchmark compares with."""
-    _check(inputs, years, 1)
+    _, supply, _ = _central(inputs, years, scenario)
     months = 12 * years
-    a = _arrays(inputs.professions, scenario, months)
-    zeros = np.zeros((years, len(inputs.codes), 1))
-    supply = _simulate(a, zeros, np.zeros((len(INFLOWS), *zeros.shape)), months)[:, :, 0]
     return pd.DataFrame(
         {
             "month": np.tile(_months(inputs.start_month, months), len(inputs.codes)),
@@ -403,6 +513,26 @@ def deterministic(inputs: PlanInputs, years: int, scenario: Scenario = BASELINE_
             "supply_fte": supply.T.ravel(),
         }
     )
+
+
+def flows(inputs: PlanInputs, years: int, scenario: Scenario = BASELINE_SCENARIO) -> pd.DataFrame:
+    """The waterfall of the central projection (no uncertainty) over `years`: one row per profession
+    (FLOW_COLUMNS): the staff in post at the start, each inflow and each outflow summed over the
+    horizon (FTE; outflows positive, to be taken away), and the supply at the end. start + inflows -
+    outflows = end. Leavers split by the share going to other NHS organisations: at system level only
+    those leaving C&M for NHS organisations outside it (moves between C&M trusts are not flows there)."""
+    a, supply, totals = _central(inputs, years, scenario)
+    leavers = totals.pop("leavers")
+    return pd.DataFrame(
+        {
+            "profession": inputs.codes,
+            "start_fte": a.stock,
+            **totals,
+            "leavers_to_nhs": leavers * a.to_nhs,
+            "leavers_out_of_nhs": leavers * (1 - a.to_nhs),
+            "end_fte": supply[-1],
+        }
+    )[FLOW_COLUMNS]
 
 
 # --- reading the projection ------------------------------------------------------------------------
@@ -432,7 +562,7 @@ def gap_by_year(projection: pd.DataFrame) -> pd.DataFrame:
     """One row per projection year, profession and scenario: the year's last month (the year-end)
     with its supply percentiles, establishment and gap; in the projection's order."""
     ends = projection.groupby(["scenario", "profession", "year"], sort=False).tail(1)
-    return ends.drop(columns=["training_yield_pct"]).reset_index(drop=True)
+    return ends.drop(columns=["training_yield_pct", "joiner_rate_pct"]).reset_index(drop=True)
 
 
 def joiners_needed(inputs: PlanInputs, projection: pd.DataFrame, by_year: int) -> pd.DataFrame:
@@ -442,7 +572,9 @@ def joiners_needed(inputs: PlanInputs, projection: pd.DataFrame, by_year: int) -
 
     Hand-worked: extra joiners J a year add J/12 a month, each month's cohort losing the monthly rate m,
     so after T months they add (J/12)(1 - (1 - m)^T)/m (J T / 12 when m = 0); J is what makes that the
-    gap. It uses the scenario's mean leaver rate; with uncertainty the median moves by about that."""
+    gap. Joiners that come as a rate of staff in post (j a year) come with them too: the cohort keeps
+    (1 - m + j/12) a month, in place of (1 - m). It uses the scenario's mean leaver rate; with
+    uncertainty the median moves by about that."""
     unknown = set(projection["profession"]) - set(inputs.codes)
     if unknown:
         raise UnknownName(f"The projection has professions not in the inputs: {', '.join(sorted(unknown))}.")
@@ -451,11 +583,13 @@ def joiners_needed(inputs: PlanInputs, projection: pd.DataFrame, by_year: int) -
     months = 12 * by_year
     ends = gap_by_year(projection)
     ends = ends[ends["year"] == by_year]
-    stay = 1 - monthly_rate(ends["leaver_rate_pct"].to_numpy() / 100)
-    m = 1 - stay
-    kept = np.where(m > 0, (1 - stay**months) / np.where(m > 0, m, 1), months)
-    joiners = np.clip(ends["gap_fte"].to_numpy(), 0, None) * 12 / kept
     early = projection[projection["year"] <= by_year]
+    joining = early.groupby(["scenario", "profession"], sort=False)["joiner_rate_pct"].mean() / 100
+    joining = joining.reindex(pd.MultiIndex.from_frame(ends[["scenario", "profession"]])).to_numpy()
+    stay = 1 - monthly_rate(ends["leaver_rate_pct"].to_numpy() / 100) + joining / 12
+    m = 1 - stay
+    kept = np.where(m != 0, (1 - stay**months) / np.where(m != 0, m, 1), months)
+    joiners = np.clip(ends["gap_fte"].to_numpy(), 0, None) * 12 / kept
     yields = early.groupby(["scenario", "profession"], sort=False)["training_yield_pct"].mean() / 100
     yield_now = yields.reindex(pd.MultiIndex.from_frame(ends[["scenario", "profession"]])).to_numpy()
     places = np.where(yield_now > 0, joiners / np.where(yield_now > 0, yield_now, 1), np.nan)
@@ -473,15 +607,49 @@ def joiners_needed(inputs: PlanInputs, projection: pd.DataFrame, by_year: int) -
 
 # --- small numbers -----------------------------------------------------------------------------------
 
+ROUND_TO = 5
+SUPPRESSION_RULE = (
+    "At trust level a figure under 5 (FTE or people) is shown as '<5' and every other figure is rounded to "
+    "the nearest 5, as NHS Digital does for published hospital and workforce figures; a share is left out "
+    "where the figure it is of is '<5', and worked from the rounded figures otherwise, so that no '<5' can "
+    "be worked back from a share, a difference or a total."
+)
+
+
+def disclosed(value: float | None, *, trust_level: bool) -> float:
+    """The figure as it may be shown: at trust level NaN for one under 5 in size and the nearest 5 (half
+    up) for the rest; unchanged elsewhere (NaN for no value)."""
+    if value is None or pd.isna(value):
+        return float("nan")
+    number = float(value)
+    if not trust_level:
+        return number
+    if abs(number) < SMALL_NUMBER:
+        return float("nan")
+    return float(math.copysign(math.floor(abs(number) / ROUND_TO + 0.5) * ROUND_TO, number))
+
+
+def disclosed_share(part: float, whole: float, pct: float, *, trust_level: bool) -> float:
+    """A share (%) as it may be shown: at trust level worked from the rounded figures, NaN when either
+    is '<5'; `pct` as it is elsewhere."""
+    if not trust_level:
+        return pct
+    top, bottom = disclosed(part, trust_level=True), disclosed(whole, trust_level=True)
+    if math.isnan(top) or math.isnan(bottom) or bottom == 0:
+        return float("nan")
+    return top / bottom * 100
+
 
 def small_number_text(value: float | None, *, trust_level: bool, decimals: int = 0) -> str:
-    """A figure as text for a table: at trust level a value smaller than 5 in size (fewer than 5
-    people, or under 5 FTE) is '<5' so that no small group can be picked out; otherwise the number
-    with `decimals` places ('1,234'). An en dash for no value."""
+    """A figure as text for a table: at trust level '<5' for one smaller than 5 in size (fewer than 5
+    people, or under 5 FTE) and the others rounded to the nearest 5 ('1,235'), so that no small group can
+    be picked out or worked back (SUPPRESSION_RULE); elsewhere the number with `decimals` places. An en
+    dash for no value."""
     if value is None or pd.isna(value):
         return "–"
-    if trust_level and abs(float(value)) < SMALL_NUMBER:
-        return f"<{SMALL_NUMBER}"
+    if trust_level:
+        shown = disclosed(value, trust_level=True)
+        return f"<{SMALL_NUMBER}" if math.isnan(shown) else f"{shown:,.0f}"
     text = f"{float(value):,.{decimals}f}"
     return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
 
@@ -498,16 +666,32 @@ def suppress_small(
     return shown
 
 
+def disclose_shares(projection: pd.DataFrame) -> pd.DataFrame:
+    """A trust's projection with its gap % worked from the rounded gap and establishment (NaN where
+    either is '<5'): the one share the outputs show."""
+    shares = [
+        disclosed_share(g, e, p, trust_level=True)
+        for g, e, p in zip(
+            projection["gap_fte"], projection["establishment_fte"], projection["gap_pct"], strict=True
+        )
+    ]
+    return projection.assign(gap_pct=shares)
+
+
 __all__ = [
     "BASELINE",
     "BASELINE_SCENARIO",
     "DEFAULT_RUNS",
+    "FLOW_COLUMNS",
     "JOINERS_COLUMNS",
     "MAX_YEARS",
     "PERCENTILES",
     "PROJECTION_COLUMNS",
+    "RATE_INFLOWS",
+    "ROUND_TO",
     "SCENARIO_PARAMETERS",
     "SUPPLY_COLUMNS",
+    "SUPPRESSION_RULE",
     "PlanError",
     "PlanInputs",
     "ProfessionInputs",
@@ -515,9 +699,14 @@ __all__ = [
     "UnknownName",
     "check_changes",
     "deterministic",
+    "disclose_shares",
+    "disclosed",
+    "disclosed_share",
+    "flows",
     "gap_by_year",
     "joiners_needed",
     "monthly_rate",
+    "persistent_errors",
     "project",
     "small_number_text",
     "suppress_small",

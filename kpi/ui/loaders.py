@@ -24,7 +24,8 @@ from kpi.db import get_engine
 from kpi.formats import KPI, month_key
 from kpi.freshness import freshness as kpi_freshness
 from kpi.plan import assumptions as plan_assumptions
-from kpi.plan.inputs import PlanResult, run_plan
+from kpi.plan.backtest import Backtest, backtest
+from kpi.plan.inputs import DEFAULT_SEED, PlanResult, run_plan
 from kpi.queries import KPIFilter
 from kpi.reading import grid, load, targets, window
 from kpi.ui import shared
@@ -343,8 +344,23 @@ def workforce_plan(
     db_url: str, scope: str, professions: tuple[str, ...], years: int, scenarios: tuple[str, ...]
 ) -> PlanResult:
     """The workforce projection (kpi.plan.inputs.run_plan, default runs and seed) for a scope, the
-    professions given (all when empty), a horizon and the scenarios named (Baseline always first)."""
-    return run_plan(get_engine(db_url), scope, professions or None, years, scenarios)
+    professions given (all when empty), a horizon and the scenarios named (Baseline always first), with
+    the band calibrated by the scope's backtest (cached apart: it does not depend on the rest)."""
+    checked = plan_backtest(db_url, scope)
+    return run_plan(get_engine(db_url), scope, professions or None, years, scenarios, checked=checked)
+
+
+@_cached
+def plan_backtest(db_url: str, scope: str) -> Backtest:
+    """The scope's backtest and band calibration (kpi.plan.backtest, the plan's default seed)."""
+    return backtest(get_engine(db_url), scope, None, seed=DEFAULT_SEED)
+
+
+def plan_scopes(db_url: str) -> list[str]:
+    """The scopes the workforce plan projects: the system, the collaboratives, every member trust."""
+    frame = trusts(db_url)
+    roles = dict(zip(frame["ods_code"], frame["role"], strict=True))
+    return scopes.plan_scopes(collaborative_codes(db_url), filter_choices(db_url).trusts, roles)
 
 
 @_cached

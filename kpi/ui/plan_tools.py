@@ -126,6 +126,12 @@ def what_it_would_take(result: PlanResult, names: Mapping[str, str]) -> None:
             "No profession has a gap to close by then in any scenario shown.", icon=":material/check_circle:"
         )
         return
+    if result.trust_level:  # a gap shown as '<5' must not be worked back from the joiners it needs
+        small = needed["gap_fte"].abs() < model.SMALL_NUMBER
+        needed = needed.assign(
+            extra_joiners_per_year=needed["extra_joiners_per_year"].where(~small, 0.0),
+            extra_training_places_per_year=needed["extra_training_places_per_year"].where(~small, 0.0),
+        )
     top = needed.iloc[0]
     who = escape_markdown(f"{names.get(top['profession'], top['profession'])} ({top['scenario']})")
     joiners = model.small_number_text(top["extra_joiners_per_year"], trust_level=result.trust_level)
@@ -242,38 +248,53 @@ def _refused(status, exc: Exception) -> None:
 
 
 def _assumption_form(names: Mapping[str, str], status) -> None:
+    """Which assumption (outside the form, so that the value in force follows the choice), then the new
+    value, starting at the value in force with its source, and a reason. An unchanged or blank value is
+    refused with a message; a saved change says the value before and after."""
     parameters = assumptions.PARAMETERS
+    profession = st.selectbox(
+        "For the profession", list(names), format_func=lambda c: names.get(c, c), key="plan_form_profession"
+    )
+    parameter = st.selectbox(
+        "Assumption",
+        list(parameters),
+        format_func=lambda p: f"{parameters[p].words} ({parameters[p].unit})",
+        key="plan_form_parameter",
+    )
+    year = st.text_input(
+        "Financial year", value=assumptions.ALL_YEARS, help="'all' for every year, or one such as 2027/28.",
+        key="plan_form_year",
+    ).strip()  # fmt: skip
+    current, source = assumptions.in_force(engine(), profession, parameter, year)
+    if current is not None:
+        st.caption(escape_markdown(f"In force: {current:g} {parameters[parameter].unit}. Source: {source}"))
     with st.form("plan_assumption_form", border=False):
-        profession = st.selectbox("For the profession", list(names), format_func=lambda c: names.get(c, c))
-        parameter = st.selectbox(
-            "Assumption",
-            list(parameters),
-            format_func=lambda p: f"{parameters[p].words} ({parameters[p].unit})",
+        value = st.number_input(
+            "New value",
+            value=current,
+            min_value=float(parameters[parameter].low),
+            max_value=float(parameters[parameter].high),
+            step=1.0,
+            placeholder="Type the new value",
+            key=f"plan_form_value_{profession}_{parameter}_{year}",  # starts again at each key's value
         )
-        year = st.text_input(
-            "Financial year",
-            value=assumptions.ALL_YEARS,
-            help="'all' for every year, or one such as 2027/28.",
-        )
-        value = st.number_input("New value", value=0.0, step=1.0)
         reason = st.text_input(
             "Reason", max_chars=assumptions.REASON_LIMIT, placeholder="Agreed at the May board"
         )
         saved = st.form_submit_button("Save the assumption", type="primary", icon=":material/save:")
-    if saved:
-        try:
-            changed = assumptions.set_assumption(
-                engine(), session.user(), profession, parameter, year.strip(), value, reason
-            )
-        except (NoteError, PermissionDenied, model.PlanError) as exc:
-            _refused(status, exc)
-        else:
-            what = f"{names.get(profession, profession)}, {parameters[parameter].words}, {year.strip()}"
-            _saved(
-                f"Saved: {what} is now {value:g}."
-                if changed
-                else "Nothing changed: that is the value in force."
-            )
+    if not saved:
+        return
+    what = f"{names.get(profession, profession)}, {parameters[parameter].words}, {year}"
+    if value is None:
+        _refused(status, NoteError("value", "Enter the new value: a blank value is not saved."))
+        return
+    try:
+        assumptions.set_assumption(engine(), session.user(), profession, parameter, year, value, reason)
+    except (NoteError, PermissionDenied, model.PlanError) as exc:
+        _refused(status, exc)
+    else:
+        before = "none" if current is None else f"{current:g}"
+        _saved(f"Saved: {what} was {before}, now {value:g} {parameters[parameter].unit}.")
 
 
 def _scenario_form(names: Mapping[str, str], status) -> None:

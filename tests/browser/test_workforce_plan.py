@@ -6,6 +6,7 @@ On a database of its own, since it writes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -16,6 +17,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
+from kpi.demo import last_complete_month
+from kpi.formats import month_label
+from kpi.months import add_months
 from tests.browser.conftest import demo_app, screenshot
 from tests.browser.test_dashboard import metric_value, open_page, url_has, wait_idle
 
@@ -28,6 +32,11 @@ TOOLS = "Change an assumption or save a scenario"
 def plan_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with demo_app(tmp_path_factory, "plan") as url:
         yield url
+
+
+def demo_end(_url: str) -> dt.date:
+    """The demo's last month: the last complete month today (kpi.demo), which the projection starts from."""
+    return last_complete_month()
 
 
 def main(page):
@@ -57,14 +66,18 @@ def test_scenario_by_keyboard_profession_and_horizon_by_mouse_and_the_csv(page, 
     page.keyboard.press("Escape")
     wait_idle(page)
     assert url_has(page, "scenario=Retention"), page.url
-    expect(main(page)).to_contain_text(re.compile(r"Retention \+2 pts: median supply [\d,]+ FTE in Oct 2031"))
+    end = demo_end(plan_app)  # the demo ends with the last complete month: the projection starts there
+    expect(main(page)).to_contain_text(
+        re.compile(rf"Retention \+2 pts: median supply [\d,]+ FTE in {month_label(add_months(end, 60))}")
+    )
     legend = page.locator(".js-plotly-plot .legendtext").filter(has_text="Supply, Retention +2 pts (median)")
     expect(legend).to_have_count(1)
 
     choose(page, "Horizon", "3 years")
     assert url_has(page, "years=3"), page.url
     three_years = re.compile(
-        r"Baseline: median supply goes from [\d,]+ FTE in Nov 2026 to [\d,]+ FTE in Oct 2029"
+        rf"Baseline: median supply goes from [\d,]+ FTE in {month_label(add_months(end, 1))} to [\d,]+ FTE "
+        rf"in {month_label(add_months(end, 36))}"
     )
     expect(main(page)).to_contain_text(three_years)
     choose(page, "Profession", "Dietitians")
@@ -96,7 +109,10 @@ def test_the_lead_changes_an_assumption_saves_a_scenario_and_a_board_member_has_
     wait_idle(page)
     choose(page, "For the profession", "Physiotherapists")
     choose(page, "Assumption", "international recruits (people a year)")
-    page.get_by_label("New value").fill("20")  # a gap still among the four widest
+    value = page.get_by_label("New value")
+    expect(value).to_have_value("15.00")  # it starts at the value in force, with its source beside it
+    expect(main(page)).to_contain_text("In force: 15 people a year. Source: local estimate (assumption)")
+    value.fill("20")  # a gap still among the four widest
     page.get_by_role("button", name="Save the assumption").click()
     wait_idle(page)
     refused = page.locator("[class*='st-key-plan_tools_result'] [data-testid='stAlert']")
@@ -108,7 +124,9 @@ def test_the_lead_changes_an_assumption_saves_a_scenario_and_a_board_member_has_
     page.get_by_role("button", name="Save the assumption").click()
     wait_idle(page)
     saved = page.locator("[class*='st-key-plan_tools_result'] [data-testid='stAlert']")
-    expect(saved).to_contain_text("Saved: Physiotherapists, international recruits, all is now 20.")
+    expect(saved).to_contain_text(
+        "Saved: Physiotherapists, international recruits, all was 15, now 20 people a year."
+    )
     focused = page.evaluate(
         "document.activeElement.closest(\"[class*='st-key-plan_tools_result']\") !== null"
     )
@@ -116,6 +134,10 @@ def test_the_lead_changes_an_assumption_saves_a_scenario_and_a_board_member_has_
     after = metric_value(page, "Physiotherapists")
     assert after != before, (before, after)
     assert int(after.split()[0].replace(",", "")) < int(before.split()[0].replace(",", "")), "a smaller gap"
+    page.get_by_label("Reason").fill("Once more")
+    page.get_by_role("button", name="Save the assumption").click()  # unchanged: refused, not saved
+    wait_idle(page)
+    expect(refused).to_contain_text("20 is the value in force already")
     page.get_by_role("tab", name="History").click()
     page.wait_for_timeout(500)
     screenshot(page, "workforce-plan-history")
@@ -153,10 +175,11 @@ def test_the_fan_charts_image_names_the_professions_chosen_and_the_projected_mon
     open_page(page, plan_app, "workforce_plan?profession=PHYSIO&profession=DIET&years=5&chart=PHYSIO")
     expect(main(page)).to_contain_text("Physiotherapists: projected supply, C&M system")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Image (SVG)").click()
+        page.get_by_role("button", name="Image (SVG)").first.click()  # the fan's (then the flows', levers')
     caption = " ".join(" ".join(ET.fromstring(download.value.path().read_bytes()).itertext()).split())
     assert "Filters: professions Dietitians, Physiotherapists" in caption or (
         "Filters: professions Physiotherapists, Dietitians" in caption
     ), caption
-    assert re.search(r"Period: projected from [A-Z][a-z]{2} \d{4} to Oct 2031", caption), caption
+    end = month_label(add_months(demo_end(plan_app), 60))
+    assert re.search(rf"Period: projected from [A-Z][a-z]{{2}} \d{{4}} to {end}", caption), caption
     assert "Filters: none" not in caption
