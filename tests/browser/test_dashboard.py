@@ -183,11 +183,14 @@ def test_spc_view_and_the_icon_summary(page, app_url):
     blocks = page.locator("[class*='st-key-chart_block_']")
     leavers = blocks.nth(0).inner_text()  # a 12-month rolling figure: a trend, no SPC rules
     assert "(trend)" in leavers and "shown as a trend" in leavers and "Mean" not in charts.nth(0).inner_text()
-    stability = blocks.nth(1)
-    assert "XmR chart" in stability.inner_text() and "Mean" in charts.nth(1).inner_text()
-    icons = stability.locator("[data-testid='stHtml'] img[alt='']")
+    stability = blocks.nth(1)  # a 12-month window too (kpis.csv accumulation): a trend as well
+    assert "(trend)" in stability.inner_text() and "Mean" not in charts.nth(1).inner_text()
+    sickness = blocks.nth(2)  # a month's own figure: the XmR chart, with the MDC icons
+    charts.nth(2).locator(".main-svg").first.wait_for()
+    assert "XmR chart" in sickness.inner_text() and "Mean" in charts.nth(2).inner_text()
+    icons = sickness.locator("[data-testid='stHtml'] img[alt='']")
     assert icons.count() == 2 and icons.nth(0).is_visible(), "the MDC icons beside the chart"
-    assert "Variation: " in stability.inner_text() and "Assurance: " in stability.inner_text()
+    assert "Variation: " in sickness.inner_text() and "Assurance: " in sickness.inner_text()
     screenshot(page, "workstreams-spc")
 
     open_page(page, app_url, "")
