@@ -4,6 +4,7 @@ read. Hand-worked."""
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 
 import numpy as np
@@ -11,7 +12,9 @@ import pandas as pd
 import pytest
 
 from kpi.plan.model import (
+    INFLOWS,
     MAX_YEARS,
+    N_INFLOWS,
     PlanError,
     PlanInputs,
     ProfessionInputs,
@@ -29,13 +32,13 @@ def plan(*professions: ProfessionInputs) -> PlanInputs:
 
 def test_an_inflow_spread_of_s_percent_scales_the_year_by_one_plus_s_hundredths_of_its_draw():
     """No leavers, 120 international recruits a year, a 30 % spread, one run: each month adds
-    10 x (1 + 0.30 z), z the run's first-year draw for international recruits (its own generator,
-    seeded by (seed, code): the leaver draws first, then the four inflows)."""
+    10 x (1 + 0.30 z), z the run's draw for international recruits, one for the whole run (its own
+    generator, seeded by (seed, code): the leaver draws by year first, then one per inflow)."""
     inputs = plan(ProfessionInputs("OT", 500.0, 500.0, 0.0, international=120.0, inflow_spread_pct=30.0))
     frame = project(inputs, 1, runs=1, seed=9)
     rng = np.random.default_rng([9, zlib.crc32(b"OT")])
     rng.standard_normal((MAX_YEARS, 1))  # leaver rates
-    z = rng.standard_normal((4, MAX_YEARS, 1))[1, 0, 0]  # international, year 1, run 1
+    z = rng.standard_normal((N_INFLOWS, 1))[INFLOWS.index("international"), 0]  # run 1
     expected = 500.0 + np.arange(1, 13) * 10.0 * max(0.0, 1 + 0.30 * z)
     np.testing.assert_allclose(frame["supply_fte_p50"].to_numpy(), expected, rtol=1e-12)
 
@@ -60,13 +63,15 @@ def test_whole_numbers_by_default_and_zero_never_shown_as_blank_or_minus(value, 
     assert small_number_text(value, trust_level=False) == text
 
 
-def test_each_projection_year_uses_its_own_leaver_rate_draw_from_its_first_month():
-    """No inflow, a 12 % leaver rate with a 5-point spread, one run: month t of year y keeps 1 - m_y of
-    the stock, m_y the monthly rate of 0.12 + 0.05 z_y (z_y the run's draw for year y). Month 13 is the
-    first of year 2."""
-    inputs = plan(ProfessionInputs("OT", 1000.0, 1000.0, 12.0, leaver_rate_sd_pct=5.0))
+def test_each_projection_year_uses_its_own_persistent_leaver_rate_error_from_its_first_month():
+    """No inflow, a 12 % leaver rate with a 5-point spread and persistence 0.5, one run: month t of year y
+    keeps 1 - m_y of the stock, m_y the monthly rate of 0.12 + 0.05 e_y, with e_1 = z_1 and
+    e_2 = 0.5 e_1 + sqrt(0.75) z_2 (z_y the run's draw for year y). Month 13 is the first of year 2."""
+    profession = ProfessionInputs("OT", 1000.0, 1000.0, 12.0, leaver_rate_sd_pct=5.0)
+    inputs = plan(dataclasses.replace(profession, leaver_rate_persistence=0.5))
     supply = project(inputs, 2, runs=1, seed=3)["supply_fte_p50"].to_numpy()
     z = np.random.default_rng([3, zlib.crc32(b"OT")]).standard_normal((MAX_YEARS, 1))[:, 0]
-    kept = [(1 - np.clip(0.12 + 0.05 * z[year], 0.0, 1.0)) ** (1 / 12) for year in (0, 1)]
+    errors = [z[0], 0.5 * z[0] + np.sqrt(0.75) * z[1]]
+    kept = [(1 - np.clip(0.12 + 0.05 * errors[year], 0.0, 1.0)) ** (1 / 12) for year in (0, 1)]
     expected = 1000.0 * np.cumprod([kept[0]] * 12 + [kept[1]] * 12)
     np.testing.assert_allclose(supply, expected, rtol=1e-12)

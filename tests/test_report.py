@@ -27,8 +27,8 @@ from kpi.db import get_engine
 from kpi.demo import load_demo
 from kpi.models import Milestone, MilestoneUpdate
 from kpi.plan.assumptions import all_scenarios
-from kpi.plan.inputs import run_plan
 from kpi.plan.model import gap_by_year, widest_gap_first
+from kpi.plan.run import run_plan
 from tests.conftest import add_observations
 
 END = dt.date(2026, 10, 1)
@@ -197,7 +197,9 @@ def test_html_tables_scroll_in_their_own_box_and_charts_are_one_figure_each(html
     assert document.count("<table class=") == len(regions), "every table is in a scrolling box"
     assert "<figure" not in document
     figures = re.findall(r'<div role="figure" aria-label="([^"]+)">', document)
-    assert len(figures) == len(with_data["system"]) + 1 + PLAN_PROFESSIONS
+    # each KPI with data, the milestones, a fan chart per profession and the plan's waterfall of flows
+    assert len(figures) == len(with_data["system"]) + 1 + PLAN_PROFESSIONS + 1
+    assert sum(alt.startswith("Waterfall chart: ") for alt in figures) == 1
     assert "@media screen and (max-width: 760px)" in document
 
 

@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 from kpi.bootstrap import prepare_database
 from kpi.db import get_engine
 from kpi.demo import load_demo
-from kpi.plan.inputs import run_plan
 from kpi.plan.model import gap_by_year, widest_gap_first
+from kpi.plan.run import run_plan
 from tests.test_app import assert_page_ok, url
 from tests.test_report import END
 

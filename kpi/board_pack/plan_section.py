@@ -15,7 +15,8 @@ from kpi import queries
 from kpi.formats import month_label
 from kpi.plan import assumptions, flow_charts, model
 from kpi.plan.chart import fan_figure, fan_words, pct_text, too_small_to_chart
-from kpi.plan.inputs import PlanResult, run_plan
+from kpi.plan.inputs import PlanResult
+from kpi.plan.run import run_plan
 
 PLAN_YEARS = 5
 PLAN_PROFESSIONS = 3

@@ -3,14 +3,14 @@ under named scenarios, with an uncertainty band.
 
 - `kpi.plan.model`: the pure stock-and-flow projection (numpy and pandas only), its outputs and the
   "<5" rule for small numbers at trust level;
-- `kpi.plan.inputs`: the inputs read from the database through `kpi.queries`, and `run_plan`, the one
-  call a page, the board pack or the command line makes;
+- `kpi.plan.inputs`: the inputs read from the database through `kpi.queries`, and a projection's outputs;
+- `kpi.plan.run`: `run_plan`, the one call a page, the board pack or the command line makes;
 - `kpi.plan.assumptions`: the shipped assumptions and scenarios (data/reference/plan_*.csv), the lead's
   edits with history and the scenarios the lead saves;
 - `kpi.plan.words`: the assumptions and scenarios in plain English with their sources.
 """
 
-from kpi.plan.inputs import DEFAULT_SEED, PlanResult, plan_inputs, run_plan
+from kpi.plan.inputs import DEFAULT_SEED, PlanResult, plan_inputs
 from kpi.plan.model import (
     BASELINE,
     PROJECTION_COLUMNS,
@@ -28,6 +28,7 @@ from kpi.plan.model import (
     suppress_small,
     widest_gap_first,
 )
+from kpi.plan.run import run_plan
 from kpi.plan.words import AssumptionLine, assumption_lines, scenario_words
 
 __all__ = [

@@ -1,7 +1,8 @@
 """The projection's inputs, read from the database through `kpi.queries` (so the usual roll-up rules
 hold: a trust in both collaboratives counts once in the system, ratios are sum(numerator) /
 sum(denominator), merged trusts count under their successor, NWAS is outside the totals), and the one
-call the page makes: `run_plan`.
+`plan_result`, a projection's outputs from them (`kpi.plan.run.run_plan` reads the inputs and
+runs the backtest first).
 
 For a scope (the system 'C&M', a collaborative such as 'CMAST', or a member trust's ODS code):
 
@@ -486,36 +487,6 @@ class PlanResult:
         return self.inputs.level == "trust"
 
 
-def run_plan(
-    engine: Engine,
-    scope: str,
-    professions: Sequence[str] | None = None,
-    years: int = MAX_YEARS,
-    scenario_names: Sequence[str] = (),
-    runs: int = 1000,
-    seed: int = DEFAULT_SEED,
-    by_year: int | None = None,
-    calibrate: bool = True,
-    checked: Any = None,
-) -> PlanResult:
-    """Project `professions` (all when None) in `scope` over `years` under Baseline and the named
-    scenarios, with `runs` seeded runs (DEFAULT_SEED = 16 unless given: same inputs, same seed, same
-    numbers); the joiners needed close the gap by `by_year` (default: the horizon). With `calibrate`,
-    the scope's backtest (kpi.plan.backtest, every profession; `checked` if already made) is run first
-    and its band scale widens the band. Also the waterfall of the flows and the sensitivity of the
-    Baseline. UnknownName for an unknown scope, profession or scenario; PlanError for inputs the model
-    cannot use."""
-    from kpi.plan.backtest import backtest
-
-    scenarios = with_baseline(store.scenarios_named(engine, scenario_names))
-    inputs = plan_inputs(engine, scope, professions)
-    if calibrate and checked is None:
-        checked = backtest(engine, scope, None, seed=seed)
-    if not calibrate:
-        checked = None
-    return plan_result(inputs, scenarios, years, runs, seed, by_year, checked)
-
-
 def plan_result(
     inputs: PlanInputs,
     scenarios: Sequence[Scenario],
@@ -525,9 +496,9 @@ def plan_result(
     by_year: int | None = None,
     checked: Any = None,
 ) -> PlanResult:
-    """The PlanResult of `inputs` (run_plan's second half): the band widened by the backtest's scale
-    (`checked`, a kpi.plan.backtest.Backtest or None), at trust level the gap % worked from rounded
-    figures, the joiners needed, the words, the flows and the sensitivity."""
+    """The PlanResult of `inputs` (kpi.plan.run.run_plan's second half): the band widened by the
+    backtest's scale (`checked`, a kpi.plan.backtest.Backtest or None), at trust level the gap % worked
+    from rounded figures, the joiners needed, the words, the flows and the sensitivity."""
     from kpi.plan.sensitivity import sensitivity
 
     scenarios = with_baseline(scenarios)
@@ -617,6 +588,5 @@ __all__ = [
     "plan_inputs",
     "plan_result",
     "resolve_scope",
-    "run_plan",
     "widest_gap_words",
 ]

@@ -25,7 +25,8 @@ from kpi.formats import KPI, month_key
 from kpi.freshness import freshness as kpi_freshness
 from kpi.plan import assumptions as plan_assumptions
 from kpi.plan.backtest import Backtest, backtest
-from kpi.plan.inputs import DEFAULT_SEED, PlanResult, run_plan
+from kpi.plan.inputs import DEFAULT_SEED, PlanResult
+from kpi.plan.run import run_plan
 from kpi.queries import KPIFilter
 from kpi.reading import grid, load, targets, window
 from kpi.ui import shared
@@ -343,7 +344,7 @@ def freshness(db_url: str, today: dt.date) -> pd.DataFrame:
 def workforce_plan(
     db_url: str, scope: str, professions: tuple[str, ...], years: int, scenarios: tuple[str, ...]
 ) -> PlanResult:
-    """The workforce projection (kpi.plan.inputs.run_plan, default runs and seed) for a scope, the
+    """The workforce projection (kpi.plan.run.run_plan, default runs and seed) for a scope, the
     professions given (all when empty), a horizon and the scenarios named (Baseline always first), with
     the band calibrated by the scope's backtest (cached apart: it does not depend on the rest)."""
     checked = plan_backtest(db_url, scope)
