@@ -76,6 +76,7 @@ def waterfall_figure(steps: pd.DataFrame, title: str) -> go.Figure:
             measure=measure,
             text=steps["text"],
             textposition="outside",
+            textfont={"color": charts.CHART_TEXT},
             increasing={"marker": {"color": RISE}},
             decreasing={"marker": {"color": FALL}},
             totals={"marker": {"color": charts.NHS_BLUE}},
@@ -133,12 +134,16 @@ def tornado_figure(rows: pd.DataFrame, title: str) -> go.Figure:
                 name=name,
                 marker_color=colour,
                 text=rows[text],
+                textposition="outside",  # dark on white, never white on a pale bar (contrast)
+                textfont={"color": charts.CHART_TEXT},
+                cliponaxis=False,
                 customdata=rows[text],
                 hovertemplate="%{y}: %{customdata} FTE<extra>%{fullData.name}</extra>",
             )
         )
     charts.style_figure(fig, title=title, y_title="", height=120 + 46 * len(rows))
-    fig.update_layout(barmode="overlay", xaxis_title="Change in supply at the horizon (FTE)")
+    x_title = {"text": "Change in supply at the horizon (FTE)", "font": {"color": charts.CHART_TEXT}}
+    fig.update_layout(barmode="overlay", xaxis_title=x_title)
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
