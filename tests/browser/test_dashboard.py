@@ -81,8 +81,11 @@ def test_trust_filter_changes_url_and_numbers_and_survives_a_reload(page, app_ur
     system_vacancy = metric_value(page, "Vacancy rate")
 
     sidebar = page.locator("[data-testid='stSidebar']")
-    # the box itself, where a user clicks (the widget's centre is the gap under its label)
-    sidebar.locator("[data-testid='stMultiSelect']").filter(has_text="Trusts").get_by_role("combobox").click()
+    # the box itself, where a user clicks (the widget's centre is the gap under its label); the list
+    # shows only the options that fit, so the user types to find one, as a lead would
+    box = sidebar.locator("[data-testid='stMultiSelect']").filter(has_text="Trusts").get_by_role("combobox")
+    box.click()
+    box.press_sequentially("Liverpool Univ")
     page.get_by_role("option", name=re.compile(r"Liverpool University Hospitals \(REM\)")).click()
     page.keyboard.press("Escape")
     wait_idle(page)
