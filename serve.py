@@ -37,7 +37,7 @@ from contextlib import asynccontextmanager
 import streamlit as st
 from streamlit import config
 
-from kpi import deployment
+from kpi.access import deployment
 
 
 def hide_unloadable_secrets() -> None:

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from kpi import board_pack, images, ui
-from kpi.formats import month_label
-from kpi.months import month_of_key
+from kpi import ui
+from kpi.exports import board_pack, images
+from kpi.words.formats import month_label
+from kpi.words.months import month_of_key
 
-logger = logging.getLogger("kpi.board_pack")
+logger = logging.getLogger("kpi.exports.board_pack")
 PACK = "board_pack_built"  # session_state: the last pack built in this session
 FORMATS = {
     "pdf": "PDF (A4, to print)",

@@ -4,7 +4,9 @@ import dataclasses
 
 import streamlit as st
 
-from kpi import export, scopes, ui
+from kpi import ui
+from kpi.exports import tables as export
+from kpi.figures import scopes
 
 db = ui.db()
 sel = ui.selection()

@@ -6,9 +6,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kpi import definitions, export, scopes, ui
+from kpi import ui
+from kpi.exports import tables as export
+from kpi.figures import scopes
+from kpi.reading import definitions
 from kpi.spc.method import method
-from kpi.text import escape_markdown
+from kpi.words.text import escape_markdown
 
 db = ui.db()
 sel = ui.selection()

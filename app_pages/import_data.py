@@ -6,11 +6,13 @@ import dataclasses
 
 import streamlit as st
 
-from kpi import batches, ingest, queries, ui
-from kpi.auth import PermissionDenied
+from kpi import ingest, ui
+from kpi.access.auth import PermissionDenied
+from kpi.figures import queries
 from kpi.ingest import sources
 from kpi.ingest.dispatch import prepare_file
-from kpi.text import escape_markdown
+from kpi.store import batches
+from kpi.words.text import escape_markdown
 
 # File names, sheet names, cells and user names are in the messages below, and st.info, st.success,
 # st.subheader... read Markdown: every message that can quote them is shown through escape_markdown.

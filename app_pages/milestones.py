@@ -5,10 +5,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kpi import chart_text, charts, export, scorecard, ui
-from kpi.auth import PermissionDenied
-from kpi.milestones import FIELD_LABELS, MilestoneError, rag_disagreement, update_milestone
-from kpi.models import MILESTONE_STATUSES, RAG_RATINGS
+from kpi import charts, ui
+from kpi.access.auth import PermissionDenied
+from kpi.exports import tables as export
+from kpi.programme.milestones import FIELD_LABELS, MilestoneError, rag_disagreement, update_milestone
+from kpi.reading import chart_text, scorecard
+from kpi.store.models import MILESTONE_STATUSES, RAG_RATINGS
 
 db = ui.db()
 milestones = ui.milestones(db)

@@ -5,7 +5,10 @@ import datetime as dt
 
 import streamlit as st
 
-from kpi import charts, export, scopes, scorecard, ui
+from kpi import charts, ui
+from kpi.exports import tables as export
+from kpi.figures import scopes
+from kpi.reading import scorecard
 from kpi.reading.tables import scorecard_frame, summary_frame
 from kpi.ui import drill
 from kpi.ui.grid import show_grid

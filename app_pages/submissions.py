@@ -1,14 +1,17 @@
 """Data submissions: for one KPI, which trusts' figures are in for each month, which came late, which
 are missing and which are not yet due, with the import batch that brought them; and the reconciliation of
-the AHP FTE trusts submitted with the figure NHS Workforce Statistics published (kpi.reconciliation)."""
+the AHP FTE trusts submitted with the figure NHS Workforce Statistics published
+(kpi.ingest.reconciliation)."""
 
 import datetime as dt
 
 import streamlit as st
 
-from kpi import published, reconciliation, submissions, ui
-from kpi.formats import month_label
-from kpi.months import add_months
+from kpi import ui
+from kpi.figures import published, submissions
+from kpi.ingest import reconciliation
+from kpi.words.formats import month_label
+from kpi.words.months import add_months
 
 MONTHS_SHOWN = 12  # the last 12 months of the chosen period: one column each
 

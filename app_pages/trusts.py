@@ -6,10 +6,13 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from kpi import chart_text, charts, export, provisional, queries, scopes, scorecard, ui
-from kpi.formats import format_value, month_key, month_label
-from kpi.months import month_of_key
+from kpi import charts, ui
+from kpi.exports import tables as export
+from kpi.figures import provisional, queries, scopes
+from kpi.reading import chart_text, scorecard
 from kpi.ui import drill
+from kpi.words.formats import format_value, month_key, month_label
+from kpi.words.months import month_of_key
 
 db = ui.db()
 sel = ui.selection()

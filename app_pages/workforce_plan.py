@@ -4,12 +4,13 @@ import dataclasses
 
 import streamlit as st
 
-from kpi import charts, scopes, ui
-from kpi.formats import month_label
+from kpi import charts, ui
+from kpi.figures import scopes
 from kpi.plan import chart as plan_chart
 from kpi.plan import model
-from kpi.text import escape_markdown
 from kpi.ui import plan_sections, plan_tools
+from kpi.words.formats import month_label
+from kpi.words.text import escape_markdown
 
 db = ui.db()
 sel = ui.selection()

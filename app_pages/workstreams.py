@@ -5,7 +5,8 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
-from kpi import scopes, ui
+from kpi import ui
+from kpi.figures import scopes
 from kpi.ui import drill
 
 db = ui.db()

@@ -6,8 +6,8 @@ a build.
     python benchmarks/bench_dashboard.py --sizes demo,1m,5m
     python benchmarks/bench_dashboard.py --postgres postgresql+psycopg://postgres@127.0.0.1/bench
 
-Sizes beyond the demo add synthetic benchmark trusts (kpi.demo_scale, as `python -m kpi demo --rows N`) and
-fill every KPI, trust, profession and month of ten years, so the queries see the row counts a large
+Sizes beyond the demo add synthetic benchmark trusts (kpi.seed.demo_scale, as `python -m kpi demo --rows N`)
+and fill every KPI, trust, profession and month of ten years, so the queries see the row counts a large
 system would have. Databases live in a temporary folder and are deleted afterwards.
 """
 
@@ -27,12 +27,12 @@ from sqlalchemy import Engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpi import queries, rollups  # noqa: E402
-from kpi.db import get_engine, migrate  # noqa: E402
-from kpi.demo import DEMO_SEED, load_demo  # noqa: E402
-from kpi.demo_scale import add_benchmark_rows  # noqa: E402
-from kpi.queries import KPIFilter  # noqa: E402
-from kpi.reference import load_reference  # noqa: E402
+from kpi.figures import queries, rollups  # noqa: E402
+from kpi.figures.queries import KPIFilter  # noqa: E402
+from kpi.reference.load import load_reference  # noqa: E402
+from kpi.seed.demo import DEMO_SEED, load_demo  # noqa: E402
+from kpi.seed.demo_scale import add_benchmark_rows  # noqa: E402
+from kpi.store.db import get_engine, migrate  # noqa: E402
 
 END = dt.date(2026, 10, 1)
 SIZES = {"demo": 0, "1m": 1_000_000, "5m": 5_000_000}

@@ -12,7 +12,7 @@ the app/bare ratios. Never fails a build.
     python benchmarks/bench_load.py --rounds 25 --sessions 40 --page trusts   # ageing: 1,000 sessions
     python benchmarks/bench_load.py --rounds 50 --sessions 20 --page trusts --against /tmp/main-before
 
-The app runs on a demo SQLite database made in a temporary folder (kpi.bootstrap.prepare_database);
+The app runs on a demo SQLite database made in a temporary folder (kpi.seed.bootstrap.prepare_database);
 several processes only read it, which SQLite allows. The proxy is deploy/nginx.conf.template rendered as
 tests/browser/test_replicas.py renders it, ip_hash affinity included. ip_hash on IPv4 keys on the first
 three octets of the client's address, so clients all on 127.0.0.1 would all reach one process: each
@@ -96,10 +96,10 @@ def wait_healthy(url: str, seconds: float = 120) -> bool:
 
 def demo_database(folder: Path) -> str:
     """A SQLite database with the reference and demo data, as tests/browser/conftest.py demo_app makes."""
-    from kpi.bootstrap import prepare_database
-    from kpi.db import get_engine
+    from kpi.seed.bootstrap import prepare_database
+    from kpi.store.db import get_engine
 
-    url = f"sqlite:///{folder / 'kpi.db'}"
+    url = f"sqlite:///{folder / 'kpi.store.db'}"
     engine = get_engine(url)
     prepare_database(engine)
     engine.dispose()

@@ -112,10 +112,10 @@ def model_figures() -> list[tuple[str, float]]:
 
 
 def database_figures() -> list[tuple[str, float]]:
-    from kpi.bootstrap import prepare_database
-    from kpi.db import get_engine
-    from kpi.demo import load_demo
     from kpi.plan import run_plan
+    from kpi.seed.bootstrap import prepare_database
+    from kpi.seed.demo import load_demo
+    from kpi.store.db import get_engine
 
     with tempfile.TemporaryDirectory() as folder:
         engine = get_engine(f"sqlite:///{Path(folder) / 'bench.db'}")

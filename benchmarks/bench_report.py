@@ -28,11 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpi import board_pack as report  # noqa: E402
-from kpi import images, queries  # noqa: E402
-from kpi.bootstrap import prepare_database  # noqa: E402
-from kpi.db import get_engine  # noqa: E402
-from kpi.demo import load_demo  # noqa: E402
+from kpi.exports import board_pack as report  # noqa: E402
+from kpi.exports import images  # noqa: E402
+from kpi.figures import queries  # noqa: E402
+from kpi.seed.bootstrap import prepare_database  # noqa: E402
+from kpi.seed.demo import load_demo  # noqa: E402
+from kpi.store.db import get_engine  # noqa: E402
 
 TARGET_PDF_SECONDS = 5.0  # issue 25, on a quiet 2-core machine
 END = dt.date(2026, 10, 1)

@@ -125,8 +125,8 @@ def _rss_mb() -> float:
 def run_case(case: str, database: str, traced: bool) -> dict:
     """In a child process: check one file and measure it."""
     from kpi import ingest
-    from kpi.db import get_engine
     from kpi.ingest.dispatch import prepare_file
+    from kpi.store.db import get_engine
 
     engine = get_engine(database)
     ingest.load_reference_data(engine)  # warm the imports and the connection
@@ -212,9 +212,9 @@ def main() -> int:
         return 0
 
     try:
-        from kpi.db import get_engine, migrate
         from kpi.ingest import MAX_BYTES
-        from kpi.reference import load_reference
+        from kpi.reference.load import load_reference
+        from kpi.store.db import get_engine, migrate
 
         folder = Path(tempfile.mkdtemp(prefix="bench-upload-"))
         database = f"sqlite:///{folder / 'bench.db'}"

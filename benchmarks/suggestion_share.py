@@ -17,13 +17,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kpi import queries
-from kpi.db import get_engine, migrate
-from kpi.demo import last_complete_month, load_demo
-from kpi.months import parse_month
+from kpi.figures import queries
 from kpi.reading import Window
 from kpi.reading.load import readings_for
-from kpi.reference import load_reference
+from kpi.reference.load import load_reference
+from kpi.seed.demo import last_complete_month, load_demo
+from kpi.store.db import get_engine, migrate
+from kpi.words.months import parse_month
 
 
 def count(

@@ -15,7 +15,7 @@ from typing import Literal
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from kpi.auth import PermissionDenied
+from kpi.access.auth import PermissionDenied
 from kpi.cli import export as cli_export
 from kpi.cli import plan as cli_plan
 from kpi.cli import send as cli_send
@@ -31,13 +31,13 @@ from kpi.cli.common import (
     read_file,
     say,
 )
-from kpi.db import DatabaseError, describe_url, schema_is_current
-from kpi.reference import ReferenceDataError
+from kpi.reference.load import ReferenceDataError
+from kpi.store.db import DatabaseError, describe_url, schema_is_current
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from kpi.db import migrate
-    from kpi.reference import load_reference
+    from kpi.reference.load import load_reference
+    from kpi.store.db import migrate
 
     started = time.perf_counter()
     engine = connected_engine()
@@ -55,8 +55,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from kpi.bootstrap import prepare_database
-    from kpi.demo import DEMO_SEED, last_complete_month, load_demo
+    from kpi.seed.bootstrap import prepare_database
+    from kpi.seed.demo import DEMO_SEED, last_complete_month, load_demo
 
     started = time.perf_counter()
     engine = connected_engine()
@@ -72,7 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - started:.1f} s."
     )
     if args.rows:
-        from kpi.demo_scale import add_benchmark_rows
+        from kpi.seed.demo_scale import add_benchmark_rows
 
         added = add_benchmark_rows(engine, args.rows, end, DEMO_SEED)
         say(
@@ -83,7 +83,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from kpi import queries
+    from kpi.figures import queries
 
     engine = connected_engine(must_exist=True)
     if not schema_is_current(engine):
@@ -188,7 +188,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
-    from kpi import queries
+    from kpi.figures import queries
 
     engine = connected_engine(must_exist=True)
     history = queries.import_batches(engine)
@@ -223,7 +223,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-#: The board pack's formats (kpi.board_pack.FORMATS, written here so that building the parser does not
+#: The board pack's formats (kpi.exports.board_pack.FORMATS, written here so that building the parser does not
 #: import the board pack and its libraries; tests/test_cli.py checks the two agree).
 REPORT_FORMATS = ("pdf", "html", "pptx")
 
@@ -265,8 +265,8 @@ def _report_format(args: argparse.Namespace) -> Literal["pdf", "html", "pptx"]:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Build the board pack and write it. Any failure is one line on stderr and exit status 1."""
-    from kpi import board_pack
-    from kpi.images import ImageExportError, ImageExportUnavailable
+    from kpi.exports import board_pack
+    from kpi.exports.images import ImageExportError, ImageExportUnavailable
 
     started = time.perf_counter()
     try:

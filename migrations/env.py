@@ -1,9 +1,9 @@
-"""Alembic environment: one engine from kpi.db, models' metadata as the target."""
+"""Alembic environment: one engine from kpi.store.db, models' metadata as the target."""
 
 from alembic import context
 
-from kpi.db import get_engine
-from kpi.models import Base
+from kpi.store.db import get_engine
+from kpi.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

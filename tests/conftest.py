@@ -18,15 +18,15 @@ import pytest
 from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
-from kpi.db import get_engine, migrate
-from kpi.models import ImportBatch, Observation
-from kpi.reference import load_reference
+from kpi.reference.load import load_reference
+from kpi.store.db import get_engine, migrate
+from kpi.store.models import ImportBatch, Observation
 
 PG_URL = os.environ.get("KPI_TEST_POSTGRES_URL")
 # No cache-warming thread per test database (kpi.ui.warm): it would read, and bring the roll-ups up to
 # date, behind the tests' backs. tests/test_warm.py turns it on where it is the subject.
 os.environ["KPI_WARM_CACHES"] = "0"
-# The app as `make run` starts it: local mode asked for (kpi/deployment.py). Tests of the other modes
+# The app as `make run` starts it: local mode asked for (kpi/access/deployment.py). Tests of the other modes
 # set or remove it themselves.
 os.environ["KPI_DEPLOYMENT"] = "local"
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
@@ -105,7 +105,7 @@ def database_url(
 ) -> Iterator[str]:
     """A URL to a new database at the latest schema holding the reference data and nothing else."""
     if backend == "sqlite":
-        path = tmp_path / "kpi.db"
+        path = tmp_path / "kpi.store.db"
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from kpi.formats import KPI
 from kpi.reading import Reading, Window, read_kpi, read_scope
 from kpi.reading.tables import summary_frame
+from kpi.reference.catalogue import KPI
 
 
 def reading_of(

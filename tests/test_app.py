@@ -345,7 +345,7 @@ def test_spc_view_with_few_months_is_a_run_chart_that_says_why(app_db):
 
 
 def test_without_a_browser_the_image_control_says_so_and_the_page_works(app_db, monkeypatch, tmp_path):
-    from kpi.images import UNAVAILABLE_REASON
+    from kpi.exports.images import UNAVAILABLE_REASON
 
     monkeypatch.setenv("KPI_CHROMIUM", str(tmp_path / "no-chromium"))
     at = run_app("app_pages/workstreams.py", workstream="PLAN")
@@ -357,7 +357,7 @@ def test_without_a_browser_the_image_control_says_so_and_the_page_works(app_db, 
 
 
 def test_with_a_browser_every_chart_offers_captioned_images(app_db):
-    from kpi.images import images_available
+    from kpi.exports.images import images_available
 
     if not images_available()[0]:
         pytest.skip("no Chromium on this machine (apt-get install chromium) to make server-side images")
@@ -437,7 +437,7 @@ def _markdown_bodies(at: AppTest) -> list[str]:
 def test_links_images_and_html_in_any_url_parameter_stay_words(app_db, name):
     import re
 
-    from kpi.text import escape_markdown
+    from kpi.words.text import escape_markdown
     from tests.test_filters import unescaped_markup
 
     page = URL_PARAMS[name]

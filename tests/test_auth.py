@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi.auth import PermissionDenied, SignInRefused, User, require_lead, role_for, user_from_claims
+from kpi.access.auth import PermissionDenied, SignInRefused, User, require_lead, role_for, user_from_claims
 
 LEAD = User("ann.lead@nhs.net", "Ann Lead", "lead")
 BOARD = User("bob.board@nhs.net", "Bob Board", "board")

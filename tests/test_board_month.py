@@ -13,14 +13,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi import chart_settings, commentary, export
-from kpi.auth import PermissionDenied
-from kpi.db import session_scope
-from kpi.formats import month_label
-from kpi.notes import NoteError, history
+from kpi.access.auth import PermissionDenied
+from kpi.exports import tables as export
+from kpi.notes import chart_settings, commentary
+from kpi.notes.common import NoteError, history
 from kpi.reading import grid
 from kpi.reading.draft import draft, late_milestones, signal_start
 from kpi.reading.load import grid_for, readings_for
+from kpi.store.db import session_scope
+from kpi.words.formats import month_label
 from tests.conftest import add_observations
 from tests.test_app import assert_page_ok, run_app, url
 from tests.test_chart_notes import BOARD, LEAD

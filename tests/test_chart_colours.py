@@ -15,8 +15,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from kpi import charts, icons, scopes, spc
-from kpi.formats import KPI
+from kpi import charts, spc
+from kpi.figures import scopes
+from kpi.reference.catalogue import KPI
+from kpi.spc import icons
 from tests.readings import reading_of
 
 WHITE = "#FFFFFF"

@@ -9,10 +9,11 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from kpi import annotations, chart_settings, commentary, spc
-from kpi.auth import PermissionDenied, User
-from kpi.db import session_scope
-from kpi.notes import NoteError, history
+from kpi import spc
+from kpi.access.auth import PermissionDenied, User
+from kpi.notes import annotations, chart_settings, commentary
+from kpi.notes.common import NoteError, history
+from kpi.store.db import session_scope
 from tests.conftest import add_observations
 from tests.test_ingest import snapshot
 

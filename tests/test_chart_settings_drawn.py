@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi import charts, export
-from kpi.chart_settings import ChartSettings
-from kpi.formats import KPI
+from kpi import charts
+from kpi.exports import tables as export
+from kpi.notes.chart_settings import ChartSettings
+from kpi.reference.catalogue import KPI
 from tests.readings import reading_of
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
@@ -98,8 +99,8 @@ def test_the_csv_carries_each_months_annotations_for_its_scope():
 
 
 def test_confirmed_mergers_are_automatic_annotations_in_the_csv():
-    from kpi import annotations
-    from kpi.scopes import ScopeEvent
+    from kpi.figures.scopes import ScopeEvent
+    from kpi.notes import annotations
 
     data = series(VALUES[:3])
     lead = pd.DataFrame({"id": [1], "kpi_code": "VACANCY_RATE", "scope_code": ["C&M"], "period": [MONTHS[1]],

@@ -1,4 +1,4 @@
-"""What a chart says in words (kpi.chart_text): the sentence beside each chart, read against the KPI's
+"""What a chart says in words (kpi.reading.chart_text): the sentence beside each chart, read against the KPI's
 improvement direction, and the data table of the figures it draws, on small exact series."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from kpi import chart_text
-from kpi.chart_text import ChartIcon, ChartWords
-from kpi.formats import KPI
+from kpi.reading import chart_text
+from kpi.reading.chart_text import ChartIcon, ChartWords
+from kpi.reference.catalogue import KPI
 from tests.readings import reading_of
 
 SIP = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1)

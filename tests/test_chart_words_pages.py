@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from kpi.text import escape_markdown
+from kpi.words.text import escape_markdown
 from tests import test_app
 from tests.conftest import add_observations
 from tests.test_app import assert_page_ok, chart_specs, run_app, spc_rows

@@ -9,8 +9,9 @@ import pandas as pd
 import plotly.io as pio
 import pytest
 
-from kpi import charts, scopes
-from kpi.formats import KPI
+from kpi import charts
+from kpi.figures import scopes
+from kpi.reference.catalogue import KPI
 from tests.readings import catalogue_targets, reading_of
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)

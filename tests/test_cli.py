@@ -201,8 +201,8 @@ def test_demo_rows_must_be_a_count_and_exit_2(rows):
 def test_benchmark_rows_are_synthetic_member_trusts_that_count_in_the_system(engine):
     import datetime as dt
 
-    from kpi import queries
-    from kpi.demo_scale import MONTHS, add_benchmark_rows
+    from kpi.figures import queries
+    from kpi.seed.demo_scale import MONTHS, add_benchmark_rows
 
     added = add_benchmark_rows(engine, 20_000, dt.date(2026, 10, 1), seed=1)
     status = queries.data_status(engine)

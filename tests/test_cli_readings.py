@@ -9,7 +9,7 @@ import io
 import pandas as pd
 import pytest
 
-from kpi import chart_settings
+from kpi.notes import chart_settings
 from tests.conftest import add_observations
 from tests.test_cli import run_cli
 from tests.test_downloads import ROWS, one, open_page, spy  # noqa: F401 (fixture)

@@ -11,14 +11,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from kpi import completeness, membership, queries, rollups
-from kpi.auth import User
-from kpi.demo import generate_observations, load_demo
+from kpi.access.auth import User
+from kpi.figures import completeness, queries, rollups
+from kpi.figures.queries import KPIFilter
 from kpi.ingest import apply_import, prepare_import
 from kpi.ingest.preview import import_outlook
-from kpi.models import KPIDefinition
-from kpi.queries import KPIFilter
-from kpi.reference import REFERENCE_DIR, ReferenceDataError, read_reference_csv
+from kpi.reference import membership
+from kpi.reference.load import REFERENCE_DIR, ReferenceDataError, read_reference_csv
+from kpi.seed.demo import generate_observations, load_demo
+from kpi.store.models import KPIDefinition
 from tests.conftest import add_observations
 
 LEAD = User("lead@nhs.net", "Workforce Lead", "lead")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi import completeness
+from kpi.figures import completeness
 
 SPANS = pd.DataFrame(
     [("T1", "C&M", pd.NaT, pd.NaT), ("T2", "C&M", pd.NaT, pd.NaT)],

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlalchemy import Engine, event
 
-from kpi import queries
+from kpi.figures import queries
 from tests.conftest import add_observations
 
 

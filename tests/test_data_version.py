@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, event, select
 
-from kpi import annotations, queries
-from kpi.auth import User
-from kpi.db import data_version, session_scope
+from kpi.access.auth import User
+from kpi.figures import queries
 from kpi.ingest import apply_import, undo_batch
 from kpi.ingest.dispatch import prepare_file
-from kpi.models import Annotation, Observation
+from kpi.notes import annotations
+from kpi.store.db import data_version, session_scope
+from kpi.store.models import Annotation, Observation
 from tests.conftest import add_observations
 from tests.test_app import ROWS, assert_page_ok, metric, run_app
 

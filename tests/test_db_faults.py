@@ -26,11 +26,11 @@ import pytest
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from kpi import db
-from kpi.db import UNREACHABLE, database_health, get_engine, migrate
 from kpi.ingest import planning
-from kpi.models import ImportBatch, Observation
-from kpi.reference import load_reference
+from kpi.reference.load import load_reference
+from kpi.store import db
+from kpi.store.db import UNREACHABLE, database_health, get_engine, migrate
+from kpi.store.models import ImportBatch, Observation
 from kpi.ui import OUTAGE_TITLE, PAGE_FAILED
 from tests.conftest import add_observations
 from tests.test_app import ROWS, assert_page_ok, metric, run_app
@@ -201,7 +201,8 @@ def test_postgres_outage_shows_a_banner_and_the_app_recovers_with_fresh_figures(
     assert not banners(at)
 
     # The figures change in the database while the app holds them cached (written here by hand, outside
-    # kpi.db.session_scope, so the data version does not move and only the recovery clears the caches)...
+    # kpi.store.db.session_scope, so the data version does not move and only the recovery clears the
+    # caches)...
     with get_engine(pg.url).begin() as conn:
         conn.execute(
             update(Observation)
@@ -386,7 +387,7 @@ def test_checking_a_file_while_the_server_is_down_says_so(pg):
 
 @pytest.fixture
 def sqlite_app(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "kpi.db"
+    path = tmp_path / "kpi.store.db"
     shutil.copy(sqlite_template, path)
     get_engine.cache_clear()
     add_observations(get_engine(f"sqlite:///{path}"), ROWS, file_name="app-fixture.csv")
@@ -412,7 +413,7 @@ def test_a_deleted_sqlite_file_is_reported_and_not_recreated(sqlite_app: Path):
     at.run()
     assert_no_traceback(at)
     (banner,) = banners(at)
-    assert banner.value.startswith("The database file kpi.db is missing.")
+    assert banner.value.startswith("The database file kpi.store.db is missing.")
     assert "Figures as at" in banner.value
     assert not sqlite_app.exists(), "SQLite did not create a new, empty database"
     at.switch_page("app_pages/milestones.py").run()  # figures not cached: in words, no traceback

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from kpi import queries
-from kpi.db import session_scope
-from kpi.demo import generate_observations, last_complete_month, load_demo
-from kpi.models import ImportBatch, Milestone, MilestoneUpdate
-from kpi.queries import KPIFilter
+from kpi.figures import queries
+from kpi.figures.queries import KPIFilter
+from kpi.seed.demo import generate_observations, last_complete_month, load_demo
 from kpi.spc import xmr
+from kpi.store.db import session_scope
+from kpi.store.models import ImportBatch, Milestone, MilestoneUpdate
 from tests.conftest import add_observations
 
 END = dt.date(2026, 10, 1)

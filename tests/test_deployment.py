@@ -1,5 +1,5 @@
-"""The deployment decision (kpi/deployment.py) and verified-claims roles (kpi/auth.py), both sides of
-every boundary: the app runs without sign-in only on the loopback address with nothing saying
+"""The deployment decision (kpi/access/deployment.py) and verified-claims roles (kpi/access/auth.py), both
+sides of every boundary: the app runs without sign-in only on the loopback address with nothing saying
 otherwise; anything doubtful refuses, naming the problem but never a secret value."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kpi.auth import SignInRefused, email_verified, user_from_claims
-from kpi.deployment import (
+from kpi.access.auth import SignInRefused, email_verified, user_from_claims
+from kpi.access.deployment import (
     WITHHELD_ENV,
     SecretsFile,
     Visit,

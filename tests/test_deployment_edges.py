@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kpi.deployment import decide, read_secrets_file, streamlit_cannot_load
+from kpi.access.deployment import decide, read_secrets_file, streamlit_cannot_load
 
 LOCAL = {"KPI_DEPLOYMENT": "local"}
 LOOPBACK = "127.0.0.1"

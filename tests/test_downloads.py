@@ -19,7 +19,7 @@ import pytest
 import streamlit as st
 from sqlalchemy import update
 
-from kpi.models import Milestone
+from kpi.store.models import Milestone
 from tests.conftest import add_observations
 from tests.test_app import assert_page_ok, chart_headings, run_app
 

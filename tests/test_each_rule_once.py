@@ -1,4 +1,5 @@
-"""Each rule once: the merger rule (kpi.membership.merger_of) gives the same trusts to the roll-ups, the
+"""Each rule once: the merger rule (kpi.reference.membership.merger_of) gives the same trusts to the
+roll-ups, the
 completeness counts (raw and stored) and the submissions grid; one scope resolver for the report and
 the plan; one month parser and locale-free formatter; one code cleaner; the undo rule on the page and
 in the database agree. On SQLite and PostgreSQL (when KPI_TEST_POSTGRES_URL is set)."""
@@ -12,18 +13,19 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from kpi import batches, queries, rollups, submissions
-from kpi.auth import User
-from kpi.board_pack import resolve_scope as report_scope
-from kpi.formats import english_date, month_label, uk_day
+from kpi.access.auth import User
+from kpi.exports.board_pack import resolve_scope as report_scope
+from kpi.figures import queries, rollups, submissions
+from kpi.figures.queries import KPIFilter
+from kpi.figures.scopes import named_scope
 from kpi.ingest import UndoRefused, undo_batch
-from kpi.models import ImportBatch
-from kpi.months import month_of_key
 from kpi.plan.inputs import resolve_scope as plan_scope
 from kpi.plan.model import UnknownName
-from kpi.queries import KPIFilter
-from kpi.scopes import named_scope
-from kpi.text import clean_code
+from kpi.store import batches
+from kpi.store.models import ImportBatch
+from kpi.words.formats import english_date, month_label, uk_day
+from kpi.words.months import month_of_key
+from kpi.words.text import clean_code
 from tests.conftest import add_observations
 
 LEAD = User("lead@example.nhs.uk", "Lead", "lead")

@@ -11,7 +11,7 @@ import io
 import pandas as pd
 
 from kpi.charts import file_stem
-from kpi.export import (
+from kpi.exports.tables import (
     Provenance,
     chart_table,
     csv_bytes,
@@ -20,10 +20,10 @@ from kpi.export import (
     rounded,
     scorecard_table,
 )
-from kpi.filters import Selection
-from kpi.formats import KPI
-from kpi.labels import describe
 from kpi.reading import Window, read_scope
+from kpi.reference.catalogue import KPI
+from kpi.selection.filters import Selection
+from kpi.selection.labels import describe
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1, grain="trust_profession")
 SIP = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1, source="ESR")

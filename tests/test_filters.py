@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kpi.filters import FilterChoices, Selection, default_selection, parse_choice, parse_url, to_url
-from kpi.queries import KPIFilter
+from kpi.figures.queries import KPIFilter
+from kpi.selection.filters import FilterChoices, Selection, default_selection, parse_choice, parse_url, to_url
 
 MONTHS = tuple(dt.date(2022 + (3 + i) // 12, (3 + i) % 12 + 1, 1) for i in range(48))  # Apr 2022 .. Mar 2026
 CHOICES = FilterChoices(

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from kpi.formats import (
-    KPI,
+from kpi.reference.catalogue import KPI
+from kpi.words.formats import (
     change_reading,
     financial_year,
     format_change,

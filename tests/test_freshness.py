@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
-from kpi import completeness, definitions, freshness, submissions
-from kpi.formats import month_label
-from kpi.models import ImportBatch
-from kpi.months import add_months, current_month
+from kpi.figures import completeness, freshness, submissions
+from kpi.reading import definitions
+from kpi.store.models import ImportBatch
 from kpi.ui import PAGE_FAILED
+from kpi.words.formats import month_label
+from kpi.words.months import add_months, current_month
 from tests.conftest import add_observations
 
 UTC = dt.UTC
@@ -147,8 +148,8 @@ def test_a_kpi_whose_data_is_older_than_the_recent_window_is_still_read(engine):
 
 
 def test_the_definitions_say_the_lag_the_latest_complete_month_and_stale(engine):
-    from kpi import queries
-    from kpi.formats import KPI
+    from kpi.figures import queries
+    from kpi.reference.catalogue import KPI
 
     add_observations(engine, [fte("REM", "2026-08"), fte("RBS", "2026-08"), fte("REM", "2026-09")])
     catalogue = queries.kpi_catalogue(engine)

@@ -1,4 +1,4 @@
-"""Tests for kpi.icons: MDC variation and assurance icons as accessible SVG."""
+"""Tests for kpi.spc.icons: MDC variation and assurance icons as accessible SVG."""
 
 from __future__ import annotations
 
@@ -7,15 +7,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from kpi.icons import (
-    ASSURANCE_LETTERS,
-    VARIATION_LETTERS,
-    assurance_icon_data_uri,
-    assurance_icon_svg,
-    icon_data_uri,
-    variation_icon_data_uri,
-    variation_icon_svg,
-)
 from kpi.spc import (
     ASSURANCE_CODES,
     ASSURANCE_LABELS,
@@ -26,6 +17,15 @@ from kpi.spc import (
     VARIATION_CODES,
     VARIATION_LABELS,
     xmr,
+)
+from kpi.spc.icons import (
+    ASSURANCE_LETTERS,
+    VARIATION_LETTERS,
+    assurance_icon_data_uri,
+    assurance_icon_svg,
+    icon_data_uri,
+    variation_icon_data_uri,
+    variation_icon_svg,
 )
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -163,7 +163,7 @@ def test_icons_for_a_computed_result():
 
 
 def test_the_key_names_every_icon_with_its_letter_and_meaning():
-    from kpi.icons import icon_key
+    from kpi.spc.icons import icon_key
 
     rows = icon_key()
     assert [(r["kind"], r["letter"]) for r in rows] == [

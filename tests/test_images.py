@@ -16,9 +16,11 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
 
-from kpi import charts, images, scopes
-from kpi.formats import KPI
-from kpi.images import ImageCaption, ImageExportUnavailable
+from kpi import charts
+from kpi.exports import images
+from kpi.exports.images import ImageCaption, ImageExportUnavailable
+from kpi.figures import scopes
+from kpi.reference.catalogue import KPI
 from tests.readings import reading_of
 
 needs_browser = pytest.mark.skipif(not images.images_available()[0], reason="no Chromium on this machine")
@@ -136,7 +138,7 @@ def test_one_browser_serves_many_threads():
 def test_the_browser_is_closed_when_idle_and_kept_while_a_pack_needs_it(monkeypatch):
     """Chromium is not kept in the server process for good (it held 400 MB there after one PNG):
     closed IDLE_SECONDS after its last use, never in the middle of a pack, and started again on demand."""
-    from kpi.images import browser
+    from kpi.exports.images import browser
 
     monkeypatch.setattr(browser, "IDLE_SECONDS", 1.0)
     images.chart_image(figure(), "png", caption=CAPTION, width=500, scale=1)

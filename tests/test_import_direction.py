@@ -6,10 +6,14 @@ The layering checked (README, Layout):
 - no cycle between kpi modules (a package's __init__ counts as a module; importing a submodule does not
   count as importing its package's __init__, which Python runs first but which cannot import back);
 - nothing in kpi/ outside kpi/ui imports streamlit;
-- kpi.models and kpi.db import nothing from kpi above them (only the leaf modules named below);
-- the rules of kpi.rollup_rules, kpi.completeness and kpi.membership sit below the tables that store
-  them (kpi.rollups) and the reads (kpi.queries);
-- no SQL in app.py and app_pages/: no sqlalchemy, no kpi.db, no SQL text.
+- kpi.store.models and kpi.store.db import nothing from kpi above them (only the leaf modules named below);
+- the rules of kpi.figures.rollup_rules, kpi.figures.completeness and kpi.reference.membership sit below the
+tables that store
+  them (kpi.figures.rollups) and the reads (kpi.figures.queries);
+- no SQL in app.py and app_pages/: no sqlalchemy, no kpi.store.db, no SQL text.
+- kpi/ is laid out in packages by job (README, Layout), at most 8 top-level modules, and each package
+  imports only packages in lower layers (LAYERS, bottom first); two packages of one layer import
+  neither each other; each package's docstring says what it may import, and says the same as LAYERS.
 """
 
 from __future__ import annotations
@@ -19,7 +23,21 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STORE_MAY_IMPORT = {"kpi.models": set(), "kpi.db": {"kpi.text"}}
+STORE_MAY_IMPORT = {"kpi.store.models": set(), "kpi.store.db": {"kpi.words.text"}}
+#: kpi's packages, bottom layer first: a package may import only packages of a lower layer.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("words", "access"),
+    ("store",),
+    ("reference",),
+    ("figures", "spc", "programme"),
+    ("notes",),
+    ("reading",),
+    ("selection", "charts"),
+    ("plan", "seed"),
+    ("exports",),
+    ("ingest",),
+    ("cli", "ui"),
+)
 SQL_TEXT = re.compile(r"\b(SELECT\b.+\bFROM|INSERT\s+INTO|UPDATE\b.+\bSET|DELETE\s+FROM)\b", re.I | re.S)
 
 
@@ -114,20 +132,20 @@ def test_the_graph_sees_imports_inside_functions_and_skips_type_checking_ones(tm
     source = tmp_path / "example.py"
     source.write_text(
         "from typing import TYPE_CHECKING\n"
-        "import kpi.months\n"
+        "import kpi.words.months\n"
         "if TYPE_CHECKING:\n    from kpi.reading import Reading\n"
         "def late():\n    from kpi.ui import loaders\n    from . import sibling\n",
         encoding="utf-8",
     )
-    names = imported_names(source, "kpi.spc", {"kpi.months", "kpi.ui.loaders", "kpi.spc.sibling"})
-    assert {"kpi.months", "kpi.ui.loaders", "kpi.spc.sibling"} <= names
+    names = imported_names(source, "kpi.spc", {"kpi.words.months", "kpi.ui.loaders", "kpi.spc.sibling"})
+    assert {"kpi.words.months", "kpi.ui.loaders", "kpi.spc.sibling"} <= names
     assert "kpi.reading.Reading" not in names
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
 def test_no_kpi_module_imports_one_that_imports_it_back():
     graph = import_graph()
-    assert "kpi.rollups" in graph["kpi.queries"], "the graph must see the imports it checks"
+    assert "kpi.figures.rollups" in graph["kpi.figures.queries"], "the graph must see the imports it checks"
     assert cycles(graph) == []
 
 
@@ -158,17 +176,59 @@ def test_the_rules_sit_below_the_tables_and_the_reads():
                 todo.append(target)
         return seen
 
-    for rules in ("kpi.rollup_rules", "kpi.completeness", "kpi.membership"):
-        assert not reaches(rules) & {"kpi.rollups", "kpi.queries"}, rules
-    assert "kpi.rollup_rules" in reaches("kpi.rollups")
-    assert "kpi.rollups" in reaches("kpi.queries")
+    for rules in ("kpi.figures.rollup_rules", "kpi.figures.completeness", "kpi.reference.membership"):
+        assert not reaches(rules) & {"kpi.figures.rollups", "kpi.figures.queries"}, rules
+    assert "kpi.figures.rollup_rules" in reaches("kpi.figures.rollups")
+    assert "kpi.figures.rollups" in reaches("kpi.figures.queries")
 
 
 def test_no_sql_in_the_pages():
     for path in [ROOT / "app.py", *sorted((ROOT / "app_pages").glob("*.py"))]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         names = imported_names(path, "app_pages")
-        assert not {n for n in names if n.split(".")[0] == "sqlalchemy" or n.startswith("kpi.db")}, path.name
+        pages_sql = {n for n in names if n.split(".")[0] == "sqlalchemy" or n.startswith("kpi.store.db")}
+        assert not pages_sql, path.name
         strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)]
         strings = [text for text in strings if isinstance(text, str)]
         assert not [s for s in strings if SQL_TEXT.search(s)], path.name
+
+
+def _layer_of(package: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if package in layer)
+
+
+def test_kpi_is_packages_by_job_with_few_top_level_modules():
+    top_modules = sorted(p.name for p in (ROOT / "kpi").glob("*.py"))
+    packages = sorted(p.name for p in (ROOT / "kpi").iterdir() if (p / "__init__.py").exists())
+    assert len(top_modules) <= 8, top_modules
+    assert packages == sorted(name for layer in LAYERS for name in layer)
+
+
+def test_each_package_imports_only_lower_layers():
+    wrong = []
+    for module, targets in import_graph().items():
+        if module.count(".") < 1 or module == "kpi.__main__":
+            continue
+        package = module.split(".")[1]
+        for target in targets:
+            other = target.split(".")[1] if target.count(".") >= 1 else None
+            if other and other != package and _layer_of(other) >= _layer_of(package):
+                wrong.append(f"{module} imports {target}")
+    assert wrong == []
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert _layer_of("words") < _layer_of("store") < _layer_of("figures") < _layer_of("ui")
+    assert _layer_of("charts") == _layer_of("selection")  # one layer: neither may import the other
+
+
+def test_each_package_docstring_names_what_it_may_import():
+    for layer_index, layer in enumerate(LAYERS):
+        for package in layer:
+            doc = ast.get_docstring(
+                ast.parse((ROOT / "kpi" / package / "__init__.py").read_text(encoding="utf-8"))
+            )
+            assert doc and "import" in doc.lower(), package
+            named = set(re.findall(r"kpi\.([a-z_]+)", doc.split("May import", 1)[-1]))
+            higher = {p for layer_above in LAYERS[layer_index:] for p in layer_above} - {package}
+            assert not ("May import" in doc and named & higher), (package, named & higher)

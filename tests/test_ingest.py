@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, select, text
 
-from kpi import queries, rollups
-from kpi.auth import PermissionDenied, User
+from kpi.access.auth import PermissionDenied, User
+from kpi.figures import queries, rollups
+from kpi.figures.queries import KPIFilter
 from kpi.ingest import (
     TEMPLATE_COLUMNS,
     UndoRefused,
@@ -29,8 +30,7 @@ from kpi.ingest import (
     template_xlsx,
     undo_batch,
 )
-from kpi.models import ImportBatch, Observation, ReplacedObservation
-from kpi.queries import KPIFilter
+from kpi.store.models import ImportBatch, Observation, ReplacedObservation
 from tests.conftest import add_observations
 
 CORPUS = Path(__file__).parent / "fixtures" / "imports"
@@ -64,7 +64,8 @@ def observations_checksum(engine: Engine, *, with_ids: bool = True) -> str:
 
 def snapshot(engine: Engine) -> tuple[dict[str, int], str]:
     """Row counts of every table and the observations checksum, the roll-ups first brought up to date
-    with the observations (kpi.rollups: derived figures a read may compute, as an import preview does)."""
+    with the observations (kpi.figures.rollups: derived figures a read may compute, as an import preview
+    does)."""
     rollups.ensure_fresh(engine)
     return queries.table_counts(engine), observations_checksum(engine)
 

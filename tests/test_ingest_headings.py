@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from kpi.auth import User
+from kpi.access.auth import User
 from kpi.ingest import TEMPLATE_COLUMNS, apply_import, prepare_import
 from kpi.ingest.checks import columns_are_known_and_unique
-from kpi.models import Observation
+from kpi.store.models import Observation
 
 LEAD = User("lead@cheshireandmerseyside.nhs.uk", "Workforce Lead", "lead")
 HEADER = ",".join(TEMPLATE_COLUMNS)

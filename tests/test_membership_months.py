@@ -1,8 +1,8 @@
 """The month a trust joins or leaves a scope, on both sides of the boundary, in every place the rule is
 applied: the series (SQL) for a collaborative and for the system, and the completeness counts (frames).
 
-The rule (kpi.membership): a span covers month m (its first day) when it starts on or before m and ends
-on or after m. So a span ending on the 1st of a month still covers that month; one ending the day before
+The rule (kpi.reference.membership): a span covers month m (its first day) when it starts on or before m and
+ends on or after m. So a span ending on the 1st of a month still covers that month; one ending the day before
 does not. Small exact fixtures: one trust's span moved, one figure a month."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import update
 
-from kpi import completeness, queries
-from kpi.db import session_scope
-from kpi.models import Membership, Trust
-from kpi.queries import KPIFilter
+from kpi.figures import completeness, queries
+from kpi.figures.queries import KPIFilter
+from kpi.store.db import session_scope
+from kpi.store.models import Membership, Trust
 from tests.conftest import add_observations
 
 # Bridgewater (RY2, MHLDC only) and Mersey Care (RW4, MHLDC only): one figure each, three months.

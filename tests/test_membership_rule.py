@@ -1,5 +1,5 @@
-"""The covering rule for one day (kpi.membership.covers_day, used for a chart's membership events and
-the scope notes): dates, text or timestamps, an empty start or end open. Both sides of each end."""
+"""The covering rule for one day (kpi.reference.membership.covers_day, used for a chart's membership events
+and the scope notes): dates, text or timestamps, an empty start or end open. Both sides of each end."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from kpi.membership import covers_day
+from kpi.reference.membership import covers_day
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from sqlalchemy import MetaData, Table, insert, select, update
 from sqlalchemy import column as sa_column
 from sqlalchemy.exc import IntegrityError
 
-from kpi.db import downgrade, get_engine, migrate, schema_is_current, table_names
-from kpi.models import Base
+from kpi.store.db import downgrade, get_engine, migrate, schema_is_current, table_names
+from kpi.store.models import Base
 from tests.conftest import add_observations
 
 

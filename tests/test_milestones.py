@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import Engine, select
 
-from kpi import queries
-from kpi.auth import PermissionDenied, User
-from kpi.db import session_scope
-from kpi.milestones import Change, MilestoneError, update_milestone
-from kpi.models import Milestone, MilestoneUpdate
+from kpi.access.auth import PermissionDenied, User
+from kpi.figures import queries
+from kpi.programme.milestones import Change, MilestoneError, update_milestone
+from kpi.store.db import session_scope
+from kpi.store.models import Milestone, MilestoneUpdate
 
 LEAD = User("lead@cheshireandmerseyside.nhs.uk", "Workforce Lead", "lead")
 BOARD = User("board@cheshireandmerseyside.nhs.uk", "Board Member", "board")
@@ -163,6 +163,6 @@ def test_an_update_makes_a_demo_milestone_real(engine):
     ],
 )
 def test_status_and_rag_disagreement(status, rag, flagged):
-    from kpi.milestones import rag_disagreement
+    from kpi.programme.milestones import rag_disagreement
 
     assert (rag_disagreement(status, rag) is not None) == flagged

@@ -1,4 +1,4 @@
-"""kpi.months: the one month parser accepts each documented form and refuses just past each boundary."""
+"""kpi.words.months: the one month parser accepts each documented form and refuses just past each boundary."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from kpi.months import add_months, current_month, parse_month
+from kpi.words.months import add_months, current_month, parse_month
 
 MARCH = dt.date(2025, 3, 1)
 

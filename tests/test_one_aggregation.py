@@ -8,9 +8,9 @@ import datetime as dt
 
 import pandas as pd
 
-from kpi import queries
-from kpi.demo import load_demo
-from kpi.queries import KPIFilter
+from kpi.figures import queries
+from kpi.figures.queries import KPIFilter
+from kpi.seed.demo import load_demo
 
 END = dt.date(2026, 9, 1)
 

@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from kpi import board_pack as report
-from kpi import chart_settings, images
+from kpi.exports import board_pack as report
+from kpi.exports import images
+from kpi.notes import chart_settings
 from kpi.reading.load import readings_for
-from kpi.text import escape_markdown
+from kpi.words.text import escape_markdown
 from tests.conftest import add_observations
 from tests.test_app import assert_page_ok, metric, run_app
 from tests.test_chart_notes import LEAD

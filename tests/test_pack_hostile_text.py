@@ -26,14 +26,15 @@ from pptx import Presentation
 from pypdf import PdfReader
 from sqlalchemy import text
 
-from kpi import annotations, chart_settings, commentary, images
-from kpi import board_pack as report
-from kpi.auth import User
-from kpi.bootstrap import prepare_database
-from kpi.db import get_engine
-from kpi.demo import load_demo
-from kpi.milestones import update_milestone
+from kpi.access.auth import User
+from kpi.exports import board_pack as report
+from kpi.exports import images
+from kpi.notes import annotations, chart_settings, commentary
 from kpi.plan import assumptions as plan_store
+from kpi.programme.milestones import update_milestone
+from kpi.seed.bootstrap import prepare_database
+from kpi.seed.demo import load_demo
+from kpi.store.db import get_engine
 
 END = dt.date(2026, 10, 1)
 GENERATED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kpi.formats import month_label
 from kpi.plan.chart import (
     fan_figure,
     fan_words,
@@ -17,6 +16,7 @@ from kpi.plan.chart import (
     year_end_table,
 )
 from kpi.plan.model import BASELINE, ProfessionInputs, Scenario, project
+from kpi.words.formats import month_label
 from tests.test_plan_model import noisy, plan
 
 ODD = Scenario("<b>Bold</b> & co", {"leaver_rate_pts": -2.0})

@@ -20,13 +20,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from kpi.auth import PermissionDenied, User
-from kpi.models import PlanAssumptionChange, PlanScenario
-from kpi.notes import NoteError
+from kpi.access.auth import PermissionDenied, User
+from kpi.notes.common import NoteError
 from kpi.plan import assumptions as store
 from kpi.plan.inputs import mean_and_spread, persistence, plan_inputs, resolve_scope
 from kpi.plan.model import BASELINE, PROJECTION_COLUMNS, PlanError, UnknownName
 from kpi.plan.run import run_plan
+from kpi.store.models import PlanAssumptionChange, PlanScenario
 from tests.conftest import add_observations
 
 LEAD = User("lead@cheshireandmerseyside.nhs.uk", "Workforce Lead", "lead")

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi.board_pack.plan_section import _comparison
+from kpi.exports.board_pack.plan_section import _comparison
 from kpi.plan.backtest import backtest_table
 from kpi.plan.chart import fan_figure, fan_words, year_end_table
 from kpi.plan.flow_charts import flow_steps, tornado_rows, tornado_words, waterfall_words

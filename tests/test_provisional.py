@@ -8,10 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpi import charts, export, provisional, scorecard, spc
-from kpi.formats import KPI
-from kpi.reading import Window, read_scope
+from kpi import charts, spc
+from kpi.exports import tables as export
+from kpi.figures import provisional
+from kpi.reading import Window, read_scope, scorecard
 from kpi.reading.tables import scorecard_frame
+from kpi.reference.catalogue import KPI
 from tests.conftest import add_observations
 from tests.readings import reading_of, summary_of
 from tests.test_app import ROWS, assert_page_ok, metric, run_app, url

@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from kpi import queries
-from kpi.queries import KPIFilter
+from kpi.figures import queries
+from kpi.figures.queries import KPIFilter
 from tests.conftest import add_observations
 
 # January 2024, vacancy rate (ratio) and staff in post (sum).

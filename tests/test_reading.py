@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpi.chart_settings import ChartSettings
-from kpi.formats import KPI
+from kpi.notes.chart_settings import ChartSettings
 from kpi.reading import Window, read_kpi, read_scope
 from kpi.reading.tables import summary_frame
+from kpi.reference.catalogue import KPI
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
 FTE = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1)

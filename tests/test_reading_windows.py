@@ -9,7 +9,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from kpi import chart_settings
+from kpi.notes import chart_settings
 from kpi.reading import Window, chosen_window
 from kpi.reading.load import readings_for
 from tests.conftest import add_observations

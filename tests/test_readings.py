@@ -14,14 +14,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
-from kpi import charts, queries, scorecard
-from kpi.db import get_engine, migrate
-from kpi.demo import load_demo
-from kpi.formats import KPI
-from kpi.reading import chosen_window
+from kpi import charts
+from kpi.figures import queries
+from kpi.reading import chosen_window, scorecard
 from kpi.reading.load import readings_for
 from kpi.reading.tables import scorecard_frame, summary_frame
-from kpi.reference import load_reference
+from kpi.reference.catalogue import KPI
+from kpi.reference.load import load_reference
+from kpi.seed.demo import load_demo
+from kpi.store.db import get_engine, migrate
 
 END = dt.date(2026, 10, 1)
 START = dt.date(2023, 11, 1)  # the default period: the last 36 months

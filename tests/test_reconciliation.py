@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi import published, reconciliation
-from kpi.auth import User
-from kpi.ingest import apply_import, prepare_import, undo_batch
+from kpi.access.auth import User
+from kpi.figures import published
+from kpi.ingest import apply_import, prepare_import, reconciliation, undo_batch
 from kpi.ingest.dispatch import prepare_file
 from tests.test_cli import run_cli
 from tests.test_ingest import observation
@@ -156,7 +156,7 @@ def test_a_file_with_only_the_published_fte_imports(engine):
 
 
 def test_synthetic_submissions_are_labelled_in_the_file(engine):
-    from kpi.demo import load_demo
+    from kpi.seed.demo import load_demo
 
     load_demo(engine, end=MARCH)
     load(engine, PUBLISHED, replace=True)  # the demo's headcounts give way; its FTE stays submitted

@@ -8,7 +8,7 @@ import logging
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi.db import UNREACHABLE, DatabaseError, check_connection, get_engine
+from kpi.store.db import UNREACHABLE, DatabaseError, check_connection, get_engine
 from tests.test_cli import assert_one_line_failure, run_cli
 from tests.test_text import SECRET
 

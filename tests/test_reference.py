@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kpi import queries
-from kpi.db import session_scope
-from kpi.models import Membership, Milestone
-from kpi.reference import REFERENCE_DIR, ReferenceDataError, load_reference, read_reference_csv
+from kpi.figures import queries
+from kpi.reference.load import REFERENCE_DIR, ReferenceDataError, load_reference, read_reference_csv
+from kpi.store.db import session_scope
+from kpi.store.models import Membership, Milestone
 
 DUAL_MEMBERS = {"RBS", "RJR", "RBT", "RBN"}
 
@@ -91,7 +91,7 @@ def test_loaded_database_matches_the_files(engine):
 
 
 def _snapshot(engine) -> dict[str, list[tuple]]:
-    from kpi.models import Base
+    from kpi.store.models import Base
 
     with engine.connect() as conn:
         return {
@@ -159,9 +159,9 @@ def test_spc_recalculation_months_come_from_the_reference_files(engine, tmp_path
 
 
 def test_accumulation_says_which_kpis_are_rolling_or_year_to_date_and_reaches_the_kpi_objects(engine):
-    from kpi.formats import KPI
-    from kpi.models import ACCUMULATIONS
+    from kpi.reference.catalogue import KPI
     from kpi.spc import ACCUMULATIONS as SPC_ACCUMULATIONS
+    from kpi.store.models import ACCUMULATIONS
 
     assert ACCUMULATIONS == SPC_ACCUMULATIONS
     kpis = {row["code"]: row["accumulation"] for row in read_reference_csv("kpis")}

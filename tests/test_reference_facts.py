@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpi import queries, scopes
+from kpi.figures import queries, scopes
+from kpi.figures.queries import KPIFilter
 from kpi.ingest.lookups import load_reference_data, map_successors
-from kpi.queries import KPIFilter
-from kpi.reference import REFERENCE_DIR, load_reference
+from kpi.reference.load import REFERENCE_DIR, load_reference
 from tests.conftest import add_observations
 
 

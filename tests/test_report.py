@@ -16,19 +16,20 @@ from sqlalchemy import insert, update
 from streamlit.testing.v1 import AppTest
 
 from kpi import __main__ as cli
-from kpi import board_pack as report
-from kpi import images, queries
-from kpi.board_pack import ReportError
-from kpi.board_pack.collect import collect
-from kpi.board_pack.plan_section import PLAN_PROFESSIONS, PLAN_YEARS, plan_section
-from kpi.board_pack.render import chart_alt
-from kpi.bootstrap import prepare_database
-from kpi.db import get_engine
-from kpi.demo import load_demo
-from kpi.models import Milestone, MilestoneUpdate
+from kpi.exports import board_pack as report
+from kpi.exports import images
+from kpi.exports.board_pack import ReportError
+from kpi.exports.board_pack.collect import collect
+from kpi.exports.board_pack.plan_section import PLAN_PROFESSIONS, PLAN_YEARS, plan_section
+from kpi.exports.board_pack.render import chart_alt
+from kpi.figures import queries
 from kpi.plan.assumptions import all_scenarios
 from kpi.plan.model import gap_by_year, widest_gap_first
 from kpi.plan.run import run_plan
+from kpi.seed.bootstrap import prepare_database
+from kpi.seed.demo import load_demo
+from kpi.store.db import get_engine
+from kpi.store.models import Milestone, MilestoneUpdate
 from tests.conftest import add_observations
 
 END = dt.date(2026, 10, 1)

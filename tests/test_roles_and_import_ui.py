@@ -11,14 +11,14 @@ from sqlalchemy import select, text
 from streamlit.testing.v1 import AppTest
 
 from kpi import ingest, ui
-from kpi.auth import PermissionDenied, User
-from kpi.db import get_engine, session_scope
-from kpi.milestones import update_milestone
-from kpi.models import Milestone
-from kpi.text import escape_markdown
+from kpi.access.auth import PermissionDenied, User
+from kpi.programme.milestones import update_milestone
+from kpi.store.db import get_engine, session_scope
+from kpi.store.models import Milestone
 from kpi.ui import PAGE_FAILED
 from kpi.ui import database as ui_database
 from kpi.ui import session as ui_session
+from kpi.words.text import escape_markdown
 from tests.conftest import add_observations
 
 AUTH = {

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import update
 
-from kpi import queries
-from kpi.db import session_scope
-from kpi.models import Membership
-from kpi.queries import KPIFilter
+from kpi.figures import queries
+from kpi.figures.queries import KPIFilter
+from kpi.store.db import session_scope
+from kpi.store.models import Membership
 from tests.conftest import add_observations
 
 
@@ -149,8 +149,8 @@ def test_synthetic_labels_say_all_some_or_none_of_the_data(engine):
 
 
 def test_milestone_history_of_one_milestone_holds_only_its_changes(engine):
-    from kpi.auth import User
-    from kpi.milestones import update_milestone
+    from kpi.access.auth import User
+    from kpi.programme.milestones import update_milestone
 
     lead = User("lead@nhs.net", "Lead", "lead")
     update_milestone(engine, lead, "M1", notes="first")

@@ -1,4 +1,4 @@
-"""Roll-ups computed once per write (kpi.rollups): the table holds exactly what the rules compute from
+"""Roll-ups computed once per write (kpi.figures.rollups): the table holds exactly what the rules compute from
 the observations; every series read from it, and who reported what (completeness), equals what is
 computed from the observations, at every level and filter, on the demo data and on the rules' edge
 cases; an import refreshes it in its own transaction, a failed write leaves both unchanged, and a write
@@ -12,14 +12,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from kpi import completeness, membership, queries, rollups
-from kpi.auth import User
-from kpi.db import session_scope
-from kpi.demo import load_demo
+from kpi.access.auth import User
+from kpi.figures import completeness, queries, rollups
+from kpi.figures.queries import KPIFilter
 from kpi.ingest import apply_import, undo_batch
 from kpi.ingest.dispatch import prepare_file
-from kpi.models import Membership, MonthCount, Observation, RollupState, Trust, TrustMonthRollup
-from kpi.queries import KPIFilter
+from kpi.reference import membership
+from kpi.seed.demo import load_demo
+from kpi.store.db import session_scope
+from kpi.store.models import Membership, MonthCount, Observation, RollupState, Trust, TrustMonthRollup
 from tests.conftest import add_observations
 
 LEAD = User("lead@cheshireandmerseyside.nhs.uk", "Workforce Lead", "lead")

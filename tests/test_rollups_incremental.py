@@ -1,6 +1,6 @@
 """Writes that cost what they write, on SQLite and PostgreSQL: an import or an undo refreshes the roll-ups
-and completeness counts of only the KPIs and months it touched (kpi.rollups.touch), and after every kind
-of write (a new month, a replaced figure, a merged trust's old code, an undo, a demo load, a reference
+and completeness counts of only the KPIs and months it touched (kpi.figures.rollups.touch), and after every
+kind of write (a new month, a replaced figure, a merged trust's old code, an undo, a demo load, a reference
 change) both tables equal a full rebuild."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import event, update
 
-from kpi import rollups
-from kpi.db import session_scope
-from kpi.demo import load_demo
+from kpi.figures import rollups
 from kpi.ingest import apply_import, undo_batch
 from kpi.ingest.dispatch import prepare_file
-from kpi.models import Membership
+from kpi.seed.demo import load_demo
+from kpi.store.db import session_scope
+from kpi.store.models import Membership
 from tests.test_rollups import LEAD, stored, stored_counts
 
 END = dt.date(2026, 9, 1)

@@ -1,5 +1,6 @@
 """Two readers that both find the roll-up table stale recompute it once, one after the other: the second
-waits on the state row's lock, then looks again and finds the first one's work (kpi.rollups.ensure_fresh).
+waits on the state row's lock, then looks again and finds the first one's work
+(kpi.figures.rollups.ensure_fresh).
 
 Here the first reader is the test itself, holding the lock in an open transaction while it recomputes;
 the second is a thread calling ensure_fresh. What a user would notice without the lock is the work done
@@ -13,9 +14,9 @@ import time
 
 from sqlalchemy import event, select, update
 
-from kpi import queries, rollups
-from kpi.models import RollupState
-from kpi.queries import KPIFilter
+from kpi.figures import queries, rollups
+from kpi.figures.queries import KPIFilter
+from kpi.store.models import RollupState
 from tests.conftest import add_observations
 
 

@@ -1,13 +1,14 @@
-"""Scope rules the pages used to work out themselves (kpi/scopes.py) and the undo rule (kpi/batches.py):
-pure functions of reference data, one test per rule."""
+"""Scope rules the pages used to work out themselves (kpi/figures/scopes.py) and the undo rule
+(kpi/store/batches.py): pure functions of reference data, one test per rule."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from kpi import batches, scopes
-from kpi.queries import SYSTEM_CODE, KPIFilter
+from kpi.figures import scopes
+from kpi.figures.queries import SYSTEM_CODE, KPIFilter
+from kpi.store import batches
 
 COLLABS = ["CMAST", "MHLDC"]
 

@@ -7,10 +7,8 @@ import datetime as dt
 
 import pandas as pd
 
-from kpi.formats import KPI
 from kpi.reading import Window, read_scope
-from kpi.reading.tables import scorecard_frame
-from kpi.scorecard import (
+from kpi.reading.scorecard import (
     card_arrow,
     card_colour,
     headline_cards,
@@ -18,6 +16,8 @@ from kpi.scorecard import (
     milestones_needing_attention,
     rank_trusts,
 )
+from kpi.reading.tables import scorecard_frame
+from kpi.reference.catalogue import KPI
 
 VACANCY = KPI("VACANCY_RATE", "Vacancy rate", "PLAN", "%", "down", 7.5, "ratio", 1)
 FTE = KPI("SIP_FTE", "AHP staff in post (FTE)", "PLAN", "FTE", "up", None, "sum", 1)

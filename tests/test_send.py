@@ -23,10 +23,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from kpi import __main__ as cli
-from kpi import images
-from kpi.send.config import ConfigError, parse_config
-from kpi.send.records import send_history
-from kpi.send.workdays import CalendarError, bank_holidays, is_working_day, nth_working_day
+from kpi.exports import images
+from kpi.exports.send.config import ConfigError, parse_config
+from kpi.exports.send.records import send_history
+from kpi.exports.send.workdays import CalendarError, bank_holidays, is_working_day, nth_working_day
 from tests.conftest import add_observations
 
 PASSWORD = "Tr1cky-p@ss:word/%41"
@@ -462,7 +462,7 @@ def test_working_days_and_the_years_the_list_covers():
 
 
 def test_send_on_another_day_than_the_one_asked_does_nothing(capsys, tmp_path):
-    from kpi.formats import uk_time
+    from kpi.words.formats import uk_time
 
     today = uk_time(dt.datetime.now(dt.UTC)).date()
     if today.year not in {d.year for d in bank_holidays()}:

@@ -1,5 +1,5 @@
-"""How the deck fits text to a box (kpi.board_pack.slides): full size while it fits, shrunk to 90% then
-80%, then split at a line (never losing a character, never leaving a heading last) with the rest for the
+"""How the deck fits text to a box (kpi.exports.board_pack.slides): full size while it fits, shrunk to 90%
+then 80%, then split at a line (never losing a character, never leaving a heading last) with the rest for the
 next slide; tables paged by their rows' heights. LibreOffice's rendering of a whole deck is checked in
 tests/test_pack_hostile_text.py."""
 
@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pptx.util import Inches
 
-from kpi.board_pack import slides
-from kpi.board_pack.slides import CONTINUED, Para, _fit, _height, _line_starts
+from kpi.exports.board_pack import slides
+from kpi.exports.board_pack.slides import CONTINUED, Para, _fit, _height, _line_starts
 
 WIDTH, HEIGHT = Inches(4), Inches(2)
 

@@ -17,13 +17,14 @@ from markupsafe import escape
 from PIL import Image
 from pptx import Presentation
 
-from kpi import annotations, chart_settings, commentary, images
-from kpi import board_pack as report
-from kpi.auth import User
-from kpi.board_pack.collect import collect, kpi_exceptions, milestones_at_risk
-from kpi.bootstrap import prepare_database
-from kpi.db import get_engine
-from kpi.demo import load_demo
+from kpi.access.auth import User
+from kpi.exports import board_pack as report
+from kpi.exports import images
+from kpi.exports.board_pack.collect import collect, kpi_exceptions, milestones_at_risk
+from kpi.notes import annotations, chart_settings, commentary
+from kpi.seed.bootstrap import prepare_database
+from kpi.seed.demo import load_demo
+from kpi.store.db import get_engine
 
 END = dt.date(2026, 10, 1)
 GENERATED = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)

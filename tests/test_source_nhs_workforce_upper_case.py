@@ -1,6 +1,6 @@
 """NHS Workforce Statistics, the upper-case layout of older releases (read through the staff-role
 source definition): AHP rows of C&M organisations become SIP_HC and the published FTE (kept beside
-the trusts' submissions, kpi.published); every row
+the trusts' submissions, kpi.figures.published); every row
 left out is counted by reason; the preview and apply are the template import's."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kpi.auth import PermissionDenied, User
+from kpi.access.auth import PermissionDenied, User
 from kpi.ingest import apply_import, undo_batch
 from kpi.ingest.adapters.mapped import BAD_NUMBER, OUTSIDE, UNKNOWN_PROFESSION
 from kpi.ingest.dispatch import prepare_file
-from kpi.models import ImportBatch
+from kpi.store.models import ImportBatch
 from tests.test_ingest import observation, observations_checksum, snapshot
 
 FIXTURES = Path(__file__).parent / "fixtures" / "nhs_workforce"

@@ -10,13 +10,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi import definitions, published, queries, spc
-from kpi.auth import User
-from kpi.formats import KPI
+from kpi import spc
+from kpi.access.auth import User
+from kpi.figures import published, queries
+from kpi.figures.queries import KPIFilter
 from kpi.ingest import apply_import, prepare_import
 from kpi.ingest.dispatch import prepare_file
-from kpi.queries import KPIFilter
-from kpi.reference import read_reference_csv
+from kpi.reading import definitions
+from kpi.reference.catalogue import KPI
+from kpi.reference.load import read_reference_csv
 from tests.test_ingest import batch, observation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"

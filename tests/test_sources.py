@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kpi import published, queries
-from kpi.auth import User
+from kpi.access.auth import User
+from kpi.figures import published, queries
 from kpi.ingest import apply_import
 from kpi.ingest.dispatch import prepare_file
 from kpi.ingest.sources import SOURCES_DIR, header_key, load_definitions, recognise, value_key

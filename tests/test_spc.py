@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi.formats import format_value
 from kpi.spc import (
     ASSURANCE_LABELS,
     COLOUR_COMMON_CAUSE,
@@ -33,6 +32,7 @@ from kpi.spc import (
     variation_type,
     xmr,
 )
+from kpi.words.formats import format_value
 
 # --------------------------------------------------------------------------------------------------
 # Shared vectors (hand-computed in the comments)

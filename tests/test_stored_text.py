@@ -1,5 +1,6 @@
 """Text a lead types or imports is stored without control characters, once, where it is written
-(`kpi.text.stored_text`); every XML writer goes through `kpi.text.xml_safe`, so text stored before the
+(`kpi.words.text.stored_text`); every XML writer goes through `kpi.words.text.xml_safe`, so text stored
+before the
 rule (or from anywhere else) cannot stop the PowerPoint deck or a chart image. Both sides of each rule:
 line breaks and tabs are kept, every other control character is not; every write path (annotation,
 chart-setting reason, commentary sections and owner, milestone notes, plan scenario name and description,
@@ -12,15 +13,15 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from kpi import annotations, chart_settings, commentary
-from kpi.auth import User
-from kpi.db import session_scope
+from kpi.access.auth import User
 from kpi.ingest import apply_import, prepare_import
-from kpi.milestones import update_milestone
-from kpi.models import Annotation, ChartSetting, Commentary, ImportBatch, Milestone, PlanScenario
-from kpi.notes import NoteError
+from kpi.notes import annotations, chart_settings, commentary
+from kpi.notes.common import NoteError
 from kpi.plan import assumptions as plan_store
-from kpi.text import stored_text, xml_safe
+from kpi.programme.milestones import update_milestone
+from kpi.store.db import session_scope
+from kpi.store.models import Annotation, ChartSetting, Commentary, ImportBatch, Milestone, PlanScenario
+from kpi.words.text import stored_text, xml_safe
 
 LEAD = User("lead@example.nhs.uk", "Workforce Lead", "lead")
 # Every kind of character the rule removes: NUL, BEL, vertical tab, form feed, an ANSI colour sequence,

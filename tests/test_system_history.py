@@ -1,5 +1,5 @@
-"""The system counts every C&M trust of its time (kpi.membership): a trust's figures count in the C&M total
-for every month its system span covers, whatever the collaboratives; a collaborative follows its
+"""The system counts every C&M trust of its time (kpi.reference.membership): a trust's figures count in the
+C&M total for every month its system span covers, whatever the collaboratives; a collaborative follows its
 membership dates; completeness expects the same trusts as the roll-ups count. Each boundary is tested on
 both sides: the month before a span starts and the month it starts, its last month and the month after.
 
@@ -17,14 +17,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import select, update
 
-from kpi import membership, queries
-from kpi.auth import User
-from kpi.db import session_scope
+from kpi.access.auth import User
+from kpi.figures import queries
+from kpi.figures.queries import KPIFilter
 from kpi.ingest import apply_import
 from kpi.ingest.dispatch import prepare_file
-from kpi.models import Membership, Trust
-from kpi.queries import KPIFilter
-from kpi.reference import REFERENCE_DIR, ReferenceDataError, load_reference
+from kpi.reference import membership
+from kpi.reference.load import REFERENCE_DIR, ReferenceDataError, load_reference
+from kpi.store.db import session_scope
+from kpi.store.models import Membership, Trust
 from tests.conftest import add_observations
 from tests.test_ingest import observation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpi.text import escape_markdown, printable, redact_secrets, redact_url, url_password
+from kpi.words.text import escape_markdown, printable, redact_secrets, redact_url, url_password
 
 
 def test_links_images_and_html_are_escaped():

@@ -153,7 +153,7 @@ def test_the_app_says_one_sentence_and_logs_no_pipeline_warning(dying_postgres, 
 
 
 def test_only_psycopgs_second_error_is_demoted_to_debug(caplog):
-    import kpi.db  # noqa: F401  (installs the filter on the psycopg logger)
+    import kpi.store.db  # noqa: F401  (installs the filter on the psycopg logger)
 
     with caplog.at_level(logging.DEBUG, logger="psycopg"):
         logging.getLogger("psycopg").warning("error ignored terminating %r: %s", "<Pipeline [BAD]>", "closed")

@@ -14,14 +14,14 @@ import streamlit as st
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from kpi import queries
-from kpi.auth import User
-from kpi.bootstrap import prepare_database
-from kpi.db import get_engine
-from kpi.demo import load_demo
+from kpi.access.auth import User
+from kpi.figures import queries
+from kpi.figures.queries import KPIFilter
 from kpi.ingest import apply_import
 from kpi.ingest.dispatch import prepare_file
-from kpi.queries import KPIFilter
+from kpi.seed.bootstrap import prepare_database
+from kpi.seed.demo import load_demo
+from kpi.store.db import get_engine
 from kpi.ui import shared, warm
 from tests.test_report import END
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kpi.bootstrap import prepare_database
-from kpi.db import get_engine
-from kpi.demo import load_demo
 from kpi.plan.model import gap_by_year, widest_gap_first
 from kpi.plan.run import run_plan
+from kpi.seed.bootstrap import prepare_database
+from kpi.seed.demo import load_demo
+from kpi.store.db import get_engine
 from tests.test_app import assert_page_ok, url
 from tests.test_report import END
 

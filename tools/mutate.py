@@ -49,7 +49,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The functions of kpi/queries.py that apply the membership and merger rules (the rest of it is reads).
+# The functions of kpi/figures/queries.py that apply the membership and merger rules (the rest of it is
+# reads).
 QUERIES_MEMBERSHIP = (
     "_observations",
     "_reporting_codes",
@@ -73,10 +74,10 @@ class Group:
 GROUPS: dict[str, Group] = {
     "rollups": Group(
         files=(
-            "kpi/rollups.py",
-            "kpi/completeness.py",
-            "kpi/membership.py",
-            ("kpi/queries.py", QUERIES_MEMBERSHIP),
+            "kpi/figures/rollups.py",
+            "kpi/figures/completeness.py",
+            "kpi/reference/membership.py",
+            ("kpi/figures/queries.py", QUERIES_MEMBERSHIP),
         ),
         tests=(
             "tests/test_membership_rule.py",
@@ -113,9 +114,10 @@ GROUPS: dict[str, Group] = {
             "tests/test_ingest.py::test_progress_is_reported_for_validation_planning_and_writing",
         ),
     ),
-    "auth": Group(files=("kpi/auth.py",), tests=("tests/test_auth.py", "tests/test_deployment.py")),
+    "auth": Group(files=("kpi/access/auth.py",), tests=("tests/test_auth.py", "tests/test_deployment.py")),
     "deployment": Group(
-        files=("kpi/deployment.py",), tests=("tests/test_deployment_edges.py", "tests/test_deployment.py")
+        files=("kpi/access/deployment.py",),
+        tests=("tests/test_deployment_edges.py", "tests/test_deployment.py"),
     ),
 }
 
@@ -148,11 +150,11 @@ EQUIVALENT: dict[tuple[str, str], str] = {
     ("kpi/spc/limits.py", f"0 -> -1  at col 79  |  {_NO_LIMITS}"): (
         "screening is counted and reported only on XmR charts, which never use NO_LIMITS (run, trend)"
     ),
-    ("kpi/queries.py", f"1 -> 2  at col 37  |  {_SYNTHETIC}"): (
+    ("kpi/figures/queries.py", f"1 -> 2  at col 37  |  {_SYNTHETIC}"): (
         "the flag is only max()ed and read as bool (queries._typed, reading, plan inputs): 2 is true as 1"
     ),
     (
-        "kpi/completeness.py",
+        "kpi/figures/completeness.py",
         '0 -> -1  at col 45  |  out["expected"] = out["expected"].fillna(0).astype(int)',
     ): ("unreachable: every system or collaborative series month has its counts row (same reports, spans)"),
 }

@@ -14,16 +14,16 @@ from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from kpi.db import DatabaseError, check_connection, get_engine, schema_is_current
-from kpi.months import parse_month
-from kpi.text import printable, redact_secrets, url_password
+from kpi.store.db import DatabaseError, check_connection, get_engine, schema_is_current
+from kpi.words.months import parse_month
+from kpi.words.text import printable, redact_secrets, url_password
 
 PROG = "python -m kpi"
 
 
 def _configured_password() -> str | None:
     """The configured database password, however malformed the URL, so that no error line shows it."""
-    from kpi.db import ENV_VAR, database_url
+    from kpi.store.db import ENV_VAR, database_url
 
     try:
         return url_password(database_url())
@@ -56,7 +56,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def month_argument(text: str) -> dt.date:
-    """A month argument: kpi.months.parse_month, held to the one form the command line documents
+    """A month argument: kpi.words.months.parse_month, held to the one form the command line documents
     (YYYY-MM; other forms such as 'Oct 2026' are refused, as they always were)."""
     month = parse_month(text) if re.fullmatch(r"\d{4}-\d{1,2}", text) else None
     if month is None:
@@ -86,7 +86,7 @@ def cli_user():
     import getpass
     import socket
 
-    from kpi.auth import User
+    from kpi.access.auth import User
 
     return User(email=f"{getpass.getuser()}@{socket.gethostname()}", name="command line", role="lead")
 

@@ -22,7 +22,7 @@ import argparse
 import pandas as pd
 
 from kpi.cli.common import PROG, CommandError, migrated_engine, month_argument, say, writable_out, write_out
-from kpi.text import clean_code
+from kpi.words.text import clean_code
 
 SCOPE_HELP = "system (or C&M), CMAST, MHLDC or a trust's ODS code (such as RBS)"
 
@@ -64,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _scope(engine, text: str) -> str:
     """The scope code a --scope names (the one resolver of the board pack and the exports)."""
-    from kpi.board_pack.scope import ReportError, resolve_scope
+    from kpi.exports.board_pack.scope import ReportError, resolve_scope
 
     try:
         return resolve_scope(engine, text).series_code
@@ -82,10 +82,12 @@ def _provenance(engine, args: argparse.Namespace, scope: str, scope_name: str, s
     both collaboratives), the period (the sidebar's default, or the one given), data as at, synthetic."""
     import dataclasses
 
-    from kpi import export, filters, labels, queries
-    from kpi.formats import month_key
-    from kpi.months import add_months
+    from kpi.exports import tables as export
+    from kpi.figures import queries
     from kpi.reading import DEFAULT_MONTHS
+    from kpi.selection import filters, labels
+    from kpi.words.formats import month_key
+    from kpi.words.months import add_months
 
     status = queries.data_status(engine)
     months = (
@@ -117,17 +119,17 @@ def _provenance(engine, args: argparse.Namespace, scope: str, scope_name: str, s
 
 
 def _workstream_names(engine) -> dict[str, str]:
-    from kpi import queries
+    from kpi.figures import queries
 
     frame = queries.workstreams(engine)
     return dict(zip(frame["code"], frame["name"], strict=True))
 
 
 def run(args: argparse.Namespace) -> int:
-    from kpi import export
-    from kpi.months import add_months
+    from kpi.exports import tables as export
     from kpi.reading import DEFAULT_MONTHS, Window, chosen_window
     from kpi.reading.load import catalogue, chart_annotations, grid_for, readings_for
+    from kpi.words.months import add_months
 
     out = writable_out(args.out, f"export {args.action}")
     excel = out.suffix.lower() == ".xlsx"
@@ -183,8 +185,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _reconciliation(engine, period, out) -> int:
     """Write the reconciliation CSV of one month; say how many rows and how many are flagged."""
-    from kpi import reconciliation
-    from kpi.formats import month_label
+    from kpi.ingest import reconciliation
+    from kpi.words.formats import month_label
 
     frame = reconciliation.reconciliation(engine, period)
     write_out(out, reconciliation.reconciliation_csv(frame), "export reconciliation")

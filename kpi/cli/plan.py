@@ -110,7 +110,7 @@ def _coverage(summary: pd.DataFrame) -> str:
 
 
 def _backtest(engine, args: argparse.Namespace, codes, seed: int, out) -> str:
-    from kpi.export import csv_bytes
+    from kpi.exports.tables import csv_bytes
     from kpi.plan.backtest import backtest, backtest_table
     from kpi.plan.inputs import resolve_scope
 
@@ -131,7 +131,7 @@ def _backtest(engine, args: argparse.Namespace, codes, seed: int, out) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Project, backtest or measure the levers, and write the CSV."""
-    from kpi.export import csv_bytes
+    from kpi.exports.tables import csv_bytes
     from kpi.plan import DEFAULT_SEED, PlanError, UnknownName, run_plan
     from kpi.plan.inputs import download_table
     from kpi.plan.sensitivity import shown

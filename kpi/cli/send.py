@@ -1,5 +1,5 @@
 """`python -m kpi send --config FILE.toml [--period-end YYYY-MM] [--dry-run DIR] [--allow-provisional]
-[--resend] [--only-on-working-day N]`: e-mail each recipient their board pack (kpi.send).
+[--resend] [--only-on-working-day N]`: e-mail each recipient their board pack (kpi.exports.send).
 
 One line per recipient (sent, written, skipped, refused or failed); failures on stderr. Exit 0 when
 nothing failed, 1 when any recipient was refused or failed (the others are still sent), 2 for a bad
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from kpi.cli.common import PROG, CommandError, migrated_engine, month_argument, say
-from kpi.text import redact_secrets
+from kpi.words.text import redact_secrets
 
 
 def _working_day(text: str) -> int:
@@ -59,9 +59,9 @@ def _say(text: str, password: str | None, *, error: bool = False) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kpi.formats import uk_time
-    from kpi.send.config import PASSWORD_VAR, ConfigError, read_config
-    from kpi.send.workdays import CalendarError, is_nth_working_day, nth_working_day
+    from kpi.exports.send.config import PASSWORD_VAR, ConfigError, read_config
+    from kpi.exports.send.workdays import CalendarError, is_nth_working_day, nth_working_day
+    from kpi.words.formats import uk_time
 
     password = os.environ.get(PASSWORD_VAR)
     if args.only_on_working_day:
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             f"{PROG} send: --dry-run {args.dry_run} is not a folder that can be written", code=2
         )
     engine = migrated_engine()
-    from kpi.send.run import send_packs
+    from kpi.exports.send.run import send_packs
 
     outcomes = send_packs(
         engine,

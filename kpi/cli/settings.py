@@ -1,5 +1,6 @@
 """`python -m kpi settings import FILE.csv`: the lead's chart settings and annotations from a file, all or
-nothing (kpi.settings_file). Exit 0 when written; 2 with one line per refused row and nothing written."""
+nothing (kpi.notes.settings_file). Exit 0 when written; 2 with one line per refused row and nothing
+written."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kpi.settings_file import SettingsFileError, import_settings
+    from kpi.notes.settings_file import SettingsFileError, import_settings
 
     data = read_file(args.path)
     engine = migrated_engine()

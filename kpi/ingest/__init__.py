@@ -17,7 +17,7 @@ Rules, in the order a user meets them:
 - **Validation** (`validate_table`): every problem in the file is reported at once, each with the row as
   Excel numbers it (header = row 1), the column, what is wrong (quoting the value) and how to fix it.
   Nothing is written while there is any problem.
-- **Periods** (`kpi.months.parse_month`): `2025-03`, `2025-03-01`, `01/03/2025` (day first, UK style),
+- **Periods** (`kpi.words.months.parse_month`): `2025-03`, `2025-03-01`, `01/03/2025` (day first, UK style),
   `Mar 2025`, `March 2025` (and NHS Digital's `MAR2025`, `31-Mar-2025`). Any day maps to its month. A month
   after the current month is a problem.
 - **Numbers**: digits with an optional decimal point; thousands separators ("1,234.5") and spaces are
@@ -48,7 +48,7 @@ The package, by job (each module says its rules in full):
     constants.py     the template's columns, size and problem limits, sources
     problems.py      Problem, Notice, ProblemLog (first MAX_PROBLEMS kept, all counted by kind), their tables
     lookups.py       the codes checked against (ReferenceData) and merged trusts mapped to successors
-    cells.py         numbers in cells (and parse_period, an alias of kpi.months.parse_month)
+    cells.py         numbers in cells (and parse_period, an alias of kpi.words.months.parse_month)
     reading.py       read_table: CSV or XLSX to a table of text cells, within the size limits
     rows.py          the rows as the checks see them (each reading of the cells worked out once)
     checks.py        the named checks: one small function per rule
@@ -62,11 +62,14 @@ The package, by job (each module says its rules in full):
     sources.py       source definitions (data/sources/*.toml) and `recognise`: which source a file is
     dispatch.py      prepare_file: read, recognise, and prepare as the template or through a definition
     adapters/        mapped.py: a published layout's rows to template rows, through its definition
+
+May import everything below it, kpi.exports included: the problems file a lead downloads is written by
+the same CSV writer as every export (kpi.exports.tables), and the reconciliation with the published
+figures (`reconciliation`) checks what the imports brought.
 """
 
 from __future__ import annotations
 
-from kpi.batches import DEMO_SOURCE
 from kpi.ingest.apply import apply_import
 from kpi.ingest.cells import PERIOD_FORMATS_TEXT, current_month, parse_numbers, parse_period
 from kpi.ingest.constants import (
@@ -114,6 +117,7 @@ from kpi.ingest.template import (
 )
 from kpi.ingest.undo import UndoRefused, UndoResult, undo_batch
 from kpi.ingest.validation import RECORD_COLUMNS, Validated, empty_records, validate_table
+from kpi.store.batches import DEMO_SOURCE
 
 __all__ = [
     "COLUMN_GUIDE",

@@ -17,9 +17,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Integer, delete, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kpi import published, rollups
-from kpi.auth import User, require_lead
-from kpi.db import session_scope
+from kpi.access.auth import User, require_lead
+from kpi.figures import published, rollups
 from kpi.ingest import planning, tables
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.planning import Plan
@@ -32,7 +31,8 @@ from kpi.ingest.writing import (
     lock_for_writing,
     write_in_chunks,
 )
-from kpi.text import stored_text
+from kpi.store.db import session_scope
+from kpi.words.text import stored_text
 
 _o = tables.observations
 _b = tables.batches
@@ -211,7 +211,7 @@ def _write_plan(
     if remove_demo:  # the demo's figures everywhere: declared as nothing, so every roll-up is redone
         removed = _remove_demo_rows(conn, batch_id)
         step(1, "Removing the synthetic demo figures")
-    else:  # the roll-ups of only the KPIs and months written are redone (kpi.rollups.touch)
+    else:  # the roll-ups of only the KPIs and months written are redone (kpi.figures.rollups.touch)
         rollups.touch(conn, _pairs(added) | _pairs(changed))
     return removed
 

@@ -1,6 +1,6 @@
 """Cells as text: numbers (digits with an optional decimal point, thousands separators and spaces
 allowed, nothing else: no £, %, words, "1,23") and the advice for a cell that is not one. Months are read
-by `kpi.months.parse_month`, here also under `parse_period`, its name in the importer."""
+by `kpi.words.months.parse_month`, here also under `parse_period`, its name in the importer."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from kpi.months import PERIOD_FORMATS_TEXT, current_month, parse_month
+from kpi.words.months import PERIOD_FORMATS_TEXT, current_month, parse_month
 
 parse_period = parse_month
 

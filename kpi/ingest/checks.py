@@ -21,9 +21,9 @@ from kpi.ingest.constants import REQUIRED_COLUMNS, TEMPLATE_COLUMNS, VALUE_TOLER
 from kpi.ingest.lookups import normalise_name
 from kpi.ingest.problems import Problem, quote
 from kpi.ingest.rows import Rows
-from kpi.membership import ICB_CODE, ICB_NAME
-from kpi.models import RATIO_SCALE
-from kpi.text import clean_code
+from kpi.reference.membership import ICB_CODE, ICB_NAME
+from kpi.store.models import RATIO_SCALE
+from kpi.words.text import clean_code
 
 Message = Callable[[Rows, Any], str]
 

@@ -5,7 +5,8 @@ used differently from how it reads without the preview and the import's notes sa
   reports as one "Art/Music/Drama Therapist" role) is kept as that group, never as one of its professions;
 - where a trust has an all-AHP figure and figures by profession for the same KPI and month (in the file, or
   one in the file and the other already in the database), totals use the profession figures: the roll-up
-  rule of kpi.queries that keeps anyone from counting twice. The all-AHP figure is stored, not counted.
+  rule of kpi.figures.queries that keeps anyone from counting twice. The all-AHP figure is stored, not
+  counted.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from kpi.formats import month_label
 from kpi.ingest import tables
 from kpi.ingest.lookups import ReferenceData
 from kpi.ingest.problems import Notice, rows_text
+from kpi.words.formats import month_label
 
 _o = tables.observations
 

@@ -50,7 +50,7 @@ def normalise_name(value: str) -> str:
 
 
 def load_reference_data(engine: Engine) -> ReferenceData:
-    from kpi import queries
+    from kpi.figures import queries
 
     catalogue = queries.kpi_catalogue(engine)
     kpis = {

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from kpi import completeness, membership, rollups
+from kpi.figures import completeness, rollups
 from kpi.ingest import explain, tables
 from kpi.ingest.constants import MAX_BYTES, MAX_PROBLEMS, Progress, no_progress
 from kpi.ingest.lookups import load_reference_data
@@ -20,7 +20,8 @@ from kpi.ingest.planning import PLAN_COLUMNS, Plan, plan
 from kpi.ingest.problems import Notice, Problem, ProblemKind, ProblemLog, capped_notices, more_problems_text
 from kpi.ingest.reading import read_table
 from kpi.ingest.validation import empty_records, validate_table
-from kpi.months import add_months
+from kpi.reference import membership
+from kpi.words.months import add_months
 
 _b = tables.batches
 
@@ -46,7 +47,7 @@ class ImportPreview:
     problem_kinds: list[ProblemKind] = field(default_factory=list)
     # What the headline will make of each KPI and month in the file once imported: one line per month
     # that stays provisional (too few expected trusts), or one line saying every month is complete
-    # (kpi.completeness). Also among the notices.
+    # (kpi.figures.completeness). Also among the notices.
     completeness: list[str] = field(default_factory=list)
     # A publication's own figures, kept beside the submissions (kpi.ingest.adapters.mapped, PUBLISHED_COLUMNS:
     # kpi_code, period, trust_code, profession_code, value); empty for every other file.
@@ -284,7 +285,7 @@ def _demo_data_notice(the_plan: Plan) -> list[Notice]:
 
 
 def import_outlook(engine: Engine, records: pd.DataFrame) -> list[str]:
-    """kpi.completeness.outlook for an import's validated records (kpi_code, trust_code ('' for the
+    """kpi.figures.completeness.outlook for an import's validated records (kpi_code, trust_code ('' for the
     system, already mapped to successors), period as dates)."""
     if records.empty:
         return []

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kpi.export import csv_bytes
+from kpi.exports.tables import csv_bytes
 from kpi.ingest.constants import MAX_PROBLEMS, TEMPLATE_COLUMNS
 
 

@@ -14,7 +14,7 @@ from kpi.ingest.cells import parse_numbers, parse_period
 from kpi.ingest.constants import NUMBER_COLUMNS, TEMPLATE_COLUMNS
 from kpi.ingest.lookups import ReferenceData, map_successors, normalise_name
 from kpi.ingest.problems import Notice
-from kpi.models import RATIO_SCALE
+from kpi.store.models import RATIO_SCALE
 
 
 class Rows:

@@ -82,7 +82,7 @@ class SourceDefinition:
     keep: tuple[Keep, ...] = ()
     figures: tuple[Figure, ...] = ()
     # Figures kept as the publication's, beside the trusts' submissions and never over them
-    # (published_figures, for kpi.reconciliation); `kpi` names the KPI they are checked against.
+    # (published_figures, for kpi.ingest.reconciliation); `kpi` names the KPI they are checked against.
     published: tuple[Figure, ...] = ()
     professions: dict[str, str] = field(default_factory=dict)  # value key -> profession code
 

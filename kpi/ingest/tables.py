@@ -7,7 +7,7 @@ from typing import cast
 
 from sqlalchemy import Table
 
-from kpi.models import ImportBatch, Observation, ReplacedObservation
+from kpi.store.models import ImportBatch, Observation, ReplacedObservation
 
 observations = cast(Table, Observation.__table__)
 batches = cast(Table, ImportBatch.__table__)

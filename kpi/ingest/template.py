@@ -10,7 +10,7 @@ from typing import Any
 
 from kpi.ingest.constants import TEMPLATE_COLUMNS
 from kpi.ingest.reading import cell_text
-from kpi.months import PERIOD_FORMATS_TEXT
+from kpi.words.months import PERIOD_FORMATS_TEXT
 
 TEMPLATE_EXAMPLES: list[dict[str, Any]] = [
     {
@@ -97,7 +97,7 @@ RULES_GUIDE: list[str] = [
 
 
 def _reference_rows() -> dict[str, list[dict[str, Any]]]:
-    from kpi.reference import read_reference_csv
+    from kpi.reference.load import read_reference_csv
 
     return {
         name: read_reference_csv(name) for name in ("kpis", "trusts", "professions", "profession_aliases")

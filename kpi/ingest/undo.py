@@ -11,10 +11,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from kpi import rollups
-from kpi.auth import User, require_lead
-from kpi.batches import undoable_where
-from kpi.db import session_scope
+from kpi.access.auth import User, require_lead
+from kpi.figures import rollups
 from kpi.ingest import tables
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.planning import observation_key, stored_figures
@@ -26,6 +24,8 @@ from kpi.ingest.writing import (
     lock_for_writing,
     write_in_chunks,
 )
+from kpi.store.batches import undoable_where
+from kpi.store.db import session_scope
 
 _o = tables.observations
 _b = tables.batches

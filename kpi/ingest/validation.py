@@ -5,7 +5,7 @@ written while there is any problem.
 The rules are the named checks of `kpi.ingest.checks`, run in the order of `STAGES` below: the header
 first, then each stage of row checks (the progress bar says which), then duplicates.
 
-- **Periods**: see `kpi.months.parse_month`. Any day maps to its month. A month after the current month
+- **Periods**: see `kpi.words.months.parse_month`. Any day maps to its month. A month after the current month
   is a problem.
 - **Numbers**: digits with an optional decimal point; thousands separators ("1,234.5") and spaces are
   allowed. Anything else (£, %, words, "1,23") is rejected, never guessed. Negative numbers are rejected.

@@ -3,11 +3,15 @@ under named scenarios, with an uncertainty band.
 
 - `kpi.plan.model`: the pure stock-and-flow projection (numpy and pandas only), its outputs and the
   "<5" rule for small numbers at trust level;
-- `kpi.plan.inputs`: the inputs read from the database through `kpi.queries`, and a projection's outputs;
+- `kpi.plan.inputs`: the inputs read from the database through `kpi.figures.queries`, and a projection's
+outputs;
 - `kpi.plan.run`: `run_plan`, the one call a page, the board pack or the command line makes;
 - `kpi.plan.assumptions`: the shipped assumptions and scenarios (data/reference/plan_*.csv), the lead's
   edits with history and the scenarios the lead saves;
 - `kpi.plan.words`: the assumptions and scenarios in plain English with their sources.
+
+May import kpi.charts, kpi.reading, kpi.notes, kpi.figures, kpi.reference, kpi.store, kpi.access and
+kpi.words.
 """
 
 from kpi.plan.inputs import DEFAULT_SEED, PlanResult, plan_inputs

@@ -11,8 +11,8 @@ Setting None puts the shipped value back (as a new row).
 Scenarios: 'Baseline' (no changes), the shipped ones in `plan_scenarios.csv`, and those the lead saves
 (unique names, who and when). A scenario naming a parameter the model does not have is refused.
 
-Only the workforce lead writes (`kpi.auth.require_lead`); writes go through `kpi.db.session_scope`, so the
-data version goes up and every page's cache follows.
+Only the workforce lead writes (`kpi.access.auth.require_lead`); writes go through
+`kpi.store.db.session_scope`, so the data version goes up and every page's cache follows.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from kpi.auth import User, require_lead
-from kpi.db import session_scope
-from kpi.models import PlanAssumptionChange, PlanScenario, Profession
-from kpi.notes import NoteError, clean_text, now
+from kpi.access.auth import User, require_lead
+from kpi.notes.common import NoteError, clean_text, now
 from kpi.plan.model import BASELINE, BASELINE_SCENARIO, PlanError, Scenario, UnknownName
-from kpi.reference import REFERENCE_DIR, ReferenceDataError, read_reference_csv
-from kpi.text import clean_code
+from kpi.reference.load import REFERENCE_DIR, ReferenceDataError, read_reference_csv
+from kpi.store.db import session_scope
+from kpi.store.models import PlanAssumptionChange, PlanScenario, Profession
+from kpi.words.text import clean_code
 
 ASSUMPTIONS_CSV = REFERENCE_DIR / "plan_assumptions.csv"
 SCENARIOS_CSV = REFERENCE_DIR / "plan_scenarios.csv"

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi.formats import month_key
 from kpi.plan.assumptions import current_assumptions
 from kpi.plan.inputs import actual_stock, assumed, plan_inputs
 from kpi.plan.model import PlanError, PlanInputs, project, suppress_small
+from kpi.words.formats import month_key
 
 HORIZON_YEARS = 3
 HORIZONS = tuple(range(1, HORIZON_YEARS + 1))

@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi import charts
-from kpi.chart_text import ChartWords
-from kpi.formats import month_label
 from kpi.plan.model import SMALL_NUMBER, disclosed, small_number_text
+from kpi.reading.chart_text import ChartWords
+from kpi.words.formats import month_label
 
 BAND_90 = "rgba(0, 94, 184, 0.14)"  # NHS blue, light: the middle 90 % of runs
 BAND_50 = "rgba(0, 94, 184, 0.30)"  # darker: the middle 50 %

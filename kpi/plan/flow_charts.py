@@ -12,9 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kpi import charts
-from kpi.chart_text import ChartWords
 from kpi.plan.model import disclosed, small_number_text
 from kpi.plan.sensitivity import ALL
+from kpi.reading.chart_text import ChartWords
 
 INFLOW_WORDS: dict[str, str] = {
     "newly_qualified": "Newly qualified",

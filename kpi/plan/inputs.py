@@ -1,4 +1,4 @@
-"""The projection's inputs, read from the database through `kpi.queries` (so the usual roll-up rules
+"""The projection's inputs, read from the database through `kpi.figures.queries` (so the usual roll-up rules
 hold: a trust in both collaboratives counts once in the system, ratios are sum(numerator) /
 sum(denominator), merged trusts count under their successor, NWAS is outside the totals), and the one
 `plan_result`, a projection's outputs from them (`kpi.plan.run.run_plan` reads the inputs and
@@ -44,8 +44,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi import queries
-from kpi.formats import format_value, month_label
+from kpi.figures import queries
+from kpi.figures.queries import KPIFilter, Level
+from kpi.figures.scopes import named_scope
 from kpi.plan import assumptions as store
 from kpi.plan.model import (
     BASELINE,
@@ -65,9 +66,8 @@ from kpi.plan.model import (
     with_baseline,
 )
 from kpi.plan.words import AssumptionLine, assumption_lines
-from kpi.queries import KPIFilter, Level
-from kpi.scopes import named_scope
-from kpi.text import clean_code
+from kpi.words.formats import format_value, month_label
+from kpi.words.text import clean_code
 
 DEFAULT_SEED = 16  # the issue's number: any fixed seed makes the runs reproducible
 LEAVER_WINDOW = 60  # months of LEAVER_RATE read: five annual (non-overlapping) rates at most
@@ -83,7 +83,7 @@ PROFESSION_KPIS = ("SIP_FTE", "SIP_HC", "ESTAB_FTE", "LEAVER_RATE")
 
 
 def resolve_scope(engine: Engine, scope: str) -> tuple[str, Level]:
-    """The scope's code and level (kpi.scopes.named_scope: 'C&M', 'CM' or 'system', a collaborative
+    """The scope's code and level (kpi.figures.scopes.named_scope: 'C&M', 'CM' or 'system', a collaborative
     code, or an ODS code) for a member trust. UnknownName for anything else, a merged trust or a
     system partner (outside the totals the assumptions are for)."""
     trusts = queries.trusts(engine)
@@ -547,7 +547,7 @@ def download_table(result: PlanResult) -> pd.DataFrame:
     """Every projected month, profession and scenario as a tidy table for CSV (DOWNLOAD_COLUMNS): FTE
     to 2 decimals, the gap % to 1, and `synthetic` (True for demo data) on every row, so that the rows
     keep it when filtered or pasted elsewhere; at trust level the figures as model.SUPPRESSION_RULE
-    shows them. Write it with kpi.export.csv_bytes (formula-safe)."""
+    shows them. Write it with kpi.exports.tables.csv_bytes (formula-safe)."""
     frame = result.projection.copy()
     names = {p.profession: p.name or p.profession for p in result.inputs.professions}
     fte = [c for c in DOWNLOAD_COLUMNS if c.endswith("_fte") or c.startswith("supply_fte")]

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpi.formats import format_value, month_label
 from kpi.plan.model import BASELINE, PlanInputs, ProfessionInputs, Scenario, monthly_rate
+from kpi.words.formats import format_value, month_label
 
 GENERAL = None  # AssumptionLine.profession for a line about the whole projection
 MODEL_SOURCE = "the workforce plan model (kpi.plan.model)"

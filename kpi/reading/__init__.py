@@ -13,9 +13,13 @@ lead's setting can change.
 - :mod:`kpi.reading.load`: readings (and the grid) straight from the database, for callers outside the app
   (the only module here that reads the database).
 
-May import kpi.spc, kpi.chart_settings, kpi.provisional, kpi.formats, kpi.icons and kpi.chart_text; never
+May import kpi.spc, kpi.notes.chart_settings, kpi.figures.provisional, kpi.words.formats, kpi.spc.icons and
+kpi.reading.chart_text; never
 streamlit, and never the database outside kpi.reading.load (callers read the series and settings and pass
-them in)."""
+them in).
+
+May import kpi.notes, kpi.spc, kpi.figures, kpi.reference, kpi.store and kpi.words.
+"""
 
 from kpi.reading.build import KPIMonths, read_kpi, read_scope
 from kpi.reading.model import AppliedSetting, Change, Reading

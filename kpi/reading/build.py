@@ -16,13 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpi import chart_text, provisional, spc
-from kpi.chart_settings import ChartSettings
-from kpi.formats import KPI, format_target, month_label
+from kpi import spc
+from kpi.figures import provisional
+from kpi.notes.chart_settings import ChartSettings
+from kpi.reading import chart_text
 from kpi.reading.model import AppliedSetting, Change, Reading, change_between
 from kpi.reading.targets import engine_targets, target_at, target_steps
 from kpi.reading.window import Window, default_window
+from kpi.reference.catalogue import KPI
 from kpi.spc.suggestions import Suggestion, suggested_recalculation
+from kpi.words.formats import format_target, month_label
 
 
 @dataclass(frozen=True)

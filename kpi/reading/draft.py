@@ -11,7 +11,7 @@ nothing guessed). Each sentence names the fact it comes from, so a test can hold
 - `milestone`: the KPI's workstream's milestones that are late.
 
 A draft is shown as made from the data, never as the lead's words, until the lead accepts or edits it
-(kpi.commentary); it is made afresh from the data every time it is shown, so it follows the data."""
+(kpi.notes.commentary); it is made afresh from the data every time it is shown, so it follows the data."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from kpi.formats import month_label, uk_date
 from kpi.reading.model import Reading
+from kpi.words.formats import month_label, uk_date
 
 DRAFT_LABEL = "Drafted from the data, not the lead's words"
 ASSURANCE_PHRASES = {

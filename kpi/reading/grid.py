@@ -1,9 +1,9 @@
 """The board's grid: every KPI (rows) for a scope's trusts, its collaboratives and the system (columns),
 each cell the reading of that KPI and scope: its latest complete value, its variation and assurance icons,
 and whether it is provisional or stale. Built from the readings only, so a cell never says what the
-reading does not; kpi.export.grid_table writes it as one row per KPI and scope (the CSV and XLSX: icon
+reading does not; kpi.exports.tables.grid_table writes it as one row per KPI and scope (the CSV and XLSX: icon
 codes and their words in columns of their own, so it pivots back in Excel), and
-kpi.board_pack.grid_section as the packs' table.
+kpi.exports.board_pack.grid_section as the packs' table.
 
 What needs attention (a concern, a target failed or at risk, a stale or provisional month, commentary not
 reviewed) comes first, in the grid and in the packs."""
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.membership import SYSTEM_CODE
+from kpi.figures.scopes import trust_sort_key
 from kpi.reading.model import PRIORITY, Reading
-from kpi.scopes import trust_sort_key
+from kpi.reference.membership import SYSTEM_CODE
 
 ATTENTION, NAME = "attention", "name"  # the sort orders besides a column's
 FILTERS = {
@@ -129,7 +129,7 @@ def reviewed_flags(
     readings: Mapping[str, Mapping[str, Reading]], states: pd.DataFrame
 ) -> dict[tuple[str, str], bool]:
     """(KPI, scope) -> whether the commentary of the reading's headline month is reviewed, for the cells
-    whose month has commentary of its own (kpi.commentary.review_states)."""
+    whose month has commentary of its own (kpi.notes.commentary.review_states)."""
     by_key = {
         (row["kpi_code"], row["scope_code"], pd.Timestamp(row["period"])): bool(row["reviewed"])
         for row in states.to_dict("records")
@@ -174,9 +174,9 @@ def scopes_for(
 def grid_columns(
     scope: str, collaboratives: Sequence[str], trusts: pd.DataFrame, memberships: pd.DataFrame
 ) -> list[str]:
-    """`scopes_for` from the reference tables (kpi.queries.trusts and memberships): a collaborative's
+    """`scopes_for` from the reference tables (kpi.figures.queries.trusts and memberships): a collaborative's
     members are its confirmed ones, the system's trusts those it counts in any month (`in_system`);
-    trusts ordered as everywhere (kpi.scopes.trust_sort_key)."""
+    trusts ordered as everywhere (kpi.figures.scopes.trust_sort_key)."""
     order = {
         row["ods_code"]: trust_sort_key(str(row["role"]), str(row["short_name"]))
         for row in trusts.to_dict("records")

@@ -12,16 +12,16 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi import annotations as kpi_annotations
-from kpi import queries, scopes
-from kpi.chart_settings import decided_by_kpi, settings_by_kpi
-from kpi.commentary import review_states
-from kpi.formats import KPI
-from kpi.freshness import freshness, system_months
+from kpi.figures import queries, scopes
+from kpi.figures.freshness import freshness, system_months
+from kpi.notes import annotations as kpi_annotations
+from kpi.notes.chart_settings import decided_by_kpi, settings_by_kpi
+from kpi.notes.commentary import review_states
 from kpi.reading import grid
 from kpi.reading.build import KPIMonths, read_scope
 from kpi.reading.model import Reading
 from kpi.reading.window import Window
+from kpi.reference.catalogue import KPI
 
 
 def kpi_months(engine: Engine) -> dict[str, KPIMonths]:

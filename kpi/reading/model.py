@@ -11,11 +11,14 @@ from typing import Any
 
 import pandas as pd
 
-from kpi import icons, provisional, spc
-from kpi.formats import KPI, change_reading, format_change, format_value, month_label
+from kpi import spc
+from kpi.figures import provisional
 from kpi.reading.targets import Target, target_at, target_path, target_sentence
 from kpi.reading.window import Window
+from kpi.reference.catalogue import KPI
+from kpi.spc import icons
 from kpi.spc.suggestions import Suggestion
+from kpi.words.formats import change_reading, format_change, format_value, month_label
 
 # Concerns first, then KPIs that will not meet their target, then the rest; improvements last.
 PRIORITY = {
@@ -69,7 +72,7 @@ class Reading:
     previous: Change | None = None
     last_year: Change | None = None
     provisional_note: str = ""
-    freshness: Mapping[str, Any] | None = None  # the KPI's row of kpi.freshness.freshness
+    freshness: Mapping[str, Any] | None = None  # the KPI's row of kpi.figures.freshness.freshness
     target_steps: tuple[Target, ...] = ()  # the catalogue's target, then the lead's dated ones
 
     # --- the figure -------------------------------------------------------------------------------
@@ -118,7 +121,7 @@ class Reading:
 
     @property
     def stale(self) -> bool:
-        """The KPI is behind its publication schedule (kpi.freshness)."""
+        """The KPI is behind its publication schedule (kpi.figures.freshness)."""
         return self.freshness is not None and bool(self.freshness["stale"])
 
     @property

@@ -8,9 +8,9 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from kpi import provisional
-from kpi.formats import format_change, month_label
+from kpi.figures import provisional
 from kpi.reading.model import Reading
+from kpi.words.formats import format_change, month_label
 
 SPARKLINE_MONTHS = 24
 SUMMARY_COLUMNS = [

@@ -1,5 +1,5 @@
 """The target in force for a KPI and scope in a month: the catalogue's, unless the lead set a target from a
-month on for that scope (kpi.chart_settings), the latest such month not after it. The one place the
+month on for that scope (kpi.notes.chart_settings), the latest such month not after it. The one place the
 catalogue's target is read for a view: every view asks the reading, which asks this."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.chart_settings import ChartSettings
-from kpi.formats import KPI, direction_words, format_target, month_label
+from kpi.notes.chart_settings import ChartSettings
+from kpi.reference.catalogue import KPI
+from kpi.words.formats import direction_words, format_target, month_label
 
 
 @dataclass(frozen=True)

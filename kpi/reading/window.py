@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpi.months import add_months
 from kpi.spc.limits import MIN_SEGMENT_POINTS
+from kpi.words.months import add_months
 
 DEFAULT_MONTHS = 36  # the default period: three years, enough for SPC limits
 

@@ -16,6 +16,8 @@ The package, by job:
   :mod:`kpi.spc.result` (:class:`SPCResult`), :mod:`kpi.spc.codes` (icon and accumulation codes).
 * :mod:`kpi.spc.words`: labels and :func:`describe`, one plain-English sentence for a board member.
 * :mod:`kpi.spc.style`: the Making Data Count colours.
+
+May import kpi.words only: the engine knows nothing of the database or the pages.
 """
 
 from __future__ import annotations

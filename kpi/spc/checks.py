@@ -9,8 +9,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from kpi.formats import english_date
 from kpi.spc.limits import MIN_SEGMENT_POINTS
+from kpi.words.formats import english_date
 
 
 def _month(when: pd.Timestamp) -> str:

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpi.formats import english_date
 from kpi.spc.limits import MIN_SEGMENT_POINTS
 from kpi.spc.words import point_name
+from kpi.words.formats import english_date
 
 
 def resolve_recalculation(

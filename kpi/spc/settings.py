@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpi.formats import english_date
 from kpi.spc.arguments import to_target
+from kpi.words.formats import english_date
 
 
 def _as_list(items: Any) -> list[Any]:

@@ -1,5 +1,5 @@
 """Suggested recalculation, never automatic: where the data show a sustained step, the month from which
-new limits would describe the process, for the lead to accept or dismiss (`kpi.chart_settings`).
+new limits would describe the process, for the lead to accept or dismiss (`kpi.notes.chart_settings`).
 
 A month is suggested when, in the latest segment (its non-missing, non-ghost points):
 - **a sustained run**: the latest SUSTAINED_RUN or more points lie on one side of the mean, starting at
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kpi.formats import english_date
 from kpi.spc.limits import MIN_SEGMENT_POINTS
 from kpi.spc.result import SPCResult
+from kpi.words.formats import english_date
 
 SUSTAINED_RUN = 12
 #: Two levels must leave at most this share of a straight line's squared error to count as a step.

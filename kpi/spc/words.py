@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kpi.formats import english_date, format_value
 from kpi.spc.arguments import to_dates
+from kpi.words.formats import english_date, format_value
 
 if TYPE_CHECKING:
     from kpi.spc.result import SPCResult

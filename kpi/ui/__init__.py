@@ -13,6 +13,8 @@
 This package is the only part of kpi/ that imports streamlit. Pages call `ui.X`; the names are
 re-exported here. A test that replaces a function must replace it in the submodule that calls it
 (e.g. `kpi.ui.session.secrets_paths`), not here.
+
+The top of kpi/: the only package that imports streamlit; it may import every other package but kpi.cli.
 """
 
 from kpi.ui.database import (

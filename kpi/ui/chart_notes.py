@@ -1,6 +1,6 @@
 """Under an SPC chart: the month's commentary for everyone, and for the workforce lead the tools that
-annotate, comment on and adjust the chart (kpi.annotations, kpi.commentary, kpi.chart_settings), with a
-suggested recalculation to accept or dismiss.
+annotate, comment on and adjust the chart (kpi.notes.annotations, kpi.notes.commentary,
+kpi.notes.chart_settings), with a suggested recalculation to accept or dismiss.
 
 The lead's tools sit in one expander per chart that runs only when opened, so a page of charts costs
 nothing for them until they are wanted. Everything typed is shown as text, never as Markdown; every
@@ -14,17 +14,21 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kpi import annotations as kpi_annotations
-from kpi import chart_settings, charts, commentary, filters, scopes, settings_file
-from kpi.auth import PermissionDenied
-from kpi.formats import KPI, format_target, month_label
-from kpi.notes import NoteError
+from kpi import charts
+from kpi.access.auth import PermissionDenied
+from kpi.figures import scopes
+from kpi.notes import annotations as kpi_annotations
+from kpi.notes import chart_settings, commentary, settings_file
+from kpi.notes.common import NoteError
 from kpi.reading import KPIMonths, Reading, read_kpi
 from kpi.reading.draft import DRAFT_LABEL, NO_DRAFT, Draft, draft, late_milestones
-from kpi.text import escape_markdown
+from kpi.reference.catalogue import KPI
+from kpi.selection import filters
 from kpi.ui import loaders, session
 from kpi.ui.database import clear_caches, db, engine
 from kpi.ui.style import focus_nonce, focus_on
+from kpi.words.formats import format_target, month_label
+from kpi.words.text import escape_markdown
 
 KINDS = {
     "recalculation": "Recalculate the limits from a month",
@@ -256,7 +260,7 @@ def _commentary_tools(
 
 
 def _save(kpi: KPI, scope: str, month: dt.date, key: str, box, **fields) -> None:
-    """Save the month's commentary (`fields` as kpi.commentary.save_commentary takes them); why not, in
+    """Save the month's commentary (`fields` as kpi.notes.commentary.save_commentary takes them); why not, in
     `box`."""
     try:
         changed = commentary.save_commentary(engine(), session.user(), kpi.code, scope, month, **fields)
@@ -410,7 +414,7 @@ def _settings_tools(reading: Reading, key: str, status) -> None:
 
 
 def _settings_file(key: str, status) -> None:
-    """Many settings at once from a CSV file (kpi.settings_file): all or nothing, each refused row named
+    """Many settings at once from a CSV file (kpi.notes.settings_file): all or nothing, each refused row named
     with its row number and why, as `python -m kpi settings import` does."""
     with st.form(f"{key}_settings_file_form", border=False, clear_on_submit=True):
         upload = st.file_uploader(

@@ -16,9 +16,10 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from kpi import queries, rollups
-from kpi.bootstrap import prepare_database
-from kpi.db import (
+from kpi.access.deployment import Mode
+from kpi.figures import queries, rollups
+from kpi.seed.bootstrap import prepare_database
+from kpi.store.db import (
     ENV_VAR,
     UNREACHABLE,
     DatabaseError,
@@ -27,11 +28,10 @@ from kpi.db import (
     database_url,
     get_engine,
 )
-from kpi.deployment import Mode
-from kpi.formats import month_label, uk_time
-from kpi.text import escape_markdown, redact_secrets, url_password
 from kpi.ui import loaders, shared
 from kpi.ui.session import run_mode
+from kpi.words.formats import month_label, uk_time
+from kpi.words.text import escape_markdown, redact_secrets, url_password
 
 logger = logging.getLogger("kpi.ui")
 DATABASE_ERRORS: tuple[type[Exception], ...] = (

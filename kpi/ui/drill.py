@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from kpi.formats import KPI
+from kpi.reference.catalogue import KPI
 from kpi.ui import url_state
 
 PAGES = {False: "app_pages/workstreams.py", True: "app_pages/trusts.py"}

@@ -13,10 +13,14 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from kpi import charts, export, filters, images, scopes
+from kpi import charts
+from kpi.exports import images
+from kpi.exports import tables as export
+from kpi.figures import scopes
 from kpi.reading import grid as kpi_grid
 from kpi.reading.model import Reading
-from kpi.scorecard import card_reading
+from kpi.reading.scorecard import card_reading
+from kpi.selection import filters
 from kpi.ui import loaders, url_state
 from kpi.ui.database import db
 from kpi.ui.widgets import csv_download, filter_words, image_caption, narrow_only, provenance, wide_only

@@ -12,12 +12,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kpi import annotations as kpi_annotations
-from kpi import chart_text, charts, export, filters, provisional, queries, scopes
-from kpi.chart_text import ChartIcon, ChartWords
-from kpi.formats import KPI, format_value, month_label
-from kpi.reading import Reading
+from kpi import charts
+from kpi.exports import tables as export
+from kpi.figures import provisional, queries, scopes
+from kpi.notes import annotations as kpi_annotations
+from kpi.reading import Reading, chart_text
+from kpi.reading.chart_text import ChartIcon, ChartWords
 from kpi.reading.targets import Target, target_path, targets_sentence
+from kpi.reference.catalogue import KPI
+from kpi.selection import filters
 from kpi.ui import chart_notes, loaders, shared, url_state
 from kpi.ui.database import db
 from kpi.ui.widgets import (
@@ -28,6 +31,7 @@ from kpi.ui.widgets import (
     provenance,
     show_chart,
 )
+from kpi.words.formats import format_value, month_label
 
 
 @dataclasses.dataclass(frozen=True)

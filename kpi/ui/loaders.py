@@ -18,18 +18,23 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from kpi import annotations as kpi_annotations
-from kpi import board_pack, chart_settings, commentary, filters, queries, reading, scopes
-from kpi.db import get_engine
-from kpi.formats import KPI, month_key
-from kpi.freshness import freshness as kpi_freshness
+from kpi import reading
+from kpi.exports import board_pack
+from kpi.figures import queries, scopes
+from kpi.figures.freshness import freshness as kpi_freshness
+from kpi.figures.queries import KPIFilter
+from kpi.notes import annotations as kpi_annotations
+from kpi.notes import chart_settings, commentary
 from kpi.plan import assumptions as plan_assumptions
 from kpi.plan.backtest import Backtest, backtest
 from kpi.plan.inputs import DEFAULT_SEED, PlanResult
 from kpi.plan.run import run_plan
-from kpi.queries import KPIFilter
 from kpi.reading import grid, load, targets, window
+from kpi.reference.catalogue import KPI
+from kpi.selection import filters
+from kpi.store.db import get_engine
 from kpi.ui import shared
+from kpi.words.formats import month_key
 
 CACHE_TTL = None  # no time limit: the caches are cleared when the data version changes
 MAX_ENTRIES = 256
@@ -205,7 +210,7 @@ def commentary_for(db_url: str, kpi_code: str, scope: str, month: dt.date) -> co
 @_cached
 def review_states(db_url: str, scope_codes: tuple[str, ...]) -> pd.DataFrame:
     """Every commentary of the scopes with whether its current version is reviewed
-    (kpi.commentary.review_states)."""
+    (kpi.notes.commentary.review_states)."""
     return commentary.review_states(get_engine(db_url), list(scope_codes))
 
 
@@ -336,7 +341,7 @@ def pack_scope_labels(db_url: str) -> dict[str, str]:
 
 @_cached
 def freshness(db_url: str, today: dt.date) -> pd.DataFrame:
-    """Each KPI's latest complete month and whether it is stale (kpi.freshness.freshness)."""
+    """Each KPI's latest complete month and whether it is stale (kpi.figures.freshness.freshness)."""
     return kpi_freshness(get_engine(db_url), today)
 
 

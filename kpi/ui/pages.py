@@ -9,10 +9,10 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from kpi.db import database_health
-from kpi.text import escape_markdown
+from kpi.store.db import database_health
 from kpi.ui import url_state
 from kpi.ui.database import DATABASE_ERRORS, engine, redacted
+from kpi.words.text import escape_markdown
 
 logger = logging.getLogger("kpi.ui")
 PAGE_FAILED = "Something went wrong on this page"

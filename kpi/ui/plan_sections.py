@@ -12,14 +12,14 @@ import pandas as pd
 import streamlit as st
 
 from kpi import charts
-from kpi.formats import month_label
 from kpi.plan import flow_charts, model
 from kpi.plan.backtest import BACKTEST_COLUMNS, backtest_table
 from kpi.plan.inputs import PlanResult
 from kpi.plan.sensitivity import shown as shown_sensitivity
 from kpi.plan.words import backtest_words, profession_backtest_words
-from kpi.text import escape_markdown
 from kpi.ui.widgets import csv_download, image_caption, provenance, show_chart
+from kpi.words.formats import month_label
+from kpi.words.text import escape_markdown
 
 
 def _caption(title: str, scope_name: str, result: PlanResult, notes: str):

@@ -10,19 +10,19 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from kpi.auth import PermissionDenied
-from kpi.formats import month_key, month_label
-from kpi.notes import NoteError
+from kpi.access.auth import PermissionDenied
+from kpi.notes.common import NoteError
 from kpi.plan import assumptions, model
 from kpi.plan.chart import fte_text, pct_text
 from kpi.plan.inputs import PlanResult
 from kpi.plan.words import AssumptionLine
-from kpi.text import escape_markdown
 from kpi.ui import loaders, session
 from kpi.ui.database import clear_caches, engine
 from kpi.ui.style import focus_nonce, focus_on
 from kpi.ui.url_state import page_choice
 from kpi.ui.widgets import named_lines, narrow_only, wide_only
+from kpi.words.formats import month_key, month_label
+from kpi.words.text import escape_markdown
 
 _RESULT = "plan_tools_result"
 _SAID = "plan_tools_said"

@@ -10,10 +10,11 @@ from typing import NoReturn
 import streamlit as st
 from streamlit import config
 
-from kpi import deployment, filters
-from kpi.auth import LOCAL_USER_EMAIL, SignInRefused, User, user_from_claims
-from kpi.text import escape_markdown
+from kpi.access import deployment
+from kpi.access.auth import LOCAL_USER_EMAIL, SignInRefused, User, user_from_claims
+from kpi.selection import filters
 from kpi.ui import url_state
+from kpi.words.text import escape_markdown
 
 logger = logging.getLogger("kpi.ui")
 
@@ -44,7 +45,7 @@ def this_visit() -> deployment.Visit:
 
 
 def deployment_mode(visit: deployment.Visit | None = None) -> deployment.Mode:
-    """Decide afresh how the app is deployed (kpi/deployment.py): local, signed-in, or refuse. `visit`
+    """Decide afresh how the app is deployed (kpi/access/deployment.py): local, signed-in, or refuse. `visit`
     is the request to decide for (none at start-up, when there is no request)."""
     files = deployment.read_secrets(secrets_paths())
     try:

@@ -7,12 +7,13 @@ import datetime as dt
 
 import streamlit as st
 
-from kpi import filters, scopes
-from kpi.formats import month_key, month_label
-from kpi.months import parse_month
+from kpi.figures import scopes
+from kpi.selection import filters
 from kpi.ui import loaders, url_state
 from kpi.ui.database import db
 from kpi.ui.filter_use import filter_use_note
+from kpi.words.formats import month_key, month_label
+from kpi.words.months import parse_month
 
 _FROM, _TO, _COLLAB, _TRUSTS, _PROFESSIONS = "f_from", "f_to", "f_collab", "f_trusts", "f_professions"
 _PROVISIONAL = "f_provisional"

@@ -1,23 +1,27 @@
-"""The commentary sign-off on a page (kpi.signoff): for one scope, each KPI's headline month and whether
+"""The commentary sign-off on a page (kpi.reading.signoff): for one scope, each KPI's headline month and
+whether
 its commentary is reviewed, written and waiting, or only drafted from the data; for the workforce lead a
-button that marks everything written as reviewed (kpi.commentary.review_month). The board sees the same
+button that marks everything written as reviewed (kpi.notes.commentary.review_month). The board sees the same
 table without the button."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from kpi import commentary, filters, scopes, signoff
-from kpi.auth import PermissionDenied
-from kpi.notes import NoteError
-from kpi.text import escape_markdown
+from kpi.access.auth import PermissionDenied
+from kpi.figures import scopes
+from kpi.notes import commentary
+from kpi.notes.common import NoteError
+from kpi.reading import signoff
+from kpi.selection import filters
 from kpi.ui import loaders, session
 from kpi.ui.database import clear_caches, db, engine
 from kpi.ui.style import focus_nonce, focus_on
+from kpi.words.text import escape_markdown
 
 
 def sign_off_table(sel: filters.Selection, scope: str):
-    """The scope's sign-off table (kpi.signoff.sign_off_table) under the selection's readings."""
+    """The scope's sign-off table (kpi.reading.signoff.sign_off_table) under the selection's readings."""
     level = scopes.level_of(scope, loaders.collaborative_codes(db()))
     flt = scopes.scope_filter(sel.to_kpi_filter(), scope, level)
     readings = loaders.readings(db(), flt, scope, sel.include_provisional)

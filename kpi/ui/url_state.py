@@ -17,7 +17,7 @@ each point below is behaviour today's links and tests rely on, which a bound wid
   drill link's scope, section...) would then be rewritten on arrival, a second URL in the history, so
   the first Back press would go nowhere (see above).
 - A bound widget falls back to its default silently on a value it cannot use; here the page says so
-  (kpi.filters' warnings, quoting the link), which the tests of hostile and stale links check.
+  (kpi.selection.filters' warnings, quoting the link), which the tests of hostile and stale links check.
 - The parameter's name is the widget's key; keys here are per page (`trust_section`, `rank_kpi`) and
   some URL names are shared by several widgets across pages (`workstream`), so the names would change.
 - The shared filters are not one widget each: `from`/`to` absent means each KPI's own default period,
@@ -36,7 +36,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import RerunException, get_script_run_ctx
 
-from kpi import filters
+from kpi.selection import filters
 
 logger = logging.getLogger("kpi.ui")
 

@@ -18,9 +18,10 @@ import os
 import threading
 import time
 
-from kpi import filters, scopes
-from kpi.db import data_version, get_engine
-from kpi.queries import SYSTEM_CODE
+from kpi.figures import scopes
+from kpi.figures.queries import SYSTEM_CODE
+from kpi.selection import filters
+from kpi.store.db import data_version, get_engine
 from kpi.ui import database, loaders, session
 
 logger = logging.getLogger("kpi.ui")

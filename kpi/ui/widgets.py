@@ -15,14 +15,18 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from kpi import charts, export, filters, images
-from kpi.chart_text import ChartWords
-from kpi.formats import KPI, direction_words, month_key, month_label
-from kpi.icons import CHART_MARKS, icon_key
-from kpi.labels import FilterWords, describe
-from kpi.text import escape_markdown
+from kpi import charts
+from kpi.exports import images
+from kpi.exports import tables as export
+from kpi.reading.chart_text import ChartWords
+from kpi.reference.catalogue import KPI
+from kpi.selection import filters
+from kpi.selection.labels import FilterWords, describe
+from kpi.spc.icons import CHART_MARKS, icon_key
 from kpi.ui import loaders
 from kpi.ui.database import db
+from kpi.words.formats import direction_words, month_key, month_label
+from kpi.words.text import escape_markdown
 
 _IMAGES: tuple[tuple[Literal["png", "svg"], str], ...] = (("png", "image/png"), ("svg", "image/svg+xml"))
 

@@ -1,6 +1,6 @@
 """KPI completeness and freshness: how many months after a month's end its figures are normally
 available (lag_months), and the share of expected trusts that must have reported for a month to count as
-complete (complete_share). See kpi/completeness.py for the rule.
+complete (complete_share). See kpi/figures/completeness.py for the rule.
 
 Revision ID: 0004
 Revises: 0003

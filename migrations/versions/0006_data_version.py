@@ -1,5 +1,5 @@
 """The data version: one row counting the transactions that wrote, bumped by every write in the same
-transaction (kpi.db.session_scope), so every server process sees a write made anywhere (another replica,
+transaction (kpi.store.db.session_scope), so every server process sees a write made anywhere (another replica,
 the command line) at its next rerun and keeps its caches while nothing changed.
 
 Revision ID: 0006

@@ -1,6 +1,6 @@
 """Roll-ups computed once per write: rollup_trust_months holds each KPI, trust (after mergers) and
 month with professions combined, plus system-level figures where no trust reported; rollup_state the
-fingerprint of the figures it was computed from (kpi.rollups). Filled at the first read or write after
+fingerprint of the figures it was computed from (kpi.figures.rollups). Filled at the first read or write after
 the upgrade.
 
 Revision ID: 0007

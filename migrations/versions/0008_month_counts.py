@@ -1,6 +1,6 @@
 """Completeness computed once per write: rollup_month_counts holds, per KPI, scope (the system or a
-collaborative) and month, the trusts expected to report and how many did (kpi.rollups, rules in
-kpi.completeness), so that a page's provisional months and the freshness of each KPI are a look-up.
+collaborative) and month, the trusts expected to report and how many did (kpi.figures.rollups, rules in
+kpi.figures.completeness), so that a page's provisional months and the freshness of each KPI are a look-up.
 The roll-up state is reset so that the first read after the upgrade fills it.
 
 Revision ID: 0008

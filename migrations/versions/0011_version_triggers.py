@@ -1,7 +1,7 @@
 """Every write to the figures bumps the data version, whoever makes it (issue 25).
 
-The roll-ups (kpi.rollups) and every process's caches are kept fresh by the data version: a write through
-kpi.db.session_scope bumps it, and a check before reading compares one row. A write that goes round kpi
+The roll-ups (kpi.figures.rollups) and every process's caches are kept fresh by the data version: a write through
+kpi.store.db.session_scope bumps it, and a check before reading compares one row. A write that goes round kpi
 (a script, another tool) must bump it too, or the roll-ups would be read stale: triggers on the tables the
 roll-ups are computed from (observations, import batches, successions, memberships, trusts) bump it on
 every INSERT, UPDATE and DELETE. This replaces the fingerprint of counts and maxima, whose count(*) over

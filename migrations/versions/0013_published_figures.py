@@ -1,9 +1,9 @@
 """Published figures beside submitted ones, and a record of every board pack sent (issue 30).
 
 published_figures: the AHP FTE per trust, profession and month of the NHS Workforce Statistics staff-role
-file, kept beside the trusts' own submissions for the reconciliation (kpi.reconciliation); each row belongs
+file, kept beside the trusts' own submissions for the reconciliation (kpi.ingest.reconciliation); each row belongs
 to the import batch that loaded it, so undoing the import takes it back. send_records: who was sent which
-board pack (scope, format, month), when, with which Message-ID (kpi.send), so that a month is not sent
+board pack (scope, format, month), when, with which Message-ID (kpi.exports.send), so that a month is not sent
 twice to the same recipient by accident.
 
 Revision ID: 0013

@@ -109,8 +109,8 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[st
     """The app served by `streamlit run serve.py` on a SQLite database of its own, `name`.db in a new
     temporary folder, filled with the demo history before the server starts (so the first page load is
     quick); yields the URL. Afterwards the server's log must hold no traceback."""
-    from kpi.bootstrap import prepare_database
-    from kpi.db import get_engine
+    from kpi.seed.bootstrap import prepare_database
+    from kpi.store.db import get_engine
 
     folder = tmp_path_factory.mktemp(f"{name}-db")
     database = f"sqlite:///{folder / f'{name}.db'}"

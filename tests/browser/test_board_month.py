@@ -12,8 +12,8 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from kpi.demo import last_complete_month
-from kpi.formats import month_label
+from kpi.seed.demo import last_complete_month
+from kpi.words.formats import month_label
 from tests.browser.conftest import demo_app, screenshot
 from tests.browser.test_dashboard import open_page, url_has, wait_idle
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from kpi.demo import last_complete_month
-from kpi.months import add_months
+from kpi.seed.demo import last_complete_month
+from kpi.words.months import add_months
 from tests.browser.conftest import demo_app, screenshot
 from tests.browser.test_dashboard import open_page, wait_idle
 from tests.browser.test_import import HEADER

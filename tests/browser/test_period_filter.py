@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kpi.demo import last_complete_month
+from kpi.seed.demo import last_complete_month
 from tests.browser.test_dashboard import open_page, url_has, wait_idle
 
 pytestmark = pytest.mark.browser

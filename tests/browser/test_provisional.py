@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi.demo import generate_observations, last_complete_month
-from kpi.formats import month_label
-from kpi.months import add_months
+from kpi.seed.demo import generate_observations, last_complete_month
+from kpi.words.formats import month_label
+from kpi.words.months import add_months
 from tests.browser.conftest import demo_app, screenshot
 from tests.browser.test_dashboard import metric_value, open_page, url_has, wait_idle
 from tests.browser.test_import import HEADER, upload

@@ -60,8 +60,8 @@ def shared_database() -> Iterator[str]:
     pg_url = os.environ.get("KPI_TEST_POSTGRES_URL")
     if not pg_url:
         _missing("KPI_TEST_POSTGRES_URL is not set: replicas share one PostgreSQL database")
-    from kpi.bootstrap import prepare_database
-    from kpi.db import get_engine
+    from kpi.seed.bootstrap import prepare_database
+    from kpi.store.db import get_engine
 
     base = make_url(pg_url).set(drivername="postgresql+psycopg")
     name = f"kpi_replicas_{uuid.uuid4().hex[:10]}"

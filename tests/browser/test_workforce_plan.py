@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from kpi.demo import last_complete_month
-from kpi.formats import month_label
-from kpi.months import add_months
+from kpi.seed.demo import last_complete_month
+from kpi.words.formats import month_label
+from kpi.words.months import add_months
 from tests.browser.conftest import demo_app, screenshot
 from tests.browser.test_dashboard import metric_value, open_page, url_has, wait_idle
 
@@ -35,7 +35,8 @@ def plan_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def demo_end(_url: str) -> dt.date:
-    """The demo's last month: the last complete month today (kpi.demo), which the projection starts from."""
+    """The demo's last month: the last complete month today (kpi.seed.demo), which the projection starts
+    from."""
     return last_complete_month()
 
 

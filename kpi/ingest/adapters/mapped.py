@@ -11,8 +11,8 @@ is worked out from the totals.
 
 A definition's `[[published]]` figures (the staff-role file's AHP FTE) are not written as observations:
 they become the preview's `published` frame, kept by the import beside the trusts' submissions for the
-reconciliation (kpi.reconciliation). A suppressed cell (`*`) there is kept as a published figure with no
-value, not left out.
+reconciliation (kpi.ingest.reconciliation). A suppressed cell (`*`) there is kept as a published figure with
+no value, not left out.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
+from kpi.figures.published import differing
 from kpi.ingest.cells import PERIOD_FORMATS_TEXT, parse_numbers
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.lookups import ReferenceData, load_reference_data, map_successors, normalise_name
@@ -32,9 +33,8 @@ from kpi.ingest.problems import Notice, Problem, ProblemLog, rows_text
 from kpi.ingest.reading import TableRead
 from kpi.ingest.sources import Figure, SourceDefinition, value_key
 from kpi.ingest.validation import empty_records
-from kpi.membership import ICB_CODE, ICB_NAME
-from kpi.months import parse_month
-from kpi.published import differing
+from kpi.reference.membership import ICB_CODE, ICB_NAME
+from kpi.words.months import parse_month
 
 # A profession cell meaning "all AHPs" rather than one profession.
 ALL_AHP_WORDS = frozenset(

@@ -1,0 +1,133 @@
+"""Chart images: a Plotly figure as PNG or SVG, drawn by kaleido in the warm browser."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import plotly.graph_objects as go
+
+from kpi.exports.images.browser import _BROWSER, RENDER_TIMEOUT, ImageExportError, _one_line
+from kpi.exports.images.captions import ImageCaption, _with_caption
+from kpi.words.text import xml_safe
+
+ImageFormat = Literal["png", "svg"]
+FORMATS: tuple[str, ...] = ("png", "svg")
+
+
+def _opts(fmt: str, width: int, height: int | None, scale: float) -> dict[str, Any]:
+    if fmt not in FORMATS:
+        raise ValueError(f"Unknown image format {fmt!r}: use png or svg.")
+    opts: dict[str, Any] = {"format": fmt, "width": width, "scale": scale}
+    if height:
+        opts["height"] = height
+    return opts
+
+
+def _xml_safe(value: Any) -> Any:
+    """Every string in a figure's JSON through `xml_safe`: a control character in a title, an annotation
+    or a hover text (text stored before control characters were removed at write) stops plotly.js
+    drawing the image, and would make an SVG no XML reader opens."""
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_xml_safe(item) for item in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return [_xml_safe(item) for item in value.tolist()]
+    return value
+
+
+def _labels_inside(figure: go.Figure) -> go.Figure:
+    """A copy of the figure, its text XML-safe (`_xml_safe`), whose axes grow the margins to fit their
+    tick labels and titles (automargin), unless an axis says otherwise. The figures come with margins of a
+    few pixels and rely on automargin; left to the default template, that holds only while Plotly's own
+    template is the default, and in the app Streamlit makes its template (without automargin) the
+    default, so the y tick labels were cut at the left edge and the axis title drawn over them."""
+    fig = go.Figure(_xml_safe(figure.to_plotly_json()))
+
+    def fit(axis) -> None:
+        if axis.automargin is None:
+            axis.automargin = True
+
+    fig.for_each_xaxis(fit)
+    fig.for_each_yaxis(fit)
+    return fig
+
+
+def render_figure(
+    figure: go.Figure, fmt: ImageFormat, *, width: int = 1100, height: int | None = None, scale: float = 2
+) -> bytes:
+    """The figure as PNG or SVG bytes, as it is (no caption), with its axis labels inside the image."""
+    opts = _opts(fmt, width, height or figure.layout.height, scale)
+    fig = _labels_inside(figure)
+    return _BROWSER.run(lambda k: k.calc_fig(fig, opts), RENDER_TIMEOUT + 10)
+
+
+def render_figures(
+    figures: Sequence[go.Figure],
+    fmt: ImageFormat,
+    *,
+    width: int = 1100,
+    scale: float = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[bytes]:
+    """Many figures at once (they overlap across the browser's tabs), in order. `progress(done, total)`
+    is called in the caller's thread as each one finishes."""
+    with _BROWSER.in_use():
+        return _render_all(figures, fmt, width, scale, progress)
+
+
+def _render_all(
+    figures: Sequence[go.Figure],
+    fmt: ImageFormat,
+    width: int,
+    scale: float,
+    progress: Callable[[int, int], None] | None,
+) -> list[bytes]:
+    browser = _BROWSER.kaleido()
+    specs = [(_labels_inside(fig), _opts(fmt, width, fig.layout.height, scale)) for fig in figures]
+    futures = _BROWSER.submit_many([browser.calc_fig(fig, opts) for fig, opts in specs])
+    index = {future: i for i, future in enumerate(futures)}
+    results: list[bytes | None] = [None] * len(futures)
+    try:
+        for done, future in enumerate(
+            concurrent.futures.as_completed(futures, timeout=RENDER_TIMEOUT * max(1, len(futures))), 1
+        ):
+            results[index[future]] = future.result()
+            if progress:
+                progress(done, len(futures))
+    except concurrent.futures.TimeoutError:
+        raise ImageExportError("Chromium took too long to draw the charts; try again.") from None
+    except Exception as exc:
+        raise ImageExportError(f"A chart could not be drawn: {_one_line(exc)}") from None
+    finally:
+        for future in futures:
+            future.cancel()
+    return [r for r in results if r is not None]
+
+
+def chart_image(
+    figure: go.Figure,
+    fmt: ImageFormat,
+    *,
+    caption: ImageCaption,
+    width: int = 1100,
+    height: int | None = None,
+    scale: float = 2,
+) -> bytes:
+    """The figure as PNG or SVG with its caption drawn inside the image. PNG pixels are width x height
+    (the figure's height plus the caption) times `scale`. Raises ImageExportUnavailable when there is no
+    browser, ImageExportError when one could not make the image."""
+    captioned = _with_caption(figure, caption, width, height)
+    return render_figure(captioned, fmt, width=width, height=captioned.layout.height, scale=scale)
+
+
+def captioned_height(
+    figure: go.Figure, caption: ImageCaption, width: int = 1100, height: int | None = None
+) -> int:
+    """The height in CSS pixels of chart_image's output for these arguments (before `scale`)."""
+    return int(_with_caption(figure, caption, width, height).layout.height)
