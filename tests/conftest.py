@@ -24,7 +24,7 @@ from kpi.store.models import ImportBatch, Observation
 
 PG_URL = os.environ.get("KPI_TEST_POSTGRES_URL")
 # No cache-warming thread per test database (kpi.ui.warm): it would read, and bring the roll-ups up to
-# date, behind the tests' backs. tests/test_warm.py turns it on where it is the subject.
+# date, behind the tests' backs. tests/ui/test_warm.py turns it on where it is the subject.
 os.environ["KPI_WARM_CACHES"] = "0"
 # The app as `make run` starts it: local mode asked for (kpi/access/deployment.py). Tests of the other modes
 # set or remove it themselves.

@@ -232,3 +232,13 @@ def test_each_package_docstring_names_what_it_may_import():
             named = set(re.findall(r"kpi\.([a-z_]+)", doc.split("May import", 1)[-1]))
             higher = {p for layer_above in LAYERS[layer_index:] for p in layer_above} - {package}
             assert not ("May import" in doc and named & higher), (package, named & higher)
+
+
+def test_the_tests_mirror_the_packages():
+    """Every test lives in the folder of the package it tests (tests/figures/ for kpi/figures/), apart
+    from this file (the whole layout), the real-browser tests and the fixtures."""
+    folders = {p.name for p in (ROOT / "tests").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    packages = {name for layer in LAYERS for name in layer}
+    assert folders - {"browser", "fixtures"} <= packages
+    loose = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
+    assert loose == ["test_import_direction.py"]

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from tests.browser.conftest import screenshot
-from tests.test_report import external_references
+from tests.exports.test_report import external_references
 
 pytestmark = pytest.mark.browser
 

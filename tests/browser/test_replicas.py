@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from tests.browser.conftest import ROOT, _free_port, serve_app
 from tests.conftest import add_observations
-from tests.test_app import ROWS
+from tests.ui.test_app import ROWS
 
 pytestmark = pytest.mark.browser
 
@@ -56,7 +56,7 @@ def nginx() -> str:
 @pytest.fixture
 def shared_database() -> Iterator[str]:
     """A PostgreSQL database of this test's own, migrated, with the reference data and the figures of
-    tests.test_app.ROWS; dropped afterwards."""
+    tests.ui.test_app.ROWS; dropped afterwards."""
     pg_url = os.environ.get("KPI_TEST_POSTGRES_URL")
     if not pg_url:
         _missing("KPI_TEST_POSTGRES_URL is not set: replicas share one PostgreSQL database")
