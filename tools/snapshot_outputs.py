@@ -17,8 +17,9 @@ several scopes), plan/*.csv, template.*, report/* (board packs: HTML, PDF, PPTX)
 page, each element in order: its type and its value; tables as CSV, Plotly charts as their JSON spec).
 
 Comparison, file by file: identical bytes, else equal after a normalisation named in the output:
-- text (csv, txt, html, svg, json): line by line after masking run-dependent text: wall-clock
-  timestamps, durations ("4.7 s"), random UUIDs and Plotly's random div ids, the temporary DB path;
+- text (csv, txt, html, svg, json): line by line after masking run-dependent text (MASKS): wall-clock
+  timestamps, durations ("4.7 s"), random UUIDs (Plotly's div ids), Streamlit's download file ids
+  and media hashes, widget id hashes; the temporary DB and output paths are replaced when written;
 - PDF: `pdftotext -layout` text (masked as above) and `pdftoppm` page images (decoded pixels);
   PDF bytes differ by creation date and document id;
 - zip (pptx, xlsx): each member's bytes, docProps/core.xml compared with its created/modified
@@ -221,6 +222,9 @@ MASKS = [  # (pattern, replacement): text that changes from run to run, never wi
     (r"\d\d:\d\d(:\d\d)? on \d{1,2}[/ ]\w+[/ ]\d{4}", "<timestamp>"),
     (r"\b\d+(\.\d+)? s\b", "<seconds> s"),
     (r'deferred_file_id: "[0-9a-f]+"', 'deferred_file_id: "<random>"'),  # a download's file, made per run
+    # a download's URL: the hash of its bytes, which for an XLSX hold their creation time; the
+    # template's bytes are compared as template.xlsx (docProps timestamps masked)
+    (r"/media/[0-9a-f]{32}\.", "/media/<hash>."),
     (r"\$\$ID-[0-9a-f]{32}-", "$$ID-<hash>-"),  # Streamlit's widget id hash: not shown, its inputs are
     (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>"),
 ]
