@@ -224,7 +224,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 #: The board pack's formats (kpi.exports.board_pack.FORMATS, written here so that building the parser does not
-#: import the board pack and its libraries; tests/test_cli.py checks the two agree).
+#: import the board pack and its libraries; tests/cli/test_cli.py checks the two agree).
 REPORT_FORMATS = ("pdf", "html", "pptx")
 
 

@@ -2,7 +2,7 @@
 
 NHS England's own MDC colours, except where a colour that carries meaning falls below 3:1 against the
 white the charts are drawn on (WCAG 2.2, 1.4.11 non-text contrast): those are darkened, keeping their
-hue, only as far as 3:1 needs (tests/test_chart_colours.py checks every one).
+hue, only as far as 3:1 needs (tests/charts/test_chart_colours.py checks every one).
 """
 
 from __future__ import annotations

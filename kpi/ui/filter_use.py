@@ -5,7 +5,7 @@ The rules are data, one row per page (RULES, keyed by the page's URL path); the 
 function (`sentence`). A filter on a page either applies (it narrows what the page shows), only adds
 choices to the page's own scope picker (the Overview's "Show figures for": a chosen trust can be picked
 there, but the figures shown are the scope's), or does not apply. A page without a row says nothing;
-tests/test_filter_use.py checks that every page has one and that each page says it."""
+tests/ui/test_filter_use.py checks that every page has one and that each page says it."""
 
 from __future__ import annotations
 
