@@ -8,7 +8,8 @@ closed when idle.
   one-line reason when not) and running it on its own event loop thread, closed after IDLE_SECONDS
   unused (:func:`browser_kept` holds it across the renders of a board pack);
 - :mod:`kpi.images.render`: :func:`chart_image` (PNG or SVG with its caption) and :func:`render_figures`
-  (many figures at once, for the board pack);
+  (many figures at once, for the board pack); :func:`rasterize` turns pictures already drawn (SVG)
+  into PNG without drawing them again;
 - :mod:`kpi.images.pdf`: :func:`print_pdf` prints an HTML document with Chromium's own print engine.
 
 Nothing here fetches anything from the network: MathJax (a CDN script) is switched off and plotly.js is
@@ -25,6 +26,7 @@ from kpi.images.browser import (
     browser_open,
     browser_path,
     browser_starts,
+    figures_drawn,
     images_available,
     shutdown_browser,
     start_browser,
@@ -37,8 +39,10 @@ from kpi.images.render import (
     ImageFormat,
     captioned_height,
     chart_image,
+    rasterize,
     render_figure,
     render_figures,
+    svg_uri,
 )
 
 __all__ = [
@@ -55,11 +59,14 @@ __all__ = [
     "browser_starts",
     "captioned_height",
     "chart_image",
+    "figures_drawn",
     "images_available",
     "print_pdf",
+    "rasterize",
     "render_figure",
     "render_figures",
     "shutdown_browser",
     "start_browser",
+    "svg_uri",
     "warm_up",
 ]
