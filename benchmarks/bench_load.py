@@ -99,7 +99,7 @@ def demo_database(folder: Path) -> str:
     from kpi.seed.bootstrap import prepare_database
     from kpi.store.db import get_engine
 
-    url = f"sqlite:///{folder / 'kpi.store.db'}"
+    url = f"sqlite:///{folder / 'kpi.db'}"
     engine = get_engine(url)
     prepare_database(engine)
     engine.dispose()

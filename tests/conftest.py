@@ -105,7 +105,7 @@ def database_url(
 ) -> Iterator[str]:
     """A URL to a new database at the latest schema holding the reference data and nothing else."""
     if backend == "sqlite":
-        path = tmp_path / "kpi.store.db"
+        path = tmp_path / "kpi.db"
         shutil.copy(sqlite_template, path)
         yield f"sqlite:///{path}"
         return

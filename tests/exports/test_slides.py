@@ -4,6 +4,7 @@ to PDF by LibreOffice and looked at page by page."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -14,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from markupsafe import escape
-from PIL import Image
+from PIL import Image, ImageChops
 from pptx import Presentation
 
 from kpi.access.auth import User
 from kpi.exports import board_pack as report
 from kpi.exports import images
 from kpi.exports.board_pack.collect import collect, kpi_exceptions, milestones_at_risk
+from kpi.exports.board_pack.render import _pdf_charts, render_pack
 from kpi.notes import annotations, chart_settings, commentary
 from kpi.seed.bootstrap import prepare_database
 from kpi.seed.demo import load_demo
@@ -298,6 +300,37 @@ def test_deck_says_synthetic_on_the_title_slide_and_every_footer(deck):
         assert f"SYNTHETIC DEMO DATA · Slide {number} of {SLIDES}" in _texts(slide)
 
 
+@needs_browser
+def test_pdf_and_deck_of_one_pack_draw_each_chart_once_and_show_the_same_picture(pack):
+    """kpi send makes a PDF and a deck of one pack for recipients who want each: every chart is drawn
+    by plotly.js once, the PDF embeds its SVG and the deck the same picture as PNG, and the PNG looks
+    as plotly.js's own PNG of the chart does."""
+    fresh = dataclasses.replace(pack, pictures={})
+    before = images.figures_drawn()
+    pdf = render_pack(fresh, "pdf")
+    deck_data = render_pack(fresh, "pptx")
+    assert pdf.startswith(b"%PDF") and deck_data.startswith(b"PK")
+    assert images.figures_drawn() - before == len(fresh.figures) > 20, "each chart drawn once for both"
+    assert set(fresh.pictures) == set(fresh.figures)
+
+    markup = _pdf_charts(fresh, lambda done, total: None)  # what the PDF prints: no drawing again
+    assert images.figures_drawn() - before == len(fresh.figures)
+    package = Presentation(io.BytesIO(deck_data)).part.package
+    media = {part.blob for part in package.iter_parts() if str(part.partname).startswith("/ppt/media/")}
+    for key, picture in fresh.pictures.items():
+        assert images.svg_uri(picture.svg) in markup[key], key
+        assert picture.png in media, f"the deck shows {key} as the same picture"
+        assert Image.open(io.BytesIO(picture.png)).size == (2 * picture.width, 2 * picture.height)
+
+    key = "VACANCY_RATE"
+    [own] = images.render_figures([fresh.figures[key]], "png", width=picture.width, scale=2)
+    ours = Image.open(io.BytesIO(fresh.pictures[key].png)).convert("RGB")
+    theirs = Image.open(io.BytesIO(own)).convert("RGB")
+    assert ours.size == theirs.size
+    differ = sum(ImageChops.difference(ours, theirs).convert("L").histogram()[49:])
+    assert differ / (ours.size[0] * ours.size[1]) < 0.01, "the same picture as plotly.js's own PNG"
+
+
 def test_deck_without_a_browser_is_one_line(demo, monkeypatch, tmp_path):
     monkeypatch.setenv("KPI_CHROMIUM", str(tmp_path / "missing"))
     with pytest.raises(images.ImageExportUnavailable, match=r"^Image export needs Chromium on the server"):
@@ -382,7 +415,7 @@ def test_libreoffice_converts_the_deck_to_a_pdf_with_a_page_per_slide(deck_bytes
 
 
 def test_page_offers_powerpoint_and_says_when_it_cannot_draw_it(demo, monkeypatch, tmp_path):
-    from tests.exports.test_report import board_pack_page
+    from tests.test_report import board_pack_page
 
     monkeypatch.setenv("KPI_DATABASE_URL", str(demo.url))
     monkeypatch.setenv("KPI_CHROMIUM", str(tmp_path / "missing"))

@@ -387,7 +387,7 @@ def test_checking_a_file_while_the_server_is_down_says_so(pg):
 
 @pytest.fixture
 def sqlite_app(tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    path = tmp_path / "kpi.store.db"
+    path = tmp_path / "kpi.db"
     shutil.copy(sqlite_template, path)
     get_engine.cache_clear()
     add_observations(get_engine(f"sqlite:///{path}"), ROWS, file_name="app-fixture.csv")

@@ -63,6 +63,7 @@ class Pack:
     grid_cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
     kpi_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)  # the workforce plan section (plan_section)
+    pictures: dict[str, Any] = field(default_factory=dict)  # the charts drawn, once (board_pack.pictures)
 
 
 def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.datetime) -> Pack:

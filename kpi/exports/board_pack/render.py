@@ -15,6 +15,9 @@ come from one template (template.html, beside this module), and all three format
   embedded, icons and statuses always named in words so greyscale print loses nothing;
 - PowerPoint: the same context laid out as slides, with the charts and icons as PNG pictures.
 
+The PDF and the deck take their charts from kpi.exports.board_pack.pictures: each chart drawn once per pack
+(SVG for the PDF, the same picture as PNG for the deck), so making both formats of one pack draws it once.
+
 The pack is a function of its inputs (the database, scope, month, format and `generated_at`): nothing
 reads the clock except the default `generated_at`, and "what changed" means milestone updates recorded on
 or after the first day of the pack's last month.
@@ -22,7 +25,6 @@ or after the first day of the pack's last month.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import html
 from collections.abc import Callable
@@ -46,6 +48,7 @@ from kpi.exports.board_pack.collect import (
     moment_label,
 )
 from kpi.exports.board_pack.grid_section import PDF_COLUMNS, grid_parts
+from kpi.exports.board_pack.pictures import pack_pictures
 from kpi.exports.board_pack.scope import FORMATS, Format, ReportError, pack_month, resolve_scope
 from kpi.notes.commentary import review_summary
 from kpi.programme.milestones import FIELD_LABELS
@@ -54,7 +57,6 @@ from kpi.words.formats import direction_words, month_label, uk_date, uk_time
 TEMPLATE = "template.html"
 # The HTML pack's charts laid out again on a phone (title wrapped under the toolbar, the plot the width).
 NARROW_CHARTS_JS = Path(__file__).resolve().parent / "narrow_charts.js"
-PDF_CHART_WIDTH = 900  # CSS pixels the SVG charts are drawn at; the page shows them about 0.75x
 Progress = Callable[[float, str], object]  # (fraction done, what it is doing); its return is ignored
 
 UNIT_WORDS = {
@@ -196,17 +198,12 @@ def _html_charts(pack: Pack) -> dict[str, Any]:
 
 
 def _pdf_charts(pack: Pack, progress: Callable[[int, int], None]) -> dict[str, Any]:
-    keys = list(pack.figures)
-    svgs = images.render_figures(
-        [pack.figures[k] for k in keys], "svg", width=PDF_CHART_WIDTH, scale=1, progress=progress
-    )
+    """Each chart's SVG (drawn once per pack: kpi.exports.board_pack.pictures) as an <img>."""
     markup = {}
-    for key, svg in zip(keys, svgs, strict=True):
-        figure = pack.figures[key]
+    for key, picture in pack_pictures(pack, progress).items():
         alt = chart_alt(pack, key)
-        uri = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
         markup[key] = Markup('<img src="{}" alt="{}" width="{}" height="{}">').format(
-            uri, alt, PDF_CHART_WIDTH, int(figure.layout.height or 420)
+            images.svg_uri(picture.svg), alt, picture.width, picture.height
         )
     return markup
 

@@ -6,9 +6,10 @@ with a concern or a target failed or at risk, with their commentary; milestones 
 Data Count summary as a real table with the icons as pictures; one slide per KPI with its SPC chart as
 a PNG, its icons, reading, annotations and commentary; the milestone timeline and table. Every picture
 carries alt text (`descr`), every slide a title and a footer (saying SYNTHETIC DEMO DATA where it
-applies). Charts and icons are drawn as PNG by kaleido in the warm Chromium of kpi.exports.images, as for the
-PDF; user text goes in as plain text runs, so nothing in it is markup, through `kpi.words.text.xml_safe`, so
-no character in it can stop the deck.
+applies). Charts are the pack's pictures (kpi.exports.board_pack.pictures: drawn once, shared with the PDF,
+as PNG here) and icons their SVGs drawn as PNG, in the warm Chromium of kpi.exports.images; user text goes in
+as plain text runs, so nothing in it is markup, through `kpi.words.text.xml_safe`, so no character in it can
+stop the deck.
 
 Text is fitted to its box, never left to run over the footer or off the slide: it keeps its size while
 it fits (an estimate of its wrapped lines in Arial, over- rather than under-estimated), shrinks to 90%
@@ -25,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-import plotly.graph_objects as go
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
@@ -33,6 +33,7 @@ from pptx.util import Emu, Inches, Pt
 
 from kpi.exports import images
 from kpi.exports.board_pack.collect import Pack
+from kpi.exports.board_pack.pictures import pack_pictures
 from kpi.words.text import xml_safe
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)
@@ -40,8 +41,6 @@ MARGIN = Inches(0.4)
 BODY_TOP = Inches(1.15)
 FOOTER_TOP = Inches(7.05)
 BODY_BOTTOM = FOOTER_TOP - Inches(0.05)  # nothing of a slide's body comes lower than this
-CHART_PX = 1000  # CSS pixels the milestone timeline is drawn at (PNG at twice that), the slide's width
-KPI_CHART_PX = 840  # a KPI chart, narrower: at 8.3 in wide its 420 px height fills the slide's body
 ICON_PX = 64
 SHORT = 240  # characters of commentary in the exceptions table; the KPI's own slide has it all
 NHS_BLUE, DARK_BLUE, INK, MUTED = (
@@ -58,42 +57,16 @@ TITLE_ONLY = 5  # the default template's "Title Only" layout: a real title for s
 # --- images ---------------------------------------------------------------------------------------------
 
 
-def _icon_figure(uri: str) -> go.Figure:
-    """A figure that is only the icon (an SVG data URI), so kaleido draws it as a PNG."""
-    figure = go.Figure()
-    figure.add_layout_image(
-        source=uri, xref="paper", yref="paper", x=0, y=1, sizex=1, sizey=1, xanchor="left", yanchor="top"
-    )
-    figure.update_layout(
-        width=ICON_PX,
-        height=ICON_PX,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        template="none",
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-    )
-    figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False)
-    return figure
-
-
 def draw_images(pack: Pack, context: dict[str, Any], progress: Drawn) -> dict[str, bytes]:
-    """Every chart (by key) and every icon used (by data URI) as PNG bytes. Raises
-    ImageExportUnavailable without a browser, ImageExportError when it fails."""
-    ok, reason = images.images_available()
-    if not ok:
-        raise images.ImageExportUnavailable(reason)
-    images.start_browser()
-    keys = [k for k in pack.figures if k != "milestones"]
-    charts = images.render_figures(
-        [pack.figures[k] for k in keys], "png", width=KPI_CHART_PX, scale=2, progress=progress
-    )
-    if "milestones" in pack.figures:
-        keys.append("milestones")
-        charts += images.render_figures([pack.figures["milestones"]], "png", width=CHART_PX, scale=2)
+    """Every chart (by key) and every icon used (by data URI) as PNG bytes: the charts are the pack's
+    pictures (kpi.exports.board_pack.pictures, drawn once and shared with the PDF), the icons their SVGs put
+    on a canvas, ICON_PX at twice the size. Raises ImageExportUnavailable without a browser,
+    ImageExportError when it fails."""
+    charts = {key: picture.png for key, picture in pack_pictures(pack, progress).items()}
     uris = sorted({row[f"{kind}_icon"] for row in context["summary"] for kind in ("variation", "assurance")})
-    icons = images.render_figures([_icon_figure(uri) for uri in uris], "png", width=ICON_PX, scale=2)
-    return {**dict(zip(keys, charts, strict=True)), **dict(zip(uris, icons, strict=True))}
+    with images.browser_kept():
+        icons = images.rasterize([(uri, ICON_PX * 2, ICON_PX * 2) for uri in uris])
+    return {**charts, **dict(zip(uris, icons, strict=True))}
 
 
 # --- text and shapes --------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ with a
   unused (:func:`browser_kept` holds it across the renders of a board pack);
 - :mod:`kpi.exports.images.render`: :func:`chart_image` (PNG or SVG with its caption) and
 :func:`render_figures`
-  (many figures at once, for the board pack);
+  (many figures at once, for the board pack); :func:`rasterize` turns pictures already drawn (SVG)
+  into PNG without drawing them again;
 - :mod:`kpi.exports.images.pdf`: :func:`print_pdf` prints an HTML document with Chromium's own print engine.
 
 Nothing here fetches anything from the network: MathJax (a CDN script) is switched off and plotly.js is
@@ -27,6 +28,7 @@ from kpi.exports.images.browser import (
     browser_open,
     browser_path,
     browser_starts,
+    figures_drawn,
     images_available,
     shutdown_browser,
     start_browser,
@@ -39,8 +41,10 @@ from kpi.exports.images.render import (
     ImageFormat,
     captioned_height,
     chart_image,
+    rasterize,
     render_figure,
     render_figures,
+    svg_uri,
 )
 
 __all__ = [
@@ -57,11 +61,14 @@ __all__ = [
     "browser_starts",
     "captioned_height",
     "chart_image",
+    "figures_drawn",
     "images_available",
     "print_pdf",
+    "rasterize",
     "render_figure",
     "render_figures",
     "shutdown_browser",
     "start_browser",
+    "svg_uri",
     "warm_up",
 ]

@@ -91,6 +91,7 @@ class _WarmBrowser:
         self._kaleido: Any = None
         self._path: str | None = None
         self.starts = 0  # how many times a browser was started (the benchmark reports it)
+        self.drawn = 0  # how many figures plotly.js has drawn (a board pack draws each chart once)
         self._users = 0  # calls under way (`in_use`); the browser is never closed under one
         self._last_used = 0.0  # time.monotonic() when the last call ended
         self._idle_timer: threading.Timer | None = None
@@ -270,3 +271,9 @@ def browser_open() -> bool:
 
 def browser_starts() -> int:
     return _BROWSER.starts
+
+
+def figures_drawn() -> int:
+    """How many figures plotly.js has drawn in this process (render_figure and render_figures count
+    each one; rasterize draws no figure)."""
+    return _BROWSER.drawn

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
+import json
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 import numpy as np
 import plotly.graph_objects as go
 
-from kpi.exports.images.browser import _BROWSER, RENDER_TIMEOUT, ImageExportError, _one_line
+from kpi.exports.images.browser import _BROWSER, RENDER_TIMEOUT, ImageExportError, _one_line, logger
 from kpi.exports.images.captions import ImageCaption, _with_caption
 from kpi.words.text import xml_safe
 
@@ -64,6 +66,7 @@ def render_figure(
     """The figure as PNG or SVG bytes, as it is (no caption), with its axis labels inside the image."""
     opts = _opts(fmt, width, height or figure.layout.height, scale)
     fig = _labels_inside(figure)
+    _BROWSER.drawn += 1
     return _BROWSER.run(lambda k: k.calc_fig(fig, opts), RENDER_TIMEOUT + 10)
 
 
@@ -90,6 +93,7 @@ def _render_all(
 ) -> list[bytes]:
     browser = _BROWSER.kaleido()
     specs = [(_labels_inside(fig), _opts(fmt, width, fig.layout.height, scale)) for fig in figures]
+    _BROWSER.drawn += len(specs)
     futures = _BROWSER.submit_many([browser.calc_fig(fig, opts) for fig, opts in specs])
     index = {future: i for i, future in enumerate(futures)}
     results: list[bytes | None] = [None] * len(futures)
@@ -108,6 +112,61 @@ def _render_all(
         for future in futures:
             future.cancel()
     return [r for r in results if r is not None]
+
+
+_RASTER_JS = """
+(source, width, height) => new Promise((resolve, reject) => {
+  const img = new Image();
+  img.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = width;
+    canvas.height = height;
+    canvas.getContext("2d").drawImage(img, 0, 0, width, height);
+    resolve(canvas.toDataURL("image/png").slice("data:image/png;base64,".length));
+  };
+  img.onerror = () => reject(new Error("the picture could not be drawn"));
+  img.src = source;
+})
+"""
+
+
+async def _rasterize(browser, sources: Sequence[tuple[str, int, int]]) -> list[bytes]:
+    tab = await browser.create_tab("about:blank")
+    out = []
+    try:
+        for source, width, height in sources:
+            expression = f"({_RASTER_JS})({json.dumps(source)}, {int(width)}, {int(height)})"
+            response = await tab.send_command(
+                "Runtime.evaluate",
+                params={"expression": expression, "awaitPromise": True, "returnByValue": True},
+            )
+            result = response.get("result", {})
+            if "error" in response or "exceptionDetails" in result:
+                detail = response.get("error") or result["exceptionDetails"].get("exception", {})
+                raise ImageExportError(f"A picture could not be drawn: {detail.get('description', detail)}")
+            out.append(base64.b64decode(result["result"]["value"]))
+    finally:
+        try:
+            await tab.close()
+        except Exception:
+            logger.debug("closing the raster tab failed", exc_info=True)
+    return out
+
+
+def svg_uri(svg: bytes) -> str:
+    """An SVG as a data URI (for an <img> or for `rasterize`)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def rasterize(sources: Sequence[tuple[str, int, int]]) -> list[bytes]:
+    """Pictures already drawn (SVG data URIs: a chart's SVG from render_figures, an icon) as PNG bytes,
+    each (uri, width, height) at width x height pixels, in one tab of the warm browser. plotly.js
+    draws nothing here: this is what plotly.js itself does to make a PNG from its SVG (an image on a
+    canvas), so a chart drawn once as SVG gives the PDF its SVG and the deck the same picture as PNG."""
+    if not sources:
+        return []
+    timeout = RENDER_TIMEOUT + 5 * len(sources)
+    return _BROWSER.run(lambda k: _rasterize(k, sources), timeout)
 
 
 def chart_image(
