@@ -6,6 +6,8 @@ a build.
     python benchmarks/bench_dashboard.py --sizes demo,1m,5m
     python benchmarks/bench_dashboard.py --postgres postgresql+psycopg://postgres@127.0.0.1/bench
 
+    python benchmarks/bench_dashboard.py --existing URL [URL ...] --pages overview   # databases already made
+
 Sizes beyond the demo add synthetic benchmark trusts (kpi.seed.demo_scale, as `python -m kpi demo --rows N`)
 and fill every KPI, trust, profession and month of ten years, so the queries see the row counts a large
 system would have. Databases live in a temporary folder and are deleted afterwards.
@@ -97,7 +99,7 @@ def query_timings(engine: Engine) -> dict[str, float]:
     }
 
 
-def page_timings(url: str) -> dict[str, float]:
+def page_timings(url: str, pages: list[str] = PAGES) -> dict[str, float]:
     """Server-side seconds of a full run of each page (the app records the time of its last run),
     first with empty caches, then warm; then the Overview after a change of the trust filter."""
     import os
@@ -108,6 +110,8 @@ def page_timings(url: str) -> dict[str, float]:
     from kpi.ui import LAST_RUN_SECONDS
 
     os.environ["KPI_DATABASE_URL"] = url
+    os.environ.setdefault("KPI_DEPLOYMENT", "local")  # no sign-in: the pages themselves are timed
+    os.environ.setdefault("KPI_WARM_CACHES", "0")  # no watcher thread warming behind the timings
     # Caches are keyed by the database URL, and a PostgreSQL URL is reused from size to size.
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -119,7 +123,7 @@ def page_timings(url: str) -> dict[str, float]:
         return at.session_state[LAST_RUN_SECONDS]
 
     results: dict[str, float] = {}
-    for name in PAGES:
+    for name in pages:
         cold = []  # one cold run is noise: the median of several, the caches emptied before each
         for _ in range(COLD_REPEATS):
             st.cache_data.clear()
@@ -145,13 +149,50 @@ def page_timings(url: str) -> dict[str, float]:
     return results
 
 
+def _loadavg() -> str:
+    with open("/proc/loadavg") as file:
+        return " ".join(file.read().split()[:3])
+
+
+def existing(urls: list[str], pages: list[str]) -> None:
+    """Render `pages` on each database as it is: cold (median of COLD_REPEATS) and warm, with the load
+    averages at the start and end of each database's run and this process's CPU seconds for it."""
+    head = f"{'database':<14} {'backend':<10} {'observations':>12} {'measure':<52}"
+    print(f"{head} {'seconds':>8}  load start / end")
+    for url in urls:
+        load_start, cpu = _loadavg(), time.process_time()
+        engine = get_engine(url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT count(*) FROM observations")).scalar_one()
+        rollups.ensure_fresh(engine)  # a write's own cost, not the first page's
+        timings = page_timings(url, pages)
+        cpu = time.process_time() - cpu
+        name, backend = url.rsplit("/", 1)[-1], engine.dialect.name
+        where = f"{name:<14} {backend:<10} {rows:>12,}"
+        for measure, seconds in timings.items():
+            print(f"{where} {measure:<52} {seconds:>8.3f}  {load_start} / {_loadavg()}")
+        print(f"{where} {'CPU seconds of the whole run (this process)':<52} {cpu:>8.3f}")
+        engine.dispose()
+        get_engine.cache_clear()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="demo,1m", help="comma-separated: demo, 1m, 5m")
     parser.add_argument("--postgres", help="also run on this PostgreSQL database (it is emptied)")
     parser.add_argument("--no-pages", action="store_true", help="time the queries only")
+    parser.add_argument(
+        "--existing",
+        nargs="+",
+        metavar="URL",
+        help="time these databases as they are (neither built nor emptied)",
+    )
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated pages to render")
     args = parser.parse_args()
     table: list[tuple[str, str, str, float]] = []
+    if args.existing:
+        existing(args.existing, args.pages.split(","))
+        return
     with tempfile.TemporaryDirectory() as folder:
         for size in args.sizes.split(","):
             targets = [("sqlite", f"sqlite:///{folder}/bench-{size}.db")]

@@ -20,6 +20,19 @@ Cases, each in its own process so that peak memory is its own:
 
 A case that has not finished after --timeout seconds is stopped and reported with the peak memory it had
 reached by then.
+
+What does a month's file cost to write, by database size (issue 25: within 1.5x of the demo's at 1M, under
+2 s at 5M on PostgreSQL; the dry run's memory flat)? `--writes URL ...` takes existing databases (made by
+`python -m kpi demo [--rows N]`, e.g. demo, 1M and 5M) and, for each in its own process, makes the demo's
+month file (the demo trusts' figures of the database's last month, about 1,190 rows, dated the month after)
+and times, `--repeat` times: the dry run (`prepare_file`: validate and plan, what `import --dry-run` and the
+Import page's preview do), the import (`prepare_file` and `apply_import`), then its undo, which leaves the
+database as it was. It prints the medians of wall and CPU seconds (this process's, plus the PostgreSQL
+server's backends for this database), the dry run's peak resident memory over the process's before it,
+and the load averages at the start and the end of each database's run:
+
+    python benchmarks/bench_upload.py --writes sqlite:///demo.db sqlite:///1m.db \
+        postgresql+psycopg://postgres@127.0.0.1/demo postgresql+psycopg://postgres@127.0.0.1/big5m
 """
 
 from __future__ import annotations
@@ -27,6 +40,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -162,6 +176,168 @@ def run_case(case: str, database: str, traced: bool) -> dict:
     return out
 
 
+def _loadavg() -> str:
+    with open("/proc/loadavg") as file:
+        return " ".join(file.read().split()[:3])
+
+
+def _clear_peak() -> None:
+    """Reset this process's high-water mark of resident memory (VmHWM), so it measures what follows."""
+    with open("/proc/self/clear_refs", "w") as file:
+        file.write("5")
+
+
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _server_cpu(engine) -> float:
+    """CPU seconds used so far by the PostgreSQL backends connected to this engine's database (their
+    /proc entries: the server runs on this machine); 0 on SQLite, whose work is this process's."""
+    if engine.dialect.name != "postgresql":
+        return 0.0
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        pids = conn.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        total = 0
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat") as file:
+                    fields = file.read().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+            except (OSError, IndexError, ValueError):
+                pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def month_file(engine) -> tuple[str, bytes]:
+    """The demo's month: the figures of the database's last month from every batch but the synthetic
+    benchmark trusts' (kpi.seed.demo_scale), dated the month after, as the template's CSV."""
+    import csv
+    import io
+
+    from sqlalchemy import func, select
+
+    from kpi.store.models import ImportBatch, Observation
+    from kpi.words.months import add_months
+
+    o = Observation
+    with engine.connect() as conn:
+        last = conn.execute(select(func.max(o.period))).scalar_one()
+        rows = conn.execute(
+            select(o.trust_code, o.profession_code, o.kpi_code, o.value, o.numerator, o.denominator)
+            .join(ImportBatch, ImportBatch.id == o.batch_id)
+            .where(o.period == last, ImportBatch.source != "benchmark")
+            .order_by(o.kpi_code, o.trust_code, o.profession_code)
+        ).all()
+    month = add_months(last, 1).strftime("%Y-%m")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["period", "trust_code", "profession", "kpi_code", "value", "numerator", "denominator"])
+    for row in rows:
+        writer.writerow([month, *("" if cell is None else cell for cell in row)])
+    return f"month-{month}.csv", out.getvalue().encode()
+
+
+def run_writes(database: str, repeat: int) -> dict:
+    """In a child process: dry run, import and undo a month's file `repeat` times; medians."""
+    import statistics
+
+    from sqlalchemy import func, select
+
+    from kpi import ingest
+    from kpi.cli.common import cli_user
+    from kpi.ingest.dispatch import prepare_file
+    from kpi.store.db import get_engine
+    from kpi.store.models import Observation
+
+    load_start = _loadavg()
+    engine = get_engine(database)
+    ingest.load_reference_data(engine)  # warm the imports and the connection
+    with engine.connect() as conn:
+        observations = conn.execute(select(func.count()).select_from(Observation)).scalar_one()
+    name, data = month_file(engine)
+    user = cli_user()
+    laps: dict[str, list[float]] = {}
+
+    def lap(key: str, func):
+        gc.collect()
+        server, cpu, wall = _server_cpu(engine), time.process_time(), time.perf_counter()
+        result = func()
+        laps.setdefault(f"{key}_wall", []).append(time.perf_counter() - wall)
+        laps.setdefault(f"{key}_cpu", []).append(time.process_time() - cpu)
+        laps.setdefault(f"{key}_db_cpu", []).append(_server_cpu(engine) - server)
+        return result
+
+    dry_peak = []
+    for _ in range(repeat):
+        gc.collect()
+        start_rss = _status_mb("VmRSS")
+        _clear_peak()
+        preview = lap("dry", lambda: prepare_file(engine, name, data, channel="cli"))
+        dry_peak.append(_status_mb("VmHWM") - start_rss)
+        assert preview.ok and preview.rows_added == preview.rows_in_file, preview.summary()
+        del preview
+
+        def write():
+            preview = prepare_file(engine, name, data, channel="cli")
+            return ingest.apply_import(engine, user, preview, replace=False, source=preview.source)
+
+        result = lap("import", write)
+        assert result.applied, result.message
+        lap("undo", lambda batch=result.batch_id: ingest.undo_batch(engine, user, batch))
+    out = {key: round(statistics.median(values), 3) for key, values in laps.items()}
+    return out | {
+        "database": database.rsplit("/", 1)[-1],
+        "backend": engine.dialect.name,
+        "observations": observations,
+        "rows": data.count(b"\n") - 1,
+        "dry_peak_mb": round(max(dry_peak), 1),
+        "rss_mb": round(_status_mb("VmRSS"), 1),
+        "load_start": load_start,
+        "load_end": _loadavg(),
+    }
+
+
+def writes(databases: list[str], repeat: int) -> None:
+    header = (
+        f"{'database':<12} {'backend':<10} {'observations':>12} {'rows':>5}  {'dry run s (CPU)':>16} "
+        f"{'import s (CPU + db)':>22} {'undo s (CPU + db)':>20} {'dry peak MB':>11}  load start / end"
+    )
+    print(header)
+    print("-" * len(header))
+    for database in databases:
+        command = [sys.executable, __file__, "--writes-child", database, "--repeat", str(repeat)]
+        process = subprocess.run(command, capture_output=True, text=True)
+        lines = [line for line in process.stdout.splitlines() if line.startswith("{")]
+        if process.returncode != 0 or not lines:
+            print(f"{database}: failed: {(process.stderr or process.stdout).strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(lines[-1])
+
+        def cell(key: str, r: dict = r) -> str:
+            db = f" + {r[key + '_db_cpu']:.2f}" if r["backend"] == "postgresql" else ""
+            return f"{r[key + '_wall']:.2f} ({r[key + '_cpu']:.2f}{db})"
+
+        print(
+            f"{r['database']:<12} {r['backend']:<10} {r['observations']:>12,} {r['rows']:>5}  "
+            f"{cell('dry'):>16} {cell('import'):>22} {cell('undo'):>20} {r['dry_peak_mb']:>11}  "
+            f"{r['load_start']} / {r['load_end']}"
+        )
+    print(
+        f"Medians of {repeat}. Import: prepare_file and apply_import, as `python -m kpi import`; CPU: this "
+        "process's, + db: the PostgreSQL backends' for this database. Dry peak: the highest resident memory "
+        "during a dry run over the resident memory just before it."
+    )
+
+
 class Unfinished(Exception):
     """A case stopped at the time-out, with the peak memory it had reached."""
 
@@ -206,7 +382,16 @@ def main() -> int:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--database", help=argparse.SUPPRESS)
     parser.add_argument("--traced", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--writes", nargs="+", metavar="URL", help="time a month's file into these databases")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per database with --writes (medians)")
+    parser.add_argument("--writes-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.writes_child:
+        print(json.dumps(run_writes(args.writes_child, args.repeat)))
+        return 0
+    if args.writes:
+        writes(args.writes, args.repeat)
+        return 0
     if args.child:
         print(json.dumps(run_case(args.child, args.database, args.traced)))
         return 0

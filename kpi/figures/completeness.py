@@ -50,6 +50,7 @@ from kpi.words.formats import month_label
 from kpi.words.months import add_months, current_month
 
 Scope = Literal["system", "collaborative"]
+Months = tuple[dt.date | pd.Timestamp, dt.date | pd.Timestamp] | None  # first and last month, or all
 WINDOW = 12  # a trust that reported in one of the 12 months before m is expected in m
 KEYS = ["kpi_code", "trust_code", "period"]
 
@@ -94,48 +95,62 @@ def _month_start(numbers: np.ndarray) -> np.ndarray:
     return months.astype("datetime64[M]").astype("datetime64[ns]")
 
 
-def _window(rows: pd.DataFrame) -> pd.DataFrame:
+def _window(rows: pd.DataFrame, months: Months = None) -> pd.DataFrame:
     """Each (kpi_code, trust_code) with every month its reports make it a candidate for: the month of
-    a report and the WINDOW months after it."""
+    a report and the WINDOW months after it; only those from `months[0]` to `months[1]` when given (a
+    write's or a preview's months: the rest would be thrown away). Deduplicated on integer codes, not
+    text, so the cost follows the candidates kept."""
     width = WINDOW + 1
-    months = np.repeat(_month_number(rows["period"]), width) + np.tile(np.arange(width), len(rows))
-    candidates = pd.DataFrame(
+    pairs = rows[["kpi_code", "trust_code"]].drop_duplicates(ignore_index=True)
+    code = rows.merge(pairs.reset_index(), on=["kpi_code", "trust_code"], how="left")["index"].to_numpy()
+    month = np.repeat(_month_number(rows["period"]), width) + np.tile(np.arange(width), len(rows))
+    code = np.repeat(code, width)
+    if months is not None:
+        lo, hi = (_month_number(pd.Series(pd.to_datetime(list(months))))).tolist()
+        kept = (month >= lo) & (month <= hi)
+        month, code = month[kept], code[kept]
+    keys = np.unique(code.astype("int64") * (1 << 32) + month.astype("int64"))
+    code, month = keys >> 32, keys & ((1 << 32) - 1)
+    return pd.DataFrame(
         {
-            "kpi_code": np.repeat(rows["kpi_code"].to_numpy(), width),
-            "trust_code": np.repeat(rows["trust_code"].to_numpy(), width),
-            "month": months,
+            "kpi_code": pairs["kpi_code"].to_numpy()[code],
+            "trust_code": pairs["trust_code"].to_numpy()[code],
+            "period": _month_start(month),
         }
-    ).drop_duplicates()
-    return candidates.assign(period=_month_start(candidates["month"].to_numpy())).drop(columns="month")
+    )
 
 
-def expected_trusts(reported: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+def expected_trusts(reported: pd.DataFrame, spans: pd.DataFrame, months: Months = None) -> pd.DataFrame:
     """One row per KPI, expected trust, month and scope the trust counts in then (scope_code: the
     system's code or a collaborative's), with `reported` (bool). `reported` holds kpi_code, trust_code,
     period (trust after mergers; system rows, trust None, are left out); `spans` the spans of
-    kpi.reference.membership (trust_code, scope_code, valid_from, valid_to)."""
+    kpi.reference.membership (trust_code, scope_code, valid_from, valid_to); `months` (first, last): only the
+    months in between (all when None)."""
     rows = reported.dropna(subset=["trust_code"]).drop_duplicates(KEYS)
     if rows.empty:
         return pd.DataFrame(columns=[*KEYS, "scope_code", "reported"])
-    joined = _window(rows).merge(spans, on="trust_code")
+    joined = _window(rows, months).merge(spans, on="trust_code")
     joined = joined[membership.covers_months(joined, joined["period"])]
     joined = joined.merge(rows[KEYS].assign(reported=True), on=KEYS, how="left")
     joined["reported"] = joined["reported"].astype("boolean").fillna(False).astype(bool)
     return joined[[*KEYS, "scope_code", "reported"]].reset_index(drop=True)
 
 
-def month_counts(reported: pd.DataFrame, spans: pd.DataFrame, scope: Scope) -> pd.DataFrame:
+def month_counts(
+    reported: pd.DataFrame, spans: pd.DataFrame, scope: Scope, months: Months = None
+) -> pd.DataFrame:
     """Expected and reporting trusts per KPI and month (and collaborative, as scope_code): kpi_code,
     [scope_code], period, expected, reported, and `system_figure` (a system-level row and no expected
-    trust reported; always False for a collaborative). `spans`: kpi.reference.membership's."""
+    trust reported; always False for a collaborative). `spans`: kpi.reference.membership's. With `months`
+    (first, last), only the months in between are counted: the same counts for them as without."""
     if reported.empty:
         columns = ["kpi_code", *(["scope_code"] if scope == "collaborative" else []), "period"]
         return pd.DataFrame(columns=[*columns, "expected", "reported", "system_figure"])
     if scope == "collaborative":
-        expected = expected_trusts(reported, membership.collaborative_spans(spans))
+        expected = expected_trusts(reported, membership.collaborative_spans(spans), months)
         keys = ["kpi_code", "scope_code", "period"]
     else:
-        expected = expected_trusts(reported, membership.system_spans(spans)).drop_duplicates(KEYS)
+        expected = expected_trusts(reported, membership.system_spans(spans), months).drop_duplicates(KEYS)
         keys = ["kpi_code", "period"]
     counts = expected.groupby(keys, as_index=False).agg(
         expected=("trust_code", "size"), reported=("reported", "sum")
@@ -143,6 +158,8 @@ def month_counts(reported: pd.DataFrame, spans: pd.DataFrame, scope: Scope) -> p
     if scope == "collaborative":
         return counts.assign(system_figure=False)
     system_rows = reported[reported["trust_code"].isna()][keys].drop_duplicates().assign(system_row=True)
+    if months is not None:
+        system_rows = system_rows[system_rows["period"].between(*pd.to_datetime(list(months)))]
     counts = counts.merge(system_rows, on=keys, how="outer")
     counts[["expected", "reported"]] = counts[["expected", "reported"]].fillna(0).astype(int)
     has_row = counts["system_row"].astype("boolean").fillna(False).astype(bool)
@@ -223,11 +240,11 @@ def kpi_rules(engine: Engine) -> pd.DataFrame:
 COUNT_COLUMNS = ["kpi_code", "scope_code", "period", "expected", "reported", "system_figure"]
 
 
-def all_counts(reported: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
+def all_counts(reported: pd.DataFrame, spans: pd.DataFrame, months: Months = None) -> pd.DataFrame:
     """`month_counts` for the system (scope_code None) and for each collaborative, in one frame: what
-    the rollup_month_counts table holds."""
-    system = month_counts(reported, spans, "system").assign(scope_code=None)
-    collaborative = month_counts(reported, spans, "collaborative")
+    the rollup_month_counts table holds (of `months` only, when given)."""
+    system = month_counts(reported, spans, "system", months).assign(scope_code=None)
+    collaborative = month_counts(reported, spans, "collaborative", months)
     return pd.concat([system, collaborative], ignore_index=True)[COUNT_COLUMNS]
 
 
@@ -245,7 +262,8 @@ def store_counts(
     the counts of the range exact."""
     read_from = add_months(period_from, -WINDOW) if period_from is not None else None
     found = reporters_in(conn, reported_in_rollups(kpis, read_from, period_to))
-    counts = all_counts(found, membership.spans(conn))
+    months = (period_from, period_to) if period_from is not None and period_to is not None else None
+    counts = all_counts(found, membership.spans(conn), months)
     stored = delete(MonthCount)
     if kpis is not None:
         stored = stored.where(MonthCount.kpi_code.in_(kpis))
@@ -299,11 +317,13 @@ def outlook(
     month order, or one line saying every month will be complete. Given `unchanged` (the stored system
     counts of the months the import cannot change, kpi.ingest.preview), `existing` need hold only the
     reports of the months it can change and the WINDOW months before them."""
-    counts = month_counts(pd.concat([existing, incoming], ignore_index=True), spans, "system")
+    reported = pd.concat([existing, incoming], ignore_index=True)
     if unchanged is not None:
         first, last = incoming["period"].min(), incoming["period"].max() + pd.DateOffset(months=WINDOW)
-        counts = counts[counts["period"].between(first, last)]
+        counts = month_counts(reported, spans, "system", (first, last))
         counts = pd.concat([unchanged[counts.columns], counts], ignore_index=True)
+    else:
+        counts = month_counts(reported, spans, "system")
     counts["provisional"] = provisional(counts, rules["complete_share"])
     with_data = counts[(counts["reported"] > 0) | counts["system_figure"]]
     headline = with_data[~with_data["provisional"]].groupby("kpi_code")["period"].max()

@@ -142,7 +142,7 @@ def _current_plan(conn: Connection, preview: ImportPreview, batch_id: int, repor
     """The preview's plan, or a new one when anything was imported or undone since the preview."""
     the_plan = preview.plan
     assert the_plan is not None
-    if planning.fingerprint(conn, exclude_batch=batch_id) == the_plan.fingerprint:
+    if planning.fingerprint(conn, exclude_batch=batch_id, records=preview.records) == the_plan.fingerprint:
         return _Replan(the_plan, False)
     report(0.05, "The database changed since the preview; comparing again")
     return _Replan(planning.plan(conn, preview.records, exclude_batch=batch_id), True)
