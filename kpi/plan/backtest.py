@@ -25,9 +25,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi.formats import month_key
-from kpi.plan.assumptions import current_assumptions
-from kpi.plan.inputs import actual_stock, assumed, plan_inputs
-from kpi.plan.model import PlanError, PlanInputs, project, suppress_small
+from kpi.plan.inputs import actual_stock, plan_inputs_history
+from kpi.plan.model import PlanInputs, project, suppress_small
 
 HORIZON_YEARS = 3
 HORIZONS = tuple(range(1, HORIZON_YEARS + 1))
@@ -201,14 +200,7 @@ def past_inputs(
     """The inputs a projection made at each past start would have had, and the actual staff in post
     (complete months by profession)."""
     stock = actual_stock(engine, scope)
-    current = assumed(current_assumptions(engine))
-    history = []
-    for start in start_months(stock):
-        try:
-            history.append(plan_inputs(engine, scope, professions, as_of=start, current=current))
-        except PlanError:  # no leaver rate yet at that start: nothing to check
-            continue
-    return history, stock
+    return plan_inputs_history(engine, scope, professions, start_months(stock)), stock
 
 
 def backtest(

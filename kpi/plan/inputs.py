@@ -142,9 +142,51 @@ class _Reads:
     start: pd.Timestamp
 
 
-def _read(engine: Engine, code: str, level: Level, as_of: pd.Timestamp | None = None) -> _Reads:
+class _Reader:
+    """The two reads the inputs are built from, straight from the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def series(self, flt: KPIFilter, level: Level) -> pd.DataFrame:
+        return queries.kpi_series(flt, level, self.engine)
+
+    def breakdown(self, flt: KPIFilter) -> pd.DataFrame:
+        return queries.profession_breakdown(flt, self.engine)
+
+
+class _ReadOnce(_Reader):
+    """The same reads for many start months (a backtest): each read once over every month and the
+    months asked for sliced in memory, the rows and their order as the database gives them."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._series: dict[tuple[KPIFilter, Level], pd.DataFrame] = {}
+        self._rows: dict[KPIFilter, pd.DataFrame] = {}
+
+    def series(self, flt: KPIFilter, level: Level) -> pd.DataFrame:
+        if (flt, level) not in self._series:
+            self._series[flt, level] = super().series(flt, level)
+        return self._series[flt, level]
+
+    def breakdown(self, flt: KPIFilter) -> pd.DataFrame:
+        whole = flt.but(kpis=PROFESSION_KPIS, period_from=None, period_to=None)
+        if whole not in self._rows:
+            self._rows[whole] = super().breakdown(whole)
+        rows = self._rows[whole]
+        chosen = rows["kpi_code"].isin(flt.kpis or PROFESSION_KPIS)
+        if flt.period_from is not None:
+            chosen &= rows["period"] >= pd.Timestamp(flt.period_from)
+        if flt.period_to is not None:
+            chosen &= rows["period"] <= pd.Timestamp(flt.period_to)
+        if not chosen.any():  # the database's empty frame, with its column types
+            return super().breakdown(flt)
+        return rows[chosen].reset_index(drop=True)
+
+
+def _read(reader: _Reader, code: str, level: Level, as_of: pd.Timestamp | None = None) -> _Reads:
     flt = _scope_filter(code, level)
-    series = queries.kpi_series(flt.but(kpis=SCOPE_KPIS), level, engine)
+    series = reader.series(flt.but(kpis=SCOPE_KPIS), level)
     series = series[series["scope_code"] == code]
     if as_of is not None:  # the data a projection made then would have had (a backtest)
         series = series[series["period"] <= as_of]
@@ -156,8 +198,8 @@ def _read(engine: Engine, code: str, level: Level, as_of: pd.Timestamp | None = 
     later = series[(series["kpi_code"] == "SIP_FTE") & (series["period"] > start)]
     first = (start - pd.DateOffset(months=LEAVER_WINDOW - 1)).date()
     window = flt.but(kpis=PROFESSION_KPIS, period_from=first, period_to=start.date())
-    rows = _complete_only(queries.profession_breakdown(window, engine), complete, start)
-    system = _system_stock(engine, start) if level != "system" else _stock_at(rows, start)
+    rows = _complete_only(reader.breakdown(window), complete, start)
+    system = _system_stock(reader, start) if level != "system" else _stock_at(rows, start)
     return _Reads(code, level, complete, later, rows, system, start)
 
 
@@ -169,9 +211,9 @@ def _complete_only(rows: pd.DataFrame, complete: pd.DataFrame, start: pd.Timesta
     return pd.concat([rows.merge(months, on=["kpi_code", "period"]), headcount], ignore_index=True)
 
 
-def _system_stock(engine: Engine, start: pd.Timestamp) -> pd.Series:
+def _system_stock(reader: _Reader, start: pd.Timestamp) -> pd.Series:
     flt = KPIFilter(kpis=("SIP_FTE",), period_from=start.date(), period_to=start.date())
-    return _stock_at(queries.profession_breakdown(flt, engine), start)
+    return _stock_at(reader.breakdown(flt), start)
 
 
 def _stock_at(rows: pd.DataFrame, start: pd.Timestamp, kpi: str = "SIP_FTE") -> pd.Series:
@@ -424,10 +466,32 @@ def plan_inputs(
     again when many are made at once."""
     code, level = resolve_scope(engine, scope)
     names = chosen_professions(engine, professions)
-    reads = _read(engine, code, level, as_of)
+    reads = _read(_Reader(engine), code, level, as_of)
+    return _built(reads, names, assumed(store.current_assumptions(engine)) if current is None else current)
+
+
+def plan_inputs_history(
+    engine: Engine, scope: str, professions: Sequence[str] | None, starts: Sequence[pd.Timestamp]
+) -> list[PlanInputs]:
+    """plan_inputs as of each of `starts` (a backtest's), the data read once for them all; a start whose
+    data cannot make inputs (PlanError: no leaver rate yet) is left out."""
+    code, level = resolve_scope(engine, scope)
+    names = chosen_professions(engine, professions)
+    current = assumed(store.current_assumptions(engine))
+    reader = _ReadOnce(engine)
+    history = []
+    for start in starts:
+        try:
+            history.append(_built(_read(reader, code, level, start), names, current))
+        except PlanError:
+            continue
+    return history
+
+
+def _built(reads: _Reads, names: dict[str, str], current: Assumed) -> PlanInputs:
     ctx = _Context(
         reads=reads,
-        current=assumed(store.current_assumptions(engine)) if current is None else current,
+        current=current,
         years=store.month_years(reads.start + pd.DateOffset(months=1), MONTHS),
         stock=_stock_at(reads.by_profession, reads.start),
         headcount=_stock_at(reads.by_profession, reads.start, "SIP_HC"),
@@ -436,8 +500,8 @@ def plan_inputs(
     apprentices = reads.series[reads.series["kpi_code"] == "APPRENTICE_STARTS"]
     synthetic = any(flag for _, flag in built) or bool(apprentices["synthetic"].any())
     return PlanInputs(
-        scope=code,
-        level=level,
+        scope=reads.scope,
+        level=reads.level,
         start_month=reads.start,
         professions=tuple(inputs for inputs, _ in built),
         synthetic=synthetic,
@@ -586,6 +650,7 @@ __all__ = [
     "download_table",
     "mean_and_spread",
     "plan_inputs",
+    "plan_inputs_history",
     "plan_result",
     "resolve_scope",
     "widest_gap_words",
