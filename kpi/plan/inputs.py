@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -140,6 +141,41 @@ class _Reads:
     by_profession: pd.DataFrame  # profession_breakdown rows, complete months only
     system_stock: pd.Series  # SIP_FTE by profession, the system, start month
     start: pd.Timestamp
+    apprentices: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # by course months
+
+    # What every profession's inputs look up, worked out once for the 14 of them:
+
+    @cached_property
+    def _grouped(self) -> dict[tuple[str, str], pd.DataFrame]:
+        groups = self.by_profession.groupby(["kpi_code", "profession_code"], sort=False)
+        return {(str(kpi), str(code)): rows for (kpi, code), rows in groups}
+
+    def rows(self, kpi: str, code: str) -> pd.DataFrame:
+        """by_profession's rows of one KPI and profession, in their order."""
+        return self._grouped.get((kpi, code), self.by_profession.iloc[:0])
+
+    @cached_property
+    def _scope_leaver_rates(self) -> pd.DataFrame:
+        return self.series[(self.series["kpi_code"] == "LEAVER_RATE") & (self.series["period"] <= self.start)]
+
+    @cached_property
+    def leaver_months(self) -> set[pd.Timestamp]:
+        """The last LEAVER_WINDOW months of the scope's (all-AHP) LEAVER_RATE to the start."""
+        return set(sorted(self._scope_leaver_rates["period"])[-LEAVER_WINDOW:])
+
+    @cached_property
+    def scope_leaver_rates(self) -> pd.DataFrame:
+        """The scope's all-AHP LEAVER_RATE in those months."""
+        rates = self._scope_leaver_rates
+        return rates[rates["period"].isin(self.leaver_months)]
+
+    @cached_property
+    def stock_synthetic(self) -> bool:
+        """Whether any staff in post at the start month is synthetic."""
+        rows = self.by_profession
+        return bool(
+            rows.loc[(rows["kpi_code"] == "SIP_FTE") & (rows["period"] == self.start), "synthetic"].any()
+        )
 
 
 class _Reader:
@@ -275,16 +311,11 @@ class LeaverRate:
 
 def _leaver_rate(reads: _Reads, code: str, name: str) -> LeaverRate:
     """The profession's leaver rate from its annual rates, or the scope's all-AHP rate's."""
-    series = reads.series[
-        (reads.series["kpi_code"] == "LEAVER_RATE") & (reads.series["period"] <= reads.start)
-    ]
-    months = set(sorted(series["period"])[-LEAVER_WINDOW:])
-    mine = reads.by_profession
-    mine = mine[(mine["kpi_code"] == "LEAVER_RATE") & (mine["profession_code"] == code)]
-    mine = mine[mine["period"].isin(months)]
+    mine = reads.rows("LEAVER_RATE", code)
+    mine = mine[mine["period"].isin(reads.leaver_months)]
     where = f"LEAVER_RATE, {name}, {reads.scope}"
     if mine.empty:
-        mine = series[series["period"].isin(months)]
+        mine = reads.scope_leaver_rates
         where = f"no LEAVER_RATE for {name} in {reads.scope}: the scope's all-AHP LEAVER_RATE"
     if mine.empty:
         raise PlanError(f"There is no complete month of LEAVER_RATE for {reads.scope}.")
@@ -312,8 +343,7 @@ def _leaver_rate(reads: _Reads, code: str, name: str) -> LeaverRate:
 
 
 def _establishment(reads: _Reads, code: str, stock: float) -> tuple[float, str, bool]:
-    rows = reads.by_profession
-    rows = rows[(rows["kpi_code"] == "ESTAB_FTE") & (rows["profession_code"] == code)]
+    rows = reads.rows("ESTAB_FTE", code)
     if rows.empty:
         return stock, "no ESTAB_FTE: taken as the staff in post (no gap at the start)", False
     latest = rows.loc[rows["period"].idxmax()]
@@ -350,7 +380,13 @@ def _schedule(current: Assumed, code: str, parameter: str, years: list[str]) -> 
 def _apprentice_starts(reads: _Reads, course_months: int) -> np.ndarray:
     """Apprentices completing in each projection month in the scope (all professions): the starts
     `course_months` earlier, or the mean monthly starts of the last 12 complete months when that month
-    is not in the data."""
+    is not in the data. Worked out once per course length: the same for every profession."""
+    if course_months not in reads.apprentices:
+        reads.apprentices[course_months] = _apprentices_completing(reads, course_months)
+    return reads.apprentices[course_months]
+
+
+def _apprentices_completing(reads: _Reads, course_months: int) -> np.ndarray:
     rows = reads.series[reads.series["kpi_code"] == "APPRENTICE_STARTS"].set_index("period")["value"]
     if rows.empty:
         return np.zeros(MONTHS)
@@ -407,9 +443,6 @@ def _inflows(ctx: _Context, code: str, stock: float) -> tuple[dict[str, object],
 
 def _profession(ctx: _Context, code: str, name: str) -> tuple[ProfessionInputs, bool]:
     reads = ctx.reads
-    stock_rows = reads.by_profession[
-        (reads.by_profession["kpi_code"] == "SIP_FTE") & (reads.by_profession["period"] == reads.start)
-    ]
     stock = float(ctx.stock.get(code, 0.0))
     headcount = ctx.headcount.get(code)
     leaver = _leaver_rate(reads, code, name)
@@ -435,7 +468,7 @@ def _profession(ctx: _Context, code: str, name: str) -> tuple[ProfessionInputs, 
             **sources,
         },
     )
-    synthetic = bool(stock_rows["synthetic"].any()) or leaver.synthetic or estab_synthetic
+    synthetic = reads.stock_synthetic or leaver.synthetic or estab_synthetic
     return inputs, synthetic
 
 
