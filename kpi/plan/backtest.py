@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 
 from kpi.formats import month_key
 from kpi.plan.inputs import actual_stock, plan_inputs_history
-from kpi.plan.model import PlanInputs, project, suppress_small
+from kpi.plan.model import PERCENTILES, PlanInputs, suppress_small, year_end_bands
 
 HORIZON_YEARS = 3
 HORIZONS = tuple(range(1, HORIZON_YEARS + 1))
@@ -66,24 +66,22 @@ def start_months(stock: pd.DataFrame) -> list[pd.Timestamp]:
 
 def _cases(inputs: PlanInputs, stock: pd.DataFrame, runs: int, seed: int) -> pd.DataFrame:
     """One start's rows: each profession with staff in post at the start, at each horizon."""
-    projection = project(inputs, HORIZON_YEARS, (), runs, seed)
+    bands = year_end_bands(inputs, HORIZON_YEARS, runs, seed)  # (5, horizon, profession)
     start = inputs.start_month
     rows = []
     for horizon in HORIZONS:
         month = start + pd.DateOffset(years=horizon)
-        ends = projection[projection["month"] == month].set_index("profession")
-        for code in inputs.codes:
+        for i, code in enumerate(inputs.codes):
             actual = stock.at[month, code] if code in stock.columns else np.nan
             if not inputs.profession(code).stock_fte > 0 or pd.isna(actual):
                 continue
-            row = ends.loc[code]
             rows.append(
                 {
                     "start_month": start,
                     "horizon": horizon,
                     "profession": code,
                     "actual": float(actual),
-                    **{f"p{p:02d}": float(row[f"supply_fte_p{p:02d}"]) for p in (5, 25, 50, 75, 95)},
+                    **{f"p{p:02d}": float(bands[k, horizon - 1, i]) for k, p in enumerate(PERCENTILES)},
                 }
             )
     return pd.DataFrame(rows)
