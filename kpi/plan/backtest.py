@@ -12,11 +12,15 @@ actual's side); the band scale is the 90th percentile of those factors at the ho
 never below 1 (a band is widened, never narrowed). Every spread is multiplied by it
 (PlanInputs.band_scale), and the backtest is run again with it so that the page shows how the widened
 band did. The scale is fitted on the same past it is checked on: an in-sample check, said so in the words.
+
+A backtest is kept in the process for its database, arguments and data version (which every write
+bumps, kpi.db.data_version), so the page, the board pack and the command line make it once per data.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
+from kpi.db import data_version
 from kpi.formats import month_key
 from kpi.plan.inputs import actual_stock, plan_inputs_history
 from kpi.plan.model import PERCENTILES, PlanInputs, suppress_small, year_end_bands
@@ -201,6 +206,11 @@ def past_inputs(
     return plan_inputs_history(engine, scope, professions, start_months(stock)), stock
 
 
+_KEPT: dict[tuple, Backtest] = {}
+_KEPT_MAX = 32
+_kept_lock = threading.Lock()
+
+
 def backtest(
     engine: Engine,
     scope: str,
@@ -208,7 +218,28 @@ def backtest(
     runs: int = BACKTEST_RUNS,
     seed: int = 0,
 ) -> Backtest:
-    """The backtest of `scope` (kpi.plan.inputs.resolve_scope's names) and its calibration."""
+    """The backtest of `scope` (kpi.plan.inputs.resolve_scope's names) and its calibration; the one
+    made before for the same database, arguments and data version when there is one (shared: read it,
+    do not change it)."""
+    chosen = None if professions is None else tuple(professions)
+    key = (engine.url.render_as_string(), scope, chosen, runs, seed, data_version(engine))
+    with _kept_lock:
+        kept = _KEPT.get(key)
+    if kept is not None:
+        return kept
+    made = _backtest(engine, scope, professions, runs, seed)
+    with _kept_lock:
+        for older in [k for k in _KEPT if k[:-1] == key[:-1]]:  # another data version's
+            del _KEPT[older]
+        while len(_KEPT) >= _KEPT_MAX:
+            del _KEPT[next(iter(_KEPT))]  # the first kept
+        _KEPT[key] = made
+    return made
+
+
+def _backtest(
+    engine: Engine, scope: str, professions: Sequence[str] | None, runs: int, seed: int
+) -> Backtest:
     history, stock = past_inputs(engine, scope, professions)
     before = run_backtest(history, stock, 1.0, runs, seed)
     scale = calibration_scale(before) if not before.empty else 1.0
