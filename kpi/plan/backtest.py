@@ -12,11 +12,15 @@ actual's side); the band scale is the 90th percentile of those factors at the ho
 never below 1 (a band is widened, never narrowed). Every spread is multiplied by it
 (PlanInputs.band_scale), and the backtest is run again with it so that the page shows how the widened
 band did. The scale is fitted on the same past it is checked on: an in-sample check, said so in the words.
+
+A backtest is kept in the process for its database, arguments and data version (which every write
+bumps, kpi.store.db.data_version), so the page, the board pack and the command line make it once per data.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,9 +28,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi.plan.assumptions import current_assumptions
-from kpi.plan.inputs import actual_stock, assumed, plan_inputs
-from kpi.plan.model import PlanError, PlanInputs, project, suppress_small
+from kpi.plan.inputs import actual_stock, plan_inputs_history
+from kpi.plan.model import PERCENTILES, PlanInputs, suppress_small, year_end_bands
+from kpi.store.db import data_version
 from kpi.words.formats import month_key
 
 HORIZON_YEARS = 3
@@ -67,24 +71,22 @@ def start_months(stock: pd.DataFrame) -> list[pd.Timestamp]:
 
 def _cases(inputs: PlanInputs, stock: pd.DataFrame, runs: int, seed: int) -> pd.DataFrame:
     """One start's rows: each profession with staff in post at the start, at each horizon."""
-    projection = project(inputs, HORIZON_YEARS, (), runs, seed)
+    bands = year_end_bands(inputs, HORIZON_YEARS, runs, seed)  # (5, horizon, profession)
     start = inputs.start_month
     rows = []
     for horizon in HORIZONS:
         month = start + pd.DateOffset(years=horizon)
-        ends = projection[projection["month"] == month].set_index("profession")
-        for code in inputs.codes:
+        for i, code in enumerate(inputs.codes):
             actual = stock.at[month, code] if code in stock.columns else np.nan
             if not inputs.profession(code).stock_fte > 0 or pd.isna(actual):
                 continue
-            row = ends.loc[code]
             rows.append(
                 {
                     "start_month": start,
                     "horizon": horizon,
                     "profession": code,
                     "actual": float(actual),
-                    **{f"p{p:02d}": float(row[f"supply_fte_p{p:02d}"]) for p in (5, 25, 50, 75, 95)},
+                    **{f"p{p:02d}": float(bands[k, horizon - 1, i]) for k, p in enumerate(PERCENTILES)},
                 }
             )
     return pd.DataFrame(rows)
@@ -201,14 +203,12 @@ def past_inputs(
     """The inputs a projection made at each past start would have had, and the actual staff in post
     (complete months by profession)."""
     stock = actual_stock(engine, scope)
-    current = assumed(current_assumptions(engine))
-    history = []
-    for start in start_months(stock):
-        try:
-            history.append(plan_inputs(engine, scope, professions, as_of=start, current=current))
-        except PlanError:  # no leaver rate yet at that start: nothing to check
-            continue
-    return history, stock
+    return plan_inputs_history(engine, scope, professions, start_months(stock)), stock
+
+
+_KEPT: dict[tuple, Backtest] = {}
+_KEPT_MAX = 32
+_kept_lock = threading.Lock()
 
 
 def backtest(
@@ -218,7 +218,28 @@ def backtest(
     runs: int = BACKTEST_RUNS,
     seed: int = 0,
 ) -> Backtest:
-    """The backtest of `scope` (kpi.plan.inputs.resolve_scope's names) and its calibration."""
+    """The backtest of `scope` (kpi.plan.inputs.resolve_scope's names) and its calibration; the one
+    made before for the same database, arguments and data version when there is one (shared: read it,
+    do not change it)."""
+    chosen = None if professions is None else tuple(professions)
+    key = (engine.url.render_as_string(), scope, chosen, runs, seed, data_version(engine))
+    with _kept_lock:
+        kept = _KEPT.get(key)
+    if kept is not None:
+        return kept
+    made = _backtest(engine, scope, professions, runs, seed)
+    with _kept_lock:
+        for older in [k for k in _KEPT if k[:-1] == key[:-1]]:  # another data version's
+            del _KEPT[older]
+        while len(_KEPT) >= _KEPT_MAX:
+            del _KEPT[next(iter(_KEPT))]  # the first kept
+        _KEPT[key] = made
+    return made
+
+
+def _backtest(
+    engine: Engine, scope: str, professions: Sequence[str] | None, runs: int, seed: int
+) -> Backtest:
     history, stock = past_inputs(engine, scope, professions)
     before = run_backtest(history, stock, 1.0, runs, seed)
     scale = calibration_scale(before) if not before.empty else 1.0

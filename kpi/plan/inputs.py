@@ -38,6 +38,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -140,11 +141,88 @@ class _Reads:
     by_profession: pd.DataFrame  # profession_breakdown rows, complete months only
     system_stock: pd.Series  # SIP_FTE by profession, the system, start month
     start: pd.Timestamp
+    apprentices: dict[int, np.ndarray] = dataclasses.field(default_factory=dict)  # by course months
+
+    # What every profession's inputs look up, worked out once for the 14 of them:
+
+    @cached_property
+    def _grouped(self) -> dict[tuple[str, str], pd.DataFrame]:
+        groups = self.by_profession.groupby(["kpi_code", "profession_code"], sort=False)
+        return {(str(kpi), str(code)): rows for (kpi, code), rows in groups}
+
+    def rows(self, kpi: str, code: str) -> pd.DataFrame:
+        """by_profession's rows of one KPI and profession, in their order."""
+        return self._grouped.get((kpi, code), self.by_profession.iloc[:0])
+
+    @cached_property
+    def _scope_leaver_rates(self) -> pd.DataFrame:
+        return self.series[(self.series["kpi_code"] == "LEAVER_RATE") & (self.series["period"] <= self.start)]
+
+    @cached_property
+    def leaver_months(self) -> set[pd.Timestamp]:
+        """The last LEAVER_WINDOW months of the scope's (all-AHP) LEAVER_RATE to the start."""
+        return set(sorted(self._scope_leaver_rates["period"])[-LEAVER_WINDOW:])
+
+    @cached_property
+    def scope_leaver_rates(self) -> pd.DataFrame:
+        """The scope's all-AHP LEAVER_RATE in those months."""
+        rates = self._scope_leaver_rates
+        return rates[rates["period"].isin(self.leaver_months)]
+
+    @cached_property
+    def stock_synthetic(self) -> bool:
+        """Whether any staff in post at the start month is synthetic."""
+        rows = self.by_profession
+        return bool(
+            rows.loc[(rows["kpi_code"] == "SIP_FTE") & (rows["period"] == self.start), "synthetic"].any()
+        )
 
 
-def _read(engine: Engine, code: str, level: Level, as_of: pd.Timestamp | None = None) -> _Reads:
+class _Reader:
+    """The two reads the inputs are built from, straight from the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def series(self, flt: KPIFilter, level: Level) -> pd.DataFrame:
+        return queries.kpi_series(flt, level, self.engine)
+
+    def breakdown(self, flt: KPIFilter) -> pd.DataFrame:
+        return queries.profession_breakdown(flt, self.engine)
+
+
+class _ReadOnce(_Reader):
+    """The same reads for many start months (a backtest): each read once over every month and the
+    months asked for sliced in memory, the rows and their order as the database gives them."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine)
+        self._series: dict[tuple[KPIFilter, Level], pd.DataFrame] = {}
+        self._rows: dict[KPIFilter, pd.DataFrame] = {}
+
+    def series(self, flt: KPIFilter, level: Level) -> pd.DataFrame:
+        if (flt, level) not in self._series:
+            self._series[flt, level] = super().series(flt, level)
+        return self._series[flt, level]
+
+    def breakdown(self, flt: KPIFilter) -> pd.DataFrame:
+        whole = flt.but(kpis=PROFESSION_KPIS, period_from=None, period_to=None)
+        if whole not in self._rows:
+            self._rows[whole] = super().breakdown(whole)
+        rows = self._rows[whole]
+        chosen = rows["kpi_code"].isin(flt.kpis or PROFESSION_KPIS)
+        if flt.period_from is not None:
+            chosen &= rows["period"] >= pd.Timestamp(flt.period_from)
+        if flt.period_to is not None:
+            chosen &= rows["period"] <= pd.Timestamp(flt.period_to)
+        if not chosen.any():  # the database's empty frame, with its column types
+            return super().breakdown(flt)
+        return rows[chosen].reset_index(drop=True)
+
+
+def _read(reader: _Reader, code: str, level: Level, as_of: pd.Timestamp | None = None) -> _Reads:
     flt = _scope_filter(code, level)
-    series = queries.kpi_series(flt.but(kpis=SCOPE_KPIS), level, engine)
+    series = reader.series(flt.but(kpis=SCOPE_KPIS), level)
     series = series[series["scope_code"] == code]
     if as_of is not None:  # the data a projection made then would have had (a backtest)
         series = series[series["period"] <= as_of]
@@ -156,8 +234,8 @@ def _read(engine: Engine, code: str, level: Level, as_of: pd.Timestamp | None = 
     later = series[(series["kpi_code"] == "SIP_FTE") & (series["period"] > start)]
     first = (start - pd.DateOffset(months=LEAVER_WINDOW - 1)).date()
     window = flt.but(kpis=PROFESSION_KPIS, period_from=first, period_to=start.date())
-    rows = _complete_only(queries.profession_breakdown(window, engine), complete, start)
-    system = _system_stock(engine, start) if level != "system" else _stock_at(rows, start)
+    rows = _complete_only(reader.breakdown(window), complete, start)
+    system = _system_stock(reader, start) if level != "system" else _stock_at(rows, start)
     return _Reads(code, level, complete, later, rows, system, start)
 
 
@@ -169,9 +247,9 @@ def _complete_only(rows: pd.DataFrame, complete: pd.DataFrame, start: pd.Timesta
     return pd.concat([rows.merge(months, on=["kpi_code", "period"]), headcount], ignore_index=True)
 
 
-def _system_stock(engine: Engine, start: pd.Timestamp) -> pd.Series:
+def _system_stock(reader: _Reader, start: pd.Timestamp) -> pd.Series:
     flt = KPIFilter(kpis=("SIP_FTE",), period_from=start.date(), period_to=start.date())
-    return _stock_at(queries.profession_breakdown(flt, engine), start)
+    return _stock_at(reader.breakdown(flt), start)
 
 
 def _stock_at(rows: pd.DataFrame, start: pd.Timestamp, kpi: str = "SIP_FTE") -> pd.Series:
@@ -233,16 +311,11 @@ class LeaverRate:
 
 def _leaver_rate(reads: _Reads, code: str, name: str) -> LeaverRate:
     """The profession's leaver rate from its annual rates, or the scope's all-AHP rate's."""
-    series = reads.series[
-        (reads.series["kpi_code"] == "LEAVER_RATE") & (reads.series["period"] <= reads.start)
-    ]
-    months = set(sorted(series["period"])[-LEAVER_WINDOW:])
-    mine = reads.by_profession
-    mine = mine[(mine["kpi_code"] == "LEAVER_RATE") & (mine["profession_code"] == code)]
-    mine = mine[mine["period"].isin(months)]
+    mine = reads.rows("LEAVER_RATE", code)
+    mine = mine[mine["period"].isin(reads.leaver_months)]
     where = f"LEAVER_RATE, {name}, {reads.scope}"
     if mine.empty:
-        mine = series[series["period"].isin(months)]
+        mine = reads.scope_leaver_rates
         where = f"no LEAVER_RATE for {name} in {reads.scope}: the scope's all-AHP LEAVER_RATE"
     if mine.empty:
         raise PlanError(f"There is no complete month of LEAVER_RATE for {reads.scope}.")
@@ -270,8 +343,7 @@ def _leaver_rate(reads: _Reads, code: str, name: str) -> LeaverRate:
 
 
 def _establishment(reads: _Reads, code: str, stock: float) -> tuple[float, str, bool]:
-    rows = reads.by_profession
-    rows = rows[(rows["kpi_code"] == "ESTAB_FTE") & (rows["profession_code"] == code)]
+    rows = reads.rows("ESTAB_FTE", code)
     if rows.empty:
         return stock, "no ESTAB_FTE: taken as the staff in post (no gap at the start)", False
     latest = rows.loc[rows["period"].idxmax()]
@@ -308,7 +380,13 @@ def _schedule(current: Assumed, code: str, parameter: str, years: list[str]) -> 
 def _apprentice_starts(reads: _Reads, course_months: int) -> np.ndarray:
     """Apprentices completing in each projection month in the scope (all professions): the starts
     `course_months` earlier, or the mean monthly starts of the last 12 complete months when that month
-    is not in the data."""
+    is not in the data. Worked out once per course length: the same for every profession."""
+    if course_months not in reads.apprentices:
+        reads.apprentices[course_months] = _apprentices_completing(reads, course_months)
+    return reads.apprentices[course_months]
+
+
+def _apprentices_completing(reads: _Reads, course_months: int) -> np.ndarray:
     rows = reads.series[reads.series["kpi_code"] == "APPRENTICE_STARTS"].set_index("period")["value"]
     if rows.empty:
         return np.zeros(MONTHS)
@@ -365,9 +443,6 @@ def _inflows(ctx: _Context, code: str, stock: float) -> tuple[dict[str, object],
 
 def _profession(ctx: _Context, code: str, name: str) -> tuple[ProfessionInputs, bool]:
     reads = ctx.reads
-    stock_rows = reads.by_profession[
-        (reads.by_profession["kpi_code"] == "SIP_FTE") & (reads.by_profession["period"] == reads.start)
-    ]
     stock = float(ctx.stock.get(code, 0.0))
     headcount = ctx.headcount.get(code)
     leaver = _leaver_rate(reads, code, name)
@@ -393,7 +468,7 @@ def _profession(ctx: _Context, code: str, name: str) -> tuple[ProfessionInputs, 
             **sources,
         },
     )
-    synthetic = bool(stock_rows["synthetic"].any()) or leaver.synthetic or estab_synthetic
+    synthetic = reads.stock_synthetic or leaver.synthetic or estab_synthetic
     return inputs, synthetic
 
 
@@ -424,10 +499,32 @@ def plan_inputs(
     again when many are made at once."""
     code, level = resolve_scope(engine, scope)
     names = chosen_professions(engine, professions)
-    reads = _read(engine, code, level, as_of)
+    reads = _read(_Reader(engine), code, level, as_of)
+    return _built(reads, names, assumed(store.current_assumptions(engine)) if current is None else current)
+
+
+def plan_inputs_history(
+    engine: Engine, scope: str, professions: Sequence[str] | None, starts: Sequence[pd.Timestamp]
+) -> list[PlanInputs]:
+    """plan_inputs as of each of `starts` (a backtest's), the data read once for them all; a start whose
+    data cannot make inputs (PlanError: no leaver rate yet) is left out."""
+    code, level = resolve_scope(engine, scope)
+    names = chosen_professions(engine, professions)
+    current = assumed(store.current_assumptions(engine))
+    reader = _ReadOnce(engine)
+    history = []
+    for start in starts:
+        try:
+            history.append(_built(_read(reader, code, level, start), names, current))
+        except PlanError:
+            continue
+    return history
+
+
+def _built(reads: _Reads, names: dict[str, str], current: Assumed) -> PlanInputs:
     ctx = _Context(
         reads=reads,
-        current=assumed(store.current_assumptions(engine)) if current is None else current,
+        current=current,
         years=store.month_years(reads.start + pd.DateOffset(months=1), MONTHS),
         stock=_stock_at(reads.by_profession, reads.start),
         headcount=_stock_at(reads.by_profession, reads.start, "SIP_HC"),
@@ -436,8 +533,8 @@ def plan_inputs(
     apprentices = reads.series[reads.series["kpi_code"] == "APPRENTICE_STARTS"]
     synthetic = any(flag for _, flag in built) or bool(apprentices["synthetic"].any())
     return PlanInputs(
-        scope=code,
-        level=level,
+        scope=reads.scope,
+        level=reads.level,
         start_month=reads.start,
         professions=tuple(inputs for inputs, _ in built),
         synthetic=synthetic,
@@ -586,6 +683,7 @@ __all__ = [
     "download_table",
     "mean_and_spread",
     "plan_inputs",
+    "plan_inputs_history",
     "plan_result",
     "resolve_scope",
     "widest_gap_words",

@@ -490,6 +490,18 @@ def project(
     return _widest_first(_with_gaps(pd.concat(frames, ignore_index=True)))
 
 
+def year_end_bands(inputs: PlanInputs, years: int, runs: int = DEFAULT_RUNS, seed: int = 0) -> np.ndarray:
+    """The Baseline's supply percentiles at the end of each projection year: shape (5, years, P), in
+    PERCENTILES and the inputs' profession order. The same numbers as `project`'s rows for those months
+    (the same draws and simulation), without building its frame: the backtest makes hundreds."""
+    _check(inputs, years, runs)
+    months = 12 * years
+    z_leave, z_inflow = _draws(inputs.codes, runs, seed)
+    a = _arrays(inputs.professions, BASELINE_SCENARIO, months, inputs.system_level)
+    supply, _ = _simulate(a, z_leave[:years], z_inflow, months, inputs.band_scale)
+    return percentiles(supply[11::12])
+
+
 def _central(inputs: PlanInputs, years: int, scenario: Scenario) -> tuple[_Arrays, np.ndarray, dict]:
     """The projection without uncertainty: (arrays, supply (months, P), flow totals (P,) by name)."""
     _check(inputs, years, 1)
@@ -712,4 +724,5 @@ __all__ = [
     "suppress_small",
     "widest_gap_first",
     "with_baseline",
+    "year_end_bands",
 ]
