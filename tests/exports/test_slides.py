@@ -415,7 +415,7 @@ def test_libreoffice_converts_the_deck_to_a_pdf_with_a_page_per_slide(deck_bytes
 
 
 def test_page_offers_powerpoint_and_says_when_it_cannot_draw_it(demo, monkeypatch, tmp_path):
-    from tests.test_report import board_pack_page
+    from tests.exports.test_report import board_pack_page
 
     monkeypatch.setenv("KPI_DATABASE_URL", str(demo.url))
     monkeypatch.setenv("KPI_CHROMIUM", str(tmp_path / "missing"))
