@@ -413,7 +413,7 @@ def test_a_deleted_sqlite_file_is_reported_and_not_recreated(sqlite_app: Path):
     at.run()
     assert_no_traceback(at)
     (banner,) = banners(at)
-    assert banner.value.startswith("The database file kpi.store.db is missing.")
+    assert banner.value.startswith("The database file kpi.db is missing.")
     assert "Figures as at" in banner.value
     assert not sqlite_app.exists(), "SQLite did not create a new, empty database"
     at.switch_page("app_pages/milestones.py").run()  # figures not cached: in words, no traceback
