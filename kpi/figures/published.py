@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Table, insert, select
 
 from kpi.figures.completeness import read_frame
+from kpi.frames import records
 from kpi.store.models import ImportBatch, PublishedFigure
 
 _p = cast(Table, PublishedFigure.__table__)
@@ -86,7 +87,7 @@ def write(conn: Connection, batch_id: int, source: str, figures: pd.DataFrame) -
             "profession_code": str(row["profession_code"]),
             "value": _number(row["value"]),
         }
-        for row in figures.to_dict("records")
+        for row in records(figures)
     ]
     if rows:
         conn.execute(insert(_p), rows)

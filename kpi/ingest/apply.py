@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kpi.access.auth import User, require_lead
 from kpi.figures import published, rollups
+from kpi.frames import records
 from kpi.ingest import planning, tables
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.planning import Plan
@@ -201,7 +202,7 @@ def _write_plan(
         write_in_chunks(conn, insert(_r), replaced_rows, step, "Saving the figures being replaced")
         updates = [
             figure_update(row["id"], row, batch_id)
-            for row in changed[["id", "value", "numerator", "denominator"]].to_dict("records")
+            for row in records(changed[["id", "value", "numerator", "denominator"]])
         ]
         write_in_chunks(conn, SET_FIGURE, updates, step, "Updating changed figures")
     if not added.empty:

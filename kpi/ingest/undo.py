@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from kpi.access.auth import User, require_lead
 from kpi.figures import rollups
+from kpi.frames import records
 from kpi.ingest import tables
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.planning import observation_key, stored_figures
@@ -157,7 +158,7 @@ def _restorations(in_place: pd.DataFrame) -> list[dict[str, Any]]:
     columns = ["current_id", "value", "numerator", "denominator", "previous_batch_id"]
     return [
         figure_update(row["current_id"], row, int(row["previous_batch_id"]))
-        for row in in_place[columns].to_dict("records")
+        for row in records(in_place[columns])
     ]
 
 

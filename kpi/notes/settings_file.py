@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi.access.auth import User, require_lead
+from kpi.frames import records
 from kpi.notes import annotations as kpi_annotations
 from kpi.notes import chart_settings
 from kpi.notes.common import NoteError, check_kpi, check_scope, clean_text, month_of, now
@@ -140,7 +141,7 @@ def check_file(engine: Engine, data: bytes) -> tuple[list[SettingRow], list[Refu
     rows: list[SettingRow] = []
     refusals: list[Refusal] = []
     seen: dict[tuple, int] = {}
-    for offset, raw in enumerate(frame.to_dict("records")):
+    for offset, raw in enumerate(records(frame)):
         number = offset + 2
         try:
             row = _checked(engine, number, raw)

@@ -18,6 +18,7 @@ import pandas as pd
 
 from kpi import spc
 from kpi.figures import provisional
+from kpi.frames import row_dict
 from kpi.notes.chart_settings import ChartSettings
 from kpi.reading import chart_text
 from kpi.reading.model import AppliedSetting, Change, Reading, change_between
@@ -183,7 +184,7 @@ def read_kpi(
             provisional_note=note, freshness=freshness, target_steps=steps,
             sentence=f"{note}; no complete month yet." if note else "No data for this scope and period.",
         )  # fmt: skip
-    latest = used.iloc[-1].to_dict()
+    latest = row_dict(used.iloc[-1])
     result, dates = _spc(used, kpi, rebase, settings)
     applied, refused = applied_settings(result, dates, settings)
     suggestion = _suggestion(

@@ -23,6 +23,7 @@ from kpi.exports import board_pack
 from kpi.figures import queries, scopes
 from kpi.figures.freshness import freshness as kpi_freshness
 from kpi.figures.queries import KPIFilter
+from kpi.frames import records
 from kpi.notes import annotations as kpi_annotations
 from kpi.notes import chart_settings, commentary
 from kpi.plan import assumptions as plan_assumptions
@@ -158,14 +159,14 @@ def _readings(
         rebase=rebase_months(db_url),
         decided=decided_by_kpi(db_url, scope),
         events=events,
-        freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
+        freshness={str(row["kpi_code"]): row for row in records(fresh)},
     )
 
 
 @_cached
 def kpis(db_url: str) -> dict[str, KPI]:
     """The catalogue as KPI objects, in catalogue order."""
-    return {row["code"]: KPI.from_row(row) for row in catalogue(db_url).to_dict("records")}
+    return {row["code"]: KPI.from_row(row) for row in records(catalogue(db_url))}
 
 
 @_cached
@@ -311,9 +312,9 @@ def scope_events(
     return scopes.scope_events(
         scope_codes,
         collaborative_codes(db_url),
-        successions(db_url).to_dict("records"),
-        memberships(db_url).to_dict("records"),
-        system_spans=scope_spans(db_url).to_dict("records"),
+        records(successions(db_url)),
+        records(memberships(db_url)),
+        system_spans=records(scope_spans(db_url)),
         first_month=first,
         last_month=last,
         trust_names=filter_choices(db_url).trust_names,

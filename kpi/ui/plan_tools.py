@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.access.auth import PermissionDenied
+from kpi.frames import records
 from kpi.notes.common import NoteError
 from kpi.plan import assumptions, model
 from kpi.plan.chart import fte_text, pct_text
@@ -98,7 +99,7 @@ def gap_table(result: PlanResult, names: Mapping[str, str]) -> None:
                     f"{row['Profession']}, {row['Scenario']}:",
                     ", ".join(f"{row[c]} ({c[5:]})" for c in gap_columns),
                 )
-                for row in shown.to_dict("records")
+                for row in records(shown)
             ]
         )
 

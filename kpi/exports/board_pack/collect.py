@@ -15,6 +15,7 @@ from kpi.exports.board_pack.plan_section import plan_section
 from kpi.exports.board_pack.scope import ReportError, Scope, scope_filter, scope_months
 from kpi.figures import provisional, queries, scopes
 from kpi.figures.freshness import freshness
+from kpi.frames import records
 from kpi.notes.annotations import annotations_for, in_months, marks, on_chart, with_events
 from kpi.notes.chart_settings import decided_by_kpi, settings_by_kpi
 from kpi.notes.commentary import SECTIONS, CommentaryView, commentary_for
@@ -85,7 +86,7 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
             f"{month_label(months[0])} to {month_label(months[-1])} with data."
         )
     catalogue = queries.kpi_catalogue(engine)
-    kpis = {row["code"]: KPI.from_row(row) for row in catalogue.to_dict("records")}
+    kpis = {row["code"]: KPI.from_row(row) for row in records(catalogue)}
     rebase_frame = queries.rebase_points(engine)
     rebase = {code: list(group["period"]) for code, group in rebase_frame.groupby("kpi_code")}
     fresh = freshness(engine, uk_time(generated_at).date())
@@ -98,7 +99,7 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         settings=settings_by_kpi(engine, scope.series_code),
         rebase=rebase,
         decided=decided_by_kpi(engine, scope.series_code),
-        freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
+        freshness={str(row["kpi_code"]): row for row in records(fresh)},
     )
     milestones = queries.milestones(engine)
     history = queries.milestone_history(engine)
@@ -107,9 +108,9 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
     events = scopes.scope_events(
         [scope.series_code],
         list(queries.collaboratives(engine)["code"]),
-        queries.successions(engine).to_dict("records"),
-        queries.memberships(engine).to_dict("records"),
-        system_spans=queries.scope_spans(engine).to_dict("records"),
+        records(queries.successions(engine)),
+        records(queries.memberships(engine)),
+        system_spans=records(queries.scope_spans(engine)),
         first_month=series["period"].min(),
         last_month=period_end,
         trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
