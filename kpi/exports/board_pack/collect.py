@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -88,7 +88,8 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
     catalogue = queries.kpi_catalogue(engine)
     kpis = {row["code"]: KPI.from_row(row) for row in records(catalogue)}
     rebase_frame = queries.rebase_points(engine)
-    rebase = {code: list(group["period"]) for code, group in rebase_frame.groupby("kpi_code")}
+    # kpi_code is text and period holds Timestamps.
+    rebase = {cast(str, code): list(group["period"]) for code, group in rebase_frame.groupby("kpi_code")}
     fresh = freshness(engine, uk_time(generated_at).date())
     readings = read_scope(
         history,
@@ -220,23 +221,24 @@ def milestones_at_risk(pack: Pack) -> list[dict[str, str]]:
     for m in pack.milestones.itertuples():
         if str(m.status) == "complete":
             continue
-        reasons = []
+        # Date columns hold Timestamps (NaT where missing); text columns str, or None where blank.
+        forecast_due = cast(pd.Timestamp, m.forecast_due)
+        baseline_due = cast(pd.Timestamp, m.baseline_due)
+        reasons: list[str] = []
         rag = str(m.rag or "").lower()
         if rag in ("red", "amber"):
             reasons.append(f"RAG {rag.capitalize()}")
-        if pd.notna(m.forecast_due) and pd.notna(m.baseline_due) and m.forecast_due > m.baseline_due:
-            reasons.append(
-                f"forecast {uk_date(m.forecast_due)}, after the baseline {uk_date(m.baseline_due)}"
-            )
+        if pd.notna(forecast_due) and pd.notna(baseline_due) and forecast_due > baseline_due:
+            reasons.append(f"forecast {uk_date(forecast_due)}, after the baseline {uk_date(baseline_due)}")
         if reasons:
             rows.append(
                 {
-                    "code": m.code,
-                    "title": m.title,
-                    "owner": m.owner_role or "–",
+                    "code": cast(str, m.code),
+                    "title": cast(str, m.title),
+                    "owner": cast(str | None, m.owner_role) or "–",
                     "status": str(m.status).capitalize(),
                     "reasons": "; ".join(reasons),
-                    "notes": m.notes or "",
+                    "notes": cast(str | None, m.notes) or "",
                 }
             )
     return rows
