@@ -8,6 +8,7 @@ received. Expected trusts are those of `kpi.figures.completeness`."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -105,7 +106,7 @@ def _month_summaries(rows: pd.DataFrame) -> list[tuple[str, bool]]:
     for period, month in rows[rows["expected"]].groupby("period"):
         counts = month["status"].value_counts()
         got = int(counts.get("received", 0) + counts.get("late", 0))
-        text = f"{month_label(period)}: {got} of {len(month)} received"
+        text = f"{month_label(cast(pd.Timestamp, period))}: {got} of {len(month)} received"
         if counts.get("late"):
             text += f" ({counts['late']} late)"
         for status in ("missing", "not yet due"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import streamlit as st
@@ -267,7 +267,7 @@ def filter_choices(db_url: str) -> filters.FilterChoices:
         months = tuple(d.date() for d in pd.date_range(status.first_period, status.last_period, freq="MS"))
     trust_frame = trusts(db_url)
     by_collab = {
-        code: _ordered_trusts(trust_frame, set(group["trust_code"]))
+        cast(str, code): _ordered_trusts(trust_frame, set(group["trust_code"]))
         for code, group in _confirmed(memberships(db_url)).groupby("collaborative_code")
     }
     return filters.FilterChoices(
@@ -285,7 +285,9 @@ def filter_choices(db_url: str) -> filters.FilterChoices:
 def trust_labels(db_url: str) -> dict[str, str]:
     """'Alder Hey (RBS)', 'NWAS (RX7, system partner)', 'Southport and Ormskirk (RVY, merged)' by code."""
     return {
-        row.ods_code: scopes.trust_label(row.short_name, row.ods_code, row.role)
+        cast(str, row.ods_code): scopes.trust_label(
+            cast(str, row.short_name), cast(str, row.ods_code), cast(str, row.role)
+        )
         for row in trusts(db_url).itertuples()
     }
 

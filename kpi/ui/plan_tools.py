@@ -6,6 +6,7 @@ or save a scenario (kpi.plan.assumptions checks the role again where it writes).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -58,7 +59,8 @@ def gap_cards(result: PlanResult, codes: Sequence[str], names: Mapping[str, str]
     with st.grid(4, min_column_width=220, gap="small"):
         for code in codes:
             with st.container(border=True, height="stretch", key=f"plan_gap_{code}"):
-                _gap_card(names.get(code, code), ends.loc[code], result.trust_level)
+                # One row per profession at the Baseline horizon, so .loc gives a row.
+                _gap_card(names.get(code, code), cast(pd.Series, ends.loc[code]), result.trust_level)
 
 
 def _gap_card(name: str, row: pd.Series, trust_level: bool) -> None:
@@ -165,7 +167,7 @@ def what_it_would_take(result: PlanResult, names: Mapping[str, str]) -> None:
         named_lines(
             [
                 (
-                    f"{names.get(row.profession, row.profession)}, {row.scenario}:",
+                    f"{names.get(cast(str, row.profession), cast(str, row.profession))}, {row.scenario}:",
                     f"gap {row.gap_fte} FTE; {row.extra_joiners_per_year} more joiners or "
                     f"{row.extra_training_places_per_year} more training places a year",
                 )
