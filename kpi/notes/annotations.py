@@ -10,6 +10,7 @@ stored here."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine, or_, select
@@ -126,7 +127,9 @@ def with_events(annotations: pd.DataFrame, kpi_code: str, events) -> pd.DataFram
 
 def marks(annotations: pd.DataFrame) -> tuple[tuple[pd.Timestamp, str], ...]:
     """Annotations as (month, text) pairs for a chart, oldest first."""
-    return tuple((pd.Timestamp(row.period), str(row.text)) for row in annotations.itertuples())
+    return tuple(
+        (pd.Timestamp(cast(pd.Timestamp, row.period)), str(row.text)) for row in annotations.itertuples()
+    )
 
 
 __all__ = [
