@@ -105,7 +105,7 @@ def on_chart(
     return mine.sort_values(["period", "id"]).reset_index(drop=True)
 
 
-def in_months(annotations: pd.DataFrame, first: object, last: object) -> pd.DataFrame:
+def in_months(annotations: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """The annotations from month `first` to `last` (both included): those a chart of those months shows."""
     months = pd.DatetimeIndex(annotations["period"])
     keep = (months >= pd.Timestamp(first)) & (months <= pd.Timestamp(last))
