@@ -80,7 +80,7 @@ def applied_settings(
     for when, why in settings.recalculations:
         if when in starts:
             applied.append(AppliedSetting("recalculation", when, None, None, why))
-        elif first is not None and first <= when <= last:
+        elif first is not None and last is not None and first <= when <= last:  # both None or neither
             refused.append(
                 f"The recalculation from {month_label(when)} does not apply in this period: each part of "
                 f"the chart needs at least {spc.MIN_SEGMENT_POINTS} months."

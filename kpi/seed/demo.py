@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -366,7 +367,7 @@ def generate_observations(
     _add_funding(rows, rng, cal)
     proxy_rng = np.random.default_rng(seed + 1)
     for unit in units.itertuples():
-        _add_proxies(rows, proxy_rng, cal, unit.ods_code, unit.size)
+        _add_proxies(rows, proxy_rng, cal, cast(str, unit.ods_code), cast(float, unit.size))
     raw = rows.frame()
     return _report_under_successors(raw, units)
 
@@ -376,8 +377,9 @@ def _report_under_successors(raw: pd.DataFrame, units: pd.DataFrame) -> pd.DataF
     merged = units.dropna(subset=["successor"])
     raw["trust_code"] = raw["unit"]
     for unit in merged.itertuples():
-        after = (raw["unit"] == unit.ods_code) & (raw["period"] >= pd.Timestamp(unit.merged_from))
-        raw.loc[after, "trust_code"] = unit.successor
+        # From the reference CSVs: text codes and an ISO date.
+        after = (raw["unit"] == unit.ods_code) & (raw["period"] >= pd.Timestamp(cast(str, unit.merged_from)))
+        raw.loc[after, "trust_code"] = cast(str, unit.successor)
     keys = ["kpi_code", "trust_code", "profession_code", "period"]
     out = (
         raw.groupby(keys, dropna=False, sort=True)[["value", "numerator", "denominator"]]

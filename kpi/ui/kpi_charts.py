@@ -153,7 +153,11 @@ def kpi_chart(
     marks = kpi_annotations.marks(notes)
     steps = scope_targets(kpi, order, names)
     months = pd.DatetimeIndex(data["period"].unique())
-    targets = tuple((name, tuple(target_path(scope, months).items())) for _, name, scope in steps)
+    # target_path is indexed by month (a DatetimeIndex) and holds float targets.
+    targets = tuple(
+        (name, cast(tuple[tuple[pd.Timestamp, float], ...], tuple(target_path(scope, months).items())))
+        for _, name, scope in steps
+    )
     view = _trend_view(
         kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events, marks, targets
     )
