@@ -436,9 +436,11 @@ def membership_dates_note(memberships: Iterable[Mapping[str, object]]) -> str | 
 def system_table(trusts: pd.DataFrame) -> pd.DataFrame:
     """One row per organisation (queries.trusts): ODS code, Trust, Role, the months it counts in the system
     total and the source of that fact; members first, then system partners, then merged trusts."""
+    # pandas-stubs wrong: assign takes any list as a column (here of tuples, an object column); the
+    # stubs allow only lists of scalars. unused-ignore: the project config reads pandas as Any.
     ordered = trusts.assign(
         order=[
-            trust_sort_key(role, name)
+            trust_sort_key(role, name)  # type: ignore[misc, unused-ignore]
             for role, name in zip(trusts["role"], trusts["short_name"], strict=True)
         ]
     ).sort_values("order")

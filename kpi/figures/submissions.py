@@ -83,7 +83,7 @@ def submissions(
     status ('received', 'late', 'missing', 'not yet due'), expected (at system level), batch_id,
     imported_at and synthetic of the newest batch holding the figures. Synthetic (demo) figures are always
     'received': a demo load's date is not a submission date."""
-    lag = int(kpi_rules(engine).loc[kpi_code, "lag_months"])
+    lag = int(cast(int, kpi_rules(engine).loc[kpi_code, "lag_months"]))  # one KPI's lag, a whole number
     found = reporters(engine, [kpi_code], add_months(period_from, -WINDOW), period_to)
     expected = expected_trusts(found, membership.system_spans(membership.spans(engine))).drop_duplicates(KEYS)
     start = pd.Timestamp(period_from)

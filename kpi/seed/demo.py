@@ -95,7 +95,9 @@ def _unit_table() -> pd.DataFrame:
     # Only confirmed facts: a planned merger (Bridgewater into RWW) makes no step in the demo data.
     successions = {r["old_code"]: r for r in read_reference_csv("successions") if r["status"] == "confirmed"}
     members = pd.DataFrame([r for r in read_reference_csv("memberships") if r["status"] == "confirmed"])
-    collabs = members.groupby("trust_code")["collaborative_code"].agg(lambda s: set(s))
+    # pandas-stubs wrong: agg may return any object per group (here a set); the stubs allow only
+    # scalars. unused-ignore: the project config reads pandas as Any.
+    collabs = members.groupby("trust_code")["collaborative_code"].agg(lambda s: set(s))  # type: ignore[type-var, unused-ignore]
     units = trusts[["ods_code", "trust_type"]].copy()
     units["size"] = units["ods_code"].map(UNIT_SIZE).astype(float)
     units["successor"] = units["ods_code"].map(lambda c: successions.get(c, {}).get("successor_code"))
