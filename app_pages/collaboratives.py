@@ -7,7 +7,7 @@ import streamlit as st
 from kpi import ui
 from kpi.exports import tables as export
 from kpi.figures import scopes
-from kpi.frames import records
+from kpi.words.frames import records
 
 db = ui.db()
 sel = ui.selection()

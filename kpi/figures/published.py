@@ -15,8 +15,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Table, insert, select
 
 from kpi.figures.completeness import read_frame
-from kpi.frames import records
 from kpi.store.models import ImportBatch, PublishedFigure
+from kpi.words.frames import records
 
 _p = cast(Table, PublishedFigure.__table__)
 _b = cast(Table, ImportBatch.__table__)

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 
 from kpi.access.auth import User, require_lead
 from kpi.figures import published, rollups
-from kpi.frames import records
 from kpi.ingest import planning, tables
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.planning import Plan
@@ -33,6 +32,7 @@ from kpi.ingest.writing import (
     write_in_chunks,
 )
 from kpi.store.db import session_scope
+from kpi.words.frames import records
 from kpi.words.text import stored_text
 
 _o = tables.observations

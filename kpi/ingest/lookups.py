@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from sqlalchemy import Engine
 
-from kpi.frames import records
 from kpi.ingest.problems import Notice, rows_text
+from kpi.words.frames import records
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from kpi.access.auth import User, require_lead
 from kpi.figures import rollups
-from kpi.frames import records
 from kpi.ingest import tables
 from kpi.ingest.constants import Progress, no_progress
 from kpi.ingest.planning import observation_key, stored_figures
@@ -27,6 +26,7 @@ from kpi.ingest.writing import (
 )
 from kpi.store.batches import undoable_where
 from kpi.store.db import session_scope
+from kpi.words.frames import records
 
 _o = tables.observations
 _b = tables.batches

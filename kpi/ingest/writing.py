@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, bindparam, text, update
 
-from kpi.frames import records
 from kpi.ingest import tables
+from kpi.words.frames import records
 
 _o = tables.observations
 WRITE_CHUNK = 10_000

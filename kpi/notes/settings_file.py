@@ -21,12 +21,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi.access.auth import User, require_lead
-from kpi.frames import records
 from kpi.notes import annotations as kpi_annotations
 from kpi.notes import chart_settings
 from kpi.notes.common import NoteError, check_kpi, check_scope, clean_text, month_of, now
 from kpi.store.db import session_scope
 from kpi.store.models import Annotation
+from kpi.words.frames import records
 from kpi.words.months import parse_month
 from kpi.words.text import clean_code
 

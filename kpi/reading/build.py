@@ -18,7 +18,6 @@ import pandas as pd
 
 from kpi import spc
 from kpi.figures import provisional
-from kpi.frames import row_dict
 from kpi.notes.chart_settings import ChartSettings
 from kpi.reading import chart_text
 from kpi.reading.model import AppliedSetting, Change, Reading, change_between
@@ -27,6 +26,7 @@ from kpi.reading.window import Window, default_window
 from kpi.reference.catalogue import KPI
 from kpi.spc.suggestions import Suggestion, suggested_recalculation
 from kpi.words.formats import format_target, month_label
+from kpi.words.frames import row_dict
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kpi.frames import records
 from kpi.reading import Reading
 from kpi.reference.catalogue import KPI
 from kpi.words.formats import direction_words, month_label
+from kpi.words.frames import records
 
 GRAINS = {
     "trust_profession": "By trust, profession and month",

@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from kpi.frames import records
 from kpi.reading.model import Reading
 from kpi.words.formats import month_label, uk_date
+from kpi.words.frames import records
 
 DRAFT_LABEL = "Drafted from the data, not the lead's words"
 ASSURANCE_PHRASES = {

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kpi.figures.scopes import trust_sort_key
-from kpi.frames import records
 from kpi.reading.model import PRIORITY, Reading
 from kpi.reference.membership import SYSTEM_CODE
+from kpi.words.frames import records
 
 ATTENTION, NAME = "attention", "name"  # the sort orders besides a column's
 FILTERS = {

@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 
 from kpi.figures import queries, scopes
 from kpi.figures.freshness import freshness, system_months
-from kpi.frames import records
 from kpi.notes import annotations as kpi_annotations
 from kpi.notes.chart_settings import decided_by_kpi, settings_by_kpi
 from kpi.notes.commentary import review_states
@@ -23,6 +22,7 @@ from kpi.reading.build import KPIMonths, read_scope
 from kpi.reading.model import Reading
 from kpi.reading.window import Window
 from kpi.reference.catalogue import KPI
+from kpi.words.frames import records
 
 
 def kpi_months(engine: Engine) -> dict[str, KPIMonths]:

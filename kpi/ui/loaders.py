@@ -23,7 +23,6 @@ from kpi.exports import board_pack
 from kpi.figures import queries, scopes
 from kpi.figures.freshness import freshness as kpi_freshness
 from kpi.figures.queries import KPIFilter
-from kpi.frames import records
 from kpi.notes import annotations as kpi_annotations
 from kpi.notes import chart_settings, commentary
 from kpi.plan import assumptions as plan_assumptions
@@ -36,6 +35,7 @@ from kpi.selection import filters
 from kpi.store.db import get_engine
 from kpi.ui import shared
 from kpi.words.formats import month_key
+from kpi.words.frames import records
 
 CACHE_TTL = None  # no time limit: the caches are cleared when the data version changes
 MAX_ENTRIES = 256

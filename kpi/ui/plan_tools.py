@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from kpi.access.auth import PermissionDenied
-from kpi.frames import records
 from kpi.notes.common import NoteError
 from kpi.plan import assumptions, model
 from kpi.plan.chart import fte_text, pct_text
@@ -24,6 +23,7 @@ from kpi.ui.style import focus_nonce, focus_on
 from kpi.ui.url_state import page_choice
 from kpi.ui.widgets import named_lines, narrow_only, wide_only
 from kpi.words.formats import month_key, month_label
+from kpi.words.frames import records
 from kpi.words.text import escape_markdown
 
 _RESULT = "plan_tools_result"

@@ -15,7 +15,6 @@ from kpi.exports.board_pack.plan_section import plan_section
 from kpi.exports.board_pack.scope import ReportError, Scope, scope_filter, scope_months
 from kpi.figures import provisional, queries, scopes
 from kpi.figures.freshness import freshness
-from kpi.frames import records
 from kpi.notes.annotations import annotations_for, in_months, marks, on_chart, with_events
 from kpi.notes.chart_settings import decided_by_kpi, settings_by_kpi
 from kpi.notes.commentary import SECTIONS, CommentaryView, commentary_for
@@ -26,6 +25,7 @@ from kpi.reading.load import grid_for
 from kpi.reading.tables import summary_frame
 from kpi.reference.catalogue import KPI
 from kpi.words.formats import direction_words, format_value, month_label, uk_date, uk_time
+from kpi.words.frames import records
 from kpi.words.months import add_months
 
 PROGRAMME = "Cheshire and Merseyside AHP workforce programme"
