@@ -7,6 +7,7 @@ import streamlit as st
 from kpi import ui
 from kpi.exports import tables as export
 from kpi.figures import scopes
+from kpi.words.frames import records
 
 db = ui.db()
 sel = ui.selection()
@@ -45,8 +46,8 @@ st.dataframe(
     key="collab_members",
 )
 planned = scopes.planned_changes_note(
-    ui.successions(db).to_dict("records"),
-    ui.memberships(db).to_dict("records"),
+    records(ui.successions(db)),
+    records(ui.memberships(db)),
     dict(zip(trusts["ods_code"], trusts["short_name"], strict=True)),
 )
 if planned:
@@ -57,7 +58,7 @@ if not partners.empty:
         "System partner, outside collaborative totals: "
         + "; ".join(f"{row.name} ({row.ods_code})" for row in partners.itertuples())
     )
-dates = scopes.membership_dates_note(ui.memberships(db).to_dict("records"))
+dates = scopes.membership_dates_note(records(ui.memberships(db)))
 if dates:
     st.caption(dates)
 ui.csv_download(

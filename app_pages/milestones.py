@@ -1,6 +1,7 @@
 """Milestones: the programme milestones on a timeline, with owners, dates, notes and history."""
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -111,7 +112,7 @@ st.dataframe(
 disagreements = [
     f"{row.code}: {note}"
     for row in milestones.itertuples()
-    if (note := rag_disagreement(row.status, row.rag))
+    if (note := rag_disagreement(cast(str, row.status), cast(str, row.rag)))
 ]
 if disagreements:
     st.warning(

@@ -4,6 +4,7 @@ the AHP FTE trusts submitted with the figure NHS Workforce Statistics published
 (kpi.ingest.reconciliation)."""
 
 import datetime as dt
+from typing import cast
 
 import streamlit as st
 
@@ -75,7 +76,7 @@ def show_submissions(first: dt.date, last: dt.date) -> None:
         key="submissions_table",
         height=ui.table_height(len(grid)),
     )
-    lag = int(ui.catalogue(db).set_index("code").loc[kpi_code, "lag_months"])
+    lag = int(cast(int, ui.catalogue(db).set_index("code").loc[kpi_code, "lag_months"]))  # one KPI's lag
     st.caption(submissions.legend(lag))
 
 

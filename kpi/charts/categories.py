@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -101,7 +102,10 @@ def profession_heatmap(
     """Professions by month: darker is higher, whichever direction is better (the colour bar says which
     is); cells carry their values when there are few months, and every cell on hover."""
     pivot = frame.pivot_table(index="profession_code", columns="period", values="value", aggfunc="first")
-    pivot = pivot.sort_index(key=lambda idx: [profession_names.get(c, c) for c in idx], ascending=False)
+    # pandas turns the key's list into an Index itself (sorting.ensure_key_mapped); the stubs want one.
+    pivot = pivot.sort_index(
+        key=lambda idx: pd.Index([profession_names.get(c, c) for c in idx]), ascending=False
+    )
     labels = [wrap(profession_names.get(code, code), LABEL_WIDTH) for code in pivot.index]
     text = [
         [format_value(v, kpi.unit, kpi.decimals) if pd.notna(v) else "" for v in row] for row in pivot.values
@@ -206,10 +210,12 @@ def milestone_timeline(
     fig = go.Figure()
     frame = milestones.sort_values("code", ascending=False).reset_index(drop=True)
     # On two lines: a narrow window (a tablet with the sidebar open) still leaves the dates the width.
-    labels = [wrap(f"{row.code}: {short(row.title)}", 26) for row in frame.itertuples()]
+    labels = [wrap(f"{row.code}: {short(cast(str, row.title))}", 26) for row in frame.itertuples()]
     for row, label in zip(frame.itertuples(), labels, strict=True):
-        colour = MILESTONE_STATUS_COLOURS.get(row.status, NHS_MID_GREY)
-        end = row.completed_on if pd.notna(row.completed_on) else row.forecast_due
+        colour = MILESTONE_STATUS_COLOURS.get(cast(str, row.status), NHS_MID_GREY)
+        # Date columns hold Timestamps, NaT where missing.
+        completed_on = cast(pd.Timestamp, row.completed_on)
+        end = completed_on if pd.notna(completed_on) else cast(pd.Timestamp, row.forecast_due)
         if pd.notna(end):
             fig.add_trace(
                 go.Scatter(
@@ -224,7 +230,8 @@ def milestone_timeline(
     shown_in_legend: set[str] = set()
 
     def points(column: str, name: str, symbol: str, filled: bool) -> None:
-        for status, group in frame.groupby("status", sort=False):
+        for key, group in frame.groupby("status", sort=False):
+            status = cast(str, key)
             rows = group[group[column].notna()]
             if rows.empty:
                 continue

@@ -110,7 +110,9 @@ EVENT_INK = NHS_DARK_GREY
 EVENT_LABEL_STEP = 0.075  # paper height between labels of events drawn near each other
 
 
-def add_event_markers(fig: go.Figure, events: Sequence[ScopeEvent], first: object, last: object) -> None:
+def add_event_markers(
+    fig: go.Figure, events: Sequence[ScopeEvent], first: pd.Timestamp, last: pd.Timestamp
+) -> None:
     """A thin dotted vertical line at each month a confirmed merger or membership change takes effect
     (`scopes.scope_events`), its short label at the top of the plot and the full sentence on hovering
     the label. A label runs right of its line in the first half of the chart (`first` to `last`) and

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -108,9 +109,9 @@ def _provisional_hover(months: pd.DataFrame, included: set) -> dict[pd.Timestamp
     """For each provisional month calculated with: its hover words ('provisional: 2 of 15 expected
     trusts reported')."""
     return {
-        pd.Timestamp(row.period): provisional.hover_words(row.contributors, row.expected)
+        pd.Timestamp(cast(pd.Timestamp, row.period)): provisional.hover_words(row.contributors, row.expected)
         for row in months.itertuples()
-        if pd.Timestamp(row.period) in included
+        if pd.Timestamp(cast(pd.Timestamp, row.period)) in included
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -126,7 +127,9 @@ def add_provisional_points(
                 "line": {"width": 2, "color": colour},
             },
             text=[
-                f"provisional: {int(row.contributors)} of {int(row.expected)}" if row.period == newest else ""
+                f"provisional: {int(cast(int, row.contributors))} of {int(cast(int, row.expected))}"
+                if row.period == newest
+                else ""
                 for row in points.itertuples()
             ],
             textposition="top left",  # the newest month is usually at the right edge: keep it inside

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -248,8 +248,10 @@ def spc_chart_table(
     if result is None:
         return frame
     points = result.points.assign(period=reading.dates).set_index("period")
+    # One point per month (the index is unique), so .loc gives a row.
     found = [
-        points.loc[month] if month in points.index else None for month in pd.DatetimeIndex(rows["period"])
+        cast(pd.Series, points.loc[month]) if month in points.index else None
+        for month in pd.DatetimeIndex(rows["period"])
     ]
     finer = kpi.decimals + 1
     lines = {"Segment": "segment", "Mean": "mean", "Lower process limit": "lpl", "Upper process limit": "upl"}
@@ -265,7 +267,7 @@ def spc_chart_table(
     return frame
 
 
-def _annotation_text(annotations: pd.DataFrame, scope: str, period: object) -> str:
+def _annotation_text(annotations: pd.DataFrame, scope: str, period: pd.Timestamp) -> str:
     """The annotations of one scope's month (its own and every-scope ones), joined with '; '."""
     month = pd.Timestamp(period)
     mine = annotations[
@@ -299,7 +301,7 @@ def _number(value: float | None) -> float | int | None:
     return int(value) if float(value).is_integer() else value
 
 
-def _month(period: object) -> str:
+def _month(period: pd.Timestamp | None) -> str:
     return "" if period is None or pd.isna(period) else month_key(period)
 
 

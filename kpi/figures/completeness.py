@@ -26,7 +26,7 @@ rule,
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -280,9 +280,9 @@ def store_counts(
         {
             "kpi_code": row.kpi_code,
             "scope_code": row.scope_code if isinstance(row.scope_code, str) else None,
-            "period": row.period.date(),
-            "expected": int(row.expected),
-            "reported": int(row.reported),
+            "period": cast(pd.Timestamp, row.period).date(),
+            "expected": int(cast(int, row.expected)),
+            "reported": int(cast(int, row.reported)),
             "system_figure": bool(row.system_figure),
         }
         for row in counts.itertuples(index=False)
@@ -332,7 +332,12 @@ def outlook(
     order = {code: i for i, code in enumerate(rules.index)}
     months = months.assign(order=months["kpi_code"].map(order)).sort_values(["order", "period"])
     lines = [
-        _import_line(KPI.from_row(rules.loc[month.kpi_code]), month, headline.get(month.kpi_code))
+        # rules is indexed by KPI code, unique (the catalogue key), so .loc gives one row.
+        _import_line(
+            KPI.from_row(cast(pd.Series, rules.loc[cast(str, month.kpi_code)])),
+            month,
+            headline.get(month.kpi_code),
+        )
         for month in months.itertuples()
     ]
     return lines or [

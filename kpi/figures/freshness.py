@@ -6,6 +6,7 @@ definitions page and in the board pack."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -97,7 +98,8 @@ def freshness(engine: Engine, today: dt.date) -> pd.DataFrame:
     'Data as at Aug 2026 (Sep 2026 provisional: 2 of 15 trusts)', '…; stale: Aug 2026 expected by now'."""
     rules = kpi_rules(engine)
     months = system_months(engine)
-    by_kpi = dict(tuple(months.groupby("kpi_code")))
+    by_kpi = cast(dict[str, pd.DataFrame], dict(tuple(months.groupby("kpi_code"))))
     empty = months.iloc[0:0]
-    rows = [_freshness_row(kpi, by_kpi.get(code, empty), today) for code, kpi in rules.iterrows()]
+    # rules is indexed by KPI code (text).
+    rows = [_freshness_row(kpi, by_kpi.get(cast(str, code), empty), today) for code, kpi in rules.iterrows()]
     return pd.DataFrame(rows, columns=FRESHNESS_COLUMNS)

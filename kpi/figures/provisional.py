@@ -91,6 +91,6 @@ def headline_line(rows: pd.DataFrame, include: bool) -> str:
     return line(pending(rows))
 
 
-def month_words(period: object, provisional: bool) -> str:
+def month_words(period: pd.Timestamp, provisional: bool) -> str:
     """'Nov 2026', or 'Nov 2026 (provisional)' for a provisional month."""
     return f"{month_label(period)} (provisional)" if provisional else month_label(period)

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select
 
 from kpi.figures.completeness import read_frame
 from kpi.store.models import ImportBatch, PublishedFigure
+from kpi.words.frames import records
 
 _p = cast(Table, PublishedFigure.__table__)
 _b = cast(Table, ImportBatch.__table__)
@@ -86,7 +87,7 @@ def write(conn: Connection, batch_id: int, source: str, figures: pd.DataFrame) -
             "profession_code": str(row["profession_code"]),
             "value": _number(row["value"]),
         }
-        for row in figures.to_dict("records")
+        for row in records(figures)
     ]
     if rows:
         conn.execute(insert(_p), rows)

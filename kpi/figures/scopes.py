@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -118,7 +119,8 @@ def planned_changes_note(
         return f"{trust_names.get(str(code), str(code))} ({code})"
 
     notes = [
-        f"{named(row['old_code'])} into {named(row['successor_code'])} from {uk_date(row['effective_from'])}"
+        f"{named(row['old_code'])} into {named(row['successor_code'])} "
+        f"from {uk_date(cast(dt.date | None, row['effective_from']))}"
         for row in successions
         if row["status"] == "planned"
     ]
@@ -132,7 +134,7 @@ def planned_changes_note(
                 f"{trust} joins {collab} " + (f"from {uk_date(start)}" if start else "(start not known)")
             )
         else:
-            notes.append(f"{trust} leaves {collab} after {uk_date(valid_to)}")
+            notes.append(f"{trust} leaves {collab} after {uk_date(cast(dt.date, valid_to))}")
     if not notes:
         return None
     return "Planned (not applied): " + "; ".join(f"{note} (to confirm)" for note in notes)
@@ -158,9 +160,10 @@ class ScopeEvent:
 
 def _day(value: object) -> pd.Timestamp | None:
     """A date from a reference record (date, text or Timestamp); None when empty (None, NaT, NaN, '')."""
-    if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+    day = cast(dt.date | str | None, value)  # a Timestamp is a date too
+    if day is None or day == "" or (not isinstance(day, str) and pd.isna(day)):
         return None
-    return pd.Timestamp(value).normalize()
+    return pd.Timestamp(day).normalize()
 
 
 def _member_on(
@@ -433,9 +436,11 @@ def membership_dates_note(memberships: Iterable[Mapping[str, object]]) -> str | 
 def system_table(trusts: pd.DataFrame) -> pd.DataFrame:
     """One row per organisation (queries.trusts): ODS code, Trust, Role, the months it counts in the system
     total and the source of that fact; members first, then system partners, then merged trusts."""
+    # pandas-stubs wrong: assign takes any list as a column (here of tuples, an object column); the
+    # stubs allow only lists of scalars. unused-ignore: the project config reads pandas as Any.
     ordered = trusts.assign(
         order=[
-            trust_sort_key(role, name)
+            trust_sort_key(role, name)  # type: ignore[misc, unused-ignore]
             for role, name in zip(trusts["role"], trusts["short_name"], strict=True)
         ]
     ).sort_values("order")

@@ -8,6 +8,7 @@ received. Expected trusts are those of `kpi.figures.completeness`."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -82,7 +83,7 @@ def submissions(
     status ('received', 'late', 'missing', 'not yet due'), expected (at system level), batch_id,
     imported_at and synthetic of the newest batch holding the figures. Synthetic (demo) figures are always
     'received': a demo load's date is not a submission date."""
-    lag = int(kpi_rules(engine).loc[kpi_code, "lag_months"])
+    lag = int(cast(int, kpi_rules(engine).loc[kpi_code, "lag_months"]))  # one KPI's lag, a whole number
     found = reporters(engine, [kpi_code], add_months(period_from, -WINDOW), period_to)
     expected = expected_trusts(found, membership.system_spans(membership.spans(engine))).drop_duplicates(KEYS)
     start = pd.Timestamp(period_from)
@@ -105,7 +106,7 @@ def _month_summaries(rows: pd.DataFrame) -> list[tuple[str, bool]]:
     for period, month in rows[rows["expected"]].groupby("period"):
         counts = month["status"].value_counts()
         got = int(counts.get("received", 0) + counts.get("late", 0))
-        text = f"{month_label(period)}: {got} of {len(month)} received"
+        text = f"{month_label(cast(pd.Timestamp, period))}: {got} of {len(month)} received"
         if counts.get("late"):
             text += f" ({counts['late']} late)"
         for status in ("missing", "not yet due"):

@@ -32,6 +32,7 @@ from kpi.ingest.writing import (
     write_in_chunks,
 )
 from kpi.store.db import session_scope
+from kpi.words.frames import records
 from kpi.words.text import stored_text
 
 _o = tables.observations
@@ -201,7 +202,7 @@ def _write_plan(
         write_in_chunks(conn, insert(_r), replaced_rows, step, "Saving the figures being replaced")
         updates = [
             figure_update(row["id"], row, batch_id)
-            for row in changed[["id", "value", "numerator", "denominator"]].to_dict("records")
+            for row in records(changed[["id", "value", "numerator", "denominator"]])
         ]
         write_in_chunks(conn, SET_FIGURE, updates, step, "Updating changed figures")
     if not added.empty:

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from kpi.ingest.problems import Notice, rows_text
+from kpi.words.frames import records
 
 
 @dataclass(frozen=True)
@@ -64,26 +65,26 @@ def load_reference_data(engine: Engine) -> ReferenceData:
             numerator=row["numerator_definition"] or "",
             denominator=row["denominator_definition"] or "",
         )
-        for row in catalogue.to_dict("records")
+        for row in records(catalogue)
     }
     trusts_frame = queries.trusts(engine)
     trusts = dict(zip(trusts_frame["ods_code"], trusts_frame["name"], strict=True))
     successions = {
         row["old_code"]: (row["successor_code"], pd.Timestamp(row["effective_from"]).date())
-        for row in queries.successions(engine).to_dict("records")
+        for row in records(queries.successions(engine))
         if row["status"] == "confirmed"  # a planned merger is a note, not a mapping
     }
     professions_frame = queries.professions(engine)
     lookup: dict[str, str] = {}
     names: dict[str, str] = {}
     groups: dict[str, tuple[str, ...]] = {}
-    for row in professions_frame.to_dict("records"):
+    for row in records(professions_frame):
         names[row["code"]] = row["name"]
         if combined := str(row.get("combines") or "").split():
             groups[row["code"]] = tuple(combined)
         lookup[normalise_name(row["code"])] = row["code"]
         lookup[normalise_name(row["name"])] = row["code"]
-    for row in queries.profession_aliases(engine).to_dict("records"):
+    for row in records(queries.profession_aliases(engine)):
         lookup.setdefault(normalise_name(row["alias"]), row["profession_code"])
     return ReferenceData(kpis, trusts, successions, lookup, names, groups)
 

@@ -26,6 +26,7 @@ from kpi.ingest.writing import (
 )
 from kpi.store.batches import undoable_where
 from kpi.store.db import session_scope
+from kpi.words.frames import records
 
 _o = tables.observations
 _b = tables.batches
@@ -157,7 +158,7 @@ def _restorations(in_place: pd.DataFrame) -> list[dict[str, Any]]:
     columns = ["current_id", "value", "numerator", "denominator", "previous_batch_id"]
     return [
         figure_update(row["current_id"], row, int(row["previous_batch_id"]))
-        for row in in_place[columns].to_dict("records")
+        for row in records(in_place[columns])
     ]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -159,4 +160,6 @@ def run_check(check: RowCheck, rows: Rows, log: ProblemLog) -> None:
     log.count(check.column, check.kind, len(positions))
     for item in rows.work.iloc[positions[: log.limit]].itertuples(index=True):
         fix = check.fix(rows, item) if callable(check.fix) else check.fix
-        log.keep(Problem(int(item.row_no), check.column, check.message(rows, item), fix, check.kind))
+        log.keep(
+            Problem(int(cast(int, item.row_no)), check.column, check.message(rows, item), fix, check.kind)
+        )

@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import Connection, bindparam, text, update
 
 from kpi.ingest import tables
+from kpi.words.frames import records
 
 _o = tables.observations
 WRITE_CHUNK = 10_000
@@ -44,7 +45,7 @@ def none_if_nan(value: Any) -> Any:
 
 def as_records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     """The rows as dicts for the database: NaN and empty trust or profession codes become None."""
-    out = frame[columns].astype(object).where(frame[columns].notna(), None).to_dict("records")
+    out = records(frame[columns].astype(object).where(frame[columns].notna(), None))
     for record in out:
         for column in ("trust_code", "profession_code"):
             if column in record and record[column] == "":

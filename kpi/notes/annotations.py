@@ -10,6 +10,7 @@ stored here."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine, or_, select
@@ -104,7 +105,7 @@ def on_chart(
     return mine.sort_values(["period", "id"]).reset_index(drop=True)
 
 
-def in_months(annotations: pd.DataFrame, first: object, last: object) -> pd.DataFrame:
+def in_months(annotations: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
     """The annotations from month `first` to `last` (both included): those a chart of those months shows."""
     months = pd.DatetimeIndex(annotations["period"])
     keep = (months >= pd.Timestamp(first)) & (months <= pd.Timestamp(last))
@@ -126,7 +127,9 @@ def with_events(annotations: pd.DataFrame, kpi_code: str, events) -> pd.DataFram
 
 def marks(annotations: pd.DataFrame) -> tuple[tuple[pd.Timestamp, str], ...]:
     """Annotations as (month, text) pairs for a chart, oldest first."""
-    return tuple((pd.Timestamp(row.period), str(row.text)) for row in annotations.itertuples())
+    return tuple(
+        (pd.Timestamp(cast(pd.Timestamp, row.period)), str(row.text)) for row in annotations.itertuples()
+    )
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -211,11 +212,19 @@ def settings_by_kpi(engine: Engine, scope_code: str, kpi_code: str | None = None
 
 def _settings(rows: list[ChartSetting]) -> ChartSettings:
     baseline = next(((int(r.points or 0), r.reason) for r in rows if r.kind == "baseline"), None)
+    # Ghost, recalculation and target settings always have a month: add_setting, their only writer,
+    # requires one (kind_fields, month_of). Only a baseline has none.
     return ChartSettings(
         baseline=baseline,
-        ghosts=[(pd.Timestamp(r.period), r.reason) for r in rows if r.kind == "ghost"],
-        recalculations=[(pd.Timestamp(r.period), r.reason) for r in rows if r.kind == "recalculation"],
-        targets=[(pd.Timestamp(r.period), float(r.value or 0), r.reason) for r in rows if r.kind == "target"],
+        ghosts=[(pd.Timestamp(cast(dt.date, r.period)), r.reason) for r in rows if r.kind == "ghost"],
+        recalculations=[
+            (pd.Timestamp(cast(dt.date, r.period)), r.reason) for r in rows if r.kind == "recalculation"
+        ],
+        targets=[
+            (pd.Timestamp(cast(dt.date, r.period)), float(r.value or 0), r.reason)
+            for r in rows
+            if r.kind == "target"
+        ],
     )
 
 

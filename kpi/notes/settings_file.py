@@ -26,6 +26,7 @@ from kpi.notes import chart_settings
 from kpi.notes.common import NoteError, check_kpi, check_scope, clean_text, month_of, now
 from kpi.store.db import session_scope
 from kpi.store.models import Annotation
+from kpi.words.frames import records
 from kpi.words.months import parse_month
 from kpi.words.text import clean_code
 
@@ -140,7 +141,7 @@ def check_file(engine: Engine, data: bytes) -> tuple[list[SettingRow], list[Refu
     rows: list[SettingRow] = []
     refusals: list[Refusal] = []
     seen: dict[tuple, int] = {}
-    for offset, raw in enumerate(frame.to_dict("records")):
+    for offset, raw in enumerate(records(frame)):
         number = offset + 2
         try:
             row = _checked(engine, number, raw)

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pandas as pd
 from sqlalchemy import Engine, select
@@ -352,7 +353,9 @@ def scenario_records(engine: Engine) -> pd.DataFrame:
 def all_scenarios(engine: Engine) -> list[Scenario]:
     """Baseline, the shipped scenarios, then those the lead saved (oldest first)."""
     saved = [
-        _scenario_from(r.name, r.changes, r.description, r.professions)
+        _scenario_from(
+            cast(str, r.name), cast(str, r.changes), cast(str, r.description), cast(str, r.professions)
+        )
         for r in scenario_records(engine).itertuples()
     ]
     return [BASELINE_SCENARIO, *shipped_scenarios(), *saved]

@@ -23,6 +23,7 @@ import dataclasses
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,7 @@ def _cases(inputs: PlanInputs, stock: pd.DataFrame, runs: int, seed: int) -> pd.
     for horizon in HORIZONS:
         month = start + pd.DateOffset(years=horizon)
         for i, code in enumerate(inputs.codes):
-            actual = stock.at[month, code] if code in stock.columns else np.nan
+            actual = cast(float, stock.at[month, code]) if code in stock.columns else np.nan  # FTE
             if not inputs.profession(code).stock_fte > 0 or pd.isna(actual):
                 continue
             rows.append(

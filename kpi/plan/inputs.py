@@ -36,10 +36,10 @@ For a scope (the system 'C&M', a collaborative such as 'CMAST', or a member trus
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -278,7 +278,7 @@ def mean_and_spread(values: Sequence[float] | np.ndarray) -> tuple[float, float]
     return float(numbers.mean()), float(numbers.std(ddof=1)) if len(numbers) > 1 else 0.0
 
 
-def annual_points(periods: Sequence[pd.Timestamp]) -> list[pd.Timestamp]:
+def annual_points(periods: Iterable[pd.Timestamp]) -> list[pd.Timestamp]:
     """The months of non-overlapping annual rates among `periods` (a 12-month rolling rate's months):
     the latest, then each 12 months before it that is there, newest first."""
     have = set(pd.to_datetime(list(periods)))
@@ -289,7 +289,7 @@ def annual_points(periods: Sequence[pd.Timestamp]) -> list[pd.Timestamp]:
     return [month for month in steps if month in have]
 
 
-def persistence(values: Sequence[float]) -> float:
+def persistence(values: Sequence[float] | np.ndarray) -> float:
     """How much of a year's leaver-rate error stays into the next (0 to 1): the lag-1 autocorrelation
     of the annual rates (oldest first) when there are PERSISTENCE_MIN_YEARS or more, else 1 (taken as
     persistent: too few years to tell, and a lasting error is the cautious reading)."""
@@ -346,7 +346,9 @@ def _establishment(reads: _Reads, code: str, stock: float) -> tuple[float, str, 
     rows = reads.rows("ESTAB_FTE", code)
     if rows.empty:
         return stock, "no ESTAB_FTE: taken as the staff in post (no gap at the start)", False
-    latest = rows.loc[rows["period"].idxmax()]
+    # pandas-stubs wrong: .loc takes the label idxmax returns (typed only Hashable).
+    # unused-ignore: the project config reads pandas as Any, where this line is fine.
+    latest = rows.loc[rows["period"].idxmax()]  # type: ignore[call-overload, unused-ignore]
     return (
         float(latest["value"]),
         f"ESTAB_FTE, {reads.scope}, {month_label(latest['period'])}",
@@ -362,7 +364,7 @@ def assumed(current: pd.DataFrame) -> Assumed:
     table: Assumed = {}
     for row in current.itertuples():
         values, sources = table.setdefault((str(row.profession), str(row.parameter)), ({}, {}))
-        values[str(row.year)] = float(row.value)
+        values[str(row.year)] = float(cast(float, row.value))
         sources[str(row.year)] = str(row.source)
     return table
 

@@ -48,6 +48,7 @@ import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -436,7 +437,8 @@ def with_baseline(scenarios: Iterable[Scenario]) -> list[Scenario]:
 
 def _months(start: pd.Timestamp, count: int) -> pd.DatetimeIndex:
     first = pd.Timestamp(start).to_period("M").to_timestamp() + pd.DateOffset(months=1)
-    return pd.date_range(first, periods=count, freq="MS").astype("datetime64[ns]")
+    # astype on a DatetimeIndex gives a DatetimeIndex (pandas-stubs says Index).
+    return cast(pd.DatetimeIndex, pd.date_range(first, periods=count, freq="MS").astype("datetime64[ns]"))
 
 
 def _scenario_frame(inputs: PlanInputs, a: _Arrays, supply: np.ndarray, name: str) -> pd.DataFrame:
@@ -596,8 +598,8 @@ def joiners_needed(inputs: PlanInputs, projection: pd.DataFrame, by_year: int) -
     ends = gap_by_year(projection)
     ends = ends[ends["year"] == by_year]
     early = projection[projection["year"] <= by_year]
-    joining = early.groupby(["scenario", "profession"], sort=False)["joiner_rate_pct"].mean() / 100
-    joining = joining.reindex(pd.MultiIndex.from_frame(ends[["scenario", "profession"]])).to_numpy()
+    joining_rates = early.groupby(["scenario", "profession"], sort=False)["joiner_rate_pct"].mean() / 100
+    joining = joining_rates.reindex(pd.MultiIndex.from_frame(ends[["scenario", "profession"]])).to_numpy()
     stay = 1 - monthly_rate(ends["leaver_rate_pct"].to_numpy() / 100) + joining / 12
     m = 1 - stay
     kept = np.where(m != 0, (1 - stay**months) / np.where(m != 0, m, 1), months)

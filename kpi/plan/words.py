@@ -80,7 +80,7 @@ def _sources(p: ProfessionInputs, *keys: str) -> str:
     return "; ".join(dict.fromkeys(p.sources[k] for k in keys if p.sources.get(k)))
 
 
-def profession_lines(p: ProfessionInputs, start: object) -> list[AssumptionLine]:
+def profession_lines(p: ProfessionInputs, start: pd.Timestamp) -> list[AssumptionLine]:
     """The sentences about one profession's inputs."""
     name = p.name or p.profession
     people = f" ({format_value(p.stock_hc, 'people', 0)})" if p.stock_hc is not None else ""

@@ -26,6 +26,7 @@ from kpi.reading.window import Window, default_window
 from kpi.reference.catalogue import KPI
 from kpi.spc.suggestions import Suggestion, suggested_recalculation
 from kpi.words.formats import format_target, month_label
+from kpi.words.frames import row_dict
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def applied_settings(
     for when, why in settings.recalculations:
         if when in starts:
             applied.append(AppliedSetting("recalculation", when, None, None, why))
-        elif first is not None and first <= when <= last:
+        elif first is not None and last is not None and first <= when <= last:  # both None or neither
             refused.append(
                 f"The recalculation from {month_label(when)} does not apply in this period: each part of "
                 f"the chart needs at least {spc.MIN_SEGMENT_POINTS} months."
@@ -183,7 +184,7 @@ def read_kpi(
             provisional_note=note, freshness=freshness, target_steps=steps,
             sentence=f"{note}; no complete month yet." if note else "No data for this scope and period.",
         )  # fmt: skip
-    latest = used.iloc[-1].to_dict()
+    latest = row_dict(used.iloc[-1])
     result, dates = _spc(used, kpi, rebase, settings)
     applied, refused = applied_settings(result, dates, settings)
     suggestion = _suggestion(

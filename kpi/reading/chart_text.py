@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
@@ -169,7 +170,10 @@ def trend_table(data: pd.DataFrame, kpi: KPI, names: Mapping[str, str], order: S
     table = pd.DataFrame(index=pd.Index([month_label(m) for m in months], name=MONTH))
     for code in (code for code in order if code in lines):
         rows = lines[code]
-        by_month = {pd.Timestamp(row.period): _cell(row.value, kpi, row) for row in rows.itertuples()}
+        by_month = {
+            pd.Timestamp(cast(pd.Timestamp, row.period)): _cell(cast(float, row.value), kpi, row)
+            for row in rows.itertuples()
+        }
         table[names.get(code, code)] = [by_month.get(month, "–") for month in months]
     return table
 
@@ -188,10 +192,10 @@ def spc_table(
     finer = kpi.decimals + 1
     records = []
     for row in rows.itertuples():
-        month = pd.Timestamp(row.period)
-        record = {MONTH: month_label(month), "Value": _cell(row.value, kpi, row)}
+        month = pd.Timestamp(cast(pd.Timestamp, row.period))
+        record = {MONTH: month_label(month), "Value": _cell(cast(float, row.value), kpi, row)}
         if month in points.index:
-            point = points.loc[month]
+            point = cast(pd.Series, points.loc[month])  # one point per month: the index is unique
             if result.chart_type == "trend":
                 record["Point"] = spc.ACCUMULATION_LABELS[result.accumulation]
             else:
@@ -268,7 +272,10 @@ def heatmap_lines(frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str]) -> li
             reading = change_reading(delta, kpi.improvement, kpi.decimals)
             amount = _amount(delta, float(first["value"]), kpi, relative=kpi.unit != "%")
             text += _changes_words([(delta, reading, amount, month_label(first["period"]))], kpi)
-            low, high = own.loc[own["value"].idxmin()], own.loc[own["value"].idxmax()]
+            # pandas-stubs wrong: .loc takes the label idxmin/idxmax return (typed only Hashable).
+            # unused-ignore: the project config reads pandas as Any, where this line is fine.
+            low = own.loc[own["value"].idxmin()]  # type: ignore[call-overload, unused-ignore]
+            high = own.loc[own["value"].idxmax()]  # type: ignore[call-overload, unused-ignore]
 
             def at(row: pd.Series) -> str:
                 return f"{format_value(row['value'], kpi.unit, kpi.decimals)} in {month_label(row['period'])}"
@@ -285,7 +292,7 @@ def profession_table(frame: pd.DataFrame, kpi: KPI, names: Mapping[str, str]) ->
         {
             MONTH: [month_label(p) for p in rows["period"]],
             "Profession": [names.get(code, code) for code in rows["profession_code"]],
-            "Value": [_cell(row.value, kpi, row) for row in rows.itertuples()],
+            "Value": [_cell(cast(float, row.value), kpi, row) for row in rows.itertuples()],
         }
     ).set_index(MONTH)
 

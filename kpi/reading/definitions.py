@@ -11,6 +11,7 @@ import pandas as pd
 from kpi.reading import Reading
 from kpi.reference.catalogue import KPI
 from kpi.words.formats import direction_words, month_label
+from kpi.words.frames import records
 
 GRAINS = {
     "trust_profession": "By trust, profession and month",
@@ -86,9 +87,9 @@ def dictionary(
     """One entry per KPI, in catalogue order; with `freshness` (kpi.figures.freshness.freshness), its
     publication lag, latest complete month and whether it is stale too; with `readings` (one scope's),
     the target in force for that scope ('Target for C&M': '6% from Apr 2026 ...')."""
-    fresh = {} if freshness is None else {row["kpi_code"]: row for row in freshness.to_dict("records")}
+    fresh = {} if freshness is None else {row["kpi_code"]: row for row in records(freshness)}
     entries = []
-    for row in catalogue.to_dict("records"):
+    for row in records(catalogue):
         kpi = kpis[row["code"]]
         facts = [
             ("Unit", "£" if kpi.unit == "GBP" else kpi.unit),

@@ -24,6 +24,7 @@ import pandas as pd
 
 from kpi.reading.model import Reading
 from kpi.words.formats import month_label, uk_date
+from kpi.words.frames import records
 
 DRAFT_LABEL = "Drafted from the data, not the lead's words"
 ASSURANCE_PHRASES = {
@@ -151,7 +152,7 @@ def _annotations(reading: Reading, notes: pd.DataFrame) -> list[Sentence]:
     shown = notes[pd.DatetimeIndex(notes["period"]) <= reading.month].sort_values("period", ascending=False)
     return [
         Sentence(f"Noted for {month_label(row['period'])}: “{row['text']}”.", "annotation", row["text"])
-        for row in shown.head(ANNOTATIONS_SAID).to_dict("records")
+        for row in records(shown.head(ANNOTATIONS_SAID))
     ]
 
 
@@ -172,7 +173,7 @@ def late_milestones(milestones: pd.DataFrame, workstream: str, today: dt.date) -
 
 def _milestones(late: pd.DataFrame) -> list[Sentence]:
     out = []
-    for row in late.to_dict("records"):
+    for row in records(late):
         due = row["forecast_due"] if pd.notna(row["forecast_due"]) else row["baseline_due"]
         out.append(
             Sentence(

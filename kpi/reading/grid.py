@@ -18,6 +18,7 @@ import pandas as pd
 from kpi.figures.scopes import trust_sort_key
 from kpi.reading.model import PRIORITY, Reading
 from kpi.reference.membership import SYSTEM_CODE
+from kpi.words.frames import records
 
 ATTENTION, NAME = "attention", "name"  # the sort orders besides a column's
 FILTERS = {
@@ -132,7 +133,7 @@ def reviewed_flags(
     whose month has commentary of its own (kpi.notes.commentary.review_states)."""
     by_key = {
         (row["kpi_code"], row["scope_code"], pd.Timestamp(row["period"])): bool(row["reviewed"])
-        for row in states.to_dict("records")
+        for row in records(states)
     }
     out = {}
     for scope, by_kpi in readings.items():
@@ -178,8 +179,7 @@ def grid_columns(
     members are its confirmed ones, the system's trusts those it counts in any month (`in_system`);
     trusts ordered as everywhere (kpi.figures.scopes.trust_sort_key)."""
     order = {
-        row["ods_code"]: trust_sort_key(str(row["role"]), str(row["short_name"]))
-        for row in trusts.to_dict("records")
+        row["ods_code"]: trust_sort_key(str(row["role"]), str(row["short_name"])) for row in records(trusts)
     }
     confirmed = memberships[memberships["status"] == "confirmed"]
     members = {

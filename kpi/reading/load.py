@@ -22,6 +22,7 @@ from kpi.reading.build import KPIMonths, read_scope
 from kpi.reading.model import Reading
 from kpi.reading.window import Window
 from kpi.reference.catalogue import KPI
+from kpi.words.frames import records
 
 
 def kpi_months(engine: Engine) -> dict[str, KPIMonths]:
@@ -40,7 +41,7 @@ def kpi_months(engine: Engine) -> dict[str, KPIMonths]:
 
 def catalogue(engine: Engine) -> dict[str, KPI]:
     """The KPI catalogue in catalogue order."""
-    return {row["code"]: KPI.from_row(row) for row in queries.kpi_catalogue(engine).to_dict("records")}
+    return {row["code"]: KPI.from_row(row) for row in records(queries.kpi_catalogue(engine))}
 
 
 def rebase_months(engine: Engine) -> dict[str, list[pd.Timestamp]]:
@@ -86,9 +87,9 @@ def _events(
     return scopes.scope_events(
         [scope],
         list(queries.collaboratives(engine)["code"]),
-        queries.successions(engine).to_dict("records"),
-        queries.memberships(engine).to_dict("records"),
-        system_spans=queries.scope_spans(engine).to_dict("records"),
+        records(queries.successions(engine)),
+        records(queries.memberships(engine)),
+        system_spans=records(queries.scope_spans(engine)),
         first_month=first,
         last_month=last,
         trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
@@ -115,7 +116,7 @@ class _Context:
             kpis=catalogue(engine),
             months=kpi_months(engine),
             rebase=rebase_months(engine),
-            freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
+            freshness={str(row["kpi_code"]): row for row in records(fresh)},
             names=scopes.scope_names(collaboratives, dict(zip(*_trust_names(engine), strict=True))),
         )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 
@@ -173,18 +173,20 @@ def milestones_needing_attention(milestones: pd.DataFrame, today: dt.date) -> pd
     rows = []
     now = pd.Timestamp(today)
     for row in milestones.itertuples():
-        if row.status == "complete":
+        status = cast(str, row.status)
+        # Date columns hold Timestamps, or NaT where the date is missing.
+        forecast_due = cast(pd.Timestamp, row.forecast_due)
+        baseline_due = cast(pd.Timestamp, row.baseline_due)
+        if status == "complete":
             continue
-        due = row.forecast_due if pd.notna(row.forecast_due) else row.baseline_due
-        reasons = []
-        if row.status in ("at risk", "off track"):
-            reasons.append(row.status.capitalize())
+        due = forecast_due if pd.notna(forecast_due) else baseline_due
+        reasons: list[str] = []
+        if status in ("at risk", "off track"):
+            reasons.append(status.capitalize())
         if pd.notna(due) and due < now:
             reasons.append(f"Overdue since {due:%d/%m/%Y}")
-        elif pd.notna(row.forecast_due) and row.forecast_due > row.baseline_due:
-            reasons.append(
-                f"Forecast {row.forecast_due:%d/%m/%Y}, after baseline {row.baseline_due:%d/%m/%Y}"
-            )
+        elif pd.notna(forecast_due) and forecast_due > baseline_due:
+            reasons.append(f"Forecast {forecast_due:%d/%m/%Y}, after baseline {baseline_due:%d/%m/%Y}")
         if reasons:
             rows.append(
                 {

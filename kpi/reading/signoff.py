@@ -6,6 +6,7 @@ app's sign-off panel, the grid and the packs' cover all say it from this one tab
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import pandas as pd
 
@@ -59,7 +60,10 @@ def ready_for_review(table: pd.DataFrame) -> dict[pd.Timestamp, list[str]]:
     """The KPIs whose commentary is written and waiting for review, by month: what 'mark reviewed'
     marks."""
     waiting = table[table["state"] == WAITING]
-    return {pd.Timestamp(month): list(group["kpi_code"]) for month, group in waiting.groupby("month")}
+    return {
+        pd.Timestamp(cast(pd.Timestamp, month)): list(group["kpi_code"])
+        for month, group in waiting.groupby("month")
+    }
 
 
 __all__ = [

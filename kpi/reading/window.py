@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -76,7 +77,7 @@ def clip(frame: pd.DataFrame, windows: Window | Mapping[str, Window]) -> pd.Data
     if isinstance(windows, Window):
         return windows.rows(frame).reset_index(drop=True)
     parts = [
-        windows[code].rows(rows) if code in windows else rows
+        windows[cast(str, code)].rows(rows) if code in windows else rows
         for code, rows in frame.groupby("kpi_code", sort=False)
     ]
     return pd.concat(parts, ignore_index=True) if parts else frame.iloc[0:0]

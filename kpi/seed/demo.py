@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,9 @@ def _unit_table() -> pd.DataFrame:
     # Only confirmed facts: a planned merger (Bridgewater into RWW) makes no step in the demo data.
     successions = {r["old_code"]: r for r in read_reference_csv("successions") if r["status"] == "confirmed"}
     members = pd.DataFrame([r for r in read_reference_csv("memberships") if r["status"] == "confirmed"])
-    collabs = members.groupby("trust_code")["collaborative_code"].agg(lambda s: set(s))
+    # pandas-stubs wrong: agg may return any object per group (here a set); the stubs allow only
+    # scalars. unused-ignore: the project config reads pandas as Any.
+    collabs = members.groupby("trust_code")["collaborative_code"].agg(lambda s: set(s))  # type: ignore[type-var, unused-ignore]
     units = trusts[["ods_code", "trust_type"]].copy()
     units["size"] = units["ods_code"].map(UNIT_SIZE).astype(float)
     units["successor"] = units["ods_code"].map(lambda c: successions.get(c, {}).get("successor_code"))
@@ -366,7 +369,7 @@ def generate_observations(
     _add_funding(rows, rng, cal)
     proxy_rng = np.random.default_rng(seed + 1)
     for unit in units.itertuples():
-        _add_proxies(rows, proxy_rng, cal, unit.ods_code, unit.size)
+        _add_proxies(rows, proxy_rng, cal, cast(str, unit.ods_code), cast(float, unit.size))
     raw = rows.frame()
     return _report_under_successors(raw, units)
 
@@ -376,8 +379,9 @@ def _report_under_successors(raw: pd.DataFrame, units: pd.DataFrame) -> pd.DataF
     merged = units.dropna(subset=["successor"])
     raw["trust_code"] = raw["unit"]
     for unit in merged.itertuples():
-        after = (raw["unit"] == unit.ods_code) & (raw["period"] >= pd.Timestamp(unit.merged_from))
-        raw.loc[after, "trust_code"] = unit.successor
+        # From the reference CSVs: text codes and an ISO date.
+        after = (raw["unit"] == unit.ods_code) & (raw["period"] >= pd.Timestamp(cast(str, unit.merged_from)))
+        raw.loc[after, "trust_code"] = cast(str, unit.successor)
     keys = ["kpi_code", "trust_code", "profession_code", "period"]
     out = (
         raw.groupby(keys, dropna=False, sort=True)[["value", "numerator", "denominator"]]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -148,7 +149,7 @@ def sustained_step(points: pd.DataFrame) -> Suggestion | None:
     start = new_level_start(values, run_start)
     if not is_flat(values[start:]):
         return None
-    when = pd.Timestamp(points.loc[start, "date"])
+    when = pd.Timestamp(cast(pd.Timestamp, points.loc[start, "date"]))  # the date column holds months
     level = values[start:]
     where = "above" if values[-1] > points["mean"].iloc[-1] else "below"
     return Suggestion(

@@ -231,7 +231,8 @@ def _data_notes(
             else "No values: nothing to calculate."
         )
     if have_dates:
-        known = date_index[valid & ~date_index.isna()]
+        # notna() is ~isna() in pandas (Index.notna); the stubs type isna() as Index, which has no ~.
+        known = date_index[valid & date_index.notna()]
         if len(known) > 1 and not known.is_monotonic_increasing:
             notes.append("Dates are not in time order: points are used in the order given.")
     return notes

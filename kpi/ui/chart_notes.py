@@ -10,6 +10,7 @@ KPI shows it at once."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -455,13 +456,14 @@ def _settings_in_force(kpi: KPI, scope: str, key: str, status) -> None:
         "Reason for removing a setting", max_chars=chart_settings.REASON_LIMIT, key=f"{key}_setting_why"
     )
     for row in rows.itertuples():
-        value = f" {format_target(row.value, kpi.unit)}" if row.kind == "target" else ""
+        kind = cast(str, row.kind)
+        value = f" {format_target(cast(float, row.value), kpi.unit)}" if kind == "target" else ""
         line, button = st.columns([5, 1], vertical_alignment="center")
-        line.text(f"{row.kind.capitalize()} {row.setting}{value}: {row.reason} ({row.by}, {row.at:%d/%m/%Y})")
+        line.text(f"{kind.capitalize()} {row.setting}{value}: {row.reason} ({row.by}, {row.at:%d/%m/%Y})")
         if button.button("Remove", key=f"{key}_setting_remove_{row.id}"):
             try:
-                chart_settings.remove_setting(engine(), session.user(), int(row.id), why)
+                chart_settings.remove_setting(engine(), session.user(), int(cast(int, row.id)), why)
             except (NoteError, PermissionDenied) as exc:
                 _refused(status, exc)
             else:
-                _saved(key, f"{row.kind.capitalize()} {row.setting} removed.")
+                _saved(key, f"{kind.capitalize()} {row.setting} removed.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
+from typing import cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -137,7 +138,8 @@ def kpi_chart(
     if data["period"].nunique() == 1:
         month = month_label(data["period"].iloc[0])
         values = ", ".join(
-            f"{names.get(row.scope_code, row.scope_code)} {format_value(row.value, kpi.unit, kpi.decimals)}"
+            f"{names.get(cast(str, row.scope_code), cast(str, row.scope_code))} "
+            f"{format_value(cast(float, row.value), kpi.unit, kpi.decimals)}"
             for row in data.itertuples()
         )
         explain_empty(
@@ -151,7 +153,11 @@ def kpi_chart(
     marks = kpi_annotations.marks(notes)
     steps = scope_targets(kpi, order, names)
     months = pd.DatetimeIndex(data["period"].unique())
-    targets = tuple((name, tuple(target_path(scope, months).items())) for _, name, scope in steps)
+    # target_path is indexed by month (a DatetimeIndex) and holds float targets.
+    targets = tuple(
+        (name, cast(tuple[tuple[pd.Timestamp, float], ...], tuple(target_path(scope, months).items())))
+        for _, name, scope in steps
+    )
     view = _trend_view(
         kpi, data, tuple(sorted(names.items())), order, title, height, y_max, events, marks, targets
     )

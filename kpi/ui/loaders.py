@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import streamlit as st
@@ -35,6 +35,7 @@ from kpi.selection import filters
 from kpi.store.db import get_engine
 from kpi.ui import shared
 from kpi.words.formats import month_key
+from kpi.words.frames import records
 
 CACHE_TTL = None  # no time limit: the caches are cleared when the data version changes
 MAX_ENTRIES = 256
@@ -158,14 +159,14 @@ def _readings(
         rebase=rebase_months(db_url),
         decided=decided_by_kpi(db_url, scope),
         events=events,
-        freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
+        freshness={str(row["kpi_code"]): row for row in records(fresh)},
     )
 
 
 @_cached
 def kpis(db_url: str) -> dict[str, KPI]:
     """The catalogue as KPI objects, in catalogue order."""
-    return {row["code"]: KPI.from_row(row) for row in catalogue(db_url).to_dict("records")}
+    return {row["code"]: KPI.from_row(row) for row in records(catalogue(db_url))}
 
 
 @_cached
@@ -266,7 +267,7 @@ def filter_choices(db_url: str) -> filters.FilterChoices:
         months = tuple(d.date() for d in pd.date_range(status.first_period, status.last_period, freq="MS"))
     trust_frame = trusts(db_url)
     by_collab = {
-        code: _ordered_trusts(trust_frame, set(group["trust_code"]))
+        cast(str, code): _ordered_trusts(trust_frame, set(group["trust_code"]))
         for code, group in _confirmed(memberships(db_url)).groupby("collaborative_code")
     }
     return filters.FilterChoices(
@@ -284,7 +285,9 @@ def filter_choices(db_url: str) -> filters.FilterChoices:
 def trust_labels(db_url: str) -> dict[str, str]:
     """'Alder Hey (RBS)', 'NWAS (RX7, system partner)', 'Southport and Ormskirk (RVY, merged)' by code."""
     return {
-        row.ods_code: scopes.trust_label(row.short_name, row.ods_code, row.role)
+        cast(str, row.ods_code): scopes.trust_label(
+            cast(str, row.short_name), cast(str, row.ods_code), cast(str, row.role)
+        )
         for row in trusts(db_url).itertuples()
     }
 
@@ -311,9 +314,9 @@ def scope_events(
     return scopes.scope_events(
         scope_codes,
         collaborative_codes(db_url),
-        successions(db_url).to_dict("records"),
-        memberships(db_url).to_dict("records"),
-        system_spans=scope_spans(db_url).to_dict("records"),
+        records(successions(db_url)),
+        records(memberships(db_url)),
+        system_spans=records(scope_spans(db_url)),
         first_month=first,
         last_month=last,
         trust_names=filter_choices(db_url).trust_names,

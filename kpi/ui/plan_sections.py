@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -40,7 +41,7 @@ def flows_section(
     result: PlanResult, profession: str, names: Mapping[str, str], scope_name: str, stem: str
 ) -> None:
     """The waterfall of one profession's flows over the horizon (Baseline, no uncertainty)."""
-    row = result.flows.set_index("profession").loc[profession]
+    row = cast(pd.Series, result.flows.set_index("profession").loc[profession])  # a row per profession
     name = names.get(profession, profession)
     steps = flow_charts.flow_steps(row, system=result.inputs.system_level, trust_level=result.trust_level)
     title = f"{name}: flows over {result.years} years, {scope_name}"

@@ -6,6 +6,7 @@ or save a scenario (kpi.plan.assumptions checks the role again where it writes).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +23,7 @@ from kpi.ui.style import focus_nonce, focus_on
 from kpi.ui.url_state import page_choice
 from kpi.ui.widgets import named_lines, narrow_only, wide_only
 from kpi.words.formats import month_key, month_label
+from kpi.words.frames import records
 from kpi.words.text import escape_markdown
 
 _RESULT = "plan_tools_result"
@@ -57,7 +59,8 @@ def gap_cards(result: PlanResult, codes: Sequence[str], names: Mapping[str, str]
     with st.grid(4, min_column_width=220, gap="small"):
         for code in codes:
             with st.container(border=True, height="stretch", key=f"plan_gap_{code}"):
-                _gap_card(names.get(code, code), ends.loc[code], result.trust_level)
+                # One row per profession at the Baseline horizon, so .loc gives a row.
+                _gap_card(names.get(code, code), cast(pd.Series, ends.loc[code]), result.trust_level)
 
 
 def _gap_card(name: str, row: pd.Series, trust_level: bool) -> None:
@@ -98,7 +101,7 @@ def gap_table(result: PlanResult, names: Mapping[str, str]) -> None:
                     f"{row['Profession']}, {row['Scenario']}:",
                     ", ".join(f"{row[c]} ({c[5:]})" for c in gap_columns),
                 )
-                for row in shown.to_dict("records")
+                for row in records(shown)
             ]
         )
 
@@ -164,7 +167,7 @@ def what_it_would_take(result: PlanResult, names: Mapping[str, str]) -> None:
         named_lines(
             [
                 (
-                    f"{names.get(row.profession, row.profession)}, {row.scenario}:",
+                    f"{names.get(cast(str, row.profession), cast(str, row.profession))}, {row.scenario}:",
                     f"gap {row.gap_fte} FTE; {row.extra_joiners_per_year} more joiners or "
                     f"{row.extra_training_places_per_year} more training places a year",
                 )

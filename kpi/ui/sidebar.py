@@ -80,6 +80,8 @@ def _seed_from_url(choices: filters.FilterChoices) -> None:
     selection, warnings = filters.parse_url(url_state.arrived_params(), choices)
     url_state.warn(warnings)
     if choices.months:
+        # With months to choose from, a parsed period is one of them or the default (never None).
+        assert selection.period_from is not None and selection.period_to is not None
         st.session_state[_FROM] = month_key(selection.period_from)
         st.session_state[_TO] = month_key(selection.period_to)
     st.session_state[_COLLAB] = selection.collaborative or BOTH
@@ -140,6 +142,7 @@ def _period_filter(choices: filters.FilterChoices) -> tuple[dt.date | None, dt.d
     keys = [month_key(m) for m in choices.months]
     for state_key, default in ((_FROM, choices.default_from), (_TO, choices.default_to)):
         if st.session_state.get(state_key) not in keys:
+            assert default is not None  # choices.months is not empty, so it has defaults
             st.session_state[state_key] = month_key(default)
     newest_first = keys[::-1]  # the recent months, the ones people pick, at the top of the list
     label = _month_option_label

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable, Sequence
-from typing import Literal
+from typing import Literal, cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -246,9 +246,8 @@ def mdc_summary_cards(summary: pd.DataFrame, *, label: str) -> None:
     for row in summary.itertuples():
         target = f" · Target {_html(row.target)}" if row.target else ""
         month = f" in {_html(row.month)}" if row.month and row.month != "–" else ""
-        icons = _icon_line("Variation", row.variation_icon, row.variation_label) + _icon_line(
-            "Assurance", row.assurance_icon, row.assurance_label
-        )
+        icons = _icon_line("Variation", cast(str, row.variation_icon), cast(str, row.variation_label))
+        icons += _icon_line("Assurance", cast(str, row.assurance_icon), cast(str, row.assurance_label))
         note = f'<p style="{_CARD_LINE}">{_html(row.provisional_note)}</p>' if row.provisional_note else ""
         items.append(
             f'<li style="{_CARD}"><p style="{_CARD_LINE};font-weight:600">{_html(row.kpi)}</p>'

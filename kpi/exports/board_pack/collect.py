@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,6 +25,7 @@ from kpi.reading.load import grid_for
 from kpi.reading.tables import summary_frame
 from kpi.reference.catalogue import KPI
 from kpi.words.formats import direction_words, format_value, month_label, uk_date, uk_time
+from kpi.words.frames import records
 from kpi.words.months import add_months
 
 PROGRAMME = "Cheshire and Merseyside AHP workforce programme"
@@ -85,9 +86,10 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
             f"{month_label(months[0])} to {month_label(months[-1])} with data."
         )
     catalogue = queries.kpi_catalogue(engine)
-    kpis = {row["code"]: KPI.from_row(row) for row in catalogue.to_dict("records")}
+    kpis = {row["code"]: KPI.from_row(row) for row in records(catalogue)}
     rebase_frame = queries.rebase_points(engine)
-    rebase = {code: list(group["period"]) for code, group in rebase_frame.groupby("kpi_code")}
+    # kpi_code is text and period holds Timestamps.
+    rebase = {cast(str, code): list(group["period"]) for code, group in rebase_frame.groupby("kpi_code")}
     fresh = freshness(engine, uk_time(generated_at).date())
     readings = read_scope(
         history,
@@ -98,7 +100,7 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         settings=settings_by_kpi(engine, scope.series_code),
         rebase=rebase,
         decided=decided_by_kpi(engine, scope.series_code),
-        freshness={str(row["kpi_code"]): row for row in fresh.to_dict("records")},
+        freshness={str(row["kpi_code"]): row for row in records(fresh)},
     )
     milestones = queries.milestones(engine)
     history = queries.milestone_history(engine)
@@ -107,9 +109,9 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
     events = scopes.scope_events(
         [scope.series_code],
         list(queries.collaboratives(engine)["code"]),
-        queries.successions(engine).to_dict("records"),
-        queries.memberships(engine).to_dict("records"),
-        system_spans=queries.scope_spans(engine).to_dict("records"),
+        records(queries.successions(engine)),
+        records(queries.memberships(engine)),
+        system_spans=records(queries.scope_spans(engine)),
         first_month=series["period"].min(),
         last_month=period_end,
         trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
@@ -219,23 +221,24 @@ def milestones_at_risk(pack: Pack) -> list[dict[str, str]]:
     for m in pack.milestones.itertuples():
         if str(m.status) == "complete":
             continue
-        reasons = []
+        # Date columns hold Timestamps (NaT where missing); text columns str, or None where blank.
+        forecast_due = cast(pd.Timestamp, m.forecast_due)
+        baseline_due = cast(pd.Timestamp, m.baseline_due)
+        reasons: list[str] = []
         rag = str(m.rag or "").lower()
         if rag in ("red", "amber"):
             reasons.append(f"RAG {rag.capitalize()}")
-        if pd.notna(m.forecast_due) and pd.notna(m.baseline_due) and m.forecast_due > m.baseline_due:
-            reasons.append(
-                f"forecast {uk_date(m.forecast_due)}, after the baseline {uk_date(m.baseline_due)}"
-            )
+        if pd.notna(forecast_due) and pd.notna(baseline_due) and forecast_due > baseline_due:
+            reasons.append(f"forecast {uk_date(forecast_due)}, after the baseline {uk_date(baseline_due)}")
         if reasons:
             rows.append(
                 {
-                    "code": m.code,
-                    "title": m.title,
-                    "owner": m.owner_role or "–",
+                    "code": cast(str, m.code),
+                    "title": cast(str, m.title),
+                    "owner": cast(str | None, m.owner_role) or "–",
                     "status": str(m.status).capitalize(),
                     "reasons": "; ".join(reasons),
-                    "notes": m.notes or "",
+                    "notes": cast(str | None, m.notes) or "",
                 }
             )
     return rows

@@ -6,7 +6,7 @@ with the default runs and seed, so the pack and the page give the same numbers."
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import plotly.graph_objects as go
 from sqlalchemy import Engine
@@ -113,13 +113,14 @@ def _comparison(result: PlanResult, codes: list[str], names: dict[str, str]) -> 
 
     return [
         {
-            "profession": names.get(row.profession, row.profession),
-            "scenario": row.scenario,
-            "supply": text(row.supply_fte_p50),
-            "range": f"{text(row.supply_fte_p05)} to {text(row.supply_fte_p95)}",
-            "establishment": text(row.establishment_fte),
-            "gap": text(row.gap_fte),
-            "gap_pct": pct_text(row.gap_pct),
+            # profession and scenario are text; the other columns floats.
+            "profession": names.get(cast(str, row.profession), cast(str, row.profession)),
+            "scenario": cast(str, row.scenario),
+            "supply": text(cast(float, row.supply_fte_p50)),
+            "range": f"{text(cast(float, row.supply_fte_p05))} to {text(cast(float, row.supply_fte_p95))}",
+            "establishment": text(cast(float, row.establishment_fte)),
+            "gap": text(cast(float, row.gap_fte)),
+            "gap_pct": pct_text(cast(float, row.gap_pct)),
         }
         for row in ends.itertuples()
     ]

@@ -29,7 +29,7 @@ import datetime as dt
 import html
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
@@ -80,19 +80,20 @@ def _milestone_rows(pack: Pack) -> list[dict[str, str]]:
     rows = []
     for m in pack.milestones.itertuples():
         rag = str(m.rag or "").lower()
+        # Date columns hold Timestamps (NaT where missing); text columns str, or None where blank.
         rows.append(
             {
-                "code": m.code,
-                "title": m.title,
-                "workstream": m.workstream_name,
-                "owner": m.owner_role or "–",
-                "baseline": uk_date(m.baseline_due),
-                "forecast": uk_date(m.forecast_due),
-                "completed": uk_date(m.completed_on),
+                "code": cast(str, m.code),
+                "title": cast(str, m.title),
+                "workstream": cast(str, m.workstream_name),
+                "owner": cast(str | None, m.owner_role) or "–",
+                "baseline": uk_date(cast(pd.Timestamp, m.baseline_due)),
+                "forecast": uk_date(cast(pd.Timestamp, m.forecast_due)),
+                "completed": uk_date(cast(pd.Timestamp, m.completed_on)),
                 "status": str(m.status).capitalize(),
                 "rag": rag.capitalize() or "–",
                 "rag_class": rag if rag in RAG_CLASSES else "none",
-                "notes": m.notes or "",
+                "notes": cast(str | None, m.notes) or "",
             }
         )
     return rows
@@ -120,15 +121,17 @@ def _change_rows(pack: Pack) -> list[dict[str, str]]:
     titles = dict(zip(pack.milestones["code"], pack.milestones["title"], strict=True))
     rows = []
     for change in recent.itertuples():
-        label = FIELD_LABELS.get(change.field, change.field.replace("_", " "))
+        field_name = cast(str, change.field)
+        milestone_code = cast(str, change.milestone_code)
+        label = FIELD_LABELS.get(field_name, field_name.replace("_", " "))
         rows.append(
             {
-                "date": f"{uk_time(change.changed_utc.to_pydatetime()):%d/%m/%Y}",
-                "milestone": f"{change.milestone_code}: {_short(titles.get(change.milestone_code, ''))}",
+                "date": f"{uk_time(cast(pd.Timestamp, change.changed_utc).to_pydatetime()):%d/%m/%Y}",
+                "milestone": f"{milestone_code}: {_short(titles.get(milestone_code, ''))}",
                 "field": label[0].upper() + label[1:],
-                "old": _change_value(change.field, change.old_value),
-                "new": _change_value(change.field, change.new_value),
-                "by": change.changed_by,
+                "old": _change_value(field_name, change.old_value),
+                "new": _change_value(field_name, change.new_value),
+                "by": cast(str, change.changed_by),
             }
         )
     return rows

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 from sqlalchemy import Engine
 
@@ -56,12 +56,14 @@ def resolve_scope(engine: Engine, scope: str) -> Scope:
             "C&M system",
         )
     for row in collaboratives.itertuples():
-        if named == (row.code, "collaborative"):
-            return Scope(row.code, "collaborative", row.code, f"{row.name} ({row.code})", row.code)
+        code = cast(str, row.code)
+        if named == (code, "collaborative"):
+            return Scope(code, "collaborative", code, f"{row.name} ({code})", code)
     for row in trusts.itertuples():
-        if named == (row.ods_code, "trust"):
+        ods_code = cast(str, row.ods_code)
+        if named == (ods_code, "trust"):
             label = trust_label(str(row.name), str(row.ods_code), str(row.role))
-            return Scope(row.ods_code, "trust", row.ods_code, label, row.short_name)
+            return Scope(ods_code, "trust", ods_code, label, cast(str, row.short_name))
     shown = text if len(text) <= 40 else text[:37] + "..."
     raise ReportError(
         f"Unknown scope {shown!r}: use system, {', '.join(collaboratives['code'])} or a trust's ODS code "
