@@ -13,7 +13,7 @@ BIN = $(VENV)/bin
 # npm's own record of what `npm ci` installed; newer than package-lock.json once it is done
 AXE_STAMP = node_modules/.package-lock.json
 
-.PHONY: run test lint lock mypy-pandas clean
+.PHONY: run test lint lock clean
 
 run: $(VENV)/.runtime
 	KPI_DEPLOYMENT=$${KPI_DEPLOYMENT:-local} $(BIN)/streamlit run serve.py
@@ -24,12 +24,6 @@ test: $(VENV)/.dev $(AXE_STAMP)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest --ignore=tests/browser --numprocesses=auto --maxprocesses=4
 	$(BIN)/python -m pytest tests/browser
-
-# mypy as pyproject.toml sets it, but reading pandas-stubs (which pyproject.toml skips until its errors
-# are fixed): prints the errors and their count; does not fail the build.
-mypy-pandas: $(VENV)/.dev
-	-$(BIN)/mypy --config-file /dev/null --python-version 3.11 --ignore-missing-imports \
-	  --check-untyped-defs --no-implicit-optional --cache-dir .mypy_cache/pandas kpi app.py app_pages
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
