@@ -20,10 +20,9 @@ When the figures change:
   another tool) is never read stale.
 
 The reads of the stored counts (`reporters`, `stored_counts`, `annotate`) live here, beside
-`ensure_fresh`, so that kpi.figures.completeness (the rules) and kpi.figures.rollup_rules (the SQL) sit below
-this module
-and kpi.figures.queries above it: no module imports one that imports it back. This module registers `refresh`
-with kpi.store.db (db.on_figure_write), which imports nothing above it."""
+`ensure_fresh`, so that kpi.figures.completeness (the rules) and kpi.figures.rollup_rules (the SQL) sit
+below this module and kpi.figures.queries above it: no module imports one that imports it back. This
+module registers `refresh` with kpi.store.db (db.on_figure_write), which imports nothing above it."""
 
 from __future__ import annotations
 

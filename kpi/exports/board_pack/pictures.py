@@ -1,11 +1,11 @@
 """A board pack's chart pictures, drawn once and shared by the PDF and the PowerPoint deck.
 
 Each chart is drawn by plotly.js once, as SVG, PICTURE_WIDTH CSS pixels wide
-(kpi.exports.images.render_figures,
-all of them in one pass across the warm browser's tabs); the PDF embeds that SVG and the deck the same
-picture as a PNG at PNG_SCALE (kpi.exports.images.rasterize: the SVG on a canvas, as plotly.js itself makes a
-PNG, with no second drawing). The result is kept on the Pack, so a caller that makes both formats of
-one pack (kpi.exports.send, for recipients who want different formats) draws each chart once.
+(kpi.exports.images.render_figures, all of them in one pass across the warm browser's tabs); the PDF
+embeds that SVG and the deck the same picture as a PNG at PNG_SCALE (kpi.exports.images.rasterize: the
+SVG on a canvas, as plotly.js itself makes a PNG, with no second drawing). The result is kept on the
+Pack, so a caller that makes both formats of one pack (kpi.exports.send, for recipients who want
+different formats) draws each chart once.
 """
 
 from __future__ import annotations
