@@ -501,3 +501,52 @@ def test_a_merger_marker_and_its_caption_line_are_inside_the_exported_image():
     assert len(notes) == 3, "each merger label and the caption are drawn as notes with a box"
     for left, top, right, bottom in notes:
         assert left >= 0 and right <= width and top >= 0 and bottom <= height
+
+
+def _canonical_svg(data: bytes) -> str:
+    """An SVG as XML that ignores what differs between two drawings of one figure: attribute order
+    (C14N) and the random ids plotly.js gives each drawing's definitions and traces."""
+    text = re.sub(rb"(defs-|topdefs-|trace|clip|legend)[0-9a-f]{6}", rb"\1X", data).decode()
+    return ET.canonicalize(text)
+
+
+@needs_browser
+def test_a_batch_draws_the_pictures_kaleido_draws_in_order_and_closes_its_tabs():
+    """A pack's charts are drawn in tabs that load plotly.js once (kaleido reloads its tab after every
+    figure): the same pictures as kaleido's one at a time, in the order given, PNG and SVG alike, and
+    the batch's tabs are gone when it ends."""
+    from kpi.exports.images.browser import _BROWSER
+
+    figures = [figure(300), figure(420), chart("SPC"), chart("milestones")]
+    images.start_browser()
+    tabs_before = len(_BROWSER.kaleido().tabs)
+    drawn = images.figures_drawn()
+    done: list[tuple[int, int]] = []
+    batch = images.render_figures(figures, "svg", width=700, progress=lambda *step: done.append(step))
+    one_by_one = [images.render_figure(fig, "svg", width=700, scale=1) for fig in figures]
+    assert [_canonical_svg(svg) for svg in batch] == [_canonical_svg(svg) for svg in one_by_one]
+    assert done == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert images.figures_drawn() - drawn == 8
+    [png] = images.render_figures([figure(300)], "png", width=500, scale=2)
+    assert png_size(png) == (1000, 600)
+    assert len(_BROWSER.kaleido().tabs) == tabs_before, "the batch's tabs were closed"
+
+
+@needs_browser
+def test_a_figure_the_drawing_page_refuses_names_the_problem_and_the_batch_goes_on():
+    """kaleido's page answers a spec it cannot draw with a code and a message: the batch raises it as
+    ImageExportError (one line, no traceback) and the next figure in the same tabs is drawn."""
+    from kpi.exports.images import batch
+    from kpi.exports.images.browser import _BROWSER
+
+    async def draw_two(browser):
+        tabs = await batch.open_tabs(browser, 1)
+        try:
+            with pytest.raises(images.ImageExportError, match="could not be drawn: .*format"):
+                await batch.draw(tabs, batch.spec_json(figure().to_dict(), "bmp", 500, None, 1))
+            return await batch.draw(tabs, batch.spec_json(figure().to_dict(), "svg", 500, None, 1))
+        finally:
+            await batch.close_tabs(tabs)
+
+    svg = _BROWSER.run(draw_two, 60)
+    assert svg.startswith(b"<svg") and b'height="380"' in svg[:400], "the figure's own height, 380 px"

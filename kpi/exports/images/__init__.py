@@ -9,9 +9,9 @@ with a
   one-line reason when not) and running it on its own event loop thread, closed after IDLE_SECONDS
   unused (:func:`browser_kept` holds it across the renders of a board pack);
 - :mod:`kpi.exports.images.render`: :func:`chart_image` (PNG or SVG with its caption) and
-:func:`render_figures`
-  (many figures at once, for the board pack); :func:`rasterize` turns pictures already drawn (SVG)
-  into PNG without drawing them again;
+  :func:`render_figures` (many figures at once, for the board pack, in tabs that load plotly.js once:
+  :mod:`kpi.exports.images.batch`); :func:`rasterize` turns pictures already drawn (SVG) into PNG
+  without drawing them again;
 - :mod:`kpi.exports.images.pdf`: :func:`print_pdf` prints an HTML document with Chromium's own print engine.
 
 Nothing here fetches anything from the network: MathJax (a CDN script) is switched off and plotly.js is

@@ -11,7 +11,15 @@ from typing import Any, Literal
 import numpy as np
 import plotly.graph_objects as go
 
-from kpi.exports.images.browser import _BROWSER, RENDER_TIMEOUT, ImageExportError, _one_line, logger
+from kpi.exports.images import batch
+from kpi.exports.images.browser import (
+    _BROWSER,
+    RENDER_TIMEOUT,
+    TABS,
+    ImageExportError,
+    _one_line,
+    logger,
+)
 from kpi.exports.images.captions import ImageCaption, _with_caption
 from kpi.words.text import xml_safe
 
@@ -91,10 +99,16 @@ def _render_all(
     scale: float,
     progress: Callable[[int, int], None] | None,
 ) -> list[bytes]:
-    browser = _BROWSER.kaleido()
-    specs = [(_labels_inside(fig), _opts(fmt, width, fig.layout.height, scale)) for fig in figures]
+    specs = []
+    for figure in figures:
+        fig = _labels_inside(figure)
+        opts = _opts(fmt, width, fig.layout.height, scale)
+        specs.append(batch.spec_json(fig.to_dict(), fmt, width, opts.get("height"), scale))
+    if not specs:
+        return []
+    tabs = _BROWSER.run(lambda k: batch.open_tabs(k, min(TABS, len(specs))), RENDER_TIMEOUT)
     _BROWSER.drawn += len(specs)
-    futures = _BROWSER.submit_many([browser.calc_fig(fig, opts) for fig, opts in specs])
+    futures = _BROWSER.submit_many([batch.draw(tabs, spec) for spec in specs])
     index = {future: i for i, future in enumerate(futures)}
     results: list[bytes | None] = [None] * len(futures)
     try:
@@ -106,11 +120,14 @@ def _render_all(
                 progress(done, len(futures))
     except concurrent.futures.TimeoutError:
         raise ImageExportError("Chromium took too long to draw the charts; try again.") from None
+    except ImageExportError:
+        raise
     except Exception as exc:
         raise ImageExportError(f"A chart could not be drawn: {_one_line(exc)}") from None
     finally:
         for future in futures:
             future.cancel()
+        _BROWSER.run(lambda _k: batch.close_tabs(tabs), 30)
     return [r for r in results if r is not None]
 
 
