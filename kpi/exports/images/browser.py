@@ -3,7 +3,8 @@
 The browser is Debian's Chromium (``/usr/bin/chromium``), or the ``KPI_CHROMIUM`` environment variable,
 or ``BROWSER_PATH`` (kaleido's own setting). It is started on first use: one event loop on a daemon
 thread owns it, and callers from any thread (Streamlit runs each session in its own) submit work to that
-loop, so access is serialised where it must be and renders still overlap across kaleido's tabs. It is
+loop, so access is serialised where it must be and renders still overlap across tabs. Chromium runs as
+one process (LEAN_FLAGS), its tabs as threads. It is
 closed once nobody has used it for IDLE_SECONDS (Chromium's processes took a server process from 212 to
 614 MB for good after one PNG download, issue 25) and started again by the next call, which then waits
 a second or two for it; a board pack keeps it for all its images and its PDF. If the browser dies it is
@@ -37,8 +38,14 @@ UNAVAILABLE_REASON = (
 )
 RENDER_TIMEOUT = 90.0  # seconds for one image
 START_TIMEOUT = 60.0  # seconds to start the browser
-TABS = 2  # kaleido tabs: two renders overlap (one per core on the reference server)
+TABS = 2  # a batch's drawing tabs (kpi.exports.images.batch): two overlap, one per core
+KALEIDO_TABS = 1  # kaleido's own, for one image at a time (a download); each holds plotly.js
 IDLE_SECONDS = 120.0  # the browser is closed after this long unused
+# One process: tabs are threads of the browser process rather than a renderer process each, with no
+# zygote, GPU or network process beside it. A board pack ran 12 to 14 Chromium processes summing 1.4 to
+# 2.1 GB resident (about 600 MB unshared); in one process 450 MB, drawing its 27 charts as fast
+# (benchmarks/bench_report.py). A crash takes the whole browser down, which the next call restarts.
+LEAN_FLAGS = ("--single-process", "--no-zygote")
 
 
 class ImageExportUnavailable(RuntimeError):
@@ -74,6 +81,17 @@ def images_available() -> tuple[bool, str]:
     if _usable(browser_path()):
         return True, ""
     return False, UNAVAILABLE_REASON
+
+
+def _lean_chromium() -> type:
+    """choreographer's Chromium started with LEAN_FLAGS after its own."""
+    from choreographer.browsers.chromium import Chromium
+
+    class LeanChromium(Chromium):
+        def get_cli(self) -> list[str]:
+            return [*super().get_cli(), *LEAN_FLAGS]
+
+    return LeanChromium
 
 
 def _one_line(exc: BaseException) -> str:
@@ -147,7 +165,9 @@ class _WarmBrowser:
     async def _open(path: str):
         import kaleido
 
-        browser = kaleido.Kaleido(n=TABS, timeout=RENDER_TIMEOUT, mathjax=False, path=path)
+        browser = kaleido.Kaleido(
+            n=KALEIDO_TABS, timeout=RENDER_TIMEOUT, mathjax=False, path=path, browser_cls=_lean_chromium()
+        )
         await browser.open()
         return browser
 
