@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ from kpi import spc
 from kpi.figures import provisional
 from kpi.notes.chart_settings import ChartSettings
 from kpi.reading import chart_text
-from kpi.reading.model import AppliedSetting, Change, Reading, change_between
+from kpi.reading.model import AppliedSetting, Change, Reading, Words, change_between
 from kpi.reading.targets import engine_targets, target_at, target_steps
 from kpi.reading.window import Window, default_window
 from kpi.reference.catalogue import KPI
@@ -178,24 +179,20 @@ def read_kpi(
     note = provisional.headline_line(rows, include_provisional)
     steps = target_steps(kpi, settings)
     if used.empty:
+        empty = f"{note}; no complete month yet." if note else "No data for this scope and period."
         return Reading(
             kpi, scope_code, scope_name, window, rows, include_provisional, None,
             target_at(steps, window.last), None, pd.DatetimeIndex([]),
             provisional_note=note, freshness=freshness, target_steps=steps,
-            sentence=f"{note}; no complete month yet." if note else "No data for this scope and period.",
+            wording=partial(Words, None, empty),
         )  # fmt: skip
     latest = row_dict(used.iloc[-1])
     result, dates = _spc(used, kpi, rebase, settings)
     applied, refused = applied_settings(result, dates, settings)
-    suggestion = _suggestion(
-        history, kpi, rebase, settings, include_provisional, decided, events, (used, result)
-    )
-    words = [
-        spc.describe(result, unit=kpi.unit, dates=dates, name=subject(kpi)),
-        provisional_sentence(rows, include_provisional),
-        *(setting_sentence(setting, kpi) for setting in applied),
-        suggestion_sentence(suggestion),
-    ]
+    wording = _Wording(
+        history, kpi, scope_name, rows, used, result, dates, applied, settings, tuple(rebase),
+        include_provisional, tuple(decided), tuple(events),
+    )  # fmt: skip
     previous, last_year = _changes(history, latest, kpi)
     return Reading(
         kpi=kpi,
@@ -210,15 +207,50 @@ def read_kpi(
         dates=dates,
         applied=applied,
         refused=refused,
-        suggestion=suggestion,
         previous=previous,
         last_year=last_year,
         provisional_note=note,
         freshness=freshness,
         target_steps=steps,
-        sentence=" ".join(word for word in words if word),
-        value_sentence=chart_text.value_sentence(rows, kpi, scope_name, say_provisional=False),
+        wording=wording,
     )
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """What a reading needs to say itself in words, kept until a view first asks for them."""
+
+    history: pd.DataFrame  # the scope's rows of the KPI, any months
+    kpi: KPI
+    scope_name: str
+    rows: pd.DataFrame  # the window's rows
+    used: pd.DataFrame  # the months the SPC read
+    result: spc.SPCResult
+    dates: pd.DatetimeIndex
+    applied: tuple[AppliedSetting, ...]
+    settings: ChartSettings
+    rebase: tuple[pd.Timestamp, ...]
+    include_provisional: bool
+    decided: tuple[pd.Timestamp, ...]
+    events: tuple[tuple[pd.Timestamp, str], ...]
+
+    def __call__(self) -> Words:
+        kpi = self.kpi
+        suggestion = _suggestion(
+            self.history, kpi, self.rebase, self.settings, self.include_provisional, self.decided,
+            self.events, (self.used, self.result),
+        )  # fmt: skip
+        words = [
+            spc.describe(self.result, unit=kpi.unit, dates=self.dates, name=subject(kpi)),
+            provisional_sentence(self.rows, self.include_provisional),
+            *(setting_sentence(setting, kpi) for setting in self.applied),
+            suggestion_sentence(suggestion),
+        ]
+        return Words(
+            suggestion=suggestion,
+            sentence=" ".join(word for word in words if word),
+            value_sentence=chart_text.value_sentence(self.rows, kpi, self.scope_name, say_provisional=False),
+        )
 
 
 def read_scope(

@@ -5,8 +5,9 @@ page. A view that needs something the reading does not hold asks for it to be ad
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -53,6 +54,15 @@ class AppliedSetting:
 
 
 @dataclass(frozen=True)
+class Words:
+    """What a reading says in sentences, and the recalculation it suggests."""
+
+    suggestion: Suggestion | None = None
+    sentence: str = ""  # the SPC reading, provisional months, settings that took effect, suggestion
+    value_sentence: str = ""  # the figure in words with its changes on the month and the year
+
+
+@dataclass(frozen=True)
 class Reading:
     """Everything a view may say about one KPI for one scope in its window (see the module)."""
 
@@ -68,12 +78,14 @@ class Reading:
     dates: pd.DatetimeIndex  # the months the SPC read, in order
     applied: tuple[AppliedSetting, ...] = ()
     refused: tuple[str, ...] = ()  # why a lead's setting did not change the chart in this window
-    suggestion: Suggestion | None = None
     previous: Change | None = None
     last_year: Change | None = None
     provisional_note: str = ""
     freshness: Mapping[str, Any] | None = None  # the KPI's row of kpi.figures.freshness.freshness
     target_steps: tuple[Target, ...] = ()  # the catalogue's target, then the lead's dated ones
+    # Works out the words (kpi.reading.build) the first time one is asked for: the suggestion reads the
+    # whole history again, and the board's grid of 500 readings shows none of them.
+    wording: Callable[[], Words] = field(default=Words, repr=False, compare=False)
 
     # --- the figure -------------------------------------------------------------------------------
 
@@ -189,8 +201,24 @@ class Reading:
 
     # --- the words --------------------------------------------------------------------------------
 
-    sentence: str = ""  # the SPC reading, provisional months, settings that took effect, suggestion
-    value_sentence: str = ""  # the figure in words with its changes on the month and the year
+    @cached_property
+    def words(self) -> Words:
+        return self.wording()
+
+    @property
+    def suggestion(self) -> Suggestion | None:
+        """The recalculation the scope's whole history suggests (kpi.spc.suggestions), or None."""
+        return self.words.suggestion
+
+    @property
+    def sentence(self) -> str:
+        """The SPC reading, provisional months, settings that took effect and the suggestion."""
+        return self.words.sentence
+
+    @property
+    def value_sentence(self) -> str:
+        """The figure in words with its changes on the month and the year."""
+        return self.words.value_sentence
 
     @property
     def target_sentence(self) -> str:
@@ -226,4 +254,4 @@ def change_between(value: float, earlier: float | None, month: pd.Timestamp, kpi
     return Change(month, delta, change_reading(delta, kpi.improvement, kpi.decimals))
 
 
-__all__ = ["PRIORITY", "AppliedSetting", "Change", "Reading", "change_between"]
+__all__ = ["PRIORITY", "AppliedSetting", "Change", "Reading", "Words", "change_between"]
