@@ -53,9 +53,15 @@ def rebase_months(engine: Engine) -> dict[str, list[pd.Timestamp]]:
 def events_of(engine: Engine, scope: str, history: pd.DataFrame) -> tuple[tuple[pd.Timestamp, str], ...]:
     """The confirmed mergers and membership changes a chart of `scope` over the months of `history`
     marks, as (month, label) pairs for the suggestions."""
+    return _event_pairs(_Changes.read(engine), scope, history)
+
+
+def _event_pairs(
+    changes: _Changes, scope: str, history: pd.DataFrame
+) -> tuple[tuple[pd.Timestamp, str], ...]:
     if history.empty:
         return ()
-    found = _events(engine, scope, history["period"].min(), history["period"].max())
+    found = changes.events(scope, history["period"].min(), history["period"].max())
     return tuple((event.month, event.label) for event in found if event.steps)
 
 
@@ -75,25 +81,44 @@ def chart_annotations(engine: Engine, reading: Reading) -> pd.DataFrame:
     return kpi_annotations.with_events(
         kpi_annotations.in_months(notes, first, last),
         reading.kpi.code,
-        _events(engine, reading.scope_code, first, last),
+        _Changes.read(engine).events(reading.scope_code, first, last),
     )
 
 
-def _events(
-    engine: Engine, scope: str, first: pd.Timestamp, last: pd.Timestamp
-) -> tuple[scopes.ScopeEvent, ...]:
-    """The confirmed mergers and membership changes a chart of `scope` from `first` to `last` marks."""
-    trust_frame = queries.trusts(engine)
-    return scopes.scope_events(
-        [scope],
-        list(queries.collaboratives(engine)["code"]),
-        records(queries.successions(engine)),
-        records(queries.memberships(engine)),
-        system_spans=records(queries.scope_spans(engine)),
-        first_month=first,
-        last_month=last,
-        trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
-    )
+@dataclass(frozen=True)
+class _Changes:
+    """The reference tables a chart's mergers and membership changes come from, read once."""
+
+    collaboratives: list[str]
+    successions: list[dict[str, Any]]
+    memberships: list[dict[str, Any]]
+    spans: list[dict[str, Any]]
+    trust_names: dict[str, str]
+
+    @classmethod
+    def read(cls, engine: Engine) -> _Changes:
+        trust_frame = queries.trusts(engine)
+        return cls(
+            collaboratives=list(queries.collaboratives(engine)["code"]),
+            successions=records(queries.successions(engine)),
+            memberships=records(queries.memberships(engine)),
+            spans=records(queries.scope_spans(engine)),
+            trust_names=dict(zip(trust_frame["ods_code"], trust_frame["short_name"], strict=True)),
+        )
+
+    def events(self, scope: str, first: pd.Timestamp, last: pd.Timestamp) -> tuple[scopes.ScopeEvent, ...]:
+        """The confirmed mergers and membership changes a chart of `scope` from `first` to `last`
+        marks."""
+        return scopes.scope_events(
+            [scope],
+            self.collaboratives,
+            self.successions,
+            self.memberships,
+            system_spans=self.spans,
+            first_month=first,
+            last_month=last,
+            trust_names=self.trust_names,
+        )
 
 
 @dataclass(frozen=True)
@@ -106,18 +131,20 @@ class _Context:
     rebase: dict[str, list[pd.Timestamp]]
     freshness: dict[str, Any]
     names: dict[str, str]
+    changes: _Changes
 
     @classmethod
     def read(cls, engine: Engine, today: dt.date | None) -> _Context:
-        collaboratives = list(queries.collaboratives(engine)["code"])
+        changes = _Changes.read(engine)
         fresh = freshness(engine, today or dt.date.today())
         return cls(
-            collaboratives=collaboratives,
+            collaboratives=changes.collaboratives,
             kpis=catalogue(engine),
             months=kpi_months(engine),
             rebase=rebase_months(engine),
             freshness={str(row["kpi_code"]): row for row in records(fresh)},
-            names=scopes.scope_names(collaboratives, dict(zip(*_trust_names(engine), strict=True))),
+            names=scopes.scope_names(changes.collaboratives, changes.trust_names),
+            changes=changes,
         )
 
 
@@ -146,7 +173,7 @@ def _read(
         settings=settings_by_kpi(engine, scope),
         rebase=context.rebase,
         decided=decided_by_kpi(engine, scope),
-        events=events_of(engine, scope, scoped),
+        events=_event_pairs(context.changes, scope, scoped),
         freshness=context.freshness,
     )
 
@@ -186,11 +213,6 @@ def grid_for(
     }
     cells = grid.cells(readings, grid.reviewed_flags(readings, review_states(engine, columns)))
     return grid.with_data(columns, cells), cells
-
-
-def _trust_names(engine: Engine) -> tuple[list[str], list[str]]:
-    frame = queries.trusts(engine)
-    return list(frame["ods_code"]), list(frame["short_name"])
 
 
 __all__ = [
