@@ -542,7 +542,7 @@ def test_a_figure_the_drawing_page_refuses_names_the_problem_and_the_batch_goes_
     async def draw_two(browser):
         tabs = await batch.open_tabs(browser, 1)
         try:
-            with pytest.raises(images.ImageExportError, match="could not be drawn: .*format"):
+            with pytest.raises(images.ImageExportError, match=r"could not be drawn: .*format"):
                 await batch.draw(tabs, batch.spec_json(figure().to_dict(), "bmp", 500, None, 1))
             return await batch.draw(tabs, batch.spec_json(figure().to_dict(), "svg", 500, None, 1))
         finally:
@@ -550,3 +550,33 @@ def test_a_figure_the_drawing_page_refuses_names_the_problem_and_the_batch_goes_
 
     svg = _BROWSER.run(draw_two, 60)
     assert svg.startswith(b"<svg") and b'height="380"' in svg[:400], "the figure's own height, 380 px"
+
+
+@needs_browser
+def test_the_browser_is_one_chromium_process():
+    """Chromium's tabs run as threads of one process (a pack ran 12 to 14 processes, 1.4 to 2.1 GB)."""
+    import os
+    from pathlib import Path
+
+    images.render_figures([figure(), figure(300)], "svg", width=500)
+
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    tree, frontier = [], [os.getpid()]
+    while frontier:
+        kids = [pid for pid, parent in parents.items() if parent == frontier[-1]]
+        frontier.pop()
+        tree += kids
+        frontier += kids
+    names = []
+    for pid in tree:
+        try:
+            names.append(Path(f"/proc/{pid}/comm").read_text().strip())
+        except OSError:
+            continue
+    assert sum(name.startswith("chrom") for name in names) == 1, names
