@@ -642,3 +642,40 @@ def test_a_pack_for_an_earlier_month_says_the_projection_starts_later(demo):
     )
     same, _ = plan_section(demo, "C&M", "C&M system", END)
     assert not any("after this pack's month" in note for note in same["notes"])
+
+
+@needs_browser
+def test_a_pack_draws_its_charts_while_the_grid_is_read_and_a_failed_build_lets_the_browser_go(demo):
+    """collect hands over every figure (the KPIs', the milestones', the plan's) before it reads the
+    board's grid, so Chromium draws while our process works out the grid's 500 readings; the pictures
+    are those of a pack drawn afterwards; a build that fails after the drawing started closes its tabs
+    and no longer keeps the browser from closing when idle."""
+    from kpi.exports.board_pack import pictures
+    from kpi.exports.images.browser import _BROWSER
+
+    seen: list[tuple[int, int]] = []
+    scope = report.resolve_scope(demo, "system")
+    with pictures.drawn_early("pdf") as figures_ready:
+        assert figures_ready is not None
+
+        def ready(pack) -> None:
+            seen.append((len(pack.figures), len(pack.grid_cells)))
+            figures_ready(pack)
+
+        early = collect(demo, scope, END, GENERATED, ready)
+        assert early.drawing is not None, "drawing under way when collect returned"
+        drawn_early = pictures.pack_pictures(early)
+    assert seen == [(len(early.figures), 0)] and {"milestones", *early.kpi_blocks} & set(early.figures)
+    assert len(early.grid_cells) > 400, "the grid was read after the figures were handed over"
+    late = collect(demo, scope, END, GENERATED)
+    assert [p.width for p in pictures.pack_pictures(late).values()] == [p.width for p in drawn_early.values()]
+    assert _BROWSER._users == 0
+
+    with pytest.raises(RuntimeError, match="after the drawing started"):
+        with pictures.drawn_early("pptx") as figures_ready:
+            failing = collect(demo, scope, END, GENERATED, figures_ready)
+            assert failing.drawing is not None
+            raise RuntimeError("the build failed after the drawing started")
+    assert failing.drawing is None and _BROWSER._users == 0, "the browser is free to close when idle"
+    with pictures.drawn_early("html") as figures_ready:
+        assert figures_ready is None, "HTML draws nothing on the server"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -65,10 +66,19 @@ class Pack:
     kpi_blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
     plan: dict[str, Any] = field(default_factory=dict)  # the workforce plan section (plan_section)
     pictures: dict[str, Any] = field(default_factory=dict)  # the charts drawn, once (board_pack.pictures)
+    drawing: Any = None  # the charts being drawn while the rest is read (board_pack.pictures.start)
 
 
-def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.datetime) -> Pack:
-    """Read everything the pack shows and check that there is something to show."""
+def collect(
+    engine: Engine,
+    scope: Scope,
+    period_end: dt.date,
+    generated_at: dt.datetime,
+    figures_ready: Callable[[Pack], object] | None = None,
+) -> Pack:
+    """Read everything the pack shows and check that there is something to show. `figures_ready(pack)`
+    is called once every figure is built and before the board's grid is read, so that the charts can be
+    drawn (in the browser's process) while the grid's readings are worked out."""
     status = queries.data_status(engine)
     if not status.last_period:
         raise ReportError("The database holds no KPI data yet; load data before building a board pack.")
@@ -136,13 +146,15 @@ def collect(engine: Engine, scope: Scope, period_end: dt.date, generated_at: dt.
         ),
         commentary={code: commentary_for(engine, code, scope.series_code, period_end) for code in kpis},
     )
-    pack.grid_columns, pack.grid_cells = grid_for(
-        engine, scope.series_code, window=window, today=uk_time(generated_at).date()
-    )
     pack.drafts = _drafts(pack)
     _build_figures(pack)
     pack.plan, plan_figures = plan_section(engine, scope.series_code, scope.short, period_end)
     pack.figures.update(plan_figures)
+    if figures_ready is not None:
+        figures_ready(pack)
+    pack.grid_columns, pack.grid_cells = grid_for(
+        engine, scope.series_code, window=window, today=uk_time(generated_at).date()
+    )
     return pack
 
 

@@ -39,6 +39,7 @@ from sqlalchemy import Engine
 
 from kpi.charts import file_stem, plotly_config
 from kpi.exports import images
+from kpi.exports.board_pack import pictures
 from kpi.exports.board_pack.collect import (
     PROGRAMME,
     Pack,
@@ -371,8 +372,8 @@ def build_report(
     report(0.02, "Checking the scope and month")
     resolved = resolve_scope(engine, scope)
     report(0.05, "Reading the figures")
-    pack = collect(engine, resolved, month, moment)
-    return render_pack(pack, fmt, report)
+    with pictures.drawn_early(fmt) as figures_ready:  # the charts drawn while the grid is read
+        return render_pack(collect(engine, resolved, month, moment, figures_ready), fmt, report)
 
 
 def render_pack(pack: Pack, fmt: Format, progress: Progress | None = None) -> bytes:

@@ -38,6 +38,7 @@ from kpi.exports.images.captions import SYNTHETIC_CAPTION, ImageCaption
 from kpi.exports.images.pdf import print_pdf
 from kpi.exports.images.render import (
     FORMATS,
+    Drawing,
     ImageFormat,
     captioned_height,
     chart_image,
@@ -51,6 +52,7 @@ __all__ = [
     "FORMATS",
     "SYNTHETIC_CAPTION",
     "UNAVAILABLE_REASON",
+    "Drawing",
     "ImageCaption",
     "ImageExportError",
     "ImageExportUnavailable",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import contextlib
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -88,47 +89,67 @@ def render_figures(
 ) -> list[bytes]:
     """Many figures at once (they overlap across the browser's tabs), in order. `progress(done, total)`
     is called in the caller's thread as each one finishes."""
-    with _BROWSER.in_use():
-        return _render_all(figures, fmt, width, scale, progress)
+    return Drawing(figures, fmt, width=width, scale=scale).wait(progress)
 
 
-def _render_all(
-    figures: Sequence[go.Figure],
-    fmt: ImageFormat,
-    width: int,
-    scale: float,
-    progress: Callable[[int, int], None] | None,
-) -> list[bytes]:
-    specs = []
-    for figure in figures:
-        fig = _labels_inside(figure)
-        opts = _opts(fmt, width, fig.layout.height, scale)
-        specs.append(batch.spec_json(fig.to_dict(), fmt, width, opts.get("height"), scale))
-    if not specs:
-        return []
-    tabs = _BROWSER.run(lambda k: batch.open_tabs(k, min(TABS, len(specs))), RENDER_TIMEOUT)
-    _BROWSER.drawn += len(specs)
-    futures = _BROWSER.submit_many([batch.draw(tabs, spec) for spec in specs])
-    index = {future: i for i, future in enumerate(futures)}
-    results: list[bytes | None] = [None] * len(futures)
-    try:
-        for done, future in enumerate(
-            concurrent.futures.as_completed(futures, timeout=RENDER_TIMEOUT * max(1, len(futures))), 1
-        ):
-            results[index[future]] = future.result()
-            if progress:
-                progress(done, len(futures))
-    except concurrent.futures.TimeoutError:
-        raise ImageExportError("Chromium took too long to draw the charts; try again.") from None
-    except ImageExportError:
-        raise
-    except Exception as exc:
-        raise ImageExportError(f"A chart could not be drawn: {_one_line(exc)}") from None
-    finally:
-        for future in futures:
+class Drawing:
+    """Figures being drawn in the warm browser while the caller does other work: started when made
+    (Chromium draws in its own process), the pictures in order from `wait`. The browser is kept until
+    `wait` or `cancel`, one of which must follow."""
+
+    def __init__(self, figures: Sequence[go.Figure], fmt: ImageFormat, *, width: int, scale: float):
+        specs = []
+        for figure in figures:
+            fig = _labels_inside(figure)
+            opts = _opts(fmt, width, fig.layout.height, scale)
+            specs.append(batch.spec_json(fig.to_dict(), fmt, width, opts.get("height"), scale))
+        self._in_use: contextlib.AbstractContextManager[None] | None = _BROWSER.in_use()
+        self._in_use.__enter__()
+        self._tabs: batch.Tabs | None = None
+        self._futures: list[concurrent.futures.Future] = []
+        try:
+            if specs:
+                self._tabs = _BROWSER.run(lambda k: batch.open_tabs(k, min(TABS, len(specs))), RENDER_TIMEOUT)
+                _BROWSER.drawn += len(specs)
+                self._futures = _BROWSER.submit_many([batch.draw(self._tabs, spec) for spec in specs])
+        except BaseException:
+            self.cancel()
+            raise
+
+    def wait(self, progress: Callable[[int, int], None] | None = None) -> list[bytes]:
+        futures = self._futures
+        index = {future: i for i, future in enumerate(futures)}
+        results: list[bytes | None] = [None] * len(futures)
+        try:
+            for done, future in enumerate(
+                concurrent.futures.as_completed(futures, timeout=RENDER_TIMEOUT * max(1, len(futures))), 1
+            ):
+                results[index[future]] = future.result()
+                if progress:
+                    progress(done, len(futures))
+        except concurrent.futures.TimeoutError:
+            raise ImageExportError("Chromium took too long to draw the charts; try again.") from None
+        except ImageExportError:
+            raise
+        except Exception as exc:
+            raise ImageExportError(f"A chart could not be drawn: {_one_line(exc)}") from None
+        finally:
+            self.cancel()
+        return [r for r in results if r is not None]
+
+    def cancel(self) -> None:
+        """Stop what is not drawn yet, close the tabs and let the browser go (once; after `wait` too)."""
+        if self._in_use is None:
+            return
+        for future in self._futures:
             future.cancel()
-        _BROWSER.run(lambda _k: batch.close_tabs(tabs), 30)
-    return [r for r in results if r is not None]
+        tabs, self._tabs = self._tabs, None
+        try:
+            if tabs is not None:
+                _BROWSER.run(lambda _k: batch.close_tabs(tabs), 30)
+        finally:
+            in_use, self._in_use = self._in_use, None
+            in_use.__exit__(None, None, None)
 
 
 _RASTER_JS = """

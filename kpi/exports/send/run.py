@@ -23,6 +23,7 @@ from kpi.exports.board_pack import (
     scope_months,
 )
 from kpi.exports.board_pack.collect import Pack, collect, kpi_exceptions
+from kpi.exports.board_pack.pictures import drawn_early
 from kpi.exports.board_pack.render import render_pack
 from kpi.exports.images import ImageExportError, ImageExportUnavailable
 from kpi.exports.send import message, records
@@ -190,11 +191,12 @@ def _built(
     engine: Engine, built: _Built, scope: Scope, period: dt.date, fmt: str, now: dt.datetime
 ) -> tuple[Pack, bytes]:
     key = (scope.code, period)
-    if key not in built.packs:
-        built.packs[key] = collect(engine, scope, period, now)
-    pack = built.packs[key]
-    if (*key, fmt) not in built.files:
-        built.files[(*key, fmt)] = render_pack(pack, fmt)  # type: ignore[arg-type]
+    with drawn_early(fmt) as figures_ready:  # the charts drawn while the grid is read
+        if key not in built.packs:
+            built.packs[key] = collect(engine, scope, period, now, figures_ready)
+        pack = built.packs[key]
+        if (*key, fmt) not in built.files:
+            built.files[(*key, fmt)] = render_pack(pack, fmt)  # type: ignore[arg-type]
     return pack, built.files[(*key, fmt)]
 
 
