@@ -671,11 +671,13 @@ def test_a_pack_draws_its_charts_while_the_grid_is_read_and_a_failed_build_lets_
     assert [p.width for p in pictures.pack_pictures(late).values()] == [p.width for p in drawn_early.values()]
     assert _BROWSER._users == 0
 
-    with pytest.raises(RuntimeError, match="after the drawing started"):
-        with pictures.drawn_early("pptx") as figures_ready:
-            failing = collect(demo, scope, END, GENERATED, figures_ready)
-            assert failing.drawing is not None
-            raise RuntimeError("the build failed after the drawing started")
+    with (
+        pytest.raises(RuntimeError, match="after the drawing started"),
+        pictures.drawn_early("pptx") as figures_ready,
+    ):
+        failing = collect(demo, scope, END, GENERATED, figures_ready)
+        assert failing.drawing is not None
+        raise RuntimeError("the build failed after the drawing started")
     assert failing.drawing is None and _BROWSER._users == 0, "the browser is free to close when idle"
     with pictures.drawn_early("html") as figures_ready:
         assert figures_ready is None, "HTML draws nothing on the server"
