@@ -25,6 +25,7 @@ import plotly.io as pio
 from kpi.exports.images.browser import ImageExportError, logger
 
 DEFAULT_HEIGHT = 500  # kaleido's, for a figure with no height
+PAGE_LOADED = "document.readyState === 'complete' && typeof kaleido_scopes === 'object'"
 READY_CHECKS = 600  # times 20 ms: how long a tab may take to load the page
 _page_lock = threading.Lock()
 _page: Path | None = None
@@ -60,7 +61,9 @@ def spec_json(figure: dict[str, Any], fmt: str, width: int, height: int | None, 
     return pio.json.to_json_plotly(spec)
 
 
-async def _value(tab, expression: str) -> Any:
+async def evaluate(tab, expression: str, failure: str = "A chart could not be drawn") -> Any:
+    """The value of a JavaScript expression in a tab (awaited if a promise); ImageExportError saying
+    `failure` and the browser's reason when it throws."""
     response = await tab.send_command(
         "Runtime.evaluate",
         params={"expression": expression, "awaitPromise": True, "returnByValue": True},
@@ -68,7 +71,7 @@ async def _value(tab, expression: str) -> Any:
     result = response.get("result", {})
     if "error" in response or "exceptionDetails" in result:
         detail = response.get("error") or result["exceptionDetails"].get("exception", {})
-        raise ImageExportError(f"A chart could not be drawn: {detail.get('description', detail)}")
+        raise ImageExportError(f"{failure}: {detail.get('description', detail)}")
     return result.get("result", {}).get("value")
 
 
@@ -86,7 +89,7 @@ async def open_tabs(browser, count: int) -> Tabs:
     tabs = Tabs(list(await asyncio.gather(*(browser.create_tab(uri) for _ in range(count)))))
     for tab in tabs.all:
         for _ in range(READY_CHECKS):
-            if await _value(tab, "document.readyState === 'complete' && typeof kaleido_scopes === 'object'"):
+            if await evaluate(tab, PAGE_LOADED):
                 break
             await asyncio.sleep(0.02)
         else:
@@ -107,7 +110,7 @@ async def draw(tabs: Tabs, spec: str) -> bytes:
     """One figure (`spec_json`) drawn in the next free tab: SVG text or PNG bytes."""
     tab = await tabs.free.get()
     try:
-        text = await _value(tab, f"kaleido_scopes.plotly({spec}).then(JSON.stringify)")
+        text = await evaluate(tab, f"kaleido_scopes.plotly({spec}).then(JSON.stringify)")
     finally:
         tabs.free.put_nowait(tab)
     answer = json.loads(text or "null") or {}
@@ -118,4 +121,4 @@ async def draw(tabs: Tabs, spec: str) -> bytes:
     return base64.b64decode(answer["result"])
 
 
-__all__ = ["Tabs", "close_tabs", "draw", "open_tabs", "page_uri", "spec_json"]
+__all__ = ["Tabs", "close_tabs", "draw", "evaluate", "open_tabs", "page_uri", "spec_json"]

@@ -174,15 +174,8 @@ async def _rasterize(browser, sources: Sequence[tuple[str, int, int]]) -> list[b
     try:
         for source, width, height in sources:
             expression = f"({_RASTER_JS})({json.dumps(source)}, {int(width)}, {int(height)})"
-            response = await tab.send_command(
-                "Runtime.evaluate",
-                params={"expression": expression, "awaitPromise": True, "returnByValue": True},
-            )
-            result = response.get("result", {})
-            if "error" in response or "exceptionDetails" in result:
-                detail = response.get("error") or result["exceptionDetails"].get("exception", {})
-                raise ImageExportError(f"A picture could not be drawn: {detail.get('description', detail)}")
-            out.append(base64.b64decode(result["result"]["value"]))
+            value = await batch.evaluate(tab, expression, "A picture could not be drawn")
+            out.append(base64.b64decode(value))
     finally:
         try:
             await tab.close()
