@@ -3,8 +3,8 @@
 The browser is Debian's Chromium (``/usr/bin/chromium``), or the ``KPI_CHROMIUM`` environment variable,
 or ``BROWSER_PATH`` (kaleido's own setting). It is started on first use: one event loop on a daemon
 thread owns it, and callers from any thread (Streamlit runs each session in its own) submit work to that
-loop, so access is serialised where it must be and renders still overlap across tabs. Chromium runs as
-one process (LEAN_FLAGS), its tabs as threads. It is
+loop, so access is serialised where it must be and renders still overlap across tabs. Chromium runs
+with as few processes as it allows (LEAN_FLAGS). It is
 closed once nobody has used it for IDLE_SECONDS (Chromium's processes took a server process from 212 to
 614 MB for good after one PNG download, issue 25) and started again by the next call, which then waits
 a second or two for it; a board pack keeps it for all its images and its PDF. If the browser dies it is
@@ -41,11 +41,16 @@ START_TIMEOUT = 60.0  # seconds to start the browser
 TABS = 2  # a batch's drawing tabs (kpi.exports.images.batch): two overlap, one per core
 KALEIDO_TABS = 1  # kaleido's own, for one image at a time (a download); each holds plotly.js
 IDLE_SECONDS = 120.0  # the browser is closed after this long unused
-# One process: tabs are threads of the browser process rather than a renderer process each, with no
-# zygote, GPU or network process beside it. A board pack ran 12 to 14 Chromium processes summing 1.4 to
-# 2.1 GB resident (about 600 MB unshared); in one process 450 MB, drawing its 27 charts as fast
-# (benchmarks/bench_report.py). A crash takes the whole browser down, which the next call restarts.
-LEAN_FLAGS = ("--single-process", "--no-zygote")
+# Fewer processes: no zygote, the GPU service inside the browser process, and at most two renderers (a
+# batch draws in two tabs). A pack ran 12 to 14 Chromium processes summing 1.4 to 2.1 GB resident; with
+# these, 5 (browser, network and storage services, two renderers), drawing its 27 charts faster. One
+# process (--single-process) was smaller still (450 MB) but under heavy load its PDF printing stopped
+# answering now and then, so it is not used.
+LEAN_FLAGS = (
+    "--no-zygote",
+    "--in-process-gpu",
+    "--renderer-process-limit=2",
+)
 
 
 class ImageExportUnavailable(RuntimeError):
@@ -184,6 +189,20 @@ class _WarmBrowser:
         with self._lock:
             self._close_locked()
 
+    def _abandon(self) -> None:
+        """A browser that stopped answering (a call timed out; seen under heavy load): its process is
+        ended (choreographer's wrapper ends Chromium's) and its event loop left behind, so that the next
+        call starts a new browser on a new loop rather than waiting on this one again."""
+        with self._lock:
+            browser, self._kaleido = self._kaleido, None
+            process = getattr(browser, "subprocess", None)
+            if process is not None and process.poll() is None:
+                process.terminate()
+            loop, self._loop = self._loop, None
+            if loop is not None:
+                loop.call_soon_threadsafe(loop.stop)
+        logger.warning("Chromium stopped answering; it was ended and the next image starts a new one")
+
     # a bounded lifetime ----------------------------------------------------------
 
     @contextlib.contextmanager
@@ -227,11 +246,12 @@ class _WarmBrowser:
 
     def run(self, make_coroutine: Callable[[Any], Any], timeout: float):
         """Run make_coroutine(kaleido) on the browser's loop and return its result. A browser that died
-        during the call is restarted on the next one."""
+        during the call, or stopped answering, is started afresh on the next one."""
         try:
             with self.in_use():
                 return self._submit(make_coroutine(self.kaleido()), timeout)
         except concurrent.futures.TimeoutError:
+            self._abandon()
             raise ImageExportError(f"Chromium took longer than {timeout:.0f} s; try again.") from None
         except (ImageExportUnavailable, ImageExportError):
             raise
