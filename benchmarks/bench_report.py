@@ -96,6 +96,21 @@ def _tree(root: int) -> dict[int, tuple[int, float]]:
     return {pid: stats[pid] for pid in tree if pid in stats}
 
 
+def _pss_mb(pids: list[int]) -> float:
+    """Proportional set size of these processes summed, MB: each page shared by n processes counted 1/n
+    times, so Chromium's code shared by its processes is counted once (summed RSS counts it in each)."""
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+        except OSError:
+            continue
+    return total / 1024
+
+
 def _tree_rss_mb(root: int) -> float:
     """Resident memory of process `root` and all its descendants, MB (from /proc)."""
     return sum(rss for rss, _ in _tree(root).values()) / 2**20
@@ -110,6 +125,7 @@ class PeakMemory:
     def __init__(self) -> None:
         self.peak = 0.0
         self.own_peak = 0.0  # this process alone, MB
+        self.pss_peak = 0.0  # the tree's proportional set size, MB
         self.processes = 0
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
@@ -121,6 +137,7 @@ class PeakMemory:
         tree = _tree(os.getpid())
         self.peak = max(self.peak, sum(rss for rss, _ in tree.values()) / 2**20)
         self.own_peak = max(self.own_peak, tree.get(os.getpid(), (0, 0.0))[0] / 2**20)
+        self.pss_peak = max(self.pss_peak, _pss_mb(list(tree)))
         self.processes = max(self.processes, len(tree))
         for pid, (_, cpu) in tree.items():
             self._first.setdefault(pid, cpu if self._started else 0.0)
@@ -230,7 +247,7 @@ def main() -> int:
             )
             detail += (
                 f"; {images.figures_drawn() - drawn} charts drawn, {memory.processes} processes, "
-                f"this one's peak {memory.own_peak:.0f} MB"
+                f"this one's peak {memory.own_peak:.0f} MB, the tree's PSS peak {memory.pss_peak:.0f} MB"
             )
             rows.append(
                 (fmt.upper(), condition, seconds, memory.cpu, memory.peak, load, _load(), size, detail)
