@@ -65,9 +65,17 @@ TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 APP = ROOT / "serve.py"  # as `make run` and a deployment serve it
 BARE_APP = ROOT / "benchmarks" / "bare_serve.py"  # bare_app.py on the same server
 TRUST_LABEL = "Trusts"
-# The bare app's query string for each page (benchmarks/bare_app.py), so that it has the page's shape:
-# the Overview draws no Plotly chart; the Trusts page seven, each with the chosen trust's line.
-PAGE_SHAPES = {"overview": "charts=0&follow=0", "trusts": "charts=7"}
+# The bare app's query string for each page (benchmarks/bare_app.py), so that it has the page's shape
+# (as bench_browser.py counts them): the Overview draws no Plotly chart; the Trusts page seven, each with
+# the chosen trust's line; Workstreams seven, Collaboratives fourteen and Milestones one, none of which
+# a trust pick changes.
+PAGE_SHAPES = {
+    "overview": "charts=0&follow=0",
+    "trusts": "charts=7",
+    "workstreams": "charts=7&follow=0",
+    "collaboratives": "charts=14&follow=0",
+    "milestones": "charts=1&follow=0",
+}
 SESSION_TIMEOUT = 600.0
 FINISHED = ForwardMsg.FINISHED_SUCCESSFULLY
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -229,7 +237,8 @@ class Tab:
     """What a browser tab keeps between runs: the URL's query string, the page, the trust widget."""
 
     def __init__(self, page_name: str = "", query_string: str = "") -> None:
-        self.page_name = page_name  # "" for the default page (the Overview), "trusts" for the Trusts page
+        # "" for the default page (the Overview), else the page's url_path ("trusts", ...)
+        self.page_name = page_name
         self.query_string = query_string
         self.page_script_hash = ""
         self.trust_widget_id = ""
@@ -521,7 +530,7 @@ def main() -> None:
     parser.add_argument(
         "--against", default="", help="ageing: also age the app of this checkout (another commit)"
     )
-    parser.add_argument("--page", default="overview", choices=["overview", "trusts"], help="the page opened")
+    parser.add_argument("--page", default="overview", choices=list(PAGE_SHAPES), help="the page opened")
     args = parser.parse_args()
     sessions = [5] if args.quick else [int(n) for n in args.sessions.split(",")]
     process_counts = [1] if args.quick else [int(n) for n in args.processes.split(",")]
