@@ -122,7 +122,7 @@ class Drawing:
         results: list[bytes | None] = [None] * len(futures)
         try:
             for done, future in enumerate(
-                concurrent.futures.as_completed(futures, timeout=RENDER_TIMEOUT * max(1, len(futures))), 1
+                concurrent.futures.as_completed(futures, timeout=RENDER_TIMEOUT + 10 * len(futures)), 1
             ):
                 results[index[future]] = future.result()
                 if progress:
